@@ -1,0 +1,36 @@
+"""The shared population of assessment_90d and care_plan_90d (CMS MMP Core 2.1 / 3.2)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from measures._toolkit import Period, add_days, any_event, count_events, in_period
+
+
+def population(spans: pd.DataFrame, events: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Spans whose 90th day falls in P and that still cover it, with elements B, C, D.
+
+    ``D90 = enrollment_start + 89``; considered events are dated in ``[enrollment_start, D90]``
+    of the same span. D: one completed; B: not D and one refused; C: not D, not B, and at least
+    three unable_to_reach. Each span stands alone."""
+    units = (spans[["member_id", "enrollment_start", "enrollment_end", "rating_category"]]
+             .assign(d90=lambda f: add_days(f["enrollment_start"], 89)))
+    units = units[in_period(units["d90"], period)
+                  & (units["enrollment_end"].isna() | (units["enrollment_end"] >= units["d90"]))]
+    outcome = events["outcome"]
+    completed = any_event(units, events, "event_date", "enrollment_start", "d90", where=outcome == "completed")
+    refused = any_event(units, events, "event_date", "enrollment_start", "d90", where=outcome == "refused")
+    attempts = count_events(units, events, "event_date", "enrollment_start", "d90", where=outcome == "unable_to_reach")
+    b = ~completed & refused
+    return units.assign(
+        denominator=True,
+        numerator=completed,
+        B=b,
+        C=~completed & ~b & (attempts >= 3),
+        outreach_attempts=attempts,
+    )
+
+
+def extras(units: pd.DataFrame) -> dict:
+    """``value_excl = 100·D/(A − B − C)`` when ``A − B − C > 0``."""
+    a, b, c, d = len(units), int(units["B"].sum()), int(units["C"].sum()), int(units["numerator"].sum())
+    return {"value_excl": 100.0 * d / (a - b - c)} if a - b - c > 0 else {}

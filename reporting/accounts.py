@@ -1,0 +1,116 @@
+"""Users and ICOs: the one place that creates and changes them (admin pages and CLI call this)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+
+from reporting import audit
+from reporting.errors import ReportingError
+from reporting.security import hash_password, password_problem
+from reporting.storage.models import ROLES, Organization, ReportRecipient, User
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
+CODE = re.compile(r"^[A-Z0-9]{2,20}$")
+STATE = re.compile(r"^[A-Z]{2}$")
+
+
+def check_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise ReportingError(f"'{email}' is not an e-mail address: write it as name@example.org.")
+    return email
+
+
+def create_user(session, *, email: str, role: str, password: str, name: str = "", ico: str | None = None,
+                state: str | None = None, actor=None) -> User:
+    email = check_email(email)
+    if role not in ROLES:
+        raise ReportingError(f"Unknown role '{role}': choose one of {', '.join(ROLES)}.")
+    if problem := password_problem(password):
+        raise ReportingError(problem)
+    if session.scalar(select(User).where(func.lower(User.email) == email)):
+        raise ReportingError(f"A user with the e-mail {email} already exists.")
+    org = None
+    if role == "ico_submitter":
+        if not ico:
+            raise ReportingError("An ico_submitter belongs to one ICO: give its code (--ico CODE).")
+        org = organization(session, ico)
+    elif ico:
+        raise ReportingError(f"Only ico_submitter users belong to an ICO; a {role} does not take --ico.")
+    if role == "state_reviewer":
+        state = (state or "").strip().upper()
+        if not STATE.match(state):
+            raise ReportingError("A state_reviewer reviews one state: give its two-letter code (--state MA).")
+    elif state:
+        raise ReportingError(f"Only state_reviewer users have a state; a {role} does not take --state.")
+    user = User(email=email, name=name.strip(), role=role, organization=org, state=state or None,
+                password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    audit.record("user.create", email, detail={"role": role, "ico": ico, "state": state}, actor=actor, session=session)
+    return user
+
+
+def set_user_active(session, user: User, active: bool, actor=None) -> None:
+    user.active = active
+    user.session_version += 1          # signs the user out everywhere
+    audit.record("user.enable" if active else "user.disable", user.email, actor=actor, session=session)
+
+
+def set_password(session, user: User, password: str, actor=None) -> None:
+    if problem := password_problem(password):
+        raise ReportingError(problem)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit.record("user.password", user.email, actor=actor, session=session)
+
+
+def organization(session, code: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.code == (code or "").strip().upper()))
+    if org is None:
+        raise ReportingError(f"There is no ICO with the code '{code}'. The ICO list shows the codes.", 404)
+    return org
+
+
+def add_ico(session, *, code: str, name: str, state: str, recipients: list[str] = (),
+            active_from: date | None = None, active_to: date | None = None, actor=None) -> Organization:
+    code = (code or "").strip().upper()
+    if not CODE.match(code):
+        raise ReportingError("An ICO code is 2-20 capital letters or digits, e.g. CCA.")
+    state = (state or "").strip().upper()
+    if not STATE.match(state):
+        raise ReportingError("The state is a two-letter code, e.g. MA.")
+    if not (name or "").strip():
+        raise ReportingError("Give the ICO's name.")
+    if session.scalar(select(Organization).where(Organization.code == code)):
+        raise ReportingError(f"An ICO with the code {code} already exists.")
+    org = Organization(code=code, name=name.strip(), state=state, active_from=active_from, active_to=active_to)
+    session.add(org)
+    session.flush()
+    set_recipients(session, org, recipients, actor=actor, record=False)
+    audit.record("ico.create", code, detail={"name": name, "state": state, "recipients": len(recipients)},
+                 actor=actor, session=session)
+    return org
+
+
+def update_ico(session, org: Organization, *, name: str, active_from, active_to, enabled: bool,
+               recipients: list[str], actor=None) -> None:
+    if not (name or "").strip():
+        raise ReportingError("Give the ICO's name.")
+    if active_from and active_to and active_to < active_from:
+        raise ReportingError("'Active to' must be on or after 'active from'.")
+    org.name, org.active_from, org.active_to, org.enabled = name.strip(), active_from, active_to, enabled
+    set_recipients(session, org, recipients, actor=actor, record=False)
+    audit.record("ico.update", org.code, detail={"enabled": enabled, "recipients": len(recipients)},
+                 actor=actor, session=session)
+
+
+def set_recipients(session, org: Organization, emails, actor=None, record=True) -> None:
+    wanted = sorted({check_email(e) for e in emails if e and e.strip()})
+    org.recipients = [r for r in org.recipients if r.email in wanted]
+    have = {r.email for r in org.recipients}
+    org.recipients.extend(ReportRecipient(email=e) for e in wanted if e not in have)
+    if record:
+        audit.record("ico.recipients", org.code, detail={"recipients": len(wanted)}, actor=actor, session=session)

@@ -1,0 +1,94 @@
+"""Configuration flows one way: config/defaults.py → instance/config.py → environment → test override.
+
+Checked once, in the factory, with one clear message per missing or wrong key."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from reporting.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Environment variables read, with their types.
+ENV_VARS = {
+    "REPORTING_ENV": str, "SECRET_KEY": str, "DATABASE_URL": str,
+    "MAX_UPLOAD_MB": int, "ZIP_MAX_UNCOMPRESSED_MB": int, "ZIP_MAX_RATIO": int, "ZIP_MAX_ENTRIES": int,
+    "DUE_DATE_MONTHS_AFTER": int,
+    "LOGIN_MAX_FAILURES": int, "LOGIN_LOCKOUT_MINUTES": int, "LOGIN_RATE_PER_ADDRESS": str,
+    "RATELIMIT_STORAGE_URI": str,
+    "SMTP_HOST": str, "SMTP_PORT": int, "SMTP_SECURITY": str, "SMTP_USERNAME": str, "SMTP_PASSWORD": str,
+    "SMTP_TIMEOUT": int, "MAIL_FROM": str, "OUTBOX_DIR": str,
+    "DELIVERY_MAX_ATTEMPTS": int, "DELIVERY_RETRY_SECONDS": int,
+    "PUBLISH_MODE": str, "CYCLE_DELAY_DAYS": int, "CYCLE_FIRST_PERIOD": str, "SCHEDULER_POLL_SECONDS": int,
+    "BASE_URL": str, "BENCHMARKS_FILE": str, "WITHHOLD_FILE": str, "LOG_LEVEL": str,
+}
+ENVIRONMENTS = ("development", "production", "test")
+
+
+def load_config(app, test_config: dict | None) -> None:
+    app.config.from_pyfile(str(ROOT / "config" / "defaults.py"))
+    app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
+    problems = []
+    for name, kind in ENV_VARS.items():
+        raw = os.environ.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            app.config[name] = kind(raw)
+        except ValueError:
+            problems.append(f"{name}={raw!r} is not a whole number")
+    if test_config:
+        app.config.update(test_config)
+    _derive(app, problems)
+    if problems:
+        raise ConfigError("Configuration problems:\n  - " + "\n  - ".join(problems))
+
+
+def _derive(app, problems: list[str]) -> None:
+    c = app.config
+    env = c["REPORTING_ENV"]
+    if env not in ENVIRONMENTS:
+        problems.append(f"REPORTING_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if not c.get("SECRET_KEY"):
+        if env == "production":
+            problems.append("SECRET_KEY is required in production: set it to a long random string "
+                            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        else:
+            c["SECRET_KEY"] = _instance_secret(app)
+    if not c.get("DATABASE_URL"):
+        c["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "reporting.sqlite3")
+    if c["SMTP_SECURITY"] not in ("starttls", "tls", "none"):
+        problems.append("SMTP_SECURITY must be starttls, tls or none")
+    if c["PUBLISH_MODE"] not in ("auto", "approval"):
+        problems.append("PUBLISH_MODE must be auto or approval")
+    if c["MAX_UPLOAD_MB"] <= 0:
+        problems.append("MAX_UPLOAD_MB must be positive")
+    c["OUTBOX_DIR"] = c.get("OUTBOX_DIR") or os.path.join(app.instance_path, "outbox")
+    c["BENCHMARKS_FILE"] = c.get("BENCHMARKS_FILE") or str(ROOT / "config" / "benchmarks.csv")
+    c["WITHHOLD_FILE"] = c.get("WITHHOLD_FILE") or str(ROOT / "config" / "withhold.csv")
+    c["MAX_CONTENT_LENGTH"] = c["MAX_UPLOAD_MB"] * 1024 * 1024
+    c["MAX_FORM_MEMORY_SIZE"] = 1024 * 1024
+    c["MAX_FORM_PARTS"] = 100
+    c["TESTING"] = c.get("TESTING", env == "test")
+    c["SESSION_COOKIE_HTTPONLY"] = True
+    c["SESSION_COOKIE_SAMESITE"] = "Lax"
+    c["SESSION_COOKIE_SECURE"] = env == "production"
+    c["REMEMBER_COOKIE_SECURE"] = env == "production"
+    c["REMEMBER_COOKIE_HTTPONLY"] = True
+    c["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=8)
+    c["WTF_CSRF_TIME_LIMIT"] = 8 * 3600
+    c["RATELIMIT_STORAGE_URI"] = c["RATELIMIT_STORAGE_URI"]
+    c["RATELIMIT_HEADERS_ENABLED"] = True
+
+
+def _instance_secret(app) -> str:
+    """Development and tests: a random key kept in the instance folder, so sessions survive restarts."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        import secrets
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Rendering: template filters, charts (SVG), exports (CSV/XLSX) and PDF (WeasyPrint)."""

@@ -1,0 +1,300 @@
+"""The service's tables. Row tables of the seven package files are built from the data dictionary."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from measures.dictionary import FILES
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+ROLES = ("admin", "cms_reviewer", "state_reviewer", "ico_submitter")
+REVIEWER_ROLES = ("cms_reviewer", "state_reviewer")
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(2))
+    active_from: Mapped[date | None] = mapped_column(Date)
+    active_to: Mapped[date | None] = mapped_column(Date)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    recipients: Mapped[list["ReportRecipient"]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", order_by="ReportRecipient.email")
+
+
+class ReportRecipient(Base):
+    __tablename__ = "report_recipients"
+    __table_args__ = (UniqueConstraint("organization_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    organization: Mapped[Organization] = relationship(back_populates="recipients")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    state: Mapped[str | None] = mapped_column(String(2))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    organization: Mapped[Organization | None] = relationship()
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.role in REVIEWER_ROLES
+
+    @property
+    def ico_code(self) -> str | None:
+        return self.organization.code if self.organization else None
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_action_target_at", "action", "target", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(254), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ReportingPeriod(Base):
+    __tablename__ = "periods"
+    code: Mapped[str] = mapped_column(String(7), primary_key=True)
+    begin: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("organization_id", "period_code", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    period_code: Mapped[str] = mapped_column(ForeignKey("periods.code"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))          # accepted | rejected
+    via: Mapped[str] = mapped_column(String(10))             # web | api | cli | demo
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploader: Mapped[str] = mapped_column(String(254), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    organization: Mapped[Organization] = relationship()
+    files: Mapped[list["SubmissionFile"]] = relationship(cascade="all, delete-orphan", order_by="SubmissionFile.id")
+
+
+class SubmissionFile(Base):
+    __tablename__ = "submission_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+_SQL_TYPES = {"date": Date, "int": Integer}
+
+
+def _row_table(spec) -> Table:
+    columns = [Column("submission_id", ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+               Column("row_number", Integer, nullable=False)]
+    columns += [Column(c.name, _SQL_TYPES.get(c.type, String(40)), nullable=not c.required) for c in spec.columns]
+    return Table(f"rows_{spec.name}", Base.metadata, *columns,
+                 Index(f"ix_rows_{spec.name}_submission", "submission_id"))
+
+
+ROW_TABLES: dict[str, Table] = {name: _row_table(spec) for name, spec in FILES.items()}
+
+
+class ResultRun(Base):
+    """One computation of one period: its inputs (provenance) and whether it is the current one."""
+    __tablename__ = "result_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_code: Mapped[str] = mapped_column(String(7), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    trigger: Mapped[str] = mapped_column(String(20), default="cli")
+    code_version: Mapped[str] = mapped_column(String(80), default="")
+    spec_version: Mapped[str] = mapped_column(String(20), default="")
+    inputs: Mapped[dict] = mapped_column(JSON, default=dict)     # ico -> [{period, version, sha256, submission_id}]
+    inputs_digest: Mapped[str] = mapped_column(String(64), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Result(Base):
+    __tablename__ = "results"
+    __table_args__ = (UniqueConstraint("run_id", "measure_id", "ico"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("result_runs.id", ondelete="CASCADE"), index=True)
+    period_code: Mapped[str] = mapped_column(String(7))
+    measure_id: Mapped[str] = mapped_column(String(40))
+    measure_version: Mapped[str] = mapped_column(String(10))
+    ico: Mapped[str] = mapped_column(String(20))
+    numerator: Mapped[int | None] = mapped_column(Integer)
+    denominator: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10))
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    elements: Mapped[dict] = mapped_column(JSON, default=dict)
+    extras: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ResultUnits(Base):
+    """The per-unit frame behind one result (gzip CSV): the drill-down to submitted rows."""
+    __tablename__ = "result_units"
+    __table_args__ = (UniqueConstraint("run_id", "measure_id", "ico"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("result_runs.id", ondelete="CASCADE"), index=True)
+    measure_id: Mapped[str] = mapped_column(String(40))
+    ico: Mapped[str] = mapped_column(String(20))
+    row_count: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Edition(Base):
+    """A published (or previewed) set of results for a period, frozen on one run."""
+    __tablename__ = "editions"
+    __table_args__ = (UniqueConstraint("period_code", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_code: Mapped[str] = mapped_column(String(7), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int] = mapped_column(ForeignKey("result_runs.id"))
+    status: Mapped[str] = mapped_column(String(20))        # preview | published | superseded
+    revised: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_by: Mapped[str] = mapped_column(String(254), default="")
+    rendered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Artifact(Base):
+    __tablename__ = "artifacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("result_runs.id"))
+    kind: Mapped[str] = mapped_column(String(20))          # scorecard | statewide | public | withhold
+    ico: Mapped[str | None] = mapped_column(String(20))
+    period_code: Mapped[str] = mapped_column(String(7))
+    audience: Mapped[str] = mapped_column(String(20))      # ico | reviewer | public
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Delivery(Base):
+    """The delivery ledger: one row per artifact of an edition and recipient, claimed before sending."""
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("artifact_id", "recipient"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id"))
+    recipient: Mapped[str] = mapped_column(String(254))
+    reason: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")   # pending|sending|sent|failed|uncertain
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    message_id: Mapped[str] = mapped_column(String(200), default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    artifact: Mapped[Artifact] = relationship()
+
+
+class Schedule(Base):
+    """A schedule an admin can see and change; the scheduler process syncs its jobs from these rows."""
+    __tablename__ = "schedules"
+    id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    description: Mapped[str] = mapped_column(String(300), default="")
+    cron: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(254), default="")
+
+
+class JobRun(Base):
+    __tablename__ = "job_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(50), index=True)
+    period_code: Mapped[str] = mapped_column(String(7), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    host: Mapped[str] = mapped_column(String(100), default="")
+    timings: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,135 @@
+"""The web layer: extensions, error pages, security headers and the blueprints (thin views)."""
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from reporting.errors import ReportingError
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Sign in first: send an API token as 'Authorization: Bearer <token>'.",
+    403: "Your account is not allowed to see this page.",
+    404: "There is no page at this address. Check the link, or start again from the home page.",
+    405: "This address does not accept that kind of request.",
+    413: "The upload is larger than the limit of {limit} MB. Split the package by quarter, or zip the CSV files.",
+    429: "Too many attempts. Wait a few minutes, then try again.",
+    500: "Something went wrong on our side. It has been logged; please try again later.",
+}
+
+
+def wants_json() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def error_response(status: int, message: str, title: str | None = None, extra: dict | None = None):
+    if wants_json():
+        body = {"error": title or MESSAGES.get(status, "Error").split(".")[0], "message": message}
+        return jsonify(body | (extra or {})), status
+    return render_template("error.html", status=status, title=title or f"Error {status}", message=message), status
+
+
+def init_app(app) -> None:
+    from reporting.rendering.filters import register_filters
+    from reporting.storage import db
+    from reporting.storage.models import User
+    from reporting.web import access, admin, api, auth, dashboards, submissions
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.session_protection = "strong"
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    register_filters(app.jinja_env)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        uid, _, version = user_id.partition(":")
+        user = db.session.get(User, int(uid)) if uid.isdigit() else None
+        if user is None or not user.active or str(user.session_version) != version:
+            return None
+        return user
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        log.info("CSRF refused: %s", e.description)
+        return error_response(400, "The form had expired or was not sent by this site (missing or bad CSRF token). "
+                                   "Reload the page and submit it again.", "Form expired")
+
+    @app.errorhandler(ReportingError)
+    def _reporting(e):
+        return error_response(e.status, e.message, e.title)
+
+    @app.errorhandler(HTTPException)
+    def _http(e):
+        status = e.code or 500
+        message = MESSAGES.get(status, e.description or "")
+        if status == 413:
+            message = message.format(limit=app.config["MAX_UPLOAD_MB"])
+        elif status == 429 and getattr(e, "description", None) and "per" in str(e.description):
+            message = "Too many requests from your address. Wait a minute, then try again."
+        return error_response(status, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(e):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, MESSAGES[500])
+
+    @app.after_request
+    def _security_headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy",
+                     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        if app.config["REPORTING_ENV"] == "production":
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+    @app.context_processor
+    def _globals():
+        from measures import SPEC_VERSION
+        return {"nav_items": lambda: _nav_items(app), "admin_extra_nav": lambda: _admin_extra(app),
+                "spec_version": SPEC_VERSION}
+
+    for module in (auth, admin, submissions, dashboards, api):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)
+    access.check_every_view_declares_access(app)
+
+
+ALL = ("admin", "cms_reviewer", "state_reviewer", "ico_submitter")
+NAV = [
+    ("dashboards.overview", "Overview", ALL),
+    ("dashboards.measures_catalog", "Measures", ALL),
+    ("dashboards.withhold", "Quality withhold", ALL),
+    ("dashboards.reports", "Reports", ALL),
+    ("submissions.index", "Submissions", ALL),
+    ("submissions.dictionary", "Data dictionary", ALL),
+    ("admin.index", "Administration", ("admin",)),
+]
+ADMIN_EXTRA = [("admin.schedules", "Schedules and runs"), ("admin.deliveries", "Deliveries")]
+
+
+def _nav_items(app):
+    return [item for item in NAV if item[0] in app.view_functions]
+
+
+def _admin_extra(app):
+    return [item for item in ADMIN_EXTRA if item[0] in app.view_functions]

@@ -1,0 +1,183 @@
+"""Administration: users, ICOs, API tokens and the audit trail."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from reporting import accounts, audit
+from reporting.errors import NotFound, ReportingError
+from reporting.rendering.exports import csv_bytes
+from reporting.security import issue_token
+from reporting.storage import db
+from reporting.storage.models import ApiToken, AuditEvent, Organization, User, utcnow
+from reporting.web.access import allow
+from reporting.web.forms import ActionForm, IcoForm, TokenForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _get(model, ident):
+    row = db.session.get(model, ident)
+    if row is None:
+        raise NotFound("That record does not exist (any more).")
+    return row
+
+
+@bp.route("/")
+@allow("admin")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@allow("admin")
+def users():
+    form = UserForm()
+    orgs = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    form.ico.choices = [("", "—")] + [(o.code, f"{o.name} ({o.code})") for o in orgs]
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(db.session, email=form.email.data, role=form.role.data, password=form.password.data,
+                                 name=form.name.data or "", ico=form.ico.data or None, state=form.state.data or None)
+            db.session.commit()
+            flash(f"User {form.email.data} created.", "success")
+            return redirect(url_for("admin.users"))
+        except ReportingError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+    rows = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    return render_template("admin/users.html", form=form, users=rows, action=ActionForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@allow("admin")
+def user_active(user_id):
+    ActionForm().validate_on_submit() or _bad_form()
+    user = _get(User, user_id)
+    if user.id == current_user.id:
+        raise ReportingError("You cannot disable your own account.")
+    accounts.set_user_active(db.session, user, not user.active)
+    db.session.commit()
+    flash(f"{user.email} is now {'enabled' if user.active else 'disabled'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/icos", methods=["GET", "POST"])
+@allow("admin")
+def icos():
+    form = IcoForm()
+    if form.validate_on_submit():
+        try:
+            accounts.add_ico(db.session, code=form.code.data, name=form.name.data, state=form.state.data,
+                             recipients=(form.recipients.data or "").splitlines(),
+                             active_from=form.active_from.data, active_to=form.active_to.data)
+            db.session.commit()
+            flash(f"ICO {form.code.data.upper()} created.", "success")
+            return redirect(url_for("admin.icos"))
+        except ReportingError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+    rows = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    return render_template("admin/icos.html", form=form, icos=rows)
+
+
+@bp.route("/icos/<code>", methods=["GET", "POST"])
+@allow("admin")
+def ico_edit(code):
+    org = accounts.organization(db.session, code)
+    form = IcoForm(obj=org) if request.method == "GET" else IcoForm()
+    if request.method == "GET":
+        form.recipients.data = "\n".join(r.email for r in org.recipients)
+    form.code.data, form.state.data = org.code, org.state
+    if form.validate_on_submit():
+        try:
+            accounts.update_ico(db.session, org, name=form.name.data, active_from=form.active_from.data,
+                                active_to=form.active_to.data, enabled=form.enabled.data,
+                                recipients=(form.recipients.data or "").splitlines())
+            db.session.commit()
+            flash(f"ICO {org.code} saved.", "success")
+            return redirect(url_for("admin.icos"))
+        except ReportingError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+    return render_template("admin/ico_edit.html", form=form, org=org)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@allow("admin")
+def tokens():
+    form = TokenForm()
+    people = db.session.scalars(select(User).where(User.active).order_by(User.email)).all()
+    form.user.choices = [(str(u.id), f"{u.email} ({u.role})") for u in people]
+    secret = None
+    if form.validate_on_submit():
+        user = db.session.get(User, int(form.user.data)) if (form.user.data or "").isdigit() else None
+        if user is None:
+            flash("Choose a user for the token.", "error")
+        else:
+            row, secret = issue_token(db.session, user, form.name.data.strip())
+            audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name}, session=db.session)
+            db.session.commit()
+    rows = db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all()
+    return render_template("admin/tokens.html", form=form, tokens=rows, secret=secret, action=ActionForm())
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@allow("admin")
+def token_revoke(token_id):
+    ActionForm().validate_on_submit() or _bad_form()
+    row = _get(ApiToken, token_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record("token.revoke", row.user.email, detail={"token": row.prefix}, session=db.session)
+        db.session.commit()
+        flash(f"Token {row.prefix}… revoked.", "success")
+    return redirect(url_for("admin.tokens"))
+
+
+AUDIT_COLUMNS = ["at", "actor", "action", "target", "outcome", "ip", "detail"]
+
+
+def _audit_query():
+    q = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    args = request.args
+    if args.get("action"):
+        q = q.where(AuditEvent.action.startswith(args["action"].strip()))
+    if args.get("actor"):
+        q = q.where(AuditEvent.actor.contains(args["actor"].strip().lower()))
+    if args.get("outcome"):
+        q = q.where(AuditEvent.outcome == args["outcome"])
+    for name, op in (("since", "ge"), ("until", "lt")):
+        if args.get(name):
+            try:
+                day = datetime.strptime(args[name], "%Y-%m-%d")
+            except ValueError:
+                raise ReportingError(f"'{args[name]}' is not a date: write it as YYYY-MM-DD.") from None
+            q = q.where(AuditEvent.at >= day if op == "ge" else AuditEvent.at < day + timedelta(days=1))
+    return q
+
+
+@bp.route("/audit")
+@allow("admin")
+def audit_log():
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = db.session.scalars(_audit_query().limit(101).offset((page - 1) * 100)).all()
+    return render_template("admin/audit.html", events=rows[:100], page=page, has_next=len(rows) > 100,
+                           args=request.args)
+
+
+@bp.route("/audit.csv")
+@allow("admin")
+def audit_csv():
+    rows = db.session.scalars(_audit_query().limit(100_000)).all()
+    data = [[e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.outcome, e.ip, e.detail] for e in rows]
+    audit.record("download", "audit.csv", detail={"rows": len(data)})
+    return Response(csv_bytes(AUDIT_COLUMNS, data), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-events.csv"})
+
+
+def _bad_form():
+    raise ReportingError("The form had expired. Reload the page and try again.")

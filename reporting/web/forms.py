@@ -1,0 +1,49 @@
+"""Forms (Flask-WTF: every form carries its CSRF token)."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+class UserForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    role = SelectField("Role", choices=[("ico_submitter", "ICO submitter"), ("cms_reviewer", "CMS reviewer"),
+                                        ("state_reviewer", "State reviewer"), ("admin", "Administrator")])
+    ico = SelectField("ICO (ICO submitters only)", choices=[], validate_choice=False)
+    state = StringField("State (state reviewers only)", validators=[Optional(), Length(max=2)])
+    password = PasswordField("Initial password (12 characters or more)", validators=[DataRequired(), Length(max=1000)])
+
+
+class IcoForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=20)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    state = StringField("State", validators=[DataRequired(), Length(min=2, max=2)], default="MA")
+    active_from = DateField("Active from", validators=[Optional()])
+    active_to = DateField("Active to", validators=[Optional()])
+    enabled = BooleanField("Enabled", default=True)
+    recipients = TextAreaField("Report recipients (one e-mail per line)", validators=[Optional(), Length(max=5000)])
+
+
+class TokenForm(FlaskForm):
+    user = SelectField("User", choices=[], validate_choice=False)
+    name = StringField("What the token is for", validators=[DataRequired(), Length(max=100)])
+
+
+class ActionForm(FlaskForm):
+    """A form with only the CSRF token: for buttons that change something."""
+
+
+class UploadForm(FlaskForm):
+    period = StringField("Period", validators=[DataRequired(), Length(max=7)])
+    files = FileField("Package")
+
+
+class ScheduleForm(FlaskForm):
+    cron = StringField("Cron (minute hour day month day-of-week)", validators=[DataRequired(), Length(max=100)])
+    enabled = BooleanField("Enabled")
