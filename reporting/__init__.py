@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +13,7 @@ __version__ = "0.1.0"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@lru_cache(maxsize=1)
 def code_version() -> str:
     """The package version and, in a git checkout, the commit."""
     try:

@@ -12,7 +12,7 @@ from reporting.security import hash_password, password_problem
 from reporting.storage.models import ROLES, Organization, ReportRecipient, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
-CODE = re.compile(r"^[A-Z0-9]{2,20}$")
+CODE = re.compile(r"^[A-Z0-9]{1,20}$")
 STATE = re.compile(r"^[A-Z]{2}$")
 
 
@@ -78,7 +78,7 @@ def add_ico(session, *, code: str, name: str, state: str, recipients: list[str] 
             active_from: date | None = None, active_to: date | None = None, actor=None) -> Organization:
     code = (code or "").strip().upper()
     if not CODE.match(code):
-        raise ReportingError("An ICO code is 2-20 capital letters or digits, e.g. CCA.")
+        raise ReportingError("An ICO code is 1-20 capital letters or digits, e.g. CCA.")
     state = (state or "").strip().upper()
     if not STATE.match(state):
         raise ReportingError("The state is a two-letter code, e.g. MA.")

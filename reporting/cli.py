@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from reporting import accounts
 from reporting.errors import ReportingError
@@ -21,6 +21,7 @@ def fail(message: str, code: int = 2):
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or upgrade the database (idempotent)."""
     upgrade(current_app.config["DATABASE_URL"])
@@ -61,7 +62,113 @@ def ico_add(code, name, state, recipients):
     click.echo(f"Added ICO {code.upper()}.")
 
 
+
+
+def _files_from_paths(paths) -> list:
+    from pathlib import Path
+
+    from reporting.ingest import PackageFile
+    files = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            files += [PackageFile(f.name, f.read_bytes()) for f in sorted(path.iterdir()) if f.is_file()]
+        elif path.is_file():
+            files.append(PackageFile(path.name, path.read_bytes()))
+        else:
+            fail(f"{p} does not exist.")
+    return files
+
+
+def print_report(report: dict) -> None:
+    verdict = report["verdict"].upper()
+    click.echo(f"{verdict}: {report['ico']} {report['period']} version {report.get('version')} — "
+               f"{report['errors']} error(s), {report['warnings']} warning(s)")
+    if report["by_rule"]:
+        click.echo("\nBy rule:")
+        for r in report["by_rule"]:
+            click.echo(f"  {r['severity']:<8} {r['rule']:<28} {r['file']:<22} {r['column'] or '':<22} {r['count']:>7}")
+    if report["failures"]:
+        click.echo("\nFailures:")
+        for f in report["failures"]:
+            where = f"{f['file']} row {f['row']}" if f["row"] else f["file"]
+            col = f" column {f['column']}" if f["column"] else ""
+            click.echo(f"  [{f['severity']}] {where}{col}: {f['message']}")
+        if report.get("truncated"):
+            click.echo("  … more failures; the counts by rule above are complete.")
+
+
+@click.command("submit")
+@with_appcontext
+@click.option("--ico", required=True, help="ICO code")
+@click.option("--period", required=True, help="quarter, e.g. 2014Q3")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@click.argument("paths", nargs=-1, required=True)
+def submit(ico, period, as_json, paths):
+    """Validate and store a package (a ZIP, CSV files, a folder of them, or one XLSX).
+
+    Exits 0 when accepted, 1 when rejected."""
+    import json
+
+    from reporting import pipeline
+    try:
+        outcome = pipeline.accept_package(ico, period, _files_from_paths(paths), uploader="cli", via="cli")
+    except ReportingError as e:
+        fail(e.message)
+    if as_json:
+        click.echo(json.dumps(outcome.report, indent=2, default=str))
+    else:
+        print_report(outcome.report)
+    sys.exit(0 if outcome.accepted else 1)
+
+
+@click.command("compute")
+@with_appcontext
+@click.option("--period", required=True, help="a quarter (2014Q3) or a calendar year (2014)")
+def compute(period):
+    """Compute and store every measure for every ICO with data, and statewide."""
+    from reporting import pipeline
+    try:
+        outcome = pipeline.compute(period, trigger="cli")
+    except ReportingError as e:
+        fail(e.message)
+    click.echo(f"Computed {outcome.period}: run {outcome.run_id}, {outcome.results} results "
+               f"for {', '.join(outcome.icos)} and STATEWIDE.")
+
+
+RESULT_COLUMNS = ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "ci_low", "ci_high",
+                  "elements"]
+
+
+@click.command("results")
+@with_appcontext
+@click.option("--period", required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+def results(period, fmt):
+    """Print the current results of a period: one row per measure and ICO (values unrounded)."""
+    import csv
+    import json
+
+    from reporting.publication.tables import ordered_results
+    from reporting.engine.store import current_run, results_of
+    with db.transaction() as session:
+        run = current_run(session, period.strip().upper())
+        if run is None:
+            fail(f"There are no results for {period}. Compute them first: flask --app wsgi compute --period {period}")
+        rows = ordered_results(results_of(session, run.id))
+    records = [{"measure_id": r.measure_id, "ico": r.ico, "period": r.period, "numerator": r.numerator,
+                "denominator": r.denominator, "value": r.value, "status": r.status, "ci_low": r.ci_low,
+                "ci_high": r.ci_high, "elements": r.elements} for r in rows]
+    if fmt == "json":
+        click.echo(json.dumps(records, indent=2))
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(RESULT_COLUMNS)
+    for rec in records:
+        writer.writerow(["" if rec[c] is None else (json.dumps(rec[c]) if c == "elements" else
+                         (repr(rec[c]) if isinstance(rec[c], float) else rec[c])) for c in RESULT_COLUMNS])
+
+
 def init_app(app) -> None:
-    app.cli.add_command(init_db)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(ico_cli)
+    for command in (init_db, users_cli, ico_cli, submit, compute, results):
+        app.cli.add_command(command)

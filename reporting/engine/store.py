@@ -1,0 +1,65 @@
+"""Storing and reading results: a run per computation of a period, its results and per-unit frames.
+
+Recomputing a period adds a new run and makes it current in one transaction; earlier runs stay
+retrievable for comparison."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+from dataclasses import asdict
+
+import pandas as pd
+from sqlalchemy import select, update
+
+from reporting.engine.compute import MeasureResult, PeriodComputation
+from reporting.storage.models import Result, ResultRun, ResultUnits, utcnow
+
+
+def inputs_digest(inputs: dict) -> str:
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def frame_to_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=5, mtime=0) as gz:
+        gz.write(frame.to_csv(index=False, date_format="%Y-%m-%d").encode())
+    return buffer.getvalue()
+
+
+def frame_from_bytes(content: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(gzip.decompress(content)), dtype=str, keep_default_na=False)
+
+
+def save_run(session, computation: PeriodComputation, *, inputs: dict, trigger: str, code_version: str,
+             spec_version: str, started_at) -> ResultRun:
+    run = ResultRun(period_code=computation.period, started_at=started_at, finished_at=utcnow(), status="done",
+                    is_current=True, trigger=trigger, code_version=code_version, spec_version=spec_version,
+                    inputs=inputs, inputs_digest=inputs_digest(inputs))
+    session.execute(update(ResultRun).where(ResultRun.period_code == computation.period, ResultRun.is_current)
+                    .values(is_current=False))
+    session.add(run)
+    session.flush()
+    session.add_all(Result(run_id=run.id, period_code=r.period, **{k: v for k, v in asdict(r).items() if k != "period"})
+                    for r in computation.results)
+    session.add_all(ResultUnits(run_id=run.id, measure_id=m, ico=ico, row_count=len(frame),
+                                content=frame_to_bytes(frame))
+                    for (m, ico), frame in computation.units.items())
+    return run
+
+
+def current_run(session, period_code: str) -> ResultRun | None:
+    return session.scalar(select(ResultRun).where(ResultRun.period_code == period_code, ResultRun.is_current))
+
+
+def results_of(session, run_id: int) -> list[MeasureResult]:
+    rows = session.scalars(select(Result).where(Result.run_id == run_id)).all()
+    return [MeasureResult(r.measure_id, r.measure_version, r.ico, r.period_code, r.numerator, r.denominator,
+                          r.value, r.status, r.ci_low, r.ci_high, r.elements or {}, r.extras or {}) for r in rows]
+
+
+def units_of(session, run_id: int, measure_id: str, ico: str) -> pd.DataFrame | None:
+    row = session.scalar(select(ResultUnits).where(ResultUnits.run_id == run_id, ResultUnits.measure_id == measure_id,
+                                                   ResultUnits.ico == ico))
+    return frame_from_bytes(row.content) if row else None

@@ -1,0 +1,1 @@
+"""Publication: tables of results for people, benchmarks, the quality withhold, suppression, editions."""

@@ -1,0 +1,69 @@
+"""The worked example of shared/spec/examples: seven quarters of packages for two ICOs go in
+through the CLI, and the `results` command must give the 135 expected results (and the
+hand-checked case its 15)."""
+import csv
+import io
+import json
+import math
+
+import pytest
+
+from tests.conftest import EXAMPLES
+
+
+def submit_all(runner, root, icos):
+    for ico in icos:
+        runner.invoke(args=["ico", "add", "--code", ico, "--name", f"ICO {ico}", "--state", "MA"])
+        for folder in sorted((root / ico).iterdir()):
+            r = runner.invoke(args=["submit", "--ico", ico, "--period", folder.name, str(folder)])
+            assert r.exit_code == 0, r.output
+
+
+def results_csv(runner, period):
+    r = runner.invoke(args=["compute", "--period", period])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(args=["results", "--period", period, "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    return list(csv.DictReader(io.StringIO(r.output)))
+
+
+def compare(expected_rows, got_rows):
+    got = {(r["measure_id"], r["ico"], r["period"]): r for r in got_rows}
+    problems = []
+    for e in expected_rows:
+        key = (e["measure_id"], e["ico"], e["period"])
+        g = got.get(key)
+        if g is None:
+            problems.append(f"{key}: missing")
+            continue
+        for col in ("numerator", "denominator", "status"):
+            if g[col] != e[col]:
+                problems.append(f"{key} {col}: got {g[col]!r}, expected {e[col]!r}")
+        if json.loads(g["elements"] or "{}") != json.loads(e["elements"] or "{}"):
+            problems.append(f"{key} elements: got {g['elements']}, expected {e['elements']}")
+        for col in ("value", "ci_low", "ci_high"):
+            if (g[col] == "") != (e[col] == ""):
+                problems.append(f"{key} {col}: got {g[col]!r}, expected {e[col]!r}")
+            elif e[col] and not math.isclose(float(g[col]), float(e[col]), abs_tol=1e-6):
+                problems.append(f"{key} {col}: got {g[col]}, expected {e[col]}")
+    return problems
+
+
+def test_worked_example_gives_the_135_expected_results(app):
+    runner = app.test_cli_runner()
+    submit_all(runner, EXAMPLES / "packages", ["HA", "HB"])
+    expected = list(csv.DictReader(open(EXAMPLES / "expected-results.csv", newline="")))
+    assert len(expected) == 135
+    got = []
+    for period in ("2015Q2", "2015Q3", "2015"):
+        got += results_csv(runner, period)
+    assert compare(expected, got) == []
+    assert len(got) == 135
+
+
+def test_hand_checked_case(app):
+    runner = app.test_cli_runner()
+    submit_all(runner, EXAMPLES / "hand-checked", ["T"])
+    expected = list(csv.DictReader(open(EXAMPLES / "hand-checked" / "expected-2015Q2.csv", newline="")))
+    got = [r for r in results_csv(runner, "2015Q2") if r["ico"] == "T"]
+    assert compare(expected, got) == []
