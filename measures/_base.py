@@ -38,17 +38,33 @@ class DataInView:
     visits: pd.DataFrame
     facility_stays: pd.DataFrame
     survey_responses: pd.DataFrame
+    member_ids: pd.Index | None = None     # when member_id holds integer codes: code -> the ICO's member_id
 
     @classmethod
-    def from_frames(cls, frames: dict[str, pd.DataFrame]) -> "DataInView":
-        """Build from frames keyed by file name; missing files become empty frames with typed columns."""
+    def from_frames(cls, frames: dict[str, pd.DataFrame], encode_members: bool = True) -> "DataInView":
+        """Build from frames keyed by file name; missing files become empty frames with typed columns.
+
+        With ``encode_members`` every member_id becomes an integer code (joins on integers are much
+        faster than on strings); ``restore_members`` turns a per-unit frame's codes back into ids."""
         out = {}
         for name, spec in FILES.items():
             frame = frames.get(name)
             if frame is None:
                 frame = pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.type)) for c in spec.columns})
             out[name] = frame.reset_index(drop=True)
-        return cls(**out)
+        index = None
+        if encode_members:
+            index = pd.Index(pd.concat([f["member_id"] for f in out.values()]).dropna().unique())
+            for name, frame in out.items():
+                out[name] = frame.assign(member_id=index.get_indexer(frame["member_id"]))
+        return cls(**out, member_ids=index)
+
+    def restore_members(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.member_ids is None or "member_id" not in frame:
+            return frame
+        codes = frame["member_id"].to_numpy()
+        ids = pd.Series(self.member_ids.to_numpy(dtype=object)[codes], index=frame.index).where(codes >= 0, None)
+        return frame.assign(member_id=ids)
 
 
 def _dtype(kind: str) -> str:

@@ -64,22 +64,6 @@ def ico_add(code, name, state, recipients):
 
 
 
-def _files_from_paths(paths) -> list:
-    from pathlib import Path
-
-    from reporting.ingest import PackageFile
-    files = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            files += [PackageFile(f.name, f.read_bytes()) for f in sorted(path.iterdir()) if f.is_file()]
-        elif path.is_file():
-            files.append(PackageFile(path.name, path.read_bytes()))
-        else:
-            fail(f"{p} does not exist.")
-    return files
-
-
 def print_report(report: dict) -> None:
     verdict = report["verdict"].upper()
     click.echo(f"{verdict}: {report['ico']} {report['period']} version {report.get('version')} — "
@@ -112,7 +96,8 @@ def submit(ico, period, as_json, paths):
 
     from reporting import pipeline
     try:
-        outcome = pipeline.accept_package(ico, period, _files_from_paths(paths), uploader="cli", via="cli")
+        from reporting.cli_files import files_from_paths
+        outcome = pipeline.accept_package(ico, period, files_from_paths(paths), uploader="cli", via="cli")
     except ReportingError as e:
         fail(e.message)
     if as_json:
@@ -169,6 +154,36 @@ def results(period, fmt):
                          (repr(rec[c]) if isinstance(rec[c], float) else rec[c])) for c in RESULT_COLUMNS])
 
 
+@click.command("demo-data")
+@with_appcontext
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False))
+@click.option("--seed", default=2014, show_default=True)
+def demo_data(out, seed):
+    """Write realistic packages for 2014Q1-2015Q4 for the three original One Care ICOs."""
+    from reporting import demo
+    manifest = demo.generate(out, seed)
+    click.echo(f"Wrote {len(manifest['packages'])} packages for {', '.join(i['code'] for i in manifest['icos'])} to {out}.")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--seed", default=2014, show_default=True)
+def demo_command(seed):
+    """Set up the demo: ICOs, a user of every role, their data, results, reports and e-mails."""
+    from reporting import demo_setup
+    upgrade(current_app.config["DATABASE_URL"])
+    creds = demo_setup.ensure_accounts()
+    sent = demo_setup.load_data(seed)
+    click.echo(f"Submitted {sent} demo packages." if sent else "Demo data already loaded.")
+    periods = demo_setup.compute_all()
+    click.echo(f"Results computed for {', '.join(periods)}.")
+    for step in demo_setup.EXTRA_STEPS:
+        click.echo(step())
+    click.echo("\nDemo sign-ins (also in instance/demo-credentials.json):")
+    for email, password in creds.items():
+        click.echo(f"  {email:<40} {password}")
+
+
 def init_app(app) -> None:
-    for command in (init_db, users_cli, ico_cli, submit, compute, results):
+    for command in (init_db, users_cli, ico_cli, submit, compute, results, demo_data, demo_command):
         app.cli.add_command(command)

@@ -83,7 +83,7 @@ def compute_period(views: dict[str, DataInView], period: Period,
     for measure in measures.values():
         per_ico = []
         for ico, view in sorted(views.items()):
-            frame = measure.population(view, period).reset_index(drop=True)
+            frame = view.restore_members(measure.population(view, period).reset_index(drop=True))
             units[(measure.id, ico)] = frame
             results.append(summarise(measure, frame, ico, period.code))
             per_ico.append(frame.assign(ico=ico))

@@ -28,7 +28,7 @@ class StoredSubmission:
 
 def store(database, *, org_id: int, period_code: str, due_date, files: list[PackageFile], sha256: str,
           status: str, report: dict, frames: dict | None, uploader_id: int | None, uploader: str, via: str,
-          on_stored=None, attempts: int = 8) -> StoredSubmission:
+          on_stored=None, attempts: int = 8, received_at=None) -> StoredSubmission:
     """Write one version. ``on_stored(session, submission)`` runs inside the same transaction (audit)."""
     for attempt in range(attempts):
         try:
@@ -37,7 +37,7 @@ def store(database, *, org_id: int, period_code: str, due_date, files: list[Pack
                 session.execute(select(Organization.id).where(Organization.id == org_id).with_for_update())
                 version = (session.scalar(select(func.max(Submission.version)).where(
                     Submission.organization_id == org_id, Submission.period_code == period_code)) or 0) + 1
-                received = utcnow()
+                received = received_at or utcnow()
                 submission = Submission(
                     organization_id=org_id, period_code=period_code, version=version, status=status, via=via,
                     uploader_id=uploader_id, uploader=uploader, received_at=received,

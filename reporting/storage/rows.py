@@ -52,19 +52,27 @@ def write_rows(session, submission_id: int, frames: dict[str, pd.DataFrame]) -> 
 
 
 def read_rows(connection, submission_ids: list[int], files=None) -> dict[str, pd.DataFrame]:
-    """Typed frames per file for the given submissions, with ``submission_id`` and ``row_number``."""
+    """Typed frames per file for the given submissions, with ``submission_id`` and ``row_number``.
+
+    Rows come through the driver untyped (no per-value conversion in Python) and are typed per column."""
     out = {}
     if not submission_ids:
         return out
+    ids = ", ".join(str(int(i)) for i in submission_ids)
     for name in (files or FILES):
         spec, table = FILES[name], ROW_TABLES[name]
-        frame = pd.read_sql(select(table).where(table.c.submission_id.in_(submission_ids)), connection)
+        columns = ["submission_id", "row_number"] + spec.column_names
+        cursor = connection.connection.cursor()
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name} WHERE submission_id IN ({ids})")
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+        cursor.close()
         for col in spec.columns:
+            s = frame[col.name]
             if col.type == "date":
-                frame[col.name] = pd.to_datetime(frame[col.name], format="ISO8601")
+                frame[col.name] = pd.to_datetime(s.astype("string"), format="%Y-%m-%d")
             elif col.type == "int":
-                frame[col.name] = frame[col.name].astype("Float64")
+                frame[col.name] = pd.to_numeric(s).astype("Float64")
             else:
-                frame[col.name] = frame[col.name].astype(object).where(frame[col.name].notna(), None)
+                frame[col.name] = s.astype(object).where(s.notna(), None)
         out[name] = frame
     return out

@@ -1,0 +1,304 @@
+"""Demo data: realistic quarterly packages for the three original One Care ICOs, 2014Q1-2015Q4.
+
+A small simulation per ICO: members enrolled in waves (passive enrollment from January 2014,
+voluntary throughout), disenrollment and deaths, assessments and care plans around day 90,
+hospital stays with readmissions and mental-health follow-up, nursing-facility stays, and
+experience-of-care surveys. Each quarter's package is then cut from the simulated history as
+the ICO would know it at the end of that quarter. ``manifest.json`` says when each package is
+"received" (a few late) and which are first sent with an error and then resubmitted."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from measures import Period
+from measures.dictionary import FILES
+
+PERIODS = [f"{y}Q{q}" for y in (2014, 2015) for q in range(1, 5)]
+SIM_END = date(2015, 12, 31)
+
+
+@dataclass(frozen=True)
+class IcoProfile:
+    code: str
+    name: str
+    members_mid_2014: int
+    last_period: str = "2015Q4"
+    assessment_skill: float = 0.70     # chance an initial assessment is completed by day 90
+    followup_7: float = 0.35
+    readmit: float = 0.19
+    prefix: str = "M"
+
+
+ICOS = [
+    IcoProfile("CCA", "Commonwealth Care Alliance", 9700, assessment_skill=0.78, followup_7=0.40, readmit=0.17),
+    IcoProfile("FTC", "Fallon Total Care", 7500, last_period="2015Q3", assessment_skill=0.62, followup_7=0.30,
+               readmit=0.22),
+    IcoProfile("NHP", "Network Health", 1600, assessment_skill=0.70, followup_7=0.36, readmit=0.19),
+]
+CATEGORIES = ["C1", "C2A", "C2B", "C3A", "C3B", "F1"]
+CATEGORY_P = [0.42, 0.20, 0.12, 0.11, 0.08, 0.07]
+
+
+def _d(x) -> date:
+    return x if isinstance(x, date) else pd.Timestamp(x).date()
+
+
+class Simulation:
+    def __init__(self, profile: IcoProfile, seed: int):
+        self.p = profile
+        self.rng = np.random.default_rng(seed)
+        self.spans, self.assess, self.plans, self.ip, self.visits, self.fac, self.survey = ([] for _ in range(7))
+        self.stay_no = self.resp_no = self.fac_no = 0
+        self.end = Period.parse(profile.last_period).end
+
+    # -- enrollment -------------------------------------------------------------------------
+    def enroll(self) -> None:
+        rng, p = self.rng, self.p
+        # Passive waves in Jan, Apr and Jul 2014 on top of voluntary enrollment from Oct 2013.
+        months = pd.date_range("2013-10-01", "2015-12-01", freq="MS")
+        weight = np.array([0.5 if m.year == 2013 else 1.0 for m in months])
+        for wave in ("2014-01-01", "2014-04-01", "2014-07-01"):
+            weight[months.get_loc(pd.Timestamp(wave))] += 4.0
+        weight[months >= pd.Timestamp("2014-10-01")] *= 0.35
+        total = int(p.members_mid_2014 * 1.55)
+        starts = rng.choice(len(months), size=total, p=weight / weight.sum())
+        for i, m in enumerate(starts):
+            start = months[m].date()
+            if start > self.end:
+                continue
+            member = f"{p.prefix}{i + 1:06d}"
+            birth = start - timedelta(days=int(rng.integers(22 * 365, 64 * 365)))
+            category = rng.choice(CATEGORIES, p=CATEGORY_P)
+            months_enrolled = rng.exponential(48)
+            end = start + timedelta(days=int(months_enrolled * 30.4))
+            death = None
+            if rng.random() < 0.06:
+                death = start + timedelta(days=int(rng.integers(20, 700)))
+                end = min(end, death)
+                if death > self.end:
+                    death = None
+            end = None if end > self.end else end
+            if end is not None and death is not None and death < end:
+                end = death
+            self.spans.append(dict(member_id=member, birth_date=birth, sex=rng.choice(["F", "M", "U"], p=[.52, .47, .01]),
+                                   enrollment_start=start, enrollment_end=end,
+                                   enrollment_method="passive" if rng.random() < 0.7 else "voluntary",
+                                   rating_category=category, death_date=death))
+            self.member_events(self.spans[-1])
+
+    def alive_enrolled(self, span, d: date) -> bool:
+        return span["enrollment_start"] <= d and (span["enrollment_end"] is None or span["enrollment_end"] >= d) \
+            and d <= self.end
+
+    # -- events per member ------------------------------------------------------------------
+    def member_events(self, s) -> None:
+        rng, p, m, start = self.rng, self.p, s["member_id"], s["enrollment_start"]
+        d90 = start + timedelta(days=89)
+        for kind, target in (("assessment", p.assessment_skill), ("plan", p.assessment_skill - 0.06)):
+            roll = rng.random()
+            rows = []
+            if roll < target:
+                rows.append((start + timedelta(days=int(rng.integers(5, 90))), "completed"))
+            elif roll < target + 0.06:
+                rows.append((start + timedelta(days=int(rng.integers(10, 89))), "refused"))
+            elif roll < target + 0.16:
+                for _ in range(3):
+                    rows.append((start + timedelta(days=int(rng.integers(3, 89))), "unable_to_reach"))
+            else:
+                rows.append((d90 + timedelta(days=int(rng.integers(1, 60))), "completed"))
+            for day, outcome in rows:
+                if not self.alive_enrolled(s, day):
+                    continue
+                if kind == "assessment":
+                    self.assess.append(dict(member_id=m, event_date=day, assessment_type="initial", outcome=outcome))
+                else:
+                    lts = "Y" if rng.random() < (0.75 if s["rating_category"] in ("F1", "C3A", "C3B") else 0.2) else "N"
+                    self.plans.append(dict(member_id=m, event_date=day, outcome=outcome,
+                                           ltss_coordinator=lts if outcome == "completed" else None))
+        # Yearly reassessments.
+        day = start + timedelta(days=int(rng.integers(250, 420)))
+        while self.alive_enrolled(s, day):
+            if rng.random() < 0.6:
+                self.assess.append(dict(member_id=m, event_date=day, assessment_type="reassessment", outcome="completed"))
+            day += timedelta(days=int(rng.integers(300, 420)))
+        self.hospital(s)
+        self.facility(s)
+        self.surveys(s)
+
+    def hospital(self, s) -> None:
+        rng, p = self.rng, self.p
+        day = s["enrollment_start"] + timedelta(days=int(rng.exponential(900)))
+        while self.alive_enrolled(s, day):
+            length = int(rng.integers(1, 9))
+            discharge = day + timedelta(days=length)
+            if discharge > self.end:
+                break
+            group = rng.choice(["mental_health", "self_harm", "substance_use", "other"], p=[.18, .04, .1, .68])
+            died = s["death_date"] is not None and discharge == s["death_date"]
+            status = "died" if died else rng.choice(["home", "transfer_acute", "facility", "other"], p=[.8, .04, .1, .06])
+            self.stay_no += 1
+            self.ip.append(dict(stay_id=f"IP{self.stay_no:07d}", member_id=s["member_id"], admission_date=day,
+                                discharge_date=discharge, principal_diagnosis_group=group, discharge_status=status,
+                                planned="Y" if rng.random() < 0.12 else "N"))
+            if group in ("mental_health", "self_harm"):
+                roll = rng.random()
+                if roll < p.followup_7:
+                    self.visit(s, discharge + timedelta(days=int(rng.integers(1, 8))), "mental_health")
+                elif roll < p.followup_7 + 0.22:
+                    self.visit(s, discharge + timedelta(days=int(rng.integers(8, 31))), "mental_health")
+            if rng.random() < 0.6:
+                self.visit(s, discharge + timedelta(days=int(rng.integers(1, 40))), "primary_care")
+            if rng.random() < p.readmit:
+                day = discharge + timedelta(days=int(rng.integers(1, 31)))
+            else:
+                day = discharge + timedelta(days=int(rng.exponential(500)) + 31)
+
+    def visit(self, s, day: date, kind: str) -> None:
+        if self.alive_enrolled(s, day):
+            self.visits.append(dict(member_id=s["member_id"], visit_date=day, provider_type=kind))
+
+    def facility(self, s) -> None:
+        rng = self.rng
+        if s["rating_category"] == "F1":
+            admission = s["enrollment_start"] - timedelta(days=int(rng.integers(0, 400)))
+            length = int(rng.integers(60, 900))
+        elif rng.random() < 0.05:
+            admission = s["enrollment_start"] + timedelta(days=int(rng.integers(30, 600)))
+            length = int(rng.integers(5, 240))
+        else:
+            return
+        if not self.alive_enrolled(s, max(admission, s["enrollment_start"])) or admission > self.end:
+            return
+        discharge = admission + timedelta(days=length)
+        to = rng.choice(["community", "hospital", "other"], p=[.75, .2, .05])
+        if s["death_date"] is not None and discharge >= s["death_date"]:
+            discharge, to = s["death_date"], "died"
+        self.fac_no += 1
+        self.fac.append(dict(stay_id=f"NF{self.fac_no:06d}", member_id=s["member_id"], admission_date=admission,
+                             discharge_date=discharge, discharge_to=to))
+
+    def surveys(self, s) -> None:
+        rng = self.rng
+        quality = {"CCA": 0.6, "FTC": 0.0, "NHP": 0.3}.get(self.p.code, 0.3)
+        for code in PERIODS:
+            P = Period.parse(code)
+            if rng.random() > 0.02:
+                continue
+            day = P.begin + timedelta(days=int(rng.integers(0, (P.end - P.begin).days + 1)))
+            if not self.alive_enrolled(s, day):
+                continue
+            self.resp_no += 1
+
+            def item(low=1, high=4):
+                if rng.random() < 0.08:
+                    return None
+                return int(np.clip(round(rng.normal(2.9 + quality * 0.5, 0.9)), low, high))
+            rating = int(np.clip(round(rng.normal(7.6 + quality, 1.8)), 0, 10))
+            self.survey.append(dict(response_id=f"R{self.resp_no:07d}", member_id=s["member_id"], survey_date=day,
+                                    rating_health_plan=rating if rng.random() > 0.04 else None,
+                                    gnc_specialist=item(), gnc_care_tests=item(), gcq_urgent=item(),
+                                    gcq_routine=item(), cc_records=item(), cc_followup=item(),
+                                    flu_vaccine=rng.choice(["Y", "N", None], p=[.62, .33, .05])))
+
+    # -- cutting quarterly packages -----------------------------------------------------------
+    def package(self, code: str) -> dict[str, pd.DataFrame]:
+        P = Period.parse(code)
+        b, e = P.begin, P.end
+        spans = pd.DataFrame(self.spans)
+        spans = spans[(spans.enrollment_start <= e) & (spans.enrollment_end.isna() | (spans.enrollment_end >= b))].copy()
+        future_end = spans.enrollment_end.notna() & (spans.enrollment_end > e)
+        spans.loc[future_end, "enrollment_end"] = None
+        future_death = spans.death_date.notna() & (spans.death_date > e)
+        spans.loc[future_death, "death_date"] = None
+        out = {"members": spans}
+
+        def dated(rows, column):
+            f = pd.DataFrame(rows, columns=FILES_COLUMNS[column[0]])
+            return f[(f[column[1]] >= b) & (f[column[1]] <= e)]
+        out["assessments"] = dated(self.assess, ("assessments", "event_date")).drop_duplicates()
+        out["care_plans"] = dated(self.plans, ("care_plans", "event_date")).drop_duplicates(
+            ["member_id", "event_date", "outcome"])
+        out["inpatient_stays"] = dated(self.ip, ("inpatient_stays", "discharge_date"))
+        out["visits"] = dated(self.visits, ("visits", "visit_date")).drop_duplicates()
+        out["survey_responses"] = dated(self.survey, ("survey_responses", "survey_date"))
+        fac = pd.DataFrame(self.fac, columns=FILES_COLUMNS["facility_stays"])
+        fac = fac[(fac.admission_date <= e) & (fac.discharge_date >= b)].copy()
+        ongoing = fac.discharge_date > e
+        fac.loc[ongoing, ["discharge_date", "discharge_to"]] = None
+        out["facility_stays"] = fac
+        # Events need a span of this package covering them (the dictionary's rule).
+        members = out["members"]
+        for name in ("assessments", "care_plans"):
+            f = out[name].merge(members[["member_id", "enrollment_start", "enrollment_end"]], on="member_id")
+            ok = (f.enrollment_start <= f.event_date) & (f.enrollment_end.isna() | (f.enrollment_end >= f.event_date))
+            keep = f.loc[ok, FILES_COLUMNS[name]].drop_duplicates()
+            out[name] = keep
+        return out
+
+
+FILES_COLUMNS = {name: spec.column_names for name, spec in FILES.items()}
+
+
+def write_csv(frame: pd.DataFrame, path: Path, columns: list[str]) -> None:
+    frame = frame[columns].copy()
+    for c in columns:
+        if frame[c].map(lambda v: isinstance(v, date)).any():
+            frame[c] = frame[c].map(lambda v: v.isoformat() if isinstance(v, date) else "")
+    frame.to_csv(path, index=False, na_rep="", float_format="%.0f")
+
+
+def generate(out: Path, seed: int = 2014) -> dict:
+    """Write ``out/<ICO>/<PERIOD>/*.csv`` and ``out/manifest.json``; return the manifest."""
+    out = Path(out)
+    manifest = {"icos": [], "packages": []}
+    rng = np.random.default_rng(seed + 1)
+    for n, profile in enumerate(ICOS):
+        sim = Simulation(profile, seed + 17 * n)
+        sim.enroll()
+        manifest["icos"].append({"code": profile.code, "name": profile.name, "state": "MA",
+                                 "last_period": profile.last_period})
+        for code in PERIODS:
+            if Period.parse(code).end > Period.parse(profile.last_period).end:
+                continue
+            frames = sim.package(code)
+            folder = out / profile.code / code
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, frame in frames.items():
+                write_csv(frame, folder / f"{name}.csv", FILES_COLUMNS[name])
+            P = Period.parse(code)
+            due = _due(P)
+            late = (profile.code, code) in {("FTC", "2014Q4"), ("NHP", "2015Q2")}
+            received = due + timedelta(days=int(rng.integers(3, 20))) if late else due - timedelta(days=int(rng.integers(2, 25)))
+            entry = {"ico": profile.code, "period": code, "path": f"{profile.code}/{code}", "received": received.isoformat()}
+            if (profile.code, code) in {("NHP", "2014Q3"), ("CCA", "2015Q1")}:
+                entry["first_attempt_error"] = True
+            manifest["packages"].append(entry)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return manifest
+
+
+def _due(P: Period) -> date:
+    from reporting.periods import default_due_date
+    return default_due_date(P, 2)
+
+
+def broken_copy(folder: Path, target: Path) -> Path:
+    """A copy of a package with a deliberate error (a date written the American way), as an ICO might send."""
+    target.mkdir(parents=True, exist_ok=True)
+    for f in folder.iterdir():
+        text = f.read_text()
+        if f.name == "assessments.csv" and text.count("\n") > 1:
+            lines = text.splitlines()
+            cells = lines[1].split(",")
+            y, m, d = cells[1].split("-")
+            cells[1] = f"{m}/{d}/{y}"
+            lines[1] = ",".join(cells)
+            text = "\n".join(lines) + "\n"
+        (target / f.name).write_text(text)
+    return target

@@ -1,0 +1,91 @@
+"""``flask demo``: the three original One Care ICOs, a user of every role, and their data, results,
+reports and e-mails, made through the same code paths a real user takes."""
+from __future__ import annotations
+
+import json
+import secrets
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+
+from reporting import accounts, demo, pipeline
+from reporting.cli_files import files_from_paths
+from reporting.storage import db
+from reporting.storage.models import Organization, Submission, User
+
+RECIPIENTS = {"CCA": ["quality@cca.example.org"], "FTC": ["quality@fallon.example.org"],
+              "NHP": ["quality@networkhealth.example.org", "medical.director@networkhealth.example.org"]}
+USERS = [
+    ("admin@demo.example.org", "admin", None, None, "Ada Admin"),
+    ("cms.reviewer@demo.example.org", "cms_reviewer", None, None, "Casey CMS"),
+    ("ma.reviewer@demo.example.org", "state_reviewer", None, "MA", "Morgan Mass"),
+    ("submitter@cca.example.org", "ico_submitter", "CCA", None, "Cam Commonwealth"),
+    ("submitter@fallon.example.org", "ico_submitter", "FTC", None, "Fran Fallon"),
+    ("submitter@networkhealth.example.org", "ico_submitter", "NHP", None, "Nat Network"),
+]
+
+
+def credentials_path() -> Path:
+    return Path(current_app.instance_path) / "demo-credentials.json"
+
+
+def ensure_accounts() -> dict[str, str]:
+    path = credentials_path()
+    creds = json.loads(path.read_text()) if path.exists() else {}
+    with db.transaction() as session:
+        for ico in demo.ICOS:
+            if session.scalar(select(Organization).where(Organization.code == ico.code)) is None:
+                accounts.add_ico(session, code=ico.code, name=ico.name, state="MA", recipients=RECIPIENTS[ico.code],
+                                 active_from=datetime(2013, 10, 1).date(),
+                                 active_to=datetime(2015, 9, 30).date() if ico.last_period == "2015Q3" else None,
+                                 actor="demo")
+        for email, role, ico, state, name in USERS:
+            if session.scalar(select(User).where(func.lower(User.email) == email)) is None:
+                creds[email] = secrets.token_urlsafe(12)
+                accounts.create_user(session, email=email, role=role, password=creds[email], name=name, ico=ico,
+                                     state=state, actor="demo")
+    path.write_text(json.dumps(creds, indent=2))
+    path.chmod(0o600)
+    return creds
+
+
+def load_data(seed: int = 2014) -> int:
+    """Generate the packages and submit them as the ICOs' submitters would; returns how many were sent."""
+    with db.transaction() as session:
+        if session.scalar(select(func.count(Submission.id))):
+            return 0
+        submitters = {u.organization.code: u for u in session.scalars(select(User).where(User.role == "ico_submitter"))
+                      if u.organization}
+    out = Path(current_app.instance_path) / "demo-data"
+    manifest = demo.generate(out, seed) if not (out / "manifest.json").exists() else json.loads((out / "manifest.json").read_text())
+    sent = 0
+    for entry in manifest["packages"]:
+        folder = out / entry["path"]
+        received = datetime.fromisoformat(entry["received"])
+        uploader = submitters.get(entry["ico"])
+        if entry.get("first_attempt_error"):
+            with tempfile.TemporaryDirectory() as tmp:
+                broken = demo.broken_copy(folder, Path(tmp) / "broken")
+                pipeline.accept_package(entry["ico"], entry["period"], files_from_paths([broken]), uploader=uploader,
+                                        via="demo", received_at=received.replace(hour=9))
+            received = received.replace(hour=15)
+        outcome = pipeline.accept_package(entry["ico"], entry["period"], files_from_paths([folder]), uploader=uploader,
+                                          via="demo", received_at=received)
+        if not outcome.accepted:
+            raise click.ClickException(f"demo package {entry['path']} was rejected: {outcome.report['by_rule'][:3]}")
+        sent += 1
+    return sent
+
+
+def compute_all() -> list[str]:
+    periods = demo.PERIODS + ["2014", "2015"]
+    pipeline.compute_many(periods, trigger="demo", force=False)
+    return periods
+
+
+# Later stages (publication, rendering, delivery) add their demo steps here.
+EXTRA_STEPS: list = []
