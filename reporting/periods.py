@@ -5,6 +5,8 @@ import calendar
 from datetime import date
 
 from measures import Period
+from sqlalchemy.exc import IntegrityError
+
 from reporting.errors import ReportingError
 from reporting.storage.models import ReportingPeriod
 
@@ -29,8 +31,11 @@ def default_due_date(period: Period, months_after: int) -> date:
 def ensure_period(session, period: Period, months_after: int) -> ReportingPeriod:
     row = session.get(ReportingPeriod, period.code)
     if row is None:
-        row = ReportingPeriod(code=period.code, begin=period.begin, end=period.end,
-                              due_date=default_due_date(period, months_after))
-        session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():      # another upload may create the same period at the same moment
+                row = ReportingPeriod(code=period.code, begin=period.begin, end=period.end,
+                                      due_date=default_due_date(period, months_after))
+                session.add(row)
+        except IntegrityError:
+            row = session.get(ReportingPeriod, period.code)
     return row

@@ -197,17 +197,32 @@ def _decode(data: bytes, filename: str, report: Report) -> str | None:
 
 
 def _parse_csv(text: str, filename: str, report: Report) -> pd.DataFrame | None:
+    import warnings
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=True, engine="c")
-    except pd.errors.ParserError as e:
-        report.add(Failure(filename, _line_of(str(e)), "", "", "csv_syntax", "error",
-                           f"{filename} is not valid CSV: {e}. Check the quotes and the number of commas on that line."))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                                skip_blank_lines=True, engine="c", index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
+        line = _line_of(str(e)) or _first_long_line(text)
+        where = f" (line {line})" if line else ""
+        report.add(Failure(filename, line, "", "", "csv_syntax", "error",
+                           f"{filename} is not valid CSV{where}: a row has more fields than the header, or a quote is "
+                           f"not closed. Check the quotes and the number of commas on that line."))
         return None
     except (pd.errors.EmptyDataError, csv.Error) as e:
         report.add(Failure(filename, None, "", "", "csv_syntax", "error", f"{filename} cannot be read as CSV ({e})."))
         return None
     return frame.fillna("")
+
+
+def _first_long_line(text: str) -> int | None:
+    rows = csv.reader(io.StringIO(text))
+    width = len(next(rows, []))
+    for number, row in enumerate(rows, start=2):
+        if len(row) > width:
+            return number
+    return None
 
 
 def _line_of(message: str) -> int | None:

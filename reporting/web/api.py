@@ -1,3 +1,62 @@
-from flask import Blueprint
+"""The submission API: ``POST /api/v1/submissions`` with an API token (Bearer)."""
+from __future__ import annotations
 
-bp = Blueprint("api", __name__)
+from functools import wraps
+
+from flask import Blueprint, abort, g, jsonify, request
+
+from reporting import pipeline, submissions
+from reporting.errors import Forbidden, ReportingError
+from reporting.ingest import PackageFile
+from reporting.security import can_submit_for, user_for_token
+from reporting.storage import db
+from reporting.accounts import organization
+from reporting.web.access import allow
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def token_required(view):
+    """Authenticate the request by its Bearer token (no session cookie is used or set)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            abort(401)
+        user = user_for_token(db.session, header[7:].strip())
+        if user is None:
+            abort(401)
+        db.session.commit()
+        g._login_user = user      # current_user for this request only: no session, no cookie
+        g.api_user = user
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.route("/submissions", methods=["POST"])
+@token_required
+@allow("ico", "admin")
+def create_submission():
+    user = g.api_user
+    period = request.form.get("period", "").strip()
+    if not period:
+        raise ReportingError("Send the quarter as the form field 'period', e.g. period=2014Q3.")
+    code = request.form.get("ico", "").strip() or (user.ico_code or "")
+    if not code:
+        raise ReportingError("Send the ICO code as the form field 'ico'.")
+    org = organization(db.session, code)
+    if not can_submit_for(user, org):
+        raise Forbidden("This token may only submit packages for its own ICO.")
+    files = [PackageFile(f.filename or name, f.read()) for name in request.files for f in request.files.getlist(name)]
+    outcome = pipeline.accept_package(org.code, period, files, uploader=user, via="api")
+    body = dict(outcome.report, submission_id=outcome.submission_id, late=outcome.late)
+    return jsonify(body), (201 if outcome.accepted else 422)
+
+
+@bp.route("/submissions/<int:submission_id>")
+@token_required
+@allow("signed_in")
+def get_submission(submission_id):
+    sub = submissions.visible_submission(db.session, g.api_user, submission_id)
+    return jsonify(dict(sub.report, submission_id=sub.id, version=sub.version, late=sub.late,
+                        received_at=sub.received_at.isoformat() + "Z"))

@@ -12,7 +12,7 @@ from reporting.storage import db
 from reporting.storage.models import utcnow
 from reporting.web import error_response, limiter
 from reporting.web.access import allow
-from reporting.web.forms import ActionForm, LoginForm
+from reporting.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
 
@@ -65,8 +65,3 @@ def logout():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
-
-
-@bp.app_context_processor
-def _forms():
-    return {"logout_form": ActionForm()}

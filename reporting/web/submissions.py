@@ -1,3 +1,120 @@
-from flask import Blueprint
+"""Submissions: templates and dictionary, upload, the validation report, version history."""
+from __future__ import annotations
 
-bp = Blueprint("submissions", __name__)
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from measures.dictionary import FILES
+from reporting import audit, pipeline, submissions
+from reporting.errors import ReportingError
+from reporting.ingest import PackageFile
+from reporting.security import can_submit_for, visible_icos
+from reporting.storage import db
+from reporting.storage.models import Organization
+from reporting.web.access import allow
+from reporting.web.forms import UploadForm
+
+bp = Blueprint("submissions", __name__, url_prefix="/submissions")
+
+
+@bp.route("/")
+@allow("signed_in")
+def index():
+    orgs, periods, grid = submissions.status_grid(db.session, current_user, date.today())
+    return render_template("submissions/index.html", orgs=orgs, periods=periods, grid=grid)
+
+
+@bp.route("/dictionary")
+@allow("signed_in")
+def dictionary():
+    return render_template("submissions/dictionary.html", files=FILES.values())
+
+
+@bp.route("/template.zip")
+@allow("signed_in")
+def template_zip():
+    audit.record("download", "template.zip")
+    return Response(submissions.template_zip(), mimetype="application/zip",
+                    headers={"Content-Disposition": "attachment; filename=one-care-package-template.zip"})
+
+
+@bp.route("/template.xlsx")
+@allow("signed_in")
+def template_xlsx():
+    audit.record("download", "template.xlsx")
+    return Response(submissions.template_xlsx(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=one-care-package-template.xlsx"})
+
+
+def _submit_orgs():
+    if current_user.role == "admin":
+        return db.session.scalars(select(Organization).where(Organization.enabled).order_by(Organization.name)).all()
+    return [o for o in visible_icos(db.session, current_user) if can_submit_for(current_user, o)]
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@allow("ico", "admin")
+def upload():
+    form = UploadForm()
+    orgs = _submit_orgs()
+    periods = submissions.submittable_periods(date.today())
+    if form.validate_on_submit():
+        code = request.form.get("ico") or (orgs[0].code if len(orgs) == 1 else "")
+        org = next((o for o in orgs if o.code == code), None)
+        if org is None:
+            flash("Choose the ICO this package is for.", "error")
+        else:
+            files = [PackageFile(f.filename or "upload", f.read()) for f in request.files.getlist("files") if f]
+            try:
+                outcome = pipeline.accept_package(org.code, form.period.data, files, uploader=current_user, via="web")
+            except ReportingError as e:
+                flash(e.message, "error")
+            else:
+                return redirect(url_for("submissions.report", submission_id=outcome.submission_id))
+    return render_template("submissions/upload.html", form=form, orgs=orgs, periods=periods), \
+        (400 if request.method == "POST" else 200)
+
+
+@bp.route("/<int:submission_id>")
+@allow("signed_in")
+def report(submission_id):
+    sub = submissions.visible_submission(db.session, current_user, submission_id)
+    args = {k: request.args.get(k, "") for k in ("severity", "file", "rule")}
+    failures = submissions.filtered_failures(sub.report, **args)
+    page = max(1, request.args.get("page", 1, type=int))
+    per_page = 100
+    return render_template("submissions/report.html", sub=sub, report=sub.report, args=args,
+                           failures=failures[(page - 1) * per_page: page * per_page], total=len(failures),
+                           page=page, has_next=page * per_page < len(failures),
+                           in_force=submissions.in_force_version(db.session, sub))
+
+
+@bp.route("/<int:submission_id>/failures.csv")
+@allow("signed_in")
+def failures_csv(submission_id):
+    sub = submissions.visible_submission(db.session, current_user, submission_id)
+    audit.record("download", f"{sub.organization.code} {sub.period_code} v{sub.version} failures.csv")
+    name = f"{sub.organization.code}-{sub.period_code}-v{sub.version}-validation.csv"
+    return Response(submissions.failures_csv(sub.report), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.route("/<int:submission_id>/original")
+@allow("signed_in")
+def original(submission_id):
+    sub = submissions.visible_submission(db.session, current_user, submission_id)
+    name, content, kind = submissions.original_bytes(sub)
+    audit.record("download", f"{sub.organization.code} {sub.period_code} v{sub.version} original")
+    return Response(content, mimetype=kind, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.route("/history/<code>/<period>")
+@allow("signed_in")
+def history(code, period):
+    org, period_row, subs = submissions.history(db.session, current_user, code, period)
+    return render_template("submissions/history.html", org=org, period=period_row, period_code=period.upper(),
+                           subs=subs)

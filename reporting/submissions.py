@@ -1,0 +1,152 @@
+"""Submissions for people: templates, the status grid, version history, reports and their CSV."""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from measures import Period
+from measures.dictionary import FILES
+from reporting.errors import Forbidden, NotFound
+from reporting.ingest.report import FAILURE_COLUMNS
+from reporting.rendering.exports import csv_bytes, xlsx_bytes
+from reporting.security import can_see_ico, visible_icos
+from reporting.storage.models import Organization, ReportingPeriod, Submission
+
+
+# --- templates --------------------------------------------------------------------------------
+
+def template_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for spec in FILES.values():
+            z.writestr(spec.filename, ",".join(spec.column_names) + "\r\n")
+    return buffer.getvalue()
+
+
+def dictionary_rows() -> list[list]:
+    return [[spec.filename, "yes" if spec.required else "no", c.name, c.describe_type(),
+             "yes" if c.required else "no", c.description] for spec in FILES.values() for c in spec.columns]
+
+
+DICTIONARY_COLUMNS = ["file", "file required", "column", "type", "value required", "rule"]
+
+
+def template_xlsx() -> bytes:
+    sheets = [(spec.name, spec.column_names, []) for spec in FILES.values()]
+    sheets.append(("columns", DICTIONARY_COLUMNS, dictionary_rows()))
+    return xlsx_bytes(sheets)
+
+
+# --- status and history -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodStatus:
+    period: str
+    due_date: date | None
+    state: str           # accepted on time | late | resubmitted | rejected | missing | not due
+    versions: int
+    in_force: int | None   # version in force
+    last: Submission | None
+
+
+def status_grid(session, user, today: date) -> tuple[list[Organization], list[str], dict]:
+    """For each ICO the user may see and each period: the submission status."""
+    orgs = visible_icos(session, user)
+    periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin)).all()
+    subs = session.scalars(select(Submission).where(Submission.organization_id.in_([o.id for o in orgs]))
+                           .order_by(Submission.version)).all()
+    grid = {}
+    for org in orgs:
+        for p in periods:
+            own = [s for s in subs if s.organization_id == org.id and s.period_code == p.code]
+            grid[(org.code, p.code)] = period_status(p, own, today, org)
+    return orgs, [p.code for p in periods], grid
+
+
+def period_status(period: ReportingPeriod, versions: list[Submission], today: date, org=None) -> PeriodStatus:
+    accepted = [s for s in versions if s.status == "accepted"]
+    last = versions[-1] if versions else None
+    if accepted:
+        first = accepted[0]
+        state = "late" if first.late else "accepted on time"
+        if len(accepted) > 1:
+            state = "resubmitted" + (" (first late)" if first.late else "")
+    elif versions:
+        state = "rejected"
+    elif org is not None and org.active_to and period.begin > org.active_to:
+        state = "not participating"
+    elif period.due_date < today:
+        state = "missing"
+    else:
+        state = "not due"
+    return PeriodStatus(period.code, period.due_date, state, len(versions), accepted[-1].version if accepted else None, last)
+
+
+def history(session, user, org_code: str, period_code: str) -> tuple[Organization, ReportingPeriod | None, list[Submission]]:
+    org = session.scalar(select(Organization).where(Organization.code == org_code.upper()))
+    if org is None:
+        raise NotFound("There is no such ICO.")
+    if not can_see_ico(user, org):
+        raise Forbidden("You may only see your own ICO's submissions.")
+    period = session.get(ReportingPeriod, period_code.upper())
+    subs = session.scalars(select(Submission).where(Submission.organization_id == org.id,
+                                                    Submission.period_code == period_code.upper())
+                           .order_by(Submission.version.desc())).all()
+    return org, period, subs
+
+
+def visible_submission(session, user, submission_id: int) -> Submission:
+    sub = session.get(Submission, submission_id)
+    if sub is None:
+        raise NotFound("There is no such submission.")
+    if not can_see_ico(user, sub.organization):
+        raise Forbidden("You may only see your own ICO's submissions.")
+    return sub
+
+
+def in_force_version(session, sub: Submission) -> int | None:
+    from sqlalchemy import func
+    return session.scalar(select(func.max(Submission.version)).where(
+        Submission.organization_id == sub.organization_id, Submission.period_code == sub.period_code,
+        Submission.status == "accepted"))
+
+
+def filtered_failures(report: dict, severity: str = "", file: str = "", rule: str = "") -> list[dict]:
+    return [f for f in report.get("failures", [])
+            if (not severity or f["severity"] == severity) and (not file or f["file"] == file)
+            and (not rule or f["rule"] == rule)]
+
+
+def failures_csv(report: dict) -> bytes:
+    return csv_bytes(FAILURE_COLUMNS, [[f[c] for c in FAILURE_COLUMNS] for f in report.get("failures", [])],
+                     preamble=[("ICO", report.get("ico")), ("Period", report.get("period")),
+                               ("Version", report.get("version")), ("Verdict", report.get("verdict")),
+                               ("Errors", report.get("errors")), ("Warnings", report.get("warnings"))])
+
+
+def original_bytes(sub: Submission) -> tuple[str, bytes, str]:
+    """The package as received: the one file, or a ZIP of the several CSVs."""
+    if len(sub.files) == 1:
+        f = sub.files[0]
+        kind = "application/zip" if f.name.lower().endswith(".zip") else (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if f.name.lower().endswith(".xlsx")
+            else "text/csv")
+        return f.name, f.content, kind
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sub.files:
+            z.writestr(f.name, f.content)
+    return f"{sub.organization.code}-{sub.period_code}-v{sub.version}.zip", buffer.getvalue(), "application/zip"
+
+
+def submittable_periods(today: date, first: str = "2014Q1") -> list[str]:
+    """Quarters from the first reporting period up to the current one, newest first."""
+    out, p = [], Period.parse(first)
+    while p.begin <= today:
+        out.append(p.code)
+        p = p.previous(-1)
+    return out[::-1]

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite, on SQLite and on the PostgreSQL server of this machine, with a real SMTP
+# server (aiosmtpd) and a real browser (Debian's Chromium driven by Playwright).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+# PostgreSQL on 127.0.0.1:5432 (database "test", trust auth): start it when it is down.
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
+fi
+
+mkdir -p test-artifacts
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
