@@ -37,7 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from reporting.storage import db
     from reporting.web import init_app as init_web
+    from reporting import publication
     db.init_app(app)
+    publication.init_app(app)
     init_web(app)
 
     from reporting import cli

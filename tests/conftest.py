@@ -123,9 +123,7 @@ def make_ico(app):
 
 def csrf_token(client, path="/login") -> str:
     import re
-    response = client.get(path)
-    if response.status_code == 302 and path == "/login":
-        response = client.get("/")
+    response = client.get(path, follow_redirects=True)
     page = response.get_data(as_text=True)
     m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
     assert m, f"no CSRF token on {path}"

@@ -1,12 +1,21 @@
 """Dashboards: read stored results only; never compute while a user waits."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from measures import DOMAIN_TITLES, DOMAINS, REGISTRY
+from reporting import audit, dashboards
+from reporting.engine import STATEWIDE
+from reporting.errors import NotFound, ReportingError
+from reporting.publication import settings
+from reporting.rendering import views as render
+from reporting.rendering.exports import csv_bytes, xlsx_bytes
+from reporting.storage import db
 from reporting.web.access import allow
 
 bp = Blueprint("dashboards", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/")
@@ -14,4 +23,154 @@ bp = Blueprint("dashboards", __name__)
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    if current_user.role == "ico_submitter" and current_user.ico_code:
+        return redirect(url_for("dashboards.ico", code=current_user.ico_code))
+    if dashboards.default_period(db.session):
+        return redirect(url_for("dashboards.overview"))
     return render_template("home.html")
+
+
+def _period_arg(choices):
+    period = (request.args.get("period") or (choices[0] if choices else "")).strip().upper()
+    if not period:
+        raise NotFound("No results have been computed yet. They appear here once the first packages are in.")
+    if period not in choices:
+        raise NotFound(f"There are no results for {period}. Choose one of: {', '.join(choices)}.")
+    return period
+
+
+@bp.route("/overview")
+@allow("signed_in")
+def overview():
+    choices = dashboards.period_choices(db.session)
+    default = dashboards.default_period(db.session)
+    period = _period_arg([default] + [c for c in choices if c != default] if default else choices)
+    ov = dashboards.overview(db.session, current_user, settings(), period)
+    return render_template("dashboards/overview.html", ov=ov, choices=choices)
+
+
+@bp.route("/icos/<code>")
+@allow("signed_in")
+def ico(code):
+    org, trends, subs = dashboards.ico_page(db.session, current_user, settings(), code)
+    charts = {t.measure.id: render.trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
+    return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs,
+                           status_rows=render.submission_rows(subs, trends[0].periods if trends else []))
+
+
+@bp.route("/measures")
+@allow("signed_in")
+def measures_catalog():
+    return render_template("dashboards/catalog.html", domains=[(DOMAIN_TITLES[d], [m for m in REGISTRY.values()
+                                                                                  if m.domain == d]) for d in DOMAINS])
+
+
+@bp.route("/measures/<measure_id>")
+@allow("signed_in")
+def measure(measure_id):
+    m, trend, names = dashboards.measure_page(db.session, current_user, settings(), measure_id)
+    codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
+    chart = render.trend_chart_for(trend, codes, names)
+    return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart)
+
+
+@bp.route("/withhold")
+@allow("signed_in")
+def withhold():
+    years = dashboards.withhold_years(db.session, settings())
+    year = request.args.get("year", type=int) or (years[0] if years else None)
+    if year is None:
+        raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
+    codes = dashboards.visible_codes(db.session, current_user)
+    rows = dashboards.withhold_for_year(db.session, settings(), codes, year)
+    return render_template("dashboards/withhold.html", year=year, years=years, rows=rows,
+                           names={o: o for o in codes})
+
+
+@bp.route("/gaps/<measure_id>/<code>/<period>")
+@allow("signed_in")
+def gaps(measure_id, code, period):
+    org, m, run, units = dashboards.gap_list(db.session, current_user, measure_id, code, period)
+    page = max(1, request.args.get("page", 1, type=int))
+    audit.record("view", f"gap list {m.id} {org.code} {period}", detail={"rows": len(units)})
+    return render_template("dashboards/gaps.html", org=org, m=m, period=period.upper(), units=units,
+                           rows=units.iloc[(page - 1) * 200: page * 200], page=page,
+                           has_next=page * 200 < len(units))
+
+
+def _send(columns, rows, preamble, name, fmt):
+    if fmt == "csv":
+        return Response(csv_bytes(columns, rows, preamble), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    if fmt == "xlsx":
+        return Response(xlsx_bytes([(name[:31], columns, rows)], preamble), mimetype=XLSX,
+                        headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
+    raise NotFound("Exports come as csv or xlsx.")
+
+
+@bp.route("/gaps/<measure_id>/<code>/<period>/export.<fmt>")
+@allow("signed_in")
+def gaps_export(measure_id, code, period, fmt):
+    org, m, run, units = dashboards.gap_list(db.session, current_user, measure_id, code, period)
+    prov = dashboards.provenance(run, [org.code])
+    preamble = dashboards.export_preamble(f"Gap list: {m.title} — {m.gap_label}", period.upper(), prov,
+                                          f"{org.name} and reviewers: member-level, confidential")
+    audit.record("download", f"gap list {m.id} {org.code} {period} {fmt}", detail={"rows": len(units)})
+    rows = units.astype(object).where(units.notna(), None).values.tolist()
+    return _send(list(units.columns), rows, preamble, f"gaps-{m.id}-{org.code}-{period.upper()}", fmt)
+
+
+@bp.route("/exports/overview.<fmt>")
+@allow("signed_in")
+def overview_export(fmt):
+    period = _period_arg(dashboards.period_choices(db.session))
+    ov = dashboards.overview(db.session, current_user, settings(), period)
+    columns, rows, preamble = dashboards.overview_table(ov)
+    audit.record("download", f"overview {period} {fmt}")
+    return _send(columns, rows, preamble, f"one-care-overview-{period}", fmt)
+
+
+@bp.route("/exports/public.<fmt>")
+@allow("reviewer")
+def public_export(fmt):
+    period = _period_arg(dashboards.period_choices(db.session))
+    ov = dashboards.overview(db.session, current_user, settings(), period)
+    columns, rows, preamble = dashboards.overview_table(ov, public=True)
+    audit.record("download", f"public table {period} {fmt}")
+    return _send(columns, rows, preamble, f"one-care-public-{period}", fmt)
+
+
+@bp.route("/icos/<code>/export.<fmt>")
+@allow("signed_in")
+def ico_export(code, fmt):
+    org, trends, _ = dashboards.ico_page(db.session, current_user, settings(), code)
+    columns, rows = dashboards.trend_table(trends, [org.code, STATEWIDE])
+    runs = dashboards.current_runs(db.session)
+    latest = runs.get(trends[0].periods[-1]) if trends and trends[0].periods else None
+    preamble = dashboards.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
+                                          dashboards.provenance(latest, [org.code]) if latest else None,
+                                          f"{org.name} and reviewers: exact values")
+    audit.record("download", f"ico {org.code} {fmt}")
+    return _send(columns, rows, preamble, f"one-care-{org.code}", fmt)
+
+
+@bp.route("/measures/<measure_id>/export.<fmt>")
+@allow("signed_in")
+def measure_export(measure_id, fmt):
+    m, trend, names = dashboards.measure_page(db.session, current_user, settings(), measure_id)
+    columns, rows = dashboards.trend_table([trend], list(names) + [STATEWIDE])
+    preamble = dashboards.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
+    audit.record("download", f"measure {m.id} {fmt}")
+    return _send(columns, rows, preamble, f"one-care-{m.id}", fmt)
+
+
+@bp.route("/withhold/export.<fmt>")
+@allow("signed_in")
+def withhold_export(fmt):
+    year = request.args.get("year", type=int)
+    if year is None:
+        raise ReportingError("Say which year: ?year=2015")
+    codes = dashboards.visible_codes(db.session, current_user)
+    columns, rows = dashboards.withhold_table(dashboards.withhold_for_year(db.session, settings(), codes, year), year)
+    audit.record("download", f"withhold {year} {fmt}")
+    return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)

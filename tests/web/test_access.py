@@ -60,7 +60,9 @@ def test_every_route_as_each_role(world, role):
         allowed = allowed_roles(access)
         r = call(client, path, method)
         assert r.status_code != 500, (path, "server error")
-        if allowed is not None and role not in allowed:
+        if path.startswith("/api/"):
+            assert r.status_code == 401, (path, "the API takes tokens, not sessions")
+        elif allowed is not None and role not in allowed:
             assert r.status_code == 403, (role, path, r.status_code)
         else:
             assert r.status_code != 403 or path.startswith(("/icos/", "/submissions/", "/gaps/", "/artifacts/")), \
@@ -71,3 +73,10 @@ def test_unknown_route_is_a_styled_404(world, client):
     r = client.get("/no/such/page")
     assert r.status_code == 404 and "There is no page at this address" in r.get_data(as_text=True)
     assert "<header" in r.get_data(as_text=True)
+
+
+def test_api_checks_the_role_of_the_token(world, client):
+    from tests.ingest.test_upload_paths import issue_token
+    token = issue_token(world, "cms@example.org")
+    r = client.post("/api/v1/submissions", headers={"Authorization": f"Bearer {token}"}, data={"period": "2014Q1"})
+    assert r.status_code == 403 and r.is_json

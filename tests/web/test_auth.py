@@ -15,7 +15,7 @@ def test_sign_in_and_out(world, client, dbs):
     assert r.status_code == 302 and r.headers["Location"].endswith("/")
     cookie = r.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
     r = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     assert r.status_code == 302
     assert client.get("/").headers["Location"].endswith("/login")

@@ -1,0 +1,301 @@
+"""What the dashboards show, read from stored results only (never computed while a user waits).
+
+Every function takes the viewer and returns only what that viewer may see: reviewers every ICO
+(a state reviewer their state's), an ICO user their own ICO and the statewide figures."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
+from reporting.engine import STATEWIDE
+from reporting.errors import Forbidden, NotFound
+from reporting.publication.benchmarks import NA, benchmark_status, withhold
+from reporting.security import can_see_ico, visible_icos
+from reporting.storage.models import Organization, Result, ResultRun, ResultUnits, Submission
+
+
+@dataclass(frozen=True)
+class Cell:
+    result: Result | None
+    benchmark: float | None
+    status: str
+
+
+@dataclass
+class Provenance:
+    run_id: int
+    computed_at: object
+    code_version: str
+    spec_version: str
+    inputs: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        parts = []
+        for ico, subs in sorted(self.inputs.items()):
+            parts.append(f"{ico}: " + ", ".join(f"{s['period']} v{s['version']}" for s in subs))
+        return "; ".join(parts)
+
+
+def current_runs(session) -> dict[str, ResultRun]:
+    return {r.period_code: r for r in session.scalars(select(ResultRun).where(ResultRun.is_current))}
+
+
+def period_choices(session) -> list[str]:
+    codes = list(current_runs(session))
+    return sorted(codes, key=lambda c: (Period.parse(c).end, "Q" not in c), reverse=True)
+
+
+def default_period(session) -> str | None:
+    quarters = [c for c in period_choices(session) if "Q" in c]
+    return quarters[0] if quarters else None
+
+
+def visible_codes(session, user) -> list[str]:
+    return [o.code for o in visible_icos(session, user)]
+
+
+def _results(session, run_id: int, codes: list[str]) -> dict[tuple[str, str], Result]:
+    rows = session.scalars(select(Result).where(Result.run_id == run_id, Result.ico.in_(codes + [STATEWIDE])))
+    return {(r.measure_id, r.ico): r for r in rows}
+
+
+def provenance(run: ResultRun, codes: list[str]) -> Provenance:
+    return Provenance(run.id, run.finished_at, run.code_version, run.spec_version,
+                      {k: v for k, v in (run.inputs or {}).items() if k in codes})
+
+
+def _cell(pub, measure_id: str, result: Result | None, year: int, last_year: Result | None = None) -> Cell:
+    bench = pub.benchmarks.get((measure_id, year))
+    gap = pub.withhold.get(year, {}).get(measure_id, False)
+    return Cell(result, bench.value if bench else None, benchmark_status(measure_id, result, bench, last_year, gap))
+
+
+def _last_year_results(session, period: Period, codes) -> dict:
+    run = current_runs(session).get(str(period.year - 1))
+    return _results(session, run.id, codes) if run else {}
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+@dataclass
+class Overview:
+    period: str
+    columns: list[tuple[str, str]]          # (code, label)
+    domains: list[tuple[str, list]]         # (title, [(measure, {code: Cell})])
+    provenance: Provenance
+    withhold: dict                          # code -> Withhold (calendar year)
+    year: int
+
+
+def overview(session, user, pub, period_code: str) -> Overview:
+    runs = current_runs(session)
+    run = runs.get(period_code)
+    if run is None:
+        raise NotFound(f"There are no published results for {period_code} yet.")
+    period = Period.parse(period_code)
+    orgs = visible_icos(session, user)
+    codes = [o.code for o in orgs if o.code in (run.inputs or {})]
+    results = _results(session, run.id, codes)
+    last = _last_year_results(session, period, codes) if not period.is_quarter else {}
+    columns = [(o.code, o.name) for o in orgs if o.code in codes] + [(STATEWIDE, "Statewide")]
+    domains = []
+    for domain in DOMAINS:
+        rows = []
+        for m in (m for m in REGISTRY.values() if m.domain == domain):
+            rows.append((m, {code: _cell(pub, m.id, results.get((m.id, code)), period.year,
+                                         last.get((m.id, code))) for code, _ in columns}))
+        domains.append((DOMAIN_TITLES[domain], rows))
+    return Overview(period_code, columns, domains, provenance(run, codes),
+                    withhold_for_year(session, pub, codes, period.year), period.year)
+
+
+# --- trends -----------------------------------------------------------------------------------
+
+def quarter_results(session, codes: list[str], measure_id: str | None = None) -> dict:
+    """(measure, ico) -> [(period, Result)] over every quarter with a current run, oldest first."""
+    runs = {p: r for p, r in current_runs(session).items() if "Q" in p}
+    query = select(Result).where(Result.run_id.in_([r.id for r in runs.values()]),
+                                 Result.ico.in_(codes + [STATEWIDE]))
+    if measure_id:
+        query = query.where(Result.measure_id == measure_id)
+    series = defaultdict(list)
+    for r in session.scalars(query):
+        series[(r.measure_id, r.ico)].append((r.period_code, r))
+    for key in series:
+        series[key].sort(key=lambda pr: Period.parse(pr[0]).begin)
+    return series
+
+
+def benchmark_series(pub, measure_id: str, periods: list[str]) -> list[float | None]:
+    return [(b.value if (b := pub.benchmarks.get((measure_id, Period.parse(p).year))) else None) for p in periods]
+
+
+@dataclass
+class Trend:
+    measure: object
+    periods: list[str]
+    series: dict             # code -> [Result | None] aligned on periods
+    benchmarks: list
+    latest: dict             # code -> Cell for the latest period
+
+
+def trends(session, pub, codes: list[str], measure_ids) -> list[Trend]:
+    data = quarter_results(session, codes)
+    periods = sorted({p for rows in data.values() for p, _ in rows}, key=lambda c: Period.parse(c).begin)
+    out = []
+    for mid in measure_ids:
+        series = {}
+        for code in codes + [STATEWIDE]:
+            by_period = dict(data.get((mid, code), []))
+            series[code] = [by_period.get(p) for p in periods]
+        latest = {code: _cell(pub, mid, next((r for r in reversed(vals) if r is not None), None),
+                              Period.parse(periods[-1]).year if periods else date.today().year)
+                  for code, vals in series.items()}
+        out.append(Trend(REGISTRY[mid], periods, series, benchmark_series(pub, mid, periods), latest))
+    return out
+
+
+def ico_page(session, user, pub, code: str):
+    org = session.scalar(select(Organization).where(Organization.code == code.upper()))
+    if org is None:
+        raise NotFound("There is no such ICO.")
+    if not can_see_ico(user, org):
+        raise Forbidden("You may only see your own ICO's results.")
+    subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)
+                           .order_by(Submission.period_code, Submission.version)).all()
+    return org, trends(session, pub, [org.code], list(REGISTRY)), subs
+
+
+def measure_page(session, user, pub, measure_id: str):
+    if measure_id not in REGISTRY:
+        raise NotFound("There is no such measure. The measure catalog lists them all.")
+    codes = visible_codes(session, user)
+    trend = trends(session, pub, codes, [measure_id])[0]
+    names = {o.code: o.name for o in visible_icos(session, user)}
+    return REGISTRY[measure_id], trend, names
+
+
+# --- withhold ---------------------------------------------------------------------------------
+
+def withhold_for_year(session, pub, codes: list[str], year: int) -> dict:
+    runs = current_runs(session)
+    run, prev = runs.get(str(year)), runs.get(str(year - 1))
+    chosen = pub.withhold.get(year)
+    if run is None or not chosen:
+        return {}
+    this = _results(session, run.id, codes)
+    last = _results(session, prev.id, codes) if prev else {}
+    out = {}
+    for code in codes:
+        if not any((m, code) in this for m in chosen):
+            continue
+        out[code] = withhold(code, year, {m: this.get((m, code)) for m in chosen},
+                             {m: last.get((m, code)) for m in chosen}, pub.benchmarks, chosen)
+    return out
+
+
+def withhold_years(session, pub) -> list[int]:
+    runs = current_runs(session)
+    return sorted((y for y in pub.withhold if str(y) in runs), reverse=True)
+
+
+# --- gap lists --------------------------------------------------------------------------------
+
+def gap_list(session, user, measure_id: str, code: str, period_code: str):
+    """The units behind a gap: in the denominator and not in the numerator (for lower-is-better
+    measures, the units in the numerator: the readmissions, the admissions)."""
+    from reporting.engine.store import frame_from_bytes
+    if measure_id not in REGISTRY:
+        raise NotFound("There is no such measure.")
+    measure = REGISTRY[measure_id]
+    if measure.unit == "score":
+        raise NotFound("Survey scores have no member list: responses are reported as a score.")
+    org = session.scalar(select(Organization).where(Organization.code == code.upper()))
+    if org is None:
+        raise NotFound("There is no such ICO.")
+    if not can_see_ico(user, org):
+        raise Forbidden("You may only see your own ICO's member lists.")
+    run = current_runs(session).get(period_code.upper())
+    if run is None:
+        raise NotFound(f"There are no results for {period_code}.")
+    row = session.scalar(select(ResultUnits).where(ResultUnits.run_id == run.id, ResultUnits.measure_id == measure_id,
+                                                   ResultUnits.ico == org.code))
+    if row is None:
+        raise NotFound(f"{org.code} has no results for this measure in {period_code}.")
+    units = frame_from_bytes(row.content)
+    units = units[units["numerator"]] if not measure.higher_is_better else units[units["denominator"] & ~units["numerator"]]
+    flags = [c for c in ("denominator", "numerator", "kind") if c in units]
+    return org, measure, run, units.drop(columns=flags).reset_index(drop=True)
+
+
+NA_STATUS = NA
+
+
+# --- export tables ----------------------------------------------------------------------------
+
+RESULT_COLUMNS = ["measure_id", "measure", "domain", "unit", "ico", "period", "numerator", "denominator", "value",
+                  "value_rounded", "status", "ci_low", "ci_high", "benchmark", "benchmark_status", "elements"]
+
+
+def _result_row(m, code, period, cell: Cell, published=None):
+    from reporting.rendering.filters import fmt_value
+    r = cell.result
+    if r is None:
+        return [m.id, m.title, m.domain, m.unit, code, period] + [None] * 10
+    src = published or r
+    value = src.value
+    return [m.id, m.title, m.domain, m.unit, code, period, src.numerator, src.denominator, value,
+            fmt_value(value, m.unit) if isinstance(value, float) else value, r.status, src.ci_low, src.ci_high,
+            cell.benchmark, cell.status, src.elements]
+
+
+def export_preamble(kind: str, period: str, prov: Provenance | None, audience: str) -> list[tuple[str, str]]:
+    rows = [("One Care quality measures", kind), ("Period", period)]
+    if prov:
+        rows += [("Computed", f"{prov.computed_at:%Y-%m-%d %H:%M} UTC (run {prov.run_id})"),
+                 ("Data versions", prov.describe()), ("Specification", f"measures v{prov.spec_version}"),
+                 ("Service", prov.code_version)]
+    rows.append(("Audience", audience))
+    return rows
+
+
+def overview_table(ov: Overview, public: bool = False):
+    from reporting.publication.suppression import suppress
+    rows = []
+    for _, measures in ov.domains:
+        for m, cells in measures:
+            published = {}
+            if public:
+                present = [c.result for c in cells.values() if c.result is not None]
+                published = {p.ico: p for p in suppress(m.id, present)}
+            for code, _ in ov.columns:
+                rows.append(_result_row(m, code, ov.period, cells[code], published.get(code)))
+    audience = ("Public: counts from 1 to 10 are suppressed (CMS cell-size policy)" if public
+                else "Reviewers and ICOs: exact values, not for publication")
+    return RESULT_COLUMNS, rows, export_preamble("Overview", ov.period, ov.provenance, audience)
+
+
+def trend_table(trends_: list[Trend], codes: list[str]):
+    rows = []
+    for t in trends_:
+        for code in codes:
+            for period, r in zip(t.periods, t.series.get(code, [])):
+                if r is not None:
+                    bench = dict(zip(t.periods, t.benchmarks)).get(period)
+                    rows.append(_result_row(t.measure, code, period, Cell(r, bench, "")))
+    return RESULT_COLUMNS, rows
+
+
+def withhold_table(rows: dict, year: int):
+    columns = ["ico", "year", "measure_id", "value", "benchmark", "status", "counts", "measures_eligible",
+               "measures_met", "share_met", "withhold_earned_back_percent"]
+    out = []
+    for code, w in rows.items():
+        for r in w.rows:
+            out.append([code, year, r.measure_id, r.value, r.benchmark, r.status, r.counts, w.eligible, w.met,
+                        w.share, w.earned_back])
+    return columns, out

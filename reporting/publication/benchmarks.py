@@ -1,0 +1,149 @@
+"""Benchmarks and the quality withhold (measures.md, "Benchmarks and the quality withhold").
+
+A reported value **meets** its benchmark when it is at least the benchmark (higher is better) or
+at most it (lower is better). Where gap closure is enabled, a value also meets it when it moved from
+last year's value toward the benchmark by at least 10 % of last year's gap (the gap to this year's
+benchmark). NA results and measures without a benchmark drop out of the withhold."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from measures import REGISTRY
+
+MET, MET_GAP, NOT_MET, NA, NO_BENCHMARK = "met", "met by gap closure", "not met", "NA", "no benchmark"
+TIERS = [(0.80, 100), (0.60, 75), (0.40, 50), (0.20, 25), (0.0, 0)]
+
+
+class ConfigFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    measure_id: str
+    year: int
+    value: float
+    source: str
+
+
+def load_benchmarks(path: str | Path) -> dict[tuple[str, int], Benchmark]:
+    out = {}
+    for n, row in enumerate(_rows(path, ["measure", "year", "value", "source"]), start=2):
+        measure, year, value = row["measure"].strip(), _int(row["year"], path, n), _float(row["value"], path, n)
+        _known(measure, path, n)
+        if (measure, year) in out:
+            raise ConfigFileError(f"{path} line {n}: a second benchmark for {measure} in {year}")
+        out[(measure, year)] = Benchmark(measure, year, value, row["source"].strip())
+    return out
+
+
+def load_withhold(path: str | Path) -> dict[int, dict[str, bool]]:
+    """year -> {measure id: gap closure enabled}"""
+    out: dict[int, dict[str, bool]] = {}
+    for n, row in enumerate(_rows(path, ["year", "measure", "gap_closure"]), start=2):
+        year, measure, flag = _int(row["year"], path, n), row["measure"].strip(), row["gap_closure"].strip().lower()
+        _known(measure, path, n)
+        if flag not in ("on", "off"):
+            raise ConfigFileError(f"{path} line {n}: gap_closure must be on or off, not {flag!r}")
+        out.setdefault(year, {})[measure] = flag == "on"
+    return out
+
+
+def _rows(path, columns):
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = set(columns) - set(reader.fieldnames or [])
+        if missing:
+            raise ConfigFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        yield from reader
+
+
+def _int(v, path, n):
+    try:
+        return int(v)
+    except ValueError:
+        raise ConfigFileError(f"{path} line {n}: {v!r} is not a year") from None
+
+
+def _float(v, path, n):
+    try:
+        return float(v)
+    except ValueError:
+        raise ConfigFileError(f"{path} line {n}: {v!r} is not a number") from None
+
+
+def _known(measure, path, n):
+    if measure not in REGISTRY:
+        raise ConfigFileError(f"{path} line {n}: unknown measure {measure!r}")
+
+
+def meets(measure_id: str, value: float, benchmark: float) -> bool:
+    return value >= benchmark if REGISTRY[measure_id].higher_is_better else value <= benchmark
+
+
+def closes_gap(measure_id: str, value: float, last_year: float, benchmark: float) -> bool:
+    """Moved from last year's value toward the benchmark by at least 10 % of last year's gap."""
+    sign = 1 if REGISTRY[measure_id].higher_is_better else -1
+    gap = sign * (benchmark - last_year)
+    return gap > 0 and sign * (value - last_year) >= 0.1 * gap
+
+
+def benchmark_status(measure_id: str, result, benchmark: Benchmark | None, last_year=None,
+                     gap_closure: bool = False) -> str:
+    """met / met by gap closure / not met / NA / no benchmark, on unrounded values."""
+    if result is None or result.status != "reported" or result.value is None:
+        return NA
+    if benchmark is None:
+        return NO_BENCHMARK
+    if meets(measure_id, result.value, benchmark.value):
+        return MET
+    if (gap_closure and last_year is not None and last_year.status == "reported" and last_year.value is not None
+            and closes_gap(measure_id, result.value, last_year.value, benchmark.value)):
+        return MET_GAP
+    return NOT_MET
+
+
+def tier(share: float) -> int:
+    """The share of the withhold earned back (percent) for the share of measures met."""
+    for floor, earned in TIERS:
+        if share >= floor:
+            return earned
+    return 0
+
+
+@dataclass(frozen=True)
+class WithholdRow:
+    measure_id: str
+    value: float | None
+    benchmark: float | None
+    status: str
+    counts: bool          # takes part in the share
+
+
+@dataclass(frozen=True)
+class Withhold:
+    ico: str
+    year: int
+    rows: list[WithholdRow]
+    eligible: int
+    met: int
+    share: float | None
+    earned_back: int | None
+
+
+def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: dict, chosen: dict[str, bool]) -> Withhold:
+    """Quality withhold for one ICO and calendar year. ``results``/``last_year``: measure id -> result for
+    P = that year / the year before."""
+    rows = []
+    for measure_id, gap_closure in chosen.items():
+        bench = benchmarks.get((measure_id, year))
+        r = results.get(measure_id)
+        status = benchmark_status(measure_id, r, bench, last_year.get(measure_id), gap_closure)
+        rows.append(WithholdRow(measure_id, r.value if r else None, bench.value if bench else None, status,
+                                status in (MET, MET_GAP, NOT_MET)))
+    eligible = sum(r.counts for r in rows)
+    met = sum(r.status in (MET, MET_GAP) for r in rows)
+    share = met / eligible if eligible else None
+    return Withhold(ico, year, rows, eligible, met, share, tier(share) if share is not None else None)

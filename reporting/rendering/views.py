@@ -1,0 +1,49 @@
+"""Turning dashboard data into charts and rows: shared by the screen pages and the PDF reports."""
+from __future__ import annotations
+
+from reporting.engine import STATEWIDE
+from reporting.rendering.charts import Series, trend_chart
+
+
+def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, height: float = 2.5):
+    """One chart: each ICO in ``codes`` (with its interval band when there is only one), statewide, benchmark."""
+    series = []
+    with_band = len(codes) == 1 and trend.measure.has_interval
+    for code in codes:
+        values = trend.series.get(code, [])
+        series.append(Series(
+            names.get(code, code),
+            tuple(_reported(r) for r in values),
+            tuple(r.ci_low if (with_band and r is not None and r.status == "reported") else None for r in values)
+            if with_band else (),
+            tuple(r.ci_high if (with_band and r is not None and r.status == "reported") else None for r in values)
+            if with_band else ()))
+    series.append(Series("Statewide", tuple(_reported(r) for r in trend.series.get(STATEWIDE, [])), statewide=True))
+    return trend_chart(tuple(trend.periods), tuple(series), tuple(trend.benchmarks), trend.measure.unit,
+                       trend.measure.title, width, height)
+
+
+def _reported(r):
+    return r.value if (r is not None and r.status == "reported") else None
+
+
+def submission_rows(subs, periods: list[str]) -> list[dict]:
+    """Per period: what the ICO sent (versions, verdicts, on time or late)."""
+    by_period = {}
+    for s in subs:
+        by_period.setdefault(s.period_code, []).append(s)
+    rows = []
+    for period in sorted(set(periods) | set(by_period)):
+        versions = by_period.get(period, [])
+        accepted = [s for s in versions if s.status == "accepted"]
+        if not versions:
+            state = "missing"
+        elif not accepted:
+            state = "rejected"
+        elif len(accepted) > 1:
+            state = "resubmitted"
+        else:
+            state = "late" if accepted[0].late else "accepted on time"
+        rows.append({"period": period, "state": state, "versions": versions,
+                     "in_force": accepted[-1].version if accepted else None})
+    return rows
