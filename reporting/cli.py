@@ -184,6 +184,82 @@ def demo_command(seed):
         click.echo(f"  {email:<40} {password}")
 
 
+def _write_artifact(artifact_id: int, out: str) -> None:
+    from pathlib import Path
+
+    from reporting.storage.models import Artifact
+    with db.transaction() as session:
+        artifact = session.get(Artifact, artifact_id)
+        Path(out).write_bytes(artifact.content)
+        click.echo(f"Wrote {out}: {artifact.pages} pages, {artifact.size:,} bytes, SHA-256 {artifact.sha256[:16]}… "
+                   f"(artifact {artifact.id}, results run {artifact.run_id}).")
+
+
+@click.command("scorecard")
+@with_appcontext
+@click.option("--ico", required=True)
+@click.option("--period", required=True)
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
+def scorecard(ico, period, out):
+    """Render an ICO's quarterly scorecard to PDF (and keep it as an artifact)."""
+    from reporting import pipeline
+    from reporting.publication.reports import ReportSpec
+    from reporting.rendering.pdf import check_environment
+    try:
+        check_environment()
+        artifact_id = pipeline.render_report(ReportSpec("scorecard", period.strip().upper(), ico.strip().upper()))
+    except ReportingError as e:
+        fail(e.message)
+    _write_artifact(artifact_id, out)
+
+
+@click.command("report")
+@with_appcontext
+@click.option("--kind", required=True, type=click.Choice(["statewide", "public", "withhold"]))
+@click.option("--period", required=True, help="a quarter, or a year for the withhold report")
+@click.option("--ico", default=None, help="the ICO (withhold report only)")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
+def report(kind, period, ico, out):
+    """Render the statewide report, the public report or an ICO's annual withhold report to PDF."""
+    from reporting import pipeline
+    from reporting.publication.reports import ReportSpec
+    from reporting.rendering.pdf import check_environment
+    if kind == "withhold" and not ico:
+        fail("The withhold report is per ICO: give --ico CODE.")
+    try:
+        check_environment()
+        artifact_id = pipeline.render_report(ReportSpec(kind, period.strip().upper(), ico.upper() if ico else None))
+    except ReportingError as e:
+        fail(e.message)
+    _write_artifact(artifact_id, out)
+
+
+@click.command("cycle")
+@with_appcontext
+@click.option("--period", required=True, help="a quarter (2014Q3) or a calendar year (2014)")
+@click.option("--wait", default=None, type=int, help="seconds to wait for delivery retries (default: DELIVERY_WAIT_SECONDS)")
+def cycle(period, wait):
+    """Run the quarterly cycle for a period now: compute, publish, render, deliver."""
+    from reporting import pipeline
+    from reporting.rendering.pdf import check_environment
+    try:
+        check_environment()
+        o = pipeline.run_cycle(period.strip().upper(), trigger="cli", wait_for_retries=wait)
+    except ReportingError as e:
+        fail(e.message)
+    click.echo(f"{o.period}: {o.status}; edition {o.edition_number}{' (new)' if o.new_edition else ' (unchanged)'}; "
+               f"{o.rendered} PDFs rendered; {o.sent} sent, {o.failed} failed, {o.pending} pending. Timings: {o.timings}")
+    sys.exit(0 if o.failed == 0 else 1)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the scheduler process (one per installation; never inside the web workers)."""
+    from reporting.jobs import scheduler
+    scheduler.run(current_app._get_current_object())
+
+
 def init_app(app) -> None:
-    for command in (init_db, users_cli, ico_cli, submit, compute, results, demo_data, demo_command):
+    for command in (cycle, scheduler_command, init_db, users_cli, ico_cli, submit, compute, results, demo_data, demo_command, scorecard, report):
         app.cli.add_command(command)

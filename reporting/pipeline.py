@@ -207,3 +207,260 @@ def compute_many(period_codes: list[str], *, trigger: str = "cli", force: bool =
                  ", ".join(views))
         outcomes.append(RunOutcome(run_id, period.code, list(views), len(computation.results), False))
     return outcomes
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+def render_report(spec, *, run_id: int | None = None, edition=None, session=None) -> int:
+    """Render one report to PDF from stored results and store it as an artifact; returns its id."""
+    import hashlib
+
+    from reporting.publication import reports, settings
+    from reporting.rendering.html import report_html
+    from reporting.rendering.pdf import html_to_pdf, page_count
+    from reporting.storage.models import Artifact
+    with db.transaction() as read:
+        context = reports.context_for(read, settings(), spec, run_id, edition)
+        html = report_html(reports.TEMPLATES[spec.kind], context)
+        run_id = context["run"].id
+    pdf = html_to_pdf(html)
+    own = session is None
+    ctx = db.transaction() if own else _nullcontext(session)
+    with ctx as s:
+        artifact = Artifact(edition_id=getattr(edition, "id", None), run_id=run_id, kind=spec.kind, ico=spec.ico,
+                            period_code=spec.period, audience=spec.audience, filename=spec.filename,
+                            sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=page_count(pdf),
+                            content=pdf)
+        s.add(artifact)
+        s.flush()
+        audit.record("render", spec.filename, detail={"artifact": artifact.id, "run": run_id, "pages": artifact.pages},
+                     actor="system", session=s)
+        return artifact.id
+
+
+class _nullcontext:
+    def __init__(self, value):
+        self.value = value
+
+    def __enter__(self):
+        return self.value
+
+    def __exit__(self, *exc):
+        return False
+
+
+# --- the quarterly cycle: compute, publish, render, deliver -------------------------------------
+
+@dataclass(frozen=True)
+class CycleOutcome:
+    period: str
+    edition_id: int | None
+    edition_number: int | None
+    status: str              # published | awaiting approval | busy
+    new_edition: bool
+    rendered: int
+    sent: int
+    failed: int
+    pending: int
+    timings: dict
+
+
+def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float | None = None) -> CycleOutcome:
+    """Compute the period, publish it (or leave a preview for approval), render every report and
+    deliver each to the people allowed to receive it. Safe to run again and from several processes:
+    nothing is rendered or sent twice."""
+    import os
+    import time
+
+    from reporting.engine.store import current_run
+    from reporting.locks import named_lock
+    from reporting.publication import editions
+    from reporting.storage.models import ResultRun
+    cfg = current_app.config
+    period = parse(period_code)
+    timings = {}
+    with named_lock(db, os.path.join(current_app.instance_path, "locks"), f"cycle:{period.code}") as got:
+        if not got:
+            return CycleOutcome(period.code, None, None, "busy", False, 0, 0, 0, 0, {})
+        t = time.monotonic()
+        run = compute(period.code, trigger=trigger, force=False)
+        timings["compute"] = round(time.monotonic() - t, 3)
+        with db.transaction() as session:
+            latest = editions.latest(session, period.code)
+            current = current_run(session, period.code)
+            same = latest is not None and latest.status != "withdrawn" and \
+                session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest
+            if same:
+                edition, new = latest, False
+            else:
+                edition = editions.create(session, period.code, current.id, publish=cfg["PUBLISH_MODE"] == "auto",
+                                          actor=f"auto ({trigger})")
+                new = True
+                audit.record("publish" if edition.status == "published" else "preview", period.code,
+                             detail={"edition": edition.number, "run": current.id, "revised": edition.revised},
+                             actor=trigger, session=session)
+            edition_id, number, status = edition.id, edition.number, edition.status
+        if status != "published":
+            return CycleOutcome(period.code, edition_id, number, "awaiting approval" if status == "preview" else status,
+                                new, 0, 0, 0, 0, timings)
+        t = time.monotonic()
+        rendered = render_edition(edition_id)
+        timings["render"] = round(time.monotonic() - t, 3)
+        t = time.monotonic()
+        plan_deliveries(edition_id)
+        counts = deliver_due(edition_id, wait_seconds=cfg["DELIVERY_WAIT_SECONDS"] if wait_for_retries is None
+                             else wait_for_retries)
+        timings["deliver"] = round(time.monotonic() - t, 3)
+    log.info("cycle %s: edition %d %s, %d rendered, %s", period.code, number, "new" if new else "unchanged",
+             rendered, counts)
+    return CycleOutcome(period.code, edition_id, number, "published", new, rendered, counts["sent"],
+                        counts["failed"], counts["pending"], timings)
+
+
+def expected_reports(session, edition) -> list:
+    """The reports an edition has: per ICO a scorecard (quarters) or withhold report (years in the
+    withhold configuration), and the statewide and public reports."""
+    from reporting.publication import settings
+    from reporting.publication.reports import ReportSpec
+    from reporting.storage.models import ResultRun
+    run = session.get(ResultRun, edition.run_id)
+    icos = sorted((run.inputs or {}).keys())
+    period = parse(edition.period_code)
+    specs = []
+    if period.is_quarter:
+        specs += [ReportSpec("scorecard", period.code, code) for code in icos]
+    elif int(period.code) in settings().withhold:
+        specs += [ReportSpec("withhold", period.code, code) for code in icos]
+    return specs + [ReportSpec("statewide", period.code), ReportSpec("public", period.code)]
+
+
+def render_edition(edition_id: int) -> int:
+    """Render the edition's missing reports (each kind and ICO once); returns how many were rendered."""
+    from reporting.storage.models import Artifact, Edition, utcnow
+    with db.transaction() as session:
+        edition = session.get(Edition, edition_id)
+        have = {(a.kind, a.ico) for a in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id))}
+        todo = [s for s in expected_reports(session, edition) if (s.kind, s.ico) not in have]
+        run_id = edition.run_id
+        frozen = _frozen(edition)
+    for spec in todo:
+        render_report(spec, run_id=run_id, edition=frozen)
+    with db.transaction() as session:
+        session.get(Edition, edition_id).rendered_at = utcnow()
+    return len(todo)
+
+
+@dataclass(frozen=True)
+class _FrozenEdition:
+    id: int
+    number: int
+    revised: bool
+    published_at: object
+    period_code: str
+
+
+def _frozen(edition) -> _FrozenEdition:
+    return _FrozenEdition(edition.id, edition.number, edition.revised, edition.published_at, edition.period_code)
+
+
+def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]:
+    """Who may receive this report: an ICO's report recipients get that ICO's scorecard and withhold
+    report only; every active CMS reviewer, and each state reviewer of the ICOs' state, the statewide report."""
+    from reporting.storage.models import Organization, User
+    if artifact.kind in ("scorecard", "withhold"):
+        org = session.scalar(select(Organization).where(Organization.code == artifact.ico))
+        if org is None or not org.enabled:
+            return []
+        return [(r.email, f"report recipient of {org.code}") for r in org.recipients]
+    if artifact.kind == "statewide":
+        users = session.scalars(select(User).where(User.active, User.role.in_(["cms_reviewer", "state_reviewer"])))
+        return [(u.email, u.role if u.role == "cms_reviewer" else f"state_reviewer {u.state}") for u in users
+                if u.role == "cms_reviewer" or u.state in states]
+    return []
+
+
+def plan_deliveries(edition_id: int) -> int:
+    from reporting.delivery import ledger
+    from reporting.storage.models import Artifact, Organization, ResultRun, Edition
+    with db.transaction() as session:
+        edition = session.get(Edition, edition_id)
+        run = session.get(ResultRun, edition.run_id)
+        states = {o.state for o in session.scalars(select(Organization).where(
+            Organization.code.in_(list((run.inputs or {}).keys()))))}
+        added = 0
+        for artifact in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id)):
+            added += ledger.plan(session, edition_id, artifact.id, recipients_for(session, artifact, states))
+    return added
+
+
+def deliver_due(edition_id: int | None = None, wait_seconds: float = 0) -> dict:
+    """Send every due delivery (of one edition, or all); wait up to ``wait_seconds`` for retries."""
+    import time
+
+    from reporting.delivery import ledger
+    from reporting.storage.models import Delivery, utcnow
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with db.transaction() as session:
+            ids = ledger.due(session, edition_id)
+        for delivery_id in ids:
+            _deliver_one(delivery_id)
+        with db.transaction() as session:
+            query = select(Delivery.status).where(Delivery.edition_id == edition_id) if edition_id else \
+                select(Delivery.status)
+            statuses = list(session.scalars(query))
+            next_at = ledger.next_due_at(session, edition_id)
+        pending = statuses.count("pending")
+        if not pending or next_at is None or time.monotonic() >= deadline:
+            break
+        time.sleep(max(0.05, min((next_at - utcnow()).total_seconds(), deadline - time.monotonic())))
+    counts = {s: statuses.count(s) for s in ("sent", "failed", "pending", "uncertain")}
+    return counts
+
+
+def _deliver_one(delivery_id: int) -> None:
+    from reporting.delivery import ledger
+    from reporting.delivery.messages import Letter, build
+    from reporting.delivery.providers import provider_from_config
+    from reporting.errors import DeliveryError
+    from reporting.storage.models import Delivery, Edition, Organization
+    cfg = current_app.config
+    with db.transaction() as session:
+        if not ledger.claim(session, delivery_id):
+            return
+    with db.transaction() as session:
+        row = session.get(Delivery, delivery_id)
+        artifact, edition = row.artifact, session.get(Edition, row.edition_id)
+        org = session.scalar(select(Organization).where(Organization.code == artifact.ico)) if artifact.ico else None
+        link = cfg["BASE_URL"].rstrip("/") + (f"/icos/{org.code}" if org else "/overview")
+        letter = Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None, edition.number,
+                        edition.revised, artifact.filename, artifact.content, row.id, link)
+        message = build(letter, cfg["MAIL_FROM"])
+    try:
+        provider_from_config(cfg).send(message, f"{delivery_id:06d}-{artifact.kind}-{artifact.period_code}")
+    except DeliveryError as e:
+        with db.transaction() as session:
+            status = ledger.mark_failure(session, delivery_id, e.message, e.permanent, cfg["DELIVERY_MAX_ATTEMPTS"],
+                                         cfg["DELIVERY_RETRY_SECONDS"])
+            if status == "failed":
+                audit.record("send", f"{artifact.filename}", "failure", actor="system", session=session,
+                             detail={"delivery": delivery_id, "error": e.message[:200]})
+        log.warning("delivery %d: %s (%s)", delivery_id, e.message, status)
+        return
+    with db.transaction() as session:
+        ledger.mark_sent(session, delivery_id, message["Message-ID"])
+        audit.record("send", artifact.filename, "success", actor="system", session=session,
+                     detail={"delivery": delivery_id, "recipient_domain": row.recipient.rsplit("@", 1)[-1]})
+
+
+def approve_edition(edition_id: int, actor) -> None:
+    """A reviewer approves a preview: it is published; the scheduler renders and delivers it."""
+    from reporting.publication import editions
+    from reporting.storage.models import Edition
+    with db.transaction() as session:
+        edition = session.get(Edition, edition_id)
+        if edition is None or edition.status != "preview":
+            raise ReportingError("Only an edition in preview can be approved.", 409)
+        editions.mark_published(session, edition, getattr(actor, "email", str(actor)))
+        audit.record("publish", edition.period_code, detail={"edition": edition.number, "approved": True},
+                     actor=actor, session=session)

@@ -55,26 +55,31 @@ def _trend_chart(periods, series, benchmark, unit, title, width, height) -> Char
             band = [(i, lo, hi) for i, lo, hi in zip(x, s.low, s.high) if lo is not None and hi is not None]
             if band:
                 ax.fill_between([b[0] for b in band], [b[1] for b in band], [b[2] for b in band], color=colour,
-                                alpha=0.15, linewidth=0, label=f"{s.label} 95 % interval")
+                                alpha=0.15, linewidth=0, label="95 % interval")
         if points:
-            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3.5, linewidth=1.6,
+            ax.plot([p[0] for p in points], [p[1] for p in points], linewidth=1.8,
+                    marker="o" if len(points) < 3 else None, markersize=3,
                     color=colour, linestyle="--" if s.statewide else "-", label=s.label)
     if any(b is not None for b in benchmark):
         ax.step([i for i, b in zip(x, benchmark) if b is not None], [b for b in benchmark if b is not None],
                 where="mid", color="#000000", linewidth=1.0, linestyle=":", label="Benchmark")
     ax.set_xticks(x)
-    ax.set_xticklabels(periods, rotation=0, fontsize=8)
+    ax.set_xticklabels(periods, rotation=0, fontsize=8 if width > 5 else 6.5)
     ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=8)
     if unit in ("percent", "score"):
         low = min([v for s in series for v in (s.low or s.values) if v is not None] + [100])
         ax.set_ylim(max(0, (low // 10) * 10 - 5), 100)
     else:
         ax.set_ylim(bottom=0)
+    from matplotlib.ticker import MaxNLocator
+    ax.yaxis.set_major_locator(MaxNLocator(4))
+    ax.tick_params(length=0)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4, frameon=False, fontsize=8)
-    fig.tight_layout()
+    ax.spines["left"].set_visible(False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4 if width > 5 else 2, frameon=False,
+              fontsize=8 if width > 5 else 6.5)
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.05)
     plt.close(fig)
     svg = buffer.getvalue().encode()
     return Chart("data:image/svg+xml;base64," + base64.b64encode(svg).decode(), _alt(title, periods, series, benchmark))

@@ -42,15 +42,17 @@ def fmt_datetime(value) -> str:
 
 
 def fmt_signed(value, unit: str) -> str:
+    """A change, with its sign: +2.5, −0.4, ±0.0."""
     if value is None:
         return ""
     text = fmt_value(abs(value), unit)
     if Decimal(text) == 0:
-        return "±0" + ("." + "0" * decimals_for(unit))[: decimals_for(unit) + 1]
+        return "±" + text
     return ("+" if value > 0 else "−") + text
 
 
 def register_filters(env) -> None:
     env.filters.update(value=fmt_value, count=fmt_count, interval=fmt_interval, dt=fmt_datetime,
                        signed=fmt_signed)
-    env.globals.update(UNIT_LABELS=UNIT_LABELS)
+    from measures import REGISTRY
+    env.globals.update(UNIT_LABELS=UNIT_LABELS, MEASURES=REGISTRY)

@@ -1,0 +1,2 @@
+"""Delivery: messages, providers (SMTP or an outbox folder) and the ledger that makes each
+message go out once."""

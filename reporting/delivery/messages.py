@@ -1,0 +1,47 @@
+"""The e-mail for one report and one recipient: a plain-text and an HTML body, the PDF attached."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import render_template
+
+KIND_TITLES = {"scorecard": "quarterly scorecard", "statewide": "statewide report", "public": "public report",
+               "withhold": "annual quality withhold report"}
+
+
+@dataclass(frozen=True)
+class Letter:
+    recipient: str
+    kind: str
+    period: str
+    ico_name: str | None
+    edition_number: int
+    revised: bool
+    filename: str
+    pdf: bytes
+    delivery_id: int
+    dashboard_url: str
+
+
+def subject(letter: Letter) -> str:
+    who = f"{letter.ico_name} " if letter.ico_name else ""
+    revised = " (revised edition)" if letter.revised else ""
+    return f"One Care {KIND_TITLES[letter.kind]}: {who}{letter.period}{revised}"
+
+
+def build(letter: Letter, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = letter.recipient
+    message["Subject"] = subject(letter)
+    message["Date"] = formatdate(localtime=False)
+    domain = sender.rsplit("@", 1)[-1].strip(">") or "localhost"
+    message["Message-ID"] = make_msgid(idstring=f"delivery-{letter.delivery_id}", domain=domain)
+    message["X-OneCare-Delivery"] = str(letter.delivery_id)
+    context = {"letter": letter, "subject": subject(letter), "kind_title": KIND_TITLES[letter.kind]}
+    message.set_content(render_template("mail/report.txt", **context))
+    message.add_alternative(render_template("mail/report.html", **context), subtype="html")
+    message.add_attachment(letter.pdf, maintype="application", subtype="pdf", filename=letter.filename)
+    return message

@@ -1,0 +1,80 @@
+"""Where messages go: an SMTP server, or (the embedded default) ``.eml`` files in an outbox folder."""
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+import tempfile
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from reporting.errors import DeliveryError
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int | None
+    security: str            # starttls | tls | none
+    username: str | None
+    password: str | None
+    timeout: int = 30
+
+
+class OutboxProvider:
+    name = "outbox"
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def send(self, message: EmailMessage, file_stem: str) -> None:
+        os.makedirs(self.folder, exist_ok=True)
+        target = os.path.join(self.folder, f"{file_stem}.eml")
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(message.as_bytes())
+        os.replace(tmp, target)
+
+
+class SmtpProvider:
+    name = "smtp"
+
+    def __init__(self, settings: SmtpSettings):
+        self.s = settings
+
+    def send(self, message: EmailMessage, file_stem: str) -> None:
+        s = self.s
+        port = s.port or {"tls": 465, "starttls": 587}.get(s.security, 25)
+        try:
+            if s.security == "tls":
+                client = smtplib.SMTP_SSL(s.host, port, timeout=s.timeout, context=ssl.create_default_context())
+            else:
+                client = smtplib.SMTP(s.host, port, timeout=s.timeout)
+            with client:
+                if s.security == "starttls":
+                    client.starttls(context=ssl.create_default_context())
+                if s.username:
+                    client.login(s.username, s.password or "")
+                refused = client.send_message(message)
+                if refused:
+                    code, reason = next(iter(refused.values()))
+                    raise DeliveryError(f"refused by the server: {code} {reason.decode(errors='replace')}",
+                                        permanent=500 <= code < 600)
+        except smtplib.SMTPRecipientsRefused as e:
+            code, reason = next(iter(e.recipients.values()))
+            raise DeliveryError(f"recipient refused: {code} {reason.decode(errors='replace')}",
+                                permanent=500 <= code < 600) from None
+        except smtplib.SMTPResponseException as e:
+            raise DeliveryError(f"SMTP error {e.smtp_code}: {e.smtp_error.decode(errors='replace') if isinstance(e.smtp_error, bytes) else e.smtp_error}",
+                                permanent=500 <= e.smtp_code < 600) from None
+        except (smtplib.SMTPException, OSError, socket.timeout) as e:
+            raise DeliveryError(f"the SMTP server could not be reached: {type(e).__name__}: {e}", permanent=False) from None
+
+
+def provider_from_config(config):
+    if config.get("SMTP_HOST"):
+        return SmtpProvider(SmtpSettings(config["SMTP_HOST"], config.get("SMTP_PORT"), config["SMTP_SECURITY"],
+                                         config.get("SMTP_USERNAME"), config.get("SMTP_PASSWORD"),
+                                         config.get("SMTP_TIMEOUT", 30)))
+    return OutboxProvider(config["OUTBOX_DIR"])

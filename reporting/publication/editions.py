@@ -1,0 +1,39 @@
+"""Editions: a period's results frozen on one run, previewed, published, and revised when the
+data change after publication."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from reporting.storage.models import Edition, utcnow
+
+
+def latest(session, period: str) -> Edition | None:
+    return session.scalar(select(Edition).where(Edition.period_code == period).order_by(Edition.number.desc()))
+
+
+def latest_published(session, period: str) -> Edition | None:
+    return session.scalar(select(Edition).where(Edition.period_code == period, Edition.status.in_(["published", "superseded"]))
+                          .order_by(Edition.number.desc()))
+
+
+def create(session, period: str, run_id: int, publish: bool, actor: str = "") -> Edition:
+    """A new edition on ``run_id``: published at once, or a preview waiting for a reviewer."""
+    number = (session.scalar(select(func.max(Edition.number)).where(Edition.period_code == period)) or 0) + 1
+    revised = latest_published(session, period) is not None
+    for old in session.scalars(select(Edition).where(Edition.period_code == period, Edition.status == "preview")):
+        old.status = "withdrawn"
+    edition = Edition(period_code=period, number=number, run_id=run_id, status="preview", revised=revised)
+    session.add(edition)
+    session.flush()
+    if publish:
+        mark_published(session, edition, actor)
+    return edition
+
+
+def mark_published(session, edition: Edition, actor: str) -> None:
+    for old in session.scalars(select(Edition).where(Edition.period_code == edition.period_code,
+                                                     Edition.status == "published", Edition.id != edition.id)):
+        old.status = "superseded"
+    edition.status = "published"
+    edition.published_at = utcnow()
+    edition.approved_by = actor

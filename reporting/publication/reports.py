@@ -1,0 +1,149 @@
+"""What goes into each report: the ICO quarterly scorecard, the statewide report (exact, for
+reviewers), the public report (the same with cell suppression) and the annual quality withhold
+report. Each builder returns the template context; rendering turns it into HTML and PDF."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, SPEC_VERSION, Period
+from reporting import dashboards
+from reporting.engine import STATEWIDE
+from reporting.errors import NotFound
+from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET
+from reporting.publication.suppression import suppress
+from reporting.storage.models import Organization, Result, ResultRun
+
+KINDS = {"scorecard": ("ico", "template"), "statewide": ("reviewer", ""), "public": ("public", ""),
+         "withhold": ("ico", "")}
+TEMPLATES = {"scorecard": "reports/scorecard.html", "statewide": "reports/statewide.html",
+             "public": "reports/statewide.html", "withhold": "reports/withhold.html"}
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    kind: str                 # scorecard | statewide | public | withhold
+    period: str
+    ico: str | None = None
+
+    @property
+    def audience(self) -> str:
+        return {"scorecard": "ico", "withhold": "ico", "statewide": "reviewer", "public": "public"}[self.kind]
+
+    @property
+    def filename(self) -> str:
+        who = f"-{self.ico}" if self.ico else ""
+        return f"one-care-{self.kind}{who}-{self.period}.pdf"
+
+
+def _run(session, period: str, run_id: int | None) -> ResultRun:
+    run = session.get(ResultRun, run_id) if run_id else dashboards.current_runs(session).get(period)
+    if run is None:
+        raise NotFound(f"There are no results for {period}: compute them first (flask --app wsgi compute --period {period}).")
+    return run
+
+
+def _org(session, code: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.code == (code or "").upper()))
+    if org is None:
+        raise NotFound(f"There is no ICO with the code {code}.")
+    return org
+
+
+def _results(session, run_id: int) -> dict:
+    return {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run_id))}
+
+
+def _trends_up_to(session, pub, codes, period: Period):
+    trends = dashboards.trends(session, pub, codes, list(REGISTRY))
+    for t in trends:
+        keep = [i for i, p in enumerate(t.periods) if Period.parse(p).end <= period.end][-8:]
+        t.periods = [t.periods[i] for i in keep]
+        t.series = {c: [v[i] for i in keep] for c, v in t.series.items()}
+        t.benchmarks = [t.benchmarks[i] for i in keep]
+    return trends
+
+
+def _change(now, before):
+    if now is None or before is None or now.status != "reported" or before.status != "reported":
+        return None
+    if now.value is None or before.value is None:
+        return None
+    return now.value - before.value
+
+
+def common(run: ResultRun, edition=None, title: str = "", audience: str = "") -> dict:
+    return {"run": run, "edition": edition, "title": title, "spec_version": SPEC_VERSION, "audience": audience,
+            "domain_titles": DOMAIN_TITLES}
+
+
+def scorecard(session, pub, code: str, period_code: str, run_id: int | None = None, edition=None) -> dict:
+    org = _org(session, code)
+    period = Period.parse(period_code)
+    run = _run(session, period.code, run_id)
+    if org.code not in (run.inputs or {}):
+        raise NotFound(f"{org.name} has no results for {period.code}.")
+    results = _results(session, run.id)
+    runs = dashboards.current_runs(session)
+    prev = _results(session, runs[period.previous(1).code].id) if period.previous(1).code in runs else {}
+    year_ago = _results(session, runs[period.previous(4).code].id) if period.previous(4).code in runs else {}
+    rows, summary = [], {}
+    for domain in DOMAINS:
+        counts = {MET: 0, NOT_MET: 0, NA: 0}
+        for m in (m for m in REGISTRY.values() if m.domain == domain):
+            r = results.get((m.id, org.code))
+            cell = dashboards._cell(pub, m.id, r, period.year)
+            key = MET if cell.status in (MET, MET_GAP) else (NOT_MET if cell.status == NOT_MET else NA)
+            counts[key] += 1
+            rows.append({"m": m, "cell": cell, "statewide": results.get((m.id, STATEWIDE)),
+                         "prev": prev.get((m.id, org.code)), "year_ago": year_ago.get((m.id, org.code)),
+                         "change_prev": _change(r, prev.get((m.id, org.code))),
+                         "change_year": _change(r, year_ago.get((m.id, org.code)))})
+        summary[domain] = counts
+    trends = _trends_up_to(session, pub, [org.code], period)
+    return common(run, edition, f"{org.name}: quarterly scorecard, {period.code}", "ico") | {
+        "org": org, "period": period, "rows": rows, "summary": summary, "trends": trends,
+        "inputs": (run.inputs or {}).get(org.code, []), "names": {org.code: org.name},
+        "prev_code": period.previous(1).code, "year_code": period.previous(4).code}
+
+
+def statewide(session, pub, period_code: str, public: bool = False, run_id: int | None = None, edition=None) -> dict:
+    period = Period.parse(period_code)
+    run = _run(session, period.code, run_id)
+    orgs = [o for o in session.scalars(select(Organization).order_by(Organization.name)) if o.code in (run.inputs or {})]
+    codes = [o.code for o in orgs]
+    results = _results(session, run.id)
+    table = []
+    for domain in DOMAINS:
+        for m in (m for m in REGISTRY.values() if m.domain == domain):
+            present = [results[(m.id, c)] for c in codes + [STATEWIDE] if (m.id, c) in results]
+            shown = {p.ico: p for p in suppress(m.id, present)} if public else {r.ico: r for r in present}
+            cells = {c: dashboards._cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
+            table.append({"m": m, "domain": domain, "shown": shown, "cells": cells})
+    trends = _trends_up_to(session, pub, codes, period)
+    withhold = dashboards.withhold_for_year(session, pub, codes, period.year)
+    title = f"One Care quality measures: {'public report' if public else 'statewide report'}, {period.code}"
+    return common(run, edition, title, "public" if public else "reviewer") | {
+        "period": period, "orgs": orgs, "codes": codes, "table": table, "trends": trends, "public": public,
+        "withhold": withhold, "names": {o.code: o.name for o in orgs}, "inputs": run.inputs or {}}
+
+
+def withhold_report(session, pub, code: str, year: str, edition=None) -> dict:
+    org = _org(session, code)
+    run = _run(session, str(year), None)
+    rows = dashboards.withhold_for_year(session, pub, [org.code], int(year))
+    if org.code not in rows:
+        raise NotFound(f"{org.name} has no quality withhold result for {year}.")
+    return common(run, edition, f"{org.name}: quality withhold, {year}", "ico") | {
+        "org": org, "year": int(year), "w": rows[org.code], "inputs": (run.inputs or {}).get(org.code, [])}
+
+
+def context_for(session, pub, spec: ReportSpec, run_id: int | None = None, edition=None) -> dict:
+    if spec.kind == "scorecard":
+        return scorecard(session, pub, spec.ico, spec.period, run_id, edition)
+    if spec.kind in ("statewide", "public"):
+        return statewide(session, pub, spec.period, spec.kind == "public", run_id, edition)
+    if spec.kind == "withhold":
+        return withhold_report(session, pub, spec.ico, spec.period, edition)
+    raise NotFound(f"Unknown report kind {spec.kind}: scorecard, statewide, public or withhold.")

@@ -1,0 +1,15 @@
+"""Reports as HTML through the app's Jinja environment: the same templates, macros and filters as
+the dashboards, with print CSS. Charts are drawn here, from the trend data in the context."""
+from __future__ import annotations
+
+from flask import render_template
+
+from reporting.rendering.views import trend_chart_for
+
+
+def report_html(template: str, context: dict) -> str:
+    charts = {}
+    codes = context.get("codes") or ([context["org"].code] if context.get("org") else [])
+    for t in context.get("trends", []):
+        charts[t.measure.id] = trend_chart_for(t, codes, context.get("names", {}), width=3.6, height=1.9)
+    return render_template(template, charts=charts, **context)
