@@ -260,6 +260,31 @@ def scheduler_command():
     scheduler.run(current_app._get_current_object())
 
 
+@click.command("withhold")
+@with_appcontext
+@click.option("--year", required=True, type=int)
+def withhold(year):
+    """Print each ICO's quality withhold for a calendar year: measures met and the tier."""
+    from reporting import dashboards
+    from reporting.publication import settings
+    from reporting.storage.models import Organization
+    from sqlalchemy import select
+    with db.transaction() as session:
+        codes = [o.code for o in session.scalars(select(Organization).order_by(Organization.code))]
+        rows = dashboards.withhold_for_year(session, settings(), codes, year)
+    if not rows:
+        fail(f"No withhold results for {year}: compute the year first (flask --app wsgi compute --period {year}) "
+             f"and check that config/withhold.csv lists measures for it.")
+    for code, w in rows.items():
+        share = f"{100 * w.share:.1f}%" if w.share is not None else "NA"
+        tier = f"{w.earned_back}%" if w.earned_back is not None else "NA"
+        click.echo(f"{code}: {w.met} of {w.eligible} measures met ({share}); withhold earned back {tier}")
+        for r in w.rows:
+            value = "" if r.value is None else f"{r.value:.4f}"
+            bench = "" if r.benchmark is None else f"{r.benchmark:g}"
+            click.echo(f"    {r.measure_id:<28} {value:>10} benchmark {bench:>6}  {r.status}")
+
+
 def init_app(app) -> None:
-    for command in (cycle, scheduler_command, init_db, users_cli, ico_cli, submit, compute, results, demo_data, demo_command, scorecard, report):
+    for command in (withhold, cycle, scheduler_command, init_db, users_cli, ico_cli, submit, compute, results, demo_data, demo_command, scorecard, report):
         app.cli.add_command(command)

@@ -87,5 +87,18 @@ def compute_all() -> list[str]:
     return periods
 
 
-# Later stages (publication, rendering, delivery) add their demo steps here.
-EXTRA_STEPS: list = []
+DEMO_CYCLE_PERIOD = "2015Q3"
+
+
+def publish_one_quarter() -> str:
+    """Run the cycle for one quarter, as the scheduler would: PDFs rendered and e-mails delivered.
+    The scheduler started by scripts/start.sh then does the next quarter and the year."""
+    from reporting.rendering.pdf import check_environment
+    check_environment()
+    o = pipeline.run_cycle(DEMO_CYCLE_PERIOD, trigger="demo", wait_for_retries=0)
+    where = current_app.config["SMTP_HOST"] or current_app.config["OUTBOX_DIR"]
+    return (f"Cycle {o.period}: edition {o.edition_number}, {o.rendered} PDFs rendered, {o.sent} e-mails "
+            f"delivered to {where}.")
+
+
+EXTRA_STEPS: list = [publish_one_quarter]

@@ -88,8 +88,6 @@ def run(app) -> None:
             # The cycle also runs once at start, so that a restart catches up at once.
             scheduler.add_job(run_job, "date", run_date=datetime.now(timezone.utc), args=["quarterly_cycle"],
                               id="_startup_cycle", jobstore="memory")
-            scheduler.add_job(run_job, "interval", seconds=20, args=["delivery_worker"], id="_worker",
-                              jobstore="memory", next_run_time=datetime.now(timezone.utc))
 
             def stop(signum, frame):
                 log.info("scheduler stopping (signal %d)", signum)

@@ -181,3 +181,76 @@ def audit_csv():
 
 def _bad_form():
     raise ReportingError("The form had expired. Reload the page and try again.")
+
+
+# --- schedules, runs and deliveries -------------------------------------------------------------
+
+@bp.route("/schedules", methods=["GET", "POST"])
+@allow("admin")
+def schedules():
+    from reporting.jobs.scheduler import ensure_schedules
+    from reporting.storage.models import Edition, JobRun, Schedule
+    ensure_schedules()
+    if request.method == "POST":
+        ActionForm().validate_on_submit() or _bad_form()
+        row = db.session.get(Schedule, request.form.get("schedule_id", ""))
+        if row is None:
+            raise NotFound("There is no such schedule.")
+        cron = (request.form.get("cron") or "").strip()
+        try:
+            from apscheduler.triggers.cron import CronTrigger
+            CronTrigger.from_crontab(cron)
+        except ValueError as e:
+            flash(f"'{cron}' is not a cron expression ({e}). Write five fields: minute hour day month day-of-week, "
+                  f"e.g. 0 6 * * *.", "error")
+            return redirect(url_for("admin.schedules"))
+        row.cron, row.enabled, row.updated_at, row.updated_by = cron, bool(request.form.get("enabled")), utcnow(), current_user.email
+        audit.record("schedule.update", row.id, detail={"cron": cron, "enabled": row.enabled}, session=db.session)
+        db.session.commit()
+        flash(f"Schedule {row.id} saved; the scheduler picks it up within a minute.", "success")
+        return redirect(url_for("admin.schedules"))
+    rows = db.session.scalars(select(Schedule).order_by(Schedule.id)).all()
+    runs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(50)).all()
+    previews = db.session.scalars(select(Edition).where(Edition.status == "preview")).all()
+    editions = db.session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(30)).all()
+    return render_template("admin/schedules.html", schedules=rows, runs=runs, previews=previews, editions=editions,
+                           action=ActionForm())
+
+
+@bp.route("/editions/<int:edition_id>/approve", methods=["POST"])
+@allow("admin", "reviewer")
+def approve(edition_id):
+    ActionForm().validate_on_submit() or _bad_form()
+    from reporting import pipeline
+    pipeline.approve_edition(edition_id, current_user)
+    flash("Edition published. The scheduler renders and sends it within a minute.", "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("dashboards.reports"))
+
+
+@bp.route("/deliveries")
+@allow("admin")
+def deliveries():
+    from reporting.storage.models import Delivery
+    status = request.args.get("status", "")
+    query = select(Delivery).order_by(Delivery.id.desc())
+    if status:
+        query = query.where(Delivery.status == status)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = db.session.scalars(query.limit(101).offset((page - 1) * 100)).all()
+    return render_template("admin/deliveries.html", deliveries=rows[:100], status=status, page=page,
+                           has_next=len(rows) > 100, action=ActionForm())
+
+
+@bp.route("/deliveries/<int:delivery_id>/resend", methods=["POST"])
+@allow("admin")
+def resend(delivery_id):
+    ActionForm().validate_on_submit() or _bad_form()
+    from reporting.delivery import ledger
+    if ledger.resend(db.session, delivery_id):
+        audit.record("send.retry", str(delivery_id), session=db.session)
+        db.session.commit()
+        flash("Queued again: it goes out within a minute.", "success")
+    else:
+        flash("Only failed or uncertain deliveries can be sent again.", "error")
+    return redirect(url_for("admin.deliveries", status=request.args.get("status", "")))

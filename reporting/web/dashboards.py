@@ -174,3 +174,22 @@ def withhold_export(fmt):
     columns, rows = dashboards.withhold_table(dashboards.withhold_for_year(db.session, settings(), codes, year), year)
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)
+
+
+@bp.route("/reports")
+@allow("signed_in")
+def reports():
+    from reporting import artifacts
+    rows = artifacts.visible(db.session, current_user)
+    previews = artifacts.previews(db.session) if current_user.role in ("admin", "cms_reviewer", "state_reviewer") else []
+    return render_template("dashboards/reports.html", artifacts=rows, previews=previews)
+
+
+@bp.route("/artifacts/<int:artifact_id>")
+@allow("signed_in")
+def artifact(artifact_id):
+    from reporting import artifacts
+    row = artifacts.visible_artifact(db.session, current_user, artifact_id)
+    audit.record("download", row.filename, detail={"artifact": row.id})
+    return Response(row.content, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={row.filename}"})
