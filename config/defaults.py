@@ -22,6 +22,7 @@ MAIL_FROM = "One Care Quality Reporting <quality-reports@localhost>"
 OUTBOX_DIR = None              # None: instance/outbox
 DELIVERY_MAX_ATTEMPTS = 5
 DELIVERY_RETRY_SECONDS = 60    # first retry; doubles each attempt
+DELIVERY_STALE_SECONDS = 900   # a delivery 'sending' this long belongs to a process that died
 DELIVERY_WAIT_SECONDS = 0      # how long a cycle waits for retries itself (the scheduler retries every minute)
 PUBLISH_MODE = "auto"          # auto | approval
 CYCLE_DELAY_DAYS = 14          # the quarterly cycle runs this many days after a period's due date

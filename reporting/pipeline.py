@@ -436,8 +436,12 @@ def _deliver_one(delivery_id: int) -> None:
         letter = Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None, edition.number,
                         edition.revised, artifact.filename, artifact.content, row.id, link)
         message = build(letter, cfg["MAIL_FROM"])
+    def before_data():
+        with db.transaction() as s:
+            ledger.mark_stage(s, delivery_id, "data")
     try:
-        provider_from_config(cfg).send(message, f"{delivery_id:06d}-{artifact.kind}-{artifact.period_code}")
+        provider_from_config(cfg).send(message, f"{delivery_id:06d}-{artifact.kind}-{artifact.period_code}",
+                                       before_data=before_data)
     except DeliveryError as e:
         with db.transaction() as session:
             status = ledger.mark_failure(session, delivery_id, e.message, e.permanent, cfg["DELIVERY_MAX_ATTEMPTS"],

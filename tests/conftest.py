@@ -85,12 +85,29 @@ def app(database_url, tmp_path):
     db.engine.dispose()
 
 
+class _LazySession:
+    """A plain session on whichever app the test made (``app`` or ``example``), opened at first use."""
+
+    def __init__(self):
+        self._session = None
+
+    def __getattr__(self, name):
+        if self._session is None:
+            from sqlalchemy.orm import Session
+            self._session = Session(db.engine, expire_on_commit=False)
+        return getattr(self._session, name)
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+
+
 @pytest.fixture
-def dbs(app):
+def dbs():
     """A plain session for the test's own reads and writes, separate from any request's."""
-    from sqlalchemy.orm import Session
-    with Session(db.engine, expire_on_commit=False) as session:
-        yield session
+    session = _LazySession()
+    yield session
+    session.close()
 
 
 @pytest.fixture
@@ -147,3 +164,95 @@ def world(app, make_ico, make_user):
     make_user("ha@example.org", "ico_submitter", ico="HA")
     make_user("hb@example.org", "ico_submitter", ico="HB")
     return app
+
+
+# --- the worked example loaded once per backend, copied per test ----------------------------------
+
+EXAMPLE_PERIODS = ["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2015Q1", "2015Q2", "2015Q3", "2014", "2015"]
+USERS = [("admin@example.org", "admin", None, None), ("cms@example.org", "cms_reviewer", None, None),
+         ("state@example.org", "state_reviewer", None, "MA"), ("ri@example.org", "state_reviewer", None, "RI"),
+         ("ha@example.org", "ico_submitter", "HA", None), ("hb@example.org", "ico_submitter", "HB", None)]
+
+
+def load_example(url: str, instance: Path) -> None:
+    from reporting import accounts, pipeline
+    from reporting.cli_files import files_from_paths
+    app = create_app({"REPORTING_ENV": "test", "SECRET_KEY": "test-secret-key", "DATABASE_URL": url,
+                      "INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        with db.transaction() as s:
+            accounts.add_ico(s, code="HA", name="Health Alliance", state="MA", recipients=["reports@ha.example.org"], actor="test")
+            accounts.add_ico(s, code="HB", name="Harbor Care", state="MA", recipients=["reports@hb.example.org", "cmo@hb.example.org"], actor="test")
+            accounts.add_ico(s, code="RI1", name="Ocean State Care", state="RI", actor="test")
+            for email, role, ico, state in USERS:
+                accounts.create_user(s, email=email, role=role, password=PASSWORD, ico=ico, state=state, actor="test")
+        for ico in ("HA", "HB"):
+            for folder in sorted((EXAMPLES / "packages" / ico).iterdir()):
+                assert pipeline.accept_package(ico, folder.name, files_from_paths([folder]), uploader="test", via="cli").accepted
+        pipeline.compute_many(EXAMPLE_PERIODS, trigger="test")
+    db.session.remove()
+    db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def example_sqlite(tmp_path_factory, sqlite_template) -> Path:
+    folder = tmp_path_factory.mktemp("example")
+    path = folder / "example.sqlite3"
+    shutil.copy(sqlite_template, path)
+    load_example(f"sqlite:///{path}", folder / "instance")
+    return path
+
+
+@pytest.fixture(scope="session")
+def example_pg(pg_url, worker_name, tmp_path_factory) -> str:
+    name = f"reporting_example_{worker_name}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    load_example(url, tmp_path_factory.mktemp("example-pg"))
+    return name
+
+
+@pytest.fixture(params=BACKENDS)
+def example_url(request, tmp_path, worker_name):
+    """A fresh copy of the database with the worked example loaded and computed."""
+    if request.param == "sqlite":
+        path = tmp_path / "example.sqlite3"
+        shutil.copy(request.getfixturevalue("example_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("example_pg")
+    name = f"reporting_copy_{worker_name}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    db.engine.dispose() if db.engine else None
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def example(example_url, tmp_path):
+    app = create_app({
+        "REPORTING_ENV": "test", "TESTING": True, "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": example_url, "INSTANCE_PATH": str(tmp_path / "instance"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+    })
+    yield app
+    db.session.remove()
+    db.engine.dispose()
+
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def artifact_path(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name

@@ -2,10 +2,12 @@
 database before the message is sent, so that a crash, a restart or two schedulers never send a
 message twice.
 
-States: ``pending`` → ``sending`` (claimed) → ``sent``; a temporary failure goes back to ``pending``
-with a later ``next_attempt_at`` (exponential backoff), a permanent one or too many attempts to
-``failed``. A row left in ``sending`` (a crash between the SMTP server's acceptance and the commit)
-becomes ``uncertain`` and is shown to admins, who may resend it; it is never resent by itself."""
+States: ``pending`` → ``sending`` (claimed; stage ``connect``, then ``data`` just before the message
+is handed over) → ``sent``; a temporary failure goes back to ``pending`` with a later
+``next_attempt_at`` (exponential backoff), a permanent one or too many attempts to ``failed``. A row
+left in ``sending`` by a process that died goes back to ``pending`` if it never reached DATA (the
+server cannot have it), or becomes ``uncertain`` (the crash fell between the server's acceptance and
+the commit) and is shown to admins, who may resend it; an uncertain row is never resent by itself."""
 from __future__ import annotations
 
 import socket
@@ -63,13 +65,13 @@ def claim(session, delivery_id: int) -> bool:
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.status == "pending",
                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
-        .values(status="sending", claimed_at=now, claimed_by=WORKER, attempts=Delivery.attempts + 1))
+        .values(status="sending", stage="connect", claimed_at=now, claimed_by=WORKER, attempts=Delivery.attempts + 1))
     return result.rowcount == 1
 
 
 def mark_sent(session, delivery_id: int, message_id: str) -> None:
     session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "sending")
-                    .values(status="sent", sent_at=utcnow(), message_id=message_id, last_error=""))
+                    .values(status="sent", stage="", sent_at=utcnow(), message_id=message_id, last_error=""))
 
 
 def mark_failure(session, delivery_id: int, error: str, permanent: bool, max_attempts: int, retry_seconds: int) -> str:
@@ -80,17 +82,28 @@ def mark_failure(session, delivery_id: int, error: str, permanent: bool, max_att
         row.status = "pending"
         row.next_attempt_at = utcnow() + timedelta(seconds=retry_seconds * 2 ** (row.attempts - 1))
     row.last_error = error[:2000]
+    row.stage = ""
     return row.status
 
 
-def sweep_stale(session, older_than_minutes: int = 15) -> int:
-    """Rows left in ``sending`` by a process that died: ``uncertain``, for an admin to decide."""
-    limit = utcnow() - timedelta(minutes=older_than_minutes)
-    result = session.execute(update(Delivery).where(Delivery.status == "sending", Delivery.claimed_at < limit)
-                             .values(status="uncertain",
-                                     last_error="The sending process stopped before it recorded the outcome; the "
-                                                "message may or may not have been delivered."))
-    return result.rowcount
+def mark_stage(session, delivery_id: int, stage: str) -> None:
+    session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "sending").values(stage=stage))
+
+
+def sweep_stale(session, older_than_seconds: int = 900) -> tuple[int, int]:
+    """Rows left in ``sending`` by a process that died. Before DATA the server cannot have the message:
+    back to ``pending`` (it is sent again). At or after DATA it may have: ``uncertain``, for an admin."""
+    limit = utcnow() - timedelta(seconds=older_than_seconds)
+    stale = (Delivery.status == "sending") & (Delivery.claimed_at < limit)
+    retried = session.execute(update(Delivery).where(stale, Delivery.stage != "data")
+                              .values(status="pending", stage="", next_attempt_at=None,
+                                      last_error="The sending process stopped before the message was handed over; "
+                                                 "it is sent again.")).rowcount
+    uncertain = session.execute(update(Delivery).where(stale, Delivery.stage == "data")
+                                .values(status="uncertain",
+                                        last_error="The sending process stopped while handing the message over; it "
+                                                   "may or may not have been delivered.")).rowcount
+    return retried, uncertain
 
 
 def resend(session, delivery_id: int) -> bool:

@@ -28,12 +28,14 @@ class OutboxProvider:
     def __init__(self, folder: str):
         self.folder = folder
 
-    def send(self, message: EmailMessage, file_stem: str) -> None:
+    def send(self, message: EmailMessage, file_stem: str, before_data=None) -> None:
         os.makedirs(self.folder, exist_ok=True)
         target = os.path.join(self.folder, f"{file_stem}.eml")
         fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(message.as_bytes())
+        if before_data:
+            before_data()
         os.replace(tmp, target)
 
 
@@ -43,7 +45,9 @@ class SmtpProvider:
     def __init__(self, settings: SmtpSettings):
         self.s = settings
 
-    def send(self, message: EmailMessage, file_stem: str) -> None:
+    def send(self, message: EmailMessage, file_stem: str, before_data=None) -> None:
+        """Connect, MAIL, RCPT; ``before_data()`` is called just before DATA, the only step after which
+        the server may have the message."""
         s = self.s
         port = s.port or {"tls": 465, "starttls": 587}.get(s.security, 25)
         try:
@@ -56,11 +60,19 @@ class SmtpProvider:
                     client.starttls(context=ssl.create_default_context())
                 if s.username:
                     client.login(s.username, s.password or "")
-                refused = client.send_message(message)
-                if refused:
-                    code, reason = next(iter(refused.values()))
-                    raise DeliveryError(f"refused by the server: {code} {reason.decode(errors='replace')}",
+                client.ehlo_or_helo_if_needed()
+                code, reply = client.mail(_address(message["From"]))
+                if code != 250:
+                    raise smtplib.SMTPResponseException(code, reply)
+                code, reply = client.rcpt(_address(message["To"]))
+                if code not in (250, 251):
+                    raise DeliveryError(f"recipient refused: {code} {reply.decode(errors='replace')}",
                                         permanent=500 <= code < 600)
+                if before_data:
+                    before_data()
+                code, reply = client.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+                if code != 250:
+                    raise smtplib.SMTPResponseException(code, reply)
         except smtplib.SMTPRecipientsRefused as e:
             code, reason = next(iter(e.recipients.values()))
             raise DeliveryError(f"recipient refused: {code} {reason.decode(errors='replace')}",
@@ -78,3 +90,8 @@ def provider_from_config(config):
                                          config.get("SMTP_USERNAME"), config.get("SMTP_PASSWORD"),
                                          config.get("SMTP_TIMEOUT", 30)))
     return OutboxProvider(config["OUTBOX_DIR"])
+
+
+def _address(header: str) -> str:
+    from email.utils import parseaddr
+    return parseaddr(header)[1]

@@ -102,13 +102,14 @@ def delivery_worker() -> None:
 
     def work():
         with db.transaction() as session:
-            stale = ledger.sweep_stale(session)
+            stale = ledger.sweep_stale(session, current_app.config["DELIVERY_STALE_SECONDS"])
             unfinished = [e.period_code for e in session.scalars(
                 select(Edition).where(Edition.status == "published", Edition.rendered_at.is_(None)))]
         for code in unfinished:
             pipeline.run_cycle(code, trigger="worker")
         counts = pipeline.deliver_due(None)
-        return f"{counts['sent']} sent in all, {counts['pending']} pending, {stale} marked uncertain; finished {unfinished}", {}
+        return (f"{counts['sent']} sent in all, {counts['pending']} pending; stale: {stale[0]} sent again, "
+                f"{stale[1]} marked uncertain; finished {unfinished or 'no edition'}"), {}
     with db.transaction() as session:
         busy = session.scalar(select(Delivery.id).where(Delivery.status.in_(["pending", "sending"])))
         unfinished = session.scalar(select(Edition.id).where(Edition.status == "published", Edition.rendered_at.is_(None)))

@@ -265,6 +265,7 @@ class Delivery(Base):
     recipient: Mapped[str] = mapped_column(String(254))
     reason: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(20), default="pending")   # pending|sending|sent|failed|uncertain
+    stage: Mapped[str] = mapped_column(String(20), default="")          # while sending: connect | data
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 23:45:33.547997
+Create Date: 2026-11-28 00:34:50.113376
 """
 from alembic import op
 import sqlalchemy as sa
@@ -238,6 +238,7 @@ def upgrade() -> None:
     sa.Column('recipient', sa.String(length=254), nullable=False),
     sa.Column('reason', sa.String(length=100), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(), nullable=True),
     sa.Column('claimed_at', sa.DateTime(), nullable=True),

@@ -1,0 +1,133 @@
+"""PDF reports from the worked example: the values printed equal the stored results as the spec
+rounds them; the public report shows no count from 1 to 10; a scorecard names no other ICO's values.
+Pages are rendered to PNG (pdftoppm) into test-artifacts/ for a look."""
+import io
+import re
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from measures import REGISTRY
+from reporting.rendering.filters import fmt_value
+from reporting.storage.models import Artifact, Result, ResultRun
+from tests.conftest import artifact_path
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def results(dbs, period):
+    run = dbs.scalar(select(ResultRun).where(ResultRun.period_code == period, ResultRun.is_current))
+    return {(r.measure_id, r.ico): r for r in dbs.scalars(select(Result).where(Result.run_id == run.id))}
+
+
+def render(example, tmp_path, *args) -> bytes:
+    out = tmp_path / "out.pdf"
+    r = example.test_cli_runner().invoke(args=list(args) + ["-o", str(out)])
+    assert r.exit_code == 0, r.output
+    return out.read_bytes()
+
+
+def to_png(pdf: bytes, name: str):
+    path = artifact_path(f"{name}.pdf")
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(artifact_path(name))], check=True)
+
+
+@pytest.fixture
+def one_backend(request):
+    """PDF tests render the same way on both databases: run them on SQLite only."""
+    return None
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_scorecard_values_match_the_stored_results(example, dbs, tmp_path):
+    pdf = render(example, tmp_path, "scorecard", "--ico", "HA", "--period", "2015Q2")
+    to_png(pdf, "scorecard-HA-2015Q2")
+    text = pdf_text(pdf)
+    stored = results(dbs, "2015Q2")
+    for m in REGISTRY.values():
+        r = stored[(m.id, "HA")]
+        if r.status == "reported":
+            assert fmt_value(r.value, m.unit) in text, m.id
+            if r.ci_low is not None:
+                assert f"{fmt_value(r.ci_low, m.unit)}–{fmt_value(r.ci_high, m.unit)}" in text, m.id
+        if r.numerator is not None:
+            assert f"{r.numerator:,}/{r.denominator:,}" in text, m.id
+        sw = stored[(m.id, "STATEWIDE")]
+        if sw.status == "reported":
+            assert fmt_value(sw.value, m.unit) in text
+    # No other ICO: neither its name nor counts that only it has.
+    assert "Harbor Care" not in text and "HB" not in text
+    ha_and_sw = {f"{r.numerator}/{r.denominator}" for (mid, ico), r in stored.items() if ico != "HB"}
+    for (mid, ico), r in stored.items():
+        if ico == "HB" and r.numerator is not None and f"{r.numerator}/{r.denominator}" not in ha_and_sw:
+            assert f"{r.numerator}/{r.denominator}" not in text, mid
+    reader = PdfReader(io.BytesIO(pdf))
+    assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"])      # tagged PDF (PDF/UA)
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+    assert "Page 1 of" in text and "2015Q2" in text
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_public_report_shows_no_count_from_1_to_10(example, dbs, tmp_path):
+    pdf = render(example, tmp_path, "report", "--kind", "public", "--period", "2015Q2")
+    to_png(pdf, "public-2015Q2")
+    text = pdf_text(pdf)
+    assert "suppressed" in text
+    body = text.split("Measure definitions")[0]
+    counts = [int(n.replace(",", "")) for pair in re.findall(r"(\d[\d,]*) / (\d[\d,]*)", body) for n in pair]
+    assert counts and all(n == 0 or n > 10 for n in counts), sorted(set(n for n in counts if 0 < n <= 10))
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_statewide_report_has_every_ico_and_withhold(example, dbs, tmp_path):
+    pdf = render(example, tmp_path, "report", "--kind", "statewide", "--period", "2015Q3")
+    to_png(pdf, "statewide-2015Q3")
+    text = pdf_text(pdf)
+    stored = results(dbs, "2015Q3")
+    for ico in ("HA", "HB", "STATEWIDE"):
+        r = stored[("community_residence", ico)]
+        assert f"{r.numerator:,} / {r.denominator:,}" in text
+    assert "Health Alliance" in text and "Harbor Care" in text and "Quality withhold, 2015" in text
+    withhold = render(example, tmp_path, "report", "--kind", "withhold", "--ico", "HB", "--period", "2015")
+    to_png(withhold, "withhold-HB-2015")
+    assert "withhold is earned back" in pdf_text(withhold)
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_rendered_reports_are_stored_as_artifacts_and_downloadable_by_those_allowed(example, dbs, tmp_path):
+    from tests.conftest import login
+    render(example, tmp_path, "scorecard", "--ico", "HB", "--period", "2015Q2")
+    render(example, tmp_path, "report", "--kind", "statewide", "--period", "2015Q2")
+    scorecard = dbs.scalar(select(Artifact).where(Artifact.kind == "scorecard"))
+    statewide = dbs.scalar(select(Artifact).where(Artifact.kind == "statewide"))
+    import hashlib
+    assert hashlib.sha256(scorecard.content).hexdigest() == scorecard.sha256 and scorecard.run_id
+    ha, hb, cms = (example.test_client() for _ in range(3))
+    login(ha, "ha@example.org"), login(hb, "hb@example.org"), login(cms, "cms@example.org")
+    assert hb.get(f"/artifacts/{scorecard.id}").data == scorecard.content
+    assert ha.get(f"/artifacts/{scorecard.id}").status_code == 403
+    assert ha.get(f"/artifacts/{statewide.id}").status_code == 403
+    assert cms.get(f"/artifacts/{statewide.id}").status_code == 200
+    assert "one-care-scorecard-HB-2015Q2.pdf" not in ha.get("/reports").get_data(as_text=True)
+
+
+def test_the_url_fetcher_serves_only_static_files():
+    from reporting.rendering.pdf import STATIC, _fetcher_class
+    fetcher = _fetcher_class()()
+    assert fetcher.fetch((STATIC / "reports.css").as_uri()).read().startswith(b"/*")
+    for url in ["file:///etc/passwd", "http://127.0.0.1:9/x.png", "https://example.org/font.ttf",
+                (STATIC / ".." / "config" / "defaults.py").as_uri()]:
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+
+
+def test_a_report_with_a_hostile_link_still_renders_without_fetching_it():
+    from reporting.rendering.pdf import html_to_pdf
+    pdf = html_to_pdf('<html lang="en"><head><title>t</title><link rel="stylesheet" href="file:///etc/passwd">'
+                      '</head><body><img src="http://127.0.0.1:9/x.png" alt="x"><p>ok</p></body></html>')
+    assert pdf.startswith(b"%PDF") and "ok" in pdf_text(pdf)
