@@ -86,8 +86,7 @@ def run(app) -> None:
             scheduler.add_job(_sync_in_context, "interval", seconds=app.config["SCHEDULER_POLL_SECONDS"],
                               args=[scheduler, seen], id="_sync", jobstore="memory")
             # The cycle also runs once at start, so that a restart catches up at once.
-            scheduler.add_job(run_job, "date", run_date=datetime.now(timezone.utc), args=["quarterly_cycle"],
-                              id="_startup_cycle", jobstore="memory")
+            scheduler.add_job(_startup, "date", run_date=datetime.now(timezone.utc), id="_startup", jobstore="memory")
 
             def stop(signum, frame):
                 log.info("scheduler stopping (signal %d)", signum)
@@ -95,6 +94,12 @@ def run(app) -> None:
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
             scheduler.start()
+
+
+def _startup() -> None:
+    """At start: finish what a previous scheduler left (deliveries, renders), then catch up on cycles."""
+    run_job("delivery_worker")
+    run_job("quarterly_cycle")
 
 
 def _sync_in_context(scheduler, seen) -> None:

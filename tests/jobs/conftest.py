@@ -1,0 +1,1 @@
+from tests.smtp_server import smtp  # noqa: F401  (fixture)
