@@ -1,0 +1,172 @@
+"""In a real browser (Debian's Chromium, driven by Playwright): reviewers and ICO users sign in and use
+every page; the numbers shown equal the stored results; an ICO user reaches nothing of another ICO;
+uploads work; pages pass axe-core without serious violations. Screenshots go to test-artifacts/."""
+import io
+import re
+import shutil
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from reporting import create_app
+from reporting.rendering.filters import fmt_value
+from reporting.storage.models import Result, ResultRun
+from tests.conftest import EXAMPLES, PASSWORD, artifact_path
+
+pytestmark = pytest.mark.browser
+AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
+LAUNCH = {"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]}
+
+
+@pytest.fixture(scope="module")
+def live(example_sqlite, tmp_path_factory):
+    from werkzeug.serving import make_server
+    folder = tmp_path_factory.mktemp("live")
+    path = folder / "live.sqlite3"
+    shutil.copy(example_sqlite, path)
+    app = create_app({"REPORTING_ENV": "test", "SECRET_KEY": "test-secret-key", "DATABASE_URL": f"sqlite:///{path}",
+                      "INSTANCE_PATH": str(folder / "instance"), "OUTBOX_DIR": str(folder / "outbox"),
+                      "RATELIMIT_ENABLED": False})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "db": f"sqlite:///{path}", "app": app}
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(**LAUNCH)
+        yield b
+        b.close()
+
+
+def sign_in(browser, live, email):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.goto(live["url"] + "/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def axe_serious(page):
+    page.evaluate(AXE.read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def stored(live, period):
+    engine = create_engine(live["db"])
+    with Session(engine) as s:
+        run = s.scalar(select(ResultRun).where(ResultRun.period_code == period, ResultRun.is_current))
+        out = {(r.measure_id, r.ico): (r.value, r.status) for r in s.scalars(select(Result).where(Result.run_id == run.id))}
+    engine.dispose()
+    return out
+
+
+REVIEWER_PAGES = ["/overview", "/overview?period=2015", "/icos/HA", "/measures", "/measures/fuh_7d", "/withhold",
+                  "/reports", "/submissions/", "/submissions/dictionary", "/gaps/assessment_90d/HB/2015Q3",
+                  "/submissions/upload", "/admin/users", "/admin/icos", "/admin/tokens", "/admin/audit",
+                  "/admin/schedules", "/admin/deliveries"]
+
+
+def test_reviewer_walks_every_page(browser, live):
+    page = sign_in(browser, live, "admin@example.org")
+    problems = {}
+    for path in REVIEWER_PAGES:
+        response = page.goto(live["url"] + path)
+        assert response.status == 200, path
+        name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "home"
+        page.screenshot(path=str(artifact_path(f"screen-admin-{name}.png")), full_page=False)
+        if found := axe_serious(page):
+            problems[path] = found
+    assert problems == {}
+    page.context.close()
+
+
+def test_overview_numbers_period_change_and_export(browser, live):
+    page = sign_in(browser, live, "cms@example.org")
+    page.goto(live["url"] + "/overview")
+    page.select_option("#period-select", "2015Q2")
+    page.click("text=Show")
+    page.wait_for_url("**period=2015Q2")
+    assert page.inner_text("h1") == "Quality measures, 2015Q2"
+    values = stored(live, "2015Q2")
+    from measures import REGISTRY
+    for (measure_id, ico), (value, status) in values.items():
+        text = page.inner_text(f'tr[data-measure="{measure_id}"] td[data-ico="{ico}"] .v').strip()
+        unit = REGISTRY[measure_id].unit
+        expected = "NA" if status == "NA" else fmt_value(value, unit) + ("%" if unit == "percent" else "")
+        assert text == expected, (measure_id, ico)
+    page.focus('tr[data-measure="assessment_90d"] td[data-ico="HA"] .cell')
+    assert page.is_visible('tr[data-measure="assessment_90d"] td[data-ico="HA"] .tip')
+    assert "95 % interval" in page.inner_text('tr[data-measure="assessment_90d"] td[data-ico="HA"] .tip')
+    page.screenshot(path=str(artifact_path("screen-reviewer-overview-2015Q2.png")), full_page=True)
+    with page.expect_download() as download:
+        page.click("text=CSV")
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "# Period: 2015Q2" in content and "assessment_90d" in content
+    page.context.close()
+
+
+def test_ico_user_sees_own_ico_and_cannot_reach_another(browser, live):
+    page = sign_in(browser, live, "ha@example.org")
+    assert page.url.endswith("/icos/HA")
+    page.screenshot(path=str(artifact_path("screen-ico-HA.png")), full_page=False)
+    assert "Harbor Care" not in page.content()
+    for path in ["/icos/HB", "/icos/HB/export.csv", "/gaps/fuh_7d/HB/2015Q3", "/submissions/history/HB/2015Q3",
+                 "/exports/public.csv?period=2015Q3", "/admin/users"]:
+        response = page.goto(live["url"] + path)
+        assert response.status == 403, path
+    page.goto(live["url"] + "/overview?period=2015Q3")
+    assert page.locator('td[data-ico="HB"]').count() == 0 and page.locator('td[data-ico="HA"]').count() == 15
+    assert axe_serious(page) == []
+    page.context.close()
+
+
+def test_web_upload_report_and_csv_download(browser, live, tmp_path):
+    page = sign_in(browser, live, "ha@example.org")
+    page.goto(live["url"] + "/submissions/upload")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for f in (EXAMPLES / "packages" / "HA" / "2015Q3").iterdir():
+            text = f.read_text()
+            if f.name == "members.csv":
+                lines = text.splitlines()
+                lines[1] = lines[1].replace(lines[1].split(",")[1], "1990-13-45", 1)
+                text = "\n".join(lines) + "\n"
+            z.writestr(f.name, text)
+    bad = tmp_path / "ha-2015Q3.zip"
+    bad.write_bytes(buffer.getvalue())
+    page.select_option("#period", "2015Q3")
+    page.set_input_files("#files", str(bad))
+    page.click("text=Upload and check")
+    page.wait_for_load_state()
+    assert "Rejected" in page.inner_text(".verdict") and "version 1 stays in force" in page.inner_text(".verdict")
+    assert "invalid_date" in page.inner_text("#failures") and "members.csv" in page.inner_text("#failures")
+    page.screenshot(path=str(artifact_path("screen-upload-report-rejected.png")), full_page=True)
+    assert axe_serious(page) == []
+    report_url = page.url
+    with page.expect_download() as download:
+        page.click("text=Download all as CSV")
+    assert "invalid_date" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+    # The fixed package, as several CSV files.
+    page.goto(live["url"] + "/submissions/upload")
+    page.select_option("#period", "2015Q3")
+    page.set_input_files("#files", [str(f) for f in sorted((EXAMPLES / "packages" / "HA" / "2015Q3").iterdir())])
+    page.click("text=Upload and check")
+    page.wait_for_load_state()
+    assert "Accepted" in page.inner_text(".verdict") and "in force" in page.inner_text(".verdict")
+    page.context.close()
+    other = sign_in(browser, live, "hb@example.org")
+    assert other.goto(report_url).status == 403
+    other.context.close()
