@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from measures.dictionary import FILES
@@ -41,7 +42,8 @@ class DataInView:
     member_ids: pd.Index | None = None     # when member_id holds integer codes: code -> the ICO's member_id
 
     @classmethod
-    def from_frames(cls, frames: dict[str, pd.DataFrame], encode_members: bool = True) -> "DataInView":
+    def from_frames(cls, frames: dict[str, pd.DataFrame], encode_members: bool = True,
+                    member_ids: pd.Index | None = None) -> "DataInView":
         """Build from frames keyed by file name; missing files become empty frames with typed columns.
 
         With ``encode_members`` every member_id becomes an integer code (joins on integers are much
@@ -52,11 +54,15 @@ class DataInView:
             if frame is None:
                 frame = pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.type)) for c in spec.columns})
             out[name] = frame.reset_index(drop=True)
-        index = None
-        if encode_members:
-            index = pd.Index(pd.concat([f["member_id"] for f in out.values()]).dropna().unique())
-            for name, frame in out.items():
-                out[name] = frame.assign(member_id=index.get_indexer(frame["member_id"]))
+        index = member_ids          # the frames' member_id are already codes into member_ids
+        if encode_members and member_ids is None:
+            names = list(out)
+            ids = pd.concat([out[n]["member_id"] for n in names], ignore_index=True).astype("string")
+            codes, uniques = pd.factorize(ids, use_na_sentinel=True)     # one pass, in Arrow when available
+            index = pd.Index(uniques.astype(object))
+            bounds = np.cumsum([len(out[n]) for n in names])[:-1]
+            for name, part in zip(names, np.split(codes.astype(np.int64), bounds)):
+                out[name] = out[name].assign(member_id=part)
         return cls(**out, member_ids=index)
 
     def restore_members(self, frame: pd.DataFrame) -> pd.DataFrame:

@@ -107,12 +107,24 @@ class RunOutcome:
     unchanged: bool          # the inputs equal those of the current run: nothing was recomputed
 
 
-@dataclass(frozen=True)
+@dataclass
 class InForce:
-    """Every in-force accepted package ending on or before a date, with its rows, loaded once."""
+    """Every in-force accepted package ending on or before a date, with its rows, loaded once.
+    Member ids are encoded once per ICO (``encoded``) and shared by every view built from them."""
     submissions: list
     frames: dict         # file -> submission id -> rows
     codes: dict          # organization id -> ICO code
+    _encoded: dict = None
+
+    def encoded(self, org_id: int):
+        from reporting.engine import encode_members
+        self._encoded = self._encoded or {}
+        if org_id not in self._encoded:
+            own = [s for s in self.submissions if s.organization_id == org_id]
+            packages = [(s.id, {n: parts[s.id] for n, parts in self.frames.items() if s.id in parts}) for s in own]
+            encoded, index = encode_members(packages)
+            self._encoded[org_id] = (dict(encoded), index)
+        return self._encoded[org_id]
 
 
 def load_in_force(up_to) -> InForce:
@@ -142,10 +154,10 @@ def data_in_view(period, loaded: InForce | None = None) -> tuple[dict, dict]:
     views, inputs = {}, {}
     for org_id in reporting_orgs:
         own = sorted((s for s in subs if s.organization_id == org_id), key=lambda s: s.period_code)
-        packages = [(s.period_code, {n: parts[s.id] for n, parts in loaded.frames.items() if s.id in parts})
-                    for s in own]
+        encoded, index = loaded.encoded(org_id)
+        packages = [(s.period_code, encoded[s.id]) for s in own]
         code = loaded.codes[org_id]
-        views[code] = assemble_view(packages)
+        views[code] = assemble_view(packages, member_ids=index)
         inputs[code] = [{"period": s.period_code, "version": s.version, "sha256": s.sha256, "submission_id": s.id}
                         for s in own]
     return views, inputs

@@ -2,6 +2,6 @@
 
 Pure code: it takes frames and returns frozen results; the pipeline stores them."""
 from reporting.engine.compute import MeasureResult, STATEWIDE, compute_period, summarise, wilson
-from reporting.engine.view import assemble_view
+from reporting.engine.view import assemble_view, encode_members
 
-__all__ = ["MeasureResult", "STATEWIDE", "compute_period", "summarise", "wilson", "assemble_view"]
+__all__ = ["MeasureResult", "STATEWIDE", "compute_period", "summarise", "wilson", "assemble_view", "encode_members"]

@@ -2,6 +2,7 @@
 latest accepted package that ends on or before P.end, combined."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from measures import DataInView
@@ -11,10 +12,26 @@ from measures.dictionary import FILES
 LATEST_WINS = {"members": ["member_id", "enrollment_start"], "facility_stays": ["stay_id"]}
 
 
-def assemble_view(packages: list[tuple[str, dict[str, pd.DataFrame]]]) -> DataInView:
+def encode_members(packages: list[tuple[str, dict[str, pd.DataFrame]]]):
+    """Replace member_id by integer codes in every frame of one ICO's packages, at once; returns the
+    encoded packages and the index (code -> member_id). Encode once, then assemble many views."""
+    parts = [(i, name, f) for i, (_, frames) in enumerate(packages) for name, f in frames.items()]
+    if not parts:
+        return packages, pd.Index([])
+    ids = pd.concat([f["member_id"] for _, _, f in parts], ignore_index=True).astype("string")
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    bounds = np.cumsum([len(f) for _, _, f in parts])[:-1]
+    encoded = [(code, {}) for code, _ in packages]
+    for (i, name, f), part in zip(parts, np.split(codes.astype(np.int64), bounds)):
+        encoded[i][1][name] = f.assign(member_id=part)
+    return encoded, pd.Index(uniques.astype(object))
+
+
+def assemble_view(packages: list[tuple[str, dict[str, pd.DataFrame]]], member_ids: pd.Index | None = None) -> DataInView:
     """Combine per-period frames ``[(period_code, {file: frame})]`` (any order) into the data in view.
 
-    A ``source_period`` column says which period's package each row came from."""
+    A ``source_period`` column says which period's package each row came from. With ``member_ids``
+    the frames were encoded by ``encode_members`` already."""
     ordered = sorted(packages, key=lambda p: _period_sort_key(p[0]))
     frames = {}
     for name in FILES:
@@ -25,7 +42,7 @@ def assemble_view(packages: list[tuple[str, dict[str, pd.DataFrame]]]) -> DataIn
         if name in LATEST_WINS:
             combined = combined.drop_duplicates(LATEST_WINS[name], keep="last", ignore_index=True)
         frames[name] = combined
-    return DataInView.from_frames(frames)
+    return DataInView.from_frames(frames, member_ids=member_ids)
 
 
 def _period_sort_key(code: str) -> tuple[int, int]:

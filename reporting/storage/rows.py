@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
@@ -17,7 +18,8 @@ def _storable(frame: pd.DataFrame, spec, submission_id: int) -> pd.DataFrame:
     for col in spec.columns:
         s = frame[col.name]
         if col.type == "date":
-            out[col.name] = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
+            text = np.datetime_as_string(s.to_numpy(dtype="datetime64[D]"), unit="D").astype(object)
+            out[col.name] = np.where(s.isna().to_numpy(), None, text)
         elif col.type == "int":
             out[col.name] = s.astype("Int64").astype(object).where(s.notna(), None)
         else:

@@ -1,0 +1,72 @@
+"""Benchmark (issue 4).
+
+1. All fifteen measures for the demo data (three ICOs, eight quarters) computed and stored. Target < 10 s.
+2. National scale: 400,000 members with a year of events, all measures for four quarters (computed and
+   their per-unit frames serialised as stored): time and peak memory. Target < 60 s and 6 GB.
+Usage: .venv/bin/python bench/measures_bench.py [--runs 3] [--members 400000]"""
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from common import fresh_database, make_app, peak_rss_mb, section, timed
+
+QUARTERS = [f"{y}Q{q}" for y in (2014, 2015) for q in range(1, 5)]
+
+
+def demo(runs: int):
+    folder = Path(tempfile.mkdtemp(prefix="bench-measures-"))
+    url = fresh_database("sqlite", folder)
+    app = make_app(url, folder)
+    with app.app_context():
+        from reporting import demo_setup, pipeline
+        demo_setup.ensure_accounts()
+        t = time.perf_counter()
+        demo_setup.load_data(2014)
+        print(f"demo data generated and submitted in {time.perf_counter() - t:.1f} s")
+        median, times, _ = timed(lambda: pipeline.compute_many(QUARTERS, trigger="bench", force=True), runs)
+    print(f"demo: 15 measures x (3 ICOs + statewide) x 8 quarters computed and stored: median {median:.2f} s "
+          f"({', '.join(f'{t:.2f}' for t in times)}); target < 10 s")
+
+
+def national(members: int, runs: int):
+    from bench_synth_year import year_of_packages
+    from measures import Period
+    from reporting.engine import assemble_view, compute_period, encode_members
+    from reporting.engine.store import frame_to_bytes
+    t = time.perf_counter()
+    packages = year_of_packages(members)
+    rows = sum(len(f) for _, frames in packages for f in frames.values())
+    print(f"national: {members:,} members, {rows:,} rows over four quarters, generated in {time.perf_counter() - t:.1f} s")
+
+    def once():
+        stored = 0
+        encoded, index = encode_members(packages)          # once, as the pipeline does per ICO
+        for quarter in ("2015Q1", "2015Q2", "2015Q3", "2015Q4"):
+            P = Period.parse(quarter)
+            view = assemble_view([(c, f) for c, f in encoded if Period.parse(c).end <= P.end], member_ids=index)
+            computation = compute_period({"NATION": view}, P)
+            stored += sum(len(frame_to_bytes(u)) for u in computation.units.values())
+        return stored
+    median, times, stored = timed(once, runs)
+    print(f"national: all measures for four quarters: median {median:.1f} s ({', '.join(f'{t:.1f}' for t in times)}); "
+          f"peak memory {peak_rss_mb() / 1024:.2f} GB; per-unit frames {stored / 2**20:.0f} MB as Parquet; "
+          f"targets < 60 s and < 6 GB")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--members", type=int, default=400_000)
+    parser.add_argument("--only", choices=["demo", "national"])
+    args = parser.parse_args()
+    if args.only != "national":
+        with section("demo data"):
+            demo(args.runs)
+    if args.only != "demo":
+        with section("national scale"):
+            national(args.members, max(1, args.runs - 1))
+
+
+if __name__ == "__main__":
+    main()
