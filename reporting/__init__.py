@@ -38,6 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from reporting.storage import db
     from reporting.web import init_app as init_web
     from reporting import publication
+    from reporting.rendering import charts
+    charts.configure_cache(os.path.join(app.instance_path, "chart-cache"))
     db.init_app(app)
     publication.init_app(app)
     init_web(app)

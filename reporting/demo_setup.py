@@ -83,7 +83,7 @@ def load_data(seed: int = 2014) -> int:
 
 def compute_all() -> list[str]:
     periods = demo.PERIODS + ["2014", "2015"]
-    pipeline.compute_many(periods, trigger="demo", force=False)
+    pipeline.compute_many(periods, trigger="demo", force=False, warm=True)
     return periods
 
 

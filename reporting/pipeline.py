@@ -188,7 +188,8 @@ def compute(period_code: str, *, trigger: str = "cli", force: bool = True) -> Ru
     return compute_many([period_code], trigger=trigger, force=force)[0]
 
 
-def compute_many(period_codes: list[str], *, trigger: str = "cli", force: bool = True) -> list[RunOutcome]:
+def compute_many(period_codes: list[str], *, trigger: str = "cli", force: bool = True,
+                 warm: bool = False) -> list[RunOutcome]:
     """``compute`` for several periods, reading the submitted rows once. Without ``force`` a period
     whose inputs equal those of its current run is left as it is."""
     import measures
@@ -218,6 +219,8 @@ def compute_many(period_codes: list[str], *, trigger: str = "cli", force: bool =
         log.info("computed %s: run %d, %d results for %s", period.code, run_id, len(computation.results),
                  ", ".join(views))
         outcomes.append(RunOutcome(run_id, period.code, list(views), len(computation.results), False))
+    if todo and warm:
+        warm_charts()
     return outcomes
 
 
@@ -295,7 +298,7 @@ def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float
         if not got:
             return CycleOutcome(period.code, None, None, "busy", False, 0, 0, 0, 0, {})
         t = time.monotonic()
-        run = compute(period.code, trigger=trigger, force=False)
+        run = compute_many([period.code], trigger=trigger, force=False, warm=True)[0]
         timings["compute"] = round(time.monotonic() - t, 3)
         with db.transaction() as session:
             latest = editions.latest(session, period.code)
@@ -480,3 +483,25 @@ def approve_edition(edition_id: int, actor) -> None:
         editions.mark_published(session, edition, getattr(actor, "email", str(actor)))
         audit.record("publish", edition.period_code, detail={"edition": edition.number, "approved": True},
                      actor=actor, session=session)
+
+
+def warm_charts() -> int:
+    """Draw the dashboards' charts (reviewer views) into the shared cache, so that no viewer waits for them."""
+    from measures import REGISTRY
+    from reporting import dashboards
+    from reporting.publication import settings
+    from reporting.rendering.views import trend_chart_for
+    from reporting.storage.models import Organization
+    drawn = 0
+    with db.transaction() as session:
+        orgs = {o.code: o.name for o in session.scalars(select(Organization))}
+        codes = sorted(orgs)
+        for code in codes:
+            for t in dashboards.trends(session, settings(), [code], list(REGISTRY)):
+                trend_chart_for(t, [code], {code: orgs[code]})
+                drawn += 1
+        for t in dashboards.trends(session, settings(), codes, list(REGISTRY)):
+            present = [c for c in codes if any(v is not None for v in t.series.get(c, []))]
+            trend_chart_for(t, present, orgs)
+            drawn += 1
+    return drawn

@@ -4,9 +4,12 @@ Each chart comes with the numbers it shows, for a data table beside it (screen r
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]   # Okabe-Ito, colour-blind safe
 STATEWIDE_COLOUR = "#3b3b3b"
@@ -37,13 +40,41 @@ def _pyplot():
     return plt
 
 
+CACHE_VERSION = "3"          # bump when the drawing changes
+_cache_dir: Path | None = None
+
+
+def configure_cache(folder: str | None) -> None:
+    """A folder shared by every process (web workers, scheduler): a chart is drawn once per content."""
+    global _cache_dir
+    _cache_dir = Path(folder) if folder else None
+    if _cache_dir:
+        _cache_dir.mkdir(parents=True, exist_ok=True)
+
+
 def trend_chart(periods: tuple, series: tuple[Series, ...], benchmark: tuple, unit: str, title: str,
-                width: float = 6.6, height: float = 2.5) -> Chart:
-    return _trend_chart(tuple(periods), tuple(series), tuple(benchmark), unit, title, width, height)
+                width: float = 6.6, height: float = 2.5, legend: bool = True) -> Chart:
+    """``legend=False`` for small multiples that share one legend (the print reports)."""
+    return _cached(tuple(periods), tuple(series), tuple(benchmark), unit, title, width, height, legend)
 
 
-@lru_cache(maxsize=512)
-def _trend_chart(periods, series, benchmark, unit, title, width, height) -> Chart:
+@lru_cache(maxsize=1024)
+def _cached(*args) -> Chart:
+    key = hashlib.sha256((CACHE_VERSION + repr(args)).encode()).hexdigest()[:32]
+    path = _cache_dir / f"{key}.svg" if _cache_dir else None
+    if path is not None and path.exists():
+        svg = path.read_bytes()
+    else:
+        svg = _draw(*args)
+        if path is not None:
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(svg)
+            os.replace(tmp, path)
+    periods, series, benchmark, unit, title = args[:5]
+    return Chart("data:image/svg+xml;base64," + base64.b64encode(svg).decode(), _alt(title, periods, series, benchmark))
+
+
+def _draw(periods, series, benchmark, unit, title, width, height, legend) -> bytes:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(width, height), dpi=100)
     x = list(range(len(periods)))
@@ -63,26 +94,29 @@ def _trend_chart(periods, series, benchmark, unit, title, width, height) -> Char
     if any(b is not None for b in benchmark):
         ax.step([i for i, b in zip(x, benchmark) if b is not None], [b for b in benchmark if b is not None],
                 where="mid", color="#000000", linewidth=1.0, linestyle=":", label="Benchmark")
-    ax.set_xticks(x)
-    ax.set_xticklabels(periods, rotation=0, fontsize=8 if width > 5 else 6.5)
-    ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=8)
+    small = width < 5            # print small multiples: fewer labels (each text costs time in the PDF)
+    ticks = [i for i in x if not small or i in (0, len(x) - 1) or i == len(x) // 2]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([periods[i] for i in ticks], rotation=0, fontsize=6.5 if small else 8)
+    if not small:
+        ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=8)
     if unit in ("percent", "score"):
         low = min([v for s in series for v in (s.low or s.values) if v is not None] + [100])
         ax.set_ylim(max(0, (low // 10) * 10 - 5), 100)
     else:
         ax.set_ylim(bottom=0)
     from matplotlib.ticker import MaxNLocator
-    ax.yaxis.set_major_locator(MaxNLocator(4))
+    ax.yaxis.set_major_locator(MaxNLocator(3 if width < 5 else 4))
     ax.tick_params(length=0)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.spines["left"].set_visible(False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4 if width > 5 else 2, frameon=False,
-              fontsize=8 if width > 5 else 6.5)
+    if legend:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4 if width > 5 else 2, frameon=False,
+                  fontsize=8 if width > 5 else 6.5)
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.05)
     plt.close(fig)
-    svg = buffer.getvalue().encode()
-    return Chart("data:image/svg+xml;base64," + base64.b64encode(svg).decode(), _alt(title, periods, series, benchmark))
+    return buffer.getvalue().encode()
 
 
 def _alt(title, periods, series, benchmark) -> str:

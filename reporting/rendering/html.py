@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from flask import render_template
 
-from reporting.rendering.views import trend_chart_for
+from reporting.rendering.views import chart_legend, trend_chart_for
 
 
 def report_html(template: str, context: dict) -> str:
     charts = {}
     codes = context.get("codes") or ([context["org"].code] if context.get("org") else [])
     for t in context.get("trends", []):
-        charts[t.measure.id] = trend_chart_for(t, codes, context.get("names", {}), width=3.6, height=1.9)
+        charts[t.measure.id] = trend_chart_for(t, codes, context.get("names", {}), width=3.6, height=1.7,
+                                               legend=False)
+    if context.get("trends"):
+        context = dict(context, legend=chart_legend(codes, context.get("names", {}),
+                                                    any(t.measure.has_interval for t in context["trends"])))
     return render_template(template, charts=charts, **context)

@@ -5,7 +5,8 @@ from reporting.engine import STATEWIDE
 from reporting.rendering.charts import Series, trend_chart
 
 
-def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, height: float = 2.5):
+def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, height: float = 2.5,
+                    legend: bool = True):
     """One chart: each ICO in ``codes`` (with its interval band when there is only one), statewide, benchmark."""
     series = []
     with_band = len(codes) == 1 and trend.measure.has_interval
@@ -20,7 +21,7 @@ def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, he
             if with_band else ()))
     series.append(Series("Statewide", tuple(_reported(r) for r in trend.series.get(STATEWIDE, [])), statewide=True))
     return trend_chart(tuple(trend.periods), tuple(series), tuple(trend.benchmarks), trend.measure.unit,
-                       trend.measure.title, width, height)
+                       trend.measure.title, width, height, legend)
 
 
 def _reported(r):
@@ -47,3 +48,14 @@ def submission_rows(subs, periods: list[str]) -> list[dict]:
         rows.append({"period": period, "state": state, "versions": versions,
                      "in_force": accepted[-1].version if accepted else None})
     return rows
+
+
+def chart_legend(codes: list[str], names: dict, interval: bool) -> list[dict]:
+    """The one legend shared by a page of small charts: colour, line style and label."""
+    from reporting.rendering.charts import PALETTE, STATEWIDE_COLOUR
+    items = [{"colour": PALETTE[i % len(PALETTE)], "style": "solid", "label": names.get(c, c)} for i, c in enumerate(codes)]
+    items.append({"colour": STATEWIDE_COLOUR, "style": "dashed", "label": "Statewide"})
+    items.append({"colour": "#000000", "style": "dotted", "label": "Benchmark"})
+    if interval and len(codes) == 1:
+        items.append({"colour": PALETTE[0], "style": "band", "label": "95 % interval (percent measures)"})
+    return items
