@@ -110,7 +110,7 @@ def _draw(periods, series, benchmark, unit, title, width, height, legend) -> byt
     ax.tick_params(length=0)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.spines["left"].set_visible(False)
-    if legend:
+    if legend and ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4 if width > 5 else 2, frameon=False,
                   fontsize=8 if width > 5 else 6.5)
     buffer = io.StringIO()
