@@ -9,6 +9,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from reporting import accounts
 from reporting.errors import ReportingError
+from sqlalchemy import select
+
 from reporting.storage import db, upgrade
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -129,15 +131,26 @@ RESULT_COLUMNS = ["measure_id", "ico", "period", "numerator", "denominator", "va
 @with_appcontext
 @click.option("--period", required=True)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
-def results(period, fmt):
-    """Print the current results of a period: one row per measure and ICO (values unrounded)."""
+@click.option("--run", "run_id", type=int, default=None, help="an earlier run of the period, for comparison")
+def results(period, fmt, run_id):
+    """Print the current results of a period (or those of an earlier run): one row per measure and ICO,
+    values unrounded."""
     import csv
     import json
 
     from reporting.publication.tables import ordered_results
     from reporting.engine.store import current_run, results_of
+    from reporting.storage.models import ResultRun
     with db.transaction() as session:
-        run = current_run(session, period.strip().upper())
+        if run_id is not None:
+            run = session.get(ResultRun, run_id)
+            if run is None or run.period_code != period.strip().upper():
+                runs = session.scalars(select(ResultRun).where(ResultRun.period_code == period.strip().upper())
+                                       .order_by(ResultRun.id)).all()
+                fail(f"Run {run_id} is not a run of {period}. Its runs: "
+                     + ", ".join(f"{r.id} ({r.finished_at:%Y-%m-%d %H:%M}{', current' if r.is_current else ''})" for r in runs))
+        else:
+            run = current_run(session, period.strip().upper())
         if run is None:
             fail(f"There are no results for {period}. Compute them first: flask --app wsgi compute --period {period}")
         rows = ordered_results(results_of(session, run.id))

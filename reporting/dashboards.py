@@ -205,9 +205,10 @@ def withhold_years(session, pub) -> list[int]:
 
 # --- gap lists --------------------------------------------------------------------------------
 
-def gap_list(session, user, measure_id: str, code: str, period_code: str):
+def gap_list(session, user, measure_id: str, code: str, period_code: str, every_unit: bool = False):
     """The units behind a gap: in the denominator and not in the numerator (for lower-is-better
-    measures, the units in the numerator: the readmissions, the admissions)."""
+    measures, the units in the numerator: the readmissions, the admissions). ``every_unit``: the
+    whole per-unit frame behind the result, with its population flags, to trace the numbers."""
     from reporting.engine.store import frame_from_bytes
     if measure_id not in REGISTRY:
         raise NotFound("There is no such measure.")
@@ -227,6 +228,8 @@ def gap_list(session, user, measure_id: str, code: str, period_code: str):
     if row is None:
         raise NotFound(f"{org.code} has no results for this measure in {period_code}.")
     units = frame_from_bytes(row.content)
+    if every_unit:
+        return org, measure, run, units
     units = units[units["numerator"]] if not measure.higher_is_better else units[units["denominator"] & ~units["numerator"]]
     flags = [c for c in ("denominator", "numerator", "kind") if c in units]
     return org, measure, run, units.drop(columns=flags).reset_index(drop=True)

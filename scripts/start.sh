@@ -9,8 +9,6 @@ export FLASK_APP=wsgi
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 export BASE_URL=${BASE_URL:-http://$HOST:$PORT}
-# The demo publishes 2015Q3 itself; the scheduler then picks up the periods after it.
-export CYCLE_FIRST_PERIOD=${CYCLE_FIRST_PERIOD:-2015Q3}
 
 .venv/bin/flask --app wsgi init-db
 .venv/bin/flask --app wsgi demo

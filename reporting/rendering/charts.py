@@ -40,7 +40,7 @@ def _pyplot():
     return plt
 
 
-CACHE_VERSION = "3"          # bump when the drawing changes
+CACHE_VERSION = "4"          # bump when the drawing changes
 _cache_dir: Path | None = None
 
 
@@ -86,7 +86,8 @@ def _draw(periods, series, benchmark, unit, title, width, height, legend) -> byt
             band = [(i, lo, hi) for i, lo, hi in zip(x, s.low, s.high) if lo is not None and hi is not None]
             if band:
                 ax.fill_between([b[0] for b in band], [b[1] for b in band], [b[2] for b in band], color=colour,
-                                alpha=0.15, linewidth=0, label="95 % interval")
+                                alpha=0.15 if len(series) <= 2 else 0.1, linewidth=0,
+                                label="95 % interval" if len(series) <= 2 else "_interval")
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], linewidth=1.8,
                     marker="o" if len(points) < 3 else None, markersize=3,

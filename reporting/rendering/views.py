@@ -9,7 +9,7 @@ def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, he
                     legend: bool = True):
     """One chart: each ICO in ``codes`` (with its interval band when there is only one), statewide, benchmark."""
     series = []
-    with_band = len(codes) == 1 and trend.measure.has_interval
+    with_band = trend.measure.has_interval
     for code in codes:
         values = trend.series.get(code, [])
         series.append(Series(
@@ -56,6 +56,6 @@ def chart_legend(codes: list[str], names: dict, interval: bool) -> list[dict]:
     items = [{"colour": PALETTE[i % len(PALETTE)], "style": "solid", "label": names.get(c, c)} for i, c in enumerate(codes)]
     items.append({"colour": STATEWIDE_COLOUR, "style": "dashed", "label": "Statewide"})
     items.append({"colour": "#000000", "style": "dotted", "label": "Benchmark"})
-    if interval and len(codes) == 1:
+    if interval:
         items.append({"colour": PALETTE[0], "style": "band", "label": "95 % interval (percent measures)"})
     return items

@@ -120,6 +120,19 @@ def gaps_export(measure_id, code, period, fmt):
     return _send(list(units.columns), rows, preamble, f"gaps-{m.id}-{org.code}-{period.upper()}", fmt)
 
 
+@bp.route("/units/<measure_id>/<code>/<period>/export.<fmt>")
+@allow("signed_in")
+def units_export(measure_id, code, period, fmt):
+    """Every unit behind a result, with its denominator, numerator and element flags."""
+    org, m, run, units = dashboards.gap_list(db.session, current_user, measure_id, code, period, every_unit=True)
+    prov = dashboards.provenance(run, [org.code])
+    preamble = dashboards.export_preamble(f"Every {m.unit_kind} behind {m.title}", period.upper(), prov,
+                                          f"{org.name} and reviewers: member-level, confidential")
+    audit.record("download", f"units {m.id} {org.code} {period} {fmt}", detail={"rows": len(units)})
+    rows = units.astype(object).where(units.notna(), None).values.tolist()
+    return _send(list(units.columns), rows, preamble, f"units-{m.id}-{org.code}-{period.upper()}", fmt)
+
+
 @bp.route("/exports/overview.<fmt>")
 @allow("signed_in")
 def overview_export(fmt):

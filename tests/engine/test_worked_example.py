@@ -67,3 +67,23 @@ def test_hand_checked_case(app):
     expected = list(csv.DictReader(open(EXAMPLES / "hand-checked" / "expected-2015Q2.csv", newline="")))
     got = [r for r in results_csv(runner, "2015Q2") if r["ico"] == "T"]
     assert compare(expected, got) == []
+
+
+def test_recomputing_keeps_the_previous_run_for_comparison(app):
+    runner = app.test_cli_runner()
+    submit_all(runner, EXAMPLES / "hand-checked", ["T"])
+    first = results_csv(runner, "2015Q2")
+    second = results_csv(runner, "2015Q2")
+    assert first == second
+    from reporting.storage import db
+    from reporting.storage.models import ResultRun
+    from sqlalchemy import select
+    with db.transaction() as s:
+        runs = s.scalars(select(ResultRun).where(ResultRun.period_code == "2015Q2").order_by(ResultRun.id)).all()
+        assert [r.is_current for r in runs] == [False, True]
+        assert runs[0].inputs == runs[1].inputs and runs[1].inputs["T"][0]["sha256"]
+        old_id = runs[0].id
+    old = runner.invoke(args=["results", "--period", "2015Q2", "--run", str(old_id)])
+    assert old.exit_code == 0 and list(csv.DictReader(io.StringIO(old.output))) == first
+    bad = runner.invoke(args=["results", "--period", "2015Q3", "--run", str(old_id)])
+    assert bad.exit_code == 2 and "is not a run of 2015Q3" in bad.output

@@ -81,6 +81,15 @@ def test_gap_list_is_denominator_minus_numerator(example, dbs):
     assert len(rows) - 1 == r.denominator - r.numerator
     header = rows[0]
     assert "member_id" in header and "enrollment_start" in header and "d90" in header
+    # Every unit behind the result: the counts add up to the stored numbers.
+    body = client.get("/units/assessment_90d/HA/2015Q2/export.csv").get_data(as_text=True)
+    rows = [line for line in csv.reader(io.StringIO(body.lstrip("\ufeff"))) if line and not line[0].startswith("#")]
+    h = rows[0]
+    flags = [dict(zip(h, r)) for r in rows[1:]]
+    assert sum(f["denominator"] == "True" for f in flags) == r.denominator
+    assert sum(f["numerator"] == "True" for f in flags) == r.numerator
+    assert sum(f["B"] == "True" for f in flags) == r.elements["B"]
+    assert client.get("/units/assessment_90d/HB/2015Q2/export.csv").status_code == 403
 
 
 def test_exports_carry_provenance_and_escape_formulas(example, dbs):
