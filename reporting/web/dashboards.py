@@ -108,29 +108,28 @@ def _send(columns, rows, preamble, name, fmt):
     raise NotFound("Exports come as csv or xlsx.")
 
 
+def _units_export(measure_id, code, period, fmt, every_unit: bool):
+    org, m, run, units = dashboards.gap_list(db.session, current_user, measure_id, code, period, every_unit)
+    what = (f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}")
+    preamble = dashboards.export_preamble(what, period.upper(), dashboards.provenance(run, [org.code]),
+                                          f"{org.name} and reviewers: member-level, confidential")
+    kind = "units" if every_unit else "gaps"
+    audit.record("download", f"{kind} {m.id} {org.code} {period} {fmt}", detail={"rows": len(units)})
+    rows = units.astype(object).where(units.notna(), None).values.tolist()
+    return _send(list(units.columns), rows, preamble, f"{kind}-{m.id}-{org.code}-{period.upper()}", fmt)
+
+
 @bp.route("/gaps/<measure_id>/<code>/<period>/export.<fmt>")
 @allow("signed_in")
 def gaps_export(measure_id, code, period, fmt):
-    org, m, run, units = dashboards.gap_list(db.session, current_user, measure_id, code, period)
-    prov = dashboards.provenance(run, [org.code])
-    preamble = dashboards.export_preamble(f"Gap list: {m.title} — {m.gap_label}", period.upper(), prov,
-                                          f"{org.name} and reviewers: member-level, confidential")
-    audit.record("download", f"gap list {m.id} {org.code} {period} {fmt}", detail={"rows": len(units)})
-    rows = units.astype(object).where(units.notna(), None).values.tolist()
-    return _send(list(units.columns), rows, preamble, f"gaps-{m.id}-{org.code}-{period.upper()}", fmt)
+    return _units_export(measure_id, code, period, fmt, every_unit=False)
 
 
 @bp.route("/units/<measure_id>/<code>/<period>/export.<fmt>")
 @allow("signed_in")
 def units_export(measure_id, code, period, fmt):
     """Every unit behind a result, with its denominator, numerator and element flags."""
-    org, m, run, units = dashboards.gap_list(db.session, current_user, measure_id, code, period, every_unit=True)
-    prov = dashboards.provenance(run, [org.code])
-    preamble = dashboards.export_preamble(f"Every {m.unit_kind} behind {m.title}", period.upper(), prov,
-                                          f"{org.name} and reviewers: member-level, confidential")
-    audit.record("download", f"units {m.id} {org.code} {period} {fmt}", detail={"rows": len(units)})
-    rows = units.astype(object).where(units.notna(), None).values.tolist()
-    return _send(list(units.columns), rows, preamble, f"units-{m.id}-{org.code}-{period.upper()}", fmt)
+    return _units_export(measure_id, code, period, fmt, every_unit=True)
 
 
 @bp.route("/exports/overview.<fmt>")
