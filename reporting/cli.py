@@ -49,6 +49,41 @@ def users_create(email, role, ico, state, name, password_stdin):
     click.echo(f"Created {role} {email}.")
 
 
+@users_cli.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password-stdin", is_flag=True, required=True, help="read the new password from standard input")
+def users_set_password(email, password_stdin):
+    """Set a user's password (read from standard input); signs the user out everywhere."""
+    from sqlalchemy import func
+
+    from reporting.storage.models import User
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with db.transaction() as session:
+            user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+            if user is None:
+                raise ReportingError(f"There is no user {email}.")
+            accounts.set_password(session, user, password, actor="cli")
+    except ReportingError as e:
+        fail(e.message)
+    click.echo(f"Password of {email} changed.")
+
+
+@users_cli.command("disable")
+@click.option("--email", required=True)
+def users_disable(email):
+    """Disable a user (signs them out everywhere)."""
+    from sqlalchemy import func
+
+    from reporting.storage.models import User
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        if user is None:
+            fail(f"There is no user {email}.")
+        accounts.set_user_active(session, user, False, actor="cli")
+    click.echo(f"{email} disabled.")
+
+
 @ico_cli.command("add")
 @click.option("--code", required=True)
 @click.option("--name", required=True)
