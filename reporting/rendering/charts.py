@@ -27,8 +27,9 @@ class Series:
 
 @dataclass(frozen=True)
 class Chart:
-    src: str                 # data:image/svg+xml;base64,...
+    src: str                 # data:image/svg+xml;base64,... (print)
     alt: str
+    key: str = ""            # the cache key: the screen pages load /charts/<key>.svg (cacheable)
 
 
 def _pyplot():
@@ -40,7 +41,7 @@ def _pyplot():
     return plt
 
 
-CACHE_VERSION = "4"          # bump when the drawing changes
+CACHE_VERSION = "5"          # bump when the drawing changes
 _cache_dir: Path | None = None
 
 
@@ -53,25 +54,48 @@ def configure_cache(folder: str | None) -> None:
 
 
 def trend_chart(periods: tuple, series: tuple[Series, ...], benchmark: tuple, unit: str, title: str,
-                width: float = 6.6, height: float = 2.5, legend: bool = True) -> Chart:
-    """``legend=False`` for small multiples that share one legend (the print reports)."""
-    return _cached(tuple(periods), tuple(series), tuple(benchmark), unit, title, width, height, legend)
+                width: float = 6.6, height: float = 2.5, legend: bool = True, owners: tuple = ()) -> Chart:
+    """``legend=False`` for small multiples that share one legend (the print reports). ``owners``: the
+    ICO codes whose figures the chart shows; only viewers allowed to see all of them may load it by URL."""
+    return _cached(tuple(periods), tuple(series), tuple(benchmark), unit, title, width, height, legend,
+                   tuple(owners))
+
+
+def _cached(*args) -> Chart:
+    chart, svg = _memo(*args)
+    if _cache_dir is not None:                       # every process shares the folder; keep it filled
+        path = _cache_dir / f"{chart.key}.svg"
+        if not path.exists():
+            _write(path.with_suffix(".owners"), " ".join(args[-1]).encode())
+            _write(path, svg)
+    return chart
 
 
 @lru_cache(maxsize=1024)
-def _cached(*args) -> Chart:
+def _memo(*args) -> tuple[Chart, bytes]:
     key = hashlib.sha256((CACHE_VERSION + repr(args)).encode()).hexdigest()[:32]
     path = _cache_dir / f"{key}.svg" if _cache_dir else None
-    if path is not None and path.exists():
-        svg = path.read_bytes()
-    else:
-        svg = _draw(*args)
-        if path is not None:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(svg)
-            os.replace(tmp, path)
+    svg = path.read_bytes() if path is not None and path.exists() else _draw(*args[:-1])
     periods, series, benchmark, unit, title = args[:5]
-    return Chart("data:image/svg+xml;base64," + base64.b64encode(svg).decode(), _alt(title, periods, series, benchmark))
+    return Chart("data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
+                 _alt(title, periods, series, benchmark), key), svg
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def cached_svg(key: str) -> tuple[bytes, list[str]] | None:
+    """A drawn chart and the ICO codes it shows, by key; None when it is not in the cache."""
+    if not _cache_dir or not key.isalnum() or len(key) != 32:
+        return None
+    path = _cache_dir / f"{key}.svg"
+    owners = path.with_suffix(".owners")
+    if not path.exists() or not owners.exists():
+        return None
+    return path.read_bytes(), owners.read_text().split()
 
 
 def _draw(periods, series, benchmark, unit, title, width, height, legend) -> bytes:

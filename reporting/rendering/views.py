@@ -21,7 +21,7 @@ def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, he
             if with_band else ()))
     series.append(Series("Statewide", tuple(_reported(r) for r in trend.series.get(STATEWIDE, [])), statewide=True))
     return trend_chart(tuple(trend.periods), tuple(series), tuple(trend.benchmarks), trend.measure.unit,
-                       trend.measure.title, width, height, legend)
+                       trend.measure.title, width, height, legend, owners=tuple(codes))
 
 
 def _reported(r):

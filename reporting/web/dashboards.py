@@ -7,12 +7,13 @@ from flask_login import current_user
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY
 from reporting import audit, dashboards
 from reporting.engine import STATEWIDE
-from reporting.errors import NotFound, ReportingError
+from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.publication import settings
 from reporting.rendering import views as render
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.storage import db
 from reporting.web.access import allow
+from reporting.web.page_cache import cached_page
 
 bp = Blueprint("dashboards", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,6 +42,7 @@ def _period_arg(choices):
 
 @bp.route("/overview")
 @allow("signed_in")
+@cached_page
 def overview():
     choices = dashboards.period_choices(db.session)
     default = dashboards.default_period(db.session)
@@ -51,6 +53,7 @@ def overview():
 
 @bp.route("/icos/<code>")
 @allow("signed_in")
+@cached_page
 def ico(code):
     org, trends, subs = dashboards.ico_page(db.session, current_user, settings(), code)
     charts = {t.measure.id: render.trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
@@ -60,6 +63,7 @@ def ico(code):
 
 @bp.route("/measures")
 @allow("signed_in")
+@cached_page
 def measures_catalog():
     return render_template("dashboards/catalog.html", domains=[(DOMAIN_TITLES[d], [m for m in REGISTRY.values()
                                                                                   if m.domain == d]) for d in DOMAINS])
@@ -67,6 +71,7 @@ def measures_catalog():
 
 @bp.route("/measures/<measure_id>")
 @allow("signed_in")
+@cached_page
 def measure(measure_id):
     m, trend, names = dashboards.measure_page(db.session, current_user, settings(), measure_id)
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
@@ -76,6 +81,7 @@ def measure(measure_id):
 
 @bp.route("/withhold")
 @allow("signed_in")
+@cached_page
 def withhold():
     years = dashboards.withhold_years(db.session, settings())
     year = request.args.get("year", type=int) or (years[0] if years else None)
@@ -186,6 +192,23 @@ def withhold_export(fmt):
     columns, rows = dashboards.withhold_table(dashboards.withhold_for_year(db.session, settings(), codes, year), year)
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)
+
+
+@bp.route("/charts/<key>.svg")
+@allow("signed_in")
+def chart(key):
+    """A drawn chart, by content key; only for viewers who may see every ICO it shows."""
+    from reporting.rendering.charts import cached_svg
+    from reporting.security import visible_icos
+    found = cached_svg(key)
+    if found is None:
+        raise NotFound("There is no such chart (any more): reload the page.")
+    svg, owners = found
+    allowed = {o.code for o in visible_icos(db.session, current_user)}
+    if not set(owners) <= allowed:
+        raise Forbidden("You may not see this chart.")
+    return Response(svg, mimetype="image/svg+xml",
+                    headers={"Cache-Control": "private, max-age=31536000, immutable"})
 
 
 @bp.route("/reports")

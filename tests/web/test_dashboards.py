@@ -124,3 +124,15 @@ def test_every_route_answers_without_error_with_data(example):
                 continue
             r = call(client, path, method)
             assert r.status_code < 500, (role, path, r.status_code)
+
+
+def test_charts_load_by_url_only_for_viewers_of_every_ico_they_show(example):
+    reviewer, ha = example.test_client(), example.test_client()
+    login(reviewer, "cms@example.org"), login(ha, "ha@example.org")
+    page = reviewer.get("/measures/fuh_7d").get_data(as_text=True)
+    all_icos = re.search(r'src="(/charts/[0-9a-f]{32}\.svg)"', page).group(1)
+    assert reviewer.get(all_icos).status_code == 200 and reviewer.get(all_icos).mimetype == "image/svg+xml"
+    assert ha.get(all_icos).status_code == 403                     # it shows Harbor Care too
+    own = re.search(r'src="(/charts/[0-9a-f]{32}\.svg)"', ha.get("/icos/HA").get_data(as_text=True)).group(1)
+    assert ha.get(own).status_code == 200
+    assert ha.get("/charts/" + "f" * 32 + ".svg").status_code == 404
