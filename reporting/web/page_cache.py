@@ -9,16 +9,20 @@ from collections import OrderedDict
 from functools import wraps
 from threading import Lock
 
-from flask import Response, request, session
+from flask import Response, current_app, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from reporting.storage import db
 from reporting.storage.models import AuditEvent
 
 MAX_PAGES = 256
-_pages: OrderedDict = OrderedDict()
 _lock = Lock()
+
+
+def _pages() -> OrderedDict:
+    return current_app.extensions.setdefault("page_cache", OrderedDict())
 
 
 def data_version() -> int:
@@ -30,19 +34,21 @@ def cached_page(view):
     def wrapper(*args, **kwargs):
         if request.method != "GET" or not current_user.is_authenticated:
             return view(*args, **kwargs)
-        key = (session.get("csrf_token"), current_user.id, current_user.session_version, request.full_path,
+        generate_csrf()             # the page carries this session's CSRF token: make sure it exists first
+        key = (session["csrf_token"], current_user.id, current_user.session_version, request.full_path,
                data_version())
+        pages = _pages()
         with _lock:
-            hit = _pages.get(key)
+            hit = pages.get(key)
             if hit is not None:
-                _pages.move_to_end(key)
+                pages.move_to_end(key)
         if hit is not None:
             return Response(hit, mimetype="text/html")
         response = view(*args, **kwargs)
         if isinstance(response, str):
             with _lock:
-                _pages[key] = response
-                while len(_pages) > MAX_PAGES:
-                    _pages.popitem(last=False)
+                pages[key] = response
+                while len(pages) > MAX_PAGES:
+                    pages.popitem(last=False)
         return response
     return wrapper

@@ -136,3 +136,15 @@ def test_charts_load_by_url_only_for_viewers_of_every_ico_they_show(example):
     own = re.search(r'src="(/charts/[0-9a-f]{32}\.svg)"', ha.get("/icos/HA").get_data(as_text=True)).group(1)
     assert ha.get(own).status_code == 200
     assert ha.get("/charts/" + "f" * 32 + ".svg").status_code == 404
+
+
+def test_cached_pages_carry_each_session_its_own_csrf_token(example):
+    from tests.conftest import csrf_token
+    first, second = example.test_client(), example.test_client()
+    login(first, "cms@example.org"), login(second, "cms@example.org")
+    page_one = first.get("/overview?period=2015Q2").get_data(as_text=True)
+    page_two = second.get("/overview?period=2015Q2").get_data(as_text=True)
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    assert token.search(page_one).group(1) != token.search(page_two).group(1)
+    assert second.post("/logout", data={"csrf_token": token.search(page_two).group(1)}).status_code == 302
+    assert first.post("/logout", data={"csrf_token": csrf_token(first, "/overview?period=2015Q2")}).status_code == 302
