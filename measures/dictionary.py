@@ -166,6 +166,22 @@ SURVEY_RESPONSES = FileSpec(
     key=("response_id",),
 )
 
+def typed(frame, spec: FileSpec):
+    """A frame of one file with its columns typed as the measures read them: dates as datetime64,
+    integers as nullable floats, everything else as objects with None for blank."""
+    import pandas as pd
+    out = frame.copy()
+    for col in spec.columns:
+        s = out[col.name]
+        if col.type == "date":
+            out[col.name] = pd.to_datetime(s)
+        elif col.type == "int":
+            out[col.name] = pd.to_numeric(s).astype("Float64")
+        else:
+            out[col.name] = s.astype(object).where(s.notna(), None)
+    return out
+
+
 FILES: dict[str, FileSpec] = {
     f.name: f for f in (MEMBERS, ASSESSMENTS, CARE_PLANS, INPATIENT_STAYS, VISITS, FACILITY_STAYS, SURVEY_RESPONSES)
 }

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound
-from reporting.publication.benchmarks import NA, benchmark_status, withhold
+from reporting.publication.benchmarks import benchmark_status, withhold
 from reporting.security import can_see_ico, visible_icos
 from reporting.storage.models import Organization, Result, ResultRun, ResultUnits, Submission
 
@@ -68,7 +68,8 @@ def provenance(run: ResultRun, codes: list[str]) -> Provenance:
                       {k: v for k, v in (run.inputs or {}).items() if k in codes})
 
 
-def _cell(pub, measure_id: str, result: Result | None, year: int, last_year: Result | None = None) -> Cell:
+def cell(pub, measure_id: str, result: Result | None, year: int, last_year: Result | None = None) -> Cell:
+    """A result with its benchmark and status for the year."""
     bench = pub.benchmarks.get((measure_id, year))
     gap = pub.withhold.get(year, {}).get(measure_id, False)
     return Cell(result, bench.value if bench else None, benchmark_status(measure_id, result, bench, last_year, gap))
@@ -106,7 +107,7 @@ def overview(session, user, pub, period_code: str) -> Overview:
     for domain in DOMAINS:
         rows = []
         for m in (m for m in REGISTRY.values() if m.domain == domain):
-            rows.append((m, {code: _cell(pub, m.id, results.get((m.id, code)), period.year,
+            rows.append((m, {code: cell(pub, m.id, results.get((m.id, code)), period.year,
                                          last.get((m.id, code))) for code, _ in columns}))
         domains.append((DOMAIN_TITLES[domain], rows))
     return Overview(period_code, columns, domains, provenance(run, codes),
@@ -152,7 +153,7 @@ def trends(session, pub, codes: list[str], measure_ids) -> list[Trend]:
         for code in codes + [STATEWIDE]:
             by_period = dict(data.get((mid, code), []))
             series[code] = [by_period.get(p) for p in periods]
-        latest = {code: _cell(pub, mid, next((r for r in reversed(vals) if r is not None), None),
+        latest = {code: cell(pub, mid, next((r for r in reversed(vals) if r is not None), None),
                               Period.parse(periods[-1]).year if periods else date.today().year)
                   for code, vals in series.items()}
         out.append(Trend(REGISTRY[mid], periods, series, benchmark_series(pub, mid, periods), latest))
@@ -234,8 +235,6 @@ def gap_list(session, user, measure_id: str, code: str, period_code: str, every_
     flags = [c for c in ("denominator", "numerator", "kind") if c in units]
     return org, measure, run, units.drop(columns=flags).reset_index(drop=True)
 
-
-NA_STATUS = NA
 
 
 # --- export tables ----------------------------------------------------------------------------

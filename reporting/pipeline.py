@@ -239,9 +239,8 @@ def render_report(spec, *, run_id: int | None = None, edition=None, session=None
         html = report_html(reports.TEMPLATES[spec.kind], context)
         run_id = context["run"].id
     pdf = html_to_pdf(html)
-    own = session is None
-    ctx = db.transaction() if own else _nullcontext(session)
-    with ctx as s:
+    from contextlib import nullcontext
+    with (db.transaction() if session is None else nullcontext(session)) as s:
         artifact = Artifact(edition_id=getattr(edition, "id", None), run_id=run_id, kind=spec.kind, ico=spec.ico,
                             period_code=spec.period, audience=spec.audience, filename=spec.filename,
                             sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=page_count(pdf),
@@ -251,17 +250,6 @@ def render_report(spec, *, run_id: int | None = None, edition=None, session=None
         audit.record("render", spec.filename, detail={"artifact": artifact.id, "run": run_id, "pages": artifact.pages},
                      actor="system", session=s)
         return artifact.id
-
-
-class _nullcontext:
-    def __init__(self, value):
-        self.value = value
-
-    def __enter__(self):
-        return self.value
-
-    def __exit__(self, *exc):
-        return False
 
 
 # --- the quarterly cycle: compute, publish, render, deliver -------------------------------------
@@ -298,7 +286,7 @@ def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float
         if not got:
             return CycleOutcome(period.code, None, None, "busy", False, 0, 0, 0, 0, {})
         t = time.monotonic()
-        run = compute_many([period.code], trigger=trigger, force=False, warm=True)[0]
+        compute_many([period.code], trigger=trigger, force=False, warm=True)
         timings["compute"] = round(time.monotonic() - t, 3)
         with db.transaction() as session:
             latest = editions.latest(session, period.code)

@@ -52,9 +52,6 @@ class Report:
         order = f["severity"].map({"error": 0, "warning": 1})
         return f.assign(_o=order).sort_values(["_o", "file", "row", "column"], kind="stable").drop(columns="_o")
 
-    def error_count(self) -> int:
-        return int(sum((p["severity"] == "error").sum() for p in self.parts))
-
     def has_errors(self) -> bool:
         return any((p["severity"] == "error").any() for p in self.parts)
 

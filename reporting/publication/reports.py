@@ -15,8 +15,6 @@ from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET
 from reporting.publication.suppression import suppress
 from reporting.storage.models import Organization, Result, ResultRun
 
-KINDS = {"scorecard": ("ico", "template"), "statewide": ("reviewer", ""), "public": ("public", ""),
-         "withhold": ("ico", "")}
 TEMPLATES = {"scorecard": "reports/scorecard.html", "statewide": "reports/statewide.html",
              "public": "reports/statewide.html", "withhold": "reports/withhold.html"}
 
@@ -93,7 +91,7 @@ def scorecard(session, pub, code: str, period_code: str, run_id: int | None = No
         counts = {MET: 0, NOT_MET: 0, NA: 0}
         for m in (m for m in REGISTRY.values() if m.domain == domain):
             r = results.get((m.id, org.code))
-            cell = dashboards._cell(pub, m.id, r, period.year)
+            cell = dashboards.cell(pub, m.id, r, period.year)
             key = MET if cell.status in (MET, MET_GAP) else (NOT_MET if cell.status == NOT_MET else NA)
             counts[key] += 1
             rows.append({"m": m, "cell": cell, "statewide": results.get((m.id, STATEWIDE)),
@@ -119,7 +117,7 @@ def statewide(session, pub, period_code: str, public: bool = False, run_id: int 
         for m in (m for m in REGISTRY.values() if m.domain == domain):
             present = [results[(m.id, c)] for c in codes + [STATEWIDE] if (m.id, c) in results]
             shown = {p.ico: p for p in suppress(m.id, present)} if public else {r.ico: r for r in present}
-            cells = {c: dashboards._cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
+            cells = {c: dashboards.cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
             table.append({"m": m, "domain": domain, "shown": shown, "cells": cells})
     trends = _trends_up_to(session, pub, codes, period)
     withhold = dashboards.withhold_for_year(session, pub, codes, period.year)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from markupsafe import Markup
-
 UNIT_LABELS = {"percent": "%", "per_1000": " per 1,000", "score": ""}
 
 

@@ -7,7 +7,6 @@ import io
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 
 from measures.dictionary import FILES
 from reporting.storage.models import ROW_TABLES

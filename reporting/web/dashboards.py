@@ -138,24 +138,26 @@ def units_export(measure_id, code, period, fmt):
     return _units_export(measure_id, code, period, fmt, every_unit=True)
 
 
+def _overview_export(fmt, public: bool):
+    period = _period_arg(dashboards.period_choices(db.session))
+    ov = dashboards.overview(db.session, current_user, settings(), period)
+    columns, rows, preamble = dashboards.overview_table(ov, public=public)
+    kind = "public" if public else "overview"
+    audit.record("download", f"{kind} table {period} {fmt}")
+    return _send(columns, rows, preamble, f"one-care-{kind}-{period}", fmt)
+
+
 @bp.route("/exports/overview.<fmt>")
 @allow("signed_in")
 def overview_export(fmt):
-    period = _period_arg(dashboards.period_choices(db.session))
-    ov = dashboards.overview(db.session, current_user, settings(), period)
-    columns, rows, preamble = dashboards.overview_table(ov)
-    audit.record("download", f"overview {period} {fmt}")
-    return _send(columns, rows, preamble, f"one-care-overview-{period}", fmt)
+    return _overview_export(fmt, public=False)
 
 
 @bp.route("/exports/public.<fmt>")
 @allow("reviewer")
 def public_export(fmt):
-    period = _period_arg(dashboards.period_choices(db.session))
-    ov = dashboards.overview(db.session, current_user, settings(), period)
-    columns, rows, preamble = dashboards.overview_table(ov, public=True)
-    audit.record("download", f"public table {period} {fmt}")
-    return _send(columns, rows, preamble, f"one-care-public-{period}", fmt)
+    """The overview table as published: cell suppression applied."""
+    return _overview_export(fmt, public=True)
 
 
 @bp.route("/icos/<code>/export.<fmt>")

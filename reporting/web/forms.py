@@ -43,7 +43,3 @@ class UploadForm(FlaskForm):
     period = StringField("Period", validators=[DataRequired(), Length(max=7)])
     files = FileField("Package")
 
-
-class ScheduleForm(FlaskForm):
-    cron = StringField("Cron (minute hour day month day-of-week)", validators=[DataRequired(), Length(max=100)])
-    enabled = BooleanField("Enabled")

@@ -1,9 +1,7 @@
 """The cycle over the worked example with a real SMTP server: each report goes once to each person
 allowed to receive it; reruns send nothing; revised editions; retries; refusals; approval."""
 import threading
-import time
 
-import pytest
 from sqlalchemy import select
 
 from reporting.storage.models import Artifact, Delivery, Edition

@@ -6,8 +6,6 @@ import io
 import json
 import math
 
-import pytest
-
 from tests.conftest import EXAMPLES
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from reporting.storage.models import Delivery, JobRun
+from reporting.storage.models import Delivery
 from tests.conftest import ROOT
 
 RECIPIENTS = {"reports@ha.example.org", "reports@hb.example.org", "cmo@hb.example.org", "cms@example.org",

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from measures import DataInView, Period
-from measures.dictionary import FILES
+from measures.dictionary import FILES, typed
 
 P = Period.parse("2015Q2")          # 2015-04-01 .. 2015-06-30
 
@@ -69,15 +69,7 @@ def view(cases: list[Case]) -> DataInView:
     frames = {}
     for name, spec in FILES.items():
         rows = [r for c in cases for r in c.rows[name]]
-        frame = pd.DataFrame(rows, columns=spec.column_names)
-        for col in spec.columns:
-            if col.type == "date":
-                frame[col.name] = pd.to_datetime(frame[col.name])
-            elif col.type == "int":
-                frame[col.name] = pd.to_numeric(frame[col.name]).astype("Float64")
-            else:
-                frame[col.name] = frame[col.name].astype(object).where(frame[col.name].notna(), None)
-        frames[name] = frame
+        frames[name] = typed(pd.DataFrame(rows, columns=spec.column_names), spec)
     return DataInView.from_frames(frames)
 
 

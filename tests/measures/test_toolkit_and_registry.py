@@ -79,19 +79,13 @@ def test_registry_fails_loudly_on_a_duplicate(monkeypatch):
 # --- properties over the worked example ---------------------------------------------------------
 
 def load_packages(ico):
-    from tests.measures.cases import view  # noqa: F401  (typing helpers)
-    from measures.dictionary import FILES
+    from measures.dictionary import FILES, typed
     out = []
     for folder in sorted((EXAMPLES / "packages" / ico).iterdir()):
         frames = {}
         for name, spec in FILES.items():
             f = pd.read_csv(folder / spec.filename, dtype=str, keep_default_na=False).replace("", None)
-            for c in spec.columns:
-                if c.type == "date":
-                    f[c.name] = pd.to_datetime(f[c.name])
-                elif c.type == "int":
-                    f[c.name] = pd.to_numeric(f[c.name]).astype("Float64")
-            frames[name] = f.assign(row_number=range(2, len(f) + 2))
+            frames[name] = typed(f, spec).assign(row_number=range(2, len(f) + 2))
         out.append((folder.name, frames))
     return out
 

@@ -2,7 +2,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporting.engine import STATEWIDE, MeasureResult, summarise  # noqa: F401
+from reporting.engine import STATEWIDE, MeasureResult
 from reporting.publication.suppression import SUPPRESSED, suppress
 
 

@@ -37,12 +37,6 @@ def to_png(pdf: bytes, name: str):
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(artifact_path(name))], check=True)
 
 
-@pytest.fixture
-def one_backend(request):
-    """PDF tests render the same way on both databases: run them on SQLite only."""
-    return None
-
-
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_scorecard_values_match_the_stored_results(example, dbs, tmp_path):
     pdf = render(example, tmp_path, "scorecard", "--ico", "HA", "--period", "2015Q2")
