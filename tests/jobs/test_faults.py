@@ -96,19 +96,31 @@ def test_scheduler_killed_mid_cycle_then_restarted_sends_each_message_once(examp
 @pytest.mark.parametrize("example_url", ["postgresql"], indirect=True)
 def test_two_schedulers_against_postgresql_send_each_message_once(example_url, smtp, tmp_path, example):
     env = env_for(example_url, tmp_path / "instance", smtp)
-    logs = [open(tmp_path / f"scheduler-{i}.log", "w") for i in range(2)]
+    paths = [tmp_path / f"scheduler-{i}.log" for i in range(2)]
+    logs = [open(path, "w") for path in paths]
     procs = [flask(["scheduler"], env, logs[i]) for i in range(2)]
+
+    def active() -> list[int]:
+        return [i for i, path in enumerate(paths) if "is the active scheduler" in path.read_text()]
     try:
         done = wait_for(lambda: len(ledger(example_url)) == 5 and {s for _, s in ledger(example_url)} == {"sent"})
         assert done, ledger(example_url)
+        time.sleep(3)
+        # While both run, exactly one is active and the other stands by.
+        assert len(active()) == 1, [path.read_text()[-2000:] for path in paths]
+        leader = active()[0]
+        standby = 1 - leader
+        assert "waiting to become the active scheduler" in paths[standby].read_text()
+        # When the active one stops, the standby takes over, and sends nothing again.
+        stop(procs[leader])
+        assert wait_for(lambda: "is the active scheduler" in paths[standby].read_text(), timeout=60), \
+            paths[standby].read_text()[-2000:]
         time.sleep(3)
     finally:
         for p in procs:
             stop(p)
     got = smtp.recorder.by_recipient()
-    assert set(got) == RECIPIENTS and all(len(m) == 1 for m in got.values())
-    text = "".join((tmp_path / f"scheduler-{i}.log").read_text() for i in range(2))
-    assert text.count("is the active scheduler") == 1
+    assert set(got) == RECIPIENTS and all(len(m) == 1 for m in got.values()), {k: len(v) for k, v in got.items()}
 
 
 @pytest.mark.parametrize("example_url", ["postgresql"], indirect=True)
