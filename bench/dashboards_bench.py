@@ -51,7 +51,12 @@ class Client:
 
     def get(self, path):
         with self.opener.open(self.base + path, timeout=30) as r:
-            return r.status, r.read()
+            body = r.read()
+            # a real page for a signed-in viewer, not a redirect to the sign-in page
+            if r.status == 200 and (urllib.parse.urlsplit(r.geturl()).path != urllib.parse.urlsplit(path).path
+                                    or b"Sign out" not in body):
+                return "not the page asked for", body
+            return r.status, body
 
     def login(self):
         _, page = self.get("/login")
@@ -91,6 +96,8 @@ def main():
         clients = [Client(base) for _ in range(args.clients)]
         for c in clients:
             c.login()
+            status, body = c.get("/overview")
+            assert status == 200 and b"bench@example.org" in body and b'data-measure="' in body, status
         latencies, errors, lock = [], [], threading.Lock()
         stop_at = [0.0]
         measuring = [False]

@@ -45,7 +45,7 @@ def init_app(app) -> None:
     from reporting.rendering.filters import register_filters
     from reporting.storage import db
     from reporting.storage.models import User
-    from reporting.web import access, admin, api, auth, dashboards, submissions
+    from reporting.web import access, admin, api, auth, dashboards, page_cache, submissions
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -106,7 +106,7 @@ def init_app(app) -> None:
     def _globals():
         from measures import SPEC_VERSION
         return {"nav_items": lambda: _nav_items(app), "admin_extra_nav": lambda: _admin_extra(app),
-                "spec_version": SPEC_VERSION}
+                "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label}
 
     for module in (auth, admin, submissions, dashboards, api):
         app.register_blueprint(module.bp)

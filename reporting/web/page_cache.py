@@ -1,23 +1,29 @@
-"""A small per-process cache of rendered dashboard pages.
+"""A per-process cache of rendered dashboard pages, shared by every viewer with the same access.
 
-A page is kept per viewer session, path and *data version*; the data version is the newest audit
-event, and every change of what the pages show (an upload, a computation, a publication, a delivery,
-a user or ICO change) writes one. So a cached page is never older than the data behind it."""
+What a dashboard page shows depends only on what its viewer may see (role, ICO, state), its URL and
+the *data version*: the newest audit event, and every change of what the pages show (an upload, a
+computation, a publication, a delivery, a user or ICO change) writes one. So a page is kept under
+that key and is never older than the data behind it. The two parts of a page that belong to one
+session, the viewer's name in the header and the CSRF token of the sign-out form, are stored as
+markers and filled in for each request; a request with a pending flash message is not cached."""
 from __future__ import annotations
 
 from collections import OrderedDict
 from functools import wraps
 from threading import Lock
 
-from flask import Response, current_app, request, session
+from flask import Response, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from reporting.storage import db
 from reporting.storage.models import AuditEvent
 
-MAX_PAGES = 256
+MAX_PAGES = 512
+VIEWER = "\x00viewer\x00"
+TOKEN = "\x00csrf\x00"
 _lock = Lock()
 
 
@@ -29,26 +35,45 @@ def data_version() -> int:
     return db.session.scalar(select(func.max(AuditEvent.id))) or 0
 
 
+def viewer_label() -> Markup:
+    """The header's "who is signed in" text (a marker while a page is rendered for the cache)."""
+    if g.get("rendering_for_cache"):
+        return Markup(VIEWER)
+    u = current_user
+    parts = [u.email, u.role.replace("_", " ")] + [p for p in (u.ico_code, u.state) if p]
+    return escape(" · ".join(parts))
+
+
+def _personal(page: str) -> str:
+    return page.replace(VIEWER, str(viewer_label())).replace(TOKEN, generate_csrf())
+
+
 def cached_page(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if request.method != "GET" or not current_user.is_authenticated:
+        if request.method != "GET" or not current_user.is_authenticated or session.get("_flashes"):
             return view(*args, **kwargs)
-        generate_csrf()             # the page carries this session's CSRF token: make sure it exists first
-        key = (session["csrf_token"], current_user.id, current_user.session_version, request.full_path,
-               data_version())
+        u = current_user
+        key = (u.role, u.organization_id, u.state, request.full_path, data_version())
         pages = _pages()
         with _lock:
             hit = pages.get(key)
             if hit is not None:
                 pages.move_to_end(key)
         if hit is not None:
-            return Response(hit, mimetype="text/html")
-        response = view(*args, **kwargs)
-        if isinstance(response, str):
-            with _lock:
-                pages[key] = response
-                while len(pages) > MAX_PAGES:
-                    pages.popitem(last=False)
-        return response
+            return Response(_personal(hit), mimetype="text/html")
+        g.rendering_for_cache = True
+        try:
+            response = view(*args, **kwargs)
+        finally:
+            g.rendering_for_cache = False
+        if not isinstance(response, str):
+            return response
+        token = generate_csrf()
+        shared = response.replace(token, TOKEN)
+        with _lock:
+            pages[key] = shared
+            while len(pages) > MAX_PAGES:
+                pages.popitem(last=False)
+        return _personal(shared)
     return wrapper

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from reporting.rendering.filters import fmt_value
-from reporting.storage.models import Result, ResultRun
+from reporting.storage.models import Result, ResultRun, User
 from tests.conftest import login
 
 
@@ -148,3 +148,27 @@ def test_cached_pages_carry_each_session_its_own_csrf_token(example):
     assert token.search(page_one).group(1) != token.search(page_two).group(1)
     assert second.post("/logout", data={"csrf_token": token.search(page_two).group(1)}).status_code == 302
     assert first.post("/logout", data={"csrf_token": csrf_token(first, "/overview?period=2015Q2")}).status_code == 302
+
+
+def test_cached_pages_are_shared_by_scope_and_personal_parts_filled_in(example, dbs):
+    """Two reviewers share a cached page, each seeing their own name; an ICO user never gets the reviewers'
+    page; a pending flash message is shown, not a cached page without it."""
+    from reporting import accounts
+    from reporting.storage import db as storage
+    with example.app_context(), storage.transaction() as s:
+        if not s.scalar(select(User).where(User.email == "cms2@example.org")):
+            accounts.create_user(s, email="cms2@example.org", role="cms_reviewer", password="a good password 12",
+                                 actor="test")
+    one, two, ha = example.test_client(), example.test_client(), example.test_client()
+    login(one, "cms@example.org"), login(two, "cms2@example.org", "a good password 12"), login(ha, "ha@example.org")
+    page_one = one.get("/overview?period=2015Q3").get_data(as_text=True)
+    page_two = two.get("/overview?period=2015Q3").get_data(as_text=True)
+    assert "cms@example.org · cms reviewer" in page_one and "cms2@example.org" not in page_one
+    assert "cms2@example.org · cms reviewer" in page_two and "cms@example.org ·" not in page_two
+    assert "\x00" not in page_one + page_two
+    page_ha = ha.get("/overview?period=2015Q3").get_data(as_text=True)
+    assert 'data-ico="HA"' in page_ha and 'data-ico="HB"' not in page_ha and "Harbor Care" not in page_ha
+    assert "ha@example.org · ico submitter · HA" in page_ha
+    with one.session_transaction() as sess:
+        sess["_flashes"] = [("info", "A message waiting for you")]
+    assert "A message waiting for you" in one.get("/overview?period=2015Q3").get_data(as_text=True)
