@@ -164,11 +164,17 @@ _SQL_TYPES = {"date": Date, "int": Integer}
 
 
 def _row_table(spec) -> Table:
-    columns = [Column("submission_id", ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
-               Column("row_number", Integer, nullable=False)]
+    """The accepted rows of one file kind, keyed by submission version.
+
+    No foreign key to ``submissions``: checking it row by row made the bulk load of a million-row
+    package several times slower (COPY 0.7 s without, 3.8-4.7 s with, on this machine). Rows are
+    written only by ``storage.rows.write_rows`` in the transaction that creates their submission, and
+    submissions are never deleted. A package's rows are appended together, so on PostgreSQL a BRIN
+    index on the submission is enough to find them and costs next to nothing to maintain."""
+    columns = [Column("submission_id", Integer, nullable=False), Column("row_number", Integer, nullable=False)]
     columns += [Column(c.name, _SQL_TYPES.get(c.type, String(40)), nullable=not c.required) for c in spec.columns]
     return Table(f"rows_{spec.name}", Base.metadata, *columns,
-                 Index(f"ix_rows_{spec.name}_submission", "submission_id"))
+                 Index(f"ix_rows_{spec.name}_submission", "submission_id", postgresql_using="brin"))
 
 
 ROW_TABLES: dict[str, Table] = {name: _row_table(spec) for name, spec in FILES.items()}

@@ -1,29 +1,32 @@
 """Bulk writing and reading of package rows (one table per file kind, keyed by submission).
 
-Writing uses COPY on PostgreSQL and executemany on SQLite, inside the caller's transaction."""
+Writing uses COPY (of a CSV written by Arrow) on PostgreSQL and executemany on SQLite, inside the
+caller's transaction."""
 from __future__ import annotations
-
-import io
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from measures.dictionary import FILES
 from reporting.storage.models import ROW_TABLES
 
 
-def _storable(frame: pd.DataFrame, spec, submission_id: int) -> pd.DataFrame:
-    out = {"submission_id": submission_id, "row_number": frame["row_number"].astype("int64")}
+def _arrow_table(frame: pd.DataFrame, spec, submission_id: int) -> pa.Table:
+    """The rows to store, typed for the database (dates, integers, text) as Arrow columns."""
+    n = len(frame)
+    columns = {"submission_id": pa.array(np.full(n, submission_id, dtype="int64")),
+               "row_number": pa.array(frame["row_number"].to_numpy(dtype="int64"))}
     for col in spec.columns:
         s = frame[col.name]
         if col.type == "date":
-            text = np.datetime_as_string(s.to_numpy(dtype="datetime64[D]"), unit="D").astype(object)
-            out[col.name] = np.where(s.isna().to_numpy(), None, text)
+            columns[col.name] = pa.array(s.to_numpy(dtype="datetime64[D]"), mask=s.isna().to_numpy(), type=pa.date32())
         elif col.type == "int":
-            out[col.name] = s.astype("Int64").astype(object).where(s.notna(), None)
+            columns[col.name] = pa.array(s, from_pandas=True).cast(pa.int64())
         else:
-            out[col.name] = s.astype(object).where(s.notna(), None)
-    return pd.DataFrame(out)
+            columns[col.name] = pa.array(s, type=pa.string(), from_pandas=True)
+    return pa.table(columns)
 
 
 def write_rows(session, submission_id: int, frames: dict[str, pd.DataFrame]) -> int:
@@ -35,19 +38,19 @@ def write_rows(session, submission_id: int, frames: dict[str, pd.DataFrame]) -> 
         if not len(frame):
             continue
         spec, table = FILES[name], ROW_TABLES[name]
-        data = _storable(frame, spec, submission_id)
-        columns = list(data.columns)
+        data = _arrow_table(frame, spec, submission_id)
+        columns = ", ".join(data.column_names)
+        cursor = raw.cursor()
         if postgres:
-            buffer = io.StringIO()
-            data.to_csv(buffer, index=False, header=False, na_rep="\\N")
-            cursor = raw.cursor()
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN "
-                             f"WITH (FORMAT csv, NULL '\\N')") as copy:
-                copy.write(buffer.getvalue())
+            # Arrow writes the CSV in C++; nulls unquoted-empty (COPY's NULL), text always quoted.
+            buffer = pa.BufferOutputStream()
+            pa_csv.write_csv(data, buffer, pa_csv.WriteOptions(include_header=False))
+            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(buffer.getvalue().to_pybytes())
         else:
-            cursor = raw.cursor()
-            cursor.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                               list(data.itertuples(index=False, name=None)))
+            values = [(c.cast(pa.string()) if pa.types.is_date(c.type) else c).to_pylist() for c in data.columns]
+            cursor.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(values))})",
+                               zip(*values))
         total += len(data)
     return total
 

@@ -260,11 +260,10 @@ def upgrade() -> None:
     sa.Column('member_id', sa.String(length=40), nullable=False),
     sa.Column('event_date', sa.Date(), nullable=False),
     sa.Column('assessment_type', sa.String(length=40), nullable=False),
-    sa.Column('outcome', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_rows_assessments_submission_id_submissions'), ondelete='CASCADE')
+    sa.Column('outcome', sa.String(length=40), nullable=False)
     )
     with op.batch_alter_table('rows_assessments', schema=None) as batch_op:
-        batch_op.create_index('ix_rows_assessments_submission', ['submission_id'], unique=False)
+        batch_op.create_index('ix_rows_assessments_submission', ['submission_id'], unique=False, postgresql_using='brin')
 
     op.create_table('rows_care_plans',
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -272,11 +271,10 @@ def upgrade() -> None:
     sa.Column('member_id', sa.String(length=40), nullable=False),
     sa.Column('event_date', sa.Date(), nullable=False),
     sa.Column('outcome', sa.String(length=40), nullable=False),
-    sa.Column('ltss_coordinator', sa.String(length=40), nullable=True),
-    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_rows_care_plans_submission_id_submissions'), ondelete='CASCADE')
+    sa.Column('ltss_coordinator', sa.String(length=40), nullable=True)
     )
     with op.batch_alter_table('rows_care_plans', schema=None) as batch_op:
-        batch_op.create_index('ix_rows_care_plans_submission', ['submission_id'], unique=False)
+        batch_op.create_index('ix_rows_care_plans_submission', ['submission_id'], unique=False, postgresql_using='brin')
 
     op.create_table('rows_facility_stays',
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -285,11 +283,10 @@ def upgrade() -> None:
     sa.Column('member_id', sa.String(length=40), nullable=False),
     sa.Column('admission_date', sa.Date(), nullable=False),
     sa.Column('discharge_date', sa.Date(), nullable=True),
-    sa.Column('discharge_to', sa.String(length=40), nullable=True),
-    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_rows_facility_stays_submission_id_submissions'), ondelete='CASCADE')
+    sa.Column('discharge_to', sa.String(length=40), nullable=True)
     )
     with op.batch_alter_table('rows_facility_stays', schema=None) as batch_op:
-        batch_op.create_index('ix_rows_facility_stays_submission', ['submission_id'], unique=False)
+        batch_op.create_index('ix_rows_facility_stays_submission', ['submission_id'], unique=False, postgresql_using='brin')
 
     op.create_table('rows_inpatient_stays',
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -300,11 +297,10 @@ def upgrade() -> None:
     sa.Column('discharge_date', sa.Date(), nullable=False),
     sa.Column('principal_diagnosis_group', sa.String(length=40), nullable=False),
     sa.Column('discharge_status', sa.String(length=40), nullable=False),
-    sa.Column('planned', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_rows_inpatient_stays_submission_id_submissions'), ondelete='CASCADE')
+    sa.Column('planned', sa.String(length=40), nullable=False)
     )
     with op.batch_alter_table('rows_inpatient_stays', schema=None) as batch_op:
-        batch_op.create_index('ix_rows_inpatient_stays_submission', ['submission_id'], unique=False)
+        batch_op.create_index('ix_rows_inpatient_stays_submission', ['submission_id'], unique=False, postgresql_using='brin')
 
     op.create_table('rows_members',
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -316,11 +312,10 @@ def upgrade() -> None:
     sa.Column('enrollment_end', sa.Date(), nullable=True),
     sa.Column('enrollment_method', sa.String(length=40), nullable=False),
     sa.Column('rating_category', sa.String(length=40), nullable=False),
-    sa.Column('death_date', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_rows_members_submission_id_submissions'), ondelete='CASCADE')
+    sa.Column('death_date', sa.Date(), nullable=True)
     )
     with op.batch_alter_table('rows_members', schema=None) as batch_op:
-        batch_op.create_index('ix_rows_members_submission', ['submission_id'], unique=False)
+        batch_op.create_index('ix_rows_members_submission', ['submission_id'], unique=False, postgresql_using='brin')
 
     op.create_table('rows_survey_responses',
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -335,22 +330,20 @@ def upgrade() -> None:
     sa.Column('gcq_routine', sa.Integer(), nullable=True),
     sa.Column('cc_records', sa.Integer(), nullable=True),
     sa.Column('cc_followup', sa.Integer(), nullable=True),
-    sa.Column('flu_vaccine', sa.String(length=40), nullable=True),
-    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_rows_survey_responses_submission_id_submissions'), ondelete='CASCADE')
+    sa.Column('flu_vaccine', sa.String(length=40), nullable=True)
     )
     with op.batch_alter_table('rows_survey_responses', schema=None) as batch_op:
-        batch_op.create_index('ix_rows_survey_responses_submission', ['submission_id'], unique=False)
+        batch_op.create_index('ix_rows_survey_responses_submission', ['submission_id'], unique=False, postgresql_using='brin')
 
     op.create_table('rows_visits',
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('row_number', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.String(length=40), nullable=False),
     sa.Column('visit_date', sa.Date(), nullable=False),
-    sa.Column('provider_type', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_rows_visits_submission_id_submissions'), ondelete='CASCADE')
+    sa.Column('provider_type', sa.String(length=40), nullable=False)
     )
     with op.batch_alter_table('rows_visits', schema=None) as batch_op:
-        batch_op.create_index('ix_rows_visits_submission', ['submission_id'], unique=False)
+        batch_op.create_index('ix_rows_visits_submission', ['submission_id'], unique=False, postgresql_using='brin')
 
     op.create_table('submission_files',
     sa.Column('id', sa.Integer(), nullable=False),
