@@ -11,7 +11,8 @@ DUE_DATE_MONTHS_AFTER = 2      # due = last day of the Nth month after the perio
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCKOUT_MINUTES = 15
 LOGIN_RATE_PER_ADDRESS = "30 per minute"
-RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_STORAGE_URI = "memory://"   # counts per process: use redis://... with several web workers
+RATELIMIT_KEY_PREFIX = "reporting"
 SMTP_HOST = None
 SMTP_PORT = None
 SMTP_SECURITY = "starttls"

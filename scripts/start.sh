@@ -13,6 +13,12 @@ export BASE_URL=${BASE_URL:-http://$HOST:$PORT}
 .venv/bin/flask --app wsgi init-db
 .venv/bin/flask --app wsgi demo
 
+# Sign-in limits are counted per process unless they are kept in Redis: use it when it is there.
+if [ -z "${RATELIMIT_STORAGE_URI:-}" ] && .venv/bin/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null; then
+  export RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
+  echo "Sign-in rate limits are kept in Redis (127.0.0.1:6379), shared by the web workers."
+fi
+
 .venv/bin/flask --app wsgi scheduler &
 SCHED=$!
 .venv/bin/gunicorn --workers "${WEB_WORKERS:-2}" --bind "$HOST:$PORT" --access-logfile - wsgi:app &

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, on SQLite and on the PostgreSQL server of this machine, with a real SMTP
+# The whole test suite, on SQLite and on the PostgreSQL server of this machine (and its Redis), with a real SMTP
 # server (aiosmtpd) and a real browser (Debian's Chromium driven by Playwright).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,14 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   if command -v pg_ctlcluster >/dev/null; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
     for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
+fi
+
+# Redis on 127.0.0.1:6379 (the shared sign-in limit across web workers): start it when it is down.
+if ! .venv/bin/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null; then
+  if command -v redis-server >/dev/null; then
+    redis-server --bind 127.0.0.1 --port 6379 --save "" --daemonize yes >/dev/null || true
+    sleep 1
   fi
 fi
 

@@ -53,6 +53,9 @@ def init_app(app) -> None:
     login_manager.login_message = "Please sign in to see this page."
     login_manager.session_protection = "strong"
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    if app.config["REPORTING_ENV"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        log.warning("RATELIMIT_STORAGE_URI is memory://: each web worker counts sign-in attempts on its own; "
+                    "set it to redis://... to share the limit")
     limiter.init_app(app)
     register_filters(app.jinja_env)
 

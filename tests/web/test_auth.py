@@ -81,3 +81,4 @@ def test_security_headers(world, client):
     r = client.get("/login")
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+
