@@ -2,18 +2,23 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import date
 
 from sqlalchemy import func, select
 
 from reporting import audit
 from reporting.errors import ReportingError
-from reporting.security import hash_password, password_problem
+from reporting.security import hash_password, password_problem, verify_password
 from reporting.storage.models import ROLES, Organization, ReportRecipient, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 CODE = re.compile(r"^[A-Z0-9]{1,20}$")
 STATE = re.compile(r"^[A-Z]{2}$")
+
+
+class WrongPassword(ReportingError):
+    """The current password given to change it is wrong (the caller records the failed attempt)."""
 
 
 def check_email(email: str) -> str:
@@ -63,8 +68,36 @@ def set_password(session, user: User, password: str, actor=None) -> None:
     if problem := password_problem(password):
         raise ReportingError(problem)
     user.password_hash = hash_password(password)
+    user.must_change_password = False
     user.session_version += 1
     audit.record("user.password", user.email, actor=actor, session=session)
+
+
+def change_own_password(session, user: User, current: str, new: str, confirm: str) -> None:
+    """A signed-in user changes their password; every other session of theirs is signed out."""
+    if not verify_password(user.password_hash, current or ""):
+        raise WrongPassword("The current password is wrong. Type the password you signed in with.", 400)
+    if new != confirm:
+        raise ReportingError("The new password and its confirmation differ. Type the same new password twice.", 400)
+    if new == current:
+        raise ReportingError("The new password is the same as the current one. Choose a different one.", 400)
+    if problem := password_problem(new):
+        raise ReportingError(problem, 400)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.session_version += 1
+    audit.record("user.password_change", user.email, actor=user, session=session)
+
+
+def issue_temporary_password(session, user: User, actor=None) -> str:
+    """A random one-time password for a user who forgot theirs; shown once to the administrator, to be
+    changed at the next sign-in. The user's sessions are signed out and a lockout is lifted."""
+    password = secrets.token_urlsafe(12)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.session_version += 1
+    audit.record("user.password_reset", user.email, actor=actor, session=session)
+    return password
 
 
 def organization(session, code: str) -> Organization:

@@ -49,10 +49,17 @@ def password_problem(password: str) -> str | None:
 
 
 def recent_failures(session, email: str, minutes: int) -> int:
+    """Wrong passwords for this account (at sign-in, or when changing it) in the last ``minutes``, since
+    an administrator last set its password (which lifts a lockout)."""
+    email = email.strip().lower()
     since = utcnow() - timedelta(minutes=minutes)
+    reset = session.scalar(select(func.max(AuditEvent.at)).where(
+        AuditEvent.action.in_(("user.password", "user.password_reset")), AuditEvent.target == email))
+    if reset is not None and reset > since:
+        since = reset
     return session.scalar(select(func.count(AuditEvent.id)).where(
-        AuditEvent.action == "login", AuditEvent.outcome == "failure",
-        AuditEvent.target == email.strip().lower(), AuditEvent.at >= since)) or 0
+        AuditEvent.action.in_(("login", "user.password_change")), AuditEvent.outcome == "failure",
+        AuditEvent.target == email, AuditEvent.at >= since)) or 0
 
 
 # --- API tokens -------------------------------------------------------------------------------

@@ -92,6 +92,18 @@ def init_app(app) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, MESSAGES[500])
 
+    @app.before_request
+    def _password_change_first():
+        """A user with a temporary password from an administrator chooses their own before anything else."""
+        from flask import flash, redirect, url_for
+        from flask_login import current_user
+        if (request.endpoint in ("auth.account", "auth.logout", "static") or (request.endpoint or "").startswith("api.")
+                or not current_user.is_authenticated or not current_user.must_change_password):
+            return None
+        if request.method == "GET":
+            flash("Choose your own password first: the one you signed in with was temporary.", "info")
+        return redirect(url_for("auth.account"))
+
     @app.after_request
     def _security_headers(response):
         h = response.headers

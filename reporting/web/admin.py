@@ -65,6 +65,21 @@ def user_active(user_id):
     return redirect(url_for("admin.users"))
 
 
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@allow("admin")
+def user_password(user_id):
+    """A temporary password for a user who forgot theirs: shown once, here, and changed at their next sign-in."""
+    ActionForm().validate_on_submit() or _bad_form()
+    user = _get(User, user_id)
+    if user.id == current_user.id:
+        raise ReportingError("Change your own password on your account page.")
+    password = accounts.issue_temporary_password(db.session, user)
+    db.session.commit()
+    response = Response(render_template("admin/temporary_password.html", user=user, password=password))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/icos", methods=["GET", "POST"])
 @allow("admin")
 def icos():

@@ -1,4 +1,4 @@
-"""Sign-in and sign-out."""
+"""Sign-in, sign-out and the signed-in user's own account (password change)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -6,13 +6,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from reporting import audit
+from reporting import accounts, audit
+from reporting.errors import ReportingError
 from reporting.security import check_credentials, recent_failures
 from reporting.storage import db
 from reporting.storage.models import utcnow
 from reporting.web import error_response, limiter
 from reporting.web.access import allow
-from reporting.web.forms import LoginForm
+from reporting.web.forms import LoginForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
 
@@ -65,3 +66,36 @@ def logout():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@allow("signed_in")
+def account():
+    """The signed-in user's account: who they are, and a form to change their password."""
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        cfg = current_app.config
+        if recent_failures(db.session, current_user.email, cfg["LOGIN_LOCKOUT_MINUTES"]) >= cfg["LOGIN_MAX_FAILURES"]:
+            return error_response(429, f"Too many wrong passwords for this account. Try again in "
+                                       f"{cfg['LOGIN_LOCKOUT_MINUTES']} minutes.", "Account locked")
+        user = current_user._get_current_object()
+        try:
+            accounts.change_own_password(db.session, user, form.current.data, form.new.data, form.confirm.data)
+            db.session.commit()
+        except accounts.WrongPassword as e:
+            db.session.rollback()
+            audit.record("user.password_change", user.email, "failure", actor=user)
+            flash(e.message, "error")
+            status = 400
+        except ReportingError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+            status = 400
+        else:
+            login_user(user)                    # this session stays signed in; every other one is signed out
+            flash("Your password is changed. Any other session of yours has been signed out.", "success")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/account.html", form=form), status

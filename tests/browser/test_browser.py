@@ -76,7 +76,7 @@ def stored(live, period):
 REVIEWER_PAGES = ["/overview", "/overview?period=2015", "/icos/HA", "/measures", "/measures/fuh_7d", "/withhold",
                   "/reports", "/submissions/", "/submissions/dictionary", "/gaps/assessment_90d/HB/2015Q3",
                   "/submissions/upload", "/admin/users", "/admin/icos", "/admin/tokens", "/admin/audit",
-                  "/admin/schedules", "/admin/deliveries"]
+                  "/admin/schedules", "/admin/deliveries", "/account"]
 
 
 def test_reviewer_walks_every_page(browser, live):
