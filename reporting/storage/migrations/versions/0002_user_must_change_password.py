@@ -1,5 +1,6 @@
-"""users.must_change_password: a temporary password set by an administrator must be changed at the
-next sign-in
+"""users.must_change_password
+
+A temporary password set by an administrator must be changed at the next sign-in.
 
 Revision ID: 0002
 Revises: 0001
