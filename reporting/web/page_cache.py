@@ -12,7 +12,7 @@ from collections import OrderedDict
 from functools import wraps
 from threading import Lock
 
-from flask import Response, current_app, g, request, session
+from flask import Response, current_app, g, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -67,7 +67,10 @@ def cached_page(view):
             response = view(*args, **kwargs)
         finally:
             g.rendering_for_cache = False
-        if not isinstance(response, str):
+        if not isinstance(response, str):             # not a plain page (a redirect, a status): not cached
+            response = make_response(response)
+            if response.mimetype == "text/html" and not response.is_streamed:
+                response.set_data(_personal(response.get_data(as_text=True)))
             return response
         token = generate_csrf()
         shared = response.replace(token, TOKEN)
