@@ -102,25 +102,28 @@ def test_two_schedulers_against_postgresql_send_each_message_once(example_url, s
 
     def active() -> list[int]:
         return [i for i, path in enumerate(paths) if "is the active scheduler" in path.read_text()]
+
+    def state() -> str:
+        return (f"ledger {ledger(example_url)}; received { {k: len(v) for k, v in smtp.recorder.by_recipient().items()} }"
+                + "".join(f"\n--- scheduler-{i}.log\n{path.read_text()[-3000:]}" for i, path in enumerate(paths)))
     try:
         done = wait_for(lambda: len(ledger(example_url)) == 5 and {s for _, s in ledger(example_url)} == {"sent"})
-        assert done, ledger(example_url)
+        assert done, state()
         time.sleep(3)
         # While both run, exactly one is active and the other stands by.
-        assert len(active()) == 1, [path.read_text()[-2000:] for path in paths]
+        assert len(active()) == 1, state()
         leader = active()[0]
         standby = 1 - leader
-        assert "waiting to become the active scheduler" in paths[standby].read_text()
+        assert "waiting to become the active scheduler" in paths[standby].read_text(), state()
         # When the active one stops, the standby takes over, and sends nothing again.
         stop(procs[leader])
-        assert wait_for(lambda: "is the active scheduler" in paths[standby].read_text(), timeout=60), \
-            paths[standby].read_text()[-2000:]
+        assert wait_for(lambda: "is the active scheduler" in paths[standby].read_text(), timeout=60), state()
         time.sleep(3)
     finally:
         for p in procs:
             stop(p)
     got = smtp.recorder.by_recipient()
-    assert set(got) == RECIPIENTS and all(len(m) == 1 for m in got.values()), {k: len(v) for k, v in got.items()}
+    assert set(got) == RECIPIENTS and all(len(m) == 1 for m in got.values()), state()
 
 
 @pytest.mark.parametrize("example_url", ["postgresql"], indirect=True)
