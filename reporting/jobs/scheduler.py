@@ -32,11 +32,18 @@ def run_job(job_id: str) -> None:
 
 
 def ensure_schedules() -> None:
+    """Add the default schedules that are missing. Safe when several processes do it at once (two
+    schedulers starting, the admin page): a row another process added first is left as it is."""
+    from sqlalchemy.exc import IntegrityError
+
     from reporting.jobs.tasks import DEFAULT_SCHEDULES
-    with db.transaction() as session:
-        for job_id, cron, description in DEFAULT_SCHEDULES:
-            if session.get(Schedule, job_id) is None:
-                session.add(Schedule(id=job_id, cron=cron, description=description))
+    for job_id, cron, description in DEFAULT_SCHEDULES:
+        try:
+            with db.transaction() as session:
+                if session.get(Schedule, job_id) is None:
+                    session.add(Schedule(id=job_id, cron=cron, description=description))
+        except IntegrityError:
+            log.info("schedule %s was added by another process at the same moment", job_id)
 
 
 def sync_jobs(scheduler, seen: dict) -> None:

@@ -1,0 +1,35 @@
+"""The default schedules: added once, never over an administrator's change, and safe when two
+processes add them at the same moment (two schedulers starting, the admin page)."""
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reporting.jobs.scheduler import ensure_schedules
+from reporting.jobs.tasks import DEFAULT_SCHEDULES
+from reporting.storage.models import Schedule
+
+
+def test_default_schedules_are_added_once_and_an_admin_change_stays(app, dbs):
+    with app.app_context():
+        ensure_schedules()
+        first = DEFAULT_SCHEDULES[0][0]
+        row = dbs.get(Schedule, first)
+        row.cron = "5 4 * * *"
+        dbs.commit()
+        ensure_schedules()
+    dbs.expire_all()
+    assert sorted(s.id for s in dbs.scalars(select(Schedule))) == sorted(j for j, _, _ in DEFAULT_SCHEDULES)
+    assert dbs.get(Schedule, first).cron == "5 4 * * *"
+
+
+def test_a_schedule_added_by_another_process_meanwhile_is_not_an_error(app, dbs, monkeypatch):
+    with app.app_context():
+        ensure_schedules()
+        real_get = Session.get
+
+        def racing_get(self, entity, ident, **kw):     # as if another process had not committed yet when we looked
+            return None if entity is Schedule else real_get(self, entity, ident, **kw)
+        monkeypatch.setattr(Session, "get", racing_get)
+        ensure_schedules()                              # each insert meets the other's row: no exception
+    monkeypatch.undo()
+    dbs.expire_all()
+    assert len(dbs.scalars(select(Schedule)).all()) == len(DEFAULT_SCHEDULES)
