@@ -76,13 +76,13 @@ def set_password(session, user: User, password: str, actor=None) -> None:
 def change_own_password(session, user: User, current: str, new: str, confirm: str) -> None:
     """A signed-in user changes their password; every other session of theirs is signed out."""
     if not verify_password(user.password_hash, current or ""):
-        raise WrongPassword("The current password is wrong. Type the password you signed in with.", 400)
+        raise WrongPassword("The current password is wrong. Type the password you signed in with.")
     if new != confirm:
-        raise ReportingError("The new password and its confirmation differ. Type the same new password twice.", 400)
+        raise ReportingError("The new password and its confirmation differ. Type the same new password twice.")
     if new == current:
-        raise ReportingError("The new password is the same as the current one. Choose a different one.", 400)
+        raise ReportingError("The new password is the same as the current one. Choose a different one.")
     if problem := password_problem(new):
-        raise ReportingError(problem, 400)
+        raise ReportingError(problem)
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.session_version += 1

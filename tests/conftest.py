@@ -72,17 +72,22 @@ def database_url(request, tmp_path):
         yield url
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
+def _test_app(url: str, tmp_path: Path):
+    """An app on ``url`` with its instance and outbox in ``tmp_path``; its connections closed afterwards.
+    No app context is held open: each request must get its own (its own g and db.session)."""
     app = create_app({
         "REPORTING_ENV": "test", "TESTING": True, "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"),
         "OUTBOX_DIR": str(tmp_path / "outbox"),
     })
-    # No app context is held open: each request must get its own (its own g and db.session).
     yield app
     db.session.remove()
     db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    yield from _test_app(database_url, tmp_path)
 
 
 class _LazySession:
@@ -136,6 +141,13 @@ def make_ico(app):
                                    recipients=list(recipients), actor="test")
             return org.id
     return make
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def csrf_token(client, path="/login") -> str:
@@ -240,14 +252,7 @@ def example_url(request, tmp_path, worker_name):
 
 @pytest.fixture
 def example(example_url, tmp_path):
-    app = create_app({
-        "REPORTING_ENV": "test", "TESTING": True, "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": example_url, "INSTANCE_PATH": str(tmp_path / "instance"),
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-    })
-    yield app
-    db.session.remove()
-    db.engine.dispose()
+    yield from _test_app(example_url, tmp_path)
 
 
 ARTIFACTS = ROOT / "test-artifacts"

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -95,8 +95,6 @@ def init_app(app) -> None:
     @app.before_request
     def _password_change_first():
         """A user with a temporary password from an administrator chooses their own before anything else."""
-        from flask import flash, redirect, url_for
-        from flask_login import current_user
         if (request.endpoint in ("auth.account", "auth.logout", "static") or (request.endpoint or "").startswith("api.")
                 or not current_user.is_authenticated or not current_user.must_change_password):
             return None

@@ -55,10 +55,7 @@ def users():
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @allow("admin")
 def user_active(user_id):
-    ActionForm().validate_on_submit() or _bad_form()
-    user = _get(User, user_id)
-    if user.id == current_user.id:
-        raise ReportingError("You cannot disable your own account.")
+    user = _other_user(user_id, "You cannot disable your own account.")
     accounts.set_user_active(db.session, user, not user.active)
     db.session.commit()
     flash(f"{user.email} is now {'enabled' if user.active else 'disabled'}.", "success")
@@ -69,10 +66,7 @@ def user_active(user_id):
 @allow("admin")
 def user_password(user_id):
     """A temporary password for a user who forgot theirs: shown once, here, and changed at their next sign-in."""
-    ActionForm().validate_on_submit() or _bad_form()
-    user = _get(User, user_id)
-    if user.id == current_user.id:
-        raise ReportingError("Change your own password on your account page.")
+    user = _other_user(user_id, "Change your own password on your account page.")
     password = accounts.issue_temporary_password(db.session, user)
     db.session.commit()
     response = Response(render_template("admin/temporary_password.html", user=user, password=password))
@@ -192,6 +186,15 @@ def audit_csv():
     audit.record("download", "audit.csv", detail={"rows": len(data)})
     return Response(csv_bytes(AUDIT_COLUMNS, data), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-events.csv"})
+
+
+def _other_user(user_id: int, refusal: str) -> User:
+    """The user a button acts on, after its CSRF check; never the administrator pressing it."""
+    ActionForm().validate_on_submit() or _bad_form()
+    user = _get(User, user_id)
+    if user.id == current_user.id:
+        raise ReportingError(refusal)
+    return user
 
 
 def _bad_form():

@@ -37,11 +37,16 @@ def to_png(pdf: bytes, name: str):
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(artifact_path(name))], check=True)
 
 
+def rendered(example, tmp_path, artifact: str, *args) -> tuple[bytes, str]:
+    """Render through the CLI, keep the pages as PNGs under ``artifact`` for a look; the PDF and its text."""
+    pdf = render(example, tmp_path, *args)
+    to_png(pdf, artifact)
+    return pdf, pdf_text(pdf)
+
+
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_scorecard_values_match_the_stored_results(example, dbs, tmp_path):
-    pdf = render(example, tmp_path, "scorecard", "--ico", "HA", "--period", "2015Q2")
-    to_png(pdf, "scorecard-HA-2015Q2")
-    text = pdf_text(pdf)
+    pdf, text = rendered(example, tmp_path, "scorecard-HA-2015Q2", "scorecard", "--ico", "HA", "--period", "2015Q2")
     stored = results(dbs, "2015Q2")
     for m in REGISTRY.values():
         r = stored[(m.id, "HA")]
@@ -68,9 +73,7 @@ def test_scorecard_values_match_the_stored_results(example, dbs, tmp_path):
 
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_public_report_shows_no_count_from_1_to_10(example, dbs, tmp_path):
-    pdf = render(example, tmp_path, "report", "--kind", "public", "--period", "2015Q2")
-    to_png(pdf, "public-2015Q2")
-    text = pdf_text(pdf)
+    _, text = rendered(example, tmp_path, "public-2015Q2", "report", "--kind", "public", "--period", "2015Q2")
     assert "suppressed" in text
     body = text.split("Measure definitions")[0]
     counts = [int(n.replace(",", "")) for pair in re.findall(r"(\d[\d,]*) / (\d[\d,]*)", body) for n in pair]
@@ -79,17 +82,15 @@ def test_public_report_shows_no_count_from_1_to_10(example, dbs, tmp_path):
 
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_statewide_report_has_every_ico_and_withhold(example, dbs, tmp_path):
-    pdf = render(example, tmp_path, "report", "--kind", "statewide", "--period", "2015Q3")
-    to_png(pdf, "statewide-2015Q3")
-    text = pdf_text(pdf)
+    _, text = rendered(example, tmp_path, "statewide-2015Q3", "report", "--kind", "statewide", "--period", "2015Q3")
     stored = results(dbs, "2015Q3")
     for ico in ("HA", "HB", "STATEWIDE"):
         r = stored[("community_residence", ico)]
         assert f"{r.numerator:,} / {r.denominator:,}" in text
     assert "Health Alliance" in text and "Harbor Care" in text and "Quality withhold, 2015" in text
-    withhold = render(example, tmp_path, "report", "--kind", "withhold", "--ico", "HB", "--period", "2015")
-    to_png(withhold, "withhold-HB-2015")
-    assert "withhold is earned back" in pdf_text(withhold)
+    _, withhold = rendered(example, tmp_path, "withhold-HB-2015", "report", "--kind", "withhold", "--ico", "HB",
+                           "--period", "2015")
+    assert "withhold is earned back" in withhold
 
 
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)

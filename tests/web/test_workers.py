@@ -5,7 +5,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -16,15 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import redis
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 REDIS = "redis://127.0.0.1:6379/0"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def attempt(base: str, email: str) -> int:
