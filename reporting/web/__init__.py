@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -98,9 +98,7 @@ def init_app(app) -> None:
         if (request.endpoint in ("auth.account", "auth.logout", "static") or (request.endpoint or "").startswith("api.")
                 or not current_user.is_authenticated or not current_user.must_change_password):
             return None
-        if request.method == "GET":
-            flash("Choose your own password first: the one you signed in with was temporary.", "info")
-        return redirect(url_for("auth.account"))
+        return redirect(url_for("auth.account"))     # the account page says why
 
     @app.after_request
     def _security_headers(response):

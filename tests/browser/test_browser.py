@@ -170,3 +170,23 @@ def test_web_upload_report_and_csv_download(browser, live, tmp_path):
     other = sign_in(browser, live, "hb@example.org")
     assert other.goto(report_url).status == 403
     other.context.close()
+
+
+def test_disruptive_admin_buttons_ask_first(browser, live):
+    """Disable and temporary password ask for confirmation; declining changes nothing. (ri@ is a user no
+    other test here signs in as.)"""
+    page = sign_in(browser, live, "admin@example.org")
+    page.goto(live["url"] + "/admin/users")
+    row = page.locator("tr", has_text="ri@example.org")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    row.locator("button", has_text="Disable").click()
+    page.wait_for_timeout(300)
+    assert asked and "Disable ri@example.org?" in asked[0]
+    assert page.url.endswith("/admin/users") and row.locator("td", has_text="active").count() == 1
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+    row.locator("button", has_text="Temporary password").click()
+    page.wait_for_load_state()
+    assert "Replace the password of ri@example.org" in asked[1]
+    assert page.locator("#temporary-password").inner_text()
+    page.context.close()
