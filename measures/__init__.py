@@ -1,4 +1,4 @@
-"""The fifteen measures of ``shared/spec/measures.md``: one module per measure, file name = id.
+"""The fifteen measures of ``docs/measures.md``: one module per measure, file name = id.
 
 ``REGISTRY`` maps measure id to its ``MEASURE``, in the order of the specification. Discovery
 is plain: every public module of this package must declare one ``MEASURE`` whose id is the

@@ -1,4 +1,4 @@
-"""The data dictionary (``shared/spec/data-dictionary.md``, version 1) declared once.
+"""The data dictionary (``docs/data-dictionary.md``, version 1) declared once.
 
 Every file of a quarterly package, its columns, their types, allowed values and
 whether they are required. Ingestion validates against it, storage builds its row

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from datetime import date
+from email.headerregistry import Address
 
 from sqlalchemy import func, select
 
@@ -15,6 +17,8 @@ from reporting.storage.models import ROLES, Organization, ReportRecipient, User
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 CODE = re.compile(r"^[A-Z0-9]{1,20}$")
 STATE = re.compile(r"^[A-Z]{2}$")
+RESERVED_CODES = {"STATEWIDE"}       # the code results use for the statewide figures
+MAX_NAME = 200
 
 
 class WrongPassword(ReportingError):
@@ -22,10 +26,30 @@ class WrongPassword(ReportingError):
 
 
 def check_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    if not EMAIL.match(email):
-        raise ReportingError(f"'{email}' is not an e-mail address: write it as name@example.org.")
-    return email
+    """One plain address (``name@example.org``), read by the e-mail package's own parser: no display name, no
+    second address, no control characters, nothing that could read as another header."""
+    raw = (email or "").strip().lower()
+    shown = plain_text(raw, "The e-mail address", limit=254)
+    try:
+        address = Address(addr_spec=shown)
+    except (ValueError, IndexError):
+        address = None
+    if address is None or address.addr_spec != shown or not EMAIL.match(shown) or any(c in shown for c in '<>,;"()[]\\'):
+        raise ReportingError(f"'{shown}' is not one e-mail address: write it as name@example.org.")
+    return shown
+
+
+def plain_text(value: str, what: str, limit: int = MAX_NAME) -> str:
+    """A name, code or address as typed: refused when it holds a control or format character (a line break
+    in an ICO's name would become a header of every message naming it) or is longer than ``limit``."""
+    value = (value or "").strip()
+    bad = [c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad:
+        raise ReportingError(f"{what} contains a line break or another control character "
+                             f"({', '.join(sorted({repr(c) for c in bad}))}). Type it on one line, as plain text.")
+    if len(value) > limit:
+        raise ReportingError(f"{what} is {len(value)} characters long; the limit is {limit}.")
+    return value
 
 
 def create_user(session, *, email: str, role: str, password: str, name: str = "", ico: str | None = None,
@@ -50,12 +74,20 @@ def create_user(session, *, email: str, role: str, password: str, name: str = ""
             raise ReportingError("A state_reviewer reviews one state: give its two-letter code (--state MA).")
     elif state:
         raise ReportingError(f"Only state_reviewer users have a state; a {role} does not take --state.")
-    user = User(email=email, name=name.strip(), role=role, organization=org, state=state or None,
+    name = plain_text(name, "The user's name")
+    user = User(email=email, name=name, role=role, organization=org, state=state or None,
                 password_hash=hash_password(password))
     session.add(user)
     session.flush()
     audit.record("user.create", email, detail={"role": role, "ico": ico, "state": state}, actor=actor, session=session)
     return user
+
+
+def sign_out(session, user: User) -> None:
+    """Signing out ends the session server-side: a copy of its cookie opens nothing afterwards (every
+    session of the user is signed out, as the session version is what a cookie must carry)."""
+    user.session_version += 1
+    audit.record("logout", user.email, actor=user, session=session)
 
 
 def set_user_active(session, user: User, active: bool, actor=None) -> None:
@@ -109,13 +141,16 @@ def organization(session, code: str) -> Organization:
 
 def add_ico(session, *, code: str, name: str, state: str, recipients: list[str] = (),
             active_from: date | None = None, active_to: date | None = None, actor=None) -> Organization:
-    code = (code or "").strip().upper()
+    code = plain_text(code, "The ICO code", limit=20).upper()
     if not CODE.match(code):
         raise ReportingError("An ICO code is 1-20 capital letters or digits, e.g. CCA.")
-    state = (state or "").strip().upper()
+    if code in RESERVED_CODES:
+        raise ReportingError(f"{code} is reserved for the statewide figures. Choose another code for the ICO.")
+    state = plain_text(state, "The state", limit=2).upper()
     if not STATE.match(state):
         raise ReportingError("The state is a two-letter code, e.g. MA.")
-    if not (name or "").strip():
+    name = plain_text(name, "The ICO's name")
+    if not name:
         raise ReportingError("Give the ICO's name.")
     if session.scalar(select(Organization).where(Organization.code == code)):
         raise ReportingError(f"An ICO with the code {code} already exists.")
@@ -130,7 +165,8 @@ def add_ico(session, *, code: str, name: str, state: str, recipients: list[str] 
 
 def update_ico(session, org: Organization, *, name: str, active_from, active_to, enabled: bool,
                recipients: list[str], actor=None) -> None:
-    if not (name or "").strip():
+    name = plain_text(name, "The ICO's name")
+    if not name:
         raise ReportingError("Give the ICO's name.")
     if active_from and active_to and active_to < active_from:
         raise ReportingError("'Active to' must be on or after 'active from'.")

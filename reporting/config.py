@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Environment variables read, with their types.
 ENV_VARS = {
     "REPORTING_ENV": str, "SECRET_KEY": str, "DATABASE_URL": str,
-    "MAX_UPLOAD_MB": int, "ZIP_MAX_UNCOMPRESSED_MB": int, "ZIP_MAX_RATIO": int, "ZIP_MAX_ENTRIES": int,
+    "MAX_UPLOAD_MB": int, "ZIP_MAX_UNCOMPRESSED_MB": int, "UPLOAD_MAX_FILES": int, "UPLOAD_MAX_LINE_BYTES": int,
+    "UPLOAD_MAX_COLUMNS": int, "UPLOAD_MAX_CELLS": int, "PROGRAM_FIRST_PERIOD": str, "TRUSTED_PROXIES": int,
+    "MAIL_REPLY_TO": str, "ZIP_MAX_RATIO": int, "ZIP_MAX_ENTRIES": int,
     "DUE_DATE_MONTHS_AFTER": int,
     "LOGIN_MAX_FAILURES": int, "LOGIN_LOCKOUT_MINUTES": int, "LOGIN_RATE_PER_ADDRESS": str,
     "RATELIMIT_STORAGE_URI": str, "RATELIMIT_KEY_PREFIX": str,
@@ -63,14 +65,24 @@ def _derive(app, problems: list[str]) -> None:
         problems.append("SMTP_SECURITY must be starttls, tls or none")
     if c["PUBLISH_MODE"] not in ("auto", "approval"):
         problems.append("PUBLISH_MODE must be auto or approval")
-    if c["MAX_UPLOAD_MB"] <= 0:
-        problems.append("MAX_UPLOAD_MB must be positive")
+    for name in ("MAX_UPLOAD_MB", "ZIP_MAX_UNCOMPRESSED_MB", "UPLOAD_MAX_FILES", "UPLOAD_MAX_LINE_BYTES",
+                 "UPLOAD_MAX_COLUMNS", "UPLOAD_MAX_CELLS"):
+        if c[name] <= 0:
+            problems.append(f"{name} must be positive")
+    if c["TRUSTED_PROXIES"] < 0:
+        problems.append("TRUSTED_PROXIES must be 0 or more")
+    try:
+        from measures import Period
+        if not Period.parse(c["PROGRAM_FIRST_PERIOD"]).is_quarter:
+            raise ValueError
+    except ValueError:
+        problems.append(f"PROGRAM_FIRST_PERIOD must be a quarter such as 2014Q1, not {c['PROGRAM_FIRST_PERIOD']!r}")
     c["OUTBOX_DIR"] = c.get("OUTBOX_DIR") or os.path.join(app.instance_path, "outbox")
     c["BENCHMARKS_FILE"] = c.get("BENCHMARKS_FILE") or str(ROOT / "config" / "benchmarks.csv")
     c["WITHHOLD_FILE"] = c.get("WITHHOLD_FILE") or str(ROOT / "config" / "withhold.csv")
     c["MAX_CONTENT_LENGTH"] = c["MAX_UPLOAD_MB"] * 1024 * 1024
     c["MAX_FORM_MEMORY_SIZE"] = 1024 * 1024
-    c["MAX_FORM_PARTS"] = 100
+    c["MAX_FORM_PARTS"] = c["UPLOAD_MAX_FILES"] + 10
     c["TESTING"] = c.get("TESTING", env == "test")
     c["SESSION_COOKIE_HTTPONLY"] = True
     c["SESSION_COOKIE_SAMESITE"] = "Lax"
@@ -79,7 +91,6 @@ def _derive(app, problems: list[str]) -> None:
     c["REMEMBER_COOKIE_HTTPONLY"] = True
     c["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=8)
     c["WTF_CSRF_TIME_LIMIT"] = 8 * 3600
-    c["RATELIMIT_STORAGE_URI"] = c["RATELIMIT_STORAGE_URI"]
     c["RATELIMIT_HEADERS_ENABLED"] = True
 
 

@@ -21,6 +21,32 @@ def parse(code: str, quarter_only: bool = False) -> Period:
     return period
 
 
+def last_ended_quarter(today: date) -> Period:
+    return Period.parse(f"{today.year}Q{(today.month - 1) // 3 + 1}").previous(1)
+
+
+def submittable(period: Period, today: date, first: str) -> Period:
+    """A package is for a quarter of the programme (from ``first``) that has ended; anything else is refused
+    before anything is stored."""
+    start, last = Period.parse(first), last_ended_quarter(today)
+    if period.begin < start.begin:
+        raise ReportingError(f"{period.code} is before the programme's first quarter, {start.code}. Check the period: "
+                             f"packages are accepted for {start.code} to {last.code}.", 422)
+    if period.end >= today:
+        raise ReportingError(f"{period.code} has not ended yet (it ends on {period.end}). Submit a quarter's package "
+                             f"once the quarter is over; the latest quarter you can submit is {last.code}.", 422)
+    return period
+
+
+def ended_quarters(today: date, first: str) -> list[str]:
+    """The quarters of the programme that have ended, newest first."""
+    out, p, last = [], Period.parse(first), last_ended_quarter(today)
+    while p.begin <= last.begin:
+        out.append(p.code)
+        p = p.previous(-1)
+    return out[::-1]
+
+
 def default_due_date(period: Period, months_after: int) -> date:
     """The last day of the ``months_after``-th month after the period ends."""
     index = period.end.year * 12 + period.end.month - 1 + months_after

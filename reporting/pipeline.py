@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from reporting.ingest.readers import Limits, package_sha256
 from reporting.ingest.report import summarise
 from reporting.ingest.store import store
 from reporting.ingest.validate import build_context
-from reporting.periods import ensure_period, parse
+from reporting.periods import ensure_period, parse, submittable
 from reporting.storage import db
 from reporting.storage.queries import in_force
 from reporting.storage.rows import read_rows
@@ -45,7 +46,7 @@ def accept_package(ico: str, period_code: str, files: list[PackageFile], *, uplo
     without rows; the earlier accepted version stays in force. ``received_at`` is only for loading
     history (the demo); uploads are stamped with the time they arrive."""
     cfg = current_app.config
-    period = parse(period_code, quarter_only=True)
+    period = submittable(parse(period_code, quarter_only=True), date.today(), cfg["PROGRAM_FIRST_PERIOD"])
     with db.transaction() as session:
         org = organization(session, ico)
         org_id, org_code = org.id, org.code
@@ -463,14 +464,22 @@ def _deliver_one(delivery_id: int) -> None:
     with db.transaction() as session:
         if not ledger.claim(session, delivery_id):
             return
-    with db.transaction() as session:
-        row = session.get(Delivery, delivery_id)
-        artifact, edition = row.artifact, session.get(Edition, row.edition_id)
-        org = session.scalar(select(Organization).where(Organization.code == artifact.ico)) if artifact.ico else None
-        link = cfg["BASE_URL"].rstrip("/") + (f"/icos/{org.code}" if org else "/overview")
-        letter = Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None, edition.number,
-                        edition.revised, artifact.filename, artifact.content, row.id, link)
-        message = build(letter, cfg["MAIL_FROM"])
+    try:
+        with db.transaction() as session:
+            row = session.get(Delivery, delivery_id)
+            artifact, edition = row.artifact, session.get(Edition, row.edition_id)
+            org = session.scalar(select(Organization).where(Organization.code == artifact.ico)) if artifact.ico else None
+            link = cfg["BASE_URL"].rstrip("/") + (f"/icos/{org.code}" if org else "/overview")
+            letter = Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None,
+                            edition.number, edition.revised, artifact.filename, artifact.content, row.id, link)
+            message = build(letter, cfg["MAIL_FROM"], cfg.get("MAIL_REPLY_TO"))
+    except Exception as e:      # a message that cannot be built fails its own delivery, never the whole job
+        log.exception("delivery %d: the message could not be built", delivery_id)
+        with db.transaction() as session:
+            ledger.mark_failure(session, delivery_id, f"The message could not be built ({type(e).__name__}: "
+                                f"{str(e)[:300]}). Correct the ICO's name or the recipient, then send it again.",
+                                True, cfg["DELIVERY_MAX_ATTEMPTS"], cfg["DELIVERY_RETRY_SECONDS"])
+        return
     def before_data():
         with db.transaction() as s:
             ledger.mark_stage(s, delivery_id, "data")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from measures import Period
 from measures.dictionary import FILES
 from reporting.errors import Forbidden, NotFound
+from reporting.ingest.readers import safe_filename
 from reporting.ingest.report import FAILURE_COLUMNS
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.security import can_see_ico, visible_icos
@@ -135,18 +136,25 @@ def original_bytes(sub: Submission) -> tuple[str, bytes, str]:
         kind = "application/zip" if f.name.lower().endswith(".zip") else (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if f.name.lower().endswith(".xlsx")
             else "text/csv")
-        return f.name, f.content, kind
+        return safe_filename(f.name), f.content, kind
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sub.files:
-            z.writestr(f.name, f.content)
+        for f in sub.files:                 # base names only, whatever was stored before names were made safe
+            z.writestr(safe_filename(f.name), f.content)
     return f"{sub.organization.code}-{sub.period_code}-v{sub.version}.zip", buffer.getvalue(), "application/zip"
 
 
-def submittable_periods(today: date, first: str = "2014Q1") -> list[str]:
-    """Quarters from the first reporting period up to the current one, newest first."""
-    out, p = [], Period.parse(first)
-    while p.begin <= today:
-        out.append(p.code)
-        p = p.previous(-1)
-    return out[::-1]
+def default_upload_period(session, org: Organization | None, periods: list[str]) -> str | None:
+    """The quarter the upload form offers first: the ICO's oldest ended quarter (since its first accepted
+    package) that still has no accepted package, else the most recent ended quarter."""
+    if not periods:
+        return None
+    if org is None:
+        return periods[0]
+    accepted = set(session.scalars(select(Submission.period_code).where(
+        Submission.organization_id == org.id, Submission.status == "accepted")))
+    if not accepted:
+        return periods[0]
+    first = min(accepted, key=lambda c: Period.parse(c).begin)
+    open_ = [p for p in reversed(periods) if p not in accepted and Period.parse(p).begin > Period.parse(first).begin]
+    return open_[0] if open_ else periods[0]

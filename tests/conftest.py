@@ -18,8 +18,7 @@ from reporting import create_app  # noqa: E402
 from reporting.storage import db, upgrade  # noqa: E402
 from reporting.storage.models import Base  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
-EXAMPLES = SHARED / "spec" / "examples"
+EXAMPLES = ROOT / "tests" / "data" / "examples"     # the worked example of docs/measures.md, kept with the tests
 BACKENDS = [b for b in os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -31,16 +31,18 @@ def subject(letter: Letter) -> str:
     return f"One Care {KIND_TITLES[letter.kind]}: {who}{letter.period}{revised}"
 
 
-def build(letter: Letter, sender: str) -> EmailMessage:
+def build(letter: Letter, sender: str, reply_to: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = letter.recipient
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = subject(letter)
     message["Date"] = formatdate(localtime=False)
     domain = sender.rsplit("@", 1)[-1].strip(">") or "localhost"
     message["Message-ID"] = make_msgid(idstring=f"delivery-{letter.delivery_id}", domain=domain)
     message["X-OneCare-Delivery"] = str(letter.delivery_id)
-    context = {"letter": letter, "subject": subject(letter), "kind_title": KIND_TITLES[letter.kind]}
+    context = {"letter": letter, "subject": subject(letter), "kind_title": KIND_TITLES[letter.kind], "reply_to": reply_to}
     message.set_content(render_template("mail/report.txt", **context))
     message.add_alternative(render_template("mail/report.html", **context), subtype="html")
     message.add_attachment(letter.pdf, maintype="application", subtype="pdf", filename=letter.filename)

@@ -8,6 +8,67 @@ import pandas as pd
 
 FAILURE_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "message"]
 MAX_LISTED = 20_000        # failures kept in full; counts by rule are always complete
+MAX_VALUE_CHARS = 200      # an echoed value is cut to this many characters (marked as cut)
+
+# Every check the service makes, by the name a report gives it: (severity, what it means).
+# docs/data-dictionary.md documents each (a test holds them in step) and the in-app dictionary lists them.
+RULES: dict[str, tuple[str, str]] = {
+    "no_files": ("error", "nothing was uploaded"),
+    "empty_file": ("error", "a file or sheet has no header line"),
+    "unsupported_file": ("error", "a file is not a ZIP, CSV or XLSX"),
+    "unknown_file": ("error", "a file that is not part of the package"),
+    "duplicate_file": ("error", "the same file twice in one package"),
+    "unreadable_zip": ("error", "a ZIP archive that cannot be read"),
+    "zip_too_many_entries": ("error", "a ZIP with more entries than allowed"),
+    "zip_unsafe_path": ("error", "a ZIP entry with an absolute path or '..'"),
+    "zip_encrypted": ("error", "a password-protected ZIP entry"),
+    "zip_nested_archive": ("error", "an archive inside the ZIP"),
+    "zip_bomb": ("error", "a ZIP that would unpack past the size or ratio limits"),
+    "unreadable_xlsx": ("error", "a workbook that cannot be read"),
+    "xlsx_macros": ("error", "a workbook with macros"),
+    "sheet_too_large": ("error", "a sheet whose declared or actual extent is past the limits"),
+    "unknown_sheet": ("warning", "a sheet that is not part of the package (ignored)"),
+    "encoding": ("error", "a file that is not UTF-8"),
+    "csv_syntax": ("error", "a file that is not valid CSV"),
+    "line_too_long": ("error", "a line longer than the limit"),
+    "too_many_columns": ("error", "a header or line with more columns than the limit"),
+    "missing_file": ("error", "a required file or sheet is missing"),
+    "duplicate_column": ("error", "a column twice in a header"),
+    "unknown_column": ("warning", "a column that is not in the dictionary (ignored)"),
+    "missing_column": ("error", "a required column is missing (a warning for an optional one)"),
+    "blank_required": ("error", "a required value is blank"),
+    "invalid_date": ("error", "a date that is not YYYY-MM-DD"),
+    "invalid_value": ("error", "a value outside its type or allowed set"),
+    "duplicate_key": ("error", "a row that repeats another row's key"),
+    "outside_period": ("error", "a date that must be within the period is not"),
+    "age_eligibility": ("error", "a member aged under 21 or over 64 on enrollment_start"),
+    "start_after_period": ("error", "an enrollment span that starts after the period"),
+    "end_before_start": ("error", "an end date before its start date"),
+    "span_before_period": ("error", "an enrollment span that ends before the period"),
+    "death_after_period": ("error", "a death date after the period"),
+    "death_without_end": ("error", "a death date without an enrollment end"),
+    "end_after_death": ("error", "an enrollment end after the death date"),
+    "span_overlap": ("error", "two spans of one member that overlap"),
+    "member_count_change": ("warning", "the member count changed by more than 30 % from the previous period"),
+    "span_start_changed": ("warning", "a span's enrollment_start differs from the previous period's"),
+    "not_enrolled": ("error", "an event or stay of a member not enrolled on its date"),
+    "required_when_completed": ("error", "ltss_coordinator blank on a completed care plan"),
+    "admission_after_discharge": ("error", "an inpatient admission after its discharge"),
+    "id_reused": ("error", "a stay_id or response_id already reported in another quarter"),
+    "admission_after_period": ("error", "a facility admission after the period"),
+    "stay_before_period": ("error", "a facility stay that ends before the period"),
+    "required_when_discharged": ("error", "discharge_to blank on a discharged facility stay"),
+    "admission_date_changed": ("warning", "a facility stay's admission date changed between periods"),
+}
+
+def shown(value: str) -> str:
+    """A value as a report echoes it: control and bidirectional characters visibly escaped, at most
+    ``MAX_VALUE_CHARS`` characters (then marked as cut)."""
+    if not value.isprintable():     # control, format (bidi overrides such as U+202E) and separator characters
+        value = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in value)
+    if len(value) > MAX_VALUE_CHARS:
+        return value[:MAX_VALUE_CHARS] + f"… (cut: {len(value):,} characters)"
+    return value
 
 
 @dataclass(frozen=True)
@@ -30,16 +91,18 @@ class Report:
     parts: list[pd.DataFrame] = field(default_factory=list)
 
     def add(self, failure: Failure) -> None:
-        self.parts.append(pd.DataFrame([failure.as_dict()]))
+        _known(failure.rule)
+        self.parts.append(pd.DataFrame([{**failure.as_dict(), "value": shown(failure.value)}]))
 
     def add_rows(self, file: str, rows: pd.Series, column: str, values: pd.Series, rule: str, severity: str,
                  message: pd.Series | str) -> None:
         """Failures for many rows at once: ``rows`` are spreadsheet row numbers (header = row 1)."""
+        _known(rule)
         if len(rows) == 0:
             return
         frame = pd.DataFrame({
             "file": file, "row": rows.to_numpy(), "column": column,
-            "value": values.astype(str).to_numpy(), "rule": rule, "severity": severity,
+            "value": values.astype(str).map(shown).to_numpy(), "rule": rule, "severity": severity,
             "message": message.to_numpy() if isinstance(message, pd.Series) else message,
         })
         self.parts.append(frame)
@@ -54,6 +117,12 @@ class Report:
 
     def has_errors(self) -> bool:
         return any((p["severity"] == "error").any() for p in self.parts)
+
+
+def _known(rule: str) -> None:
+    if rule not in RULES:
+        raise KeyError(f"validation rule {rule!r} is not in reporting.ingest.report.RULES (document it there and in "
+                       f"docs/data-dictionary.md)")
 
 
 def summarise(report: Report, *, verdict: str, files: list[dict], period: str, ico: str,

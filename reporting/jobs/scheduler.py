@@ -3,8 +3,10 @@
 APScheduler 3.11 with its job store in the service's database. Schedules are data (the
 ``schedules`` table, shown and edited on the admin page); this process syncs its jobs from them
 every SCHEDULER_POLL_SECONDS. A second scheduler started by mistake stands by until the first one
-stops (a PostgreSQL advisory lock, or a file lock on SQLite); even if two ran, the run and delivery
-ledgers keep every report rendered and sent once."""
+stops (a PostgreSQL advisory lock, or a file lock on SQLite). The active scheduler checks that it still
+holds the lock before every job and every few seconds: when the database restarted under it (which ends
+the lock) it stops its jobs and stands by until it holds the lock again. Even if two ran, the run and
+delivery ledgers keep every report rendered and sent once."""
 from __future__ import annotations
 
 import logging
@@ -19,16 +21,30 @@ from reporting.storage.models import Schedule
 
 log = logging.getLogger(__name__)
 _APP = None
+_LEADERSHIP = None
+LOCK_CHECK_SECONDS = 5
 JOB_DEFAULTS = {"coalesce": True,            # a backlog of missed runs becomes one run
                 "max_instances": 1,          # never two runs of one job at once in this process
                 "misfire_grace_time": 6 * 3600}   # a run missed by a restart still happens within 6 hours
 
 
 def run_job(job_id: str) -> None:
-    """Called by APScheduler (referenced by name in the job store)."""
+    """Called by APScheduler (referenced by name in the job store). Runs only while this process still holds
+    the scheduler lock."""
     from reporting.jobs.tasks import JOBS
     with _APP.app_context():
+        if not _still_active(job_id):
+            return
         JOBS[job_id]()
+
+
+def _still_active(what: str = "lock check") -> bool:
+    if _LEADERSHIP is None or _LEADERSHIP.held():
+        return True
+    log.warning("scheduler %d lost the scheduler lock (database restarted?) before %s: standing by", os.getpid(), what)
+    if _SCHEDULER is not None and _SCHEDULER.running:
+        _SCHEDULER.shutdown(wait=False)
+    return False
 
 
 def ensure_schedules() -> None:
@@ -70,37 +86,73 @@ def sync_jobs(scheduler, seen: dict) -> None:
 
 
 def run(app) -> None:
-    global _APP
+    """Wait for the scheduler lock, run the jobs while it is held, stand by again whenever it is lost."""
+    global _APP, _LEADERSHIP
     _APP = app
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    from reporting.locks import named_lock
+    from reporting.locks import Leadership
     from reporting.rendering.pdf import check_environment
+    stopping = []
+
+    def stop(signum, frame):
+        log.info("scheduler stopping (signal %d)", signum)
+        stopping.append(signum)
+        if _SCHEDULER is not None and _SCHEDULER.running:
+            _SCHEDULER.shutdown(wait=False)
+        if _LEADERSHIP is not None and not _SCHEDULER:
+            raise SystemExit(0)         # still waiting for the lock
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     with app.app_context():
         check_environment()
         ensure_schedules()
-        url = app.config["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-        lock_dir = os.path.join(app.instance_path, "locks")
-        log.info("scheduler %d waiting to become the active scheduler", os.getpid())
-        with named_lock(db, lock_dir, "scheduler", wait=True, timeout=10 ** 9):
-            log.info("scheduler %d is the active scheduler", os.getpid())
-            scheduler = BlockingScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)},
-                                          job_defaults=JOB_DEFAULTS, timezone=timezone.utc)
-            seen: dict = {}
-            sync_jobs(scheduler, seen)
-            scheduler.add_jobstore("memory", alias="memory")
-            scheduler.add_job(_sync_in_context, "interval", seconds=app.config["SCHEDULER_POLL_SECONDS"],
-                              args=[scheduler, seen], id="_sync", jobstore="memory")
-            # The cycle also runs once at start, so that a restart catches up at once.
-            scheduler.add_job(_startup, "date", run_date=datetime.now(timezone.utc), id="_startup", jobstore="memory")
+        _LEADERSHIP = Leadership(db, os.path.join(app.instance_path, "locks"), "scheduler")
+        try:
+            while not stopping:
+                log.info("scheduler %d waiting to become the active scheduler", os.getpid())
+                _LEADERSHIP.acquire()
+                log.info("scheduler %d is the active scheduler", os.getpid())
+                _run_while_active(app)
+                _LEADERSHIP.release()
+        finally:
+            _LEADERSHIP.release()
 
-            def stop(signum, frame):
-                log.info("scheduler stopping (signal %d)", signum)
-                scheduler.shutdown(wait=False)
-            signal.signal(signal.SIGTERM, stop)
-            signal.signal(signal.SIGINT, stop)
-            scheduler.start()
+
+_SCHEDULER = None
+
+
+def _run_while_active(app) -> None:
+    global _SCHEDULER
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    url = app.config["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    scheduler = BlockingScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)},
+                                  job_defaults=JOB_DEFAULTS, timezone=timezone.utc)
+    seen: dict = {}
+    try:
+        sync_jobs(scheduler, seen)
+    except Exception:
+        log.exception("scheduler: the schedules could not be read; standing by")
+        return
+    scheduler.add_jobstore("memory", alias="memory")
+    scheduler.add_job(_sync_in_context, "interval", seconds=app.config["SCHEDULER_POLL_SECONDS"],
+                      args=[scheduler, seen], id="_sync", jobstore="memory")
+    scheduler.add_job(_check_lock, "interval", seconds=LOCK_CHECK_SECONDS, id="_lock", jobstore="memory")
+    # The cycle also runs once at start, so that a restart catches up at once.
+    scheduler.add_job(_startup, "date", run_date=datetime.now(timezone.utc), id="_startup", jobstore="memory")
+    _SCHEDULER = scheduler
+    try:
+        scheduler.start()
+    finally:
+        _SCHEDULER = None
+        try:
+            scheduler.shutdown(wait=True)
+        except Exception:
+            pass       # already shut down
+
+
+def _check_lock() -> None:
+    with _APP.app_context():
+        _still_active()
 
 
 def _startup() -> None:
@@ -111,4 +163,5 @@ def _startup() -> None:
 
 def _sync_in_context(scheduler, seen) -> None:
     with _APP.app_context():
-        sync_jobs(scheduler, seen)
+        if _still_active("syncing the schedules"):
+            sync_jobs(scheduler, seen)

@@ -109,6 +109,11 @@ def init_app(app) -> None:
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("Referrer-Policy", "same-origin")
+        if current_user.is_authenticated or "Authorization" in request.headers:
+            # Signed-in answers carry member data or what only this user may see: no browser or proxy keeps them,
+            # so neither a shared computer's Back button after sign-out nor a cache shows them again.
+            h["Cache-Control"] = "no-store"
+            h["Pragma"] = "no-cache"
         if app.config["REPORTING_ENV"] == "production":
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -14,6 +14,7 @@ from reporting.security import issue_token
 from reporting.storage import db
 from reporting.storage.models import ApiToken, AuditEvent, Organization, User, utcnow
 from reporting.web.access import allow
+from reporting.web.downloads import download
 from reporting.web.forms import ActionForm, IcoForm, TokenForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -184,8 +185,7 @@ def audit_csv():
     rows = db.session.scalars(_audit_query().limit(100_000)).all()
     data = [[e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.outcome, e.ip, e.detail] for e in rows]
     audit.record("download", "audit.csv", detail={"rows": len(data)})
-    return Response(csv_bytes(AUDIT_COLUMNS, data), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=audit-events.csv"})
+    return download(csv_bytes(AUDIT_COLUMNS, data), "audit-events.csv", "text/csv")
 
 
 def _other_user(user_id: int, refusal: str) -> User:

@@ -61,7 +61,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow("signed_in")
 def logout():
-    audit.record("logout", current_user.email)
+    accounts.sign_out(db.session, current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

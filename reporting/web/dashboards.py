@@ -13,6 +13,7 @@ from reporting.rendering import views as render
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.storage import db
 from reporting.web.access import allow
+from reporting.web.downloads import download
 from reporting.web.page_cache import cached_page
 
 bp = Blueprint("dashboards", __name__)
@@ -106,11 +107,9 @@ def gaps(measure_id, code, period):
 
 def _send(columns, rows, preamble, name, fmt):
     if fmt == "csv":
-        return Response(csv_bytes(columns, rows, preamble), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+        return download(csv_bytes(columns, rows, preamble), f"{name}.csv", "text/csv")
     if fmt == "xlsx":
-        return Response(xlsx_bytes([(name[:31], columns, rows)], preamble), mimetype=XLSX,
-                        headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
+        return download(xlsx_bytes([(name[:31], columns, rows)], preamble), f"{name}.xlsx", XLSX)
     raise NotFound("Exports come as csv or xlsx.")
 
 
@@ -228,5 +227,4 @@ def artifact(artifact_id):
     from reporting import artifacts
     row = artifacts.visible_artifact(db.session, current_user, artifact_id)
     audit.record("download", row.filename, detail={"artifact": row.id})
-    return Response(row.content, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={row.filename}"})
+    return download(row.content, row.filename, "application/pdf")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,10 +11,13 @@ from measures.dictionary import FILES
 from reporting import audit, pipeline, submissions
 from reporting.errors import ReportingError
 from reporting.ingest import PackageFile
+from reporting.periods import ended_quarters
+from reporting.ingest.report import RULES
 from reporting.security import can_submit_for, visible_icos
 from reporting.storage import db
 from reporting.storage.models import Organization
 from reporting.web.access import allow
+from reporting.web.downloads import download
 from reporting.web.forms import UploadForm
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
@@ -30,24 +33,22 @@ def index():
 @bp.route("/dictionary")
 @allow("signed_in")
 def dictionary():
-    return render_template("submissions/dictionary.html", files=FILES.values())
+    return render_template("submissions/dictionary.html", files=FILES.values(), rules=RULES)
 
 
 @bp.route("/template.zip")
 @allow("signed_in")
 def template_zip():
     audit.record("download", "template.zip")
-    return Response(submissions.template_zip(), mimetype="application/zip",
-                    headers={"Content-Disposition": "attachment; filename=one-care-package-template.zip"})
+    return download(submissions.template_zip(), "one-care-package-template.zip", "application/zip")
 
 
 @bp.route("/template.xlsx")
 @allow("signed_in")
 def template_xlsx():
     audit.record("download", "template.xlsx")
-    return Response(submissions.template_xlsx(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": "attachment; filename=one-care-package-template.xlsx"})
+    return download(submissions.template_xlsx(), "one-care-package-template.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _submit_orgs():
@@ -61,7 +62,9 @@ def _submit_orgs():
 def upload():
     form = UploadForm()
     orgs = _submit_orgs()
-    periods = submissions.submittable_periods(date.today())
+    periods = ended_quarters(date.today(), current_app.config["PROGRAM_FIRST_PERIOD"])
+    if not form.period.data:
+        form.period.data = submissions.default_upload_period(db.session, orgs[0] if len(orgs) == 1 else None, periods)
     if form.validate_on_submit():
         code = request.form.get("ico") or (orgs[0].code if len(orgs) == 1 else "")
         org = next((o for o in orgs if o.code == code), None)
@@ -99,8 +102,7 @@ def failures_csv(submission_id):
     sub = submissions.visible_submission(db.session, current_user, submission_id)
     audit.record("download", f"{sub.organization.code} {sub.period_code} v{sub.version} failures.csv")
     name = f"{sub.organization.code}-{sub.period_code}-v{sub.version}-validation.csv"
-    return Response(submissions.failures_csv(sub.report), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return download(submissions.failures_csv(sub.report), name, "text/csv")
 
 
 @bp.route("/<int:submission_id>/original")
@@ -109,7 +111,7 @@ def original(submission_id):
     sub = submissions.visible_submission(db.session, current_user, submission_id)
     name, content, kind = submissions.original_bytes(sub)
     audit.record("download", f"{sub.organization.code} {sub.period_code} v{sub.version} original")
-    return Response(content, mimetype=kind, headers={"Content-Disposition": f"attachment; filename={name}"})
+    return download(content, name, kind)
 
 
 @bp.route("/history/<code>/<period>")

@@ -1,4 +1,4 @@
-"""The worked example of shared/spec/examples: seven quarters of packages for two ICOs go in
+"""The worked example of tests/data/examples (docs/measures.md): seven quarters of packages for two ICOs go in
 through the CLI, and the `results` command must give the 135 expected results (and the
 hand-checked case its 15)."""
 import csv

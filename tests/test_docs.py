@@ -1,0 +1,48 @@
+"""The repository's own account of its contract (docs/) stays in step with the code."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from measures import REGISTRY
+from measures.dictionary import FILES
+from reporting.ingest.report import RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+DICTIONARY = (ROOT / "docs" / "data-dictionary.md").read_text()
+MEASURES = (ROOT / "docs" / "measures.md").read_text()
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    ends = [e for e in (text.find("\n### ", start + 1), text.find("\n## ", start + 1)) if e > 0]
+    return text[start:min(ends) if ends else None]
+
+
+def test_every_file_and_column_of_the_dictionary_is_documented():
+    for spec in FILES.values():
+        section = _section(DICTIONARY, f"### {spec.filename}")
+        documented = set(re.findall(r"^\| ([a-z_0-9]+) \|", section, flags=re.M)) - {"column"}
+        assert set(spec.column_names) == documented, spec.filename
+
+
+def test_every_validation_rule_is_documented_with_its_severity():
+    table = dict(re.findall(r"^\| `([a-z_0-9]+)` \| ([a-z /]+) \|", DICTIONARY, flags=re.M))
+    assert set(RULES) == set(table), set(RULES) ^ set(table)
+    for rule, (severity, _) in RULES.items():
+        assert severity in table[rule], rule
+
+
+def test_every_measure_of_the_registry_is_specified():
+    headings = " ".join(re.findall(r"^### (.+)$", MEASURES, flags=re.M))
+    for measure_id in REGISTRY:
+        assert re.search(rf"\b{measure_id}\b", headings), measure_id
+
+
+def test_nothing_reads_outside_the_repository():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    offenders = [f for f in tracked if f.endswith((".py", ".sh", ".ini", ".cfg", ".toml")) or f.startswith(".ci/")
+                 if re.search(r"\.\./shared|parent / \"shared\"|SHARED_DIR", (ROOT / f).read_text(errors="ignore"))
+                 and f != "tests/test_docs.py"]
+    assert offenders == []
