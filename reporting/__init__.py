@@ -43,6 +43,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     publication.init_app(app)
     init_web(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind TRUSTED_PROXIES reverse proxies (the README's TLS proxy: 1), believe exactly that many
+        # X-Forwarded-For / -Proto entries: the audit trail and the per-address sign-in limit see the client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_prefix=0)
 
     from reporting import cli
     cli.init_app(app)

@@ -1,19 +1,31 @@
 """Who may download which rendered report: an ICO user their ICO's scorecards and withhold reports;
-reviewers and admins everything (a state reviewer: their state's ICOs and the statewide reports)."""
+reviewers and admins everything (a state reviewer: their state's ICOs, and the statewide reports whose
+ICOs include their state's)."""
 from __future__ import annotations
+
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from reporting.errors import Forbidden, NotFound
 from reporting.security import visible_icos
-from reporting.storage.models import Artifact, Edition
+from reporting.storage.models import Artifact, Edition, Organization, ResultRun
 
 
-def _allowed(user, artifact, codes: set[str]) -> bool:
+def run_states(session, run_id: int) -> set[str]:
+    """The states of the ICOs whose data a run used: whose state reviewers may see its statewide reports."""
+    run = session.get(ResultRun, run_id)
+    codes = list((run.inputs or {}).keys()) if run else []
+    return set(session.scalars(select(Organization.state).where(Organization.code.in_(codes)))) if codes else set()
+
+
+def _allowed(user, artifact, codes: set[str], states_of) -> bool:
     if artifact.kind in ("scorecard", "withhold"):
         return artifact.ico in codes
-    return user.role in ("admin", "cms_reviewer", "state_reviewer")
+    if user.role in ("admin", "cms_reviewer"):
+        return True
+    return user.role == "state_reviewer" and user.state in states_of(artifact.run_id)
 
 
 def visible(session, user) -> list:
@@ -21,9 +33,9 @@ def visible(session, user) -> list:
     rows = session.execute(select(Artifact, Edition).outerjoin(Edition, Artifact.edition_id == Edition.id)
                            .options(defer(Artifact.content))
                            .order_by(Artifact.period_code.desc(), Artifact.kind, Artifact.ico, Artifact.id.desc())).all()
-    latest = {}
+    latest, states_of = {}, cache(lambda run_id: run_states(session, run_id))
     for artifact, edition in rows:
-        if not _allowed(user, artifact, codes):
+        if not _allowed(user, artifact, codes, states_of):
             continue
         key = (artifact.period_code, artifact.kind, artifact.ico)
         latest.setdefault(key, []).append((artifact, edition))
@@ -34,7 +46,8 @@ def visible_artifact(session, user, artifact_id: int) -> Artifact:
     artifact = session.get(Artifact, artifact_id)
     if artifact is None:
         raise NotFound("There is no such report.")
-    if not _allowed(user, artifact, {o.code for o in visible_icos(session, user)}):
+    if not _allowed(user, artifact, {o.code for o in visible_icos(session, user)},
+                    lambda run_id: run_states(session, run_id)):
         raise Forbidden("You may not download this report.")
     return artifact
 

@@ -21,8 +21,9 @@ def record(action: str, target: str = "", outcome: str = "ok", detail: dict | No
         actor_id=getattr(actor, "id", None),
         actor=getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system"),
         action=action, target=str(target)[:254], outcome=outcome, detail=detail or {},
-        ip=(request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip()
-            if has_request_context() else "cli"),
+        # remote_addr is the client as the configured proxies (TRUSTED_PROXIES, ProxyFix) report it; a header a
+        # client sends itself is never believed.
+        ip=((request.remote_addr or "")[:64] if has_request_context() else "cli"),
     )
     if session is not None:
         session.add(event)

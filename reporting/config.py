@@ -92,6 +92,9 @@ def _derive(app, problems: list[str]) -> None:
     c["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=8)
     c["WTF_CSRF_TIME_LIMIT"] = 8 * 3600
     c["RATELIMIT_HEADERS_ENABLED"] = True
+    # Redis unreachable: count in this process (Flask-Limiter logs the fallback), never answer 500.
+    c["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    c["RATELIMIT_SWALLOW_ERRORS"] = True
 
 
 def _instance_secret(app) -> str:

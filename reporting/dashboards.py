@@ -14,7 +14,7 @@ from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound
 from reporting.publication.benchmarks import benchmark_status, withhold
-from reporting.security import can_see_ico, visible_icos
+from reporting.security import can_see_ico, statewide_hidden_from, visible_icos
 from reporting.storage.models import Organization, Result, ResultRun, ResultUnits, Submission
 
 
@@ -58,9 +58,17 @@ def visible_codes(session, user) -> list[str]:
     return [o.code for o in visible_icos(session, user)]
 
 
-def _results(session, run_id: int, codes: list[str]) -> dict[tuple[str, str], Result]:
-    rows = session.scalars(select(Result).where(Result.run_id == run_id, Result.ico.in_(codes + [STATEWIDE])))
+def _results(session, run_id: int, codes: list[str], role: str = "") -> dict[tuple[str, str], Result]:
+    """Results of ``codes`` and statewide; without statewide for a ``role`` it is hidden from in this run."""
+    run = session.get(ResultRun, run_id)
+    shown = codes + ([] if statewide_hidden_from(role, len(run.inputs or {})) else [STATEWIDE])
+    rows = session.scalars(select(Result).where(Result.run_id == run_id, Result.ico.in_(shown)))
     return {(r.measure_id, r.ico): r for r in rows}
+
+
+def statewide_hidden_periods(session, role: str) -> list[str]:
+    """The quarters (and years) whose statewide figures ``role`` may not see (``security.statewide_hidden_from``)."""
+    return [p for p, run in current_runs(session).items() if statewide_hidden_from(role, len(run.inputs or {}))]
 
 
 def provenance(run: ResultRun, codes: list[str]) -> Provenance:
@@ -100,9 +108,10 @@ def overview(session, user, pub, period_code: str) -> Overview:
     period = Period.parse(period_code)
     orgs = visible_icos(session, user)
     codes = [o.code for o in orgs if o.code in (run.inputs or {})]
-    results = _results(session, run.id, codes)
+    results = _results(session, run.id, codes, user.role)
     last = _last_year_results(session, period, codes) if not period.is_quarter else {}
-    columns = [(o.code, o.name) for o in orgs if o.code in codes] + [(STATEWIDE, "Statewide")]
+    statewide = [] if statewide_hidden_from(user.role, len(run.inputs or {})) else [(STATEWIDE, "Statewide")]
+    columns = [(o.code, o.name) for o in orgs if o.code in codes] + statewide
     domains = []
     for domain in DOMAINS:
         rows = []
@@ -116,15 +125,19 @@ def overview(session, user, pub, period_code: str) -> Overview:
 
 # --- trends -----------------------------------------------------------------------------------
 
-def quarter_results(session, codes: list[str], measure_id: str | None = None) -> dict:
-    """(measure, ico) -> [(period, Result)] over every quarter with a current run, oldest first."""
+def quarter_results(session, codes: list[str], measure_id: str | None = None, role: str = "") -> dict:
+    """(measure, ico) -> [(period, Result)] over every quarter with a current run, oldest first (statewide
+    left out of the quarters it is hidden from ``role`` in)."""
     runs = {p: r for p, r in current_runs(session).items() if "Q" in p}
+    hidden = {r.id for r in runs.values() if statewide_hidden_from(role, len(r.inputs or {}))}
     query = select(Result).where(Result.run_id.in_([r.id for r in runs.values()]),
                                  Result.ico.in_(codes + [STATEWIDE]))
     if measure_id:
         query = query.where(Result.measure_id == measure_id)
     series = defaultdict(list)
     for r in session.scalars(query):
+        if r.ico == STATEWIDE and r.run_id in hidden:
+            continue
         series[(r.measure_id, r.ico)].append((r.period_code, r))
     for key in series:
         series[key].sort(key=lambda pr: Period.parse(pr[0]).begin)
@@ -144,8 +157,8 @@ class Trend:
     latest: dict             # code -> Cell for the latest period
 
 
-def trends(session, pub, codes: list[str], measure_ids) -> list[Trend]:
-    data = quarter_results(session, codes)
+def trends(session, pub, codes: list[str], measure_ids, role: str = "") -> list[Trend]:
+    data = quarter_results(session, codes, role=role)
     periods = sorted({p for rows in data.values() for p, _ in rows}, key=lambda c: Period.parse(c).begin)
     out = []
     for mid in measure_ids:
@@ -168,14 +181,14 @@ def ico_page(session, user, pub, code: str):
         raise Forbidden("You may only see your own ICO's results.")
     subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)
                            .order_by(Submission.period_code, Submission.version)).all()
-    return org, trends(session, pub, [org.code], list(REGISTRY)), subs
+    return org, trends(session, pub, [org.code], list(REGISTRY), user.role), subs
 
 
 def measure_page(session, user, pub, measure_id: str):
     if measure_id not in REGISTRY:
         raise NotFound("There is no such measure. The measure catalog lists them all.")
     codes = visible_codes(session, user)
-    trend = trends(session, pub, codes, [measure_id])[0]
+    trend = trends(session, pub, codes, [measure_id], user.role)[0]
     names = {o.code: o.name for o in visible_icos(session, user)}
     return REGISTRY[measure_id], trend, names
 

@@ -53,8 +53,11 @@ def accept_package(ico: str, period_code: str, files: list[PackageFile], *, uplo
         due = ensure_period(session, period, cfg["DUE_DATE_MONTHS_AFTER"]).due_date
         if not org.enabled:
             raise ReportingError(f"{org.name} is disabled and cannot submit packages. Ask an administrator.", 409)
+    if len(files) > cfg["UPLOAD_MAX_FILES"]:
+        raise ReportingError(f"The upload holds {len(files)} files; the limit is {cfg['UPLOAD_MAX_FILES']}. Zip the CSV "
+                             f"files into one ZIP, or upload one quarter's seven files.", 422)
     report = Report()
-    limits = Limits(cfg["ZIP_MAX_UNCOMPRESSED_MB"] * 2**20, cfg["ZIP_MAX_RATIO"], cfg["ZIP_MAX_ENTRIES"])
+    limits = Limits.from_config(cfg)
     tables = read_package(files, report, limits)
     validated = validate(tables, _context(org_id, period), report) if not report.has_errors() else None
     accepted = validated is not None and not report.has_errors()
@@ -417,12 +420,11 @@ def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]
 
 def plan_deliveries(edition_id: int) -> int:
     from reporting.delivery import ledger
-    from reporting.storage.models import Artifact, Organization, ResultRun, Edition
+    from reporting.artifacts import run_states
+    from reporting.storage.models import Artifact, Edition
     with db.transaction() as session:
         edition = session.get(Edition, edition_id)
-        run = session.get(ResultRun, edition.run_id)
-        states = {o.state for o in session.scalars(select(Organization).where(
-            Organization.code.in_(list((run.inputs or {}).keys()))))}
+        states = run_states(session, edition.run_id)
         added = 0
         for artifact in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id)):
             added += ledger.plan(session, edition_id, artifact.id, recipients_for(session, artifact, states))

@@ -113,3 +113,16 @@ def can_see_ico(user: User, org: Organization) -> bool:
 
 def can_submit_for(user: User, org: Organization) -> bool:
     return user.role == "admin" or (user.role == "ico_submitter" and user.organization_id == org.id)
+
+
+# Statewide minus an ICO's own figures would give the other ICO's exact figures when only two report.
+STATEWIDE_MIN_ICOS = 3
+
+
+def statewide_hidden_from(role: str, icos_reporting: int) -> bool:
+    """ICO users (and the reports made for them) see statewide figures only when at least three ICOs report."""
+    return role == "ico_submitter" and icos_reporting < STATEWIDE_MIN_ICOS
+
+
+STATEWIDE_HIDDEN_NOTE = ("Statewide figures are not shown for {periods}: fewer than three ICOs reported, so the "
+                         "statewide figure would reveal another ICO's results.")

@@ -13,6 +13,7 @@ from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET
 from reporting.publication.suppression import suppress
+from reporting.security import STATEWIDE_HIDDEN_NOTE, statewide_hidden_from
 from reporting.storage.models import Organization, Result, ResultRun
 
 TEMPLATES = {"scorecard": "reports/scorecard.html", "statewide": "reports/statewide.html",
@@ -53,8 +54,8 @@ def _results(session, run_id: int) -> dict:
     return {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run_id))}
 
 
-def _trends_up_to(session, pub, codes, period: Period):
-    trends = dashboards.trends(session, pub, codes, list(REGISTRY))
+def _trends_up_to(session, pub, codes, period: Period, role: str = ""):
+    trends = dashboards.trends(session, pub, codes, list(REGISTRY), role)
     for t in trends:
         keep = [i for i, p in enumerate(t.periods) if Period.parse(p).end <= period.end][-8:]
         t.periods = [t.periods[i] for i in keep]
@@ -83,6 +84,8 @@ def scorecard(session, pub, code: str, period_code: str, run_id: int | None = No
     if org.code not in (run.inputs or {}):
         raise NotFound(f"{org.name} has no results for {period.code}.")
     results = _results(session, run.id)
+    if statewide_hidden_from("ico_submitter", len(run.inputs or {})):     # the scorecard is the ICO's report
+        results = {k: v for k, v in results.items() if k[1] != STATEWIDE}
     runs = dashboards.current_runs(session)
     prev = _results(session, runs[period.previous(1).code].id) if period.previous(1).code in runs else {}
     year_ago = _results(session, runs[period.previous(4).code].id) if period.previous(4).code in runs else {}
@@ -99,8 +102,11 @@ def scorecard(session, pub, code: str, period_code: str, run_id: int | None = No
                          "change_prev": _change(r, prev.get((m.id, org.code))),
                          "change_year": _change(r, year_ago.get((m.id, org.code)))})
         summary[domain] = counts
-    trends = _trends_up_to(session, pub, [org.code], period)
+    trends = _trends_up_to(session, pub, [org.code], period, role="ico_submitter")
+    shown_periods = {p for t in trends for p in t.periods} | {period.code}
+    hidden = [p for p in dashboards.statewide_hidden_periods(session, "ico_submitter") if p in shown_periods]
     return common(run, edition, f"{org.name}: quarterly scorecard, {period.code}", "ico") | {
+        "statewide_note": STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(hidden)) if hidden else "",
         "org": org, "period": period, "rows": rows, "summary": summary, "trends": trends,
         "inputs": (run.inputs or {}).get(org.code, []), "names": {org.code: org.name},
         "prev_code": period.previous(1).code, "year_code": period.previous(4).code}

@@ -29,6 +29,9 @@ MESSAGES = {
 }
 
 
+MAX_ID = 2**31 - 1        # the largest id and page number the database's integer columns hold
+
+
 def wants_json() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json")
@@ -81,7 +84,10 @@ def init_app(app) -> None:
     def _http(e):
         status = e.code or 500
         message = MESSAGES.get(status, e.description or "")
-        if status == 413:
+        if status == 413 and (request.content_length or 0) <= app.config["MAX_CONTENT_LENGTH"]:
+            message = (f"The upload has more parts than allowed: at most {app.config['UPLOAD_MAX_FILES']} files in one "
+                       f"upload. Zip the CSV files into one ZIP, or upload one quarter's seven files at a time.")
+        elif status == 413:
             message = message.format(limit=app.config["MAX_UPLOAD_MB"])
         elif status == 429 and getattr(e, "description", None) and "per" in str(e.description):
             message = "Too many requests from your address. Wait a minute, then try again."
@@ -91,6 +97,24 @@ def init_app(app) -> None:
     def _unexpected(e):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, MESSAGES[500])
+
+    @app.before_request
+    def _edge_guard():
+        """One guard at the edge for what no view should have to think about: a NUL character (PostgreSQL
+        refuses it in any string) and ids past the database's integer range answer 400/404, never 500."""
+        values = [request.path, *request.args.values()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in v for v in values):
+            return error_response(400, "The request contains a NUL character, which no address, field or file name "
+                                       "may hold. Remove it and try again.", "Bad request")
+        if any(isinstance(v, int) and not 0 <= v <= MAX_ID for v in (request.view_args or {}).values()):
+            return error_response(404, MESSAGES[404])
+        if any(v.isdigit() and int(v) > MAX_ID for v in request.args.values() if len(v) < 200) or \
+                any(len(v) >= 200 and v.isdigit() for v in request.args.values()):
+            return error_response(400, "A number in the address is larger than any the service uses. Check the link.",
+                                  "Bad request")
+        return None
 
     @app.before_request
     def _password_change_first():
@@ -122,7 +146,8 @@ def init_app(app) -> None:
     def _globals():
         from measures import SPEC_VERSION
         return {"nav_items": lambda: _nav_items(app), "admin_extra_nav": lambda: _admin_extra(app),
-                "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label}
+                "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label,
+                "statewide_hidden_note": _statewide_hidden_note}
 
     for module in (auth, admin, submissions, dashboards, api):
         app.register_blueprint(module.bp)
@@ -141,6 +166,16 @@ NAV = [
     ("admin.index", "Administration", ("admin",)),
 ]
 ADMIN_EXTRA = [("admin.schedules", "Schedules and runs"), ("admin.deliveries", "Deliveries")]
+
+
+def _statewide_hidden_note() -> str:
+    from reporting.dashboards import statewide_hidden_periods
+    from reporting.security import STATEWIDE_HIDDEN_NOTE
+    from reporting.storage import db
+    if not current_user.is_authenticated:
+        return ""
+    hidden = statewide_hidden_periods(db.session, current_user.role)
+    return STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(sorted(hidden))) if hidden else ""
 
 
 def _nav_items(app):
