@@ -333,6 +333,55 @@ def withhold(year):
             click.echo(f"    {r.measure_id:<28} {value:>10} benchmark {bench:>6}  {r.status}")
 
 
+@click.command("fhir")
+@with_appcontext
+@click.option("--period", required=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@click.option("--ico", default=None, help="only this ICO's reports (and statewide)")
+def fhir_command(period, output, ico):
+    """Write a FHIR Bundle (collection) of the 15 Measures and every summary MeasureReport of the period's
+    published edition."""
+    from pathlib import Path
+
+    from reporting.artifacts import run_states
+    from reporting.engine import STATEWIDE
+    from reporting.interop import fhir
+    from reporting.interop.published import published
+    base = current_app.config["BASE_URL"]
+    try:
+        with db.transaction() as session:
+            pub = published(session, period)
+            codes = [o.code for o in pub.icos]
+            if ico and ico.strip().upper() not in codes:
+                raise ReportingError(f"{ico} has no results in {pub.period.code}: the ICOs are {', '.join(codes)}.")
+            scope = ([ico.strip().upper()] if ico else codes) + [STATEWIDE]
+            reports = fhir.summaries(pub, base, scope, run_states(session, pub.run.id))
+    except ReportingError as e:
+        fail(e.message, 1)
+    bundle = fhir.bundle(fhir.measures(base) + reports, "collection", base)
+    Path(output).write_text(bundle.model_dump_json(indent=2))
+    click.echo(f"Wrote {output}: {len(bundle.entry) - len(reports)} Measure and {len(reports)} MeasureReport resources "
+               f"({pub.period.code}, edition {pub.edition.number}).")
+
+
+@click.command("open-data")
+@with_appcontext
+@click.option("--period", required=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False))
+def open_data_command(period, output):
+    """Write the period's public open-data package (results.csv and datapackage.json) into a folder."""
+    from reporting.interop import opendata
+    from reporting.interop.published import published
+    try:
+        with db.transaction() as session:
+            pub = published(session, period)
+            written = opendata.write(pub, current_app.config["BASE_URL"], output)
+    except ReportingError as e:
+        fail(e.message, 1)
+    click.echo("Wrote " + ", ".join(str(p) for p in written))
+
+
 def init_app(app) -> None:
-    for command in (withhold, cycle, scheduler_command, init_db, users_cli, ico_cli, submit, compute, results, demo_data, demo_command, scorecard, report):
+    for command in (withhold, cycle, scheduler_command, init_db, users_cli, ico_cli, submit, compute, results, demo_data,
+                    demo_command, scorecard, report, fhir_command, open_data_command):
         app.cli.add_command(command)

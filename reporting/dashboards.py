@@ -244,9 +244,14 @@ def gap_list(session, user, measure_id: str, code: str, period_code: str, every_
     units = frame_from_bytes(row.content)
     if every_unit:
         return org, measure, run, units
+    return org, measure, run, gap_units(measure, units)
+
+
+def gap_units(measure, units):
+    """The units behind the gap of one per-unit frame (flags dropped)."""
     units = units[units["numerator"]] if not measure.higher_is_better else units[units["denominator"] & ~units["numerator"]]
     flags = [c for c in ("denominator", "numerator", "kind") if c in units]
-    return org, measure, run, units.drop(columns=flags).reset_index(drop=True)
+    return units.drop(columns=flags).reset_index(drop=True)
 
 
 

@@ -126,3 +126,11 @@ def statewide_hidden_from(role: str, icos_reporting: int) -> bool:
 
 STATEWIDE_HIDDEN_NOTE = ("Statewide figures are not shown for {periods}: fewer than three ICOs reported, so the "
                          "statewide figure would reveal another ICO's results.")
+
+
+def can_see_statewide(user: User, states: set[str], icos_reporting: int) -> bool:
+    """Statewide figures of a run whose ICOs are in ``states``: not for another state's reviewer, nor for ICO
+    users when fewer than three ICOs report."""
+    if statewide_hidden_from(user.role, icos_reporting):
+        return False
+    return user.role != "state_reviewer" or user.state in states

@@ -48,7 +48,7 @@ def init_app(app) -> None:
     from reporting.rendering.filters import register_filters
     from reporting.storage import db
     from reporting.storage.models import User
-    from reporting.web import access, admin, api, auth, dashboards, page_cache, submissions
+    from reporting.web import access, admin, api, auth, dashboards, fhir_api, page_cache, public, submissions
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -149,9 +149,10 @@ def init_app(app) -> None:
                 "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label,
                 "statewide_hidden_note": _statewide_hidden_note}
 
-    for module in (auth, admin, submissions, dashboards, api):
+    for module in (auth, admin, submissions, dashboards, api, fhir_api, public):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
+    csrf.exempt(fhir_api.bp)
     access.check_every_view_declares_access(app)
 
 

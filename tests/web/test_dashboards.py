@@ -47,10 +47,13 @@ def test_period_can_be_changed_and_unknown_period_is_404(example):
 
 
 def test_ico_user_sees_own_ico_and_statewide_only(example):
+    """Only two ICOs report in the worked example, so an ICO user's pages leave statewide out and say why
+    (statewide minus one's own would give the other ICO's figures; issue 18)."""
     client = example.test_client()
     login(client, "ha@example.org")
     page = client.get("/overview?period=2015Q2").get_data(as_text=True)
-    assert 'data-ico="HA"' in page and 'data-ico="STATEWIDE"' in page and 'data-ico="HB"' not in page
+    assert 'data-ico="HA"' in page and 'data-ico="STATEWIDE"' not in page and 'data-ico="HB"' not in page
+    assert "fewer than three ICOs reported" in page
     assert "Harbor Care" not in page
     for url in ["/icos/HB", "/icos/HB/export.csv", "/gaps/assessment_90d/HB/2015Q2",
                 "/gaps/assessment_90d/HB/2015Q2/export.csv", "/exports/public.csv?period=2015Q2",
@@ -60,7 +63,7 @@ def test_ico_user_sees_own_ico_and_statewide_only(example):
         body = client.get(url).get_data(as_text=True)
         assert "Harbor Care" not in body and ">HB<" not in body, url
     exported = client.get("/exports/overview.csv?period=2015Q2").get_data(as_text=True)
-    assert ",HB," not in exported and ",HA," in exported and ",STATEWIDE," in exported
+    assert ",HB," not in exported and ",HA," in exported and ",STATEWIDE," not in exported
     measure_csv = client.get("/measures/fuh_7d/export.csv").get_data(as_text=True)
     assert ",HB," not in measure_csv
 
@@ -172,3 +175,9 @@ def test_cached_pages_are_shared_by_scope_and_personal_parts_filled_in(example, 
     with one.session_transaction() as sess:
         sess["_flashes"] = [("info", "A message waiting for you")]
     assert "A message waiting for you" in one.get("/overview?period=2015Q3").get_data(as_text=True)
+
+
+def test_statewide_is_shown_to_ico_users_from_three_icos_on():
+    from reporting.security import statewide_hidden_from
+    assert statewide_hidden_from("ico_submitter", 2) and not statewide_hidden_from("ico_submitter", 3)
+    assert not any(statewide_hidden_from(role, 2) for role in ("admin", "cms_reviewer", "state_reviewer"))

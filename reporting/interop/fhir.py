@@ -1,0 +1,208 @@
+"""HL7 FHIR R4 forms of the measures and their published results, built and validated with the
+``fhir.resources`` R4B models (never hand-written JSON).
+
+- ``Measure`` per measure: canonical ``url`` ``{BASE_URL}/api/v1/fhir/Measure/{id}`` (where it is served), scoring, improvement
+  notation, the populations it counts.
+- ``MeasureReport`` (``summary``) per measure, ICO (or statewide) and period, from the period's published
+  edition: population counts, the score (a percent as a proportion 0-1, a rate per 1,000 member-months,
+  a survey score), and these extensions (documented in ``docs/fhir.md``):
+  ``result-status`` (valueCode ``reported``/``NA``), ``confidence-interval`` (valueRange, 95 % Wilson),
+  ``edition`` (sub-extensions ``number`` valueInteger and ``status`` valueCode).
+- ``MeasureReport`` (``subject-list``) for an ICO's own use: the members behind the gap, as a contained
+  ``List`` of member identifiers. Never offered to anyone but the ICO (and admins).
+
+A FHIR id allows no underscore: a measure's FHIR id is its id with ``-`` (``fuh-7d``); a summary report's
+id is ``{period}.{ico}.{measure}`` (``2015Q2.HA.fuh-7d``)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.measure import Measure
+from fhir.resources.R4B.measurereport import MeasureReport
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+from measures import REGISTRY, SPEC_VERSION
+from reporting.engine import STATEWIDE
+from reporting.interop.published import Published
+
+POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
+SCORING = "http://terminology.hl7.org/CodeSystem/measure-scoring"
+IMPROVEMENT = "http://terminology.hl7.org/CodeSystem/measure-improvement-notation"
+UCUM = "http://unitsofmeasure.org"
+SCORING_OF_UNIT = {"percent": "proportion", "per_1000": "ratio", "score": "continuous-variable"}
+MEDIA_TYPE = "application/fhir+json"
+
+
+def fhir_id(measure_id: str) -> str:
+    return measure_id.replace("_", "-")
+
+
+def measure_id_of(fhir_measure_id: str) -> str | None:
+    candidate = (fhir_measure_id or "").replace("-", "_")
+    return candidate if candidate in REGISTRY else None
+
+
+def canonical(base: str, measure_id: str) -> str:
+    return f"{base.rstrip('/')}/api/v1/fhir/Measure/{fhir_id(measure_id)}"
+
+
+def _ext(base: str, name: str) -> str:
+    return f"{base.rstrip('/')}/fhir/StructureDefinition/{name}"
+
+
+def identifier_system(base: str, what: str) -> str:
+    return f"{base.rstrip('/')}/fhir/NamingSystem/{what}"
+
+
+def _code(system: str, code: str, display: str | None = None) -> dict:
+    return {"coding": [{"system": system, "code": code} | ({"display": display} if display else {})]}
+
+
+def _populations(m) -> list[tuple[str, str]]:
+    """(code, description) of the populations a measure counts."""
+    if m.unit == "score":
+        return [("initial-population", "Completed survey responses in the period"),
+                ("measure-population", "Responses that answered the items of this score")]
+    pops = [("initial-population", f"Every {m.unit_kind} considered"), ("denominator", "The denominator")]
+    if "excluded" in m.elements:
+        pops.append(("denominator-exclusion", "Excluded from the denominator"))
+    pops.append(("numerator", "The numerator"))
+    return pops
+
+
+def measure(m, base: str) -> Measure:
+    return Measure.model_validate({
+        "resourceType": "Measure", "id": fhir_id(m.id), "url": canonical(base, m.id),
+        "identifier": [{"system": identifier_system(base, "measure-id"), "value": m.id}],
+        "version": m.version, "name": "".join(p.title() for p in m.id.split("_")), "title": m.title,
+        "status": "active", "experimental": False, "publisher": "One Care Quality Reporting",
+        "description": m.definition, "purpose": f"{m.reference}. Specification version {SPEC_VERSION}.",
+        "scoring": _code(SCORING, SCORING_OF_UNIT[m.unit]),
+        "improvementNotation": _code(IMPROVEMENT, "increase" if m.higher_is_better else "decrease"),
+        "group": [{"population": [{"code": _code(POPULATION, code), "description": text,
+                                   "criteria": {"language": "text/cql-identifier",
+                                                "expression": code.replace("-", " ").title().replace(" ", "")}}
+                                  for code, text in _populations(m)]}],
+    })
+
+
+def _quantity(m, value: float | None) -> dict | None:
+    if value is None:
+        return None
+    if m.unit == "percent":
+        return {"value": round(value / 100.0, 10), "unit": "proportion", "system": UCUM, "code": "1"}
+    if m.unit == "per_1000":
+        return {"value": value, "unit": "per 1,000 member-months", "system": UCUM, "code": "/1000{member-months}"}
+    return {"value": value, "unit": "score", "system": UCUM, "code": "{score}"}
+
+
+def _counts(m, r) -> list[tuple[str, int]]:
+    if m.unit == "score":
+        return [("initial-population", r.denominator), ("measure-population", r.denominator)]
+    excluded = int((r.elements or {}).get("excluded") or 0)
+    out = [("initial-population", r.denominator + excluded), ("denominator", r.denominator)]
+    if "excluded" in m.elements:
+        out.append(("denominator-exclusion", excluded))
+    if r.numerator is not None:
+        out.append(("numerator", r.numerator))
+    return out
+
+
+def _organization(pub: Published, ico: str, base: str, states: set[str]) -> dict:
+    if ico == STATEWIDE:
+        state = ",".join(sorted(states)) or "MA"
+        return {"resourceType": "Organization", "id": "org", "name": f"Statewide ({state})",
+                "identifier": [{"system": identifier_system(base, "ico-code"), "value": STATEWIDE},
+                               {"system": "https://www.usps.com/state", "value": state}],
+                "address": [{"state": state}]}
+    org = next((o for o in pub.icos if o.code == ico), None)
+    return {"resourceType": "Organization", "id": "org", "name": org.name if org else ico, "active": True,
+            "identifier": [{"system": identifier_system(base, "ico-code"), "value": ico}],
+            "address": [{"state": org.state}] if org else []}
+
+
+def report_id(period: str, ico: str, measure_id: str) -> str:
+    return f"{period}.{ico}.{fhir_id(measure_id)}"
+
+
+def parse_report_id(report: str) -> tuple[str, str, str] | None:
+    parts = (report or "").split(".")
+    if len(parts) != 3 or measure_id_of(parts[2]) is None:
+        return None
+    return parts[0].upper(), parts[1].upper(), measure_id_of(parts[2])
+
+
+def _common(pub: Published, m, ico: str, base: str, states: set[str], kind: str) -> dict:
+    return {
+        "resourceType": "MeasureReport", "status": "complete", "type": kind,
+        "contained": [_organization(pub, ico, base, states)],
+        "measure": f"{canonical(base, m.id)}|{m.version}",
+        "date": (pub.edition.published_at or pub.run.finished_at or datetime.now(timezone.utc)
+                 ).replace(tzinfo=timezone.utc).isoformat(),
+        "reporter": {"reference": "#org"},
+        "period": {"start": pub.period.begin.isoformat(), "end": pub.period.end.isoformat()},
+        "improvementNotation": _code(IMPROVEMENT, "increase" if m.higher_is_better else "decrease"),
+    }
+
+
+def summary(pub: Published, measure_id: str, ico: str, base: str, states: set[str]) -> MeasureReport | None:
+    m, r = REGISTRY[measure_id], pub.results.get((measure_id, ico))
+    if r is None:
+        return None
+    reported = r.status == "reported"
+    group = {"population": [{"code": _code(POPULATION, code), "count": int(n)} for code, n in _counts(m, r)]}
+    if reported and (q := _quantity(m, r.value)):
+        group["measureScore"] = q
+    extensions = [{"url": _ext(base, "result-status"), "valueCode": "reported" if reported else "NA"},
+                  {"url": _ext(base, "edition"), "extension": [
+                      {"url": "number", "valueInteger": pub.edition.number},
+                      {"url": "status", "valueCode": pub.edition.status}]}]
+    if reported and r.ci_low is not None and r.ci_high is not None:
+        extensions.append({"url": _ext(base, "confidence-interval"),
+                           "valueRange": {"low": _quantity(m, r.ci_low), "high": _quantity(m, r.ci_high)}})
+    return MeasureReport.model_validate(_common(pub, m, ico, base, states, "summary") | {
+        "id": report_id(pub.period.code, ico, measure_id), "extension": extensions, "group": [group]})
+
+
+def subject_list(pub: Published, measure_id: str, ico: str, base: str, member_ids: list[str]) -> MeasureReport:
+    """The members behind the gap of one measure, as a contained List of member identifiers."""
+    m = REGISTRY[measure_id]
+    code = "numerator" if not m.higher_is_better else "denominator"
+    listed = {"resourceType": "List", "id": "gap", "status": "current", "mode": "snapshot",
+              "title": f"{ico} {pub.period.code} {m.title}: members behind the gap",
+              "entry": [{"item": {"identifier": {"system": identifier_system(base, f"member-id/{ico}"), "value": str(mid)}}}
+                        for mid in member_ids]}
+    report = _common(pub, m, ico, base, set(), "subject-list")
+    report["contained"].append(listed)
+    return MeasureReport.model_validate(report | {
+        "id": report_id(pub.period.code, ico, measure_id) + ".gap",
+        "group": [{"population": [{"code": _code(POPULATION, code), "count": len(member_ids),
+                                   "subjectResults": {"reference": "#gap"}}]}]})
+
+
+def bundle(resources, kind: str, base: str) -> Bundle:
+    return Bundle.model_validate({
+        "resourceType": "Bundle", "type": kind, "timestamp": datetime.now(timezone.utc).isoformat(),
+        "total": len(resources) if kind == "searchset" else None,
+        "entry": [{"fullUrl": f"{base.rstrip('/')}/api/v1/fhir/{r.get_resource_type()}/{r.id}", "resource": r,
+                   **({"search": {"mode": "match"}} if kind == "searchset" else {})} for r in resources],
+    })
+
+
+def outcome(message: str, code: str = "invalid") -> OperationOutcome:
+    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": code, "diagnostics": message}]})
+
+
+def measures(base: str) -> list[Measure]:
+    return [measure(m, base) for m in REGISTRY.values()]
+
+
+def summaries(pub: Published, base: str, icos: list[str], states: set[str], measure_ids=None) -> list[MeasureReport]:
+    out = []
+    for mid in measure_ids or REGISTRY:
+        for ico in icos:
+            if (report := summary(pub, mid, ico, base, states)) is not None:
+                out.append(report)
+    return out

@@ -1,0 +1,51 @@
+"""What has been published: a period's newest published edition and the results of its run. Preview,
+approval-waiting and never-published periods answer a clear "not published"."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from measures import Period
+from reporting.errors import NotFound, ReportingError
+from reporting.storage.models import Edition, Organization, Result, ResultRun
+
+
+@dataclass(frozen=True)
+class Published:
+    period: Period
+    edition: Edition
+    run: ResultRun
+    results: dict          # (measure_id, ico) -> Result
+    icos: list[Organization]
+
+
+def parse_period(code: str) -> Period:
+    try:
+        return Period.parse((code or "").strip().upper())
+    except ValueError:
+        raise ReportingError(f"'{code}' is not a period: write a quarter such as 2015Q3 or a year such as 2015.") from None
+
+
+def published(session, period_code: str) -> Published:
+    period = parse_period(period_code)
+    edition = session.scalar(select(Edition).where(Edition.period_code == period.code, Edition.status == "published")
+                             .order_by(Edition.number.desc()))
+    if edition is None:
+        raise NotFound(f"{period.code} has not been published. Only published editions appear here; a period in "
+                       f"preview or waiting for approval does not.")
+    run = session.get(ResultRun, edition.run_id)
+    results = {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run.id))}
+    codes = list((run.inputs or {}).keys())
+    icos = list(session.scalars(select(Organization).where(Organization.code.in_(codes)).order_by(Organization.code)))
+    return Published(period, edition, run, results, icos)
+
+
+def published_periods(session) -> list[Edition]:
+    """The newest published edition of every period, newest period first."""
+    rows = session.scalars(select(Edition).where(Edition.status == "published")).all()
+    latest: dict[str, Edition] = {}
+    for e in rows:
+        if e.period_code not in latest or e.number > latest[e.period_code].number:
+            latest[e.period_code] = e
+    return sorted(latest.values(), key=lambda e: (Period.parse(e.period_code).end, "Q" not in e.period_code), reverse=True)

@@ -1,0 +1,154 @@
+"""The FHIR API (``/api/v1/fhir``): Measure and MeasureReport resources as ``application/fhir+json``, for
+bearer tokens. Reviewers see every ICO of their scope and statewide; an ICO token its own ICO and statewide
+(statewide as the access policy allows it) and, for its own use only, the subject-list of its gaps.
+Every refusal is an OperationOutcome."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from measures import REGISTRY
+from reporting.engine import STATEWIDE
+from reporting.errors import Forbidden, NotFound, ReportingError
+from reporting.interop import fhir
+from reporting.interop.published import published
+from reporting.artifacts import run_states
+from reporting.security import can_see_ico, can_see_statewide
+from reporting.storage import db
+from reporting.web.access import allow
+from reporting.web.api import token_required
+
+bp = Blueprint("fhir", __name__, url_prefix="/api/v1/fhir")
+REPORT_PARAMS = {"period", "ico", "measure", "type"}
+
+
+def _answer(resource, status: int = 200) -> Response:
+    return Response(resource.model_dump_json(), status=status, mimetype=fhir.MEDIA_TYPE)
+
+
+def _base() -> str:
+    return current_app.config["BASE_URL"]
+
+
+@bp.errorhandler(ReportingError)
+def _reporting_error(e):
+    code = {403: "forbidden", 404: "not-found"}.get(e.status, "invalid")
+    return _answer(fhir.outcome(e.message, code), e.status)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(e):
+    status = e.code or 500
+    message = {401: "Send an API token as 'Authorization: Bearer <token>'.",
+               403: "This token may not see this resource."}.get(status, e.description or "")
+    code = {401: "login", 403: "forbidden", 404: "not-found"}.get(status, "invalid")
+    return _answer(fhir.outcome(message, code), status)
+
+
+def _no_unknown(allowed: set[str]) -> None:
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise ReportingError(f"Unknown search parameter(s): {', '.join(unknown)}. This endpoint takes "
+                             f"{', '.join(sorted(allowed)) or 'none'}.", 400)
+
+
+@bp.route("/Measure")
+@token_required
+@allow("signed_in")
+def measures():
+    _no_unknown(set())
+    return _answer(fhir.bundle(fhir.measures(_base()), "searchset", _base()))
+
+
+@bp.route("/Measure/<measure_id>")
+@token_required
+@allow("signed_in")
+def measure(measure_id):
+    mid = fhir.measure_id_of(measure_id)
+    if mid is None:
+        raise NotFound(f"There is no Measure '{measure_id}'. GET /api/v1/fhir/Measure lists them.")
+    return _answer(fhir.measure(REGISTRY[mid], _base()))
+
+
+def _scope(pub, requested: str | None) -> list[str]:
+    """The ICO codes (and STATEWIDE) of a published period this token may see, or the one it asked for."""
+    user = g.api_user
+    visible = [o.code for o in pub.icos if can_see_ico(user, o)]
+    states = run_states(db.session, pub.run.id)
+    statewide = [STATEWIDE] if can_see_statewide(user, states, len(pub.icos)) else []
+    if requested:
+        code = requested.strip().upper()
+        if code in visible or code in statewide:
+            return [code]
+        if code == STATEWIDE or any(o.code == code for o in pub.icos):
+            raise Forbidden(f"This token may not see {code}'s results.")
+        raise NotFound(f"{code} has no results in {pub.period.code}.")
+    return visible + statewide
+
+
+def _measure_param() -> list[str] | None:
+    raw = request.args.get("measure")
+    if raw is None:
+        return None
+    mid = fhir.measure_id_of(raw) or (raw if raw in REGISTRY else None)
+    if mid is None:
+        raise ReportingError(f"Unknown measure '{raw}': use a measure id such as fuh_7d.", 400)
+    return [mid]
+
+
+@bp.route("/MeasureReport")
+@token_required
+@allow("signed_in")
+def measure_reports():
+    _no_unknown(REPORT_PARAMS)
+    if not request.args.get("period"):
+        raise ReportingError("Give the period: ?period=2015Q3 (a quarter) or ?period=2015 (a year).", 400)
+    pub = published(db.session, request.args["period"])
+    kind = request.args.get("type", "summary")
+    measure_ids = _measure_param()
+    if kind == "subject-list":
+        return _answer(fhir.bundle(_subject_lists(pub, measure_ids), "searchset", _base()))
+    if kind != "summary":
+        raise ReportingError("type is summary (the default) or subject-list.", 400)
+    reports = fhir.summaries(pub, _base(), _scope(pub, request.args.get("ico")), run_states(db.session, pub.run.id),
+                             measure_ids)
+    return _answer(fhir.bundle(reports, "searchset", _base()))
+
+
+def _subject_lists(pub, measure_ids) -> list:
+    """Member lists behind the gaps: the ICO's own token (or an admin's, naming the ICO), never reviewers."""
+    from reporting.dashboards import gap_units
+    from reporting.engine.store import units_of
+    user = g.api_user
+    if user.role not in ("ico_submitter", "admin"):
+        raise Forbidden("Member lists are for the ICO's own use: only its own token may fetch them.")
+    code = (request.args.get("ico") or user.ico_code or "").strip().upper()
+    if user.role == "ico_submitter" and code != user.ico_code:
+        raise Forbidden("This token may only fetch its own ICO's member lists.")
+    if not any(o.code == code for o in pub.icos):
+        raise NotFound(f"{code or 'The ICO'} has no results in {pub.period.code}: give ?ico=CODE.")
+    out = []
+    for mid in measure_ids or [m for m in REGISTRY if REGISTRY[m].unit != "score"]:
+        units = units_of(db.session, pub.run.id, mid, code)
+        if units is None or REGISTRY[mid].unit == "score":
+            continue
+        gap = gap_units(REGISTRY[mid], units)
+        ids = gap["member_id"].astype(str).tolist() if "member_id" in gap else []
+        out.append(fhir.subject_list(pub, mid, code, _base(), ids))
+    return out
+
+
+@bp.route("/MeasureReport/<report_id>")
+@token_required
+@allow("signed_in")
+def measure_report(report_id):
+    parts = fhir.parse_report_id(report_id)
+    if parts is None:
+        raise NotFound(f"There is no MeasureReport '{report_id}'. Ids read PERIOD.ICO.measure, e.g. 2015Q2.HA.fuh-7d.")
+    period, code, mid = parts
+    pub = published(db.session, period)
+    scope = _scope(pub, code)
+    report = fhir.summary(pub, mid, scope[0], _base(), run_states(db.session, pub.run.id))
+    if report is None:
+        raise NotFound(f"There is no result of {mid} for {code} in {period}.")
+    return _answer(report)
