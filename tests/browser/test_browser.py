@@ -190,3 +190,24 @@ def test_disruptive_admin_buttons_ask_first(browser, live):
     assert "Replace the password of ri@example.org" in asked[1]
     assert page.locator("#temporary-password").inner_text()
     page.context.close()
+
+
+def test_the_public_page_works_signed_out(browser, live):
+    from reporting.engine.store import current_run
+    from reporting.publication import editions
+    from reporting.storage import db
+    with live["app"].app_context(), db.transaction() as s:
+        if editions.latest_published(s, "2015Q2") is None:
+            editions.create(s, "2015Q2", current_run(s, "2015Q2").id, publish=True, actor="test")
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.goto(live["url"] + "/public")
+    assert page.locator("h1").inner_text().startswith("One Care quality measures")
+    assert page.locator("#public-periods th[scope=row]").all_inner_texts() == ["2015Q2"]
+    assert axe_serious(page) == []
+    page.screenshot(path=str(artifact_path("public-1440.png")), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="one-care-open-data-2015Q2.zip").click()
+    names = zipfile.ZipFile(download.value.path()).namelist()
+    assert sorted(names) == ["datapackage.json", "results.csv"]
+    context.close()
