@@ -25,9 +25,13 @@ def fail(message: str, code: int = 2):
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create or upgrade the database (idempotent)."""
+    """Create or upgrade the database (idempotent); seed the rules of any year the configured files name and the
+    database has none for."""
+    from reporting.rules.store import seed_from_files
     upgrade(current_app.config["DATABASE_URL"])
-    click.echo("Database is up to date.")
+    with db.transaction() as session:
+        seeded = seed_from_files(session, current_app.config["BENCHMARKS_FILE"], current_app.config["WITHHOLD_FILE"])
+    click.echo("Database is up to date." + (f" Rules seeded for {', '.join(map(str, seeded))}." if seeded else ""))
 
 
 @users_cli.command("create")
@@ -381,7 +385,10 @@ def open_data_command(period, output):
     click.echo("Wrote " + ", ".join(str(p) for p in written))
 
 
+from reporting.rules.cli import rules_cli  # noqa: E402  (a room of its own)
+
+
 def init_app(app) -> None:
     for command in (withhold, cycle, scheduler_command, init_db, users_cli, ico_cli, submit, compute, results, demo_data,
-                    demo_command, scorecard, report, fhir_command, open_data_command):
+                    demo_command, scorecard, report, fhir_command, open_data_command, rules_cli):
         app.cli.add_command(command)

@@ -208,7 +208,7 @@ def withhold_for_year(session, pub, codes: list[str], year: int) -> dict:
         if not any((m, code) in this for m in chosen):
             continue
         out[code] = withhold(code, year, {m: this.get((m, code)) for m in chosen},
-                             {m: last.get((m, code)) for m in chosen}, pub.benchmarks, chosen)
+                             {m: last.get((m, code)) for m in chosen}, pub.benchmarks, chosen, pub.tiers.get(year))
     return out
 
 

@@ -296,10 +296,12 @@ class CycleOutcome:
     timings: dict
 
 
-def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float | None = None) -> CycleOutcome:
+def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float | None = None,
+              new_edition: bool = False) -> CycleOutcome:
     """Compute the period, publish it (or leave a preview for approval), render every report and
     deliver each to the people allowed to receive it. Safe to run again and from several processes:
-    nothing is rendered or sent twice."""
+    nothing is rendered or sent twice. ``new_edition``: a revised edition even when the data did not change
+    (after new rules were adopted)."""
     import os
     import time
 
@@ -319,7 +321,7 @@ def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float
         with db.transaction() as session:
             latest = editions.latest(session, period.code)
             current = current_run(session, period.code)
-            same = latest is not None and latest.status != "withdrawn" and \
+            same = latest is not None and latest.status != "withdrawn" and not new_edition and \
                 session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest
             if same:
                 edition, new = latest, False
@@ -396,10 +398,12 @@ class _FrozenEdition:
     revised: bool
     published_at: object
     period_code: str
+    rule_versions: dict
 
 
 def _frozen(edition) -> _FrozenEdition:
-    return _FrozenEdition(edition.id, edition.number, edition.revised, edition.published_at, edition.period_code)
+    return _FrozenEdition(edition.id, edition.number, edition.revised, edition.published_at, edition.period_code,
+                          dict(edition.rule_versions or {}))
 
 
 def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]:

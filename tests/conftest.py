@@ -51,11 +51,17 @@ def pg_url(worker_name) -> str:
 
 
 def _truncate_pg(url: str) -> None:
+    """Every table emptied, then the rule sets of a fresh database (migration 0003) seeded again."""
+    from sqlalchemy.orm import Session
+
+    from reporting.rules.store import seed_from_files
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as c:
         c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         c.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+    with Session(engine) as s, s.begin():
+        seed_from_files(s, str(ROOT / "config" / "benchmarks.csv"), str(ROOT / "config" / "withhold.csv"))
     engine.dispose()
 
 

@@ -87,7 +87,9 @@ def closes_gap(measure_id: str, value: float, last_year: float, benchmark: float
     """Moved from last year's value toward the benchmark by at least 10 % of last year's gap."""
     sign = 1 if REGISTRY[measure_id].higher_is_better else -1
     gap = sign * (benchmark - last_year)
-    return gap > 0 and sign * (value - last_year) >= 0.1 * gap
+    # A move of exactly 10 % counts: compare with a tolerance far below any reported precision, so that binary
+    # floating point (19.8 - 20 = -0.19999999999999929) does not turn "exactly" into "not quite".
+    return gap > 0 and sign * (value - last_year) >= 0.1 * gap - 1e-9
 
 
 def benchmark_status(measure_id: str, result, benchmark: Benchmark | None, last_year=None,
@@ -105,9 +107,10 @@ def benchmark_status(measure_id: str, result, benchmark: Benchmark | None, last_
     return NOT_MET
 
 
-def tier(share: float) -> int:
-    """The share of the withhold earned back (percent) for the share of measures met."""
-    for floor, earned in TIERS:
+def tier(share: float, tiers=None) -> int:
+    """The share of the withhold earned back (percent) for the share of measures met (``tiers``: (minimum
+    share 0-1, earned back %), the rule set's; the demonstration's by default)."""
+    for floor, earned in sorted(tiers or TIERS, reverse=True):
         if share >= floor:
             return earned
     return 0
@@ -133,7 +136,8 @@ class Withhold:
     earned_back: int | None
 
 
-def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: dict, chosen: dict[str, bool]) -> Withhold:
+def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: dict, chosen: dict[str, bool],
+             tiers=None) -> Withhold:
     """Quality withhold for one ICO and calendar year. ``results``/``last_year``: measure id -> result for
     P = that year / the year before."""
     rows = []
@@ -146,4 +150,4 @@ def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: di
     eligible = sum(r.counts for r in rows)
     met = sum(r.status in (MET, MET_GAP) for r in rows)
     share = met / eligible if eligible else None
-    return Withhold(ico, year, rows, eligible, met, share, tier(share) if share is not None else None)
+    return Withhold(ico, year, rows, eligible, met, share, tier(share, tiers) if share is not None else None)

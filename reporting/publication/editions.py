@@ -22,7 +22,11 @@ def create(session, period: str, run_id: int, publish: bool, actor: str = "") ->
     revised = latest_published(session, period) is not None
     for old in session.scalars(select(Edition).where(Edition.period_code == period, Edition.status == "preview")):
         old.status = "withdrawn"
-    edition = Edition(period_code=period, number=number, run_id=run_id, status="preview", revised=revised)
+    from reporting.rules.store import current_rules
+    year = int(period[:4])
+    versions = current_rules(session).versions
+    edition = Edition(period_code=period, number=number, run_id=run_id, status="preview", revised=revised,
+                      rule_versions={str(year): versions[year]} if year in versions else {})
     session.add(edition)
     session.flush()
     if publish:
@@ -37,3 +41,11 @@ def mark_published(session, edition: Edition, actor: str) -> None:
     edition.status = "published"
     edition.published_at = utcnow()
     edition.approved_by = actor
+
+
+def rules_label(edition, year: int, in_force: dict) -> str:
+    """The rule set a report was (or is being) made with: the edition's record, else the one in force."""
+    recorded = (getattr(edition, "rule_versions", None) or {}).get(str(year))
+    if recorded is not None:
+        return f"{year} v{recorded}"
+    return f"{year} v{in_force[year]} (in force)" if year in in_force else "none for this year"

@@ -73,8 +73,11 @@ def _change(now, before):
 
 
 def common(run: ResultRun, edition=None, title: str = "", audience: str = "") -> dict:
+    from reporting.publication import settings
+    from reporting.publication.editions import rules_label
     return {"run": run, "edition": edition, "title": title, "spec_version": SPEC_VERSION, "audience": audience,
-            "domain_titles": DOMAIN_TITLES}
+            "domain_titles": DOMAIN_TITLES,
+            "rules_label": rules_label(edition, int(run.period_code[:4]), settings().versions)}
 
 
 def scorecard(session, pub, code: str, period_code: str, run_id: int | None = None, edition=None) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, false)
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, false, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from measures.dictionary import FILES
@@ -243,6 +243,55 @@ class Edition(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     approved_by: Mapped[str] = mapped_column(String(254), default="")
     rendered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rule_versions: Mapped[dict | None] = mapped_column(JSON, default=dict)    # year -> rule set version in force when made
+
+
+class RuleSet(Base):
+    """The rules of one measurement year, versioned: benchmarks, withhold measures, gap closure and tiers.
+    A draft can be edited; adopting it puts it in force (exactly one per year) and retires the one before;
+    adopted versions never change."""
+    __tablename__ = "rule_sets"
+    __table_args__ = (UniqueConstraint("year", "version"),
+                      Index("uq_rule_sets_in_force", "year", unique=True,
+                            sqlite_where=text("status = 'in_force'"), postgresql_where=text("status = 'in_force'")))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))        # draft | in_force | retired
+    based_on_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    adopted_by: Mapped[str] = mapped_column(String(254), default="")
+    adopted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    measures: Mapped[list["RuleMeasure"]] = relationship(cascade="all, delete-orphan", order_by="RuleMeasure.id")
+    tiers: Mapped[list["RuleTier"]] = relationship(cascade="all, delete-orphan", order_by="RuleTier.tier")
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} v{self.version}"
+
+
+class RuleMeasure(Base):
+    __tablename__ = "rule_measures"
+    __table_args__ = (UniqueConstraint("rule_set_id", "measure_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_set_id: Mapped[int] = mapped_column(ForeignKey("rule_sets.id", ondelete="CASCADE"), index=True)
+    measure_id: Mapped[str] = mapped_column(String(40))
+    benchmark: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    withhold: Mapped[bool] = mapped_column(Boolean, default=False)
+    gap_closure: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RuleTier(Base):
+    __tablename__ = "rule_tiers"
+    __table_args__ = (UniqueConstraint("rule_set_id", "tier"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_set_id: Mapped[int] = mapped_column(ForeignKey("rule_sets.id", ondelete="CASCADE"), index=True)
+    tier: Mapped[int] = mapped_column(Integer)
+    min_share_met: Mapped[float] = mapped_column(Float)     # percent of withhold measures met, 0-100
+    earned_back: Mapped[int] = mapped_column(Integer)       # percent of the withhold earned back, 0-100
 
 
 class Artifact(Base):

@@ -48,7 +48,7 @@ def init_app(app) -> None:
     from reporting.rendering.filters import register_filters
     from reporting.storage import db
     from reporting.storage.models import User
-    from reporting.web import access, admin, api, auth, dashboards, fhir_api, page_cache, public, submissions
+    from reporting.web import access, admin, api, auth, dashboards, fhir_api, page_cache, public, rules, submissions
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -149,7 +149,7 @@ def init_app(app) -> None:
                 "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label,
                 "statewide_hidden_note": _statewide_hidden_note}
 
-    for module in (auth, admin, submissions, dashboards, api, fhir_api, public):
+    for module in (auth, admin, submissions, dashboards, api, fhir_api, public, rules):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     csrf.exempt(fhir_api.bp)
@@ -162,6 +162,7 @@ NAV = [
     ("dashboards.measures_catalog", "Measures", ALL),
     ("dashboards.withhold", "Quality withhold", ALL),
     ("dashboards.reports", "Reports", ALL),
+    ("rules.index", "Rules", ("admin", "cms_reviewer", "state_reviewer")),
     ("submissions.index", "Submissions", ALL),
     ("submissions.dictionary", "Data dictionary", ALL),
     ("admin.index", "Administration", ("admin",)),

@@ -90,8 +90,11 @@ def withhold():
         raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
     codes = dashboards.visible_codes(db.session, current_user)
     rows = dashboards.withhold_for_year(db.session, settings(), codes, year)
+    from reporting.rules import store as rules
+    in_force = rules.in_force(db.session, year)
     return render_template("dashboards/withhold.html", year=year, years=years, rows=rows,
-                           names={o: o for o in codes})
+                           names={o: o for o in codes}, revision=rules.revision(db.session, year),
+                           rule_set=in_force, tiers=rules.tier_rows(in_force) if in_force else [])
 
 
 @bp.route("/gaps/<measure_id>/<code>/<period>")

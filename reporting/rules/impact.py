@@ -1,0 +1,127 @@
+"""What a draft rule set would change, from stored results only (no measure is recomputed): for every ICO
+of the year, each measure's value, the benchmark and status now and in the draft, and each ICO's withhold
+(measures met, share, tier) now and in the draft."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from measures import REGISTRY
+from reporting.errors import NotFound
+from reporting.publication.benchmarks import MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET, benchmark_status, withhold
+from reporting.rules.store import Rules, current_rules, with_draft
+from reporting.storage.models import Result, ResultRun, RuleSet
+
+STATUS_CODES = {MET: "met", MET_GAP: "met_gap_closure", NOT_MET: "not_met", NA: "na", NO_BENCHMARK: "none"}
+COLUMNS = ["ico", "measure_id", "value", "benchmark_now", "benchmark_draft", "status_now", "status_draft"]
+
+
+@dataclass(frozen=True)
+class MeasureImpact:
+    ico: str
+    measure_id: str
+    value: float | None
+    benchmark_now: float | None
+    benchmark_draft: float | None
+    status_now: str
+    status_draft: str
+    withhold_now: bool
+    withhold_draft: bool
+
+    @property
+    def changed(self) -> bool:
+        return (self.status_now, self.withhold_now) != (self.status_draft, self.withhold_draft) or \
+            self.benchmark_now != self.benchmark_draft
+
+
+@dataclass(frozen=True)
+class IcoImpact:
+    ico: str
+    met_now: int
+    eligible_now: int
+    share_now: float | None
+    tier_now: int | None
+    met_draft: int
+    eligible_draft: int
+    share_draft: float | None
+    tier_draft: int | None
+
+    @property
+    def changed(self) -> bool:
+        return self.tier_now != self.tier_draft
+
+
+@dataclass(frozen=True)
+class Impact:
+    draft: RuleSet
+    rows: list[MeasureImpact]
+    icos: list[IcoImpact]
+
+    def summary(self) -> str:
+        moved = [i for i in self.icos if i.changed]
+        if not moved:
+            return f"No ICO changes tier ({len(self.icos)} ICOs, {self.draft.year})."
+        parts = ", ".join(f"{i.ico} {_pct(i.tier_now)} → {_pct(i.tier_draft)}" for i in moved)
+        return f"{len(moved)} ICO{'s' if len(moved) != 1 else ''} change{'s' if len(moved) == 1 else ''} tier: {parts}"
+
+    def table(self) -> tuple[list[str], list[list]]:
+        """The ``rules impact`` rows: one per ICO and measure, then one per ICO with measure_id TIER."""
+        rows = [[r.ico, r.measure_id, r.value, r.benchmark_now, r.benchmark_draft, r.status_now, r.status_draft]
+                for r in self.rows]
+        rows += [[i.ico, "TIER", None, None, None, _tier(i.tier_now), _tier(i.tier_draft)] for i in self.icos]
+        return COLUMNS, rows
+
+
+def _pct(v) -> str:
+    return "no tier" if v is None else f"{v} %"
+
+
+def _tier(v) -> str:
+    return "na" if v is None else str(v)
+
+
+def _year_results(session, year: int) -> tuple[dict, list[str]]:
+    run = session.scalar(select(ResultRun).where(ResultRun.period_code == str(year), ResultRun.is_current))
+    if run is None:
+        return {}, []
+    results = {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run.id))}
+    return results, sorted((run.inputs or {}).keys())
+
+
+def impact(session, draft: RuleSet) -> Impact:
+    year = draft.year
+    this, icos = _year_results(session, year)
+    if not icos:
+        raise NotFound(f"There are no results for {year} yet: compute the year first "
+                       f"(flask --app wsgi compute --period {year}).")
+    last, _ = _year_results(session, year - 1)
+    now, then = current_rules(session), with_draft(session, draft)
+    rows, per_ico = [], []
+    for ico in icos:
+        for mid in REGISTRY:
+            r, before = this.get((mid, ico)), last.get((mid, ico))
+            rows.append(MeasureImpact(ico, mid, r.value if r and r.status == "reported" else None,
+                                      _bench(now, mid, year), _bench(then, mid, year),
+                                      _status(now, mid, year, r, before), _status(then, mid, year, r, before),
+                                      mid in now.withhold.get(year, {}), mid in then.withhold.get(year, {})))
+        w_now, w_draft = _withhold(now, ico, year, this, last), _withhold(then, ico, year, this, last)
+        per_ico.append(IcoImpact(ico, w_now.met, w_now.eligible, w_now.share, w_now.earned_back,
+                                 w_draft.met, w_draft.eligible, w_draft.share, w_draft.earned_back))
+    return Impact(draft, rows, per_ico)
+
+
+def _bench(rules: Rules, mid: str, year: int) -> float | None:
+    b = rules.benchmarks.get((mid, year))
+    return b.value if b else None
+
+
+def _status(rules: Rules, mid: str, year: int, r, before) -> str:
+    gap = rules.withhold.get(year, {}).get(mid, False)
+    return STATUS_CODES[benchmark_status(mid, r, rules.benchmarks.get((mid, year)), before, gap)]
+
+
+def _withhold(rules: Rules, ico: str, year: int, this: dict, last: dict):
+    chosen = rules.withhold.get(year, {})
+    return withhold(ico, year, {m: this.get((m, ico)) for m in chosen}, {m: last.get((m, ico)) for m in chosen},
+                    rules.benchmarks, chosen, rules.tiers.get(year))

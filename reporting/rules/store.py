@@ -1,0 +1,344 @@
+"""Rule sets: the one in force per year (what dashboards, withhold pages, PDFs and exports use), drafts that
+reviewers edit, adoption (exactly one in force per year, even when two people adopt at once), history.
+
+Values are checked cell by cell: a benchmark is 0-100 for percents and scores, positive for rates; flags are
+true/false; measure ids are known; a formula, a duplicate row or a non-number names its cell."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from measures import REGISTRY
+from reporting import audit
+from reporting.errors import NotFound, ReportingError
+from reporting.publication.benchmarks import TIERS, Benchmark
+from reporting.storage.models import RuleMeasure, RuleSet, RuleTier, utcnow
+
+MEASURE_COLUMNS = ["measure_id", "benchmark", "withhold", "gap_closure", "direction"]
+TIER_COLUMNS = ["tier", "min_share_met", "earned_back"]
+FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+class RuleFileError(ReportingError):
+    """Every bad cell of a proposed rule file, named."""
+    status = 422
+    title = "Rules not accepted"
+
+    def __init__(self, problems: list[str]):
+        super().__init__("The file has problems:\n" + "\n".join(f"- {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules the read side uses, for every year with a rule set in force (or one draft, for its impact)."""
+    benchmarks: dict          # (measure id, year) -> Benchmark
+    withhold: dict            # year -> {measure id: gap closure}
+    tiers: dict               # year -> [(min share 0-1, earned back %)], highest first
+    versions: dict            # year -> version
+
+
+def in_force(session, year: int) -> RuleSet | None:
+    return session.scalar(select(RuleSet).where(RuleSet.year == year, RuleSet.status == "in_force"))
+
+
+def get(session, rule_set_id: int) -> RuleSet:
+    rs = session.get(RuleSet, rule_set_id)
+    if rs is None:
+        raise NotFound(f"There is no rule set {rule_set_id}.")
+    return rs
+
+
+def by_version(session, year: int, version: int | None) -> RuleSet:
+    rs = in_force(session, year) if version is None else session.scalar(
+        select(RuleSet).where(RuleSet.year == year, RuleSet.version == version))
+    if rs is None:
+        years = sorted(set(session.scalars(select(RuleSet.year))))
+        raise NotFound(f"There is no rule set {year}{f' v{version}' if version else ' in force'}. Years with rules: "
+                       f"{', '.join(map(str, years)) or 'none'}.")
+    return rs
+
+
+def history(session, year: int | None = None) -> list[RuleSet]:
+    query = select(RuleSet).order_by(RuleSet.year.desc(), RuleSet.version.desc())
+    return list(session.scalars(query.where(RuleSet.year == year) if year else query))
+
+
+def years(session) -> list[int]:
+    return sorted(set(session.scalars(select(RuleSet.year))), reverse=True)
+
+
+def rules_of(sets: list[RuleSet]) -> Rules:
+    benchmarks, withhold, tiers, versions = {}, {}, {}, {}
+    for rs in sets:
+        for m in rs.measures:
+            if m.benchmark is not None:
+                benchmarks[(m.measure_id, rs.year)] = Benchmark(m.measure_id, rs.year, m.benchmark, m.source)
+            if m.withhold:
+                withhold.setdefault(rs.year, {})[m.measure_id] = m.gap_closure
+        tiers[rs.year] = sorted(((t.min_share_met / 100.0, t.earned_back) for t in rs.tiers), reverse=True)
+        versions[rs.year] = rs.version
+    return Rules(benchmarks, withhold, tiers, versions)
+
+
+def current_rules(session) -> Rules:
+    return rules_of(list(session.scalars(select(RuleSet).where(RuleSet.status == "in_force"))))
+
+
+def with_draft(session, draft: RuleSet) -> Rules:
+    """The rules in force with ``draft`` in place of its year's."""
+    sets = [rs for rs in session.scalars(select(RuleSet).where(RuleSet.status == "in_force")) if rs.year != draft.year]
+    return rules_of(sets + [draft])
+
+
+def state_key(session) -> tuple:
+    """Changes whenever a rule set is adopted: what a cache of the rules in force is keyed on."""
+    return tuple(session.execute(select(RuleSet.year, RuleSet.id).where(RuleSet.status == "in_force")
+                                 .order_by(RuleSet.year)).all())
+
+
+def revision(session, year: int) -> dict | None:
+    """When the year's published withhold reports were made under another version than the one in force: which,
+    and since when (the withhold page marks its figures revised; the Rules page offers to reissue the reports)."""
+    from reporting.publication.editions import latest_published
+    edition, rs = latest_published(session, str(year)), in_force(session, year)
+    if edition is None or rs is None:
+        return None
+    used = (edition.rule_versions or {}).get(str(year))
+    if used is None or used == rs.version:
+        return None
+    return {"edition": edition.number, "used": used, "now": rs.version, "adopted_at": rs.adopted_at,
+            "adopted_by": rs.adopted_by}
+
+
+# --- rows (the `rules show` form) ------------------------------------------------------------------
+
+def measure_rows(rs: RuleSet) -> list[dict]:
+    by_id = {m.measure_id: m for m in rs.measures}
+    out = []
+    for mid, measure in REGISTRY.items():
+        m = by_id.get(mid)
+        out.append({"measure_id": mid, "benchmark": m.benchmark if m else None,
+                    "withhold": bool(m and m.withhold), "gap_closure": bool(m and m.gap_closure),
+                    "direction": measure.direction})
+    return out
+
+
+def tier_rows(rs: RuleSet) -> list[dict]:
+    return [{"tier": t.tier, "min_share_met": t.min_share_met, "earned_back": t.earned_back}
+            for t in sorted(rs.tiers, key=lambda t: t.tier)]
+
+
+def to_csv(rs: RuleSet) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(MEASURE_COLUMNS)
+    for r in measure_rows(rs):
+        w.writerow([r["measure_id"], _num(r["benchmark"]), _flag(r["withhold"]), _flag(r["gap_closure"]), r["direction"]])
+    w.writerow([])
+    w.writerow(TIER_COLUMNS)
+    for t in tier_rows(rs):
+        w.writerow([t["tier"], _num(t["min_share_met"]), t["earned_back"]])
+    return out.getvalue()
+
+
+def _num(v) -> str:
+    if v is None:
+        return ""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _flag(v: bool) -> str:
+    return "true" if v else "false"
+
+
+def default_tiers() -> list[RuleTier]:
+    """The demonstration's tier table: share of withhold measures met -> share of the withhold earned back."""
+    return [RuleTier(tier=t, min_share_met=100.0 * share, earned_back=earned)
+            for t, (share, earned) in enumerate(sorted(TIERS))]
+
+
+# --- drafts --------------------------------------------------------------------------------------
+
+def create_draft(session, year: int, actor: str, note: str = "") -> RuleSet:
+    """A draft copied from the year's rule set in force (the next version number)."""
+    base = in_force(session, year)
+    number = (session.scalar(select(func.max(RuleSet.version)).where(RuleSet.year == year)) or 0) + 1
+    draft = RuleSet(year=year, version=number, status="draft", based_on_id=base.id if base else None,
+                    note=note[:500], created_by=actor)
+    if base:
+        draft.measures = [RuleMeasure(measure_id=m.measure_id, benchmark=m.benchmark, source=m.source,
+                                      withhold=m.withhold, gap_closure=m.gap_closure) for m in base.measures]
+        draft.tiers = [RuleTier(tier=t.tier, min_share_met=t.min_share_met, earned_back=t.earned_back) for t in base.tiers]
+    else:
+        draft.tiers = default_tiers()
+    session.add(draft)
+    session.flush()
+    audit.record("rules.draft", draft.label, detail={"based_on": base.label if base else None}, actor=actor,
+                 session=session)
+    return draft
+
+
+def _editable(rs: RuleSet) -> None:
+    if rs.status != "draft":
+        raise ReportingError(f"{rs.label} is {rs.status.replace('_', ' ')}: adopted rule sets never change. "
+                             f"Create a draft from it to propose changes.", 409)
+
+
+def apply_changes(session, draft: RuleSet, changes: dict[str, dict], actor: str) -> None:
+    """``changes``: measure id -> any of benchmark (float or None), withhold, gap_closure (bool), already checked."""
+    _editable(draft)
+    by_id = {m.measure_id: m for m in draft.measures}
+    for mid, values in changes.items():
+        row = by_id.get(mid)
+        if row is None:
+            row = RuleMeasure(measure_id=mid, benchmark=None, source="", withhold=False, gap_closure=False)
+            draft.measures.append(row)
+        for key, value in values.items():
+            setattr(row, key, value)
+        if "benchmark" in values:
+            row.source = f"{draft.label} draft, {actor}"
+    audit.record("rules.edit", draft.label, detail={"measures": sorted(changes)}, actor=actor, session=session)
+
+
+def check_value(measure_id: str, column: str, raw: str) -> tuple[object, str | None]:
+    """(value, problem) of one cell: benchmark a number in the measure's range (blank = none), flags
+    true/false."""
+    text = (raw or "").strip()
+    if text.startswith(FORMULA_START) and not _is_number(text):
+        return None, f"'{text[:40]}' looks like a formula; give the value itself"
+    if column == "benchmark":
+        if text == "":
+            return None, None
+        if not _is_number(text):
+            return None, f"'{text[:40]}' is not a number"
+        value = float(text)
+        unit = REGISTRY[measure_id].unit
+        if unit == "per_1000":
+            return (value, None) if value > 0 else (None, f"{value:g} must be positive (a rate per 1,000 member-months)")
+        if not 0 <= value <= 100:
+            return None, f"{value:g} is outside 0-100 (a {'percent' if unit == 'percent' else 'score'})"
+        return value, None
+    if text.lower() in ("true", "yes", "y", "1", "on"):
+        return True, None
+    if text.lower() in ("false", "no", "n", "0", "off", ""):
+        return False, None
+    return None, f"'{text[:40]}' is not true or false"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return text.lower() not in ("nan", "inf", "-inf", "infinity", "+inf")
+    except ValueError:
+        return False
+
+
+def parse_changes(text: str) -> dict[str, dict]:
+    """A proposal file: the column measure_id and any of benchmark, withhold, gap_closure (direction, if
+    present, is ignored: it is the measure's). Every bad cell is named; nothing is applied unless all are good."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise RuleFileError(["the file is empty: give a header line with measure_id and benchmark, withhold or gap_closure"])
+    header = [h.strip().lower() for h in rows[0]]
+    problems = []
+    if "measure_id" not in header:
+        problems.append("line 1: there is no measure_id column")
+    unknown = [h for h in header if h not in MEASURE_COLUMNS]
+    if unknown:
+        problems.append(f"line 1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(MEASURE_COLUMNS)}")
+    if problems:
+        raise RuleFileError(problems)
+    changes, seen = {}, {}
+    for n, row in enumerate(rows[1:], start=2):
+        if header[:3] == TIER_COLUMNS or [c.strip().lower() for c in row[:3]] == TIER_COLUMNS:
+            break                                   # the tier table of a `rules show` file follows
+        cells = dict(zip(header, [c.strip() for c in row] + [""] * (len(header) - len(row))))
+        mid = cells["measure_id"]
+        if mid.startswith(FORMULA_START):
+            problems.append(f"line {n}, measure_id: '{mid[:40]}' looks like a formula")
+            continue
+        if mid not in REGISTRY:
+            problems.append(f"line {n}, measure_id: unknown measure '{mid[:40]}'")
+            continue
+        if mid in seen:
+            problems.append(f"line {n}, measure_id: {mid} is given twice (also on line {seen[mid]})")
+            continue
+        seen[mid] = n
+        values = {}
+        for column in ("benchmark", "withhold", "gap_closure"):
+            if column not in cells:
+                continue
+            value, problem = check_value(mid, column, cells[column])
+            if problem:
+                problems.append(f"line {n}, {column} ({mid}): {problem}")
+            else:
+                values[column] = value
+        changes[mid] = values
+    if problems:
+        raise RuleFileError(problems)
+    return changes
+
+
+def propose(session, year: int, text: str, actor: str) -> RuleSet:
+    changes = parse_changes(text)
+    draft = create_draft(session, year, actor, note="proposed from a file")
+    apply_changes(session, draft, changes, actor)
+    return draft
+
+
+def adopt(session, draft_id: int, actor: str) -> RuleSet:
+    """The draft goes into force; the one before is retired. Refused when another version was adopted since the
+    draft was made from the one then in force (or at the same moment: the database's unique index decides)."""
+    draft = get(session, draft_id)
+    _editable(draft)
+    current = in_force(session, draft.year)
+    if current is not None and current.id != draft.based_on_id:
+        raise ReportingError(f"{current.label} was adopted after this draft was made from an earlier version. Make a "
+                             f"new draft from {current.label} and apply the changes again.", 409)
+    try:
+        with session.begin_nested():
+            if current is not None:
+                current.status = "retired"
+                session.flush()
+            draft.status, draft.adopted_by, draft.adopted_at = "in_force", actor, utcnow()
+            session.flush()
+    except (IntegrityError, OperationalError):
+        raise ReportingError(f"Another rule set of {draft.year} was adopted at the same moment. Reload the rules page: "
+                             f"make a new draft from the version now in force.", 409) from None
+    audit.record("rules.adopt", draft.label, detail={"retired": current.label if current else None}, actor=actor,
+                 session=session)
+    return draft
+
+
+def delete_draft(session, draft_id: int, actor: str) -> None:
+    draft = get(session, draft_id)
+    _editable(draft)
+    audit.record("rules.discard", draft.label, actor=actor, session=session)
+    session.delete(draft)
+
+
+def seed_from_files(session, benchmarks_path: str, withhold_path: str) -> list[int]:
+    """Version 1 for every year the configuration files name and the database has no rule set for (a new
+    installation with its own files). Returns the years seeded."""
+    from reporting.publication.benchmarks import load_benchmarks, load_withhold
+    benchmarks, withhold = load_benchmarks(benchmarks_path), load_withhold(withhold_path)
+    have = set(session.scalars(select(RuleSet.year)))
+    seeded = []
+    for year in sorted({y for _, y in benchmarks} | set(withhold)):
+        if year in have:
+            continue
+        rs = RuleSet(year=year, version=1, status="in_force", note=f"Version 1, from {benchmarks_path} and {withhold_path}",
+                     created_by="config files", adopted_by="config files", adopted_at=utcnow())
+        rs.measures = [RuleMeasure(measure_id=mid, benchmark=b.value if (b := benchmarks.get((mid, year))) else None,
+                                   source=b.source if b else "", withhold=mid in withhold.get(year, {}),
+                                   gap_closure=withhold.get(year, {}).get(mid, False)) for mid in REGISTRY]
+        rs.tiers = default_tiers()
+        session.add(rs)
+        seeded.append(year)
+    return seeded

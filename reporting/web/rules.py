@@ -1,0 +1,174 @@
+"""The Rules pages: the rule set in force and its history, drafts (form or CSV), the impact preview, adoption,
+and issuing revised withhold reports. Admins and CMS reviewers change rules; state reviewers read them."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from measures import REGISTRY
+from reporting import pipeline
+from reporting.errors import ReportingError
+from reporting.rendering.exports import csv_bytes, xlsx_bytes
+from reporting.rules import impact as impact_
+from reporting.rules import store
+from reporting.storage import db
+from reporting.web.access import allow
+from reporting.web.downloads import download
+from reporting.web.forms import ActionForm
+
+bp = Blueprint("rules", __name__, url_prefix="/rules")
+EDITORS = ("cms_reviewer", "admin")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_RULES_FILE = 200_000
+
+
+def _checked_form() -> None:
+    if not ActionForm().validate_on_submit():
+        raise ReportingError("The form had expired. Reload the page and try again.")
+
+
+def _year() -> int:
+    years = store.years(db.session)
+    raw = request.args.get("year", "")
+    if raw.isdigit() and len(raw) == 4:
+        return int(raw)
+    return years[0] if years else 0
+
+
+@bp.route("/")
+@allow("reviewer")
+def index():
+    year = _year()
+    rs = store.in_force(db.session, year)
+    return render_template("rules/index.html", year=year, years=store.years(db.session), rs=rs,
+                           rows=store.measure_rows(rs) if rs else [], tiers=store.tier_rows(rs) if rs else [],
+                           history=store.history(db.session, year), measures=REGISTRY,
+                           can_edit=current_user.role in EDITORS, reissue=store.revision(db.session, year))
+
+
+@bp.route("/drafts", methods=["POST"])
+@allow(*EDITORS)
+def new_draft():
+    _checked_form()
+    year = request.form.get("year", "")
+    if not (year.isdigit() and len(year) == 4):
+        raise ReportingError("Give the measurement year, e.g. 2015.")
+    draft = store.create_draft(db.session, int(year), current_user.email)
+    db.session.commit()
+    flash(f"Draft {draft.label} created from the rules in force. Change what you need, then look at its impact.", "success")
+    return redirect(url_for("rules.edit", rule_set_id=draft.id))
+
+
+@bp.route("/<int:rule_set_id>/edit", methods=["GET", "POST"])
+@allow(*EDITORS)
+def edit(rule_set_id):
+    draft = store.get(db.session, rule_set_id)
+    errors: dict[tuple[str, str], str] = {}
+    file_problems: list[str] = []
+    values = {r["measure_id"]: r for r in store.measure_rows(draft)}
+    if request.method == "POST":
+        _checked_form()
+        upload = request.files.get("file")
+        try:
+            if upload and upload.filename:
+                text = upload.read(MAX_RULES_FILE + 1)
+                if len(text) > MAX_RULES_FILE:
+                    raise store.RuleFileError([f"the file is larger than {MAX_RULES_FILE // 1000} KB"])
+                changes = store.parse_changes(text.decode("utf-8-sig", errors="replace"))
+            else:
+                changes, errors = _form_changes(values)
+            if not errors:
+                store.apply_changes(db.session, draft, changes, current_user.email)
+                db.session.commit()
+                flash(f"{draft.label} saved.", "success")
+                return redirect(url_for("rules.impact", rule_set_id=draft.id))
+        except store.RuleFileError as e:
+            db.session.rollback()
+            file_problems = e.problems
+        except ReportingError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+    status = 422 if (errors or file_problems) else 200
+    return render_template("rules/edit.html", draft=draft, values=values, errors=errors, measures=REGISTRY,
+                           file_problems=file_problems, submitted=request.form if errors else None), status
+
+
+def _form_changes(current: dict) -> tuple[dict, dict]:
+    changes, errors = {}, {}
+    for mid in current:
+        values = {}
+        for column in ("benchmark", "withhold", "gap_closure"):
+            raw = request.form.get(f"{mid}.{column}", "") if column == "benchmark" else \
+                ("true" if request.form.get(f"{mid}.{column}") else "false")
+            value, problem = store.check_value(mid, column, raw)
+            if problem:
+                errors[(mid, column)] = problem
+            else:
+                values[column] = value
+        changes[mid] = values
+    return changes, errors
+
+
+@bp.route("/<int:rule_set_id>/impact")
+@allow("reviewer")
+def impact(rule_set_id):
+    draft = store.get(db.session, rule_set_id)
+    result = impact_.impact(db.session, draft)
+    return render_template("rules/impact.html", draft=draft, result=result, measures=REGISTRY,
+                           can_edit=current_user.role in EDITORS)
+
+
+@bp.route("/<int:rule_set_id>/impact.<fmt>")
+@allow("reviewer")
+def impact_export(rule_set_id, fmt):
+    draft = store.get(db.session, rule_set_id)
+    result = impact_.impact(db.session, draft)
+    columns, rows = result.table()
+    preamble = [("One Care rules impact", f"draft {draft.label} against the rules in force"), ("Summary", result.summary())]
+    name = f"one-care-rules-impact-{draft.year}-v{draft.version}"
+    if fmt == "csv":
+        return download(csv_bytes(columns, rows, preamble), f"{name}.csv", "text/csv")
+    if fmt == "xlsx":
+        return download(xlsx_bytes([("impact", columns, rows)], preamble), f"{name}.xlsx", XLSX)
+    raise ReportingError("The impact comes as csv or xlsx.", 404)
+
+
+@bp.route("/<int:rule_set_id>/adopt", methods=["POST"])
+@allow(*EDITORS)
+def adopt(rule_set_id):
+    _checked_form()
+    try:
+        rs = store.adopt(db.session, rule_set_id, current_user.email)
+        db.session.commit()
+    except ReportingError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("rules.index", year=store.get(db.session, rule_set_id).year))
+    flash(f"{rs.label} is in force. The dashboards and withhold pages use it now; issue revised withhold reports "
+          f"when you are ready.", "success")
+    return redirect(url_for("rules.index", year=rs.year))
+
+
+@bp.route("/<int:rule_set_id>/discard", methods=["POST"])
+@allow(*EDITORS)
+def discard(rule_set_id):
+    _checked_form()
+    year = store.get(db.session, rule_set_id).year
+    store.delete_draft(db.session, rule_set_id, current_user.email)
+    db.session.commit()
+    flash("Draft discarded.", "info")
+    return redirect(url_for("rules.index", year=year))
+
+
+@bp.route("/reissue/<int:year>", methods=["POST"])
+@allow(*EDITORS)
+def reissue(year):
+    """Revised withhold reports for the year under the rules in force: a new edition, rendered and delivered
+    through the delivery ledger (each recipient once)."""
+    _checked_form()
+    if store.revision(db.session, year) is None:
+        raise ReportingError(f"The {year} withhold reports already use the rules in force: nothing to reissue.", 409)
+    outcome = pipeline.run_cycle(str(year), trigger=f"rules {current_user.email}"[:20], new_edition=True)
+    flash(f"{year} edition {outcome.edition_number}: {outcome.rendered} reports rendered, {outcome.sent} messages sent"
+          + (f", {outcome.pending} waiting to be retried" if outcome.pending else "") + ".", "success")
+    return redirect(url_for("rules.index", year=year))

@@ -1,0 +1,85 @@
+"""Case tables for the rule that decides money: met and not met at the benchmark's edge in both directions,
+NA and no-benchmark measures dropping out, gap closure met and missed, every tier boundary."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from reporting.publication.benchmarks import (MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET, Benchmark, benchmark_status,
+                                              tier, withhold)
+
+
+def result(value, status="reported"):
+    return SimpleNamespace(value=value, status=status)
+
+
+def bench(measure, value, year=2015):
+    return Benchmark(measure, year, value, "test")
+
+
+@pytest.mark.parametrize("case, measure, value, benchmark, expected", [
+    ("HIGHER-Met-AtTheBenchmark", "fuh_7d", 37.0, 37.0, MET),
+    ("HIGHER-Met-Above", "fuh_7d", 37.000001, 37.0, MET),
+    ("HIGHER-NotMet-JustBelow", "fuh_7d", 36.999999, 37.0, NOT_MET),
+    ("LOWER-Met-AtTheBenchmark", "readmission_30d", 17.0, 17.0, MET),
+    ("LOWER-Met-Below", "readmission_30d", 16.999999, 17.0, MET),
+    ("LOWER-NotMet-JustAbove", "readmission_30d", 17.000001, 17.0, NOT_MET),
+    ("RATE-LOWER-Met", "facility_admissions", 2.8, 2.8, MET),
+    ("RATE-LOWER-NotMet", "facility_admissions", 2.81, 2.8, NOT_MET),
+])
+def test_met_and_not_met_at_the_edge(case, measure, value, benchmark, expected):
+    assert benchmark_status(measure, result(value), bench(measure, benchmark)) == expected, case
+
+
+def test_na_and_no_benchmark_drop_out():
+    assert benchmark_status("fuh_7d", result(None, "NA"), bench("fuh_7d", 37)) == NA
+    assert benchmark_status("fuh_7d", None, bench("fuh_7d", 37)) == NA
+    assert benchmark_status("fuh_7d", result(50.0), None) == NO_BENCHMARK
+    w = withhold("HA", 2015, {"fuh_7d": result(None, "NA"), "fuh_30d": result(60.0), "flu_vaccine": result(70.0)},
+                 {}, {("fuh_30d", 2015): bench("fuh_30d", 57), ("fuh_7d", 2015): bench("fuh_7d", 37)},
+                 {"fuh_7d": False, "fuh_30d": False, "flu_vaccine": False})
+    assert (w.eligible, w.met, w.share, w.earned_back) == (1, 1, 1.0, 100)    # NA and no benchmark leave the share
+
+
+@pytest.mark.parametrize("case, value, last, benchmark, measure, expected", [
+    # gap = benchmark - last year; met by gap closure when the value moved at least 10 % of it.
+    ("GAP-Met-ExactlyTenPercent", 51.0, 50.0, 60.0, "fuh_30d", MET_GAP),
+    ("GAP-Missed-JustUnderTenPercent", 50.999, 50.0, 60.0, "fuh_30d", NOT_MET),
+    ("GAP-Missed-WentBack", 49.0, 50.0, 60.0, "fuh_30d", NOT_MET),
+    ("GAP-LOWER-Met", 19.8, 20.0, 18.0, "readmission_30d", MET_GAP),
+    ("GAP-LOWER-Missed", 19.81, 20.0, 18.0, "readmission_30d", NOT_MET),
+    ("GAP-NoGapLastYear-MetAnyway", 61.0, 65.0, 60.0, "fuh_30d", MET),
+])
+def test_gap_closure_met_and_missed(case, value, last, benchmark, measure, expected):
+    got = benchmark_status(measure, result(value), bench(measure, benchmark), result(last), gap_closure=True)
+    assert got == expected, case
+    if expected == MET_GAP:
+        assert benchmark_status(measure, result(value), bench(measure, benchmark), result(last)) == NOT_MET
+
+
+def test_gap_closure_needs_last_years_reported_value():
+    assert benchmark_status("fuh_30d", result(55.0), bench("fuh_30d", 60), result(None, "NA"), True) == NOT_MET
+    assert benchmark_status("fuh_30d", result(55.0), bench("fuh_30d", 60), None, True) == NOT_MET
+
+
+@pytest.mark.parametrize("share, earned", [(0.0, 0), (0.1999, 0), (0.2, 25), (0.3999, 25), (0.4, 50), (0.5999, 50),
+                                           (0.6, 75), (0.7999, 75), (0.8, 100), (1.0, 100)])
+def test_every_tier_boundary(share, earned):
+    assert tier(share) == earned
+
+
+def test_a_rule_sets_own_tier_table():
+    tiers = [(0.0, 0), (0.5, 40), (0.9, 100)]
+    assert [tier(s, tiers) for s in (0.49, 0.5, 0.89, 0.9)] == [0, 40, 40, 100]
+
+
+def test_the_share_counts_gap_closure_as_met():
+    chosen = {"fuh_30d": True, "readmission_30d": False, "flu_vaccine": False, "fuh_7d": False, "community_residence": False}
+    results = {"fuh_30d": result(51.0), "readmission_30d": result(17.5), "flu_vaccine": result(70.0),
+               "fuh_7d": result(36.0), "community_residence": result(95.0)}
+    benchmarks = {(m, 2015): bench(m, v) for m, v in
+                  [("fuh_30d", 60), ("readmission_30d", 17), ("flu_vaccine", 66), ("fuh_7d", 37), ("community_residence", 93)]}
+    w = withhold("HA", 2015, results, {"fuh_30d": result(50.0)}, benchmarks, chosen)
+    assert [r.status for r in w.rows] == [MET_GAP, NOT_MET, MET, NOT_MET, MET]
+    assert (w.eligible, w.met, w.share, w.earned_back) == (5, 3, 0.6, 75)
