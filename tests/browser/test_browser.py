@@ -211,3 +211,30 @@ def test_the_public_page_works_signed_out(browser, live):
     names = zipfile.ZipFile(download.value.path()).namelist()
     assert sorted(names) == ["datapackage.json", "results.csv"]
     context.close()
+
+
+def test_rules_journey_draft_edit_impact_adopt(browser, live):
+    """A CMS reviewer asks "what if the FUH 7-day benchmark were 45 and a withhold measure?", sees the answer
+    for every ICO, and adopts it. (Last in this module: it changes the live database's rules.)"""
+    page = sign_in(browser, live, "cms@example.org")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(live["url"] + "/rules/?year=2015")
+    assert "In force: 2015 v1" in page.locator("h2").all_inner_texts()
+    page.get_by_role("button", name="New draft from 2015 v1").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Draft 2015 v2"
+    page.fill("#fuh_7d-benchmark", "45")
+    page.check("#fuh_7d-withhold")
+    page.get_by_role("button", name="Save and see the impact").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Impact of draft 2015 v2"
+    summary = page.locator("#impact-summary").inner_text()
+    assert "tier" in summary
+    assert page.locator("#impact-measures tr.changed").count() >= 2      # fuh_7d for both ICOs at least
+    assert axe_serious(page) == []
+    page.screenshot(path=str(artifact_path("rules-impact-1440.png")), full_page=True)
+    page.get_by_role("button", name="Adopt 2015 v2").click()
+    page.wait_for_load_state()
+    assert "2015 v2 is in force" in page.locator(".flash").inner_text()
+    assert "In force: 2015 v2" in page.locator("h2").all_inner_texts()
+    page.context.close()
