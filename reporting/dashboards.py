@@ -100,9 +100,9 @@ class Overview:
     year: int
 
 
-def overview(session, user, pub, period_code: str) -> Overview:
-    runs = current_runs(session)
-    run = runs.get(period_code)
+def overview(session, user, pub, period_code: str, run: ResultRun | None = None) -> Overview:
+    """The period's results as the user may see them: from its current run, or from ``run`` (a published one)."""
+    run = run or current_runs(session).get(period_code)
     if run is None:
         raise NotFound(f"There are no published results for {period_code} yet.")
     period = Period.parse(period_code)

@@ -28,16 +28,6 @@ class Forbidden(ReportingError):
     title = "Not allowed"
 
 
-class SubmissionInvalid(ReportingError):
-    """A package that breaks the data dictionary; ``report`` lists every failure."""
-    status = 422
-    title = "Package rejected"
-
-    def __init__(self, message: str, report=None):
-        super().__init__(message)
-        self.report = report
-
-
 class RenderError(ReportingError):
     status = 500
     title = "The report could not be rendered"

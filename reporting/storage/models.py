@@ -86,10 +86,6 @@ class User(Base):
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_reviewer(self) -> bool:
-        return self.role in REVIEWER_ROLES
-
-    @property
     def ico_code(self) -> str | None:
         return self.organization.code if self.organization else None
 

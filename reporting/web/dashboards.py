@@ -7,6 +7,7 @@ from flask_login import current_user
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY
 from reporting import audit, dashboards
 from reporting.engine import STATEWIDE
+from reporting.interop.published import published
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.publication import settings
 from reporting.rendering import views as render
@@ -142,7 +143,9 @@ def units_export(measure_id, code, period, fmt):
 
 def _overview_export(fmt, public: bool):
     period = _period_arg(dashboards.period_choices(db.session))
-    ov = dashboards.overview(db.session, current_user, settings(), period)
+    # The public table is the published one: the period's published edition, never a newer computation.
+    run = published(db.session, period).run if public else None
+    ov = dashboards.overview(db.session, current_user, settings(), period, run=run)
     columns, rows, preamble = dashboards.overview_table(ov, public=public)
     kind = "public" if public else "overview"
     audit.record("download", f"{kind} table {period} {fmt}")

@@ -181,3 +181,21 @@ def test_statewide_is_shown_to_ico_users_from_three_icos_on():
     from reporting.security import statewide_hidden_from
     assert statewide_hidden_from("ico_submitter", 2) and not statewide_hidden_from("ico_submitter", 3)
     assert not any(statewide_hidden_from(role, 2) for role in ("admin", "cms_reviewer", "state_reviewer"))
+
+
+def test_the_public_table_is_the_published_one_only(example):
+    """PUBLISH_MODE=approval: a preview waiting for approval, or a bare computation, has no public table."""
+    from reporting import pipeline
+    example.config["PUBLISH_MODE"] = "approval"
+    with example.app_context():
+        outcome = pipeline.run_cycle("2015Q3", trigger="test")
+    assert outcome.status == "awaiting approval"
+    client = example.test_client()
+    login(client, "cms@example.org")
+    for period in ("2015Q3", "2015Q2"):             # 2015Q2: computed, never published
+        r = client.get(f"/exports/public.csv?period={period}")
+        assert r.status_code == 404 and "has not been published" in r.get_data(as_text=True), period
+    with example.app_context():
+        pipeline.approve_edition(outcome.edition_id, "cms@example.org")
+    r = client.get("/exports/public.csv?period=2015Q3")
+    assert r.status_code == 200 and ",HA," in r.get_data(as_text=True)

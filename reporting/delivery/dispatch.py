@@ -1,0 +1,95 @@
+"""Delivery of an edition: one ledger row per report and recipient (``plan_deliveries``), then each due row
+claimed, built into a message and sent (``deliver_due``). A message that cannot be built fails its own row;
+temporary SMTP failures are retried with backoff."""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app
+from sqlalchemy import select
+
+from reporting import audit
+from reporting.artifacts import run_states
+from reporting.delivery import ledger
+from reporting.delivery.messages import Letter, build
+from reporting.delivery.providers import provider_from_config
+from reporting.errors import DeliveryError
+from reporting.publication.audience import recipients_for
+from reporting.storage import db
+from reporting.storage.models import Artifact, Delivery, Edition, Organization, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def plan_deliveries(edition_id: int) -> int:
+    with db.transaction() as session:
+        edition = session.get(Edition, edition_id)
+        states = run_states(session, edition.run_id)
+        added = 0
+        for artifact in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id)):
+            added += ledger.plan(session, edition_id, artifact.id, recipients_for(session, artifact, states))
+    return added
+
+
+def deliver_due(edition_id: int | None = None, wait_seconds: float = 0) -> dict:
+    """Send every due delivery (of one edition, or all); wait up to ``wait_seconds`` for retries."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with db.transaction() as session:
+            ids = ledger.due(session, edition_id)
+        for delivery_id in ids:
+            _deliver_one(delivery_id)
+        with db.transaction() as session:
+            query = select(Delivery.status).where(Delivery.edition_id == edition_id) if edition_id else \
+                select(Delivery.status)
+            statuses = list(session.scalars(query))
+            next_at = ledger.next_due_at(session, edition_id)
+        pending = statuses.count("pending")
+        if not pending or next_at is None or time.monotonic() >= deadline:
+            break
+        time.sleep(max(0.05, min((next_at - utcnow()).total_seconds(), deadline - time.monotonic())))
+    counts = {s: statuses.count(s) for s in ("sent", "failed", "pending", "uncertain")}
+    return counts
+
+
+def _deliver_one(delivery_id: int) -> None:
+    cfg = current_app.config
+    with db.transaction() as session:
+        if not ledger.claim(session, delivery_id):
+            return
+    try:
+        with db.transaction() as session:
+            row = session.get(Delivery, delivery_id)
+            artifact, edition = row.artifact, session.get(Edition, row.edition_id)
+            org = session.scalar(select(Organization).where(Organization.code == artifact.ico)) if artifact.ico else None
+            link = cfg["BASE_URL"].rstrip("/") + (f"/icos/{org.code}" if org else "/overview")
+            letter = Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None,
+                            edition.number, edition.revised, artifact.filename, artifact.content, row.id, link)
+            message = build(letter, cfg["MAIL_FROM"], cfg.get("MAIL_REPLY_TO"))
+    except Exception as e:      # a message that cannot be built fails its own delivery, never the whole job
+        log.exception("delivery %d: the message could not be built", delivery_id)
+        with db.transaction() as session:
+            ledger.mark_failure(session, delivery_id, f"The message could not be built ({type(e).__name__}: "
+                                f"{str(e)[:300]}). Correct the ICO's name or the recipient, then send it again.",
+                                True, cfg["DELIVERY_MAX_ATTEMPTS"], cfg["DELIVERY_RETRY_SECONDS"])
+        return
+    def before_data():
+        with db.transaction() as s:
+            ledger.mark_stage(s, delivery_id, "data")
+    try:
+        provider_from_config(cfg).send(message, f"{delivery_id:06d}-{artifact.kind}-{artifact.period_code}",
+                                       before_data=before_data)
+    except DeliveryError as e:
+        with db.transaction() as session:
+            status = ledger.mark_failure(session, delivery_id, e.message, e.permanent, cfg["DELIVERY_MAX_ATTEMPTS"],
+                                         cfg["DELIVERY_RETRY_SECONDS"])
+            if status == "failed":
+                audit.record("send", f"{artifact.filename}", "failure", actor="system", session=session,
+                             detail={"delivery": delivery_id, "error": e.message[:200]})
+        log.warning("delivery %d: %s (%s)", delivery_id, e.message, status)
+        return
+    with db.transaction() as session:
+        ledger.mark_sent(session, delivery_id, message["Message-ID"])
+        audit.record("send", artifact.filename, "success", actor="system", session=session,
+                     detail={"delivery": delivery_id, "recipient_domain": row.recipient.rsplit("@", 1)[-1]})

@@ -1,0 +1,38 @@
+"""Who gets and may download what: the reports an edition has, and who receives each of them."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from measures import Period
+from reporting.publication import settings
+from reporting.publication.reports import ReportSpec
+from reporting.storage.models import Organization, ResultRun, User
+
+
+def expected_reports(session, edition) -> list:
+    """The reports an edition has: per ICO a scorecard (quarters) or withhold report (years in the
+    withhold configuration), and the statewide and public reports."""
+    run = session.get(ResultRun, edition.run_id)
+    icos = sorted((run.inputs or {}).keys())
+    period = Period.parse(edition.period_code)
+    specs = []
+    if period.is_quarter:
+        specs += [ReportSpec("scorecard", period.code, code) for code in icos]
+    elif int(period.code) in settings().withhold:
+        specs += [ReportSpec("withhold", period.code, code) for code in icos]
+    return specs + [ReportSpec("statewide", period.code), ReportSpec("public", period.code)]
+
+
+def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]:
+    """Who may receive this report: an ICO's report recipients get that ICO's scorecard and withhold
+    report only; every active CMS reviewer, and each state reviewer of the ICOs' state, the statewide report."""
+    if artifact.kind in ("scorecard", "withhold"):
+        org = session.scalar(select(Organization).where(Organization.code == artifact.ico))
+        if org is None or not org.enabled:
+            return []
+        return [(r.email, f"report recipient of {org.code}") for r in org.recipients]
+    if artifact.kind == "statewide":
+        users = session.scalars(select(User).where(User.active, User.role.in_(["cms_reviewer", "state_reviewer"])))
+        return [(u.email, u.role if u.role == "cms_reviewer" else f"state_reviewer {u.state}") for u in users
+                if u.role == "cms_reviewer" or u.state in states]
+    return []

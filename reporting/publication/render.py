@@ -1,0 +1,92 @@
+"""The reports of an edition: which it has (``audience.expected_reports``), their HTML from the same templates
+as the dashboards, printed to PDF on every core, and stored as artifacts. Re-rendering renders only what is
+missing."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from reporting import audit
+from reporting.publication import reports, settings
+from reporting.publication.audience import expected_reports
+from reporting.rendering.html import report_html
+from reporting.rendering.pdf import html_to_pdf, page_count
+from reporting.storage import db
+from reporting.storage.models import Artifact, Edition, utcnow
+from reporting.workers import in_processes
+
+log = logging.getLogger(__name__)
+
+
+def render_report(spec, *, run_id: int | None = None, edition=None, session=None) -> int:
+    """Render one report to PDF from stored results and store it as an artifact; returns its id."""
+    html, run_id = _report_html(spec, run_id, edition)
+    return _store_report(spec, run_id, edition, html_to_pdf(html), session)
+
+
+def _report_html(spec, run_id, edition) -> tuple[str, int]:
+    with db.transaction() as read:
+        context = reports.context_for(read, settings(), spec, run_id, edition)
+        return report_html(reports.TEMPLATES[spec.kind], context), context["run"].id
+
+
+def _store_report(spec, run_id: int, edition, pdf: bytes, session=None) -> int:
+    with (db.transaction() if session is None else nullcontext(session)) as s:
+        artifact = Artifact(edition_id=getattr(edition, "id", None), run_id=run_id, kind=spec.kind, ico=spec.ico,
+                            period_code=spec.period, audience=spec.audience, filename=spec.filename,
+                            sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=page_count(pdf),
+                            content=pdf)
+        s.add(artifact)
+        s.flush()
+        audit.record("render", spec.filename, detail={"artifact": artifact.id, "run": run_id, "pages": artifact.pages},
+                     actor="system", session=s)
+        return artifact.id
+
+
+def _pdfs(htmls: list[str]) -> list[bytes]:
+    """HTML to PDF for several reports, on every core (WeasyPrint is pure Python and single-threaded; a report's
+    HTML is all a worker needs)."""
+    import weasyprint  # noqa: F401 - imported once here, not in every worker
+    return in_processes(html_to_pdf, htmls)
+
+
+def render_edition(edition_id: int) -> int:
+    """Render the edition's missing reports (each kind and ICO once); returns how many were rendered."""
+    with db.transaction() as session:
+        edition = session.get(Edition, edition_id)
+        have = {(a.kind, a.ico) for a in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id))}
+        todo = [s for s in expected_reports(session, edition) if (s.kind, s.ico) not in have]
+        run_id = edition.run_id
+        frozen = _frozen(edition)
+    t = time.perf_counter()
+    htmls = [_report_html(spec, run_id, frozen)[0] for spec in todo]
+    t_html = time.perf_counter()
+    pdfs = _pdfs(htmls)
+    t_pdf = time.perf_counter()
+    for spec, pdf in zip(todo, pdfs):
+        _store_report(spec, run_id, frozen, pdf)
+    log.info("edition %d: %d reports, HTML %.2f s, PDF %.2f s, stored %.2f s", edition_id, len(todo), t_html - t,
+             t_pdf - t_html, time.perf_counter() - t_pdf)
+    with db.transaction() as session:
+        session.get(Edition, edition_id).rendered_at = utcnow()
+    return len(todo)
+
+
+@dataclass(frozen=True)
+class _FrozenEdition:
+    id: int
+    number: int
+    revised: bool
+    published_at: object
+    period_code: str
+    rule_versions: dict
+
+
+def _frozen(edition) -> _FrozenEdition:
+    return _FrozenEdition(edition.id, edition.number, edition.revised, edition.published_at, edition.period_code,
+                          dict(edition.rule_versions or {}))
