@@ -53,4 +53,4 @@ def visible_artifact(session, user, artifact_id: int) -> Artifact:
 
 
 def previews(session) -> list:
-    return list(session.scalars(select(Edition).where(Edition.status == "preview")))
+    return list(session.scalars(select(Edition).where(Edition.status == "awaiting_approval")))

@@ -385,10 +385,12 @@ def open_data_command(period, output):
     click.echo("Wrote " + ", ".join(str(p) for p in written))
 
 
+from reporting.review.cli import editions_command, inquiries_cli, publish_command, tokens_cli  # noqa: E402
 from reporting.rules.cli import rules_cli  # noqa: E402  (a room of its own)
 
 
 def init_app(app) -> None:
     for command in (withhold, cycle, scheduler_command, init_db, users_cli, ico_cli, submit, compute, results, demo_data,
-                    demo_command, scorecard, report, fhir_command, open_data_command, rules_cli):
+                    demo_command, scorecard, report, fhir_command, open_data_command, rules_cli, editions_command,
+                    inquiries_cli, publish_command, tokens_cli):
         app.cli.add_command(command)

@@ -23,7 +23,7 @@ ENV_VARS = {
     "SMTP_HOST": str, "SMTP_PORT": int, "SMTP_SECURITY": str, "SMTP_USERNAME": str, "SMTP_PASSWORD": str,
     "SMTP_TIMEOUT": int, "MAIL_FROM": str, "OUTBOX_DIR": str,
     "DELIVERY_MAX_ATTEMPTS": int, "DELIVERY_RETRY_SECONDS": int, "DELIVERY_WAIT_SECONDS": int, "DELIVERY_STALE_SECONDS": int,
-    "PUBLISH_MODE": str, "CYCLE_DELAY_DAYS": int, "CYCLE_FIRST_PERIOD": str, "SCHEDULER_POLL_SECONDS": int,
+    "PUBLISH_MODE": str, "PREVIEW_DAYS": int, "INQUIRIES_PER_HOUR": int, "CYCLE_DELAY_DAYS": int, "CYCLE_FIRST_PERIOD": str, "SCHEDULER_POLL_SECONDS": int,
     "BASE_URL": str, "BENCHMARKS_FILE": str, "WITHHOLD_FILE": str, "LOG_LEVEL": str,
 }
 ENVIRONMENTS = ("development", "production", "test")
@@ -63,8 +63,10 @@ def _derive(app, problems: list[str]) -> None:
         c["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "reporting.sqlite3")
     if c["SMTP_SECURITY"] not in ("starttls", "tls", "none"):
         problems.append("SMTP_SECURITY must be starttls, tls or none")
-    if c["PUBLISH_MODE"] not in ("auto", "approval"):
-        problems.append("PUBLISH_MODE must be auto or approval")
+    if c["PUBLISH_MODE"] not in ("preview", "auto", "approval"):
+        problems.append("PUBLISH_MODE must be preview, auto or approval")
+    if c["PREVIEW_DAYS"] < 0:
+        problems.append("PREVIEW_DAYS must be 0 or more")
     for name in ("MAX_UPLOAD_MB", "ZIP_MAX_UNCOMPRESSED_MB", "UPLOAD_MAX_FILES", "UPLOAD_MAX_LINE_BYTES",
                  "UPLOAD_MAX_COLUMNS", "UPLOAD_MAX_CELLS"):
         if c[name] <= 0:

@@ -18,6 +18,7 @@ from flask import current_app
 
 from reporting import audit, code_version
 from reporting.accounts import organization
+from reporting.delivery import notices
 from reporting.delivery.dispatch import deliver_due, plan_deliveries
 from reporting.engine import compute_period
 from reporting.engine.inputs import data_in_view, load_in_force
@@ -33,13 +34,15 @@ from reporting.periods import ensure_period, parse, submittable
 from reporting.publication import editions
 from reporting.publication.render import render_edition, render_report
 from reporting.rendering.warm import warm_charts
+from reporting.review import inquiries, preview
 from reporting.storage import db
 from reporting.storage.models import Edition, ResultRun, utcnow
+from reporting.storage.queries import in_force
 from reporting.workers import in_processes
 
 log = logging.getLogger(__name__)
 __all__ = ["accept_package", "compute", "compute_many", "run_cycle", "render_edition", "render_report",
-           "deliver_due", "approve_edition"]
+           "deliver_due", "approve_edition", "publish_preview"]
 
 
 # --- ingest -------------------------------------------------------------------------------------
@@ -66,6 +69,7 @@ def accept_package(ico: str, period_code: str, files: list[PackageFile], *, uplo
         due = ensure_period(session, period, cfg["DUE_DATE_MONTHS_AFTER"]).due_date
         if not org.enabled:
             raise ReportingError(f"{org.name} is disabled and cannot submit packages. Ask an administrator.", 409)
+        in_preview = _resubmission_in_preview(session, org, period.code)
     if len(files) > cfg["UPLOAD_MAX_FILES"]:
         raise ReportingError(f"The upload holds {len(files)} files; the limit is {cfg['UPLOAD_MAX_FILES']}. Zip the CSV "
                              f"files into one ZIP, or upload one quarter's seven files.", 422)
@@ -82,6 +86,9 @@ def accept_package(ico: str, period_code: str, files: list[PackageFile], *, uplo
                         period=period.code, ico=org_code)
 
     def record(session, submission):
+        if in_preview and accepted:
+            inquiries.note(session, period.code, f"Resubmission v{submission.version} of {org_code} accepted: the "
+                                                 f"preview is refreshed at the next cycle.", org_id)
         audit.record("upload", f"{org_code} {period.code} v{submission.version}",
                      "accepted" if accepted else "rejected", actor=uploader, session=session,
                      detail={"via": via, "sha256": submission.sha256, "errors": summary["errors"],
@@ -96,6 +103,17 @@ def accept_package(ico: str, period_code: str, files: list[PackageFile], *, uplo
     log.info("submission %s %s v%d %s (%d errors, %d warnings)", org_code, period.code, stored.version,
              stored.status, summary["errors"], summary["warnings"])
     return SubmissionOutcome(stored.id, stored.version, accepted, stored.late, dict(summary, version=stored.version))
+
+
+def _resubmission_in_preview(session, org, period: str) -> bool:
+    """During a period's preview an ICO resubmits only when a reviewer allowed it on one of its inquiries."""
+    if preview.preview_of(session, period) is None or \
+            not any(s.period_code == period for s in in_force(session, org.id)):
+        return False
+    if not inquiries.resubmission_allowed(session, org.id, period):
+        raise ReportingError(f"{period} is in preview: a resubmission needs a reviewer's permission. Open an inquiry "
+                             f"on the result you question; a reviewer can allow {org.code} to resubmit.", 409)
+    return True
 
 
 # --- engine -------------------------------------------------------------------------------------
@@ -170,10 +188,11 @@ class CycleOutcome:
 
 def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float | None = None,
               new_edition: bool = False) -> CycleOutcome:
-    """Compute the period, publish it (or leave a preview for approval), render every report and
-    deliver each to the people allowed to receive it. Safe to run again and from several processes:
-    nothing is rendered or sent twice. ``new_edition``: a revised edition even when the data did not change
-    (after new rules were adopted)."""
+    """Compute the period, open its edition (in preview, awaiting approval, or published at once, by
+    PUBLISH_MODE), publish a preview whose window has passed with no inquiry open, render the edition's reports
+    and deliver each to the people allowed to receive it (a preview's scorecards to its own ICO only). Safe to
+    run again and from several processes: nothing is rendered or sent twice. ``new_edition``: a revised edition
+    even when the data did not change (after new rules were adopted)."""
     cfg = current_app.config
     period = parse(period_code)
     timings = {}
@@ -184,23 +203,12 @@ def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float
         compute_many([period.code], trigger=trigger, force=False, warm=True)
         timings["compute"] = round(time.monotonic() - t, 3)
         with db.transaction() as session:
-            latest = editions.latest(session, period.code)
-            current = current_run(session, period.code)
-            same = latest is not None and latest.status != "withdrawn" and not new_edition and \
-                session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest
-            if same:
-                edition, new = latest, False
-            else:
-                edition = editions.create(session, period.code, current.id, publish=cfg["PUBLISH_MODE"] == "auto",
-                                          actor=f"auto ({trigger})")
-                new = True
-                audit.record("publish" if edition.status == "published" else "preview", period.code,
-                             detail={"edition": edition.number, "run": current.id, "revised": edition.revised},
-                             actor=trigger, session=session)
-            edition_id, number, status = edition.id, edition.number, edition.status
-        if status != "published":
-            return CycleOutcome(period.code, edition_id, number, "awaiting approval" if status == "preview" else status,
-                                new, 0, 0, 0, 0, timings)
+            edition, new = _edition_for(session, period.code, trigger, new_edition)
+            # a preview opened by this cycle stays open at least until the next one
+            status = edition.status if new else preview.settle(session, edition, f"auto ({trigger})")
+            edition_id, number = edition.id, edition.number
+        if status == "awaiting_approval":
+            return CycleOutcome(period.code, edition_id, number, "awaiting approval", new, 0, 0, 0, 0, timings)
         t = time.monotonic()
         rendered = render_edition(edition_id)
         timings["render"] = round(time.monotonic() - t, 3)
@@ -208,19 +216,44 @@ def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float
         plan_deliveries(edition_id)
         counts = deliver_due(edition_id, wait_seconds=cfg["DELIVERY_WAIT_SECONDS"] if wait_for_retries is None
                              else wait_for_retries)
+        notices.send_due()
         timings["deliver"] = round(time.monotonic() - t, 3)
-    log.info("cycle %s: edition %d %s, %d rendered, %s", period.code, number, "new" if new else "unchanged",
-             rendered, counts)
-    return CycleOutcome(period.code, edition_id, number, "published", new, rendered, counts["sent"],
+    log.info("cycle %s: edition %d %s (%s), %d rendered, %s", period.code, number, "new" if new else "unchanged",
+             status, rendered, counts)
+    return CycleOutcome(period.code, edition_id, number, status, new, rendered, counts["sent"],
                         counts["failed"], counts["pending"], timings)
 
 
+def _edition_for(session, period: str, trigger: str, force_new: bool):
+    """The period's edition for its current run: the latest one when its inputs are the same, else a new one."""
+    mode = current_app.config["PUBLISH_MODE"]
+    latest, current = editions.latest(session, period), current_run(session, period)
+    if latest is not None and latest.status != "withdrawn" and not force_new and \
+            session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest:
+        return latest, False
+    edition = editions.create(session, period, current.id, publish=mode == "auto", actor=f"auto ({trigger})",
+                              preview_until=preview.window_end() if mode == "preview" else None)
+    audit.record("publish" if edition.status == "published" else edition.status, period, actor=trigger, session=session,
+                 detail={"edition": edition.number, "run": current.id, "revised": edition.revised})
+    if edition.status == "preview":
+        inquiries.note(session, period, f"Revised preview: edition {edition.number}, open until "
+                                        f"{edition.preview_until:%Y-%m-%d %H:%M} UTC.")
+    return edition, True
+
+
+def publish_preview(period_code: str, actor, reason: str = "") -> CycleOutcome:
+    """Publish a period's preview now (with inquiries open, only with a reason), then render and deliver it."""
+    with db.transaction() as session:
+        preview.publish_now(session, parse(period_code).code, actor, reason)
+    return run_cycle(period_code, trigger="publish")
+
+
 def approve_edition(edition_id: int, actor) -> None:
-    """A reviewer approves a preview: it is published; the scheduler renders and delivers it."""
+    """A reviewer approves an edition awaiting approval: it is published; the scheduler renders and delivers it."""
     with db.transaction() as session:
         edition = session.get(Edition, edition_id)
-        if edition is None or edition.status != "preview":
-            raise ReportingError("Only an edition in preview can be approved.", 409)
+        if edition is None or edition.status != "awaiting_approval":
+            raise ReportingError("Only an edition awaiting approval can be approved.", 409)
         editions.mark_published(session, edition, getattr(actor, "email", str(actor)))
         audit.record("publish", edition.period_code, detail={"edition": edition.number, "approved": True},
                      actor=actor, session=session)

@@ -82,7 +82,7 @@ def _test_app(url: str, tmp_path: Path):
     No app context is held open: each request must get its own (its own g and db.session)."""
     app = create_app({
         "REPORTING_ENV": "test", "TESTING": True, "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"), "PUBLISH_MODE": "auto",
         "OUTBOX_DIR": str(tmp_path / "outbox"),
     })
     yield app

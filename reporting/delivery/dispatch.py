@@ -27,7 +27,9 @@ def plan_deliveries(edition_id: int) -> int:
         edition = session.get(Edition, edition_id)
         states = run_states(session, edition.run_id)
         added = 0
-        for artifact in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id)):
+        preview = edition.status == "preview"
+        for artifact in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id,
+                                                               Artifact.preview == preview)):
             added += ledger.plan(session, edition_id, artifact.id, recipients_for(session, artifact, states))
     return added
 
@@ -65,7 +67,8 @@ def _deliver_one(delivery_id: int) -> None:
             org = session.scalar(select(Organization).where(Organization.code == artifact.ico)) if artifact.ico else None
             link = cfg["BASE_URL"].rstrip("/") + (f"/icos/{org.code}" if org else "/overview")
             letter = Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None,
-                            edition.number, edition.revised, artifact.filename, artifact.content, row.id, link)
+                            edition.number, edition.revised, artifact.filename, artifact.content, row.id, link,
+                            edition.preview_until if artifact.preview else None)
             message = build(letter, cfg["MAIL_FROM"], cfg.get("MAIL_REPLY_TO"))
     except Exception as e:      # a message that cannot be built fails its own delivery, never the whole job
         log.exception("delivery %d: the message could not be built", delivery_id)

@@ -23,11 +23,14 @@ class Letter:
     pdf: bytes
     delivery_id: int
     dashboard_url: str
+    preview_until: object = None      # a preview's scorecard: the end of its window
 
 
 def subject(letter: Letter) -> str:
     who = f"{letter.ico_name} " if letter.ico_name else ""
     revised = " (revised edition)" if letter.revised else ""
+    if letter.preview_until is not None:
+        return f"Preview until {letter.preview_until:%Y-%m-%d}: One Care {KIND_TITLES[letter.kind]}, {who}{letter.period}"
     return f"One Care {KIND_TITLES[letter.kind]}: {who}{letter.period}{revised}"
 
 

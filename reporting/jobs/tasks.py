@@ -60,9 +60,10 @@ def cycle_periods(today: date) -> list[str]:
     with db.transaction() as session:
         periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin)).all()
         with_data = set(session.scalars(select(Submission.period_code).where(Submission.status == "accepted")))
-        done = {e.period_code for e in session.scalars(select(Edition).where(Edition.status.in_(["published", "preview"]),
+        done = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == "published",
                                                                           Edition.rendered_at.is_not(None)))}
-        waiting = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == "preview"))}
+        # awaiting a reviewer's approval: nothing to do; in preview: the cycle publishes once the window passed
+        waiting = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == "awaiting_approval"))}
     due = [p for p in periods if p.due_date + delay <= today and p.code in with_data
            and (not first or Period.parse(p.code).begin >= Period.parse(first).begin)]
     out = [p.code for p in due if p.code not in done and p.code not in waiting]

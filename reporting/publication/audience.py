@@ -11,7 +11,7 @@ from reporting.storage.models import Organization, ResultRun, User
 
 def expected_reports(session, edition) -> list:
     """The reports an edition has: per ICO a scorecard (quarters) or withhold report (years in the
-    withhold configuration), and the statewide and public reports."""
+    withhold configuration), and the statewide and public reports (a preview has no public report)."""
     run = session.get(ResultRun, edition.run_id)
     icos = sorted((run.inputs or {}).keys())
     period = Period.parse(edition.period_code)
@@ -20,17 +20,27 @@ def expected_reports(session, edition) -> list:
         specs += [ReportSpec("scorecard", period.code, code) for code in icos]
     elif int(period.code) in settings().withhold:
         specs += [ReportSpec("withhold", period.code, code) for code in icos]
+    if edition.status == "preview":
+        return specs + [ReportSpec("statewide", period.code)]
     return specs + [ReportSpec("statewide", period.code), ReportSpec("public", period.code)]
 
 
 def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]:
     """Who may receive this report: an ICO's report recipients get that ICO's scorecard and withhold
-    report only; every active CMS reviewer, and each state reviewer of the ICOs' state, the statewide report."""
+    report only; every active CMS reviewer, and each state reviewer of the ICOs' state, the statewide report.
+    A preview goes to each ICO's report recipients and submitter users, its own scorecard only."""
     if artifact.kind in ("scorecard", "withhold"):
         org = session.scalar(select(Organization).where(Organization.code == artifact.ico))
         if org is None or not org.enabled:
             return []
-        return [(r.email, f"report recipient of {org.code}") for r in org.recipients]
+        out = [(r.email, f"report recipient of {org.code}") for r in org.recipients]
+        if artifact.preview:
+            users = session.scalars(select(User).where(User.active, User.role == "ico_submitter",
+                                                       User.organization_id == org.id))
+            out += [(u.email, f"submitter of {org.code}") for u in users if u.email not in {e for e, _ in out}]
+        return out
+    if artifact.preview:
+        return []           # the statewide preview is for reviewers to read on the Reports page, not e-mailed
     if artifact.kind == "statewide":
         users = session.scalars(select(User).where(User.active, User.role.in_(["cms_reviewer", "state_reviewer"])))
         return [(u.email, u.role if u.role == "cms_reviewer" else f"state_reviewer {u.state}") for u in users

@@ -16,16 +16,19 @@ def latest_published(session, period: str) -> Edition | None:
                           .order_by(Edition.number.desc()))
 
 
-def create(session, period: str, run_id: int, publish: bool, actor: str = "") -> Edition:
-    """A new edition on ``run_id``: published at once, or a preview waiting for a reviewer."""
+def create(session, period: str, run_id: int, publish: bool, actor: str = "", preview_until=None) -> Edition:
+    """A new edition on ``run_id``: published at once, in preview until ``preview_until`` (ICOs see and question
+    it), or awaiting a reviewer's approval. An earlier edition not yet published is withdrawn."""
     number = (session.scalar(select(func.max(Edition.number)).where(Edition.period_code == period)) or 0) + 1
     revised = latest_published(session, period) is not None
-    for old in session.scalars(select(Edition).where(Edition.period_code == period, Edition.status == "preview")):
+    for old in session.scalars(select(Edition).where(Edition.period_code == period,
+                                                     Edition.status.in_(["preview", "awaiting_approval"]))):
         old.status = "withdrawn"
     from reporting.rules.store import current_rules
     year = int(period[:4])
     versions = current_rules(session).versions
-    edition = Edition(period_code=period, number=number, run_id=run_id, status="preview", revised=revised,
+    edition = Edition(period_code=period, number=number, run_id=run_id, revised=revised,
+                      status="preview" if preview_until is not None else "awaiting_approval", preview_until=preview_until,
                       rule_versions={str(year): versions[year]} if year in versions else {})
     session.add(edition)
     session.flush()
@@ -34,13 +37,14 @@ def create(session, period: str, run_id: int, publish: bool, actor: str = "") ->
     return edition
 
 
-def mark_published(session, edition: Edition, actor: str) -> None:
+def mark_published(session, edition: Edition, actor: str, reason: str = "") -> None:
     for old in session.scalars(select(Edition).where(Edition.period_code == edition.period_code,
                                                      Edition.status == "published", Edition.id != edition.id)):
         old.status = "superseded"
     edition.status = "published"
     edition.published_at = utcnow()
     edition.approved_by = actor
+    edition.publish_reason = reason
 
 
 def rules_label(edition, year: int, in_force: dict) -> str:

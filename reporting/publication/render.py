@@ -36,11 +36,13 @@ def _report_html(spec, run_id, edition) -> tuple[str, int]:
 
 
 def _store_report(spec, run_id: int, edition, pdf: bytes, session=None) -> int:
+    preview = getattr(edition, "status", "") == "preview"
+    filename = spec.filename.replace(".pdf", "-preview.pdf") if preview else spec.filename
     with (db.transaction() if session is None else nullcontext(session)) as s:
         artifact = Artifact(edition_id=getattr(edition, "id", None), run_id=run_id, kind=spec.kind, ico=spec.ico,
-                            period_code=spec.period, audience=spec.audience, filename=spec.filename,
+                            period_code=spec.period, audience=spec.audience, filename=filename,
                             sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=page_count(pdf),
-                            content=pdf)
+                            content=pdf, preview=preview)
         s.add(artifact)
         s.flush()
         audit.record("render", spec.filename, detail={"artifact": artifact.id, "run": run_id, "pages": artifact.pages},
@@ -56,10 +58,13 @@ def _pdfs(htmls: list[str]) -> list[bytes]:
 
 
 def render_edition(edition_id: int) -> int:
-    """Render the edition's missing reports (each kind and ICO once); returns how many were rendered."""
+    """Render the edition's missing reports (each kind and ICO once; a preview's marked "Preview: not for
+    distribution", and the published reports again once it is published); returns how many were rendered."""
     with db.transaction() as session:
         edition = session.get(Edition, edition_id)
-        have = {(a.kind, a.ico) for a in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id))}
+        preview = edition.status == "preview"
+        have = {(a.kind, a.ico) for a in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id,
+                                                                                  Artifact.preview == preview))}
         todo = [s for s in expected_reports(session, edition) if (s.kind, s.ico) not in have]
         run_id = edition.run_id
         frozen = _frozen(edition)
@@ -85,8 +90,10 @@ class _FrozenEdition:
     published_at: object
     period_code: str
     rule_versions: dict
+    status: str
+    preview_until: object
 
 
 def _frozen(edition) -> _FrozenEdition:
     return _FrozenEdition(edition.id, edition.number, edition.revised, edition.published_at, edition.period_code,
-                          dict(edition.rule_versions or {}))
+                          dict(edition.rule_versions or {}), edition.status, edition.preview_until)

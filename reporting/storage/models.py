@@ -233,13 +233,15 @@ class Edition(Base):
     period_code: Mapped[str] = mapped_column(String(7), index=True)
     number: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[int] = mapped_column(ForeignKey("result_runs.id"))
-    status: Mapped[str] = mapped_column(String(20))        # preview | published | superseded
+    status: Mapped[str] = mapped_column(String(20))        # preview | awaiting_approval | published | superseded | withdrawn
     revised: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     approved_by: Mapped[str] = mapped_column(String(254), default="")
     rendered_at: Mapped[datetime | None] = mapped_column(DateTime)
     rule_versions: Mapped[dict | None] = mapped_column(JSON, default=dict)    # year -> rule set version in force when made
+    preview_until: Mapped[datetime | None] = mapped_column(DateTime)          # end of the preview window (preview mode)
+    publish_reason: Mapped[str] = mapped_column(Text, default="", server_default="")   # published with inquiries still open: why
 
 
 class RuleSet(Base):
@@ -305,6 +307,7 @@ class Artifact(Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+    preview: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())   # marked "Preview: not for distribution"
 
 
 class Delivery(Base):
@@ -326,6 +329,53 @@ class Delivery(Base):
     message_id: Mapped[str] = mapped_column(String(200), default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
     artifact: Mapped[Artifact] = relationship()
+
+
+class Inquiry(Base):
+    """An ICO's question about one result (measure, ICO, period) or a whole edition, answered by reviewers and
+    closed with a resolution. Its messages are kept in order; nothing is ever deleted."""
+    __tablename__ = "inquiries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_code: Mapped[str] = mapped_column(String(7), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    measure_id: Mapped[str | None] = mapped_column(String(40))           # None: the edition as a whole
+    edition_number: Mapped[int] = mapped_column(Integer)                  # the edition it was opened on
+    status: Mapped[str] = mapped_column(String(10), default="open")      # open | closed
+    resolution: Mapped[str] = mapped_column(String(20), default="")      # corrected | no_change (when closed)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    resubmission_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_by: Mapped[str] = mapped_column(String(254))
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_by: Mapped[str] = mapped_column(String(254), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    organization: Mapped[Organization] = relationship()
+    messages: Mapped[list["InquiryMessage"]] = relationship(order_by="InquiryMessage.id", cascade="all")
+
+
+class InquiryMessage(Base):
+    __tablename__ = "inquiry_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    author: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))          # the author's role, or "system" for notes of the service
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Notice(Base):
+    """A short e-mail (an inquiry's news, a reminder) sent exactly once: unique on its key, claimed before
+    sending, like the delivery ledger."""
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")   # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class Schedule(Base):

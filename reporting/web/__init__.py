@@ -48,7 +48,7 @@ def init_app(app) -> None:
     from reporting.rendering.filters import register_filters
     from reporting.storage import db
     from reporting.storage.models import User
-    from reporting.web import access, admin, api, auth, dashboards, fhir_api, page_cache, public, rules, submissions
+    from reporting.web import access, admin, api, auth, dashboards, fhir_api, inquiries, page_cache, public, rules, submissions
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -147,9 +147,10 @@ def init_app(app) -> None:
         from measures import SPEC_VERSION
         return {"nav_items": lambda: _nav_items(app), "admin_extra_nav": lambda: _admin_extra(app),
                 "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label,
-                "statewide_hidden_note": _statewide_hidden_note}
+                "statewide_hidden_note": _statewide_hidden_note, "open_inquiries": _open_inquiries,
+                "previews_in_window": _previews_in_window}
 
-    for module in (auth, admin, submissions, dashboards, api, fhir_api, public, rules):
+    for module in (auth, admin, submissions, dashboards, api, fhir_api, public, rules, inquiries):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     csrf.exempt(fhir_api.bp)
@@ -162,12 +163,30 @@ NAV = [
     ("dashboards.measures_catalog", "Measures", ALL),
     ("dashboards.withhold", "Quality withhold", ALL),
     ("dashboards.reports", "Reports", ALL),
+    ("inquiries.index", "Inquiries", ALL),
     ("rules.index", "Rules", ("admin", "cms_reviewer", "state_reviewer")),
     ("submissions.index", "Submissions", ALL),
     ("submissions.dictionary", "Data dictionary", ALL),
     ("admin.index", "Administration", ("admin",)),
 ]
 ADMIN_EXTRA = [("admin.schedules", "Schedules and runs"), ("admin.deliveries", "Deliveries")]
+
+
+def _open_inquiries() -> int:
+    from reporting.review.inquiries import open_count
+    from reporting.storage import db
+    return open_count(db.session, current_user) if current_user.is_authenticated else 0
+
+
+def _previews_in_window() -> list:
+    """Editions in preview, for the banner that says a period's figures are not published yet."""
+    from sqlalchemy import select
+
+    from reporting.storage import db
+    from reporting.storage.models import Edition
+    if not current_user.is_authenticated:
+        return []
+    return list(db.session.scalars(select(Edition).where(Edition.status == "preview").order_by(Edition.period_code)))
 
 
 def _statewide_hidden_note() -> str:

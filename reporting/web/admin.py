@@ -229,7 +229,7 @@ def schedules():
         return redirect(url_for("admin.schedules"))
     rows = db.session.scalars(select(Schedule).order_by(Schedule.id)).all()
     runs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(50)).all()
-    previews = db.session.scalars(select(Edition).where(Edition.status == "preview")).all()
+    previews = db.session.scalars(select(Edition).where(Edition.status == "awaiting_approval")).all()
     editions = db.session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(30)).all()
     return render_template("admin/schedules.html", schedules=rows, runs=runs, previews=previews, editions=editions,
                            action=ActionForm())

@@ -60,3 +60,66 @@ def get_submission(submission_id):
     sub = submissions.visible_submission(db.session, g.api_user, submission_id)
     return jsonify(dict(sub.report, submission_id=sub.id, version=sub.version, late=sub.late,
                         received_at=sub.received_at.isoformat() + "Z"))
+
+
+# --- results and inquiries ------------------------------------------------------------------------
+
+def _inquiry_json(inquiry) -> dict:
+    return {"id": inquiry.id, "ico": inquiry.organization.code, "period": inquiry.period_code,
+            "measure_id": inquiry.measure_id, "status": inquiry.status, "resolution": inquiry.resolution or None,
+            "resubmission_allowed": inquiry.resubmission_allowed,
+            "messages": [{"author": m.author, "role": m.role, "at": m.at.isoformat() + "Z", "text": m.text}
+                         for m in inquiry.messages]}
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ReportingError("Send a JSON object, e.g. {\"period\": \"2015Q3\", \"measure_id\": \"fuh_7d\", "
+                             "\"message\": \"...\"}.", 422)
+    return body
+
+
+@bp.route("/results")
+@token_required
+@allow("signed_in")
+def results():
+    """The results of a period this token may see, preview included, with their edition and its status."""
+    from reporting.review.results import visible_results
+    period = request.args.get("period", "")
+    return jsonify(visible_results(db.session, g.api_user, period))
+
+
+@bp.route("/inquiries", methods=["GET", "POST"])
+@token_required
+@allow("signed_in")
+def inquiries():
+    from reporting.review import inquiries as review
+    if request.method == "GET":
+        rows = review.visible(db.session, g.api_user, request.args.get("period"), request.args.get("ico"),
+                              request.args.get("status"))
+        return jsonify([_inquiry_json(i) for i in rows])
+    body = _json_body()
+    inquiry = review.open_inquiry(db.session, g.api_user, str(body.get("period") or ""), body.get("measure_id"),
+                                  str(body.get("message") or ""))
+    db.session.commit()
+    return jsonify(_inquiry_json(inquiry)), 201
+
+
+@bp.route("/inquiries/<int:inquiry_id>")
+@token_required
+@allow("signed_in")
+def inquiry(inquiry_id):
+    from reporting.review import inquiries as review
+    return jsonify(_inquiry_json(review.get(db.session, g.api_user, inquiry_id)))
+
+
+@bp.route("/inquiries/<int:inquiry_id>/messages", methods=["POST"])
+@token_required
+@allow("signed_in")
+def inquiry_message(inquiry_id):
+    from reporting.review import inquiries as review
+    item = review.get(db.session, g.api_user, inquiry_id)
+    review.add_message(db.session, g.api_user, item, str(_json_body().get("message") or ""))
+    db.session.commit()
+    return jsonify(_inquiry_json(item)), 201

@@ -30,7 +30,7 @@ def live(example_sqlite, tmp_path_factory):
     shutil.copy(example_sqlite, path)
     app = create_app({"REPORTING_ENV": "test", "SECRET_KEY": "test-secret-key", "DATABASE_URL": f"sqlite:///{path}",
                       "INSTANCE_PATH": str(folder / "instance"), "OUTBOX_DIR": str(folder / "outbox"),
-                      "RATELIMIT_ENABLED": False})
+                      "RATELIMIT_ENABLED": False, "PUBLISH_MODE": "auto"})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -24,7 +24,7 @@ def env_for(url, instance, smtp) -> dict:
     env.update(smtp.env())
     env.update({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret-key",
                 "REPORTING_ENV": "test", "CYCLE_DELAY_DAYS": "0", "CYCLE_FIRST_PERIOD": "2015Q3",
-                "DELIVERY_STALE_SECONDS": "2", "SCHEDULER_POLL_SECONDS": "1", "LOG_LEVEL": "INFO"})
+                "DELIVERY_STALE_SECONDS": "2", "SCHEDULER_POLL_SECONDS": "1", "LOG_LEVEL": "INFO", "PUBLISH_MODE": "auto"})
     return env
 
 

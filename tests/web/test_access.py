@@ -11,7 +11,7 @@ SAMPLES = {
     "user_id": "1", "token_id": "1", "code": "HA", "period": "2015Q2", "measure_id": "assessment_90d",
     "submission_id": "1", "artifact_id": "1", "filename": "app.css", "ico": "HA", "year": "2015",
     "kind": "statewide", "fmt": "csv", "schedule_id": "quarterly_cycle", "delivery_id": "1", "edition_id": "1",
-    "run_id": "1", "table": "overview", "key": "0" * 32, "report_id": "2015Q2.HA.fuh-7d", "rule_set_id": "1",
+    "run_id": "1", "table": "overview", "key": "0" * 32, "report_id": "2015Q2.HA.fuh-7d", "rule_set_id": "1", "inquiry_id": "1",
 }
 ROLES = {"admin": "admin@example.org", "cms_reviewer": "cms@example.org", "state_reviewer": "state@example.org",
          "ico_submitter": "ha@example.org"}

@@ -1,0 +1,64 @@
+"""Preview windows and their publication. In ``PUBLISH_MODE=preview`` a new edition opens in preview for
+``PREVIEW_DAYS``; the cycle publishes it once the window has passed and none of the period's inquiries is open.
+While inquiries stay open past the window it publishes nothing and reminds the reviewers once a day. A reviewer
+(or the operator, with ``publish``) may publish anyway, with a written reason."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from reporting import audit
+from reporting.delivery import notices
+from reporting.errors import ReportingError
+from reporting.publication import editions
+from reporting.review.inquiries import open_for_period
+from reporting.storage.models import Edition, User, utcnow
+
+
+def window_end():
+    return utcnow() + timedelta(days=current_app.config["PREVIEW_DAYS"])
+
+
+def preview_of(session, period: str) -> Edition | None:
+    return session.scalar(select(Edition).where(Edition.period_code == period, Edition.status == "preview")
+                          .order_by(Edition.number.desc()))
+
+
+def settle(session, edition: Edition, actor: str) -> str:
+    """At a cycle: publish a preview whose window has passed with no inquiry open; otherwise leave it (and remind
+    the reviewers once a day when inquiries keep it past its window). Returns the edition's status."""
+    if edition.status != "preview" or edition.preview_until is None or edition.preview_until > utcnow():
+        return edition.status
+    still_open = open_for_period(session, edition.period_code)
+    if not still_open:
+        editions.mark_published(session, edition, actor)
+        audit.record("publish", edition.period_code, detail={"edition": edition.number, "after_preview": True},
+                     actor=actor, session=session)
+        return edition.status
+    reviewers = [u.email for u in session.scalars(select(User).where(User.active, User.role == "cms_reviewer"))]
+    ids = ", ".join(str(i.id) for i in still_open)
+    link = current_app.config["BASE_URL"].rstrip("/") + f"/inquiries?period={edition.period_code}&status=open"
+    notices.queue(session, f"preview-reminder:{edition.period_code}:{utcnow():%Y-%m-%d}", reviewers,
+                  f"One Care {edition.period_code}: preview past its window, {len(still_open)} inquiries open",
+                  f"The preview of {edition.period_code} (edition {edition.number}) ended on {edition.preview_until:%Y-%m-%d} "
+                  f"but is not published: inquiries {ids} are open. Close them, or publish with a reason: {link}\n")
+    return edition.status
+
+
+def publish_now(session, period: str, actor, reason: str = "") -> Edition:
+    """Publish the period's preview now. With inquiries open, only with a written reason (kept on the edition)."""
+    edition = preview_of(session, period)
+    if edition is None:
+        raise ReportingError(f"{period} has no edition in preview.", 409)
+    still_open = open_for_period(session, period)
+    reason = (reason or "").strip()
+    if still_open and not reason:
+        raise ReportingError(f"{period} has open inquiries ({', '.join(str(i.id) for i in still_open)}): close them, or "
+                             f"publish anyway with a reason.", 409)
+    who = getattr(actor, "email", None) or str(actor)
+    editions.mark_published(session, edition, who, reason[:2000])
+    audit.record("publish", period, detail={"edition": edition.number, "reason": reason[:500], "open": len(still_open)},
+                 actor=actor, session=session)
+    return edition

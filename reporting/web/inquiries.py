@@ -1,0 +1,140 @@
+"""Inquiries: the list (filters by period, ICO, status), a thread with its messages, opening one on a result
+("Question this result"), answering, allowing a resubmission, closing with a resolution, and publishing a
+preview anyway with a reason. Every view asks the access policy through ``review.inquiries``."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from measures import REGISTRY
+from reporting import pipeline
+from reporting.errors import ReportingError
+from reporting.review import inquiries as review
+from reporting.review.preview import preview_of
+from reporting.security import visible_icos
+from reporting.storage import db
+from reporting.storage.models import Edition
+from reporting.web.access import allow
+from reporting.web.forms import ActionForm
+
+bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
+
+
+def _checked() -> None:
+    if not ActionForm().validate_on_submit():
+        raise ReportingError("The form had expired. Reload the page and try again.")
+
+
+def _open_periods() -> list[Edition]:
+    """Editions open to inquiries: in preview, or published and revised (newest first)."""
+    rows = db.session.scalars(select(Edition).where(Edition.status.in_(["preview", "published"]))
+                              .order_by(Edition.created_at.desc())).all()
+    seen, out = set(), []
+    for e in rows:
+        if e.period_code not in seen and (e.status == "preview" or e.revised):
+            out.append(e)
+        seen.add(e.period_code)
+    return out
+
+
+@bp.route("")
+@bp.route("/")
+@allow("signed_in")
+def index():
+    args = {k: (request.args.get(k) or "").strip() for k in ("period", "ico", "status")}
+    rows = review.visible(db.session, current_user, args["period"] or None, args["ico"] or None, args["status"] or None)
+    period_preview = preview_of(db.session, args["period"].upper()) if args["period"] else None
+    return render_template("inquiries/index.html", rows=rows, args=args, measures=REGISTRY,
+                           icos=visible_icos(db.session, current_user), open_periods=_open_periods(),
+                           period_preview=period_preview,
+                           open_in_period=review.open_for_period(db.session, period_preview.period_code) if period_preview else [])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow("ico")
+def new():
+    periods = _open_periods()
+    form = {"period": request.values.get("period", periods[0].period_code if periods else ""),
+            "measure_id": request.values.get("measure", request.values.get("measure_id", "")),
+            "message": request.form.get("message", "")}
+    if request.method == "POST":
+        _checked()
+        try:
+            inquiry = review.open_inquiry(db.session, current_user, form["period"], form["measure_id"] or None,
+                                          form["message"])
+            db.session.commit()
+        except ReportingError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+            return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY), e.status
+        flash(f"Inquiry {inquiry.id} opened. The reviewers have been told; you will get an e-mail when they answer.",
+              "success")
+        return redirect(url_for("inquiries.thread", inquiry_id=inquiry.id))
+    return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY)
+
+
+@bp.route("/<int:inquiry_id>")
+@allow("signed_in")
+def thread(inquiry_id):
+    inquiry = review.get(db.session, current_user, inquiry_id)
+    return render_template("inquiries/thread.html", inquiry=inquiry, measures=REGISTRY,
+                           reviewer=current_user.role in review.REVIEWERS)
+
+
+def _act(inquiry_id, action, done: str):
+    _checked()
+    inquiry = review.get(db.session, current_user, inquiry_id)
+    try:
+        action(inquiry)
+        db.session.commit()
+        flash(done, "success")
+    except ReportingError as e:
+        db.session.rollback()
+        if e.status == 403:
+            raise
+        flash(e.message, "error")
+    return redirect(url_for("inquiries.thread", inquiry_id=inquiry_id))
+
+
+@bp.route("/<int:inquiry_id>/messages", methods=["POST"])
+@allow("signed_in")
+def message(inquiry_id):
+    return _act(inquiry_id, lambda i: review.add_message(db.session, current_user, i, request.form.get("message", "")),
+                "Message added. The other side has been told.")
+
+
+@bp.route("/<int:inquiry_id>/close", methods=["POST"])
+@allow("reviewer")
+def close(inquiry_id):
+    return _act(inquiry_id, lambda i: review.close(db.session, current_user, i, request.form.get("resolution", ""),
+                                                   request.form.get("reason", "")), "Inquiry closed.")
+
+
+@bp.route("/<int:inquiry_id>/reopen", methods=["POST"])
+@allow("reviewer")
+def reopen(inquiry_id):
+    return _act(inquiry_id, lambda i: review.reopen(db.session, current_user, i), "Inquiry reopened.")
+
+
+@bp.route("/<int:inquiry_id>/allow-resubmission", methods=["POST"])
+@allow("reviewer")
+def allow_resubmission(inquiry_id):
+    return _act(inquiry_id, lambda i: review.allow_resubmission(db.session, current_user, i),
+                "The ICO may resubmit the period during the preview.")
+
+
+@bp.route("/publish/<period>", methods=["POST"])
+@allow("cms_reviewer", "admin")
+def publish(period):
+    """Publish a preview now; with inquiries open, a written reason is required (kept on the edition)."""
+    _checked()
+    try:
+        outcome = pipeline.publish_preview(period, current_user._get_current_object(), request.form.get("reason", ""))
+    except ReportingError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("inquiries.index", period=period))
+    flash(f"{period} published (edition {outcome.edition_number}): {outcome.rendered} reports rendered, "
+          f"{outcome.sent} messages sent.", "success")
+    return redirect(url_for("inquiries.index", period=period))
