@@ -87,22 +87,56 @@ def compute_all() -> list[str]:
     return periods
 
 
-# The demo publishes the history; the scheduler started by scripts/start.sh then publishes the
-# newest quarter (2015Q4) and the year 2015 within a minute, as it would in production.
+# The demo publishes the history, then leaves the newest quarter (2015Q4) in preview with two inquiries; the
+# scheduler started by scripts/start.sh opens the year 2015's preview within a minute, as it would in production.
 DEMO_CYCLE_PERIODS = ["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2014", "2015Q1", "2015Q2", "2015Q3"]
 
 
 def publish_history() -> str:
-    """Run the cycle for every past period, as the scheduler would have: PDFs rendered, e-mails delivered."""
+    """Run the cycle for every past period, as the scheduler would have: PDFs rendered, e-mails delivered. The
+    history predates the preview window, so it is published at once whatever PUBLISH_MODE says."""
     from reporting.rendering.pdf import check_environment
     check_environment()
     pdfs = sent = 0
-    for code in DEMO_CYCLE_PERIODS:
-        o = pipeline.run_cycle(code, trigger="demo", wait_for_retries=0)
-        pdfs, sent = pdfs + o.rendered, sent + (o.sent if o.new_edition else 0)
-        click.echo(f"  cycle {o.period}: edition {o.edition_number} {o.status}, {o.rendered} PDFs")
+    mode = current_app.config["PUBLISH_MODE"]
+    current_app.config["PUBLISH_MODE"] = "auto"
+    try:
+        for code in DEMO_CYCLE_PERIODS:
+            o = pipeline.run_cycle(code, trigger="demo", wait_for_retries=0)
+            pdfs, sent = pdfs + o.rendered, sent + (o.sent if o.new_edition else 0)
+            click.echo(f"  cycle {o.period}: edition {o.edition_number} {o.status}, {o.rendered} PDFs")
+    finally:
+        current_app.config["PUBLISH_MODE"] = mode
     where = current_app.config["SMTP_HOST"] or current_app.config["OUTBOX_DIR"]
     return f"Published {', '.join(DEMO_CYCLE_PERIODS)}: {pdfs} PDFs rendered, e-mails delivered to {where}."
 
 
-EXTRA_STEPS: list = [publish_history]
+def preview_newest() -> str:
+    """The newest quarter in preview (PUBLISH_MODE=preview, the default), with one open inquiry and one closed,
+    so that a newcomer sees the loop at once."""
+    from reporting.review import inquiries
+    from reporting.storage.models import Inquiry
+    if current_app.config["PUBLISH_MODE"] != "preview":
+        return f"PUBLISH_MODE is {current_app.config['PUBLISH_MODE']}: the scheduler publishes {NEWEST} itself."
+    o = pipeline.run_cycle(NEWEST, trigger="demo", wait_for_retries=0)
+    with db.transaction() as session:
+        if session.scalar(select(func.count(Inquiry.id))):
+            return f"{NEWEST} is {o.status}; its demo inquiries exist already."
+        users = {u.email: u for u in session.scalars(select(User))}
+        cca, nhp = users["submitter@cca.example.org"], users["submitter@networkhealth.example.org"]
+        cms = users["cms.reviewer@demo.example.org"]
+        inquiries.open_inquiry(session, cca, NEWEST, "fuh_7d", (
+            "Our follow-up rate within 7 days looks about ten points lower than our own count. Could two "
+            "discharges on 2015-12-30 have been left out because the follow-up visits fell in January?"))
+        closed = inquiries.open_inquiry(session, nhp, NEWEST, None, (
+            "The member count in the preview differs from our enrollment report for December. Please confirm "
+            "which members.csv version was used."))
+        inquiries.add_message(session, cms, closed, "The preview uses NHP's 2015Q4 package version 1, "
+                                                    "received on time; its December spans match the count shown.")
+        inquiries.close(session, cms, closed, "no_change", "The figures follow the package in force.")
+    return (f"{NEWEST} is in {o.status} until the window ends ({current_app.config['PREVIEW_DAYS']} days), "
+            f"with one open inquiry (CCA, FUH 7-day) and one closed: see Inquiries.")
+
+
+NEWEST = "2015Q4"
+EXTRA_STEPS: list = [publish_history, preview_newest]

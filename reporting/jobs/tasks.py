@@ -99,7 +99,7 @@ def nightly_recompute() -> None:
 
 
 def delivery_worker() -> None:
-    from reporting.delivery import ledger
+    from reporting.delivery import ledger, notices
 
     def work():
         with db.transaction() as session:
@@ -109,8 +109,10 @@ def delivery_worker() -> None:
         for code in unfinished:
             pipeline.run_cycle(code, trigger="worker")
         counts = pipeline.deliver_due(None)
+        sent_notices = notices.send_due()
         return (f"{counts['sent']} sent in all, {counts['pending']} pending; stale: {stale[0]} sent again, "
-                f"{stale[1]} marked uncertain; finished {unfinished or 'no edition'}"), {}
+                f"{stale[1]} marked uncertain; finished {unfinished or 'no edition'}; "
+                f"{sent_notices['sent']} notices sent"), {}
     with db.transaction() as session:
         busy = session.scalar(select(Delivery.id).where(Delivery.status.in_(["pending", "sending"])))
         unfinished = session.scalar(select(Edition.id).where(Edition.status == "published", Edition.rendered_at.is_(None)))
