@@ -16,6 +16,7 @@ from reporting import create_app
 from reporting.rendering.filters import fmt_value
 from reporting.storage.models import Result, ResultRun
 from tests.conftest import EXAMPLES, PASSWORD, artifact_path
+from tests.smtp_server import smtp  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
@@ -238,3 +239,65 @@ def test_rules_journey_draft_edit_impact_adopt(browser, live):
     assert "2015 v2 is in force" in page.locator(".flash").inner_text()
     assert "In force: 2015 v2" in page.locator("h2").all_inner_texts()
     page.context.close()
+
+
+def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smtp):
+    """An ICO questions a result in preview, a reviewer allows a resubmission, the ICO resubmits, the reviewer
+    closes the inquiry as corrected, the scheduler's cycle publishes, and every e-mail arrives once."""
+    from reporting import pipeline
+    app = live["app"]
+    app.config.update(smtp.config())
+    app.config.update({"PUBLISH_MODE": "preview", "PREVIEW_DAYS": 0})
+    with app.app_context():
+        assert pipeline.run_cycle("2015Q3", trigger="scheduler").status == "preview"
+    previews = smtp.recorder.by_recipient()
+    assert previews and all(len(m) == 1 for m in previews.values())
+    assert all(m[0]["Subject"].strip().startswith("Preview until") for m in previews.values())
+
+    ico = sign_in(browser, live, "ha@example.org")
+    ico.goto(live["url"] + "/icos/HA")
+    assert "2015Q3 is in preview" in ico.locator(".preview-banner").first.inner_text()
+    ico.locator("#m-fuh_7d").get_by_role("link", name="Question this result").click()
+    ico.wait_for_load_state()
+    ico.fill("#message", "Two discharges on 30 September seem to be missing from the 7-day follow-up.")
+    ico.get_by_role("button", name="Open the inquiry").click()
+    ico.wait_for_load_state()
+    assert ico.locator("h1").inner_text().startswith("Inquiry ")
+    thread_url = ico.url
+    assert axe_serious(ico) == []
+    ico.screenshot(path=str(artifact_path("inquiry-thread-ico.png")), full_page=True)
+
+    reviewer = sign_in(browser, live, "cms@example.org")
+    reviewer.on("dialog", lambda d: d.accept())
+    reviewer.goto(thread_url)
+    reviewer.get_by_role("button", name="Allow HA to resubmit 2015Q3").click()
+    reviewer.wait_for_load_state()
+    assert "may resubmit" in reviewer.locator("#messages").inner_text()
+
+    ico.goto(live["url"] + "/submissions/upload")
+    ico.select_option("#period", "2015Q3")
+    ico.set_input_files("#files", [str(f) for f in sorted((EXAMPLES / "packages" / "HA" / "2015Q3").iterdir())])
+    ico.click("text=Upload and check")
+    ico.wait_for_load_state()
+    assert "Accepted" in ico.inner_text(".verdict")
+    with app.app_context():
+        assert pipeline.run_cycle("2015Q3", trigger="scheduler").status == "preview"     # a revised preview
+
+    reviewer.goto(thread_url)
+    assert "Revised preview" in reviewer.locator("#messages").inner_text()
+    reviewer.check("input[value=corrected]")
+    reviewer.fill("#reason", "The resubmission added the two stays; the rate is corrected.")
+    reviewer.get_by_role("button", name="Close the inquiry").click()
+    reviewer.wait_for_load_state()
+    assert "closed: corrected" in reviewer.locator(".meta").first.inner_text()
+    reviewer.screenshot(path=str(artifact_path("inquiry-thread-closed.png")), full_page=True)
+
+    before = {k: len(v) for k, v in smtp.recorder.by_recipient().items()}
+    with app.app_context():
+        assert pipeline.run_cycle("2015Q3", trigger="scheduler").status == "published"
+        pipeline.run_cycle("2015Q3", trigger="scheduler")       # again: nothing is sent twice (counted below)
+    after = smtp.recorder.by_recipient()
+    new = {k: len(v) - before.get(k, 0) for k, v in after.items() if len(v) - before.get(k, 0)}
+    assert new.get("reports@ha.example.org") == 1 and new.get("cms@example.org") == 1 and max(new.values()) == 1, new
+    ico.context.close()
+    reviewer.context.close()
