@@ -15,6 +15,7 @@ from reporting.delivery import ledger
 from reporting.delivery.messages import Letter, build
 from reporting.delivery.providers import provider_from_config
 from reporting.errors import DeliveryError
+from reporting.publication import headlines, settings
 from reporting.publication.audience import recipients_for
 from reporting.storage import db
 from reporting.storage.models import Artifact, Delivery, Edition, Organization, utcnow
@@ -68,7 +69,8 @@ def _deliver_one(delivery_id: int) -> None:
             link = cfg["BASE_URL"].rstrip("/") + (f"/icos/{org.code}" if org else "/overview")
             letter = Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None,
                             edition.number, edition.revised, artifact.filename, artifact.content, row.id, link,
-                            edition.preview_until if artifact.preview else None)
+                            edition.preview_until if artifact.preview else None,
+                            headlines.for_artifact(session, settings(), artifact))
             message = build(letter, cfg["MAIL_FROM"], cfg.get("MAIL_REPLY_TO"))
     except Exception as e:      # a message that cannot be built fails its own delivery, never the whole job
         log.exception("delivery %d: the message could not be built", delivery_id)

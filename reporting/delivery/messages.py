@@ -24,6 +24,7 @@ class Letter:
     delivery_id: int
     dashboard_url: str
     preview_until: object = None      # a preview's scorecard: the end of its window
+    headlines: list = ()              # publication.headlines.Headline per ICO in the report (aggregate figures)
 
 
 def subject(letter: Letter) -> str:

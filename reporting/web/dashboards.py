@@ -1,11 +1,13 @@
 """Dashboards: read stored results only; never compute while a user waits."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY
-from reporting import audit, dashboards
+from reporting import audit, dashboards, homes
 from reporting.engine import STATEWIDE
 from reporting.interop.published import published
 from reporting.errors import Forbidden, NotFound, ReportingError
@@ -24,13 +26,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.route("/")
 @allow("public")
 def home():
+    """Each user's first page: what needs attention (``reporting.homes``)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    if current_user.role == "ico_submitter" and current_user.ico_code:
-        return redirect(url_for("dashboards.ico", code=current_user.ico_code))
-    if dashboards.default_period(db.session):
-        return redirect(url_for("dashboards.overview"))
-    return render_template("home.html")
+    cfg, today = current_app.config, date.today()
+    if current_user.role == "ico_submitter" and current_user.organization:
+        home = homes.ico_home(db.session, settings(), current_user.organization, today, cfg["DUE_DATE_MONTHS_AFTER"],
+                              cfg["PROGRAM_FIRST_PERIOD"])
+        return render_template("homes/ico.html", home=home, measures=REGISTRY, today=today)
+    home = homes.reviewer_home(db.session, current_user, settings(), today, cfg["DUE_DATE_MONTHS_AFTER"])
+    return render_template("homes/reviewer.html", home=home, measures=REGISTRY, today=today)
 
 
 def _period_arg(choices):
@@ -60,7 +65,8 @@ def ico(code):
     org, trends, subs = dashboards.ico_page(db.session, current_user, settings(), code)
     charts = {t.measure.id: render.trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
     return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs,
-                           status_rows=render.submission_rows(subs, trends[0].periods if trends else []))
+                           status_rows=render.submission_rows(subs, trends[0].periods if trends else []),
+                           domains=DOMAINS, domain_titles=DOMAIN_TITLES)
 
 
 @bp.route("/measures")

@@ -121,7 +121,9 @@ def test_overview_numbers_period_change_and_export(browser, live):
 
 def test_ico_user_sees_own_ico_and_cannot_reach_another(browser, live):
     page = sign_in(browser, live, "ha@example.org")
-    assert page.url.endswith("/icos/HA")
+    assert page.url == live["url"] + "/"                     # the ICO's home (issue 15)
+    assert page.locator("h1").inner_text() == "Health Alliance"
+    page.goto(live["url"] + "/icos/HA")
     page.screenshot(path=str(artifact_path("screen-ico-HA.png")), full_page=False)
     assert "Harbor Care" not in page.content()
     for path in ["/icos/HB", "/icos/HB/export.csv", "/gaps/fuh_7d/HB/2015Q3", "/submissions/history/HB/2015Q3",
@@ -301,3 +303,25 @@ def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smt
     assert new.get("reports@ha.example.org") == 1 and new.get("cms@example.org") == 1 and max(new.values()) == 1, new
     ico.context.close()
     reviewer.context.close()
+
+
+@pytest.mark.parametrize("email, path, name", [
+    ("ha@example.org", "/", "home-ico"), ("cms@example.org", "/", "home-reviewer"),
+    ("cms@example.org", "/overview?period=2015Q2", "overview-glance"), ("ha@example.org", "/icos/HA", "ico-multiples")])
+def test_homes_overview_and_ico_page_in_a_browser(browser, live, email, path, name):
+    """Each home, the overview's grid and the ICO page's small multiples pass axe, and are saved as pictures at
+    1,440 and 390 px. The ICO page's charts fit in about two screens at 1,440 x 900 above its tables."""
+    page = sign_in(browser, live, email)
+    for width, height in ((1440, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(live["url"] + path)
+        assert axe_serious(page) == [], (path, width)
+        page.screenshot(path=str(artifact_path(f"{name}-{width}.png")), full_page=True)
+        if name == "ico-multiples" and width == 1440:
+            charts_end = page.evaluate("document.getElementById('submissions').getBoundingClientRect().top + scrollY")
+            assert charts_end < 2.6 * 900, charts_end          # fifteen charts in about two screens
+            tops = page.evaluate("[...document.querySelectorAll('.multiple')].slice(0, 3).map(e => e.getBoundingClientRect().top)")
+            assert len(set(round(t) for t in tops)) == 1       # three a row
+        if width == 390:
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 2 or name == "overview-glance"
+    page.context.close()

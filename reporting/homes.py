@@ -1,0 +1,250 @@
+"""What each user's first page says needs attention, read from stored results and records only (nothing is
+computed while a user waits; an ICO user sees only its own ICO).
+
+- ICO home: the next quarter due and its status; the newest edition (preview or published) with its open
+  inquiries; the year-to-date withhold projection and the measures closest to their benchmark; the measures
+  not met in the newest period, worst first; the largest moves since the previous quarter.
+- Reviewer home: submissions late or missing for the current due period; editions waiting (approval, preview
+  with inquiries open); failed or uncertain deliveries (admins); the largest moves across ICOs; ICOs whose
+  withhold tier changed or is one measure from dropping."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+
+from measures import REGISTRY, Period
+from reporting import dashboards
+from reporting.engine import STATEWIDE
+from reporting.periods import default_due_date, last_ended_quarter
+from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
+from reporting.review.inquiries import open_for_period
+from reporting.security import visible_icos
+from reporting.storage.models import Delivery, Edition, Organization, Result, ResultUnits, Submission
+
+MOVES = 3
+
+
+@dataclass(frozen=True)
+class Move:
+    ico: str
+    measure_id: str
+    before: float
+    now: float
+
+    @property
+    def change(self) -> float:
+        return self.now - self.before
+
+    @property
+    def better(self) -> bool:
+        return (self.change > 0) == REGISTRY[self.measure_id].higher_is_better
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    measure_id: str
+    value: float
+    benchmark: float
+    gap: float               # points short (positive)
+    has_list: bool
+
+
+@dataclass(frozen=True)
+class Edge:
+    measure_id: str
+    value: float
+    benchmark: float
+    distance: float          # points above (met) or below (not met) the benchmark, in the better direction
+    met: bool
+
+
+@dataclass
+class Due:
+    period: str
+    due_date: date
+    days_left: int
+    state: str               # not started | rejected | accepted
+    errors: int = 0
+    submission_id: int | None = None
+
+
+@dataclass
+class IcoHome:
+    org: Organization
+    due: Due | None
+    edition: Edition | None
+    open_inquiries: list = field(default_factory=list)
+    year: int | None = None
+    withhold: object = None
+    edges: list[Edge] = field(default_factory=list)
+    period: str | None = None
+    shortfalls: list[Shortfall] = field(default_factory=list)
+    previous: str | None = None
+    moves_up: list[Move] = field(default_factory=list)
+    moves_down: list[Move] = field(default_factory=list)
+
+
+def _quarters_with_runs(session) -> list[str]:
+    return sorted((p for p in dashboards.current_runs(session) if "Q" in p), key=lambda c: Period.parse(c).begin)
+
+
+def _results(session, period: str, codes: list[str]) -> dict:
+    run = dashboards.current_runs(session).get(period)
+    if run is None:
+        return {}
+    rows = session.scalars(select(Result).where(Result.run_id == run.id, Result.ico.in_(codes)))
+    return {(r.measure_id, r.ico): r for r in rows}
+
+
+def moves(session, codes: list[str], period: str) -> tuple[str | None, list[Move]]:
+    previous = Period.parse(period).previous(1).code
+    now, before = _results(session, period, codes), _results(session, previous, codes)
+    out = []
+    for (mid, ico), r in now.items():
+        b = before.get((mid, ico))
+        if r.status == "reported" and b is not None and b.status == "reported" and r.value is not None and b.value is not None:
+            out.append(Move(ico, mid, b.value, r.value))
+    return (previous if before else None), out
+
+
+def _due(session, org: Organization, today: date, months_after: int, first: str) -> Due | None:
+    last = last_ended_quarter(today)
+    subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)).all()
+    accepted = {s.period_code for s in subs if s.status == "accepted"}
+    if org.active_to is not None and Period.parse(last.code).begin > org.active_to:
+        return None                                              # left the demonstration
+    start = min(accepted, key=lambda c: Period.parse(c).begin) if accepted else first
+    p = Period.parse(start)
+    while p.begin <= last.begin and p.code in accepted:
+        p = p.previous(-1)
+    if p.begin > last.begin:
+        p = last
+    own = sorted((s for s in subs if s.period_code == p.code), key=lambda s: s.version)
+    due = default_due_date(p, months_after)
+    if any(s.status == "accepted" for s in own):
+        state, s = "accepted", [s for s in own if s.status == "accepted"][-1]
+    elif own:
+        state, s = "rejected", own[-1]
+    else:
+        state, s = "not started", None
+    return Due(p.code, due, (due - today).days, state, s.error_count if s else 0, s.id if s else None)
+
+
+def ico_home(session, pub, org: Organization, today: date, months_after: int, first: str) -> IcoHome:
+    home = IcoHome(org, _due(session, org, today, months_after, first), None)
+    quarters = [q for q in _quarters_with_runs(session)
+                if org.code in (dashboards.current_runs(session)[q].inputs or {})]
+    home.edition = session.scalar(select(Edition).where(Edition.status.in_(["preview", "published"]))
+                                  .order_by(Edition.created_at.desc()))
+    if home.edition is not None:
+        home.open_inquiries = [i for i in open_for_period(session, home.edition.period_code)
+                               if i.organization_id == org.id]
+    if not quarters:
+        return home
+    home.period = quarters[-1]
+    year = Period.parse(home.period).year
+    home.year = year
+    projection = dashboards.withhold_for_year(session, pub, [org.code], year)
+    if org.code not in projection:      # no year run yet: project from the newest quarter's results
+        projection = _quarter_projection(session, pub, org.code, home.period)
+    home.withhold = projection.get(org.code)
+    if home.withhold:
+        home.edges = sorted((e for r in home.withhold.rows if (e := _edge(r)) is not None),
+                            key=lambda e: abs(e.distance))[:MOVES]
+    latest = _results(session, home.period, [org.code])
+    lists = set(session.scalars(select(ResultUnits.measure_id).where(
+        ResultUnits.run_id == dashboards.current_runs(session)[home.period].id, ResultUnits.ico == org.code)))
+    for mid in REGISTRY:
+        cell = dashboards.cell(pub, mid, latest.get((mid, org.code)), year)
+        if cell.status == NOT_MET:
+            gap = abs(cell.result.value - cell.benchmark)
+            home.shortfalls.append(Shortfall(mid, cell.result.value, cell.benchmark, gap,
+                                             mid in lists and REGISTRY[mid].unit != "score"))
+    home.shortfalls.sort(key=lambda s: -s.gap)
+    home.previous, all_moves = moves(session, [org.code], home.period)
+    home.moves_up = sorted((m for m in all_moves if m.better and m.change), key=lambda m: -abs(m.change))[:MOVES]
+    home.moves_down = sorted((m for m in all_moves if not m.better and m.change), key=lambda m: -abs(m.change))[:MOVES]
+    return home
+
+
+def _quarter_projection(session, pub, code: str, quarter: str) -> dict:
+    from reporting.publication.benchmarks import withhold
+    year = Period.parse(quarter).year
+    chosen = pub.withhold.get(year, {})
+    this = _results(session, quarter, [code])
+    if not chosen or not this:
+        return {}
+    return {code: withhold(code, year, {m: this.get((m, code)) for m in chosen}, {}, pub.benchmarks, chosen,
+                           pub.tiers.get(year))}
+
+
+def _edge(row) -> Edge | None:
+    if row.value is None or row.benchmark is None or row.status not in (MET, MET_GAP, NOT_MET):
+        return None
+    sign = 1 if REGISTRY[row.measure_id].higher_is_better else -1
+    return Edge(row.measure_id, row.value, row.benchmark, sign * (row.value - row.benchmark), row.status != NOT_MET)
+
+
+# --- reviewers --------------------------------------------------------------------------------------
+
+@dataclass
+class ReviewerHome:
+    due_period: str | None
+    due_date: date | None
+    late: list = field(default_factory=list)           # (org, state)
+    waiting: list = field(default_factory=list)        # (edition, open inquiries)
+    deliveries: list = field(default_factory=list)     # failed or uncertain (admins)
+    period: str | None = None
+    previous: str | None = None
+    moves: list[Move] = field(default_factory=list)
+    tiers: list = field(default_factory=list)          # (code, year, tier now, tier last year, at risk)
+
+
+def reviewer_home(session, user, pub, today: date, months_after: int) -> ReviewerHome:
+    from reporting.submissions import period_status
+    from reporting.storage.models import ReportingPeriod
+    orgs = visible_icos(session, user)
+    codes = [o.code for o in orgs]
+    latest_sub = session.scalar(select(func.max(ReportingPeriod.begin)).join(
+        Submission, Submission.period_code == ReportingPeriod.code))
+    due_rows = [p for p in session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin.desc()))
+                if p.due_date < today and (latest_sub is None or p.begin <= latest_sub)]
+    home = ReviewerHome(due_rows[0].code if due_rows else None, due_rows[0].due_date if due_rows else None)
+    if due_rows:
+        p = due_rows[0]
+        for org in orgs:
+            own = session.scalars(select(Submission).where(Submission.organization_id == org.id,
+                                                           Submission.period_code == p.code).order_by(Submission.version)).all()
+            status = period_status(p, own, today, org)
+            if status.state in ("late", "rejected", "missing") or status.state.startswith("resubmitted (first late"):
+                home.late.append((org, status.state))
+    for e in session.scalars(select(Edition).where(Edition.status.in_(["awaiting_approval", "preview"]))
+                             .order_by(Edition.period_code)):
+        opened = [i for i in open_for_period(session, e.period_code) if i.organization.code in codes]
+        if e.status == "awaiting_approval" or opened:
+            home.waiting.append((e, opened))
+    if user.role == "admin":
+        home.deliveries = list(session.scalars(select(Delivery).where(Delivery.status.in_(["failed", "uncertain"]))
+                                               .order_by(Delivery.id.desc()).limit(20)))
+    quarters = _quarters_with_runs(session)
+    if quarters:
+        home.period = quarters[-1]
+        home.previous, found = moves(session, codes + [STATEWIDE], home.period)
+        home.moves = sorted((m for m in found if m.change), key=lambda m: -abs(m.change))[:5]
+        year = Period.parse(home.period).year
+        now = dashboards.withhold_for_year(session, pub, codes, year)
+        last = dashboards.withhold_for_year(session, pub, codes, year - 1)
+        for code, w in sorted(now.items()):
+            before = last.get(code)
+            risk = w.eligible and w.earned_back and w.share is not None and \
+                _tier_of(pub, year, (w.met - 1) / w.eligible) < w.earned_back
+            if (before and before.earned_back != w.earned_back) or risk:
+                home.tiers.append((code, year, w.earned_back, before.earned_back if before else None, bool(risk)))
+    return home
+
+
+def _tier_of(pub, year: int, share: float) -> int:
+    from reporting.publication.benchmarks import tier
+    return tier(share, pub.tiers.get(year))

@@ -1,0 +1,69 @@
+"""What a report's e-mail says about it: the headline figures of the report itself, aggregate only (no member
+data), read from the stored results of the report's run: measures met and not met, the largest changes since the
+previous quarter, the withhold tier of a year report."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from measures import REGISTRY, Period
+from reporting import dashboards
+from reporting.engine import STATEWIDE
+from reporting.publication.benchmarks import MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET
+from reporting.storage.models import Result, ResultRun
+
+CHANGES = 3
+
+
+@dataclass
+class Headline:
+    who: str                                       # ICO code or STATEWIDE
+    met: int = 0
+    not_met: int = 0
+    na: int = 0
+    changes: list = field(default_factory=list)    # (measure title, before, now, unit, better)
+    tier: int | None = None
+    withhold_met: int | None = None
+    withhold_eligible: int | None = None
+
+
+def _results(session, run_id: int) -> dict:
+    return {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run_id))}
+
+
+def for_artifact(session, pub, artifact) -> list[Headline]:
+    run = session.get(ResultRun, artifact.run_id)
+    period = Period.parse(run.period_code)
+    results = _results(session, run.id)
+    codes = [artifact.ico] if artifact.ico else sorted({ico for _, ico in results if ico != STATEWIDE})
+    previous = None
+    if period.is_quarter:
+        prev_run = session.scalar(select(ResultRun).where(ResultRun.period_code == period.previous(1).code,
+                                                          ResultRun.is_current))
+        previous = _results(session, prev_run.id) if prev_run else None
+    out = []
+    for code in codes:
+        h = Headline(code)
+        for mid in REGISTRY:
+            status = dashboards.cell(pub, mid, results.get((mid, code)), period.year).status
+            if status in (MET, MET_GAP):
+                h.met += 1
+            elif status == NOT_MET:
+                h.not_met += 1
+            elif status in (NA, NO_BENCHMARK):
+                h.na += 1
+        if previous:
+            moves = []
+            for mid, m in REGISTRY.items():
+                now, before = results.get((mid, code)), previous.get((mid, code))
+                if now and before and now.status == before.status == "reported" and now.value is not None \
+                        and before.value is not None and now.value != before.value:
+                    moves.append((m.title, before.value, now.value, m.unit, (now.value > before.value) == m.higher_is_better))
+            h.changes = sorted(moves, key=lambda c: -abs(c[2] - c[1]))[:CHANGES]
+        if artifact.kind == "withhold":
+            w = dashboards.withhold_for_year(session, pub, [code], period.year).get(code)
+            if w:
+                h.tier, h.withhold_met, h.withhold_eligible = w.earned_back, w.met, w.eligible
+        out.append(h)
+    return out
