@@ -37,7 +37,8 @@ def visible(session, user) -> list:
     for artifact, edition in rows:
         if not _allowed(user, artifact, codes, states_of):
             continue
-        key = (artifact.period_code, artifact.kind, artifact.ico)
+        # official editions and ad-hoc renders are listed apart; within each, the newest rendering first
+        key = (artifact.period_code, artifact.kind, artifact.ico, edition is None, artifact.preview)
         latest.setdefault(key, []).append((artifact, edition))
     return [versions for versions in latest.values()]
 

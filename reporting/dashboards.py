@@ -13,7 +13,7 @@ from sqlalchemy import select
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound
-from reporting.publication.benchmarks import benchmark_status, withhold
+from reporting.publication.benchmarks import Benchmark, benchmark_status, withhold
 from reporting.security import can_see_ico, statewide_hidden_from, visible_icos
 from reporting.storage.models import Organization, Result, ResultRun, ResultUnits, Submission
 
@@ -258,19 +258,23 @@ def gap_units(measure, units):
 # --- export tables ----------------------------------------------------------------------------
 
 RESULT_COLUMNS = ["measure_id", "measure", "domain", "unit", "ico", "period", "numerator", "denominator", "value",
-                  "value_rounded", "status", "ci_low", "ci_high", "benchmark", "benchmark_status", "elements"]
+                  "value_rounded", "status", "ci_low", "ci_high", "benchmark", "benchmark_status", "elements",
+                  "value_computed_na"]
 
 
 def _result_row(m, code, period, cell: Cell, published=None):
-    from reporting.rendering.filters import fmt_value
+    """One export row. An NA result shows no value (nor interval): the value computed below the minimum
+    denominator is kept, for reviewers, in ``value_computed_na``."""
     r = cell.result
     if r is None:
-        return [m.id, m.title, m.domain, m.unit, code, period] + [None] * 10
+        return [m.id, m.title, m.domain, m.unit, code, period] + [None] * 11
     src = published or r
-    value = src.value
-    return [m.id, m.title, m.domain, m.unit, code, period, src.numerator, src.denominator, value,
-            fmt_value(value, m.unit) if isinstance(value, float) else value, r.status, src.ci_low, src.ci_high,
-            cell.benchmark, cell.status, src.elements]
+    na = r.status != "reported"
+    value = None if na else src.value
+    rounded = round(value, m.decimals) if isinstance(value, float) else value
+    return [m.id, m.title, m.domain, m.unit, code, period, src.numerator, src.denominator, value, rounded, r.status,
+            None if na else src.ci_low, None if na else src.ci_high, cell.benchmark, cell.status, src.elements,
+            r.value if na and published is None else None]
 
 
 def export_preamble(kind: str, period: str, prov: Provenance | None, audience: str) -> list[tuple[str, str]]:
@@ -302,11 +306,14 @@ def overview_table(ov: Overview, public: bool = False):
 def trend_table(trends_: list[Trend], codes: list[str]):
     rows = []
     for t in trends_:
+        benches = dict(zip(t.periods, t.benchmarks))
         for code in codes:
             for period, r in zip(t.periods, t.series.get(code, [])):
                 if r is not None:
-                    bench = dict(zip(t.periods, t.benchmarks)).get(period)
-                    rows.append(_result_row(t.measure, code, period, Cell(r, bench, "")))
+                    bench = benches.get(period)
+                    status = benchmark_status(t.measure.id, r, Benchmark(t.measure.id, Period.parse(period).year, bench, "")
+                                              if bench is not None else None)
+                    rows.append(_result_row(t.measure, code, period, Cell(r, bench, status)))
     return RESULT_COLUMNS, rows
 
 

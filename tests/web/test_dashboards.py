@@ -89,9 +89,9 @@ def test_gap_list_is_denominator_minus_numerator(example, dbs):
     rows = [line for line in csv.reader(io.StringIO(body.lstrip("\ufeff"))) if line and not line[0].startswith("#")]
     h = rows[0]
     flags = [dict(zip(h, r)) for r in rows[1:]]
-    assert sum(f["denominator"] == "True" for f in flags) == r.denominator
-    assert sum(f["numerator"] == "True" for f in flags) == r.numerator
-    assert sum(f["B"] == "True" for f in flags) == r.elements["B"]
+    assert sum(f["denominator"] == "Yes" for f in flags) == r.denominator      # Yes/No in files (issue 17)
+    assert sum(f["numerator"] == "Yes" for f in flags) == r.numerator
+    assert sum(f["B"] == "Yes" for f in flags) == r.elements["B"]
     assert client.get("/units/assessment_90d/HB/2015Q2/export.csv").status_code == 403
 
 
@@ -199,3 +199,50 @@ def test_the_public_table_is_the_published_one_only(example):
         pipeline.approve_edition(outcome.edition_id, "cms@example.org")
     r = client.get("/exports/public.csv?period=2015Q3")
     assert r.status_code == 200 and ",HA," in r.get_data(as_text=True)
+
+
+def test_every_export_loads_with_pandas_and_says_what_it_means(example):
+    """Issue 17: '#' provenance lines pandas can skip, benchmark_status filled, numbers as numbers in XLSX with
+    filters and frozen panes, plain dates, Yes/No, and no value for an NA result."""
+    import zipfile
+
+    import pandas as pd
+    client = example.test_client()
+    login(client, "cms@example.org")
+    for path in ["/exports/overview.csv?period=2015Q2", "/icos/HA/export.csv", "/measures/fuh_7d/export.csv",
+                 "/gaps/assessment_90d/HA/2015Q2/export.csv", "/units/assessment_90d/HA/2015Q2/export.csv",
+                 "/withhold/export.csv?year=2015"]:
+        body = client.get(path).data
+        frame = pd.read_csv(io.BytesIO(body), comment="#")
+        assert len(frame) > 0 and not frame.columns[0].startswith("Unnamed"), path
+        if "benchmark_status" in frame:
+            with_bench = frame[frame["benchmark"].notna() & (frame["status"] == "reported")]
+            assert with_bench["benchmark_status"].isin(["met", "not met", "met by gap closure"]).all(), path
+            na = frame[frame["status"] == "NA"]
+            assert na["value"].isna().all() and na["value_rounded"].isna().all(), path
+        text = body.decode("utf-8-sig")
+        assert "T00:00:00" not in text and ",True," not in text and ",False," not in text, path
+    xlsx = client.get("/exports/overview.xlsx?period=2015Q2").data
+    sheet = zipfile.ZipFile(io.BytesIO(xlsx)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<autoFilter" in sheet and "<pane " in sheet
+    frame = pd.read_excel(io.BytesIO(xlsx), header=None)
+    header_row = frame.index[frame[0] == "measure_id"][0]
+    table = pd.read_excel(io.BytesIO(xlsx), skiprows=header_row)
+    reported = table[table["status"] == "reported"]
+    assert pd.api.types.is_numeric_dtype(reported["value_rounded"]) and pd.api.types.is_numeric_dtype(reported["value"])
+
+
+def test_official_editions_come_first_and_ad_hoc_renders_apart(example, tmp_path):
+    from reporting import pipeline
+    with example.app_context():
+        pipeline.run_cycle("2015Q2", trigger="test")
+    r = example.test_cli_runner().invoke(args=["scorecard", "--ico", "HA", "--period", "2015Q2", "-o", str(tmp_path / "s.pdf")])
+    assert r.exit_code == 0, r.output
+    client = example.test_client()
+    login(client, "cms@example.org")
+    page = client.get("/reports").get_data(as_text=True)
+    editions, adhoc = page.index('id="reports"'), page.index('id="reports-adhoc"')
+    assert editions < adhoc
+    official = page[editions:adhoc]
+    assert "one-care-scorecard-HA-2015Q2.pdf" in official and "ad hoc" not in official
+    assert "ad hoc" in page[adhoc:] and " pages)" in page and "(public, suppressed)" not in page
