@@ -33,6 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from reporting.config import load_config
     load_config(app, test_config)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config["LOG_LEVEL"] != "DEBUG":
+        # Third-party progress chatter (WeasyPrint's steps, font subsetting, migrations, every scheduler tick)
+        # buries what matters; their warnings and errors still show.
+        for noisy in ("weasyprint", "fontTools", "matplotlib", "alembic", "apscheduler", "PIL", "werkzeug"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     app.config["CODE_VERSION"] = code_version()
 
     from reporting.storage import db

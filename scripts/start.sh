@@ -19,13 +19,17 @@ if [ -z "${RATELIMIT_STORAGE_URI:-}" ] && .venv/bin/python -c "import redis; red
   echo "Sign-in rate limits are kept in Redis (127.0.0.1:6379), shared by the web workers."
 fi
 
-.venv/bin/flask --app wsgi scheduler &
+# Their logs go to files, so that the address and the sign-ins stay the last thing on the screen.
+mkdir -p instance
+.venv/bin/flask --app wsgi scheduler >> instance/scheduler.log 2>&1 &
 SCHED=$!
-.venv/bin/gunicorn --workers "${WEB_WORKERS:-2}" --bind "$HOST:$PORT" --access-logfile - wsgi:app &
+.venv/bin/gunicorn --workers "${WEB_WORKERS:-2}" --bind "$HOST:$PORT" --access-logfile instance/access.log \
+  --error-logfile instance/web.log wsgi:app &
 WEB=$!
 trap 'kill $SCHED $WEB 2>/dev/null; wait' INT TERM EXIT
 sleep 2
 echo
+echo "Logs: instance/web.log, instance/access.log, instance/scheduler.log"
 echo "The service is running at $BASE_URL  (Ctrl-C stops it)"
 echo "Demo sign-ins:"
 .venv/bin/python - <<'PY'
