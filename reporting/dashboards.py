@@ -156,6 +156,17 @@ class Trend:
     benchmarks: list
     latest: dict             # code -> Cell for the latest period
 
+    def latest_period(self, code: str) -> str | None:
+        """The newest period with a result for ``code`` (an ICO that left has none after it)."""
+        values = self.series.get(code, [])
+        return next((p for p, r in zip(reversed(self.periods), reversed(values)) if r is not None), None)
+
+    def at(self, code: str, period: str | None):
+        """``code``'s result in ``period`` (to compare like periods), or None."""
+        if period not in self.periods:
+            return None
+        return self.series.get(code, [None] * len(self.periods))[self.periods.index(period)]
+
 
 def trends(session, pub, codes: list[str], measure_ids, role: str = "") -> list[Trend]:
     data = quarter_results(session, codes, role=role)

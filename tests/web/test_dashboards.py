@@ -246,3 +246,22 @@ def test_official_editions_come_first_and_ad_hoc_renders_apart(example, tmp_path
     official = page[editions:adhoc]
     assert "one-care-scorecard-HA-2015Q2.pdf" in official and "ad hoc" not in official
     assert "ad hoc" in page[adhoc:] and " pages)" in page and "(public, suppressed)" not in page
+
+
+def test_a_departed_icos_page_links_only_lists_that_exist_and_compares_like_periods(example):
+    """Issue 17: an ICO with no result in the newest quarter (Fallon after 2015Q3) links its own last period's
+    member lists and compares with the statewide figure of that same period."""
+    from types import SimpleNamespace
+
+    from reporting.dashboards import Trend
+    r = SimpleNamespace(status="reported", value=50.0)
+    t = Trend(measure=None, periods=["2015Q2", "2015Q3", "2015Q4"], series={"FTC": [r, r, None], "STATEWIDE": [r, None, r]},
+              benchmarks=[None] * 3, latest={})
+    assert t.latest_period("FTC") == "2015Q3" and t.at("STATEWIDE", "2015Q3") is None and t.at("FTC", "2015Q2") is r
+    assert t.latest_period("NONE") is None and t.at("FTC", None) is None
+    client = example.test_client()
+    login(client, "ha@example.org")
+    page = client.get("/icos/HA").get_data(as_text=True)
+    links = re.findall(r'href="(/gaps/[^"]+)"', page)
+    assert links and all(client.get(link).status_code == 200 for link in links)
+    assert "from ·" not in client.get("/overview?period=2015Q2").get_data(as_text=True)
