@@ -46,3 +46,15 @@ def test_nothing_reads_outside_the_repository():
                  if re.search(r"\.\./shared|parent / \"shared\"|SHARED_DIR", (ROOT / f).read_text(errors="ignore"))
                  and f != "tests/test_docs.py"]
     assert offenders == []
+
+
+def test_the_in_app_dictionary_lists_every_rule(world):
+    from tests.conftest import login
+    client = world.test_client()
+    login(client, "ha@example.org")
+    page = client.get("/submissions/dictionary").get_data(as_text=True)
+    assert "<title>Data dictionary · One Care Quality Reporting</title>" in page
+    for rule in RULES:
+        assert f"<code>{rule}</code>" in page, rule
+    for spec in FILES.values():
+        assert f'id="{spec.name}"' in page
