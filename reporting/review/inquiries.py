@@ -13,7 +13,7 @@ import unicodedata
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from measures import REGISTRY, Period
 from reporting import audit
@@ -140,11 +140,13 @@ def close(session, user, inquiry: Inquiry, resolution: str, reason: str, via: st
     if resolution not in RESOLUTIONS:
         raise ReportingError("The resolution is corrected or no_change.", 422)
     reason = _text(reason)
-    if inquiry.status != "open":
-        raise ReportingError(f"Inquiry {inquiry.id} is already closed.", 409)
     who = user.email if user is not None else (via or "command line")
-    inquiry.status, inquiry.resolution, inquiry.reason = "closed", resolution, reason
-    inquiry.closed_by, inquiry.closed_at = who, utcnow()
+    # Closed by a conditional update: of two reviewers closing at once exactly one wins (one message, one e-mail).
+    won = session.execute(update(Inquiry).where(Inquiry.id == inquiry.id, Inquiry.status == "open").values(
+        status="closed", resolution=resolution, reason=reason, closed_by=who, closed_at=utcnow())).rowcount
+    if not won:
+        raise ReportingError(f"Inquiry {inquiry.id} is already closed.", 409)
+    session.refresh(inquiry)
     inquiry.messages.append(InquiryMessage(author=who, role=getattr(user, "role", "operator"),
                                            text=f"Closed: {resolution.replace('_', ' ')}. {reason}"))
     session.flush()
