@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -113,6 +114,8 @@ def run(app) -> None:
                 log.info("scheduler %d is the active scheduler", os.getpid())
                 _run_while_active(app)
                 _LEADERSHIP.release()
+                if not stopping:
+                    time.sleep(1)           # lost the lock or the database: let it come back before trying again
         finally:
             _LEADERSHIP.release()
 
@@ -142,6 +145,9 @@ def _run_while_active(app) -> None:
     _SCHEDULER = scheduler
     try:
         scheduler.start()
+    except Exception as e:      # the database went away while the jobs were being stored: stand by, try again
+        log.warning("scheduler %d lost the scheduler lock or its database while starting (%s): standing by",
+                    os.getpid(), type(e).__name__)
     finally:
         _SCHEDULER = None
         try:
