@@ -37,7 +37,6 @@ from reporting.rendering.warm import warm_charts
 from reporting.review import inquiries, preview
 from reporting.storage import db
 from reporting.storage.models import Edition, ResultRun, utcnow
-from reporting.storage.queries import in_force
 from reporting.workers import in_processes
 
 log = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ def accept_package(ico: str, period_code: str, files: list[PackageFile], *, uplo
         due = ensure_period(session, period, cfg["DUE_DATE_MONTHS_AFTER"]).due_date
         if not org.enabled:
             raise ReportingError(f"{org.name} is disabled and cannot submit packages. Ask an administrator.", 409)
-        in_preview = _resubmission_in_preview(session, org, period.code)
+        in_preview = preview.resubmission_in_preview(session, org, period.code)
     if len(files) > cfg["UPLOAD_MAX_FILES"]:
         raise ReportingError(f"The upload holds {len(files)} files; the limit is {cfg['UPLOAD_MAX_FILES']}. Zip the CSV "
                              f"files into one ZIP, or upload one quarter's seven files.", 422)
@@ -103,17 +102,6 @@ def accept_package(ico: str, period_code: str, files: list[PackageFile], *, uplo
     log.info("submission %s %s v%d %s (%d errors, %d warnings)", org_code, period.code, stored.version,
              stored.status, summary["errors"], summary["warnings"])
     return SubmissionOutcome(stored.id, stored.version, accepted, stored.late, dict(summary, version=stored.version))
-
-
-def _resubmission_in_preview(session, org, period: str) -> bool:
-    """During a period's preview an ICO resubmits only when a reviewer allowed it on one of its inquiries."""
-    if preview.preview_of(session, period) is None or \
-            not any(s.period_code == period for s in in_force(session, org.id)):
-        return False
-    if not inquiries.resubmission_allowed(session, org.id, period):
-        raise ReportingError(f"{period} is in preview: a resubmission needs a reviewer's permission. Open an inquiry "
-                             f"on the result you question; a reviewer can allow {org.code} to resubmit.", 409)
-    return True
 
 
 # --- engine -------------------------------------------------------------------------------------

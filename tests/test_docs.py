@@ -40,11 +40,14 @@ def test_every_measure_of_the_registry_is_specified():
         assert re.search(rf"\b{measure_id}\b", headings), measure_id
 
 
+# The three spellings of a path outside the repository, written in pieces so that this file does not match itself
+OUTSIDE = re.compile(r"\.\./" + "shared|parent / \"" + "shared\"|" + "SHARED" + "_DIR")
+
+
 def test_nothing_reads_outside_the_repository():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     offenders = [f for f in tracked if f.endswith((".py", ".sh", ".ini", ".cfg", ".toml")) or f.startswith(".ci/")
-                 if re.search(r"\.\./shared|parent / \"shared\"|SHARED_DIR", (ROOT / f).read_text(errors="ignore"))
-                 and f != "tests/test_docs.py"]
+                 if OUTSIDE.search((ROOT / f).read_text(errors="ignore"))]
     assert offenders == []
 
 

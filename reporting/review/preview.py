@@ -13,7 +13,8 @@ from reporting import audit
 from reporting.delivery import notices
 from reporting.errors import ReportingError
 from reporting.publication import editions
-from reporting.review.inquiries import open_for_period
+from reporting.review.inquiries import open_for_period, resubmission_allowed
+from reporting.storage.queries import in_force
 from reporting.storage.models import Edition, User, utcnow
 
 
@@ -62,3 +63,14 @@ def publish_now(session, period: str, actor, reason: str = "") -> Edition:
     audit.record("publish", period, detail={"edition": edition.number, "reason": reason[:500], "open": len(still_open)},
                  actor=actor, session=session)
     return edition
+
+
+def resubmission_in_preview(session, org, period: str) -> bool:
+    """During a period's preview an ICO resubmits only when a reviewer allowed it on one of its inquiries."""
+    if preview_of(session, period) is None or \
+            not any(s.period_code == period for s in in_force(session, org.id)):
+        return False
+    if not resubmission_allowed(session, org.id, period):
+        raise ReportingError(f"{period} is in preview: a resubmission needs a reviewer's permission. Open an inquiry "
+                             f"on the result you question; a reviewer can allow {org.code} to resubmit.", 409)
+    return True

@@ -141,3 +141,25 @@ def test_the_limits_come_from_the_configuration():
     limits = Limits.from_config({"ZIP_MAX_UNCOMPRESSED_MB": 1, "ZIP_MAX_RATIO": 2, "ZIP_MAX_ENTRIES": 3,
                                  "UPLOAD_MAX_LINE_BYTES": 4, "UPLOAD_MAX_COLUMNS": 5, "UPLOAD_MAX_CELLS": 6})
     assert limits == Limits(2**20, 2, 3, 4, 5, 6)
+
+
+def test_an_xlsx_larger_than_its_declared_size_is_refused_not_a_crash():
+    """Issue 18 #15: a workbook whose sheet holds more than its headers declare (calamine's XmlError used to
+    escape the handler): refused with a named rule."""
+    from reporting.submissions import template_xlsx
+    data = bytearray(template_xlsx())
+    name = b"xl/worksheets/sheet1.xml"
+    # Every central-directory and local header of the first sheet declares 10 bytes.
+    at, patched = 0, 0
+    while (at := data.find(name, at + 1)) != -1:
+        if data[at - 46:at - 42] == b"PK\x01\x02":
+            struct.pack_into("<I", data, at - 46 + 24, 10)
+            patched += 1
+        elif data[at - 30:at - 26] == b"PK\x03\x04":
+            struct.pack_into("<I", data, at - 30 + 22, 10)
+            patched += 1
+    assert patched == 2
+    report = Report()
+    read_package([PackageFile("book.xlsx", bytes(data))], report)
+    rules = set(report.frame()["rule"])
+    assert rules and rules <= {"zip_bomb", "unreadable_zip", "unreadable_xlsx"}, report.frame()
