@@ -134,8 +134,8 @@ def _due(session, org: Organization, today: date, months_after: int, first: str)
 
 def ico_home(session, pub, org: Organization, today: date, months_after: int, first: str) -> IcoHome:
     home = IcoHome(org, _due(session, org, today, months_after, first), None)
-    quarters = [q for q in _quarters_with_runs(session)
-                if org.code in (dashboards.current_runs(session)[q].inputs or {})]
+    runs = dashboards.current_runs(session)          # read once: the home is a hot page
+    quarters = [q for q in _quarters_with_runs(session) if org.code in (runs[q].inputs or {})]
     home.edition = session.scalar(select(Edition).where(Edition.status.in_(["preview", "published"]))
                                   .order_by(Edition.created_at.desc()))
     if home.edition is not None:
@@ -155,7 +155,7 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
                             key=lambda e: abs(e.distance))[:MOVES]
     latest = _results(session, home.period, [org.code])
     lists = set(session.scalars(select(ResultUnits.measure_id).where(
-        ResultUnits.run_id == dashboards.current_runs(session)[home.period].id, ResultUnits.ico == org.code)))
+        ResultUnits.run_id == runs[home.period].id, ResultUnits.ico == org.code)))
     for mid in REGISTRY:
         cell = dashboards.cell(pub, mid, latest.get((mid, org.code)), year)
         if cell.status == NOT_MET:
