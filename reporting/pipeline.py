@@ -189,12 +189,13 @@ def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float
             return CycleOutcome(period.code, None, None, "busy", False, 0, 0, 0, 0, {})
         t = time.monotonic()
         compute_many([period.code], trigger=trigger, force=False, warm=True)
-        timings["compute"] = round(time.monotonic() - t, 3)
+        timings["compute"], t = round(time.monotonic() - t, 3), time.monotonic()
         with db.transaction() as session:
             edition, new = _edition_for(session, period.code, trigger, new_edition)
             # a preview opened by this cycle stays open at least until the next one
             status = edition.status if new else preview.settle(session, edition, f"auto ({trigger})")
             edition_id, number = edition.id, edition.number
+        timings["publish"] = round(time.monotonic() - t, 3)
         if status == "awaiting_approval":
             return CycleOutcome(period.code, edition_id, number, "awaiting approval", new, 0, 0, 0, 0, timings)
         t = time.monotonic()

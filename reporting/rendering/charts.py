@@ -1,18 +1,20 @@
-"""Every chart of the service, drawn once on the server as SVG (matplotlib) and embedded as a
+"""Every chart of the service, drawn once on the server as plain SVG and embedded as a
 base64 ``data:`` image, so that the dashboards and the PDF reports show exactly the same chart.
 Each chart comes with the numbers it shows, for a data table beside it (screen readers)."""
 from __future__ import annotations
 
 import base64
 import hashlib
-import io
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]   # Okabe-Ito, colour-blind safe
 STATEWIDE_COLOUR = "#3b3b3b"
+EACH_ICO_COLOUR = "#b8bec6"   # more ICOs than colours (national scale): each ICO a thin grey line
 UNIT_AXIS = {"percent": "Percent", "per_1000": "Per 1,000 member-months", "score": "Score (0-100)"}
 
 
@@ -32,16 +34,7 @@ class Chart:
     key: str = ""            # the cache key: the screen pages load /charts/<key>.svg (cacheable)
 
 
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    plt.rcParams.update({"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9,
-                         "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "oc"})
-    return plt
-
-
-CACHE_VERSION = "5"          # bump when the drawing changes
+CACHE_VERSION = "6"          # bump when the drawing changes
 _cache_dir: Path | None = None
 
 
@@ -99,49 +92,157 @@ def cached_svg(key: str) -> tuple[bytes, list[str]] | None:
 
 
 def _draw(periods, series, benchmark, unit, title, width, height, legend) -> bytes:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(width, height), dpi=100)
-    x = list(range(len(periods)))
+    """A line chart as a small, plain SVG (a few dozen elements: the PDF draws fifteen per page, the
+    national cycle some six hundred): every value inside the axis, the unit on the axis, a label for
+    every quarter that fits."""
+    small = width < 5
+    font = 6.5 if small else 8.0
+    W, H = width * 72, height * 72
+    top = font + 8                                        # the unit above the axis
+    bottom = 2 * font + 6                                 # quarter, and the year under each Q1
+    keys = _legend_layout(_legend_items(series, benchmark) if legend else [], W, font)
+    bottom += (keys[-1][1] + 1) * (font + 6) + 4 if keys else 0
+    low, high, ticks = _scale(series, benchmark, unit)
+    label = [_tick(t, unit) for t in ticks]
+    left = max(len(x) for x in label) * font * 0.72 + 6
+    right = 6
+    pw, ph = W - left - right, H - top - bottom
+    n = max(len(periods), 1)
+    slot = pw / n
+
+    def X(i):
+        return left + slot * (i + 0.5)
+
+    def Y(v):
+        return top + ph * (1 - (v - low) / (high - low))
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W:.1f}pt" height="{H:.1f}pt" viewBox="0 0 {W:.1f} {H:.1f}" '
+           f'font-family="DejaVu Sans, sans-serif" font-size="{font}">',
+           f'<title>{escape(title)}</title><rect width="{W:.1f}" height="{H:.1f}" fill="#ffffff"/>',
+           f'<text x="2" y="{font + 1:.1f}" fill="#4a5360">{escape(UNIT_AXIS.get(unit, unit))}</text>']
+    for t, text in zip(ticks, label):
+        y = Y(t)
+        out.append(f'<path d="M{left:.1f} {y:.1f}H{left + pw:.1f}" stroke="#dddddd" stroke-width="0.6"/>'
+                   f'<text x="{left - 4:.1f}" y="{y + font * 0.35:.1f}" text-anchor="end" fill="#4a5360">{text}</text>')
+    every = 1 if slot >= font * 2.2 else 2                  # "Q3" needs about two em
+    for i, code in enumerate(periods):
+        year, q = (code[:4], code[4:]) if len(code) == 6 else (code, "")
+        if i % every and i != n - 1:
+            continue
+        out.append(f'<text x="{X(i):.1f}" y="{top + ph + font + 3:.1f}" text-anchor="middle" fill="#4a5360">{q or year}</text>')
+        if q and (i == 0 or q == "Q1"):
+            out.append(f'<text x="{X(i):.1f}" y="{top + ph + 2 * font + 5:.1f}" text-anchor="middle" fill="#4a5360">{year}</text>')
+    drawn = list(zip(series, _colours(series)))
+    for s, colour in drawn:
+        if s.low and len(series) <= 2:
+            band = [(i, lo, hi) for i, (lo, hi) in enumerate(zip(s.low, s.high)) if lo is not None and hi is not None]
+            for run in _runs(band):
+                if len(run) > 1:
+                    edge = [f"{X(i):.1f},{Y(hi):.1f}" for i, _, hi in run] + [f"{X(i):.1f},{Y(lo):.1f}" for i, lo, _ in reversed(run)]
+                    out.append(f'<polygon points="{" ".join(edge)}" fill="{colour}" fill-opacity="0.15"/>')
+    steps = [(i, b) for i, b in enumerate(benchmark) if b is not None]
+    for run in _runs(steps):
+        (i0, b0), rest = run[0], run[1:]
+        d = f"M{X(i0) - slot / 2:.1f} {Y(b0):.1f}H{X(i0) + slot / 2:.1f}" + "".join(
+            f"V{Y(b):.1f}H{X(i) + slot / 2:.1f}" for i, b in rest)
+        out.append(f'<path d="{d}" fill="none" stroke="#000000" stroke-width="1" stroke-dasharray="1.5 2"/>')
+    for s, colour in drawn:
+        points = [(i, v) for i, v in enumerate(s.values) if v is not None]
+        dash = ' stroke-dasharray="5 3"' if s.statewide else ""
+        for run in _runs(points):
+            if len(run) == 1:
+                i, v = run[0]
+                out.append(f'<circle cx="{X(i):.1f}" cy="{Y(v):.1f}" r="2.2" fill="{colour}"/>')
+            else:
+                pts = " ".join(f"{X(i):.1f},{Y(v):.1f}" for i, v in run)
+                out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" '
+                           f'stroke-width="{0.8 if colour == EACH_ICO_COLOUR else 1.8}" '
+                           f'stroke-linejoin="round"{dash}/>')
+    y0 = top + ph + 2 * font + 14
+    for x, row, (text, colour, style) in keys:
+        y = y0 + row * (font + 6)
+        if style == "band":
+            out.append(f'<rect x="{x:.1f}" y="{y - font * 0.6:.1f}" width="16" height="{font * 0.8:.1f}" fill="{colour}" fill-opacity="0.25"/>')
+        else:
+            dash = {"dashed": ' stroke-dasharray="5 3"', "dotted": ' stroke-dasharray="1.5 2"'}.get(style, "")
+            out.append(f'<path d="M{x:.1f} {y - font * 0.3:.1f}h16" stroke="{colour}" stroke-width="1.8"{dash}/>')
+        out.append(f'<text x="{x + 20:.1f}" y="{y:.1f}">{escape(text)}</text>')
+    out.append("</svg>")
+    return "".join(out).encode()
+
+
+def _runs(points: list) -> list[list]:
+    """Consecutive quarters together: a missing (NA) quarter breaks the line."""
+    runs, last = [], None
+    for p in points:
+        if last is None or p[0] != last + 1:
+            runs.append([])
+        runs[-1].append(p)
+        last = p[0]
+    return runs
+
+
+def _colours(series) -> list[str]:
+    many = sum(not s.statewide for s in series) > len(PALETTE)
     colours = iter(PALETTE)
-    for s in series:
-        colour = STATEWIDE_COLOUR if s.statewide else next(colours)
-        points = [(i, v) for i, v in zip(x, s.values) if v is not None]
-        if s.low and any(v is not None for v in s.low):
-            band = [(i, lo, hi) for i, lo, hi in zip(x, s.low, s.high) if lo is not None and hi is not None]
-            if band:
-                ax.fill_between([b[0] for b in band], [b[1] for b in band], [b[2] for b in band], color=colour,
-                                alpha=0.15 if len(series) <= 2 else 0.1, linewidth=0,
-                                label="95 % interval" if len(series) <= 2 else "_interval")
-        if points:
-            ax.plot([p[0] for p in points], [p[1] for p in points], linewidth=1.8,
-                    marker="o" if len(points) < 3 else None, markersize=3,
-                    color=colour, linestyle="--" if s.statewide else "-", label=s.label)
+    return [STATEWIDE_COLOUR if s.statewide else EACH_ICO_COLOUR if many else next(colours) for s in series]
+
+
+def _legend_items(series, benchmark) -> list[tuple[str, str, str]]:
+    items = []
+    for s, colour in zip(series, _colours(series)):
+        if colour == EACH_ICO_COLOUR:
+            if not any(i[1] == EACH_ICO_COLOUR for i in items):
+                items.append(("Each ICO", colour, "solid"))
+            continue
+        items.append((s.label, colour, "dashed" if s.statewide else "solid"))
     if any(b is not None for b in benchmark):
-        ax.step([i for i, b in zip(x, benchmark) if b is not None], [b for b in benchmark if b is not None],
-                where="mid", color="#000000", linewidth=1.0, linestyle=":", label="Benchmark")
-    small = width < 5            # print small multiples: fewer labels (each text costs time in the PDF)
-    ticks = [i for i in x if not small or i in (0, len(x) - 1) or i == len(x) // 2]
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([periods[i] for i in ticks], rotation=0, fontsize=6.5 if small else 8)
-    if not small:
-        ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=8)
+        items.append(("Benchmark", "#000000", "dotted"))
+    if len(series) <= 2 and any(s.low for s in series):
+        items.append(("95 % interval", PALETTE[0], "band"))
+    return items
+
+
+def _legend_layout(items: list, width: float, font: float) -> list[tuple[float, int, tuple]]:
+    """Each key's x and row: keys flow left to right and wrap, each as wide as its text."""
+    placed, x, row = [], 4.0, 0
+    for item in items:
+        size = 20 + len(item[0]) * font * 0.62 + 12
+        if x > 4 and x + size > width:
+            x, row = 4.0, row + 1
+        placed.append((x, row, item))
+        x += size
+    return placed
+
+
+def _scale(series, benchmark, unit) -> tuple[float, float, list[float]]:
+    """An axis that holds every value drawn (intervals and benchmark included), with three to five
+    round ticks; percents and scores stay within 0-100."""
+    values = [v for s in series for seq in (s.values, s.low if len(series) <= 2 else (), s.high if len(series) <= 2 else ())
+              for v in seq if v is not None] + [b for b in benchmark if b is not None]
+    if not values:
+        values = [0.0, 100.0] if unit in ("percent", "score") else [0.0, 1.0]
+    lo, hi = min(values), max(values)
+    span = max(hi - lo, 1e-9)
+    pad = max(span * 0.08, 0.5 if unit != "per_1000" else 0.05)
+    lo, hi = lo - pad, hi + pad
+    step = _nice((hi - lo) / 4)
+    lo, hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
     if unit in ("percent", "score"):
-        low = min([v for s in series for v in (s.low or s.values) if v is not None] + [100])
-        ax.set_ylim(max(0, (low // 10) * 10 - 5), 100)
-    else:
-        ax.set_ylim(bottom=0)
-    from matplotlib.ticker import MaxNLocator
-    ax.yaxis.set_major_locator(MaxNLocator(3 if width < 5 else 4))
-    ax.tick_params(length=0)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.spines["left"].set_visible(False)
-    if legend and ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4 if width > 5 else 2, frameon=False,
-                  fontsize=8 if width > 5 else 6.5)
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.05)
-    plt.close(fig)
-    return buffer.getvalue().encode()
+        lo, hi = max(lo, 0.0), min(hi, 100.0)
+    lo = max(lo, 0.0)
+    ticks = [round(lo + k * step, 10) for k in range(int(round((hi - lo) / step)) + 1)]
+    return lo, hi, ticks
+
+
+def _nice(raw: float) -> float:
+    exp = 10 ** math.floor(math.log10(raw))
+    return next(m * exp for m in (1, 2, 2.5, 5, 10) if m * exp >= raw)
+
+
+def _tick(value: float, unit: str) -> str:
+    text = f"{value:g}" if value == int(value) else f"{value:.2f}".rstrip("0").rstrip(".")
+    return text + ("%" if unit == "percent" else "")
 
 
 def _alt(title, periods, series, benchmark) -> str:

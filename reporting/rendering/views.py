@@ -52,8 +52,10 @@ def submission_rows(subs, periods: list[str]) -> list[dict]:
 
 def chart_legend(codes: list[str], names: dict, interval: bool) -> list[dict]:
     """The one legend shared by a page of small charts: colour, line style and label."""
-    from reporting.rendering.charts import PALETTE, STATEWIDE_COLOUR
-    items = [{"colour": PALETTE[i % len(PALETTE)], "style": "solid", "label": names.get(c, c)} for i, c in enumerate(codes)]
+    from reporting.rendering.charts import EACH_ICO_COLOUR, PALETTE, STATEWIDE_COLOUR
+    items = [{"colour": PALETTE[i], "style": "solid", "label": names.get(c, c)} for i, c in enumerate(codes)]
+    if len(codes) > len(PALETTE):
+        items = [{"colour": EACH_ICO_COLOUR, "style": "solid", "label": "Each ICO"}]
     items.append({"colour": STATEWIDE_COLOUR, "style": "dashed", "label": "Statewide"})
     items.append({"colour": "#000000", "style": "dotted", "label": "Benchmark"})
     if interval:

@@ -1,5 +1,5 @@
 """Charts drawn ahead of viewers: after a computation, every ICO's and the reviewers' trend charts go into the
-shared chart cache, so that no one waits for matplotlib."""
+shared chart cache, so that no page waits for a drawing."""
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -125,3 +125,37 @@ def test_a_report_with_a_hostile_link_still_renders_without_fetching_it():
     pdf = html_to_pdf('<html lang="en"><head><title>t</title><link rel="stylesheet" href="file:///etc/passwd">'
                       '</head><body><img src="http://127.0.0.1:9/x.png" alt="x"><p>ok</p></body></html>')
     assert pdf.startswith(b"%PDF") and "ok" in pdf_text(pdf)
+
+
+def test_the_definitions_laid_out_once_give_the_same_pages_text_and_tags(tmp_path):
+    """The definitions' pages are laid out once and joined to each report: the PDF is the one a plain
+    render gives (text and running footer of every page, the tag tree), for two reports in a row."""
+    from reporting.rendering import pdf
+    rows = "".join(f"<tr><th scope='row'>Measure {i}</th><td>{'A definition that runs on. ' * 12}</td></tr>"
+                   for i in range(40))
+    section = (f'<section class="definitions"><h2>Measure definitions</h2><table class="fixed"><thead><tr>'
+               f'<th scope="col">Measure</th><th scope="col">Definition</th></tr></thead><tbody>{rows}</tbody></table></section>')
+
+    def report(title):
+        return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+                f'<link rel="stylesheet" href="reports.css"></head><body><div class="running-title">{title}</div>'
+                f'<div class="running-audience">for the ICO and reviewers</div><h1>{title}</h1>'
+                f'<p>{"Its own content. " * 200}</p>{section}</body></html>')
+
+    for title in ("Report one", "Report two, longer title"):
+        html = report(title)
+        joined = pdf.html_to_pdf(html)
+        plain = pdf._RENDERER.render(html).write_pdf(**pdf._OPTIONS)
+        a, b = PdfReader(io.BytesIO(joined)), PdfReader(io.BytesIO(plain))
+        assert len(a.pages) == len(b.pages) >= 4
+        for n, (p, q) in enumerate(zip(a.pages, b.pages), start=1):
+            assert p.extract_text() == q.extract_text()
+            assert f"Page {n} of {len(a.pages)}" in p.extract_text()
+        assert title in a.pages[-1].extract_text() and "Measure 39" in a.pages[-1].extract_text()
+        tags = []
+        for name, data in (("joined", joined), ("plain", plain)):
+            (tmp_path / f"{name}.pdf").write_bytes(data)
+            tags.append(subprocess.run(["pdfinfo", "-struct-text", str(tmp_path / f"{name}.pdf")],
+                                       capture_output=True, text=True, check=True).stdout)
+        assert tags[0] == tags[1] and "Measure definitions" in tags[0]
+    assert len(pdf._RENDERER.appendices) >= 1
