@@ -1,19 +1,18 @@
 """Benchmark (issues 7 and 16): a whole quarter's cycle, each stage timed.
 
 Default: the demo's three ICOs, 2015Q1-Q3 (compute, render every PDF, deliver over SMTP on loopback).
-``--national``: 40 ICOs and 400,000 members (synthetic, 10,000 per ICO, a year of quarterly packages
-each, validated and stored through the same path as an upload; not timed), then one quarter's cycle end
+``--national``: 40 ICOs and 400,000 members (``bench/national.py``: synthetic, 10,000 per ICO, a year of
+quarterly packages each, validated and stored through the same path as an upload; not timed), then one quarter's cycle end
 to end: compute, publish, render 40 scorecards and the statewide and public reports, deliver about 80
 messages to an SMTP server on loopback (aiosmtpd). Peak memory is that of the process and of its
 worker processes. Targets: under 60 s and under 4 GB.
-Usage: .venv/bin/python bench/cycle_bench.py [--national] [--icos 40] [--members 400000] [--backend sqlite|postgresql]"""
+Usage: .venv/bin/python bench/cycle_bench.py [--national] [--icos 40] [--members 400000]"""
 import argparse
 import resource
 import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from common import ROOT, fresh_database, make_app, section
@@ -50,51 +49,18 @@ def demo():
     smtp.stop()
 
 
-def _package(args):
-    """One ICO's quarter as CSV files (in a worker process: generating is not what is measured)."""
-    code, index, period, members = args
-    from synth import quarter_package, write
-    folder = Path(tempfile.mkdtemp(prefix=f"bench-national-{code}-{period}-"))
-    return code, period, [str(p) for p in write(quarter_package(period, members, seed=index, prefix=code), folder)]
-
-
-def national(icos: int, members: int, backend: str):
+def national_cycle(icos: int, members: int):
+    import national
     folder = Path(tempfile.mkdtemp(prefix="bench-national-"))
+    url = national.database(folder, icos, members)
     smtp = SmtpServer()
     smtp.start()
-    app = make_app(fresh_database(backend, folder), folder, PUBLISH_MODE="auto", **smtp.config())
-    codes = [f"ICO{i:02d}" for i in range(1, icos + 1)]
-    per_ico = members // icos
+    app = make_app(url, folder, PUBLISH_MODE="auto", **smtp.config())
     with app.app_context():
-        from reporting import accounts, pipeline
-        from reporting.ingest import PackageFile
+        from reporting import pipeline
         from reporting.rendering.pdf import check_environment
-        from reporting.storage import db
         check_environment()
-        t = time.perf_counter()
-        with db.transaction() as s:
-            for i, code in enumerate(codes):
-                accounts.add_ico(s, code=code, name=f"Integrated Care Organization {i + 1:02d}", state="MA",
-                                 recipients=[f"quality@{code.lower()}.example.org", f"medical.director@{code.lower()}.example.org"], actor="bench")
-            accounts.create_user(s, email="cms@bench.example.org", role="cms_reviewer", password="Bench-password-1",
-                                 name="CMS reviewer")
-            accounts.create_user(s, email="state@bench.example.org", role="state_reviewer", state="MA",
-                                 password="Bench-password-1", name="State reviewer")
-            for code in codes:
-                accounts.create_user(s, email=f"submitter@{code.lower()}.example.org", role="ico_submitter", ico=code,
-                                     password="Bench-password-1", name=f"{code} submitter")
-        jobs = [(code, i, q, per_ico) for q in QUARTERS for i, code in enumerate(codes)]
-        with ProcessPoolExecutor(2) as pool:
-            stored = 0
-            for code, period, paths in pool.map(_package, jobs):
-                files = [PackageFile(Path(p).name, Path(p).read_bytes()) for p in paths]
-                outcome = pipeline.accept_package(code, period, files, uploader="bench", via="cli")
-                assert outcome.accepted, outcome.report["by_rule"][:3]
-                stored += outcome.report.get("rows", 0) or 0
-        db.engine.dispose()
-        print(f"setup: {icos} ICOs x {per_ico:,} members, {len(jobs)} packages validated and stored "
-              f"in {time.perf_counter() - t:.0f} s (not timed below)")
-        with section(f"one quarter's cycle at national size: {icos} ICOs, {members:,} members ({backend})"):
+        with section(f"one quarter's cycle at national size: {icos} ICOs, {members:,} members (SQLite)"):
             t = time.perf_counter()
             o = pipeline.run_cycle("2015Q4", trigger="bench", wait_for_retries=0)
             total = time.perf_counter() - t
@@ -104,13 +70,12 @@ def national(icos: int, members: int, backend: str):
             print(f"  {'total':8} {total:6.1f} s")
             print(f"messages received by the SMTP server: {len(smtp.recorder.messages)}")
     smtp.stop()
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    peak_gb = peak / 2**20
-    print(f"peak memory: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB, "
-          f"largest worker {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GB")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    print(f"peak memory: this process {own:.2f} GB, largest worker process {workers:.2f} GB")
     print()
     print(f"TARGET national_cycle: {total:.1f} s (target < 60)")
-    print(f"TARGET national_cycle_memory: {peak_gb:.2f} GB (target < 4)")
+    print(f"TARGET national_cycle_memory: {max(own, workers):.2f} GB (target < 4)")
 
 
 def main():
@@ -118,10 +83,9 @@ def main():
     parser.add_argument("--national", action="store_true")
     parser.add_argument("--icos", type=int, default=40)
     parser.add_argument("--members", type=int, default=400_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     if args.national:
-        national(args.icos, args.members, args.backend)
+        national_cycle(args.icos, args.members)
     else:
         demo()
 

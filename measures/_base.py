@@ -40,6 +40,14 @@ class DataInView:
     facility_stays: pd.DataFrame
     survey_responses: pd.DataFrame
     member_ids: pd.Index | None = None     # when member_id holds integer codes: code -> the ICO's member_id
+    _shared: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def shared(self, key, build):
+        """What two measures both derive from this data (e.g. the FUH candidates of the 7- and 30-day
+        measures), built once per data in view. ``build`` must not depend on anything but the key."""
+        if key not in self._shared:
+            self._shared[key] = build()
+        return self._shared[key]
 
     @classmethod
     def from_frames(cls, frames: dict[str, pd.DataFrame], encode_members: bool = True,

@@ -13,17 +13,24 @@ DEFINITION = (
 
 
 def population(data, period, days: int):
+    base = data.shared(("fuh", period.code), lambda: _candidates(data, period))
+    units = base.drop(columns="excluded")
+    units.insert(units.columns.get_loc("day_1") + 1, "day_n", add_days(units["discharge_date"], days))
+    visited = any_event(units, data.visits, "visit_date", "day_1", "day_n",
+                        where=data.visits["provider_type"] == "mental_health")
+    excluded = base["excluded"]
+    return units.assign(excluded=excluded, denominator=~excluded, numerator=~excluded & visited)
+
+
+def _candidates(data, period):
+    """The candidate discharges and their exclusion: the same for the 7- and the 30-day measure."""
     ip = data.inpatient_stays
     units = ip[ip["principal_diagnosis_group"].isin(["mental_health", "self_harm"]) & (ip["discharge_status"] != "died")]
     units = units[["stay_id", "member_id", "admission_date", "discharge_date", "principal_diagnosis_group"]].assign(
         day_1=lambda f: add_days(f["discharge_date"], 1),
-        day_n=lambda f: add_days(f["discharge_date"], days),
         day_30=lambda f: add_days(f["discharge_date"], 30))
     units = units[in_period(units["day_30"], period)]
     units = units[continuously_enrolled(data.members, units, "discharge_date", "day_30")]
     readmitted = any_event(units, ip, "admission_date", "discharge_date", "day_30", exclude_same="stay_id")
     to_facility = any_event(units, data.facility_stays, "admission_date", "discharge_date", "day_30")
-    excluded = readmitted | to_facility
-    visited = any_event(units, data.visits, "visit_date", "day_1", "day_n",
-                        where=data.visits["provider_type"] == "mental_health")
-    return units.assign(excluded=excluded, denominator=~excluded, numerator=~excluded & visited)
+    return units.assign(excluded=readmitted | to_facility)

@@ -16,10 +16,13 @@ def population(spans: pd.DataFrame, events: pd.DataFrame, period: Period) -> pd.
              .assign(d90=lambda f: add_days(f["enrollment_start"], 89)))
     units = units[in_period(units["d90"], period)
                   & (units["enrollment_end"].isna() | (units["enrollment_end"] >= units["d90"]))]
-    outcome = events["outcome"]
-    completed = any_event(units, events, "event_date", "enrollment_start", "d90", where=outcome == "completed")
-    refused = any_event(units, events, "event_date", "enrollment_start", "d90", where=outcome == "refused")
-    attempts = count_events(units, events, "event_date", "enrollment_start", "d90", where=outcome == "unable_to_reach")
+    considered = events[events["outcome"].isin(["completed", "refused", "unable_to_reach"])]
+    considered = considered[considered["member_id"].isin(units["member_id"])]      # the same events, fewer pairs
+    outcome = considered["outcome"]
+    completed = any_event(units, considered, "event_date", "enrollment_start", "d90", where=outcome == "completed")
+    refused = any_event(units, considered, "event_date", "enrollment_start", "d90", where=outcome == "refused")
+    attempts = count_events(units, considered, "event_date", "enrollment_start", "d90",
+                            where=outcome == "unable_to_reach")
     b = ~completed & refused
     return units.assign(
         denominator=True,

@@ -6,13 +6,16 @@ from measures._toolkit import add_days, alive_on, any_event, covers, enrolled_on
 
 
 def _member_months(data, period) -> pd.DataFrame:
+    """Every (member, first day of a month) enrolled that day, then kept when alive and not in a facility
+    (the months together: each unit is decided on its own day)."""
     spans, months = data.members, []
     for first in month_starts(period):
-        units = (spans.loc[covers(spans["enrollment_start"], spans["enrollment_end"], first), ["member_id"]]
-                 .drop_duplicates(ignore_index=True).assign(day=first))
-        units = units[alive_on(spans, units, "day")]
-        months.append(units[~in_facility_on(data.facility_stays, units, "day")])
-    return pd.concat(months, ignore_index=True).assign(kind="member_month", denominator=True, numerator=False)
+        months.append(spans.loc[covers(spans["enrollment_start"], spans["enrollment_end"], first), ["member_id"]]
+                      .drop_duplicates(ignore_index=True).assign(day=first))
+    units = pd.concat(months, ignore_index=True)
+    units = units[alive_on(spans, units, "day")]
+    units = units[~in_facility_on(data.facility_stays, units, "day")].reset_index(drop=True)
+    return units.assign(kind="member_month", denominator=True, numerator=False)
 
 
 def _admissions(data, period) -> pd.DataFrame:

@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from reporting import publication
     from reporting.rendering import charts
     charts.configure_cache(os.path.join(app.instance_path, "chart-cache"))
+    from reporting.engine import inputs
+    inputs.configure_cache(os.path.join(app.instance_path, "row-cache"))
     db.init_app(app)
     publication.init_app(app)
     init_web(app)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound
+from reporting.participation import departed, left_label, months_covered
 from reporting.publication.benchmarks import Benchmark, benchmark_status, withhold
 from reporting.security import can_see_ico, statewide_hidden_from, visible_icos
 from reporting.storage.models import Organization, Result, ResultRun, ResultUnits, Submission
@@ -98,6 +99,9 @@ class Overview:
     provenance: Provenance
     withhold: dict                          # code -> Withhold (calendar year)
     year: int
+    departed: list = ()                     # (org, "left the demonstration after 2015Q3") before this period
+    names: dict = None                      # code -> name, for the withhold summary
+    coverage: dict = None                   # code -> "January to September 2015": the months its withhold covers
 
 
 def overview(session, user, pub, period_code: str, run: ResultRun | None = None) -> Overview:
@@ -120,7 +124,8 @@ def overview(session, user, pub, period_code: str, run: ResultRun | None = None)
                                          last.get((m.id, code))) for code, _ in columns}))
         domains.append((DOMAIN_TITLES[domain], rows))
     return Overview(period_code, columns, domains, provenance(run, codes),
-                    withhold_for_year(session, pub, codes, period.year), period.year)
+                    withhold_for_year(session, pub, [o.code for o in orgs], period.year), period.year,
+                    departed([o for o in orgs if o.code not in codes], period), {o.code: o.name for o in orgs}, withhold_coverage(orgs, period.year))
 
 
 # --- trends -----------------------------------------------------------------------------------
@@ -220,6 +225,16 @@ def withhold_for_year(session, pub, codes: list[str], year: int) -> dict:
             continue
         out[code] = withhold(code, year, {m: this.get((m, code)) for m in chosen},
                              {m: last.get((m, code)) for m in chosen}, pub.benchmarks, chosen, pub.tiers.get(year))
+    return out
+
+
+def withhold_coverage(orgs, year: int) -> dict:
+    """code -> what a year's withhold of an ICO that joined or left during the year covers, and why."""
+    out = {}
+    for o in orgs:
+        months = months_covered(o, year)
+        if months:
+            out[o.code] = f"covers {months}" + (f" ({left_label(o)})" if o.active_to and o.active_to.year == year else "")
     return out
 
 

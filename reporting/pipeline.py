@@ -20,8 +20,8 @@ from reporting import audit, code_version
 from reporting.accounts import organization
 from reporting.delivery import notices
 from reporting.delivery.dispatch import deliver_due, plan_deliveries
-from reporting.engine import compute_period
-from reporting.engine.inputs import data_in_view, load_in_force
+from reporting.engine import compute_periods
+from reporting.engine.inputs import in_force_up_to
 from reporting.engine.store import current_run, inputs_digest, save_run
 from reporting.errors import ReportingError
 from reporting.ingest import PackageFile, Report, read_package, validate
@@ -37,7 +37,6 @@ from reporting.rendering.warm import warm_charts
 from reporting.review import inquiries, preview
 from reporting.storage import db
 from reporting.storage.models import Edition, ResultRun, utcnow
-from reporting.workers import in_processes
 
 log = logging.getLogger(__name__)
 __all__ = ["accept_package", "compute", "compute_many", "run_cycle", "render_edition", "render_report",
@@ -115,11 +114,6 @@ class RunOutcome:
     unchanged: bool          # the inputs equal those of the current run: nothing was recomputed
 
 
-def _compute_one(args):
-    period, views = args
-    return utcnow(), compute_period(views, period)
-
-
 def compute(period_code: str, *, trigger: str = "cli", force: bool = True) -> RunOutcome:
     """Compute and store every measure for every ICO with a package in the period, and statewide."""
     return compute_many([period_code], trigger=trigger, force=force)[0]
@@ -127,32 +121,33 @@ def compute(period_code: str, *, trigger: str = "cli", force: bool = True) -> Ru
 
 def compute_many(period_codes: list[str], *, trigger: str = "cli", force: bool = True,
                  warm: bool = False) -> list[RunOutcome]:
-    """``compute`` for several periods, reading the submitted rows once. Without ``force`` a period
+    """``compute`` for several periods, each ICO's rows read where it is computed. Without ``force`` a period
     whose inputs equal those of its current run is left as it is."""
     periods = [parse(c) for c in period_codes]
-    loaded = load_in_force(max(p.end for p in periods))
+    inputs_in_force = in_force_up_to(max(p.end for p in periods))
     outcomes, todo = [], []
     for period in periods:
-        views, inputs = data_in_view(period, loaded)
-        if not views:
+        inputs = inputs_in_force.provenance(period)
+        if not inputs:
             raise ReportingError(f"No ICO has an accepted package for {period.code}; there is nothing to compute.", 404)
         if not force:
             with db.transaction() as session:
                 run = current_run(session, period.code)
                 if run is not None and run.inputs_digest == inputs_digest(inputs):
-                    outcomes.append(RunOutcome(run.id, period.code, list(views), 0, True))
+                    outcomes.append(RunOutcome(run.id, period.code, list(inputs), 0, True))
                     continue
-        todo.append((period, views, inputs))
-    for (period, views, inputs), (started, computation) in zip(todo, in_processes(_compute_one, [(p, v) for p, v, _ in todo])):
+        todo.append((period, inputs))
+    started = utcnow()
+    for (period, inputs), computation in zip(todo, compute_periods(inputs_in_force, [p for p, _ in todo])):
         with db.transaction() as session:
             run = save_run(session, computation, inputs=inputs, trigger=trigger, code_version=code_version(),
                            spec_version=measures.SPEC_VERSION, started_at=started)
-            audit.record("compute", period.code, detail={"run": run.id, "icos": list(views), "trigger": trigger},
+            audit.record("compute", period.code, detail={"run": run.id, "icos": list(inputs), "trigger": trigger},
                          actor=trigger, session=session)
             run_id = run.id
         log.info("computed %s: run %d, %d results for %s", period.code, run_id, len(computation.results),
-                 ", ".join(views))
-        outcomes.append(RunOutcome(run_id, period.code, list(views), len(computation.results), False))
+                 ", ".join(inputs))
+        outcomes.append(RunOutcome(run_id, period.code, list(inputs), len(computation.results), False))
     if todo and warm:
         warm_charts()
     return outcomes

@@ -13,6 +13,7 @@ from measures.dictionary import FILES
 from reporting.errors import Forbidden, NotFound
 from reporting.ingest.readers import safe_filename
 from reporting.ingest.report import FAILURE_COLUMNS
+from reporting.participation import has_left, left_label
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.security import can_see_ico, visible_icos
 from reporting.storage.models import Organization, ReportingPeriod, Submission
@@ -78,13 +79,27 @@ def period_status(period: ReportingPeriod, versions: list[Submission], today: da
             state = "resubmitted" + (" (first late)" if first.late else "")
     elif versions:
         state = "rejected"
-    elif org is not None and org.active_to and period.begin > org.active_to:
-        state = "not participating"
+    elif org is not None and has_left(org, period):
+        state = left_label(org)
     elif period.due_date < today:
         state = "missing"
     else:
         state = "not due"
     return PeriodStatus(period.code, period.due_date, state, len(versions), accepted[-1].version if accepted else None, last)
+
+
+def status_rows(session, org: Organization, periods: list[str], today: date) -> list[dict]:
+    """The ICO page's submission table: per period, the same state as the submissions grid, and the versions."""
+    rows = session.scalars(select(ReportingPeriod).where(ReportingPeriod.code.in_(periods))
+                           .order_by(ReportingPeriod.begin)).all()
+    subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)
+                           .order_by(Submission.version)).all()
+    out = []
+    for p in rows:
+        own = [s for s in subs if s.period_code == p.code]
+        status = period_status(p, own, today, org)
+        out.append({"period": p.code, "state": status.state, "versions": own, "in_force": status.in_force})
+    return out
 
 
 def history(session, user, org_code: str, period_code: str) -> tuple[Organization, ReportingPeriod | None, list[Submission]]:

@@ -21,14 +21,18 @@ def inputs_digest(inputs: dict) -> str:
 
 
 def frame_to_bytes(frame: pd.DataFrame) -> bytes:
-    """A per-unit frame as Parquet (zstd): typed, compact, and safe to read back (no code runs)."""
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False, compression="zstd")
-    return buffer.getvalue()
+    """A per-unit frame as Parquet (zstd): typed, compact, and safe to read back (no code runs).
+    One thread: a frame is a few thousand rows, and Arrow's thread pool costs ten times the work."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    buffer = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1), buffer, compression="zstd")
+    return buffer.getvalue().to_pybytes()
 
 
 def frame_from_bytes(content: bytes) -> pd.DataFrame:
-    return pd.read_parquet(io.BytesIO(content))
+    import pyarrow.parquet as pq
+    return pq.read_table(io.BytesIO(content), use_threads=False).to_pandas(use_threads=False)
 
 
 def save_run(session, computation: PeriodComputation, *, inputs: dict, trigger: str, code_version: str,
@@ -43,7 +47,7 @@ def save_run(session, computation: PeriodComputation, *, inputs: dict, trigger: 
     session.add_all(Result(run_id=run.id, period_code=r.period, **{k: v for k, v in asdict(r).items() if k != "period"})
                     for r in computation.results)
     session.add_all(ResultUnits(run_id=run.id, measure_id=m, ico=ico, row_count=len(frame),
-                                content=frame_to_bytes(frame))
+                                content=computation.stored.get((m, ico)) or frame_to_bytes(frame))
                     for (m, ico), frame in computation.units.items())
     return run
 

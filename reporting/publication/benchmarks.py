@@ -123,6 +123,8 @@ class WithholdRow:
     benchmark: float | None
     status: str
     counts: bool          # takes part in the share
+    last_year: float | None = None     # the year before's value, where gap closure applies
+    gap_target: float | None = None    # the value that closes 10 % of last year's gap to the benchmark
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class Withhold:
     met: int
     share: float | None
     earned_back: int | None
+    next_tier: tuple[int, int] | None = None    # (more measures to meet, the share earned back then)
 
 
 def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: dict, chosen: dict[str, bool],
@@ -144,10 +147,32 @@ def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: di
     for measure_id, gap_closure in chosen.items():
         bench = benchmarks.get((measure_id, year))
         r = results.get(measure_id)
-        status = benchmark_status(measure_id, r, bench, last_year.get(measure_id), gap_closure)
+        last = last_year.get(measure_id)
+        status = benchmark_status(measure_id, r, bench, last, gap_closure)
+        before = last.value if (gap_closure and last is not None and last.status == "reported") else None
         rows.append(WithholdRow(measure_id, r.value if r else None, bench.value if bench else None, status,
-                                status in (MET, MET_GAP, NOT_MET)))
+                                status in (MET, MET_GAP, NOT_MET), before,
+                                gap_target(measure_id, before, bench.value) if before is not None and bench else None))
     eligible = sum(r.counts for r in rows)
     met = sum(r.status in (MET, MET_GAP) for r in rows)
     share = met / eligible if eligible else None
-    return Withhold(ico, year, rows, eligible, met, share, tier(share, tiers) if share is not None else None)
+    earned = tier(share, tiers) if share is not None else None
+    return Withhold(ico, year, rows, eligible, met, share, earned, next_tier(met, eligible, earned, tiers))
+
+
+def gap_target(measure_id: str, last_year: float, benchmark: float) -> float | None:
+    """The value that closes 10 % of last year's gap to the benchmark; None when last year met it."""
+    sign = 1 if REGISTRY[measure_id].higher_is_better else -1
+    gap = sign * (benchmark - last_year)
+    return last_year + sign * 0.1 * gap if gap > 0 else None
+
+
+def next_tier(met: int, eligible: int, earned: int | None, tiers=None) -> tuple[int, int] | None:
+    """How many more measures met would earn back more, and how much: None at the top or with nothing eligible."""
+    if not eligible or earned is None:
+        return None
+    for more in range(1, eligible - met + 1):
+        better = tier((met + more) / eligible, tiers)
+        if better > earned:
+            return more, better
+    return None

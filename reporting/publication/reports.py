@@ -11,6 +11,7 @@ from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, SPEC_VERSION, Period
 from reporting import dashboards
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
+from reporting.participation import departed
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET
 from reporting.publication.suppression import suppress
 from reporting.security import STATEWIDE_HIDDEN_NOTE, statewide_hidden_from
@@ -118,7 +119,8 @@ def scorecard(session, pub, code: str, period_code: str, run_id: int | None = No
 def statewide(session, pub, period_code: str, public: bool = False, run_id: int | None = None, edition=None) -> dict:
     period = Period.parse(period_code)
     run = _run(session, period.code, run_id)
-    orgs = [o for o in session.scalars(select(Organization).order_by(Organization.name)) if o.code in (run.inputs or {})]
+    every = list(session.scalars(select(Organization).order_by(Organization.name)))
+    orgs = [o for o in every if o.code in (run.inputs or {})]
     codes = [o.code for o in orgs]
     results = _results(session, run.id)
     table = []
@@ -129,11 +131,12 @@ def statewide(session, pub, period_code: str, public: bool = False, run_id: int 
             cells = {c: dashboards.cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
             table.append({"m": m, "domain": domain, "shown": shown, "cells": cells})
     trends = _trends_up_to(session, pub, codes, period)
-    withhold = dashboards.withhold_for_year(session, pub, codes, period.year)
+    withhold = dashboards.withhold_for_year(session, pub, [o.code for o in every], period.year)
     title = f"One Care quality measures: {'public report' if public else 'statewide report'}, {period.code}"
     return common(run, edition, title, "public" if public else "reviewer") | {
         "period": period, "orgs": orgs, "codes": codes, "table": table, "trends": trends, "public": public,
-        "withhold": withhold, "names": {o.code: o.name for o in orgs}, "inputs": run.inputs or {}}
+        "withhold": withhold, "names": {o.code: o.name for o in every}, "inputs": run.inputs or {},
+        "departed": departed([o for o in every if o.code not in codes], period), "coverage": dashboards.withhold_coverage(every, period.year)}
 
 
 def withhold_report(session, pub, code: str, year: str, edition=None) -> dict:

@@ -28,34 +28,13 @@ def _reported(r):
     return r.value if (r is not None and r.status == "reported") else None
 
 
-def submission_rows(subs, periods: list[str]) -> list[dict]:
-    """Per period: what the ICO sent (versions, verdicts, on time or late)."""
-    by_period = {}
-    for s in subs:
-        by_period.setdefault(s.period_code, []).append(s)
-    rows = []
-    for period in sorted(set(periods) | set(by_period)):
-        versions = by_period.get(period, [])
-        accepted = [s for s in versions if s.status == "accepted"]
-        if not versions:
-            state = "missing"
-        elif not accepted:
-            state = "rejected"
-        elif len(accepted) > 1:
-            state = "resubmitted"
-        else:
-            state = "late" if accepted[0].late else "accepted on time"
-        rows.append({"period": period, "state": state, "versions": versions,
-                     "in_force": accepted[-1].version if accepted else None})
-    return rows
-
-
 def chart_legend(codes: list[str], names: dict, interval: bool) -> list[dict]:
     """The one legend shared by a page of small charts: colour, line style and label."""
     from reporting.rendering.charts import EACH_ICO_COLOUR, PALETTE, STATEWIDE_COLOUR
-    items = [{"colour": PALETTE[i], "style": "solid", "label": names.get(c, c)} for i, c in enumerate(codes)]
     if len(codes) > len(PALETTE):
         items = [{"colour": EACH_ICO_COLOUR, "style": "solid", "label": "Each ICO"}]
+    else:
+        items = [{"colour": PALETTE[i], "style": "solid", "label": names.get(c, c)} for i, c in enumerate(codes)]
     items.append({"colour": STATEWIDE_COLOUR, "style": "dashed", "label": "Statewide"})
     items.append({"colour": "#000000", "style": "dotted", "label": "Benchmark"})
     if interval:

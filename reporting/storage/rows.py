@@ -55,10 +55,12 @@ def write_rows(session, submission_id: int, frames: dict[str, pd.DataFrame]) -> 
     return total
 
 
-def read_rows(connection, submission_ids: list[int], files=None) -> dict[str, pd.DataFrame]:
+def read_rows(connection, submission_ids: list[int], files=None, chunk: int = 200_000) -> dict[str, pd.DataFrame]:
     """Typed frames per file for the given submissions, with ``submission_id`` and ``row_number``.
 
-    Rows come through the driver untyped (no per-value conversion in Python) and are typed per column."""
+    Rows come through the driver untyped (no per-value conversion in Python), ``chunk`` at a time, and
+    are typed per column as they come: a national quarter (millions of rows) never sits in memory as
+    Python tuples."""
     out = {}
     if not submission_ids:
         return out
@@ -68,15 +70,26 @@ def read_rows(connection, submission_ids: list[int], files=None) -> dict[str, pd
         columns = ["submission_id", "row_number"] + spec.column_names
         cursor = connection.connection.cursor()
         cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name} WHERE submission_id IN ({ids})")
-        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+        parts = []
+        while batch := cursor.fetchmany(chunk):
+            parts.append(typed_rows(pd.DataFrame.from_records(batch, columns=columns), spec))
         cursor.close()
-        for col in spec.columns:
-            s = frame[col.name]
-            if col.type == "date":
-                frame[col.name] = pd.to_datetime(s.astype("string"), format="%Y-%m-%d")
-            elif col.type == "int":
-                frame[col.name] = pd.to_numeric(s).astype("Float64")
-            else:
-                frame[col.name] = s.astype(object).where(s.notna(), None)
-        out[name] = frame
+        out[name] = (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts
+                     else typed_rows(pd.DataFrame(columns=columns), spec))
     return out
+
+
+def typed_rows(frame: pd.DataFrame, spec) -> pd.DataFrame:
+    """The one typing of stored rows: dates as datetime64[us] (whatever pandas would infer), integers as
+    Float64, text as str or None."""
+    frame["submission_id"] = frame["submission_id"].astype("int64")
+    frame["row_number"] = frame["row_number"].astype("int64")
+    for col in spec.columns:
+        s = frame[col.name]
+        if col.type == "date":
+            frame[col.name] = pd.to_datetime(s.astype("string"), format="%Y-%m-%d").astype("datetime64[us]")
+        elif col.type == "int":
+            frame[col.name] = pd.to_numeric(s).astype("Float64")
+        else:
+            frame[col.name] = s.astype(object).where(s.notna(), None)
+    return frame

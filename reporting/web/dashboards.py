@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_login import current_user
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY
-from reporting import audit, dashboards, homes
+from reporting import audit, dashboards, homes, submissions
 from reporting.engine import STATEWIDE
 from reporting.interop.published import published
 from reporting.errors import Forbidden, NotFound, ReportingError
@@ -65,7 +65,9 @@ def ico(code):
     org, trends, subs = dashboards.ico_page(db.session, current_user, settings(), code)
     charts = {t.measure.id: render.trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
     return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs,
-                           status_rows=render.submission_rows(subs, trends[0].periods if trends else []),
+                           status_rows=submissions.status_rows(
+                               db.session, org, sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
+                               date.today()),
                            domains=DOMAINS, domain_titles=DOMAIN_TITLES)
 
 
@@ -95,12 +97,13 @@ def withhold():
     year = request.args.get("year", type=int) or (years[0] if years else None)
     if year is None:
         raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
-    codes = dashboards.visible_codes(db.session, current_user)
-    rows = dashboards.withhold_for_year(db.session, settings(), codes, year)
+    orgs = dashboards.visible_icos(db.session, current_user)
+    rows = dashboards.withhold_for_year(db.session, settings(), [o.code for o in orgs], year)
     from reporting.rules import store as rules
     in_force = rules.in_force(db.session, year)
     return render_template("dashboards/withhold.html", year=year, years=years, rows=rows,
-                           names={o: o for o in codes}, revision=rules.revision(db.session, year),
+                           names={o.code: o.name for o in orgs}, coverage=dashboards.withhold_coverage(orgs, year),
+                           revision=rules.revision(db.session, year),
                            rule_set=in_force, tiers=rules.tier_rows(in_force) if in_force else [])
 
 

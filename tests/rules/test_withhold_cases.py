@@ -83,3 +83,26 @@ def test_the_share_counts_gap_closure_as_met():
     w = withhold("HA", 2015, results, {"fuh_30d": result(50.0)}, benchmarks, chosen)
     assert [r.status for r in w.rows] == [MET_GAP, NOT_MET, MET, NOT_MET, MET]
     assert (w.eligible, w.met, w.share, w.earned_back) == (5, 3, 0.6, 75)
+
+
+@pytest.mark.parametrize("measure, last, benchmark, target", [
+    ("fuh_7d", 30.0, 40.0, 31.0),              # higher is better: 10 % of the 10-point gap above last year
+    ("readmission_30d", 20.0, 17.0, 19.7),     # lower is better: 10 % of the gap below last year
+    ("fuh_7d", 45.0, 40.0, None),              # met last year: no gap to close
+])
+def test_the_value_that_closes_the_gap(measure, last, benchmark, target):
+    from reporting.publication.benchmarks import closes_gap, gap_target
+    got = gap_target(measure, last, benchmark)
+    assert got == pytest.approx(target) if target is not None else got is None
+    if target is not None:
+        assert closes_gap(measure, got, last, benchmark)
+
+
+@pytest.mark.parametrize("met, eligible, expected", [
+    (0, 10, (2, 25)), (1, 10, (1, 25)), (2, 10, (2, 50)), (7, 10, (1, 100)), (8, 10, None), (10, 10, None),
+    (0, 0, None),
+])
+def test_how_far_to_the_next_tier(met, eligible, expected):
+    from reporting.publication.benchmarks import next_tier
+    earned = tier(met / eligible) if eligible else None
+    assert next_tier(met, eligible, earned) == expected

@@ -112,7 +112,7 @@ def test_withhold_page_and_cli(example):
     client = example.test_client()
     login(client, "cms@example.org")
     page = client.get("/withhold?year=2015").get_data(as_text=True)
-    assert "Quality withhold, 2015" in page and "HA:" in page and "HB:" in page
+    assert "Quality withhold, 2015" in page and "Health Alliance:" in page and "Harbor Care:" in page
     out = example.test_cli_runner().invoke(args=["withhold", "--year", "2015"]).output
     assert out.startswith("HA:") and "withhold earned back" in out
 

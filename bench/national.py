@@ -1,0 +1,95 @@
+"""The national-size data of issue 16 for the benchmarks: 40 ICOs, 400,000 members (10,000 each), a
+year of quarterly packages each (2015Q1-Q4), validated and stored through the same path as an upload,
+with report recipients (two per ICO), one submitter per ICO and two reviewers. Building it takes a few
+minutes, so the SQLite database and the packages' row copies (``instance/row-cache``, which the
+service writes when a package is first computed) are kept in the system's temporary folder and copied
+for each run (rebuilt when the schema or the generator changes)."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from common import ROOT, fresh_database, make_app
+
+QUARTERS = ("2015Q1", "2015Q2", "2015Q3", "2015Q4")
+PASSWORD = "Bench-password-1"
+
+
+def _package(args):
+    """One ICO's quarter as CSV files (in a worker process: generating is not what is measured)."""
+    code, index, period, members = args
+    from synth import quarter_package, write
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-national-{code}-{period}-"))
+    paths = [str(p) for p in write(quarter_package(period, members, seed=index, prefix=code), folder)]
+    return code, period, paths
+
+
+def _fingerprint(icos: int, members: int) -> str:
+    sources = [ROOT / "bench" / "synth.py", ROOT / "bench" / "national.py", *sorted((ROOT / "reporting" / "storage" / "migrations").rglob("*.py"))]
+    digest = hashlib.sha256(f"{icos}x{members}".encode())
+    for path in sources:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def codes(icos: int) -> list[str]:
+    return [f"ICO{i:02d}" for i in range(1, icos + 1)]
+
+
+def database(folder: Path, icos: int = 40, members: int = 400_000) -> str:
+    """A SQLite URL in ``folder`` holding the national packages (no results yet)."""
+    cache = Path(tempfile.gettempdir()) / f"onecare-bench-national-{_fingerprint(icos, members)}"
+    target = folder / "bench.sqlite3"
+    rows = folder / "instance" / "row-cache"
+    if not (cache / "done").exists():
+        _build(folder, icos, members)
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir()
+        shutil.copyfile(target, cache / "bench.sqlite3")
+        shutil.copytree(rows, cache / "row-cache")
+        (cache / "done").touch()
+    else:
+        shutil.copyfile(cache / "bench.sqlite3", target)
+        shutil.copytree(cache / "row-cache", rows, dirs_exist_ok=True)
+        print(f"national data: copied from {cache}")
+    return f"sqlite:///{target}"
+
+
+def _build(folder: Path, icos: int, members: int) -> None:
+    app = make_app(fresh_database("sqlite", folder), folder)
+    per_ico = members // icos
+    with app.app_context():
+        from reporting import accounts, pipeline
+        from reporting.ingest import PackageFile
+        from reporting.storage import db
+        t = time.perf_counter()
+        with db.transaction() as s:
+            for i, code in enumerate(codes(icos)):
+                accounts.add_ico(s, code=code, name=f"Integrated Care Organization {i + 1:02d}", state="MA",
+                                 recipients=[f"quality@{code.lower()}.example.org",
+                                             f"medical.director@{code.lower()}.example.org"], actor="bench")
+                accounts.create_user(s, email=f"submitter@{code.lower()}.example.org", role="ico_submitter", ico=code,
+                                     password=PASSWORD, name=f"{code} submitter")
+            accounts.create_user(s, email="cms@bench.example.org", role="cms_reviewer", password=PASSWORD,
+                                 name="CMS reviewer")
+            accounts.create_user(s, email="state@bench.example.org", role="state_reviewer", state="MA",
+                                 password=PASSWORD, name="State reviewer")
+        jobs = [(code, i, q, per_ico) for q in QUARTERS for i, code in enumerate(codes(icos))]
+        with ProcessPoolExecutor(2) as pool:
+            for code, period, paths in pool.map(_package, jobs):
+                files = [PackageFile(Path(p).name, Path(p).read_bytes()) for p in paths]
+                outcome = pipeline.accept_package(code, period, files, uploader="bench", via="cli")
+                assert outcome.accepted, outcome.report["by_rule"][:3]
+                shutil.rmtree(Path(paths[0]).parent, ignore_errors=True)
+        # Each package's rows as the engine reads them (instance/row-cache): in service they are written when
+        # the package is first computed, by the prompt recompute after its upload, long before the cycle.
+        from measures import Period
+        from reporting.engine.inputs import in_force_up_to
+        in_force_up_to(Period.parse(QUARTERS[-1]).end)
+        db.engine.dispose()
+    print(f"national data: {icos} ICOs x {per_ico:,} members, {len(jobs)} packages validated and stored "
+          f"in {time.perf_counter() - t:.0f} s (once; kept for the next runs)")

@@ -1,0 +1,43 @@
+"""Whether an ICO takes part in the demonstration in a period, in one wording used everywhere
+(overview, statewide report, withhold, submissions pages): an ICO whose ``active_to`` ends before a
+period "left the demonstration after <its last quarter>"; a year's withhold covers the months it took part."""
+from __future__ import annotations
+
+from datetime import date
+
+from measures import Period
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def last_quarter(org) -> str | None:
+    """The last quarter the ICO took part in (the quarter of its ``active_to``), or None while it takes part."""
+    end: date | None = getattr(org, "active_to", None)
+    return None if end is None else f"{end.year}Q{(end.month - 1) // 3 + 1}"
+
+
+def has_left(org, period: Period) -> bool:
+    end = getattr(org, "active_to", None)
+    return end is not None and period.begin > end
+
+
+def left_label(org) -> str:
+    return f"left the demonstration after {last_quarter(org)}"
+
+
+def departed(orgs, period: Period) -> list[tuple]:
+    """The ICOs (of those the viewer may see) that left before ``period``: (org, label)."""
+    return [(o, left_label(o)) for o in orgs if has_left(o, period)]
+
+
+def months_covered(org, year: int) -> str | None:
+    """For a year the ICO left (or joined) during: the months it took part, e.g. "January to September
+    2015"; None for a whole year."""
+    start = getattr(org, "active_from", None)
+    end = getattr(org, "active_to", None)
+    first = start.month if start is not None and start.year == year else 1
+    last = end.month if end is not None and end.year == year else 12
+    if (first, last) == (1, 12):
+        return None
+    return f"{MONTHS[first - 1]} to {MONTHS[last - 1]} {year}"

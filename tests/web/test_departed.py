@@ -1,0 +1,48 @@
+"""Issue 17: an ICO that leaves the demonstration is shown as such everywhere, in one wording: the
+overview (a note, and its withhold row with the months covered), the reviewers' submissions grid, its own
+page, the withhold page and the statewide PDF. Here a third ICO, Harbor Coast, takes part in 2014Q1-Q3
+(active to 2014-09-30) and leaves."""
+from datetime import date
+
+import pytest
+from reporting import pipeline
+from reporting.cli_files import files_from_paths
+from tests.conftest import EXAMPLES, login
+from tests.rendering.test_pdf import rendered
+
+LEFT = "left the demonstration after 2014Q3"
+
+
+@pytest.fixture
+def departed(example, dbs):
+    from reporting import accounts
+    accounts.add_ico(dbs, code="HC", name="Harbor Coast", state="MA", active_to=date(2014, 9, 30), actor="test")
+    dbs.commit()
+    with example.app_context():
+        for quarter in ("2014Q1", "2014Q2", "2014Q3"):
+            assert pipeline.accept_package("HC", quarter, files_from_paths([EXAMPLES / "packages" / "HA" / quarter]),
+                                           uploader="test", via="cli").accepted
+        pipeline.compute_many(["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2014", "2015Q1"], trigger="test")
+    return example
+
+
+def test_a_departed_ico_is_named_as_such_on_every_page(departed):
+    client = departed.test_client()
+    login(client, "cms@example.org")
+    overview = client.get("/overview?period=2014Q4").get_data(as_text=True)
+    assert f"Harbor Coast {LEFT}" in overview
+    assert 'data-ico="HC"' not in overview                                  # no column of its own
+    year = client.get("/overview?period=2014").get_data(as_text=True)
+    assert "covers January to September 2014" in year and f"({LEFT})" in year
+    grid = client.get("/submissions/").get_data(as_text=True)
+    assert LEFT in grid and "not participating" not in grid
+    own = client.get("/icos/HC").get_data(as_text=True)
+    assert LEFT in own and ">missing<" not in own
+    withhold = client.get("/withhold?year=2014").get_data(as_text=True)
+    assert "Harbor Coast" in withhold and "This year's withhold covers January to September 2014" in withhold
+
+
+def test_the_statewide_report_says_who_left(departed, tmp_path):
+    _, text = rendered(departed, tmp_path, "statewide-departed", "report", "--kind", "statewide", "--period", "2014Q4")
+    assert f"Harbor Coast {LEFT}" in " ".join(text.split())
+    assert "covers January to September" in " ".join(text.split())
