@@ -104,6 +104,7 @@ class Measure:
     extras: Callable[[pd.DataFrame], dict] | None = None
     has_numerator: bool = True
     gap_label: str = ""       # what a unit on the gap list is waiting for
+    upcoming: Callable[[DataInView, object, int], pd.DataFrame] | None = None   # (data, as_of, days): deadlines ahead
 
     def __post_init__(self):
         if self.domain not in DOMAINS:

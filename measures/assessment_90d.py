@@ -3,9 +3,16 @@ from measures import _ninety_day
 from measures._base import Measure
 
 
+def _initial(data):
+    return data.assessments[data.assessments["assessment_type"] == "initial"]
+
+
 def population(data, period):
-    initial = data.assessments[data.assessments["assessment_type"] == "initial"]
-    return _ninety_day.population(data.members, initial, period)
+    return _ninety_day.population(data.members, _initial(data), period)
+
+
+def upcoming(data, as_of, days=30):
+    return _ninety_day.upcoming(data.members, _initial(data), as_of, days)
 
 
 MEASURE = Measure(
@@ -24,4 +31,5 @@ MEASURE = Measure(
     elements={"A": "denominator", "B": "B", "C": "C", "D": "numerator"},
     extras=_ninety_day.extras,
     gap_label="no completed initial assessment by day 90",
+    upcoming=upcoming,
 )

@@ -3,6 +3,10 @@ from measures import _ninety_day
 from measures._base import Measure
 
 
+def upcoming(data, as_of, days=30):
+    return _ninety_day.upcoming(data.members, data.care_plans, as_of, days)
+
+
 def population(data, period):
     return _ninety_day.population(data.members, data.care_plans, period)
 
@@ -21,4 +25,5 @@ MEASURE = Measure(
     elements={"A": "denominator", "B": "B", "C": "C", "D": "numerator"},
     extras=_ninety_day.extras,
     gap_label="no completed care plan by day 90",
+    upcoming=upcoming,
 )

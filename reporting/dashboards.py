@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting.engine import STATEWIDE
@@ -271,6 +271,29 @@ def gap_list(session, user, measure_id: str, code: str, period_code: str, every_
     if every_unit:
         return org, measure, run, units
     return org, measure, run, gap_units(measure, units)
+
+
+def upcoming_list(session, user, measure_id: str, code: str, days: int = 30):
+    """For a 90-day measure: the ICO's members whose day 90 falls in the ``days`` after the end of its
+    newest accepted package, with nothing completed yet (the gap that can still be closed). Returns the
+    ICO, the measure, the as-of date and the frame."""
+    from reporting.engine.inputs import in_force_up_to, views_of
+    measure = REGISTRY.get(measure_id)
+    if measure is None or measure.upcoming is None:
+        raise NotFound("Only the 90-day measures have a list of deadlines ahead.")
+    org = session.scalar(select(Organization).where(Organization.code == code.upper()))
+    if org is None:
+        raise NotFound("There is no such ICO.")
+    if not can_see_ico(user, org):
+        raise Forbidden("You may only see your own ICO's member lists.")
+    newest = session.scalar(select(func.max(Submission.period_code)).where(
+        Submission.organization_id == org.id, Submission.status == "accepted"))
+    if newest is None:
+        raise NotFound(f"{org.name} has no accepted package yet.")
+    period = Period.parse(newest)
+    inputs = in_force_up_to(period.end, only=org.code)
+    view = views_of(inputs, org.code, [period])[period.code]
+    return org, measure, period.end, view.restore_members(measure.upcoming(view, period.end, days))
 
 
 def gap_units(measure, units):

@@ -59,14 +59,15 @@ class InForce:
                        for p in self.used(code, period)] for code in self.reporting(period)}
 
 
-def in_force_up_to(up_to) -> InForce:
-    """The packages in force ending on or before ``up_to``, their rows copied to the row cache when
-    they are not there yet."""
+def in_force_up_to(up_to, only: str | None = None) -> InForce:
+    """The packages in force ending on or before ``up_to`` (of one ICO with ``only``), their rows copied
+    to the row cache when they are not there yet."""
     with db.engine.connect() as connection:
         with Session(bind=connection) as session:
             codes = {i: o.code for i, o in organizations_by_id(session).items()}
             packages = tuple(Package(s.id, codes[s.organization_id], s.period_code, s.version, s.sha256)
-                             for s in in_force(session) if Period.parse(s.period_code).end <= up_to)
+                             for s in in_force(session) if Period.parse(s.period_code).end <= up_to
+                             and (only is None or codes[s.organization_id] == only))
         memory = {}
         missing = [p for p in packages if not _cached(p)]
         for start in range(0, len(missing), 20):                # a few packages at a time: bounded memory

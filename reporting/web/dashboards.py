@@ -12,6 +12,7 @@ from reporting.engine import STATEWIDE
 from reporting.interop.published import published
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.publication import settings
+from reporting.rendering import gaplists
 from reporting.rendering import views as render
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.storage import db
@@ -113,8 +114,9 @@ def gaps(measure_id, code, period):
     org, m, run, units = dashboards.gap_list(db.session, current_user, measure_id, code, period)
     page = max(1, request.args.get("page", 1, type=int))
     audit.record("view", f"gap list {m.id} {org.code} {period}", detail={"rows": len(units)})
+    columns, rows = gaplists.table(units.iloc[(page - 1) * 200: page * 200])
     return render_template("dashboards/gaps.html", org=org, m=m, period=period.upper(), units=units,
-                           rows=units.iloc[(page - 1) * 200: page * 200], page=page,
+                           columns=columns, rows=rows, legend=gaplists.legend(units), page=page,
                            has_next=page * 200 < len(units))
 
 
@@ -133,8 +135,25 @@ def _units_export(measure_id, code, period, fmt, every_unit: bool):
                                           f"{org.name} and reviewers: member-level, confidential")
     kind = "units" if every_unit else "gaps"
     audit.record("download", f"{kind} {m.id} {org.code} {period} {fmt}", detail={"rows": len(units)})
-    rows = units.astype(object).where(units.notna(), None).values.tolist()
-    return _send(list(units.columns), rows, preamble, f"{kind}-{m.id}-{org.code}-{period.upper()}", fmt)
+    columns, rows = gaplists.table(units)
+    return _send(columns, rows, preamble, f"{kind}-{m.id}-{org.code}-{period.upper()}", fmt)
+
+
+@bp.route("/upcoming/<measure_id>/<code>")
+@allow("signed_in")
+def upcoming(measure_id, code):
+    """The members whose day 90 is in the next 30 days with nothing completed yet (page, CSV, XLSX)."""
+    org, m, as_of, units = dashboards.upcoming_list(db.session, current_user, measure_id, code)
+    fmt = request.args.get("format")
+    audit.record("view" if fmt is None else "download", f"upcoming {m.id} {org.code}", detail={"rows": len(units)})
+    columns, rows = gaplists.table(units)
+    if fmt is not None:
+        preamble = [("Upcoming deadlines", f"{m.title}: day 90 in the 30 days after {as_of.isoformat()}, "
+                                           "nothing completed yet"), ("ICO", org.name),
+                    ("Audience", f"{org.name} and reviewers: member-level, confidential")]
+        return _send(columns, rows, preamble, f"upcoming-{m.id}-{org.code}-{as_of.isoformat()}", fmt)
+    return render_template("dashboards/upcoming.html", org=org, m=m, as_of=as_of, columns=columns, rows=rows,
+                           legend=gaplists.legend(units))
 
 
 @bp.route("/gaps/<measure_id>/<code>/<period>/export.<fmt>")

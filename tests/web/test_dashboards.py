@@ -3,6 +3,7 @@ their ICO and statewide only, on every page and export; exports neutralise formu
 import csv
 import io
 import re
+import pandas as pd
 
 from sqlalchemy import select
 
@@ -83,16 +84,56 @@ def test_gap_list_is_denominator_minus_numerator(example, dbs):
     rows = [line for line in csv.reader(io.StringIO(body.lstrip("\ufeff"))) if line and not line[0].startswith("#")]
     assert len(rows) - 1 == r.denominator - r.numerator
     header = rows[0]
-    assert "member_id" in header and "enrollment_start" in header and "d90" in header
+    assert "Member ID" in header and "Enrollment start" in header and "Day 90" in header      # the definition's words
+    assert "Refused" in header and "Unable to reach after 3 attempts" in header and "B" not in header
+    assert "True" not in body and "False" not in body and "00:00:00" not in body and "T00:" not in body
+    frame = pd.read_csv(io.StringIO(body.lstrip("\ufeff")), comment="#")
+    assert frame["Day 90"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    page = client.get("/gaps/assessment_90d/HA/2015Q2").get_data(as_text=True)
+    assert "<th scope=\"col\">Day 90</th>" in page and "00:00:00" not in page and ">True<" not in page
+    assert "Unable to reach after 3 attempts</dt>" in page                                      # the legend
     # Every unit behind the result: the counts add up to the stored numbers.
     body = client.get("/units/assessment_90d/HA/2015Q2/export.csv").get_data(as_text=True)
     rows = [line for line in csv.reader(io.StringIO(body.lstrip("\ufeff"))) if line and not line[0].startswith("#")]
     h = rows[0]
     flags = [dict(zip(h, r)) for r in rows[1:]]
-    assert sum(f["denominator"] == "Yes" for f in flags) == r.denominator      # Yes/No in files (issue 17)
-    assert sum(f["numerator"] == "Yes" for f in flags) == r.numerator
-    assert sum(f["B"] == "Yes" for f in flags) == r.elements["B"]
+    assert sum(f["In the denominator"] == "Yes" for f in flags) == r.denominator      # Yes/No in files (issue 17)
+    assert sum(f["In the numerator"] == "Yes" for f in flags) == r.numerator
+    assert sum(f["Refused"] == "Yes" for f in flags) == r.elements["B"]
     assert client.get("/units/assessment_90d/HB/2015Q2/export.csv").status_code == 403
+
+
+def test_the_deadlines_ahead_list_has_day_90_in_the_next_30_days_and_nothing_completed(example, dbs):
+    """Issue 17: for the 90-day measures, the members whose day 90 is still ahead (within 30 days of the end
+    of the ICO's newest data) with nothing completed yet; checked against the rows themselves."""
+    from reporting.engine.inputs import in_force_up_to, rows_of
+    client = example.test_client()
+    login(client, "ha@example.org")
+    page = client.get("/upcoming/assessment_90d/HA")
+    assert page.status_code == 200 and "2015-09-30" in page.get_data(as_text=True)
+    body = client.get("/upcoming/assessment_90d/HA?format=csv").get_data(as_text=True)
+    listed = pd.read_csv(io.StringIO(body.lstrip("\ufeff")), comment="#", dtype=str)
+    assert list(listed.columns[:4]) == ["Member ID", "Enrollment start", "Rating category", "Day 90"]
+    with example.app_context():
+        from measures import Period
+        inputs = in_force_up_to(Period.parse("2015Q3").end, only="HA")
+        members = pd.concat([rows_of(inputs, p)["members"] for p in inputs.packages])
+        events = pd.concat([rows_of(inputs, p)["assessments"] for p in inputs.packages])
+    as_of = pd.Timestamp("2015-09-30")
+    spans = members.drop_duplicates(["member_id", "enrollment_start"], keep="last")
+    expected = set()
+    for s in spans.itertuples():
+        d90 = s.enrollment_start + pd.Timedelta(days=89)
+        if as_of < d90 <= as_of + pd.Timedelta(days=30) and (pd.isna(s.enrollment_end) or s.enrollment_end >= d90):
+            done = events[(events.member_id == s.member_id) & (events.assessment_type == "initial")
+                          & (events.outcome == "completed") & (events.event_date >= s.enrollment_start)
+                          & (events.event_date <= as_of)]
+            if done.empty:
+                expected.add((s.member_id, s.enrollment_start.date().isoformat()))
+    assert set(zip(listed["Member ID"], listed["Enrollment start"])) == expected and expected
+    assert (listed["Days left"].astype(int).between(1, 30)).all()
+    assert client.get("/upcoming/assessment_90d/HB").status_code == 403
+    assert client.get("/upcoming/fuh_7d/HA").status_code == 404
 
 
 def test_exports_carry_provenance_and_escape_formulas(example, dbs):
