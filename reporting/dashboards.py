@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound
+from reporting.freshness import newer_data
 from reporting.participation import departed, left_label, months_covered
 from reporting.publication.benchmarks import Benchmark, benchmark_status, withhold
 from reporting.security import can_see_ico, statewide_hidden_from, visible_icos
@@ -33,6 +34,7 @@ class Provenance:
     code_version: str
     spec_version: str
     inputs: dict = field(default_factory=dict)
+    updating: bool = False              # accepted data newer than the run: recomputing (freshness)
 
     def describe(self) -> str:
         parts = []
@@ -123,7 +125,9 @@ def overview(session, user, pub, period_code: str, run: ResultRun | None = None)
             rows.append((m, {code: cell(pub, m.id, results.get((m.id, code)), period.year,
                                          last.get((m.id, code))) for code, _ in columns}))
         domains.append((DOMAIN_TITLES[domain], rows))
-    return Overview(period_code, columns, domains, provenance(run, codes),
+    prov = provenance(run, codes)
+    prov.updating = newer_data(session, period_code, run)
+    return Overview(period_code, columns, domains, prov,
                     withhold_for_year(session, pub, [o.code for o in orgs], period.year), period.year,
                     departed([o for o in orgs if o.code not in codes], period), {o.code: o.name for o in orgs}, withhold_coverage(orgs, period.year))
 
@@ -331,6 +335,7 @@ def export_preamble(kind: str, period: str, prov: Provenance | None, audience: s
     if prov:
         rows += [("Computed", f"{prov.computed_at:%Y-%m-%d %H:%M} UTC (run {prov.run_id})"),
                  ("Data versions", prov.describe()), ("Specification", f"measures v{prov.spec_version}"),
+                 *([("Status", "new data accepted, results updating")] if prov.updating else []),
                  ("Service", prov.code_version)]
     rows.append(("Audience", audience))
     return rows

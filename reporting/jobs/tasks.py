@@ -23,6 +23,9 @@ DEFAULT_SCHEDULES = [
     ("nightly_recompute", "30 2 * * *",
      "Every night at 02:30 UTC: recompute published periods whose inputs changed (a resubmission) and send the "
      "revised edition."),
+    ("fresh_results", "* * * * *",
+     "Every minute: recompute the periods whose results are older than an accepted upload (its quarter, the "
+     "later quarters and the years that include it), so that new data shows within minutes, not overnight."),
     ("delivery_worker", "* * * * *",
      "Every minute: send deliveries that are due (retries with backoff), finish approved editions, and mark "
      "deliveries stuck in 'sending' as uncertain."),
@@ -98,6 +101,22 @@ def nightly_recompute() -> None:
     _record("nightly_recompute", work)
 
 
+def fresh_results() -> None:
+    """Recompute, promptly after an accepted upload, the periods whose results predate it (compute only:
+    publishing stays with the cycle and the nightly recompute)."""
+    from reporting.freshness import stale_periods
+    with db.transaction() as session:
+        stale = stale_periods(session)
+    if not stale:                   # record a run only when there was something to do
+        return
+
+    def work():
+        outcomes = pipeline.compute_many(stale, trigger="upload", force=False, warm=True)
+        done = [o.period for o in outcomes if not o.unchanged]
+        return f"recomputed {', '.join(done) or 'nothing (inputs unchanged)'}", {}
+    _record("fresh_results", work)
+
+
 def delivery_worker() -> None:
     from reporting.delivery import ledger, notices
 
@@ -148,4 +167,4 @@ def failure_summary() -> None:
 
 
 JOBS = {"quarterly_cycle": quarterly_cycle, "nightly_recompute": nightly_recompute,
-        "delivery_worker": delivery_worker, "failure_summary": failure_summary}
+        "fresh_results": fresh_results, "delivery_worker": delivery_worker, "failure_summary": failure_summary}

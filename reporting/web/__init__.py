@@ -145,7 +145,8 @@ def init_app(app) -> None:
     @app.context_processor
     def _globals():
         from measures import SPEC_VERSION
-        return {"nav_items": lambda: _nav_items(app), "admin_extra_nav": lambda: _admin_extra(app),
+        from reporting.freshness import UPDATING_NOTE
+        return {"UPDATING_NOTE": UPDATING_NOTE, "nav_items": lambda: _nav_items(app), "admin_extra_nav": lambda: _admin_extra(app),
                 "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label,
                 "statewide_hidden_note": _statewide_hidden_note, "open_inquiries": _open_inquiries,
                 "previews_in_window": _previews_in_window}

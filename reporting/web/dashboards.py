@@ -9,6 +9,7 @@ from flask_login import current_user
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY
 from reporting import audit, dashboards, homes, submissions
 from reporting.engine import STATEWIDE
+from reporting.freshness import stale_periods
 from reporting.interop.published import published
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.publication import settings
@@ -65,7 +66,8 @@ def overview():
 def ico(code):
     org, trends, subs = dashboards.ico_page(db.session, current_user, settings(), code)
     charts = {t.measure.id: render.trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
-    return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs,
+    updating = [p for p in stale_periods(db.session) if trends and p in trends[0].periods]
+    return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs, updating=updating,
                            status_rows=submissions.status_rows(
                                db.session, org, sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
                                date.today()),

@@ -325,3 +325,33 @@ def test_homes_overview_and_ico_page_in_a_browser(browser, live, email, path, na
         if width == 390:
             assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 2 or name == "overview-glance"
     page.context.close()
+
+
+PHONE_PAGES = ["/", "/overview", "/overview?period=2015", "/icos/HA", "/measures", "/measures/fuh_7d",
+               "/measures/readmission_30d", "/withhold", "/reports", "/submissions/", "/submissions/dictionary",
+               "/gaps/assessment_90d/HB/2015Q3", "/upcoming/assessment_90d/HA", "/account",
+               "/inquiries", "/rules"]
+
+
+def test_every_page_fits_a_phone_and_nothing_is_clipped_at_1440(browser, live):
+    """Issue 17: at 390 px no page scrolls sideways (wide tables scroll inside their own box); at 1,440 px no
+    status in the submissions table is cut off. Each page is saved as a picture at both widths."""
+    page = sign_in(browser, live, "cms@example.org")
+    wide = []
+    for path in PHONE_PAGES:
+        name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "home"
+        for width, height in ((1440, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            response = page.goto(live["url"] + path)
+            assert response.status < 400, path
+            page.screenshot(path=str(artifact_path(f"fit-{name}-{width}.png")), full_page=True)
+            if width == 390:
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > 392:
+                    wide.append((path, scroll))
+            else:
+                clipped = page.evaluate("[...document.querySelectorAll('td .status, td .status *')]"
+                                        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
+                assert clipped == [], (path, clipped)
+    assert wide == [], wide
+    page.context.close()

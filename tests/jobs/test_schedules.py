@@ -33,3 +33,16 @@ def test_a_schedule_added_by_another_process_meanwhile_is_not_an_error(app, dbs,
     monkeypatch.undo()
     dbs.expire_all()
     assert len(dbs.scalars(select(Schedule)).all()) == len(DEFAULT_SCHEDULES)
+
+
+def test_job_run_timings_read_as_seconds_not_as_dicts(world, dbs):
+    """Issue 17: the admin page showed the cycle's per-period timings as raw dicts."""
+    from reporting.storage.models import JobRun
+    from tests.conftest import login
+    dbs.add(JobRun(job="quarterly_cycle", status="done", summary="2015Q3: published",
+                   timings={"2015Q3": {"compute": 4.812, "render": 5.0}, "total": 9.9}))
+    dbs.commit()
+    client = world.test_client()
+    login(client, "admin@example.org")
+    page = client.get("/admin/schedules").get_data(as_text=True)
+    assert "2015Q3: compute 4.8 s, render 5.0 s" in page and "total: 9.9 s" in page and "{&#39;" not in page
