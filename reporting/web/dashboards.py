@@ -89,7 +89,8 @@ def measure(measure_id):
     m, trend, names = dashboards.measure_page(db.session, current_user, settings(), measure_id)
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = render.trend_chart_for(trend, codes, names)
-    return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart)
+    return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart,
+                           drawn=[names[c] for c in codes], not_drawn=[n for c, n in names.items() if c not in codes])
 
 
 @bp.route("/withhold")

@@ -159,3 +159,27 @@ def test_the_definitions_laid_out_once_give_the_same_pages_text_and_tags(tmp_pat
                                        capture_output=True, text=True, check=True).stdout)
         assert tags[0] == tags[1] and "Measure definitions" in tags[0]
     assert len(pdf._RENDERER.appendices) >= 1
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_a_statewide_report_of_many_icos_shows_every_one(example, tmp_path):
+    """National scale: with more ICOs than fit side by side, each domain is a table with an ICO a row (the
+    columns ran off the page at 40 ICOs). Six ICOs here, each named with its values in the PDF."""
+    from reporting import accounts, pipeline
+    from reporting.cli_files import files_from_paths
+    from reporting.storage import db
+    from tests.conftest import EXAMPLES
+    extra = {f"X{i}": f"Extra Care Organization {i}" for i in range(1, 5)}
+    with example.app_context():
+        with db.transaction() as s:
+            for code, name in extra.items():
+                accounts.add_ico(s, code=code, name=name, state="MA", actor="test")
+        for code in extra:
+            assert pipeline.accept_package(code, "2015Q3", files_from_paths([EXAMPLES / "packages" / "HA" / "2015Q3"]),
+                                           uploader="test", via="cli").accepted
+        pipeline.compute("2015Q3", trigger="test")
+    _, text = rendered(example, tmp_path, "statewide-many", "report", "--kind", "statewide", "--period", "2015Q3")
+    flat = " ".join(text.split())
+    for name in list(extra.values()) + ["Health Alliance", "Harbor Care"]:
+        assert flat.count(name) >= 3, name                  # a row in each domain's table
+    assert "Benchmark" in flat
