@@ -12,7 +12,7 @@ from reporting import dashboards
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.participation import departed
-from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET
+from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.suppression import suppress
 from reporting.security import STATEWIDE_HIDDEN_NOTE, statewide_hidden_from
 from reporting.storage.models import Organization, Result, ResultRun
@@ -145,8 +145,13 @@ def withhold_report(session, pub, code: str, year: str, edition=None) -> dict:
     rows = dashboards.withhold_for_year(session, pub, [org.code], int(year))
     if org.code not in rows:
         raise NotFound(f"{org.name} has no quality withhold result for {year}.")
+    tiers = sorted(pub.tiers.get(int(year)) or TIERS)
+    bands = [(f"{100 * lo:g} % or more" if hi is None else f"under {100 * hi:g} %" if lo == 0
+              else f"{100 * lo:g} % to under {100 * hi:g} %", earned)
+             for (lo, earned), hi in zip(tiers, [t[0] for t in tiers[1:]] + [None])]
     return common(run, edition, f"{org.name}: quality withhold, {year}", "ico") | {
-        "org": org, "year": int(year), "w": rows[org.code], "inputs": (run.inputs or {}).get(org.code, [])}
+        "org": org, "year": int(year), "w": rows[org.code], "inputs": (run.inputs or {}).get(org.code, []),
+        "tiers": bands, "coverage": dashboards.withhold_coverage([org], int(year)).get(org.code)}
 
 
 def context_for(session, pub, spec: ReportSpec, run_id: int | None = None, edition=None) -> dict:

@@ -11,7 +11,7 @@ def report_html(template: str, context: dict) -> str:
     charts = {}
     codes = context.get("codes") or ([context["org"].code] if context.get("org") else [])
     for t in context.get("trends", []):
-        charts[t.measure.id] = trend_chart_for(t, codes, context.get("names", {}), width=3.6, height=1.7,
+        charts[t.measure.id] = trend_chart_for(t, codes, context.get("names", {}), width=3.6, height=1.45,
                                                legend=False)
     if context.get("trends"):
         context = dict(context, legend=chart_legend(codes, context.get("names", {}),

@@ -183,3 +183,28 @@ def test_a_statewide_report_of_many_icos_shows_every_one(example, tmp_path):
     for name in list(extra.values()) + ["Health Alliance", "Harbor Care"]:
         assert flat.count(name) >= 3, name                  # a row in each domain's table
     assert "Benchmark" in flat
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_reports_waste_no_pages(example, tmp_path):
+    """Issue 17: no report page holds only a table's tail or two footnotes. Every page of each report's own
+    part (before the measure definitions) is at least about a third full; the withhold report is one page;
+    the scorecard's fifteen charts take two pages (eight a page); benchmarks are written as values are."""
+    reports = {"scorecard": ("scorecard", "--ico", "HA", "--period", "2015Q3"),
+               "statewide": ("report", "--kind", "statewide", "--period", "2015Q3"),
+               "public": ("report", "--kind", "public", "--period", "2015Q3"),
+               "withhold": ("report", "--kind", "withhold", "--ico", "HA", "--period", "2015")}
+    counts = {}
+    for name, args in reports.items():
+        pdf, _ = rendered(example, tmp_path, f"pages-{name}", *args)
+        pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+        counts[name] = len(pages)
+        own = [p for p in pages if "Measure definitions" not in p and "Definition" not in p]
+        for n, text in enumerate(own, start=1):
+            lines = [line for line in text.splitlines() if line.strip()]
+            assert len(lines) >= 15, (name, n, lines)
+        if name == "scorecard":
+            assert sum("Trends" in p or "Percent" in p for p in pages) == 2
+    assert counts["withhold"] == 1 and counts["scorecard"] <= 6 and counts["statewide"] <= 6 and counts["public"] <= 4, counts
+    _, withhold = rendered(example, tmp_path, "pages-withhold", *reports["withhold"])
+    assert re.search(r"\b2\.80\b", withhold) and not re.search(r"\b2\.8\b(?!0)", withhold)
