@@ -30,6 +30,8 @@ class Database:
             self.session.remove()
 
     def configure(self, url: str) -> None:
+        from reporting.storage import changes
+        changes.install()                   # every session records the data version it changes
         self.url = url
         self.engine = make_engine(url)
         self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))

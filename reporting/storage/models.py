@@ -401,3 +401,11 @@ class JobRun(Base):
     timings: Mapped[dict] = mapped_column(JSON, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataChange(Base):
+    """One row per committed transaction that changed what the pages show: its id is the data version the
+    page cache keys pages by (``storage/changes.py`` writes it for every session, so no writer can forget)."""
+    __tablename__ = "data_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,9 +1,9 @@
 """A per-process cache of rendered dashboard pages, shared by every viewer with the same access.
 
 What a dashboard page shows depends only on what its viewer may see (role, ICO, state), its URL and
-the *data version*: the newest audit event, and every change of what the pages show (an upload, a
-computation, a publication, a delivery, a user or ICO change) writes one. So a page is kept under
-that key and is never older than the data behind it. The two parts of a page that belong to one
+the *data version* (``storage/changes.py``: one row per committed transaction that wrote anything, from
+the session events, so no writer can forget it). So a page is kept under that key and is never older
+than the data behind it. The two parts of a page that belong to one
 session, the viewer's name in the header and the CSRF token of the sign-out form, are stored as
 markers and filled in for each request; a request with a pending flash message is not cached."""
 from __future__ import annotations
@@ -16,10 +16,7 @@ from flask import Response, current_app, g, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
-
-from reporting.storage import db
-from reporting.storage.models import AuditEvent
+from reporting.storage import changes, db
 
 MAX_PAGES = 512
 VIEWER = "\x00viewer\x00"
@@ -32,7 +29,7 @@ def _pages() -> OrderedDict:
 
 
 def data_version() -> int:
-    return db.session.scalar(select(func.max(AuditEvent.id))) or 0
+    return changes.data_version(db.session)
 
 
 def viewer_label() -> Markup:
