@@ -133,7 +133,8 @@ def issue_temporary_password(session, user: User, actor=None) -> str:
 
 
 def organization(session, code: str) -> Organization:
-    org = session.scalar(select(Organization).where(Organization.code == (code or "").strip().upper()))
+    from reporting.security import ico_by_code
+    org = ico_by_code(session, code)
     if org is None:
         raise ReportingError(f"There is no ICO with the code '{code}'. The ICO list shows the codes.", 404)
     return org

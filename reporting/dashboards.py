@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting.engine import STATEWIDE
-from reporting.errors import Forbidden, NotFound
+from reporting.errors import NotFound
 from reporting.freshness import newer_data
 from reporting.participation import departed, left_label, months_covered
 from reporting.publication.benchmarks import Benchmark, benchmark_status, withhold
-from reporting.security import can_see_ico, statewide_hidden_from, visible_icos
-from reporting.storage.models import Organization, Result, ResultRun, ResultUnits, Submission
+from reporting.security import ico_for, statewide_hidden_from, visible_icos
+from reporting.storage.models import Result, ResultRun, ResultUnits, Submission
 
 
 @dataclass(frozen=True)
@@ -194,11 +194,7 @@ def trends(session, pub, codes: list[str], measure_ids, role: str = "") -> list[
 
 
 def ico_page(session, user, pub, code: str):
-    org = session.scalar(select(Organization).where(Organization.code == code.upper()))
-    if org is None:
-        raise NotFound("There is no such ICO.")
-    if not can_see_ico(user, org):
-        raise Forbidden("You may only see your own ICO's results.")
+    org = ico_for(session, user, code, "results")
     subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)
                            .order_by(Submission.period_code, Submission.version)).all()
     return org, trends(session, pub, [org.code], list(REGISTRY), user.role), subs
@@ -259,11 +255,7 @@ def gap_list(session, user, measure_id: str, code: str, period_code: str, every_
     measure = REGISTRY[measure_id]
     if measure.unit == "score":
         raise NotFound("Survey scores have no member list: responses are reported as a score.")
-    org = session.scalar(select(Organization).where(Organization.code == code.upper()))
-    if org is None:
-        raise NotFound("There is no such ICO.")
-    if not can_see_ico(user, org):
-        raise Forbidden("You may only see your own ICO's member lists.")
+    org = ico_for(session, user, code, "member lists")
     run = current_runs(session).get(period_code.upper())
     if run is None:
         raise NotFound(f"There are no results for {period_code}.")
@@ -285,11 +277,7 @@ def upcoming_list(session, user, measure_id: str, code: str, days: int = 30):
     measure = REGISTRY.get(measure_id)
     if measure is None or measure.upcoming is None:
         raise NotFound("Only the 90-day measures have a list of deadlines ahead.")
-    org = session.scalar(select(Organization).where(Organization.code == code.upper()))
-    if org is None:
-        raise NotFound("There is no such ICO.")
-    if not can_see_ico(user, org):
-        raise Forbidden("You may only see your own ICO's member lists.")
+    org = ico_for(session, user, code, "member lists")
     newest = session.scalar(select(func.max(Submission.period_code)).where(
         Submission.organization_id == org.id, Submission.status == "accepted"))
     if newest is None:

@@ -103,6 +103,22 @@ def visible_icos(session, user: User) -> list[Organization]:
     return []
 
 
+def ico_by_code(session, code: str | None) -> Organization | None:
+    """The one lookup of an ICO by its code (trimmed, upper case)."""
+    return session.scalar(select(Organization).where(Organization.code == (code or "").strip().upper()))
+
+
+def ico_for(session, user: User, code: str | None, what: str = "results") -> Organization:
+    """The ICO with ``code`` if ``user`` may see it: 404 when there is none, 403 when it is another's."""
+    from reporting.errors import Forbidden, NotFound
+    org = ico_by_code(session, code)
+    if org is None:
+        raise NotFound("There is no such ICO.")
+    if not can_see_ico(user, org):
+        raise Forbidden(f"You may only see your own ICO's {what}.")
+    return org
+
+
 def can_see_ico(user: User, org: Organization) -> bool:
     if user.role in ("admin", "cms_reviewer"):
         return True

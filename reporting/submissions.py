@@ -15,7 +15,7 @@ from reporting.ingest.readers import safe_filename
 from reporting.ingest.report import FAILURE_COLUMNS
 from reporting.participation import has_left, left_label
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
-from reporting.security import can_see_ico, visible_icos
+from reporting.security import can_see_ico, ico_for, visible_icos
 from reporting.storage.models import Organization, ReportingPeriod, Submission
 
 
@@ -103,11 +103,7 @@ def status_rows(session, org: Organization, periods: list[str], today: date) -> 
 
 
 def history(session, user, org_code: str, period_code: str) -> tuple[Organization, ReportingPeriod | None, list[Submission]]:
-    org = session.scalar(select(Organization).where(Organization.code == org_code.upper()))
-    if org is None:
-        raise NotFound("There is no such ICO.")
-    if not can_see_ico(user, org):
-        raise Forbidden("You may only see your own ICO's submissions.")
+    org = ico_for(session, user, org_code, "submissions")
     period = session.get(ReportingPeriod, period_code.upper())
     subs = session.scalars(select(Submission).where(Submission.organization_id == org.id,
                                                     Submission.period_code == period_code.upper())

@@ -18,7 +18,8 @@ from reporting.errors import DeliveryError
 from reporting.publication import headlines, settings
 from reporting.publication.audience import recipients_for
 from reporting.storage import db
-from reporting.storage.models import Artifact, Delivery, Edition, Organization, utcnow
+from reporting.storage.models import Artifact, Delivery, Edition, utcnow
+from reporting.security import ico_by_code
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def _deliver_one(delivery_id: int) -> None:
         with db.transaction() as session:
             row = session.get(Delivery, delivery_id)
             artifact, edition = row.artifact, session.get(Edition, row.edition_id)
-            org = session.scalar(select(Organization).where(Organization.code == artifact.ico)) if artifact.ico else None
+            org = ico_by_code(session, artifact.ico) if artifact.ico else None
             link = cfg["BASE_URL"].rstrip("/") + (f"/icos/{org.code}" if org else "/overview")
             letter = Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None,
                             edition.number, edition.revised, artifact.filename, artifact.content, row.id, link,

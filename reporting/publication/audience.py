@@ -6,7 +6,8 @@ from sqlalchemy import select
 from measures import Period
 from reporting.publication import settings
 from reporting.publication.reports import ReportSpec
-from reporting.storage.models import Organization, ResultRun, User
+from reporting.storage.models import ResultRun, User
+from reporting.security import ico_by_code
 
 
 def expected_reports(session, edition) -> list:
@@ -30,7 +31,7 @@ def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]
     report only; every active CMS reviewer, and each state reviewer of the ICOs' state, the statewide report.
     A preview goes to each ICO's report recipients and submitter users, its own scorecard only."""
     if artifact.kind in ("scorecard", "withhold"):
-        org = session.scalar(select(Organization).where(Organization.code == artifact.ico))
+        org = ico_by_code(session, artifact.ico)
         if org is None or not org.enabled:
             return []
         out = [(r.email, f"report recipient of {org.code}") for r in org.recipients]

@@ -15,7 +15,7 @@ from reporting import audit
 from reporting.publication import reports, settings
 from reporting.publication.audience import expected_reports
 from reporting.rendering.html import report_html
-from reporting.rendering.pdf import html_to_pdf, page_count
+from reporting.rendering.pdf import html_to_pdf, page_count, prepare
 from reporting.storage import db
 from reporting.storage.models import Artifact, Edition, utcnow
 from reporting.workers import in_processes
@@ -53,7 +53,7 @@ def _store_report(spec, run_id: int, edition, pdf: bytes, session=None) -> int:
 def _pdfs(htmls: list[str]) -> list[bytes]:
     """HTML to PDF for several reports, on every core (WeasyPrint is pure Python and single-threaded; a report's
     HTML is all a worker needs)."""
-    import weasyprint  # noqa: F401 - imported once here, not in every worker
+    prepare()                     # stylesheet and fonts once, inherited by every worker
     return in_processes(html_to_pdf, htmls)
 
 

@@ -14,7 +14,7 @@ from reporting.errors import NotFound
 from reporting.participation import departed
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.suppression import suppress
-from reporting.security import STATEWIDE_HIDDEN_NOTE, statewide_hidden_from
+from reporting.security import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.storage.models import Organization, Result, ResultRun
 
 TEMPLATES = {"scorecard": "reports/scorecard.html", "statewide": "reports/statewide.html",
@@ -45,7 +45,7 @@ def _run(session, period: str, run_id: int | None) -> ResultRun:
 
 
 def _org(session, code: str) -> Organization:
-    org = session.scalar(select(Organization).where(Organization.code == (code or "").upper()))
+    org = ico_by_code(session, code)
     if org is None:
         raise NotFound(f"There is no ICO with the code {code}.")
     return org

@@ -141,6 +141,14 @@ def _no_cyclic_gc():
             gc.enable()
 
 
+def prepare() -> None:
+    """Parse the stylesheet and register the fonts now (before forking workers, which then inherit them)."""
+    global _RENDERER
+    if _RENDERER is None:
+        _RENDERER = _Renderer()
+    _RENDERER.css()
+
+
 def html_to_pdf(html: str) -> bytes:
     global _RENDERER
     try:
