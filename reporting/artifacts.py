@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from reporting.errors import Forbidden, NotFound
+from reporting.publication.reports import ReportKind
 from reporting.security import visible_icos
 from reporting.storage.models import Artifact, Edition, Organization, ResultRun
 
@@ -21,7 +22,7 @@ def run_states(session, run_id: int) -> set[str]:
 
 
 def _allowed(user, artifact, codes: set[str], states_of) -> bool:
-    if artifact.kind in ("scorecard", "withhold"):
+    if ReportKind(artifact.kind).per_ico:
         return artifact.ico in codes
     if user.role in ("admin", "cms_reviewer"):
         return True

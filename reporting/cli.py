@@ -9,6 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from reporting import accounts
 from reporting.errors import ReportingError
+from reporting.publication.reports import ReportKind
 from sqlalchemy import select
 
 from reporting.storage import db, upgrade
@@ -259,7 +260,7 @@ def scorecard(ico, period, out):
     from reporting.rendering.pdf import check_environment
     try:
         check_environment()
-        artifact_id = pipeline.render_report(ReportSpec("scorecard", period.strip().upper(), ico.strip().upper()))
+        artifact_id = pipeline.render_report(ReportSpec(ReportKind.SCORECARD, period.strip().upper(), ico.strip().upper()))
     except ReportingError as e:
         fail(e.message)
     _write_artifact(artifact_id, out)
@@ -267,7 +268,7 @@ def scorecard(ico, period, out):
 
 @click.command("report")
 @with_appcontext
-@click.option("--kind", required=True, type=click.Choice(["statewide", "public", "withhold"]))
+@click.option("--kind", required=True, type=click.Choice([ReportKind.STATEWIDE.value, ReportKind.PUBLIC.value, ReportKind.WITHHOLD.value]))
 @click.option("--period", required=True, help="a quarter, or a year for the withhold report")
 @click.option("--ico", default=None, help="the ICO (withhold report only)")
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
@@ -276,7 +277,7 @@ def report(kind, period, ico, out):
     from reporting import pipeline
     from reporting.publication.reports import ReportSpec
     from reporting.rendering.pdf import check_environment
-    if kind == "withhold" and not ico:
+    if kind == ReportKind.WITHHOLD and not ico:
         fail("The withhold report is per ICO: give --ico CODE.")
     try:
         check_environment()

@@ -7,8 +7,10 @@ from email.utils import formatdate, make_msgid
 
 from flask import render_template
 
-KIND_TITLES = {"scorecard": "quarterly scorecard", "statewide": "statewide report", "public": "public report",
-               "withhold": "annual quality withhold report"}
+from reporting.publication.reports import ReportKind
+
+KIND_TITLES = {ReportKind.SCORECARD: "quarterly scorecard", ReportKind.STATEWIDE: "statewide report",
+               ReportKind.PUBLIC: "public report", ReportKind.WITHHOLD: "annual quality withhold report"}
 
 
 @dataclass(frozen=True)

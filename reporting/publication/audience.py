@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from measures import Period
 from reporting.publication import settings
-from reporting.publication.reports import ReportSpec
+from reporting.publication.reports import ReportKind, ReportSpec
 from reporting.storage.models import ResultRun, User
 from reporting.security import ico_by_code
 
@@ -18,19 +18,19 @@ def expected_reports(session, edition) -> list:
     period = Period.parse(edition.period_code)
     specs = []
     if period.is_quarter:
-        specs += [ReportSpec("scorecard", period.code, code) for code in icos]
+        specs += [ReportSpec(ReportKind.SCORECARD, period.code, code) for code in icos]
     elif int(period.code) in settings().withhold:
-        specs += [ReportSpec("withhold", period.code, code) for code in icos]
+        specs += [ReportSpec(ReportKind.WITHHOLD, period.code, code) for code in icos]
     if edition.status == "preview":
-        return specs + [ReportSpec("statewide", period.code)]
-    return specs + [ReportSpec("statewide", period.code), ReportSpec("public", period.code)]
+        return specs + [ReportSpec(ReportKind.STATEWIDE, period.code)]
+    return specs + [ReportSpec(ReportKind.STATEWIDE, period.code), ReportSpec(ReportKind.PUBLIC, period.code)]
 
 
 def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]:
     """Who may receive this report: an ICO's report recipients get that ICO's scorecard and withhold
     report only; every active CMS reviewer, and each state reviewer of the ICOs' state, the statewide report.
     A preview goes to each ICO's report recipients and submitter users, its own scorecard only."""
-    if artifact.kind in ("scorecard", "withhold"):
+    if ReportKind(artifact.kind).per_ico:
         org = ico_by_code(session, artifact.ico)
         if org is None or not org.enabled:
             return []
@@ -42,7 +42,7 @@ def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]
         return out
     if artifact.preview:
         return []           # the statewide preview is for reviewers to read on the Reports page, not e-mailed
-    if artifact.kind == "statewide":
+    if artifact.kind == ReportKind.STATEWIDE:
         users = session.scalars(select(User).where(User.active, User.role.in_(["cms_reviewer", "state_reviewer"])))
         return [(u.email, u.role if u.role == "cms_reviewer" else f"state_reviewer {u.state}") for u in users
                 if u.role == "cms_reviewer" or u.state in states]

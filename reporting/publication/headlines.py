@@ -11,6 +11,7 @@ from measures import REGISTRY, Period
 from reporting import dashboards
 from reporting.engine import STATEWIDE
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET
+from reporting.publication.reports import ReportKind
 from reporting.storage.models import Result, ResultRun
 
 CHANGES = 3
@@ -61,7 +62,7 @@ def for_artifact(session, pub, artifact) -> list[Headline]:
                         and before.value is not None and now.value != before.value:
                     moves.append((m.title, before.value, now.value, m.unit, (now.value > before.value) == m.higher_is_better))
             h.changes = sorted(moves, key=lambda c: -abs(c[2] - c[1]))[:CHANGES]
-        if artifact.kind == "withhold":
+        if artifact.kind == ReportKind.WITHHOLD:
             w = dashboards.withhold_for_year(session, pub, [code], period.year).get(code)
             if w:
                 h.tier, h.withhold_met, h.withhold_eligible = w.earned_back, w.met, w.eligible

@@ -4,6 +4,7 @@ report. Each builder returns the template context; rendering turns it into HTML 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 
@@ -17,19 +18,35 @@ from reporting.publication.suppression import suppress
 from reporting.security import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.storage.models import Organization, Result, ResultRun
 
-TEMPLATES = {"scorecard": "reports/scorecard.html", "statewide": "reports/statewide.html",
-             "public": "reports/statewide.html", "withhold": "reports/withhold.html"}
+class ReportKind(StrEnum):
+    """The reports an edition has. The values are what the artifacts table, URLs and the CLI carry."""
+    SCORECARD = "scorecard"        # one ICO, a quarter
+    STATEWIDE = "statewide"        # every ICO, exact values, reviewers
+    PUBLIC = "public"              # every ICO, cell suppression applied
+    WITHHOLD = "withhold"          # one ICO, a calendar year
+
+    @property
+    def per_ico(self) -> bool:
+        return self in (ReportKind.SCORECARD, ReportKind.WITHHOLD)
+
+
+TEMPLATES = {ReportKind.SCORECARD: "reports/scorecard.html", ReportKind.STATEWIDE: "reports/statewide.html",
+             ReportKind.PUBLIC: "reports/statewide.html", ReportKind.WITHHOLD: "reports/withhold.html"}
 
 
 @dataclass(frozen=True)
 class ReportSpec:
-    kind: str                 # scorecard | statewide | public | withhold
+    kind: ReportKind
     period: str
     ico: str | None = None
 
+    def __post_init__(self):
+        object.__setattr__(self, "kind", ReportKind(self.kind))     # a plain string from the database or the CLI
+
     @property
     def audience(self) -> str:
-        return {"scorecard": "ico", "withhold": "ico", "statewide": "reviewer", "public": "public"}[self.kind]
+        return {ReportKind.SCORECARD: "ico", ReportKind.WITHHOLD: "ico", ReportKind.STATEWIDE: "reviewer",
+                ReportKind.PUBLIC: "public"}[self.kind]
 
     @property
     def filename(self) -> str:
@@ -155,10 +172,10 @@ def withhold_report(session, pub, code: str, year: str, edition=None) -> dict:
 
 
 def context_for(session, pub, spec: ReportSpec, run_id: int | None = None, edition=None) -> dict:
-    if spec.kind == "scorecard":
+    if spec.kind == ReportKind.SCORECARD:
         return scorecard(session, pub, spec.ico, spec.period, run_id, edition)
-    if spec.kind in ("statewide", "public"):
-        return statewide(session, pub, spec.period, spec.kind == "public", run_id, edition)
-    if spec.kind == "withhold":
+    if spec.kind in (ReportKind.STATEWIDE, ReportKind.PUBLIC):
+        return statewide(session, pub, spec.period, spec.kind == ReportKind.PUBLIC, run_id, edition)
+    if spec.kind == ReportKind.WITHHOLD:
         return withhold_report(session, pub, spec.ico, spec.period, edition)
     raise NotFound(f"Unknown report kind {spec.kind}: scorecard, statewide, public or withhold.")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from reporting.errors import NotFound
 from reporting.interop import opendata
 from reporting.interop.published import published, published_periods
+from reporting.publication.reports import ReportKind
 from reporting.storage import db
 from reporting.storage.models import Artifact
 from reporting.web import limiter
@@ -25,7 +26,7 @@ def _cacheable(response):
 
 
 def _public_report(edition_id: int):
-    return db.session.scalar(select(Artifact.id).where(Artifact.edition_id == edition_id, Artifact.kind == "public")
+    return db.session.scalar(select(Artifact.id).where(Artifact.edition_id == edition_id, Artifact.kind == ReportKind.PUBLIC)
                              .order_by(Artifact.id.desc()))
 
 
