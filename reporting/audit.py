@@ -1,10 +1,12 @@
-"""The audit trail: who did what, when, from where. Never member data."""
+"""The audit trail: who did what, when, from where. Never member data.
+
+Service code does not know where it is called from: the edge that receives the call (the web layer) gives,
+through ``set_origin``, a function that answers the signed-in user and the client address of the current
+request; the CLI and the scheduler have none ("cli", or the actor they pass)."""
 from __future__ import annotations
 
 import logging
-
-from flask import has_request_context, request
-from flask_login import current_user
+from typing import Callable
 
 from reporting.storage import db
 from reporting.storage.models import AuditEvent
@@ -12,18 +14,26 @@ from reporting.storage.models import AuditEvent
 log = logging.getLogger("reporting.audit")
 
 
+_origin: Callable[[], tuple | None] = lambda: None      # () -> (signed-in user or None, client address)
+
+
+def set_origin(fn: Callable[[], tuple | None]) -> None:
+    """The edge's answer to "who, from where" for the call in progress (None outside a request)."""
+    global _origin
+    _origin = fn
+
+
 def record(action: str, target: str = "", outcome: str = "ok", detail: dict | None = None,
            actor=None, session=None) -> None:
     """Add an audit event; in ``session`` when given (committed with the change), else on its own."""
-    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
-        actor = current_user
+    origin = _origin()
+    if actor is None and origin is not None:
+        actor = origin[0]
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         actor=getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system"),
         action=action, target=str(target)[:254], outcome=outcome, detail=detail or {},
-        # remote_addr is the client as the configured proxies (TRUSTED_PROXIES, ProxyFix) report it; a header a
-        # client sends itself is never believed.
-        ip=((request.remote_addr or "")[:64] if has_request_context() else "cli"),
+        ip=(origin[1][:64] if origin is not None else "cli"),
     )
     if session is not None:
         session.add(event)

@@ -10,6 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from reporting import audit
 from reporting.errors import ReportingError
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,8 @@ def init_app(app) -> None:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
+    audit.set_origin(_audit_origin)
+
     @app.context_processor
     def _globals():
         from measures import SPEC_VERSION
@@ -188,6 +191,17 @@ def _previews_in_window() -> list:
     if not current_user.is_authenticated:
         return []
     return list(db.session.scalars(select(Edition).where(Edition.status == "preview").order_by(Edition.period_code)))
+
+
+def _audit_origin():
+    """Who is calling and from where, for the audit trail: the signed-in user (or the API token's) and the
+    client address as the configured proxies report it (TRUSTED_PROXIES, ProxyFix; a header a client sends
+    itself is never believed)."""
+    from flask import has_request_context
+    if not has_request_context():
+        return None
+    user = current_user if current_user and current_user.is_authenticated else None
+    return user, request.remote_addr or ""
 
 
 def _statewide_hidden_note() -> str:

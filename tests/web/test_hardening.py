@@ -255,3 +255,23 @@ def test_too_many_files_names_the_file_limit_not_the_size(world):
     assert r.status_code in (413, 422)
     message = r.get_json()["message"]
     assert "files" in message and "MB" not in message
+
+
+def test_the_audit_trail_knows_who_and_from_where_without_service_code_reading_the_request(example, dbs):
+    """Issue 11: ``audit.record`` is told the caller by the edge (the web layer's origin function): a page
+    view records the signed-in user and the client address; the same service call outside a request records
+    "cli" and the actor it is given."""
+    from sqlalchemy import select
+
+    from reporting import audit
+    from reporting.storage.models import AuditEvent
+    from tests.conftest import login
+    client = example.test_client()
+    login(client, "cms@example.org")
+    client.get("/gaps/assessment_90d/HA/2015Q2")
+    with example.app_context():
+        audit.record("view", "outside a request", actor="operator")
+    events = {e.target: e for e in dbs.scalars(select(AuditEvent).where(AuditEvent.action == "view"))}
+    page = events["gap list assessment_90d HA 2015Q2"]
+    assert page.actor == "cms@example.org" and page.ip == "127.0.0.1"
+    assert events["outside a request"].actor == "operator" and events["outside a request"].ip == "cli"
