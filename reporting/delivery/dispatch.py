@@ -20,6 +20,7 @@ from reporting.publication.audience import recipients_for
 from reporting.storage import db
 from reporting.storage.models import Artifact, Delivery, Edition, utcnow
 from reporting.security import ico_by_code
+from reporting.links import external_url
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _deliver_one(delivery_id: int) -> None:
             row = session.get(Delivery, delivery_id)
             artifact, edition = row.artifact, session.get(Edition, row.edition_id)
             org = ico_by_code(session, artifact.ico) if artifact.ico else None
-            link = cfg["BASE_URL"].rstrip("/") + (f"/icos/{org.code}" if org else "/overview")
+            link = external_url("dashboards.ico", code=org.code) if org else external_url("dashboards.overview")
             letter = Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None,
                             edition.number, edition.revised, artifact.filename, artifact.content, row.id, link,
                             edition.preview_until if artifact.preview else None,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from reporting import pipeline
 from reporting.storage import db
 from reporting.storage.models import Delivery, Edition, JobRun, ReportingPeriod, Submission, User, utcnow
+from reporting.links import external_url
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def failure_summary() -> None:
             message["From"], message["To"] = cfg["MAIL_FROM"], admin
             message["Subject"] = f"One Care reporting: {len(failed)} failed deliveries, {len(jobs)} failed jobs"
             message.set_content("These need a look (Administration → Deliveries, Schedules and runs):\n\n"
-                                + "\n".join(lines) + f"\n\n{cfg['BASE_URL'].rstrip('/')}/admin/deliveries\n")
+                                + "\n".join(lines) + f"\n\n{external_url('admin.deliveries')}\n")
             provider_from_config(cfg).send(message, f"summary-{utcnow():%Y%m%d%H%M}-{n}")
         return f"summary of {len(lines)} problems sent to {len(admins)} admins", {}
     _record("failure_summary", work)

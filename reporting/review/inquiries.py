@@ -21,6 +21,7 @@ from reporting.delivery import notices
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.security import can_see_ico, visible_icos
 from reporting.storage.models import Edition, Inquiry, InquiryMessage, Organization, User, utcnow
+from reporting.links import external_url
 
 MAX_MESSAGE = 5000
 RESOLUTIONS = ("corrected", "no_change")
@@ -208,7 +209,7 @@ def _tell(session, inquiry: Inquiry, author, event: str, text: str) -> None:
         to = [u.email for u in session.scalars(select(User).where(User.active, User.role == "ico_submitter",
                                                                    User.organization_id == org.id))]
     what = REGISTRY[inquiry.measure_id].title if inquiry.measure_id else "the edition as a whole"
-    link = current_app.config["BASE_URL"].rstrip("/") + f"/inquiries/{inquiry.id}"
+    link = external_url("inquiries.thread", inquiry_id=inquiry.id)
     # The message itself stays in the service: what an ICO writes may name members, and e-mail is no place for it.
     body = (f"Inquiry {inquiry.id} on {what}, {org.name} ({org.code}), {inquiry.period_code}: "
             f"{EVENTS.get(event.split(' ')[0], 'new message')} by {getattr(author, 'email', None) or 'the service operator'}."

@@ -16,6 +16,7 @@ from reporting.publication import editions
 from reporting.review.inquiries import open_for_period, resubmission_allowed
 from reporting.storage.queries import in_force
 from reporting.storage.models import Edition, User, utcnow
+from reporting.links import external_url
 
 
 def window_end():
@@ -40,7 +41,7 @@ def settle(session, edition: Edition, actor: str) -> str:
         return edition.status
     reviewers = [u.email for u in session.scalars(select(User).where(User.active, User.role == "cms_reviewer"))]
     ids = ", ".join(str(i.id) for i in still_open)
-    link = current_app.config["BASE_URL"].rstrip("/") + f"/inquiries?period={edition.period_code}&status=open"
+    link = external_url("inquiries.index", period=edition.period_code, status="open")
     notices.queue(session, f"preview-reminder:{edition.period_code}:{utcnow():%Y-%m-%d}", reviewers,
                   f"One Care {edition.period_code}: preview past its window, {len(still_open)} inquiries open",
                   f"The preview of {edition.period_code} (edition {edition.number}) ended on {edition.preview_until:%Y-%m-%d} "

@@ -275,3 +275,16 @@ def test_the_audit_trail_knows_who_and_from_where_without_service_code_reading_t
     page = events["gap list assessment_90d HA 2015Q2"]
     assert page.actor == "cms@example.org" and page.ip == "127.0.0.1"
     assert events["outside a request"].actor == "operator" and events["outside a request"].ip == "cli"
+
+
+def test_links_in_e_mails_come_from_the_routes_and_base_url(app):
+    """Issue 11: e-mail links were spelled by hand; they are built from the URL map for BASE_URL."""
+    from reporting.links import external_url
+    with app.app_context():
+        app.config["BASE_URL"] = "https://reports.example.org/onecare/"
+        assert external_url("inquiries.thread", inquiry_id=3) == "https://reports.example.org/onecare/inquiries/3"
+        assert external_url("dashboards.ico", code="HA") == "https://reports.example.org/onecare/icos/HA"
+        assert external_url("inquiries.index", period="2015Q3", status="open") == \
+            "https://reports.example.org/onecare/inquiries/?period=2015Q3&status=open"
+        app.config["BASE_URL"] = "http://127.0.0.1:5000"
+        assert external_url("admin.deliveries") == "http://127.0.0.1:5000/admin/deliveries"
