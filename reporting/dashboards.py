@@ -283,6 +283,8 @@ def upcoming_list(session, user, measure_id: str, code: str, days: int = 30):
     if newest is None:
         raise NotFound(f"{org.name} has no accepted package yet.")
     period = Period.parse(newest)
+    if org.active_to is not None and org.active_to <= period.end:
+        raise NotFound(f"{org.name} {left_label(org)}: it has no deadlines ahead.")
     inputs = in_force_up_to(period.end, only=org.code)
     view = views_of(inputs, org.code, [period])[period.code]
     return org, measure, period.end, view.restore_members(measure.upcoming(view, period.end, days))

@@ -90,7 +90,8 @@ def measure(measure_id):
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = render.trend_chart_for(trend, codes, names)
     return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart,
-                           drawn=[names[c] for c in codes], not_drawn=[n for c, n in names.items() if c not in codes])
+                           drawn=[names[c] for c in codes], not_drawn=[n for c, n in names.items() if c not in codes],
+                           departed_codes={o.code for o in dashboards.visible_icos(db.session, current_user) if o.active_to})
 
 
 @bp.route("/withhold")

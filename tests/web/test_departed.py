@@ -46,3 +46,12 @@ def test_the_statewide_report_says_who_left(departed, tmp_path):
     _, text = rendered(departed, tmp_path, "statewide-departed", "report", "--kind", "statewide", "--period", "2014Q4")
     assert f"Harbor Coast {LEFT}" in " ".join(text.split())
     assert "covers January to September" in " ".join(text.split())
+
+
+def test_a_departed_ico_has_no_deadlines_ahead(departed):
+    client = departed.test_client()
+    login(client, "cms@example.org")
+    assert "/upcoming/assessment_90d/HC" not in client.get("/icos/HC").get_data(as_text=True)
+    assert "/upcoming/assessment_90d/HC" not in client.get("/measures/assessment_90d").get_data(as_text=True)
+    r = client.get("/upcoming/assessment_90d/HC")
+    assert r.status_code == 404 and LEFT in r.get_data(as_text=True)
