@@ -318,13 +318,13 @@ def scheduler_command():
 @click.option("--year", required=True, type=int)
 def withhold(year):
     """Print each ICO's quality withhold for a calendar year: measures met and the tier."""
-    from reporting import dashboards
+    from reporting.publication import figures
     from reporting.publication import settings
     from reporting.storage.models import Organization
     from sqlalchemy import select
     with db.transaction() as session:
         codes = [o.code for o in session.scalars(select(Organization).order_by(Organization.code))]
-        rows = dashboards.withhold_for_year(session, settings(), codes, year)
+        rows = figures.withhold_for_year(session, settings(), codes, year)
     if not rows:
         fail(f"No withhold results for {year}: compute the year first (flask --app wsgi compute --period {year}) "
              f"and check that config/withhold.csv lists measures for it.")

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from measures import REGISTRY, Period
-from reporting import dashboards
+from reporting.publication import figures
 from reporting.engine import STATEWIDE
 from reporting.periods import default_due_date, last_ended_quarter
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
@@ -87,11 +87,11 @@ class IcoHome:
 
 
 def _quarters_with_runs(session) -> list[str]:
-    return sorted((p for p in dashboards.current_runs(session) if "Q" in p), key=lambda c: Period.parse(c).begin)
+    return sorted((p for p in figures.current_runs(session) if "Q" in p), key=lambda c: Period.parse(c).begin)
 
 
 def _results(session, period: str, codes: list[str]) -> dict:
-    run = dashboards.current_runs(session).get(period)
+    run = figures.current_runs(session).get(period)
     if run is None:
         return {}
     rows = session.scalars(select(Result).where(Result.run_id == run.id, Result.ico.in_(codes)))
@@ -134,7 +134,7 @@ def _due(session, org: Organization, today: date, months_after: int, first: str)
 
 def ico_home(session, pub, org: Organization, today: date, months_after: int, first: str) -> IcoHome:
     home = IcoHome(org, _due(session, org, today, months_after, first), None)
-    runs = dashboards.current_runs(session)          # read once: the home is a hot page
+    runs = figures.current_runs(session)          # read once: the home is a hot page
     quarters = [q for q in _quarters_with_runs(session) if org.code in (runs[q].inputs or {})]
     home.edition = session.scalar(select(Edition).where(Edition.status.in_(["preview", "published"]))
                                   .order_by(Edition.created_at.desc()))
@@ -146,7 +146,7 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
     home.period = quarters[-1]
     year = Period.parse(home.period).year
     home.year = year
-    projection = dashboards.withhold_for_year(session, pub, [org.code], year)
+    projection = figures.withhold_for_year(session, pub, [org.code], year)
     if org.code not in projection:      # no year run yet: project from the newest quarter's results
         projection = _quarter_projection(session, pub, org.code, home.period)
     home.withhold = projection.get(org.code)
@@ -157,7 +157,7 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
     lists = set(session.scalars(select(ResultUnits.measure_id).where(
         ResultUnits.run_id == runs[home.period].id, ResultUnits.ico == org.code)))
     for mid in REGISTRY:
-        cell = dashboards.cell(pub, mid, latest.get((mid, org.code)), year)
+        cell = figures.cell(pub, mid, latest.get((mid, org.code)), year)
         if cell.status == NOT_MET:
             gap = abs(cell.result.value - cell.benchmark)
             home.shortfalls.append(Shortfall(mid, cell.result.value, cell.benchmark, gap,
@@ -203,7 +203,7 @@ class ReviewerHome:
 
 
 def reviewer_home(session, user, pub, today: date, months_after: int) -> ReviewerHome:
-    from reporting.submissions import period_status
+    from reporting.ingest.records import period_status
     from reporting.storage.models import ReportingPeriod
     orgs = visible_icos(session, user)
     codes = [o.code for o in orgs]
@@ -234,8 +234,8 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
         home.previous, found = moves(session, codes + [STATEWIDE], home.period)
         home.moves = sorted((m for m in found if m.change), key=lambda m: -abs(m.change))[:5]
         year = Period.parse(home.period).year
-        now = dashboards.withhold_for_year(session, pub, codes, year)
-        last = dashboards.withhold_for_year(session, pub, codes, year - 1)
+        now = figures.withhold_for_year(session, pub, codes, year)
+        last = figures.withhold_for_year(session, pub, codes, year - 1)
         for code, w in sorted(now.items()):
             before = last.get(code)
             risk = w.eligible and w.earned_back and w.share is not None and \

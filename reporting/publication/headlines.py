@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from measures import REGISTRY, Period
-from reporting import dashboards
+from reporting.publication import figures
 from reporting.engine import STATEWIDE
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET
 from reporting.publication.reports import ReportKind
@@ -47,7 +47,7 @@ def for_artifact(session, pub, artifact) -> list[Headline]:
     for code in codes:
         h = Headline(code)
         for mid in REGISTRY:
-            status = dashboards.cell(pub, mid, results.get((mid, code)), period.year).status
+            status = figures.cell(pub, mid, results.get((mid, code)), period.year).status
             if status in (MET, MET_GAP):
                 h.met += 1
             elif status == NOT_MET:
@@ -63,7 +63,7 @@ def for_artifact(session, pub, artifact) -> list[Headline]:
                     moves.append((m.title, before.value, now.value, m.unit, (now.value > before.value) == m.higher_is_better))
             h.changes = sorted(moves, key=lambda c: -abs(c[2] - c[1]))[:CHANGES]
         if artifact.kind == ReportKind.WITHHOLD:
-            w = dashboards.withhold_for_year(session, pub, [code], period.year).get(code)
+            w = figures.withhold_for_year(session, pub, [code], period.year).get(code)
             if w:
                 h.tier, h.withhold_met, h.withhold_eligible = w.earned_back, w.met, w.eligible
         out.append(h)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from reporting import audit
-from reporting.publication import reports, settings
+from reporting.publication import figures, reports, settings
 from reporting.publication.audience import expected_reports
 from reporting.rendering.html import report_html
+from reporting.rules.store import as_recorded
 from reporting.rendering.pdf import html_to_pdf, page_count, prepare
 from reporting.storage import db
 from reporting.storage.models import Artifact, Edition, utcnow
@@ -23,22 +23,27 @@ from reporting.workers import in_processes
 log = logging.getLogger(__name__)
 
 
-def render_report(spec, *, run_id: int | None = None, edition=None, session=None) -> int:
-    """Render one report to PDF from stored results and store it as an artifact; returns its id."""
-    html, run_id = _report_html(spec, run_id, edition)
-    return _store_report(spec, run_id, edition, html_to_pdf(html), session)
+def render_report(spec) -> int:
+    """Render one report to PDF from the newest computation (a reviewer's draft, outside any edition) and store
+    it as an artifact; returns its id."""
+    with db.transaction():
+        pub = settings()
+    html, run_id = _report_html(spec, None, pub)
+    return _store_report(spec, run_id, None, html_to_pdf(html))
 
 
-def _report_html(spec, run_id, edition) -> tuple[str, int]:
+def _report_html(spec, edition, pub) -> tuple[str, int]:
+    """The report's HTML: an edition's on the editions in force when it was made, else on the newest computation."""
     with db.transaction() as read:
-        context = reports.context_for(read, settings(), spec, run_id, edition)
+        basis = figures.as_published(read, edition) if edition is not None else figures.live(read)
+        context = reports.context_for(read, pub, spec, basis, edition)
         return report_html(reports.TEMPLATES[spec.kind], context), context["run"].id
 
 
-def _store_report(spec, run_id: int, edition, pdf: bytes, session=None) -> int:
+def _store_report(spec, run_id: int, edition, pdf: bytes) -> int:
     preview = getattr(edition, "status", "") == "preview"
     filename = spec.filename.replace(".pdf", "-preview.pdf") if preview else spec.filename
-    with (db.transaction() if session is None else nullcontext(session)) as s:
+    with db.transaction() as s:
         artifact = Artifact(edition_id=getattr(edition, "id", None), run_id=run_id, kind=spec.kind, ico=spec.ico,
                             period_code=spec.period, audience=spec.audience, filename=filename,
                             sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=page_count(pdf),
@@ -68,8 +73,9 @@ def render_edition(edition_id: int) -> int:
         todo = [s for s in expected_reports(session, edition) if (s.kind, s.ico) not in have]
         run_id = edition.run_id
         frozen = _frozen(edition)
+        pub = as_recorded(session, edition.rule_versions)          # the rules it was made with, not today's
     t = time.perf_counter()
-    htmls = [_report_html(spec, run_id, frozen)[0] for spec in todo]
+    htmls = [_report_html(spec, frozen, pub)[0] for spec in todo]
     t_html = time.perf_counter()
     pdfs = _pdfs(htmls)
     t_pdf = time.perf_counter()
@@ -89,6 +95,8 @@ class _FrozenEdition:
     revised: bool
     published_at: object
     period_code: str
+    run_id: int
+    created_at: object
     rule_versions: dict
     status: str
     preview_until: object
@@ -96,4 +104,5 @@ class _FrozenEdition:
 
 def _frozen(edition) -> _FrozenEdition:
     return _FrozenEdition(edition.id, edition.number, edition.revised, edition.published_at, edition.period_code,
-                          dict(edition.rule_versions or {}), edition.status, edition.preview_until)
+                          edition.run_id, edition.created_at, dict(edition.rule_versions or {}), edition.status,
+                          edition.preview_until)

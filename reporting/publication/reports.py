@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, SPEC_VERSION, Period
-from reporting import dashboards
+from reporting.publication import figures
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.participation import departed
@@ -54,8 +54,10 @@ class ReportSpec:
         return f"one-care-{self.kind}{who}-{self.period}.pdf"
 
 
-def _run(session, period: str, run_id: int | None) -> ResultRun:
-    run = session.get(ResultRun, run_id) if run_id else dashboards.current_runs(session).get(period)
+def _run(basis, period: str) -> ResultRun:
+    run = basis.run(period)
+    if run is None and basis.published:
+        raise NotFound(f"{period} has not been published: a report as published needs a published edition.")
     if run is None:
         raise NotFound(f"There are no results for {period}: compute them first (flask --app wsgi compute --period {period}).")
     return run
@@ -72,8 +74,8 @@ def _results(session, run_id: int) -> dict:
     return {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run_id))}
 
 
-def _trends_up_to(session, pub, codes, period: Period, role: str = ""):
-    trends = dashboards.trends(session, pub, codes, list(REGISTRY), role)
+def _trends_up_to(session, pub, codes, period: Period, basis, role: str = ""):
+    trends = figures.trends(session, pub, codes, list(REGISTRY), role, basis)
     for t in trends:
         keep = [i for i, p in enumerate(t.periods) if Period.parse(p).end <= period.end][-8:]
         t.periods = [t.periods[i] for i in keep]
@@ -98,16 +100,16 @@ def common(run: ResultRun, edition=None, title: str = "", audience: str = "") ->
             "rules_label": rules_label(edition, int(run.period_code[:4]), settings().versions)}
 
 
-def scorecard(session, pub, code: str, period_code: str, run_id: int | None = None, edition=None) -> dict:
+def scorecard(session, pub, code: str, period_code: str, basis, edition=None) -> dict:
     org = _org(session, code)
     period = Period.parse(period_code)
-    run = _run(session, period.code, run_id)
+    run = _run(basis, period.code)
     if org.code not in (run.inputs or {}):
         raise NotFound(f"{org.name} has no results for {period.code}.")
     results = _results(session, run.id)
     if statewide_hidden_from("ico_submitter", len(run.inputs or {})):     # the scorecard is the ICO's report
         results = {k: v for k, v in results.items() if k[1] != STATEWIDE}
-    runs = dashboards.current_runs(session)
+    runs = basis.runs
     prev = _results(session, runs[period.previous(1).code].id) if period.previous(1).code in runs else {}
     year_ago = _results(session, runs[period.previous(4).code].id) if period.previous(4).code in runs else {}
     rows, summary = [], {}
@@ -115,7 +117,7 @@ def scorecard(session, pub, code: str, period_code: str, run_id: int | None = No
         counts = {MET: 0, NOT_MET: 0, NA: 0}
         for m in (m for m in REGISTRY.values() if m.domain == domain):
             r = results.get((m.id, org.code))
-            cell = dashboards.cell(pub, m.id, r, period.year)
+            cell = figures.cell(pub, m.id, r, period.year)
             key = MET if cell.status in (MET, MET_GAP) else (NOT_MET if cell.status == NOT_MET else NA)
             counts[key] += 1
             rows.append({"m": m, "cell": cell, "statewide": results.get((m.id, STATEWIDE)),
@@ -123,9 +125,9 @@ def scorecard(session, pub, code: str, period_code: str, run_id: int | None = No
                          "change_prev": _change(r, prev.get((m.id, org.code))),
                          "change_year": _change(r, year_ago.get((m.id, org.code)))})
         summary[domain] = counts
-    trends = _trends_up_to(session, pub, [org.code], period, role="ico_submitter")
+    trends = _trends_up_to(session, pub, [org.code], period, basis, role="ico_submitter")
     shown_periods = {p for t in trends for p in t.periods} | {period.code}
-    hidden = [p for p in dashboards.statewide_hidden_periods(session, "ico_submitter") if p in shown_periods]
+    hidden = [p for p in figures.statewide_hidden_periods(session, "ico_submitter", basis) if p in shown_periods]
     return common(run, edition, f"{org.name}: quarterly scorecard, {period.code}", "ico") | {
         "statewide_note": STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(hidden)) if hidden else "",
         "org": org, "period": period, "rows": rows, "summary": summary, "trends": trends,
@@ -133,9 +135,9 @@ def scorecard(session, pub, code: str, period_code: str, run_id: int | None = No
         "prev_code": period.previous(1).code, "year_code": period.previous(4).code}
 
 
-def statewide(session, pub, period_code: str, public: bool = False, run_id: int | None = None, edition=None) -> dict:
+def statewide(session, pub, period_code: str, basis, public: bool = False, edition=None) -> dict:
     period = Period.parse(period_code)
-    run = _run(session, period.code, run_id)
+    run = _run(basis, period.code)
     every = list(session.scalars(select(Organization).order_by(Organization.name)))
     orgs = [o for o in every if o.code in (run.inputs or {})]
     codes = [o.code for o in orgs]
@@ -145,21 +147,21 @@ def statewide(session, pub, period_code: str, public: bool = False, run_id: int 
         for m in (m for m in REGISTRY.values() if m.domain == domain):
             present = [results[(m.id, c)] for c in codes + [STATEWIDE] if (m.id, c) in results]
             shown = {p.ico: p for p in suppress(m.id, present)} if public else {r.ico: r for r in present}
-            cells = {c: dashboards.cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
+            cells = {c: figures.cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
             table.append({"m": m, "domain": domain, "shown": shown, "cells": cells})
-    trends = _trends_up_to(session, pub, codes, period)
-    withhold = dashboards.withhold_for_year(session, pub, [o.code for o in every], period.year)
+    trends = _trends_up_to(session, pub, codes, period, basis)
+    withhold = figures.withhold_for_year(session, pub, [o.code for o in every], period.year, basis)
     title = f"One Care quality measures: {'public report' if public else 'statewide report'}, {period.code}"
     return common(run, edition, title, "public" if public else "reviewer") | {
         "period": period, "orgs": orgs, "codes": codes, "table": table, "trends": trends, "public": public,
         "withhold": withhold, "names": {o.code: o.name for o in every}, "inputs": run.inputs or {},
-        "departed": departed([o for o in every if o.code not in codes], period), "coverage": dashboards.withhold_coverage(every, period.year)}
+        "departed": departed([o for o in every if o.code not in codes], period), "coverage": figures.withhold_coverage(every, period.year)}
 
 
-def withhold_report(session, pub, code: str, year: str, edition=None) -> dict:
+def withhold_report(session, pub, code: str, year: str, basis, edition=None) -> dict:
     org = _org(session, code)
-    run = _run(session, str(year), None)
-    rows = dashboards.withhold_for_year(session, pub, [org.code], int(year))
+    run = _run(basis, str(year))
+    rows = figures.withhold_for_year(session, pub, [org.code], int(year), basis)
     if org.code not in rows:
         raise NotFound(f"{org.name} has no quality withhold result for {year}.")
     tiers = sorted(pub.tiers.get(int(year)) or TIERS)
@@ -168,14 +170,17 @@ def withhold_report(session, pub, code: str, year: str, edition=None) -> dict:
              for (lo, earned), hi in zip(tiers, [t[0] for t in tiers[1:]] + [None])]
     return common(run, edition, f"{org.name}: quality withhold, {year}", "ico") | {
         "org": org, "year": int(year), "w": rows[org.code], "inputs": (run.inputs or {}).get(org.code, []),
-        "tiers": bands, "coverage": dashboards.withhold_coverage([org], int(year)).get(org.code)}
+        "tiers": bands, "coverage": figures.withhold_coverage([org], int(year)).get(org.code)}
 
 
-def context_for(session, pub, spec: ReportSpec, run_id: int | None = None, edition=None) -> dict:
+def context_for(session, pub, spec: ReportSpec, basis=None, edition=None) -> dict:
+    """The report's context on ``basis``: an edition's reports read the editions in force when it was made
+    (``figures.as_published``); without one, the newest computation (a reviewer's draft from the CLI)."""
+    basis = basis or figures.live(session)
     if spec.kind == ReportKind.SCORECARD:
-        return scorecard(session, pub, spec.ico, spec.period, run_id, edition)
+        return scorecard(session, pub, spec.ico, spec.period, basis, edition)
     if spec.kind in (ReportKind.STATEWIDE, ReportKind.PUBLIC):
-        return statewide(session, pub, spec.period, spec.kind == ReportKind.PUBLIC, run_id, edition)
+        return statewide(session, pub, spec.period, basis, spec.kind == ReportKind.PUBLIC, edition)
     if spec.kind == ReportKind.WITHHOLD:
-        return withhold_report(session, pub, spec.ico, spec.period, edition)
+        return withhold_report(session, pub, spec.ico, spec.period, basis, edition)
     raise NotFound(f"Unknown report kind {spec.kind}: scorecard, statewide, public or withhold.")

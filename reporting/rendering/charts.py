@@ -12,6 +12,8 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
+from reporting.engine import STATEWIDE
+
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]   # Okabe-Ito, colour-blind safe
 STATEWIDE_COLOUR = "#3b3b3b"
 EACH_ICO_COLOUR = "#b8bec6"   # more ICOs than colours (national scale): each ICO a thin grey line
@@ -253,3 +255,40 @@ def _alt(title, periods, series, benchmark) -> str:
             parts.append(f"{s.label} latest {last[1]:.1f} in {last[0]}.")
     parts.append("The table beside the chart has every value.")
     return " ".join(parts)
+
+
+# --- a read-model trend as a chart: shared by the screen pages and the PDF reports ----------------
+def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, height: float = 2.5,
+                    legend: bool = True):
+    """One chart: each ICO in ``codes`` (with its interval band when there is only one), statewide, benchmark."""
+    series = []
+    with_band = trend.measure.has_interval
+    for code in codes:
+        values = trend.series.get(code, [])
+        series.append(Series(
+            names.get(code, code),
+            tuple(_reported(r) for r in values),
+            tuple(r.ci_low if (with_band and r is not None and r.status == "reported") else None for r in values)
+            if with_band else (),
+            tuple(r.ci_high if (with_band and r is not None and r.status == "reported") else None for r in values)
+            if with_band else ()))
+    series.append(Series("Statewide", tuple(_reported(r) for r in trend.series.get(STATEWIDE, [])), statewide=True))
+    return trend_chart(tuple(trend.periods), tuple(series), tuple(trend.benchmarks), trend.measure.unit,
+                       trend.measure.title, width, height, legend, owners=tuple(codes))
+
+
+def _reported(r):
+    return r.value if (r is not None and r.status == "reported") else None
+
+
+def chart_legend(codes: list[str], names: dict, interval: bool) -> list[dict]:
+    """The one legend shared by a page of small charts: colour, line style and label."""
+    if len(codes) > len(PALETTE):
+        items = [{"colour": EACH_ICO_COLOUR, "style": "solid", "label": "Each ICO"}]
+    else:
+        items = [{"colour": PALETTE[i], "style": "solid", "label": names.get(c, c)} for i, c in enumerate(codes)]
+    items.append({"colour": STATEWIDE_COLOUR, "style": "dashed", "label": "Statewide"})
+    items.append({"colour": "#000000", "style": "dotted", "label": "Benchmark"})
+    if interval:
+        items.append({"colour": PALETTE[0], "style": "band", "label": "95 % interval (percent measures)"})
+    return items

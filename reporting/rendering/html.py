@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from reporting.rendering.views import chart_legend, trend_chart_for
+from reporting.rendering.charts import chart_legend, trend_chart_for
 
 
 def report_html(template: str, context: dict) -> str:

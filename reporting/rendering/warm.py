@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from measures import REGISTRY
-from reporting import dashboards
+from reporting.publication import figures
 from reporting.publication import settings
-from reporting.rendering.views import trend_chart_for
+from reporting.rendering.charts import trend_chart_for
 from reporting.storage import db
 from reporting.storage.models import Organization
 
@@ -19,10 +19,10 @@ def warm_charts() -> int:
         orgs = {o.code: o.name for o in session.scalars(select(Organization))}
         codes = sorted(orgs)
         for code in codes:
-            for t in dashboards.trends(session, settings(), [code], list(REGISTRY)):
+            for t in figures.trends(session, settings(), [code], list(REGISTRY)):
                 trend_chart_for(t, [code], {code: orgs[code]})
                 drawn += 1
-        for t in dashboards.trends(session, settings(), codes, list(REGISTRY)):
+        for t in figures.trends(session, settings(), codes, list(REGISTRY)):
             present = [c for c in codes if any(v is not None for v in t.series.get(c, []))]
             trend_chart_for(t, present, orgs)
             drawn += 1

@@ -89,6 +89,17 @@ def current_rules(session) -> Rules:
     return rules_of(list(session.scalars(select(RuleSet).where(RuleSet.status == "in_force"))))
 
 
+def as_recorded(session, versions: dict | None) -> Rules:
+    """The rules an edition was made with: the versions it recorded (year -> version), and for other years the
+    ones in force."""
+    sets = {rs.year: rs for rs in session.scalars(select(RuleSet).where(RuleSet.status == "in_force"))}
+    for year, version in (versions or {}).items():
+        recorded = session.scalar(select(RuleSet).where(RuleSet.year == int(year), RuleSet.version == version))
+        if recorded is not None:
+            sets[recorded.year] = recorded
+    return rules_of(list(sets.values()))
+
+
 def with_draft(session, draft: RuleSet) -> Rules:
     """The rules in force with ``draft`` in place of its year's."""
     sets = [rs for rs in session.scalars(select(RuleSet).where(RuleSet.status == "in_force")) if rs.year != draft.year]

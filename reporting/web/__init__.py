@@ -205,7 +205,7 @@ def _audit_origin():
 
 
 def _statewide_hidden_note() -> str:
-    from reporting.dashboards import statewide_hidden_periods
+    from reporting.publication.figures import statewide_hidden_periods
     from reporting.security import STATEWIDE_HIDDEN_NOTE
     from reporting.storage import db
     if not current_user.is_authenticated:

@@ -5,7 +5,8 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, jsonify, request
 
-from reporting import pipeline, submissions
+from reporting import pipeline
+from reporting.ingest import records
 from reporting.errors import Forbidden, ReportingError
 from reporting.ingest import PackageFile
 from reporting.security import can_submit_for, user_for_token
@@ -57,7 +58,7 @@ def create_submission():
 @token_required
 @allow("signed_in")
 def get_submission(submission_id):
-    sub = submissions.visible_submission(db.session, g.api_user, submission_id)
+    sub = records.visible_submission(db.session, g.api_user, submission_id)
     return jsonify(dict(sub.report, submission_id=sub.id, version=sub.version, late=sub.late,
                         received_at=sub.received_at.isoformat() + "Z"))
 

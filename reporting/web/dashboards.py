@@ -7,14 +7,15 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_login import current_user
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY
-from reporting import audit, dashboards, homes, submissions
+from reporting import audit, homes
+from reporting.ingest import records
+from reporting.publication import figures
 from reporting.engine import STATEWIDE
 from reporting.freshness import stale_periods
-from reporting.interop.published import published
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.publication import settings
 from reporting.rendering import gaplists
-from reporting.rendering import views as render
+from reporting.rendering.charts import trend_chart_for
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.storage import db
 from reporting.web.access import allow
@@ -53,10 +54,10 @@ def _period_arg(choices):
 @allow("signed_in")
 @cached_page
 def overview():
-    choices = dashboards.period_choices(db.session)
-    default = dashboards.default_period(db.session)
+    choices = figures.period_choices(db.session)
+    default = figures.default_period(db.session)
     period = _period_arg([default] + [c for c in choices if c != default] if default else choices)
-    ov = dashboards.overview(db.session, current_user, settings(), period)
+    ov = figures.overview(db.session, current_user, settings(), period)
     return render_template("dashboards/overview.html", ov=ov, choices=choices)
 
 
@@ -64,11 +65,11 @@ def overview():
 @allow("signed_in")
 @cached_page
 def ico(code):
-    org, trends, subs = dashboards.ico_page(db.session, current_user, settings(), code)
-    charts = {t.measure.id: render.trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
+    org, trends, subs = figures.ico_page(db.session, current_user, settings(), code)
+    charts = {t.measure.id: trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
     updating = [p for p in stale_periods(db.session) if trends and p in trends[0].periods]
     return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs, updating=updating,
-                           status_rows=submissions.status_rows(
+                           status_rows=records.status_rows(
                                db.session, org, sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
                                date.today()),
                            domains=DOMAINS, domain_titles=DOMAIN_TITLES)
@@ -86,28 +87,28 @@ def measures_catalog():
 @allow("signed_in")
 @cached_page
 def measure(measure_id):
-    m, trend, names = dashboards.measure_page(db.session, current_user, settings(), measure_id)
+    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id)
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
-    chart = render.trend_chart_for(trend, codes, names)
+    chart = trend_chart_for(trend, codes, names)
     return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart,
                            drawn=[names[c] for c in codes], not_drawn=[n for c, n in names.items() if c not in codes],
-                           departed_codes={o.code for o in dashboards.visible_icos(db.session, current_user) if o.active_to})
+                           departed_codes={o.code for o in figures.visible_icos(db.session, current_user) if o.active_to})
 
 
 @bp.route("/withhold")
 @allow("signed_in")
 @cached_page
 def withhold():
-    years = dashboards.withhold_years(db.session, settings())
+    years = figures.withhold_years(db.session, settings())
     year = request.args.get("year", type=int) or (years[0] if years else None)
     if year is None:
         raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
-    orgs = dashboards.visible_icos(db.session, current_user)
-    rows = dashboards.withhold_for_year(db.session, settings(), [o.code for o in orgs], year)
+    orgs = figures.visible_icos(db.session, current_user)
+    rows = figures.withhold_for_year(db.session, settings(), [o.code for o in orgs], year)
     from reporting.rules import store as rules
     in_force = rules.in_force(db.session, year)
     return render_template("dashboards/withhold.html", year=year, years=years, rows=rows,
-                           names={o.code: o.name for o in orgs}, coverage=dashboards.withhold_coverage(orgs, year),
+                           names={o.code: o.name for o in orgs}, coverage=figures.withhold_coverage(orgs, year),
                            revision=rules.revision(db.session, year),
                            rule_set=in_force, tiers=rules.tier_rows(in_force) if in_force else [])
 
@@ -115,7 +116,7 @@ def withhold():
 @bp.route("/gaps/<measure_id>/<code>/<period>")
 @allow("signed_in")
 def gaps(measure_id, code, period):
-    org, m, run, units = dashboards.gap_list(db.session, current_user, measure_id, code, period)
+    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period)
     page = max(1, request.args.get("page", 1, type=int))
     audit.record("view", f"gap list {m.id} {org.code} {period}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units.iloc[(page - 1) * 200: page * 200])
@@ -133,9 +134,9 @@ def _send(columns, rows, preamble, name, fmt):
 
 
 def _units_export(measure_id, code, period, fmt, every_unit: bool):
-    org, m, run, units = dashboards.gap_list(db.session, current_user, measure_id, code, period, every_unit)
+    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit)
     what = (f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}")
-    preamble = dashboards.export_preamble(what, period.upper(), dashboards.provenance(run, [org.code]),
+    preamble = figures.export_preamble(what, period.upper(), figures.provenance(run, [org.code]),
                                           f"{org.name} and reviewers: member-level, confidential")
     kind = "units" if every_unit else "gaps"
     audit.record("download", f"{kind} {m.id} {org.code} {period} {fmt}", detail={"rows": len(units)})
@@ -147,7 +148,7 @@ def _units_export(measure_id, code, period, fmt, every_unit: bool):
 @allow("signed_in")
 def upcoming(measure_id, code):
     """The members whose day 90 is in the next 30 days with nothing completed yet (page, CSV, XLSX)."""
-    org, m, as_of, units = dashboards.upcoming_list(db.session, current_user, measure_id, code)
+    org, m, as_of, units = figures.upcoming_list(db.session, current_user, measure_id, code)
     fmt = request.args.get("format")
     audit.record("view" if fmt is None else "download", f"upcoming {m.id} {org.code}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units)
@@ -174,11 +175,11 @@ def units_export(measure_id, code, period, fmt):
 
 
 def _overview_export(fmt, public: bool):
-    period = _period_arg(dashboards.period_choices(db.session))
+    period = _period_arg(figures.period_choices(db.session))
     # The public table is the published one: the period's published edition, never a newer computation.
-    run = published(db.session, period).run if public else None
-    ov = dashboards.overview(db.session, current_user, settings(), period, run=run)
-    columns, rows, preamble = dashboards.overview_table(ov, public=public)
+    ov = figures.overview(db.session, current_user, settings(), period,
+                          figures.as_published(db.session) if public else None)
+    columns, rows, preamble = figures.overview_table(ov, public=public)
     kind = "public" if public else "overview"
     audit.record("download", f"{kind} table {period} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{kind}-{period}", fmt)
@@ -200,12 +201,12 @@ def public_export(fmt):
 @bp.route("/icos/<code>/export.<fmt>")
 @allow("signed_in")
 def ico_export(code, fmt):
-    org, trends, _ = dashboards.ico_page(db.session, current_user, settings(), code)
-    columns, rows = dashboards.trend_table(trends, [org.code, STATEWIDE])
-    runs = dashboards.current_runs(db.session)
+    org, trends, _ = figures.ico_page(db.session, current_user, settings(), code)
+    columns, rows = figures.trend_table(trends, [org.code, STATEWIDE])
+    runs = figures.current_runs(db.session)
     latest = runs.get(trends[0].periods[-1]) if trends and trends[0].periods else None
-    preamble = dashboards.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
-                                          dashboards.provenance(latest, [org.code]) if latest else None,
+    preamble = figures.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
+                                          figures.provenance(latest, [org.code]) if latest else None,
                                           f"{org.name} and reviewers: exact values")
     audit.record("download", f"ico {org.code} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{org.code}", fmt)
@@ -214,9 +215,9 @@ def ico_export(code, fmt):
 @bp.route("/measures/<measure_id>/export.<fmt>")
 @allow("signed_in")
 def measure_export(measure_id, fmt):
-    m, trend, names = dashboards.measure_page(db.session, current_user, settings(), measure_id)
-    columns, rows = dashboards.trend_table([trend], list(names) + [STATEWIDE])
-    preamble = dashboards.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
+    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id)
+    columns, rows = figures.trend_table([trend], list(names) + [STATEWIDE])
+    preamble = figures.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
     audit.record("download", f"measure {m.id} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{m.id}", fmt)
 
@@ -227,8 +228,8 @@ def withhold_export(fmt):
     year = request.args.get("year", type=int)
     if year is None:
         raise ReportingError("Say which year: ?year=2015")
-    codes = dashboards.visible_codes(db.session, current_user)
-    columns, rows = dashboards.withhold_table(dashboards.withhold_for_year(db.session, settings(), codes, year), year)
+    codes = figures.visible_codes(db.session, current_user)
+    columns, rows = figures.withhold_table(figures.withhold_for_year(db.session, settings(), codes, year), year)
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)
 

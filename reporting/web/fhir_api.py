@@ -117,7 +117,7 @@ def measure_reports():
 
 def _subject_lists(pub, measure_ids) -> list:
     """Member lists behind the gaps: the ICO's own token (or an admin's, naming the ICO), never reviewers."""
-    from reporting.dashboards import gap_units
+    from reporting.publication.figures import gap_units
     from reporting.engine.store import units_of
     user = g.api_user
     if user.role not in ("ico_submitter", "admin"):

@@ -8,7 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from measures.dictionary import FILES
-from reporting import audit, pipeline, submissions
+from reporting import audit, pipeline
+from reporting.ingest import records
 from reporting.errors import ReportingError
 from reporting.ingest import PackageFile
 from reporting.periods import ended_quarters
@@ -26,7 +27,7 @@ bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 @bp.route("/")
 @allow("signed_in")
 def index():
-    orgs, periods, grid = submissions.status_grid(db.session, current_user, date.today())
+    orgs, periods, grid = records.status_grid(db.session, current_user, date.today())
     return render_template("submissions/index.html", orgs=orgs, periods=periods, grid=grid)
 
 
@@ -40,14 +41,14 @@ def dictionary():
 @allow("signed_in")
 def template_zip():
     audit.record("download", "template.zip")
-    return download(submissions.template_zip(), "one-care-package-template.zip", "application/zip")
+    return download(records.template_zip(), "one-care-package-template.zip", "application/zip")
 
 
 @bp.route("/template.xlsx")
 @allow("signed_in")
 def template_xlsx():
     audit.record("download", "template.xlsx")
-    return download(submissions.template_xlsx(), "one-care-package-template.xlsx",
+    return download(records.template_xlsx(), "one-care-package-template.xlsx",
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -64,7 +65,7 @@ def upload():
     orgs = _submit_orgs()
     periods = ended_quarters(date.today(), current_app.config["PROGRAM_FIRST_PERIOD"])
     if not form.period.data:
-        form.period.data = submissions.default_upload_period(db.session, orgs[0] if len(orgs) == 1 else None, periods)
+        form.period.data = records.default_upload_period(db.session, orgs[0] if len(orgs) == 1 else None, periods)
     if form.validate_on_submit():
         code = request.form.get("ico") or (orgs[0].code if len(orgs) == 1 else "")
         org = next((o for o in orgs if o.code == code), None)
@@ -85,31 +86,31 @@ def upload():
 @bp.route("/<int:submission_id>")
 @allow("signed_in")
 def report(submission_id):
-    sub = submissions.visible_submission(db.session, current_user, submission_id)
+    sub = records.visible_submission(db.session, current_user, submission_id)
     args = {k: request.args.get(k, "") for k in ("severity", "file", "rule")}
-    failures = submissions.filtered_failures(sub.report, **args)
+    failures = records.filtered_failures(sub.report, **args)
     page = max(1, request.args.get("page", 1, type=int))
     per_page = 100
     return render_template("submissions/report.html", sub=sub, report=sub.report, args=args,
                            failures=failures[(page - 1) * per_page: page * per_page], total=len(failures),
                            page=page, has_next=page * per_page < len(failures),
-                           in_force=submissions.in_force_version(db.session, sub))
+                           in_force=records.in_force_version(db.session, sub))
 
 
 @bp.route("/<int:submission_id>/failures.csv")
 @allow("signed_in")
 def failures_csv(submission_id):
-    sub = submissions.visible_submission(db.session, current_user, submission_id)
+    sub = records.visible_submission(db.session, current_user, submission_id)
     audit.record("download", f"{sub.organization.code} {sub.period_code} v{sub.version} failures.csv")
     name = f"{sub.organization.code}-{sub.period_code}-v{sub.version}-validation.csv"
-    return download(submissions.failures_csv(sub.report), name, "text/csv")
+    return download(records.failures_csv(sub.report), name, "text/csv")
 
 
 @bp.route("/<int:submission_id>/original")
 @allow("signed_in")
 def original(submission_id):
-    sub = submissions.visible_submission(db.session, current_user, submission_id)
-    name, content, kind = submissions.original_bytes(sub)
+    sub = records.visible_submission(db.session, current_user, submission_id)
+    name, content, kind = records.original_bytes(sub)
     audit.record("download", f"{sub.organization.code} {sub.period_code} v{sub.version} original")
     return download(content, name, kind)
 
@@ -117,6 +118,6 @@ def original(submission_id):
 @bp.route("/history/<code>/<period>")
 @allow("signed_in")
 def history(code, period):
-    org, period_row, subs = submissions.history(db.session, current_user, code, period)
+    org, period_row, subs = records.history(db.session, current_user, code, period)
     return render_template("submissions/history.html", org=org, period=period_row, period_code=period.upper(),
                            subs=subs)

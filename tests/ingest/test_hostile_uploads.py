@@ -112,7 +112,7 @@ def test_an_honest_package_passes_the_shape_checks():
 
 
 def test_an_honest_xlsx_passes_the_extent_checks():
-    from reporting.submissions import template_xlsx
+    from reporting.ingest.records import template_xlsx
     report = Report()
     read_package([PackageFile("template.xlsx", template_xlsx())], report)
     assert not report.has_errors(), report.frame()
@@ -146,7 +146,7 @@ def test_the_limits_come_from_the_configuration():
 def test_an_xlsx_larger_than_its_declared_size_is_refused_not_a_crash():
     """Issue 18 #15: a workbook whose sheet holds more than its headers declare (calamine's XmlError used to
     escape the handler): refused with a named rule."""
-    from reporting.submissions import template_xlsx
+    from reporting.ingest.records import template_xlsx
     data = bytearray(template_xlsx())
     name = b"xl/worksheets/sheet1.xml"
     # Every central-directory and local header of the first sheet declares 10 bytes.

@@ -294,7 +294,7 @@ def test_a_departed_icos_page_links_only_lists_that_exist_and_compares_like_peri
     member lists and compares with the statewide figure of that same period."""
     from types import SimpleNamespace
 
-    from reporting.dashboards import Trend
+    from reporting.publication.figures import Trend
     r = SimpleNamespace(status="reported", value=50.0)
     t = Trend(measure=None, periods=["2015Q2", "2015Q3", "2015Q4"], series={"FTC": [r, r, None], "STATEWIDE": [r, None, r]},
               benchmarks=[None] * 3, latest={})

@@ -1,7 +1,11 @@
-"""What the dashboards show, read from stored results only (never computed while a user waits).
+"""The read model: what people are shown, read from stored results only (never computed while a user
+waits), shared by the pages, the PDF reports, the exports and the CLI.
 
-Every function takes the viewer and returns only what that viewer may see: reviewers every ICO
-(a state reviewer their state's), an ICO user their own ICO and the statewide figures."""
+Which run stands for each period is a ``Basis``: on the pages the newest computation (``live``), in an
+edition's reports the editions in force when it was made (``as_published``), so that anything published reads
+published figures only and a report rendered again later shows the same numbers. Functions that answer a person
+take the viewer and return only what that viewer may see (``reporting.security``); the report builders
+(``publication.reports``) call them for a report's audience."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,7 +21,7 @@ from reporting.freshness import newer_data
 from reporting.participation import departed, left_label, months_covered
 from reporting.publication.benchmarks import Benchmark, benchmark_status, withhold
 from reporting.security import ico_for, statewide_hidden_from, visible_icos
-from reporting.storage.models import Result, ResultRun, ResultUnits, Submission
+from reporting.storage.models import Edition, Result, ResultRun, ResultUnits, Submission, utcnow
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Provenance:
     spec_version: str
     inputs: dict = field(default_factory=dict)
     updating: bool = False              # accepted data newer than the run: recomputing (freshness)
+    unpublished: bool = False           # newer than the period's published edition, or none published
 
     def describe(self) -> str:
         parts = []
@@ -45,6 +50,43 @@ class Provenance:
 
 def current_runs(session) -> dict[str, ResultRun]:
     return {r.period_code: r for r in session.scalars(select(ResultRun).where(ResultRun.is_current))}
+
+
+@dataclass(frozen=True)
+class Basis:
+    """The run that stands for each period in what is read."""
+    runs: dict                      # period code -> ResultRun
+    published: bool = False         # as published (editions), or the newest computation
+
+    def run(self, period_code: str) -> ResultRun | None:
+        return self.runs.get(period_code)
+
+
+def live(session) -> Basis:
+    """The newest computation of every period: what the pages show (``unpublished`` says where it is newer than
+    the published edition)."""
+    return Basis(current_runs(session))
+
+
+def as_published(session, edition=None) -> Basis:
+    """The editions in force when ``edition`` was made (now, without one): for every period, the run of its newest
+    edition published by then; ``edition``'s own period reads the edition's run. Editions published later, and
+    computations never published, are not part of it, so rendering an edition again gives the same figures."""
+    at = getattr(edition, "created_at", None) or utcnow()
+    rows = session.execute(select(Edition.period_code, Edition.run_id).where(
+        Edition.status.in_(["published", "superseded"]), Edition.published_at <= at)
+        .order_by(Edition.published_at, Edition.number)).all()
+    run_ids = {period: run_id for period, run_id in rows}            # the newest published by then wins
+    if edition is not None:
+        run_ids[edition.period_code] = edition.run_id
+    runs = {r.id: r for r in session.scalars(select(ResultRun).where(ResultRun.id.in_(set(run_ids.values()))))}
+    return Basis({period: runs[run_id] for period, run_id in run_ids.items()}, published=True)
+
+
+def unpublished(session, period_code: str, run: ResultRun) -> bool:
+    """Whether ``run`` is not the run of the period's published edition (a newer computation, or none published)."""
+    published = as_published(session).run(period_code)
+    return published is None or published.id != run.id
 
 
 def period_choices(session) -> list[str]:
@@ -69,9 +111,10 @@ def _results(session, run_id: int, codes: list[str], role: str = "") -> dict[tup
     return {(r.measure_id, r.ico): r for r in rows}
 
 
-def statewide_hidden_periods(session, role: str) -> list[str]:
+def statewide_hidden_periods(session, role: str, basis: Basis | None = None) -> list[str]:
     """The quarters (and years) whose statewide figures ``role`` may not see (``security.statewide_hidden_from``)."""
-    return [p for p, run in current_runs(session).items() if statewide_hidden_from(role, len(run.inputs or {}))]
+    runs = (basis or live(session)).runs
+    return [p for p, run in runs.items() if statewide_hidden_from(role, len(run.inputs or {}))]
 
 
 def provenance(run: ResultRun, codes: list[str]) -> Provenance:
@@ -86,8 +129,8 @@ def cell(pub, measure_id: str, result: Result | None, year: int, last_year: Resu
     return Cell(result, bench.value if bench else None, benchmark_status(measure_id, result, bench, last_year, gap))
 
 
-def _last_year_results(session, period: Period, codes) -> dict:
-    run = current_runs(session).get(str(period.year - 1))
+def _last_year_results(session, period: Period, codes, basis: Basis) -> dict:
+    run = basis.run(str(period.year - 1))
     return _results(session, run.id, codes) if run else {}
 
 
@@ -106,16 +149,19 @@ class Overview:
     coverage: dict = None                   # code -> "January to September 2015": the months its withhold covers
 
 
-def overview(session, user, pub, period_code: str, run: ResultRun | None = None) -> Overview:
-    """The period's results as the user may see them: from its current run, or from ``run`` (a published one)."""
-    run = run or current_runs(session).get(period_code)
+def overview(session, user, pub, period_code: str, basis: Basis | None = None) -> Overview:
+    """The period's results as the user may see them, on ``basis`` (the newest computation by default)."""
+    basis = basis or live(session)
+    run = basis.run(period_code)
     if run is None:
-        raise NotFound(f"There are no published results for {period_code} yet.")
+        raise NotFound(f"{period_code} has not been published. Only published editions appear here; a period in "
+                       f"preview or waiting for approval does not." if basis.published else
+                       f"There are no results for {period_code} yet.")
     period = Period.parse(period_code)
     orgs = visible_icos(session, user)
     codes = [o.code for o in orgs if o.code in (run.inputs or {})]
     results = _results(session, run.id, codes, user.role)
-    last = _last_year_results(session, period, codes) if not period.is_quarter else {}
+    last = _last_year_results(session, period, codes, basis) if not period.is_quarter else {}
     statewide = [] if statewide_hidden_from(user.role, len(run.inputs or {})) else [(STATEWIDE, "Statewide")]
     columns = [(o.code, o.name) for o in orgs if o.code in codes] + statewide
     domains = []
@@ -127,17 +173,20 @@ def overview(session, user, pub, period_code: str, run: ResultRun | None = None)
         domains.append((DOMAIN_TITLES[domain], rows))
     prov = provenance(run, codes)
     prov.updating = newer_data(session, period_code, run)
+    prov.unpublished = not basis.published and unpublished(session, period_code, run)
     return Overview(period_code, columns, domains, prov,
-                    withhold_for_year(session, pub, [o.code for o in orgs], period.year), period.year,
-                    departed([o for o in orgs if o.code not in codes], period), {o.code: o.name for o in orgs}, withhold_coverage(orgs, period.year))
+                    withhold_for_year(session, pub, [o.code for o in orgs], period.year, basis), period.year,
+                    departed([o for o in orgs if o.code not in codes], period), {o.code: o.name for o in orgs},
+                    withhold_coverage(orgs, period.year))
 
 
 # --- trends -----------------------------------------------------------------------------------
 
-def quarter_results(session, codes: list[str], measure_id: str | None = None, role: str = "") -> dict:
-    """(measure, ico) -> [(period, Result)] over every quarter with a current run, oldest first (statewide
+def quarter_results(session, codes: list[str], measure_id: str | None = None, role: str = "",
+                    basis: Basis | None = None) -> dict:
+    """(measure, ico) -> [(period, Result)] over every quarter with a run on ``basis``, oldest first (statewide
     left out of the quarters it is hidden from ``role`` in)."""
-    runs = {p: r for p, r in current_runs(session).items() if "Q" in p}
+    runs = {p: r for p, r in (basis or live(session)).runs.items() if "Q" in p}
     hidden = {r.id for r in runs.values() if statewide_hidden_from(role, len(r.inputs or {}))}
     query = select(Result).where(Result.run_id.in_([r.id for r in runs.values()]),
                                  Result.ico.in_(codes + [STATEWIDE]))
@@ -177,8 +226,8 @@ class Trend:
         return self.series.get(code, [None] * len(self.periods))[self.periods.index(period)]
 
 
-def trends(session, pub, codes: list[str], measure_ids, role: str = "") -> list[Trend]:
-    data = quarter_results(session, codes, role=role)
+def trends(session, pub, codes: list[str], measure_ids, role: str = "", basis: Basis | None = None) -> list[Trend]:
+    data = quarter_results(session, codes, role=role, basis=basis)
     periods = sorted({p for rows in data.values() for p, _ in rows}, key=lambda c: Period.parse(c).begin)
     out = []
     for mid in measure_ids:
@@ -211,9 +260,9 @@ def measure_page(session, user, pub, measure_id: str):
 
 # --- withhold ---------------------------------------------------------------------------------
 
-def withhold_for_year(session, pub, codes: list[str], year: int) -> dict:
-    runs = current_runs(session)
-    run, prev = runs.get(str(year)), runs.get(str(year - 1))
+def withhold_for_year(session, pub, codes: list[str], year: int, basis: Basis | None = None) -> dict:
+    basis = basis or live(session)
+    run, prev = basis.run(str(year)), basis.run(str(year - 1))
     chosen = pub.withhold.get(year)
     if run is None or not chosen:
         return {}
@@ -326,6 +375,8 @@ def export_preamble(kind: str, period: str, prov: Provenance | None, audience: s
         rows += [("Computed", f"{prov.computed_at:%Y-%m-%d %H:%M} UTC (run {prov.run_id})"),
                  ("Data versions", prov.describe()), ("Specification", f"measures v{prov.spec_version}"),
                  *([("Status", "new data accepted, results updating")] if prov.updating else []),
+                 *([("Publication", "unpublished: the newest computation, not a published edition")]
+                   if prov.unpublished else []),
                  ("Service", prov.code_version)]
     rows.append(("Audience", audience))
     return rows

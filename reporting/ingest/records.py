@@ -1,4 +1,4 @@
-"""Submissions for people: templates, the status grid, version history, reports and their CSV."""
+"""Submission records for people: templates, the status grid, version history, validation reports and their CSV."""
 from __future__ import annotations
 
 import io
