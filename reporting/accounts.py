@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from reporting import audit
 from reporting.errors import ReportingError
-from reporting.security import hash_password, password_problem, verify_password
-from reporting.storage.models import ROLES, Organization, ReportRecipient, User
+from reporting.security import hash_password, issue_token, password_problem, verify_password
+from reporting.storage.models import ROLES, ApiToken, Organization, ReportRecipient, User, utcnow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 CODE = re.compile(r"^[A-Z0-9]{1,20}$")
@@ -133,7 +133,7 @@ def issue_temporary_password(session, user: User, actor=None) -> str:
 
 
 def organization(session, code: str) -> Organization:
-    from reporting.security import ico_by_code
+    from reporting.access import ico_by_code
     org = ico_by_code(session, code)
     if org is None:
         raise ReportingError(f"There is no ICO with the code '{code}'. The ICO list shows the codes.", 404)
@@ -184,3 +184,40 @@ def set_recipients(session, org: Organization, emails, actor=None, record=True) 
     org.recipients.extend(ReportRecipient(email=e) for e in wanted if e not in have)
     if record:
         audit.record("ico.recipients", org.code, detail={"recipients": len(wanted)}, actor=actor, session=session)
+
+
+# --- lists for the admin pages, and API tokens ----------------------------------------------------
+
+def users(session, active_only: bool = False) -> list[User]:
+    query = select(User).order_by(User.role, User.email) if not active_only else \
+        select(User).where(User.active).order_by(User.email)
+    return list(session.scalars(query))
+
+
+def organizations(session) -> list[Organization]:
+    return list(session.scalars(select(Organization).order_by(Organization.name)))
+
+
+def tokens(session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+
+
+def issue_api_token(session, user_id: str | int | None, name: str, actor=None) -> tuple[ApiToken, str]:
+    """A token for the user ``user_id`` (as a form sends it); the secret is returned once."""
+    user = session.get(User, int(user_id)) if str(user_id or "").isdigit() else None
+    if user is None:
+        raise ReportingError("Choose a user for the token.")
+    row, secret = issue_token(session, user, name.strip())
+    audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name}, actor=actor, session=session)
+    return row, secret
+
+
+def revoke_api_token(session, token_id: int, actor=None) -> ApiToken:
+    """Revoke a token (once: revoking a revoked token changes nothing)."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise ReportingError("That token does not exist (any more).", 404)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record("token.revoke", row.user.email, detail={"token": row.prefix}, actor=actor, session=session)
+    return row

@@ -1,6 +1,5 @@
-"""Who may download which rendered report: an ICO user their ICO's scorecards and withhold reports;
-reviewers and admins everything (a state reviewer: their state's ICOs, and the statewide reports whose
-ICOs include their state's)."""
+"""The rendered reports a user may list and download (the rule is ``access.may_download``), and the
+editions awaiting approval."""
 from __future__ import annotations
 
 from functools import cache
@@ -10,7 +9,7 @@ from sqlalchemy.orm import defer
 
 from reporting.errors import Forbidden, NotFound
 from reporting.publication.reports import ReportKind
-from reporting.security import visible_icos
+from reporting.access import may_download, visible_icos
 from reporting.storage.models import Artifact, Edition, Organization, ResultRun
 
 
@@ -22,11 +21,8 @@ def run_states(session, run_id: int) -> set[str]:
 
 
 def _allowed(user, artifact, codes: set[str], states_of) -> bool:
-    if ReportKind(artifact.kind).per_ico:
-        return artifact.ico in codes
-    if user.role in ("admin", "cms_reviewer"):
-        return True
-    return user.role == "state_reviewer" and user.state in states_of(artifact.run_id)
+    return may_download(user, ReportKind(artifact.kind).per_ico, artifact.ico, codes,
+                        lambda: states_of(artifact.run_id))
 
 
 def visible(session, user) -> list:

@@ -41,3 +41,36 @@ def record(action: str, target: str = "", outcome: str = "ok", detail: dict | No
         with db.transaction() as own:
             own.add(event)
     log.info("audit %s %s %s by %s", action, target, outcome, event.actor)
+
+
+COLUMNS = ["at", "actor", "action", "target", "outcome", "ip", "detail"]
+
+
+def events(session, filters, limit: int, offset: int = 0) -> list[AuditEvent]:
+    """The trail, newest first, filtered as the admin page asks: ``action`` (prefix), ``actor`` (part of the
+    address), ``outcome``, ``since`` and ``until`` (dates, YYYY-MM-DD, both included)."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select
+
+    from reporting.errors import ReportingError
+    q = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if filters.get("action"):
+        q = q.where(AuditEvent.action.startswith(filters["action"].strip()))
+    if filters.get("actor"):
+        q = q.where(AuditEvent.actor.contains(filters["actor"].strip().lower()))
+    if filters.get("outcome"):
+        q = q.where(AuditEvent.outcome == filters["outcome"])
+    for name in ("since", "until"):
+        if filters.get(name):
+            try:
+                day = datetime.strptime(filters[name], "%Y-%m-%d")
+            except ValueError:
+                raise ReportingError(f"'{filters[name]}' is not a date: write it as YYYY-MM-DD.") from None
+            q = q.where(AuditEvent.at >= day if name == "since" else AuditEvent.at < day + timedelta(days=1))
+    return list(session.scalars(q.limit(limit).offset(offset)))
+
+
+def rows(found: list[AuditEvent]) -> list[list]:
+    """The trail as table rows (``COLUMNS``), for the CSV download."""
+    return [[e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.outcome, e.ip, e.detail] for e in found]

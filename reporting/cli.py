@@ -9,6 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from reporting import accounts
 from reporting.errors import ReportingError
+from reporting.periods import PERIOD, QUARTER
 from reporting.publication.reports import ReportKind
 from sqlalchemy import select
 
@@ -27,11 +28,13 @@ def fail(message: str, code: int = 2):
 @with_appcontext
 def init_db():
     """Create or upgrade the database (idempotent); seed the rules of any year the configured files name and the
-    database has none for."""
+    database has none for, and the default schedules."""
+    from reporting.jobs.schedules import ensure_schedules
     from reporting.rules.store import seed_from_files
     upgrade(current_app.config["DATABASE_URL"])
     with db.transaction() as session:
         seeded = seed_from_files(session, current_app.config["BENCHMARKS_FILE"], current_app.config["WITHHOLD_FILE"])
+    ensure_schedules()
     click.echo("Database is up to date." + (f" Rules seeded for {', '.join(map(str, seeded))}." if seeded else ""))
 
 
@@ -127,7 +130,7 @@ def print_report(report: dict) -> None:
 @click.command("submit")
 @with_appcontext
 @click.option("--ico", required=True, help="ICO code")
-@click.option("--period", required=True, help="quarter, e.g. 2014Q3")
+@click.option("--period", required=True, type=QUARTER, help="quarter, e.g. 2014Q3")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.argument("paths", nargs=-1, required=True)
 def submit(ico, period, as_json, paths):
@@ -151,7 +154,7 @@ def submit(ico, period, as_json, paths):
 
 @click.command("compute")
 @with_appcontext
-@click.option("--period", required=True, help="a quarter (2014Q3) or a calendar year (2014)")
+@click.option("--period", required=True, type=PERIOD, help="a quarter (2014Q3) or a calendar year (2014)")
 def compute(period):
     """Compute and store every measure for every ICO with data, and statewide."""
     from reporting import pipeline
@@ -169,7 +172,7 @@ RESULT_COLUMNS = ["measure_id", "ico", "period", "numerator", "denominator", "va
 
 @click.command("results")
 @with_appcontext
-@click.option("--period", required=True)
+@click.option("--period", required=True, type=PERIOD)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
 @click.option("--run", "run_id", type=int, default=None, help="an earlier run of the period, for comparison")
 def results(period, fmt, run_id):
@@ -184,15 +187,15 @@ def results(period, fmt, run_id):
     with db.transaction() as session:
         if run_id is not None:
             run = session.get(ResultRun, run_id)
-            if run is None or run.period_code != period.strip().upper():
-                runs = session.scalars(select(ResultRun).where(ResultRun.period_code == period.strip().upper())
+            if run is None or run.period_code != period.code:
+                runs = session.scalars(select(ResultRun).where(ResultRun.period_code == period.code)
                                        .order_by(ResultRun.id)).all()
-                fail(f"Run {run_id} is not a run of {period}. Its runs: "
+                fail(f"Run {run_id} is not a run of {period.code}. Its runs: "
                      + ", ".join(f"{r.id} ({r.finished_at:%Y-%m-%d %H:%M}{', current' if r.is_current else ''})" for r in runs))
         else:
-            run = current_run(session, period.strip().upper())
+            run = current_run(session, period.code)
         if run is None:
-            fail(f"There are no results for {period}. Compute them first: flask --app wsgi compute --period {period}")
+            fail(f"There are no results for {period.code}. Compute them first: flask --app wsgi compute --period {period.code}")
         rows = ordered_results(results_of(session, run.id))
     records = [{"measure_id": r.measure_id, "ico": r.ico, "period": r.period, "numerator": r.numerator,
                 "denominator": r.denominator, "value": r.value, "status": r.status, "ci_low": r.ci_low,
@@ -251,7 +254,7 @@ def _write_artifact(artifact_id: int, out: str) -> None:
 @click.command("scorecard")
 @with_appcontext
 @click.option("--ico", required=True)
-@click.option("--period", required=True)
+@click.option("--period", required=True, type=QUARTER)
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
 def scorecard(ico, period, out):
     """Render an ICO's quarterly scorecard to PDF (and keep it as an artifact)."""
@@ -260,7 +263,7 @@ def scorecard(ico, period, out):
     from reporting.rendering.pdf import check_environment
     try:
         check_environment()
-        artifact_id = pipeline.render_report(ReportSpec(ReportKind.SCORECARD, period.strip().upper(), ico.strip().upper()))
+        artifact_id = pipeline.render_report(ReportSpec(ReportKind.SCORECARD, period.code, ico.strip().upper()))
     except ReportingError as e:
         fail(e.message)
     _write_artifact(artifact_id, out)
@@ -269,7 +272,7 @@ def scorecard(ico, period, out):
 @click.command("report")
 @with_appcontext
 @click.option("--kind", required=True, type=click.Choice([ReportKind.STATEWIDE.value, ReportKind.PUBLIC.value, ReportKind.WITHHOLD.value]))
-@click.option("--period", required=True, help="a quarter, or a year for the withhold report")
+@click.option("--period", required=True, type=PERIOD, help="a quarter, or a year for the withhold report")
 @click.option("--ico", default=None, help="the ICO (withhold report only)")
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
 def report(kind, period, ico, out):
@@ -281,7 +284,7 @@ def report(kind, period, ico, out):
         fail("The withhold report is per ICO: give --ico CODE.")
     try:
         check_environment()
-        artifact_id = pipeline.render_report(ReportSpec(kind, period.strip().upper(), ico.upper() if ico else None))
+        artifact_id = pipeline.render_report(ReportSpec(kind, period.code, ico.upper() if ico else None))
     except ReportingError as e:
         fail(e.message)
     _write_artifact(artifact_id, out)
@@ -289,7 +292,7 @@ def report(kind, period, ico, out):
 
 @click.command("cycle")
 @with_appcontext
-@click.option("--period", required=True, help="a quarter (2014Q3) or a calendar year (2014)")
+@click.option("--period", required=True, type=PERIOD, help="a quarter (2014Q3) or a calendar year (2014)")
 @click.option("--wait", default=None, type=int, help="seconds to wait for delivery retries (default: DELIVERY_WAIT_SECONDS)")
 def cycle(period, wait):
     """Run the quarterly cycle for a period now: compute, publish, render, deliver."""
@@ -297,7 +300,7 @@ def cycle(period, wait):
     from reporting.rendering.pdf import check_environment
     try:
         check_environment()
-        o = pipeline.run_cycle(period.strip().upper(), trigger="cli", wait_for_retries=wait)
+        o = pipeline.run_cycle(period, trigger="cli", wait_for_retries=wait)
     except ReportingError as e:
         fail(e.message)
     click.echo(f"{o.period}: {o.status}; edition {o.edition_number}{' (new)' if o.new_edition else ' (unchanged)'}; "
@@ -340,7 +343,7 @@ def withhold(year):
 
 @click.command("fhir")
 @with_appcontext
-@click.option("--period", required=True)
+@click.option("--period", required=True, type=PERIOD)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
 @click.option("--ico", default=None, help="only this ICO's reports (and statewide)")
 def fhir_command(period, output, ico):
@@ -371,7 +374,7 @@ def fhir_command(period, output, ico):
 
 @click.command("open-data")
 @with_appcontext
-@click.option("--period", required=True)
+@click.option("--period", required=True, type=PERIOD)
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False))
 def open_data_command(period, output):
     """Write the period's public open-data package (results.csv and datapackage.json) into a folder."""

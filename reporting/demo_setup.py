@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
+from measures import Period
 from reporting import accounts, demo, pipeline
 from reporting.cli_files import files_from_paths
 from reporting.storage import db
@@ -125,10 +126,10 @@ def preview_newest() -> str:
         users = {u.email: u for u in session.scalars(select(User))}
         cca, nhp = users["submitter@cca.example.org"], users["submitter@networkhealth.example.org"]
         cms = users["cms.reviewer@demo.example.org"]
-        inquiries.open_inquiry(session, cca, NEWEST, "fuh_7d", (
+        inquiries.open_inquiry(session, cca, Period.parse(NEWEST), "fuh_7d", (
             "Our follow-up rate within 7 days looks about ten points lower than our own count. Could two "
             "discharges on 2015-12-30 have been left out because the follow-up visits fell in January?"))
-        closed = inquiries.open_inquiry(session, nhp, NEWEST, None, (
+        closed = inquiries.open_inquiry(session, nhp, Period.parse(NEWEST), None, (
             "The member count in the preview differs from our enrollment report for December. Please confirm "
             "which members.csv version was used."))
         inquiries.add_message(session, cms, closed, "The preview uses NHP's 2015Q4 package version 1, "

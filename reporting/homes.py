@@ -20,7 +20,7 @@ from reporting.engine import STATEWIDE
 from reporting.periods import default_due_date, last_ended_quarter
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
 from reporting.review.inquiries import open_for_period
-from reporting.security import visible_icos
+from reporting.access import is_admin, visible_icos
 from reporting.storage.models import Delivery, Edition, Organization, Result, ResultUnits, Submission
 
 MOVES = 3
@@ -225,7 +225,7 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
         opened = [i for i in open_for_period(session, e.period_code) if i.organization.code in codes]
         if e.status == "awaiting_approval" or opened:
             home.waiting.append((e, opened))
-    if user.role == "admin":
+    if is_admin(user):
         home.deliveries = list(session.scalars(select(Delivery).where(Delivery.status.in_(["failed", "uncertain"]))
                                                .order_by(Delivery.id.desc()).limit(20)))
     quarters = _quarters_with_runs(session)

@@ -1,8 +1,11 @@
-"""Reporting periods and their due dates."""
+"""Reporting periods: reading one written by a person (``parse``), the quarters that can be submitted, due
+dates."""
 from __future__ import annotations
 
 import calendar
 from datetime import date
+
+import click
 
 from measures import Period
 from sqlalchemy.exc import IntegrityError
@@ -11,11 +14,18 @@ from reporting.errors import ReportingError
 from reporting.storage.models import ReportingPeriod
 
 
-def parse(code: str, quarter_only: bool = False) -> Period:
-    try:
-        period = Period.parse(code)
-    except ValueError as e:
-        raise ReportingError(str(e)) from None
+def parse(code: str | Period, quarter_only: bool = False) -> Period:
+    """The one reading of a period a person wrote (CLI option, address, form field, API parameter): a quarter
+    such as 2015Q3 or a year such as 2015, any case, spaces around ignored. A ``Period`` passes through, so code
+    that received one at the edge never parses it again."""
+    if isinstance(code, Period):
+        period = code
+    else:
+        try:
+            period = Period.parse(code)
+        except ValueError:
+            raise ReportingError(f"'{(code or '').strip()}' is not a period: write a quarter such as 2015Q3 or a year "
+                                 f"such as 2015.") from None
     if quarter_only and not period.is_quarter:
         raise ReportingError(f"'{code}' is a year; packages are submitted per quarter, e.g. {code}Q1.")
     return period
@@ -65,3 +75,20 @@ def ensure_period(session, period: Period, months_after: int) -> ReportingPeriod
         except IntegrityError:
             row = session.get(ReportingPeriod, period.code)
     return row
+
+
+class PeriodParam(click.ParamType):
+    """``--period`` on the command line, read by ``parse`` once: the command receives a ``Period``."""
+    name = "period"
+
+    def __init__(self, quarter_only: bool = False):
+        self.quarter_only = quarter_only
+
+    def convert(self, value, param, ctx) -> Period:
+        try:
+            return parse(value, quarter_only=self.quarter_only)
+        except ReportingError as e:
+            self.fail(e.message, param, ctx)
+
+
+PERIOD, QUARTER = PeriodParam(), PeriodParam(quarter_only=True)

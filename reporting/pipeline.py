@@ -4,7 +4,8 @@
            ─► publication (edition) ─► rendering (PDF artifacts) ─► delivery (ledger, e-mail)
 
 Web views, the API, the CLI and the scheduler all call these functions; each stage lives in its own package
-(``ingest``, ``engine``, ``publication``, ``delivery``) and this module only calls them in order."""
+(``ingest``, ``engine``, ``publication``, ``delivery``) and this module only calls them in order. A period comes
+as the ``Period`` its edge read (``periods.parse``) or as a stored code, read here once."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +16,7 @@ from datetime import date
 
 import measures
 from flask import current_app
+from measures import Period
 
 from reporting import audit, code_version
 from reporting.accounts import organization
@@ -54,7 +56,7 @@ class SubmissionOutcome:
     report: dict
 
 
-def accept_package(ico: str, period_code: str, files: list[PackageFile], *, uploader=None, via: str = "web",
+def accept_package(ico: str, period_code: Period | str, files: list[PackageFile], *, uploader=None, via: str = "web",
                    received_at=None) -> SubmissionOutcome:
     """Read, validate and store one package version. Rejected versions are kept (bytes, report)
     without rows; the earlier accepted version stays in force. ``received_at`` is only for loading
@@ -114,12 +116,12 @@ class RunOutcome:
     unchanged: bool          # the inputs equal those of the current run: nothing was recomputed
 
 
-def compute(period_code: str, *, trigger: str = "cli", force: bool = True) -> RunOutcome:
+def compute(period_code: Period | str, *, trigger: str = "cli", force: bool = True) -> RunOutcome:
     """Compute and store every measure for every ICO with a package in the period, and statewide."""
     return compute_many([period_code], trigger=trigger, force=force)[0]
 
 
-def compute_many(period_codes: list[str], *, trigger: str = "cli", force: bool = True,
+def compute_many(period_codes: list[Period | str], *, trigger: str = "cli", force: bool = True,
                  warm: bool = False) -> list[RunOutcome]:
     """``compute`` for several periods, each ICO's rows read where it is computed. Without ``force`` a period
     whose inputs equal those of its current run is left as it is."""
@@ -169,7 +171,7 @@ class CycleOutcome:
     timings: dict
 
 
-def run_cycle(period_code: str, *, trigger: str = "cli", wait_for_retries: float | None = None,
+def run_cycle(period_code: Period | str, *, trigger: str = "cli", wait_for_retries: float | None = None,
               new_edition: bool = False) -> CycleOutcome:
     """Compute the period, open its edition (in preview, awaiting approval, or published at once, by
     PUBLISH_MODE), publish a preview whose window has passed with no inquiry open, render the edition's reports
@@ -225,7 +227,7 @@ def _edition_for(session, period: str, trigger: str, force_new: bool):
     return edition, True
 
 
-def publish_preview(period_code: str, actor, reason: str = "") -> CycleOutcome:
+def publish_preview(period_code: Period | str, actor, reason: str = "") -> CycleOutcome:
     """Publish a period's preview now (with inquiries open, only with a reason), then render and deliver it."""
     with db.transaction() as session:
         preview.publish_now(session, parse(period_code).code, actor, reason)

@@ -1,4 +1,5 @@
-"""Passwords (Argon2), API tokens (stored as SHA-256), sign-in throttling and the access rules."""
+"""Passwords (Argon2), API tokens (stored as SHA-256) and sign-in throttling. Who may see what is
+``reporting.access``."""
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
-from reporting.storage.models import ApiToken, AuditEvent, Organization, User, utcnow
+from reporting.storage.models import ApiToken, AuditEvent, User, utcnow
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
@@ -87,66 +88,3 @@ def user_for_token(session, token: str) -> User | None:
         return None
     row.last_used_at = utcnow()
     return row.user
-
-
-# --- who may see what -------------------------------------------------------------------------
-
-def visible_icos(session, user: User) -> list[Organization]:
-    """The ICOs whose own figures this user may see: all (admin, CMS), one state's, or their own."""
-    query = select(Organization).order_by(Organization.name)
-    if user.role in ("admin", "cms_reviewer"):
-        return list(session.scalars(query))
-    if user.role == "state_reviewer":
-        return list(session.scalars(query.where(Organization.state == user.state)))
-    if user.role == "ico_submitter" and user.organization_id:
-        return list(session.scalars(query.where(Organization.id == user.organization_id)))
-    return []
-
-
-def ico_by_code(session, code: str | None) -> Organization | None:
-    """The one lookup of an ICO by its code (trimmed, upper case)."""
-    return session.scalar(select(Organization).where(Organization.code == (code or "").strip().upper()))
-
-
-def ico_for(session, user: User, code: str | None, what: str = "results") -> Organization:
-    """The ICO with ``code`` if ``user`` may see it: 404 when there is none, 403 when it is another's."""
-    from reporting.errors import Forbidden, NotFound
-    org = ico_by_code(session, code)
-    if org is None:
-        raise NotFound("There is no such ICO.")
-    if not can_see_ico(user, org):
-        raise Forbidden(f"You may only see your own ICO's {what}.")
-    return org
-
-
-def can_see_ico(user: User, org: Organization) -> bool:
-    if user.role in ("admin", "cms_reviewer"):
-        return True
-    if user.role == "state_reviewer":
-        return org.state == user.state
-    return user.role == "ico_submitter" and user.organization_id == org.id
-
-
-def can_submit_for(user: User, org: Organization) -> bool:
-    return user.role == "admin" or (user.role == "ico_submitter" and user.organization_id == org.id)
-
-
-# Statewide minus an ICO's own figures would give the other ICO's exact figures when only two report.
-STATEWIDE_MIN_ICOS = 3
-
-
-def statewide_hidden_from(role: str, icos_reporting: int) -> bool:
-    """ICO users (and the reports made for them) see statewide figures only when at least three ICOs report."""
-    return role == "ico_submitter" and icos_reporting < STATEWIDE_MIN_ICOS
-
-
-STATEWIDE_HIDDEN_NOTE = ("Statewide figures are not shown for {periods}: fewer than three ICOs reported, so the "
-                         "statewide figure would reveal another ICO's results.")
-
-
-def can_see_statewide(user: User, states: set[str], icos_reporting: int) -> bool:
-    """Statewide figures of a run whose ICOs are in ``states``: not for another state's reviewer, nor for ICO
-    users when fewer than three ICOs report."""
-    if statewide_hidden_from(user.role, icos_reporting):
-        return False
-    return user.role != "state_reviewer" or user.state in states

@@ -19,7 +19,7 @@ from reporting.publication import headlines, settings
 from reporting.publication.audience import recipients_for
 from reporting.storage import db
 from reporting.storage.models import Artifact, Delivery, Edition, utcnow
-from reporting.security import ico_by_code
+from reporting.access import ico_by_code
 from reporting.links import external_url
 
 log = logging.getLogger(__name__)

@@ -112,3 +112,11 @@ def resend(session, delivery_id: int) -> bool:
                                                     Delivery.status.in_(["failed", "uncertain"]))
                              .values(status="pending", next_attempt_at=None))
     return result.rowcount == 1
+
+
+def listing(session, status: str = "", limit: int = 100, offset: int = 0) -> list[Delivery]:
+    """Deliveries, newest first, of one status or all (the admin's Deliveries page)."""
+    query = select(Delivery).order_by(Delivery.id.desc())
+    if status:
+        query = query.where(Delivery.status == status)
+    return list(session.scalars(query.limit(limit).offset(offset)))

@@ -15,7 +15,7 @@ from reporting.ingest.readers import safe_filename
 from reporting.ingest.report import FAILURE_COLUMNS
 from reporting.participation import has_left, left_label
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
-from reporting.security import can_see_ico, ico_for, visible_icos
+from reporting.access import can_see_ico, ico_for, visible_icos
 from reporting.storage.models import Organization, ReportingPeriod, Submission
 
 
@@ -102,13 +102,13 @@ def status_rows(session, org: Organization, periods: list[str], today: date) -> 
     return out
 
 
-def history(session, user, org_code: str, period_code: str) -> tuple[Organization, ReportingPeriod | None, list[Submission]]:
+def history(session, user, org_code: str, period: Period) -> tuple[Organization, ReportingPeriod | None, list[Submission]]:
     org = ico_for(session, user, org_code, "submissions")
-    period = session.get(ReportingPeriod, period_code.upper())
+    row = session.get(ReportingPeriod, period.code)
     subs = session.scalars(select(Submission).where(Submission.organization_id == org.id,
-                                                    Submission.period_code == period_code.upper())
+                                                    Submission.period_code == period.code)
                            .order_by(Submission.version.desc())).all()
-    return org, period, subs
+    return org, row, subs
 
 
 def visible_submission(session, user, submission_id: int) -> Submission:

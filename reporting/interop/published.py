@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from measures import Period
-from reporting.errors import NotFound, ReportingError
+from reporting.errors import NotFound
+from reporting.periods import parse
 from reporting.storage.models import Edition, Organization, Result, ResultRun
 
 
@@ -20,15 +21,8 @@ class Published:
     icos: list[Organization]
 
 
-def parse_period(code: str) -> Period:
-    try:
-        return Period.parse((code or "").strip().upper())
-    except ValueError:
-        raise ReportingError(f"'{code}' is not a period: write a quarter such as 2015Q3 or a year such as 2015.") from None
-
-
-def published(session, period_code: str) -> Published:
-    period = parse_period(period_code)
+def published(session, period: Period | str) -> Published:
+    period = parse(period)                  # a Period from the edge passes through
     edition = session.scalar(select(Edition).where(Edition.period_code == period.code, Edition.status == "published")
                              .order_by(Edition.number.desc()))
     if edition is None:

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from reporting.jobs.schedules import ensure_schedules
 from reporting.storage import db
 from reporting.storage.models import Schedule
 
@@ -46,21 +47,6 @@ def _still_active(what: str = "lock check") -> bool:
     if _SCHEDULER is not None and _SCHEDULER.running:
         _SCHEDULER.shutdown(wait=False)
     return False
-
-
-def ensure_schedules() -> None:
-    """Add the default schedules that are missing. Safe when several processes do it at once (two
-    schedulers starting, the admin page): a row another process added first is left as it is."""
-    from sqlalchemy.exc import IntegrityError
-
-    from reporting.jobs.tasks import DEFAULT_SCHEDULES
-    for job_id, cron, description in DEFAULT_SCHEDULES:
-        try:
-            with db.transaction() as session:
-                if session.get(Schedule, job_id) is None:
-                    session.add(Schedule(id=job_id, cron=cron, description=description))
-        except IntegrityError:
-            log.info("schedule %s was added by another process at the same moment", job_id)
 
 
 def sync_jobs(scheduler, seen: dict) -> None:

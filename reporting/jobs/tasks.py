@@ -1,4 +1,6 @@
-"""The job functions. Each records a JobRun (status, timings, errors) and catches only at its boundary."""
+"""The job functions the scheduler runs. Each records a JobRun (status, timings, errors) and catches only at
+its boundary; what is due (``publication.calendar``), which schedules exist (``jobs.schedules``) and what a
+cycle does (``pipeline``) live elsewhere."""
 from __future__ import annotations
 
 import logging
@@ -10,30 +12,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from reporting import pipeline
+from reporting.publication import calendar, editions
 from reporting.storage import db
-from reporting.storage.models import Delivery, Edition, JobRun, ReportingPeriod, Submission, User, utcnow
+from reporting.storage.models import Delivery, JobRun, User, utcnow
 from reporting.links import external_url
+from reporting.access import ADMIN
 
 log = logging.getLogger(__name__)
-
-# The schedules an installation starts with; admins change them on the Schedules page.
-DEFAULT_SCHEDULES = [
-    ("quarterly_cycle", "0 6 * * *",
-     "Every day at 06:00 UTC: run the cycle (compute, publish, render, e-mail) for every period whose due date "
-     "plus CYCLE_DELAY_DAYS has passed and that has no complete edition yet. Also runs when the scheduler starts."),
-    ("nightly_recompute", "30 2 * * *",
-     "Every night at 02:30 UTC: recompute published periods whose inputs changed (a resubmission) and send the "
-     "revised edition."),
-    ("fresh_results", "* * * * *",
-     "Every minute: recompute the periods whose results are older than an accepted upload (its quarter, the "
-     "later quarters and the years that include it), so that new data shows within minutes, not overnight."),
-    ("delivery_worker", "* * * * *",
-     "Every minute: send deliveries that are due (retries with backoff), finish approved editions, and mark "
-     "deliveries stuck in 'sending' as uncertain."),
-    ("failure_summary", "0 7 * * *",
-     "Every day at 07:00 UTC: e-mail admins a summary of failed deliveries and jobs of the last day, if any."),
-]
-
 
 def _record(job: str, fn, period: str = ""):
     run_id = None
@@ -54,31 +39,9 @@ def _record(job: str, fn, period: str = ""):
     return status
 
 
-def cycle_periods(today: date) -> list[str]:
-    """Quarters whose due date + CYCLE_DELAY_DAYS has passed, that have accepted packages and no
-    complete edition; then calendar years whose fourth quarter is past that point."""
-    cfg = current_app.config
-    delay = timedelta(days=cfg["CYCLE_DELAY_DAYS"])
-    first = cfg.get("CYCLE_FIRST_PERIOD")
-    from measures import Period
-    with db.transaction() as session:
-        periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin)).all()
-        with_data = set(session.scalars(select(Submission.period_code).where(Submission.status == "accepted")))
-        done = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == "published",
-                                                                          Edition.rendered_at.is_not(None)))}
-        # awaiting a reviewer's approval: nothing to do; in preview: the cycle publishes once the window passed
-        waiting = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == "awaiting_approval"))}
-    due = [p for p in periods if p.due_date + delay <= today and p.code in with_data
-           and (not first or Period.parse(p.code).begin >= Period.parse(first).begin)]
-    out = [p.code for p in due if p.code not in done and p.code not in waiting]
-    years = sorted({p.begin.year for p in due if p.code.endswith("Q4")})
-    out += [str(y) for y in years if str(y) not in done and str(y) not in waiting]
-    return out
-
-
 def quarterly_cycle(today: date | None = None) -> None:
     def work():
-        periods = cycle_periods(today or date.today())
+        periods = calendar.due_for_cycle(today or date.today())
         results, timings = [], {}
         for code in periods:
             outcome = pipeline.run_cycle(code, trigger="scheduler")
@@ -92,7 +55,7 @@ def quarterly_cycle(today: date | None = None) -> None:
 def nightly_recompute() -> None:
     def work():
         with db.transaction() as session:
-            periods = sorted({e.period_code for e in session.scalars(select(Edition).where(Edition.status == "published"))})
+            periods = editions.published_periods(session)
         changed = []
         for code in periods:
             outcome = pipeline.run_cycle(code, trigger="recompute")
@@ -124,8 +87,7 @@ def delivery_worker() -> None:
     def work():
         with db.transaction() as session:
             stale = ledger.sweep_stale(session, current_app.config["DELIVERY_STALE_SECONDS"])
-            unfinished = [e.period_code for e in session.scalars(
-                select(Edition).where(Edition.status == "published", Edition.rendered_at.is_(None)))]
+            unfinished = editions.unfinished(session)
         for code in unfinished:
             pipeline.run_cycle(code, trigger="worker")
         counts = pipeline.deliver_due(None)
@@ -135,35 +97,33 @@ def delivery_worker() -> None:
                 f"{sent_notices['sent']} notices sent"), {}
     with db.transaction() as session:
         busy = session.scalar(select(Delivery.id).where(Delivery.status.in_(["pending", "sending"])))
-        unfinished = session.scalar(select(Edition.id).where(Edition.status == "published", Edition.rendered_at.is_(None)))
+        unfinished = editions.unfinished(session)
     if busy or unfinished:          # record a run only when there was something to do
         _record("delivery_worker", work)
 
 
 def failure_summary() -> None:
-    from email.message import EmailMessage
-
-    from reporting.delivery.providers import provider_from_config
+    """A daily notice to every admin listing failed deliveries and jobs (at most one a day: ``notices`` keys it)."""
+    from reporting.delivery import notices
 
     def work():
         since = utcnow() - timedelta(days=1)
         with db.transaction() as session:
             failed = session.scalars(select(Delivery).where(Delivery.status.in_(["failed", "uncertain"]))).all()
             jobs = session.scalars(select(JobRun).where(JobRun.status == "failed", JobRun.started_at >= since)).all()
-            admins = [u.email for u in session.scalars(select(User).where(User.role == "admin", User.active))]
+            admins = [u.email for u in session.scalars(select(User).where(User.role == ADMIN, User.active))]
             lines = [f"- delivery {d.id} to {d.recipient}: {d.status}: {d.last_error[:200]}" for d in failed]
             lines += [f"- job {j.job} at {j.started_at:%Y-%m-%d %H:%M}: {j.error.splitlines()[0] if j.error else ''}" for j in jobs]
-        if not lines or not admins:
-            return "nothing to report", {}
-        cfg = current_app.config
-        for n, admin in enumerate(admins):
-            message = EmailMessage()
-            message["From"], message["To"] = cfg["MAIL_FROM"], admin
-            message["Subject"] = f"One Care reporting: {len(failed)} failed deliveries, {len(jobs)} failed jobs"
-            message.set_content("These need a look (Administration → Deliveries, Schedules and runs):\n\n"
-                                + "\n".join(lines) + f"\n\n{external_url('admin.deliveries')}\n")
-            provider_from_config(cfg).send(message, f"summary-{utcnow():%Y%m%d%H%M}-{n}")
-        return f"summary of {len(lines)} problems sent to {len(admins)} admins", {}
+            if not lines or not admins:
+                return "nothing to report", {}
+            queued = notices.queue(
+                session, f"failure-summary:{utcnow():%Y-%m-%d}", admins,
+                f"One Care reporting: {len(failed)} failed deliveries, {len(jobs)} failed jobs",
+                "These need a look (Administration → Deliveries, Schedules and runs):\n\n" + "\n".join(lines)
+                + f"\n\n{external_url('admin.deliveries')}\n")
+        sent = notices.send_due()
+        return (f"summary of {len(lines)} problems queued for {queued} admins ({sent['sent']} notices sent)"
+                if queued else "summary already sent today"), {}
     _record("failure_summary", work)
 
 

@@ -1,13 +1,12 @@
-"""Who gets and may download what: the reports an edition has, and who receives each of them."""
+"""The audience of an edition: the reports it has, and who receives each of them (by the rules of
+``reporting.access``; who may download a rendered report is ``access.may_download``)."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from measures import Period
+from reporting.access import CMS_REVIEWER, ico_by_code, ico_users, reviewers_of
 from reporting.publication import settings
 from reporting.publication.reports import ReportKind, ReportSpec
-from reporting.storage.models import ResultRun, User
-from reporting.security import ico_by_code
+from reporting.storage.models import ResultRun
 
 
 def expected_reports(session, edition) -> list:
@@ -36,14 +35,12 @@ def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]
             return []
         out = [(r.email, f"report recipient of {org.code}") for r in org.recipients]
         if artifact.preview:
-            users = session.scalars(select(User).where(User.active, User.role == "ico_submitter",
-                                                       User.organization_id == org.id))
-            out += [(u.email, f"submitter of {org.code}") for u in users if u.email not in {e for e, _ in out}]
+            out += [(u.email, f"submitter of {org.code}") for u in ico_users(session, org)
+                    if u.email not in {e for e, _ in out}]
         return out
     if artifact.preview:
         return []           # the statewide preview is for reviewers to read on the Reports page, not e-mailed
     if artifact.kind == ReportKind.STATEWIDE:
-        users = session.scalars(select(User).where(User.active, User.role.in_(["cms_reviewer", "state_reviewer"])))
-        return [(u.email, u.role if u.role == "cms_reviewer" else f"state_reviewer {u.state}") for u in users
-                if u.role == "cms_reviewer" or u.state in states]
+        return [(u.email, u.role if u.role == CMS_REVIEWER else f"{u.role} {u.state}")
+                for u in reviewers_of(session, states)]
     return []

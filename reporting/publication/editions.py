@@ -53,3 +53,14 @@ def rules_label(edition, year: int, in_force: dict) -> str:
     if recorded is not None:
         return f"{year} v{recorded}"
     return f"{year} v{in_force[year]} (in force)" if year in in_force else "none for this year"
+
+
+def published_periods(session) -> list[str]:
+    """The periods with a published edition (what the nightly recompute looks at)."""
+    return sorted(set(session.scalars(select(Edition.period_code).where(Edition.status == "published"))))
+
+
+def unfinished(session) -> list[str]:
+    """Periods whose published edition is not rendered yet (approved since the last cycle, or interrupted)."""
+    return list(session.scalars(select(Edition.period_code).where(Edition.status == "published",
+                                                                  Edition.rendered_at.is_(None))))

@@ -20,7 +20,7 @@ from reporting.errors import NotFound
 from reporting.freshness import newer_data
 from reporting.participation import departed, left_label, months_covered
 from reporting.publication.benchmarks import Benchmark, benchmark_status, withhold
-from reporting.security import ico_for, statewide_hidden_from, visible_icos
+from reporting.access import ico_for, statewide_hidden_from, visible_icos
 from reporting.storage.models import Edition, Result, ResultRun, ResultUnits, Submission, utcnow
 
 
@@ -112,7 +112,7 @@ def _results(session, run_id: int, codes: list[str], role: str = "") -> dict[tup
 
 
 def statewide_hidden_periods(session, role: str, basis: Basis | None = None) -> list[str]:
-    """The quarters (and years) whose statewide figures ``role`` may not see (``security.statewide_hidden_from``)."""
+    """The quarters (and years) whose statewide figures ``role`` may not see (``access.statewide_hidden_from``)."""
     runs = (basis or live(session)).runs
     return [p for p, run in runs.items() if statewide_hidden_from(role, len(run.inputs or {}))]
 
@@ -149,15 +149,14 @@ class Overview:
     coverage: dict = None                   # code -> "January to September 2015": the months its withhold covers
 
 
-def overview(session, user, pub, period_code: str, basis: Basis | None = None) -> Overview:
+def overview(session, user, pub, period: Period, basis: Basis | None = None) -> Overview:
     """The period's results as the user may see them, on ``basis`` (the newest computation by default)."""
-    basis = basis or live(session)
+    basis, period_code = basis or live(session), period.code
     run = basis.run(period_code)
     if run is None:
         raise NotFound(f"{period_code} has not been published. Only published editions appear here; a period in "
                        f"preview or waiting for approval does not." if basis.published else
                        f"There are no results for {period_code} yet.")
-    period = Period.parse(period_code)
     orgs = visible_icos(session, user)
     codes = [o.code for o in orgs if o.code in (run.inputs or {})]
     results = _results(session, run.id, codes, user.role)
@@ -294,7 +293,7 @@ def withhold_years(session, pub) -> list[int]:
 
 # --- gap lists --------------------------------------------------------------------------------
 
-def gap_list(session, user, measure_id: str, code: str, period_code: str, every_unit: bool = False):
+def gap_list(session, user, measure_id: str, code: str, period: Period, every_unit: bool = False):
     """The units behind a gap: in the denominator and not in the numerator (for lower-is-better
     measures, the units in the numerator: the readmissions, the admissions). ``every_unit``: the
     whole per-unit frame behind the result, with its population flags, to trace the numbers."""
@@ -305,13 +304,13 @@ def gap_list(session, user, measure_id: str, code: str, period_code: str, every_
     if measure.unit == "score":
         raise NotFound("Survey scores have no member list: responses are reported as a score.")
     org = ico_for(session, user, code, "member lists")
-    run = current_runs(session).get(period_code.upper())
+    run = current_runs(session).get(period.code)
     if run is None:
-        raise NotFound(f"There are no results for {period_code}.")
+        raise NotFound(f"There are no results for {period.code}.")
     row = session.scalar(select(ResultUnits).where(ResultUnits.run_id == run.id, ResultUnits.measure_id == measure_id,
                                                    ResultUnits.ico == org.code))
     if row is None:
-        raise NotFound(f"{org.code} has no results for this measure in {period_code}.")
+        raise NotFound(f"{org.code} has no results for this measure in {period.code}.")
     units = frame_from_bytes(row.content)
     if every_unit:
         return org, measure, run, units

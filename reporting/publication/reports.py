@@ -15,7 +15,7 @@ from reporting.errors import NotFound
 from reporting.participation import departed
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.suppression import suppress
-from reporting.security import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
+from reporting.access import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.storage.models import Organization, Result, ResultRun
 
 class ReportKind(StrEnum):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from reporting import audit, pipeline
 from reporting.errors import ReportingError
-from reporting.periods import parse
+from reporting.periods import PERIOD
 from reporting.review import inquiries as inquiries_
 from reporting.storage import db
 from reporting.storage.models import Edition, Inquiry, Organization, User
@@ -26,19 +26,12 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _period(code: str) -> str:
-    try:
-        return parse(code).code
-    except ReportingError as e:
-        _fail(e.message)
-
-
 @click.command("editions")
 @with_appcontext
-@click.option("--period", required=True)
+@click.option("--period", required=True, type=PERIOD)
 def editions_command(period):
     """One line per edition of the period: number status created published."""
-    period = _period(period)
+    period = period.code
     with db.transaction() as session:
         rows = session.scalars(select(Edition).where(Edition.period_code == period).order_by(Edition.number)).all()
         if not rows:
@@ -49,7 +42,7 @@ def editions_command(period):
 
 
 @inquiries_cli.command("list")
-@click.option("--period", default=None)
+@click.option("--period", default=None, type=PERIOD)
 @click.option("--ico", default=None)
 @click.option("--status", type=click.Choice(["open", "closed"]), default=None)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
@@ -59,7 +52,7 @@ def inquiries_list(period, ico, status, fmt):
         query = select(Inquiry, Organization.code, func.count()).join(Organization).join(Inquiry.messages)\
             .group_by(Inquiry.id, Organization.code).order_by(Inquiry.id.desc())
         if period:
-            query = query.where(Inquiry.period_code == _period(period))
+            query = query.where(Inquiry.period_code == period.code)
         if ico:
             query = query.where(Organization.code == ico.strip().upper())
         if status:
@@ -95,11 +88,11 @@ def inquiries_close(inquiry_id, resolution, reason):
 
 @click.command("publish")
 @with_appcontext
-@click.option("--period", required=True)
+@click.option("--period", required=True, type=PERIOD)
 @click.option("--reason", default="", help="required while inquiries are open; kept on the edition")
 def publish_command(period, reason):
     """Publish the period's preview now, then render and deliver it."""
-    period = _period(period)
+    period = period.code
     try:
         outcome = pipeline.publish_preview(period, "command line", reason)
     except ReportingError as e:

@@ -19,13 +19,13 @@ from measures import REGISTRY, Period
 from reporting import audit
 from reporting.delivery import notices
 from reporting.errors import Forbidden, NotFound, ReportingError
-from reporting.security import can_see_ico, visible_icos
+from reporting.access import (can_see_ico, is_ico_user, may_answer_inquiry, may_open_inquiry,
+                              may_write_in_inquiry, ico_users, reviewers_of, visible_icos)
 from reporting.storage.models import Edition, Inquiry, InquiryMessage, Organization, User, utcnow
 from reporting.links import external_url
 
 MAX_MESSAGE = 5000
 RESOLUTIONS = ("corrected", "no_change")
-REVIEWERS = ("cms_reviewer", "state_reviewer", "admin")
 
 
 class TooMany(ReportingError):
@@ -56,12 +56,12 @@ def _edition_open_to_inquiries(session, period: str) -> Edition:
     return latest
 
 
-def visible(session, user, period: str | None = None, ico: str | None = None, status: str | None = None) -> list[Inquiry]:
+def visible(session, user, period: Period | None = None, ico: str | None = None, status: str | None = None) -> list[Inquiry]:
     """The inquiries this user may see: an ICO user its own ICO's, a state reviewer its state's, CMS and admins all."""
     codes = [o.id for o in visible_icos(session, user)]
     query = select(Inquiry).where(Inquiry.organization_id.in_(codes)).order_by(Inquiry.id.desc())
     if period:
-        query = query.where(Inquiry.period_code == period.upper())
+        query = query.where(Inquiry.period_code == period.code)
     if ico:
         query = query.join(Organization, Inquiry.organization_id == Organization.id).where(Organization.code == ico.upper())
     if status in ("open", "closed"):
@@ -88,13 +88,9 @@ def open_for_period(session, period: str) -> list[Inquiry]:
     return list(session.scalars(select(Inquiry).where(Inquiry.period_code == period, Inquiry.status == "open")))
 
 
-def open_inquiry(session, user: User, period_code: str, measure_id: str | None, message: str) -> Inquiry:
-    if user.role != "ico_submitter":
+def open_inquiry(session, user: User, period: Period, measure_id: str | None, message: str) -> Inquiry:
+    if not may_open_inquiry(user):
         raise Forbidden("Inquiries are opened by an ICO's users, on their own ICO's results.")
-    try:
-        period = Period.parse((period_code or "").strip().upper())
-    except ValueError:
-        raise ReportingError(f"'{period_code}' is not a period: write it as 2015Q3 or 2015.", 422) from None
     if measure_id and measure_id not in REGISTRY:
         raise ReportingError(f"There is no measure '{measure_id}'. Leave measure_id empty for the edition as a whole.", 422)
     text = _text(message)
@@ -118,11 +114,11 @@ def open_inquiry(session, user: User, period_code: str, measure_id: str | None, 
 
 
 def _can_answer(user, inquiry: Inquiry) -> bool:
-    return user.role in REVIEWERS and can_see_ico(user, inquiry.organization)
+    return may_answer_inquiry(user, inquiry.organization)
 
 
 def add_message(session, user, inquiry: Inquiry, message: str) -> InquiryMessage:
-    if not can_see_ico(user, inquiry.organization) or user.role not in REVIEWERS + ("ico_submitter",):
+    if not may_write_in_inquiry(user, inquiry.organization):
         raise Forbidden("You may not write in this inquiry.")
     if inquiry.status != "open":
         raise ReportingError("This inquiry is closed. A reviewer can reopen it; or open a new one.", 409)
@@ -202,12 +198,8 @@ EVENTS = {"opened": "opened", "message": "a new message", "closed": "closed", "r
 def _tell(session, inquiry: Inquiry, author, event: str, text: str) -> None:
     """One e-mail to the other side: reviewers when the ICO writes, the ICO's users when a reviewer does."""
     org = inquiry.organization
-    if getattr(author, "role", None) == "ico_submitter":
-        users = session.scalars(select(User).where(User.active, User.role.in_(["cms_reviewer", "state_reviewer"])))
-        to = [u.email for u in users if u.role == "cms_reviewer" or u.state == org.state]
-    else:
-        to = [u.email for u in session.scalars(select(User).where(User.active, User.role == "ico_submitter",
-                                                                   User.organization_id == org.id))]
+    people = reviewers_of(session, {org.state}) if is_ico_user(author) else ico_users(session, org)
+    to = [u.email for u in people]
     what = REGISTRY[inquiry.measure_id].title if inquiry.measure_id else "the edition as a whole"
     link = external_url("inquiries.thread", inquiry_id=inquiry.id)
     # The message itself stays in the service: what an ICO writes may name members, and e-mail is no place for it.

@@ -10,12 +10,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from reporting import audit
+from reporting.access import reviewers_of
 from reporting.delivery import notices
 from reporting.errors import ReportingError
 from reporting.publication import editions
 from reporting.review.inquiries import open_for_period, resubmission_allowed
 from reporting.storage.queries import in_force
-from reporting.storage.models import Edition, User, utcnow
+from reporting.storage.models import Edition, utcnow
 from reporting.links import external_url
 
 
@@ -39,7 +40,7 @@ def settle(session, edition: Edition, actor: str) -> str:
         audit.record("publish", edition.period_code, detail={"edition": edition.number, "after_preview": True},
                      actor=actor, session=session)
         return edition.status
-    reviewers = [u.email for u in session.scalars(select(User).where(User.active, User.role == "cms_reviewer"))]
+    reviewers = [u.email for u in reviewers_of(session, set(), cms_only=True)]
     ids = ", ".join(str(i.id) for i in still_open)
     link = external_url("inquiries.index", period=edition.period_code, status="open")
     notices.queue(session, f"preview-reminder:{edition.period_code}:{utcnow():%Y-%m-%d}", reviewers,

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from measures import Period
 from reporting.artifacts import run_states
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
-from reporting.interop.published import parse_period
-from reporting.security import can_see_ico, can_see_statewide
+from reporting.access import can_see_ico, can_see_statewide, may_see_edition
 from reporting.storage.models import Edition, Organization, Result
 
 
-def visible_results(session, user, period_code: str) -> list[dict]:
-    period = parse_period(period_code)
+def visible_results(session, user, period: Period) -> list[dict]:
     edition = session.scalar(select(Edition).where(Edition.period_code == period.code,
                                                    Edition.status.in_(["preview", "published", "awaiting_approval"]))
                              .order_by(Edition.number.desc()))
-    if edition is None or (edition.status == "awaiting_approval" and user.role == "ico_submitter"):
+    if edition is None or not may_see_edition(user, edition.status):
         raise NotFound(f"{period.code} has no edition in preview or published yet.")
     orgs = {o.code: o for o in session.scalars(select(Organization))}
     rows = session.scalars(select(Result).where(Result.run_id == edition.run_id)).all()

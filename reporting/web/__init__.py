@@ -49,8 +49,10 @@ def init_app(app) -> None:
     from reporting.rendering.filters import register_filters
     from reporting.storage import db
     from reporting.storage.models import User
-    from reporting.web import access, admin, api, auth, dashboards, fhir_api, inquiries, page_cache, public, rules, submissions
+    from reporting.web import (access, admin, api, auth, dashboards, fhir_api, inquiries, page_cache, params, public,
+                               rules, submissions)
 
+    params.init_app(app)                  # <period:...> in addresses: before the blueprints' routes
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -84,7 +86,7 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def _http(e):
         status = e.code or 500
-        message = MESSAGES.get(status, e.description or "")
+        message = e.description if isinstance(e, params.UnknownPeriod) else MESSAGES.get(status, e.description or "")
         if status == 413 and (request.content_length or 0) <= app.config["MAX_CONTENT_LENGTH"]:
             message = (f"The upload has more parts than allowed: at most {app.config['UPLOAD_MAX_FILES']} files in one "
                        f"upload. Zip the CSV files into one ZIP, or upload one quarter's seven files at a time.")
@@ -206,7 +208,7 @@ def _audit_origin():
 
 def _statewide_hidden_note() -> str:
     from reporting.publication.figures import statewide_hidden_periods
-    from reporting.security import STATEWIDE_HIDDEN_NOTE
+    from reporting.access import STATEWIDE_HIDDEN_NOTE
     from reporting.storage import db
     if not current_user.is_authenticated:
         return ""

@@ -1,7 +1,8 @@
 """Every view declares who may reach it; the factory refuses to start if one does not.
 
-``@allow("public")`` anyone; ``@allow("signed_in")`` any active user; otherwise a list of roles.
-Reviewers = cms_reviewer and state_reviewer. Admins pass every role check."""
+``@allow("public")`` anyone; ``@allow("signed_in")`` any active user; otherwise roles or the groups of
+``reporting.access`` (reviewer = cms_reviewer and state_reviewer; admins pass every role check). What a view
+then shows (which ICOs, which reports) it asks ``reporting.access`` too."""
 from __future__ import annotations
 
 from functools import wraps
@@ -9,22 +10,7 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-GROUPS = {
-    "reviewer": {"cms_reviewer", "state_reviewer"},
-    "ico": {"ico_submitter"},
-    "admin": set(),
-}
-
-
-def allowed_roles(who: tuple[str, ...]) -> set[str] | None:
-    """None means anyone signed in (or anyone at all, for public)."""
-    if "public" in who or "signed_in" in who:
-        return None
-    roles = {"admin"}
-    for w in who:
-        roles |= GROUPS.get(w, {w})
-    return roles
-
+from reporting.access import allowed_roles
 
 def allow(*who: str):
     def decorate(view):

@@ -1,18 +1,17 @@
-"""Administration: users, ICOs, API tokens and the audit trail."""
+"""Administration pages: users, ICOs, API tokens, the audit trail, schedules and runs, deliveries. Thin views:
+what they read and change is in ``accounts``, ``audit``, ``jobs.schedules`` and ``delivery.ledger``."""
 from __future__ import annotations
-
-from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from reporting import accounts, audit
+from reporting.delivery import ledger
 from reporting.errors import NotFound, ReportingError
+from reporting.jobs import schedules as schedules_
 from reporting.rendering.exports import csv_bytes
-from reporting.security import issue_token
 from reporting.storage import db
-from reporting.storage.models import ApiToken, AuditEvent, Organization, User, utcnow
+from reporting.storage.models import ApiToken, User
 from reporting.web.access import allow
 from reporting.web.downloads import download
 from reporting.web.forms import ActionForm, IcoForm, TokenForm, UserForm
@@ -37,7 +36,7 @@ def index():
 @allow("admin")
 def users():
     form = UserForm()
-    orgs = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    orgs = accounts.organizations(db.session)
     form.ico.choices = [("", "—")] + [(o.code, f"{o.name} ({o.code})") for o in orgs]
     if form.validate_on_submit():
         try:
@@ -49,8 +48,7 @@ def users():
         except ReportingError as e:
             db.session.rollback()
             flash(e.message, "error")
-    rows = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    return render_template("admin/users.html", form=form, users=rows, action=ActionForm())
+    return render_template("admin/users.html", form=form, users=accounts.users(db.session), action=ActionForm())
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -90,8 +88,7 @@ def icos():
         except ReportingError as e:
             db.session.rollback()
             flash(e.message, "error")
-    rows = db.session.scalars(select(Organization).order_by(Organization.name)).all()
-    return render_template("admin/icos.html", form=form, icos=rows)
+    return render_template("admin/icos.html", form=form, icos=accounts.organizations(db.session))
 
 
 @bp.route("/icos/<code>", methods=["GET", "POST"])
@@ -120,61 +117,36 @@ def ico_edit(code):
 @allow("admin")
 def tokens():
     form = TokenForm()
-    people = db.session.scalars(select(User).where(User.active).order_by(User.email)).all()
-    form.user.choices = [(str(u.id), f"{u.email} ({u.role})") for u in people]
+    form.user.choices = [(str(u.id), f"{u.email} ({u.role})") for u in accounts.users(db.session, active_only=True)]
     secret = None
     if form.validate_on_submit():
-        user = db.session.get(User, int(form.user.data)) if (form.user.data or "").isdigit() else None
-        if user is None:
-            flash("Choose a user for the token.", "error")
-        else:
-            row, secret = issue_token(db.session, user, form.name.data.strip())
-            audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name}, session=db.session)
+        try:
+            _, secret = accounts.issue_api_token(db.session, form.user.data, form.name.data)
             db.session.commit()
-    rows = db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all()
-    return render_template("admin/tokens.html", form=form, tokens=rows, secret=secret, action=ActionForm())
+        except ReportingError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+    return render_template("admin/tokens.html", form=form, tokens=accounts.tokens(db.session), secret=secret,
+                           action=ActionForm())
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @allow("admin")
 def token_revoke(token_id):
     ActionForm().validate_on_submit() or _bad_form()
-    row = _get(ApiToken, token_id)
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        audit.record("token.revoke", row.user.email, detail={"token": row.prefix}, session=db.session)
-        db.session.commit()
+    was_active = _get(ApiToken, token_id).revoked_at is None
+    row = accounts.revoke_api_token(db.session, token_id)
+    db.session.commit()
+    if was_active:
         flash(f"Token {row.prefix}… revoked.", "success")
     return redirect(url_for("admin.tokens"))
-
-
-AUDIT_COLUMNS = ["at", "actor", "action", "target", "outcome", "ip", "detail"]
-
-
-def _audit_query():
-    q = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    args = request.args
-    if args.get("action"):
-        q = q.where(AuditEvent.action.startswith(args["action"].strip()))
-    if args.get("actor"):
-        q = q.where(AuditEvent.actor.contains(args["actor"].strip().lower()))
-    if args.get("outcome"):
-        q = q.where(AuditEvent.outcome == args["outcome"])
-    for name, op in (("since", "ge"), ("until", "lt")):
-        if args.get(name):
-            try:
-                day = datetime.strptime(args[name], "%Y-%m-%d")
-            except ValueError:
-                raise ReportingError(f"'{args[name]}' is not a date: write it as YYYY-MM-DD.") from None
-            q = q.where(AuditEvent.at >= day if op == "ge" else AuditEvent.at < day + timedelta(days=1))
-    return q
 
 
 @bp.route("/audit")
 @allow("admin")
 def audit_log():
     page = max(1, request.args.get("page", 1, type=int))
-    rows = db.session.scalars(_audit_query().limit(101).offset((page - 1) * 100)).all()
+    rows = audit.events(db.session, request.args, limit=101, offset=(page - 1) * 100)
     return render_template("admin/audit.html", events=rows[:100], page=page, has_next=len(rows) > 100,
                            args=request.args)
 
@@ -182,10 +154,9 @@ def audit_log():
 @bp.route("/audit.csv")
 @allow("admin")
 def audit_csv():
-    rows = db.session.scalars(_audit_query().limit(100_000)).all()
-    data = [[e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.outcome, e.ip, e.detail] for e in rows]
+    data = audit.rows(audit.events(db.session, request.args, limit=100_000))
     audit.record("download", "audit.csv", detail={"rows": len(data)})
-    return download(csv_bytes(AUDIT_COLUMNS, data), "audit-events.csv", "text/csv")
+    return download(csv_bytes(audit.COLUMNS, data), "audit-events.csv", "text/csv")
 
 
 def _other_user(user_id: int, refusal: str) -> User:
@@ -206,33 +177,20 @@ def _bad_form():
 @bp.route("/schedules", methods=["GET", "POST"])
 @allow("admin")
 def schedules():
-    from reporting.jobs.scheduler import ensure_schedules
-    from reporting.storage.models import Edition, JobRun, Schedule
-    ensure_schedules()
     if request.method == "POST":
         ActionForm().validate_on_submit() or _bad_form()
-        row = db.session.get(Schedule, request.form.get("schedule_id", ""))
-        if row is None:
-            raise NotFound("There is no such schedule.")
-        cron = (request.form.get("cron") or "").strip()
         try:
-            from apscheduler.triggers.cron import CronTrigger
-            CronTrigger.from_crontab(cron)
-        except ValueError as e:
-            flash(f"'{cron}' is not a cron expression ({e}). Write five fields: minute hour day month day-of-week, "
-                  f"e.g. 0 6 * * *.", "error")
-            return redirect(url_for("admin.schedules"))
-        row.cron, row.enabled, row.updated_at, row.updated_by = cron, bool(request.form.get("enabled")), utcnow(), current_user.email
-        audit.record("schedule.update", row.id, detail={"cron": cron, "enabled": row.enabled}, session=db.session)
-        db.session.commit()
-        flash(f"Schedule {row.id} saved; the scheduler picks it up within a minute.", "success")
+            row = schedules_.update(db.session, request.form.get("schedule_id", ""), request.form.get("cron", ""),
+                                    bool(request.form.get("enabled")), current_user._get_current_object())
+            db.session.commit()
+            flash(f"Schedule {row.id} saved; the scheduler picks it up within a minute.", "success")
+        except ReportingError as e:
+            db.session.rollback()
+            if e.status == 404:
+                raise
+            flash(e.message, "error")
         return redirect(url_for("admin.schedules"))
-    rows = db.session.scalars(select(Schedule).order_by(Schedule.id)).all()
-    runs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(50)).all()
-    previews = db.session.scalars(select(Edition).where(Edition.status == "awaiting_approval")).all()
-    editions = db.session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(30)).all()
-    return render_template("admin/schedules.html", schedules=rows, runs=runs, previews=previews, editions=editions,
-                           action=ActionForm())
+    return render_template("admin/schedules.html", **schedules_.listing(db.session), action=ActionForm())
 
 
 @bp.route("/editions/<int:edition_id>/approve", methods=["POST"])
@@ -249,13 +207,9 @@ def approve(edition_id):
 @bp.route("/deliveries")
 @allow("admin")
 def deliveries():
-    from reporting.storage.models import Delivery
     status = request.args.get("status", "")
-    query = select(Delivery).order_by(Delivery.id.desc())
-    if status:
-        query = query.where(Delivery.status == status)
     page = max(1, request.args.get("page", 1, type=int))
-    rows = db.session.scalars(query.limit(101).offset((page - 1) * 100)).all()
+    rows = ledger.listing(db.session, status, limit=101, offset=(page - 1) * 100)
     return render_template("admin/deliveries.html", deliveries=rows[:100], status=status, page=page,
                            has_next=len(rows) > 100, action=ActionForm())
 
@@ -264,7 +218,6 @@ def deliveries():
 @allow("admin")
 def resend(delivery_id):
     ActionForm().validate_on_submit() or _bad_form()
-    from reporting.delivery import ledger
     if ledger.resend(db.session, delivery_id):
         audit.record("send.retry", str(delivery_id), session=db.session)
         db.session.commit()

@@ -8,11 +8,14 @@ from flask import Blueprint, abort, g, jsonify, request
 from reporting import pipeline
 from reporting.ingest import records
 from reporting.errors import Forbidden, ReportingError
+from reporting.periods import parse
 from reporting.ingest import PackageFile
-from reporting.security import can_submit_for, user_for_token
+from reporting.security import user_for_token
+from reporting.access import can_submit_for
 from reporting.storage import db
 from reporting.accounts import organization
 from reporting.web.access import allow
+from reporting.web.params import period_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -87,7 +90,9 @@ def _json_body() -> dict:
 def results():
     """The results of a period this token may see, preview included, with their edition and its status."""
     from reporting.review.results import visible_results
-    period = request.args.get("period", "")
+    period = period_arg()
+    if period is None:
+        raise ReportingError("Give the period: ?period=2015Q3 (a quarter) or ?period=2015 (a year).")
     return jsonify(visible_results(db.session, g.api_user, period))
 
 
@@ -97,11 +102,11 @@ def results():
 def inquiries():
     from reporting.review import inquiries as review
     if request.method == "GET":
-        rows = review.visible(db.session, g.api_user, request.args.get("period"), request.args.get("ico"),
+        rows = review.visible(db.session, g.api_user, period_arg(), request.args.get("ico"),
                               request.args.get("status"))
         return jsonify([_inquiry_json(i) for i in rows])
     body = _json_body()
-    inquiry = review.open_inquiry(db.session, g.api_user, str(body.get("period") or ""), body.get("measure_id"),
+    inquiry = review.open_inquiry(db.session, g.api_user, parse(str(body.get("period") or "")), body.get("measure_id"),
                                   str(body.get("message") or ""))
     db.session.commit()
     return jsonify(_inquiry_json(inquiry)), 201

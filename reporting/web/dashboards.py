@@ -6,8 +6,9 @@ from datetime import date
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from measures import DOMAIN_TITLES, DOMAINS, REGISTRY
+from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting import audit, homes
+from reporting.access import is_ico_user, reviews
 from reporting.ingest import records
 from reporting.publication import figures
 from reporting.engine import STATEWIDE
@@ -21,6 +22,7 @@ from reporting.storage import db
 from reporting.web.access import allow
 from reporting.web.downloads import download
 from reporting.web.page_cache import cached_page
+from reporting.web.params import period_arg
 
 bp = Blueprint("dashboards", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,7 +35,7 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     cfg, today = current_app.config, date.today()
-    if current_user.role == "ico_submitter" and current_user.organization:
+    if is_ico_user(current_user) and current_user.organization:
         home = homes.ico_home(db.session, settings(), current_user.organization, today, cfg["DUE_DATE_MONTHS_AFTER"],
                               cfg["PROGRAM_FIRST_PERIOD"])
         return render_template("homes/ico.html", home=home, measures=REGISTRY, today=today)
@@ -41,12 +43,12 @@ def home():
     return render_template("homes/reviewer.html", home=home, measures=REGISTRY, today=today)
 
 
-def _period_arg(choices):
-    period = (request.args.get("period") or (choices[0] if choices else "")).strip().upper()
-    if not period:
+def _period_arg(choices) -> Period:
+    period = period_arg(default=choices[0] if choices else None)
+    if period is None:
         raise NotFound("No results have been computed yet. They appear here once the first packages are in.")
-    if period not in choices:
-        raise NotFound(f"There are no results for {period}. Choose one of: {', '.join(choices)}.")
+    if period.code not in choices:
+        raise NotFound(f"There are no results for {period.code}. Choose one of: {', '.join(choices)}.")
     return period
 
 
@@ -113,14 +115,14 @@ def withhold():
                            rule_set=in_force, tiers=rules.tier_rows(in_force) if in_force else [])
 
 
-@bp.route("/gaps/<measure_id>/<code>/<period>")
+@bp.route("/gaps/<measure_id>/<code>/<period:period>")
 @allow("signed_in")
 def gaps(measure_id, code, period):
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period)
     page = max(1, request.args.get("page", 1, type=int))
-    audit.record("view", f"gap list {m.id} {org.code} {period}", detail={"rows": len(units)})
+    audit.record("view", f"gap list {m.id} {org.code} {period.code}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units.iloc[(page - 1) * 200: page * 200])
-    return render_template("dashboards/gaps.html", org=org, m=m, period=period.upper(), units=units,
+    return render_template("dashboards/gaps.html", org=org, m=m, period=period.code, units=units,
                            columns=columns, rows=rows, legend=gaplists.legend(units), page=page,
                            has_next=page * 200 < len(units))
 
@@ -136,12 +138,12 @@ def _send(columns, rows, preamble, name, fmt):
 def _units_export(measure_id, code, period, fmt, every_unit: bool):
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit)
     what = (f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}")
-    preamble = figures.export_preamble(what, period.upper(), figures.provenance(run, [org.code]),
+    preamble = figures.export_preamble(what, period.code, figures.provenance(run, [org.code]),
                                           f"{org.name} and reviewers: member-level, confidential")
     kind = "units" if every_unit else "gaps"
-    audit.record("download", f"{kind} {m.id} {org.code} {period} {fmt}", detail={"rows": len(units)})
+    audit.record("download", f"{kind} {m.id} {org.code} {period.code} {fmt}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units)
-    return _send(columns, rows, preamble, f"{kind}-{m.id}-{org.code}-{period.upper()}", fmt)
+    return _send(columns, rows, preamble, f"{kind}-{m.id}-{org.code}-{period.code}", fmt)
 
 
 @bp.route("/upcoming/<measure_id>/<code>")
@@ -161,13 +163,13 @@ def upcoming(measure_id, code):
                            legend=gaplists.legend(units))
 
 
-@bp.route("/gaps/<measure_id>/<code>/<period>/export.<fmt>")
+@bp.route("/gaps/<measure_id>/<code>/<period:period>/export.<fmt>")
 @allow("signed_in")
 def gaps_export(measure_id, code, period, fmt):
     return _units_export(measure_id, code, period, fmt, every_unit=False)
 
 
-@bp.route("/units/<measure_id>/<code>/<period>/export.<fmt>")
+@bp.route("/units/<measure_id>/<code>/<period:period>/export.<fmt>")
 @allow("signed_in")
 def units_export(measure_id, code, period, fmt):
     """Every unit behind a result, with its denominator, numerator and element flags."""
@@ -181,8 +183,8 @@ def _overview_export(fmt, public: bool):
                           figures.as_published(db.session) if public else None)
     columns, rows, preamble = figures.overview_table(ov, public=public)
     kind = "public" if public else "overview"
-    audit.record("download", f"{kind} table {period} {fmt}")
-    return _send(columns, rows, preamble, f"one-care-{kind}-{period}", fmt)
+    audit.record("download", f"{kind} table {period.code} {fmt}")
+    return _send(columns, rows, preamble, f"one-care-{kind}-{period.code}", fmt)
 
 
 @bp.route("/exports/overview.<fmt>")
@@ -239,7 +241,7 @@ def withhold_export(fmt):
 def chart(key):
     """A drawn chart, by content key; only for viewers who may see every ICO it shows."""
     from reporting.rendering.charts import cached_svg
-    from reporting.security import visible_icos
+    from reporting.access import visible_icos
     found = cached_svg(key)
     if found is None:
         raise NotFound("There is no such chart (any more): reload the page.")
@@ -256,7 +258,7 @@ def chart(key):
 def reports():
     from reporting import artifacts
     rows = artifacts.visible(db.session, current_user)
-    previews = artifacts.previews(db.session) if current_user.role in ("admin", "cms_reviewer", "state_reviewer") else []
+    previews = artifacts.previews(db.session) if reviews(current_user) else []
     return render_template("dashboards/reports.html", artifacts=rows, previews=previews)
 
 

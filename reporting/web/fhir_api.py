@@ -13,10 +13,11 @@ from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.interop import fhir
 from reporting.interop.published import published
 from reporting.artifacts import run_states
-from reporting.security import can_see_ico, can_see_statewide
+from reporting.access import can_see_ico, can_see_statewide, member_lists_for
 from reporting.storage import db
 from reporting.web.access import allow
 from reporting.web.api import token_required
+from reporting.web.params import period_arg
 
 bp = Blueprint("fhir", __name__, url_prefix="/api/v1/fhir")
 REPORT_PARAMS = {"period", "ico", "measure", "type"}
@@ -101,9 +102,10 @@ def _measure_param() -> list[str] | None:
 @allow("signed_in")
 def measure_reports():
     _no_unknown(REPORT_PARAMS)
-    if not request.args.get("period"):
+    period = period_arg()
+    if period is None:
         raise ReportingError("Give the period: ?period=2015Q3 (a quarter) or ?period=2015 (a year).", 400)
-    pub = published(db.session, request.args["period"])
+    pub = published(db.session, period)
     kind = request.args.get("type", "summary")
     measure_ids = _measure_param()
     if kind == "subject-list":
@@ -119,12 +121,7 @@ def _subject_lists(pub, measure_ids) -> list:
     """Member lists behind the gaps: the ICO's own token (or an admin's, naming the ICO), never reviewers."""
     from reporting.publication.figures import gap_units
     from reporting.engine.store import units_of
-    user = g.api_user
-    if user.role not in ("ico_submitter", "admin"):
-        raise Forbidden("Member lists are for the ICO's own use: only its own token may fetch them.")
-    code = (request.args.get("ico") or user.ico_code or "").strip().upper()
-    if user.role == "ico_submitter" and code != user.ico_code:
-        raise Forbidden("This token may only fetch its own ICO's member lists.")
+    code = member_lists_for(g.api_user, request.args.get("ico"))
     if not any(o.code == code for o in pub.icos):
         raise NotFound(f"{code or 'The ICO'} has no results in {pub.period.code}: give ?ico=CODE.")
     out = []

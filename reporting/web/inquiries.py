@@ -10,13 +10,15 @@ from sqlalchemy import select
 from measures import REGISTRY
 from reporting import pipeline
 from reporting.errors import ReportingError
+from reporting.periods import parse
 from reporting.review import inquiries as review
 from reporting.review.preview import preview_of
-from reporting.security import visible_icos
+from reporting.access import reviews, visible_icos
 from reporting.storage import db
 from reporting.storage.models import Edition
 from reporting.web.access import allow
 from reporting.web.forms import ActionForm
+from reporting.web.params import period_arg
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
 
@@ -43,8 +45,9 @@ def _open_periods() -> list[Edition]:
 @allow("signed_in")
 def index():
     args = {k: (request.args.get(k) or "").strip() for k in ("period", "ico", "status")}
-    rows = review.visible(db.session, current_user, args["period"] or None, args["ico"] or None, args["status"] or None)
-    period_preview = preview_of(db.session, args["period"].upper()) if args["period"] else None
+    period = period_arg()
+    rows = review.visible(db.session, current_user, period, args["ico"] or None, args["status"] or None)
+    period_preview = preview_of(db.session, period.code) if period else None
     return render_template("inquiries/index.html", rows=rows, args=args, measures=REGISTRY,
                            icos=visible_icos(db.session, current_user), open_periods=_open_periods(),
                            period_preview=period_preview,
@@ -61,7 +64,7 @@ def new():
     if request.method == "POST":
         _checked()
         try:
-            inquiry = review.open_inquiry(db.session, current_user, form["period"], form["measure_id"] or None,
+            inquiry = review.open_inquiry(db.session, current_user, parse(form["period"]), form["measure_id"] or None,
                                           form["message"])
             db.session.commit()
         except ReportingError as e:
@@ -79,7 +82,7 @@ def new():
 def thread(inquiry_id):
     inquiry = review.get(db.session, current_user, inquiry_id)
     return render_template("inquiries/thread.html", inquiry=inquiry, measures=REGISTRY,
-                           reviewer=current_user.role in review.REVIEWERS)
+                           reviewer=reviews(current_user))
 
 
 def _act(inquiry_id, action, done: str):
@@ -124,7 +127,7 @@ def allow_resubmission(inquiry_id):
                 "The ICO may resubmit the period during the preview.")
 
 
-@bp.route("/publish/<period>", methods=["POST"])
+@bp.route("/publish/<period:period>", methods=["POST"])
 @allow("cms_reviewer", "admin")
 def publish(period):
     """Publish a preview now; with inquiries open, a written reason is required (kept on the edition)."""
@@ -134,7 +137,7 @@ def publish(period):
     except ReportingError as e:
         db.session.rollback()
         flash(e.message, "error")
-        return redirect(url_for("inquiries.index", period=period))
-    flash(f"{period} published (edition {outcome.edition_number}): {outcome.rendered} reports rendered, "
+        return redirect(url_for("inquiries.index", period=period.code))
+    flash(f"{period.code} published (edition {outcome.edition_number}): {outcome.rendered} reports rendered, "
           f"{outcome.sent} messages sent.", "success")
-    return redirect(url_for("inquiries.index", period=period))
+    return redirect(url_for("inquiries.index", period=period.code))

@@ -40,7 +40,7 @@ def index():
     return render_template("public/index.html", rows=rows)
 
 
-@bp.route("/<period>.zip")
+@bp.route("/<period:period>.zip")
 @allow("public")
 @limiter.limit(PUBLIC_RATE)
 def open_data(period):
@@ -49,7 +49,7 @@ def open_data(period):
                     f"one-care-open-data-{pub.period.code}.zip", "application/zip")
 
 
-@bp.route("/<period>/report.pdf")
+@bp.route("/<period:period>/report.pdf")
 @allow("public")
 @limiter.limit(PUBLIC_RATE)
 def report(period):

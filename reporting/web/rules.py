@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from measures import REGISTRY
 from reporting import pipeline
+from reporting.access import may_edit_rules
 from reporting.errors import ReportingError
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.rules import impact as impact_
@@ -17,7 +18,7 @@ from reporting.web.downloads import download
 from reporting.web.forms import ActionForm
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
-EDITORS = ("cms_reviewer", "admin")
+EDITORS = ("cms_reviewer", "admin")          # the roles of access.may_edit_rules, as @allow takes them
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_RULES_FILE = 200_000
 
@@ -43,7 +44,7 @@ def index():
     return render_template("rules/index.html", year=year, years=store.years(db.session), rs=rs,
                            rows=store.measure_rows(rs) if rs else [], tiers=store.tier_rows(rs) if rs else [],
                            history=store.history(db.session, year), measures=REGISTRY,
-                           can_edit=current_user.role in EDITORS, reissue=store.revision(db.session, year))
+                           can_edit=may_edit_rules(current_user), reissue=store.revision(db.session, year))
 
 
 @bp.route("/drafts", methods=["POST"])
@@ -115,7 +116,7 @@ def impact(rule_set_id):
     draft = store.get(db.session, rule_set_id)
     result = impact_.impact(db.session, draft)
     return render_template("rules/impact.html", draft=draft, result=result, measures=REGISTRY,
-                           can_edit=current_user.role in EDITORS)
+                           can_edit=may_edit_rules(current_user))
 
 
 @bp.route("/<int:rule_set_id>/impact.<fmt>")

@@ -14,7 +14,7 @@ from reporting.errors import ReportingError
 from reporting.ingest import PackageFile
 from reporting.periods import ended_quarters
 from reporting.ingest.report import RULES
-from reporting.security import can_submit_for, visible_icos
+from reporting.access import can_submit_for, is_admin, visible_icos
 from reporting.storage import db
 from reporting.storage.models import Organization
 from reporting.web.access import allow
@@ -53,7 +53,7 @@ def template_xlsx():
 
 
 def _submit_orgs():
-    if current_user.role == "admin":
+    if is_admin(current_user):
         return db.session.scalars(select(Organization).where(Organization.enabled).order_by(Organization.name)).all()
     return [o for o in visible_icos(db.session, current_user) if can_submit_for(current_user, o)]
 
@@ -115,9 +115,9 @@ def original(submission_id):
     return download(content, name, kind)
 
 
-@bp.route("/history/<code>/<period>")
+@bp.route("/history/<code>/<period:period>")
 @allow("signed_in")
 def history(code, period):
     org, period_row, subs = records.history(db.session, current_user, code, period)
-    return render_template("submissions/history.html", org=org, period=period_row, period_code=period.upper(),
+    return render_template("submissions/history.html", org=org, period=period_row, period_code=period.code,
                            subs=subs)

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporting.jobs.scheduler import ensure_schedules
-from reporting.jobs.tasks import DEFAULT_SCHEDULES
+from reporting.jobs.schedules import DEFAULT_SCHEDULES
 from reporting.storage.models import Schedule
 
 
@@ -46,3 +46,28 @@ def test_job_run_timings_read_as_seconds_not_as_dicts(world, dbs):
     login(client, "admin@example.org")
     page = client.get("/admin/schedules").get_data(as_text=True)
     assert "2015Q3: compute 4.8 s, render 5.0 s" in page and "total: 9.9 s" in page and "{&#39;" not in page
+
+
+def test_an_admin_changes_a_schedule_and_a_bad_cron_changes_nothing(world, dbs):
+    from reporting.jobs.schedules import ensure_schedules
+    from reporting.storage.models import AuditEvent
+    from tests.conftest import csrf_token, login
+    with world.app_context():
+        ensure_schedules()                         # what init-db and the scheduler do; the page only reads
+    client = world.test_client()
+    login(client, "admin@example.org")
+    token = csrf_token(client, "/admin/schedules")
+    r = client.post("/admin/schedules", data={"csrf_token": token, "schedule_id": "failure_summary",
+                                              "cron": " 15 8 * * 1 ", "enabled": "1"}, follow_redirects=True)
+    assert "Schedule failure_summary saved" in r.get_data(as_text=True)
+    dbs.expire_all()
+    row = dbs.get(Schedule, "failure_summary")
+    assert (row.cron, row.enabled, row.updated_by) == ("15 8 * * 1", True, "admin@example.org")
+    assert dbs.scalars(select(AuditEvent).where(AuditEvent.action == "schedule.update")).one().actor == "admin@example.org"
+    r = client.post("/admin/schedules", data={"csrf_token": token, "schedule_id": "failure_summary",
+                                              "cron": "every day"}, follow_redirects=True)
+    assert "&#39;every day&#39; is not a cron expression" in r.get_data(as_text=True)
+    dbs.expire_all()
+    assert dbs.get(Schedule, "failure_summary").cron == "15 8 * * 1" and dbs.get(Schedule, "failure_summary").enabled
+    r = client.post("/admin/schedules", data={"csrf_token": token, "schedule_id": "no_such_job", "cron": "0 6 * * *"})
+    assert r.status_code == 404

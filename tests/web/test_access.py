@@ -81,3 +81,53 @@ def test_api_checks_the_role_of_the_token(world, client):
     token = issue_token(world, "cms@example.org")
     r = client.post("/api/v1/submissions", headers={"Authorization": f"Bearer {token}"}, data={"period": "2014Q1"})
     assert r.status_code == 403 and r.is_json
+
+
+def test_an_ico_user_reaches_nothing_of_another_ico(example):
+    """The invariant of ``reporting.access``: HA's submitter, walking every page, export, download and API route
+    aimed at HB (its code, its submissions, its rendered reports, its inquiries), gets a refusal or a page
+    without a trace of HB; never HB's name, recipients or figures."""
+    import re as re_
+    from sqlalchemy import select
+
+    from reporting import pipeline
+    from reporting.storage import db
+    from reporting.storage.models import Artifact, Organization, Submission
+    from tests.ingest.test_upload_paths import issue_token
+    with example.app_context():
+        pipeline.run_cycle("2015Q3", trigger="test")                    # editions, rendered reports, deliveries
+        with db.transaction() as s:
+            hb_subs = [str(i) for i in s.scalars(select(Submission.id).join(Organization)
+                                                  .where(Organization.code == "HB"))]
+            hb_reports = [str(i) for i in s.scalars(select(Artifact.id).where(Artifact.ico == "HB"))]
+    assert hb_subs and hb_reports
+    traces = ("Harbor Care", "hb.example.org", ",HB,", '"HB"')
+    client = example.test_client()
+    login(client, "ha@example.org")
+    with example.app_context():
+        token = issue_token(example, "ha@example.org")
+    checked = 0
+    for rule in example.url_map.iter_rules():
+        if rule.endpoint == "static" or "GET" not in rule.methods or rule.endpoint == "auth.logout":
+            continue
+        values = [dict(SAMPLES, code="HB", ico="HB", period="2015Q3")]
+        if "submission_id" in rule.arguments:
+            values = [dict(values[0], submission_id=s) for s in hb_subs]
+        if "artifact_id" in rule.arguments:
+            values = [dict(values[0], artifact_id=a) for a in hb_reports]
+        for sample in values:
+            path = rule.rule
+            for arg in rule.arguments:
+                path = re_.sub(rf"<(?:[a-z]+:)?{arg}>", sample[arg], path)
+            for query in ("", "?ico=HB", "?period=2015Q3&ico=HB"):
+                headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
+                r = client.get(path + query, headers=headers)
+                checked += 1
+                assert r.status_code < 500, (path + query, r.status_code)
+                if r.status_code == 200 and (r.mimetype.startswith("text/") or "json" in r.mimetype):
+                    body = r.get_data(as_text=True)
+                    leaks = [t for t in traces if t in body]
+                    assert not leaks, (path + query, leaks)
+                if "artifact_id" in rule.arguments or "submission_id" in rule.arguments:
+                    assert r.status_code in (403, 404), (path, r.status_code)
+    assert checked > 100

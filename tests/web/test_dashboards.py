@@ -219,7 +219,7 @@ def test_cached_pages_are_shared_by_scope_and_personal_parts_filled_in(example, 
 
 
 def test_statewide_is_shown_to_ico_users_from_three_icos_on():
-    from reporting.security import statewide_hidden_from
+    from reporting.access import statewide_hidden_from
     assert statewide_hidden_from("ico_submitter", 2) and not statewide_hidden_from("ico_submitter", 3)
     assert not any(statewide_hidden_from(role, 2) for role in ("admin", "cms_reviewer", "state_reviewer"))
 

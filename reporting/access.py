@@ -1,0 +1,170 @@
+"""The one access policy: who may see and do what. Every web view (``web.access.allow`` names the roles of a
+route), API route, export, download, e-mail recipient list and inquiry asks here.
+
+The invariant that matters most: an ICO's users reach nothing of another ICO. Reviewers see every ICO (a
+state reviewer their state's ICOs); admins pass every role check. Statewide figures are hidden from ICO users
+while fewer than three ICOs report, since statewide minus their own would give the other ICO's exact figures."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from reporting.errors import Forbidden, NotFound
+from reporting.storage.models import REVIEWER_ROLES, ROLES, Organization, User
+
+ADMIN, CMS_REVIEWER, STATE_REVIEWER, ICO_SUBMITTER = ROLES
+
+# the names ``@allow`` takes besides single roles; admins are in every group
+GROUPS = {"reviewer": set(REVIEWER_ROLES), "ico": {ICO_SUBMITTER}, "admin": set()}
+
+
+def allowed_roles(who: tuple[str, ...]) -> set[str] | None:
+    """The roles that may reach a route declared ``@allow(*who)``; None: anyone signed in (or anyone at all)."""
+    if "public" in who or "signed_in" in who:
+        return None
+    roles = {ADMIN}
+    for w in who:
+        roles |= GROUPS.get(w, {w})
+    return roles
+
+
+# --- roles --------------------------------------------------------------------------------------
+
+def is_admin(user) -> bool:
+    return getattr(user, "role", None) == ADMIN
+
+
+def is_ico_user(user) -> bool:
+    return getattr(user, "role", None) == ICO_SUBMITTER
+
+
+def reviews(user) -> bool:
+    """Reviewers and admins: every ICO's results (a state's), previews awaiting approval, inquiries to answer."""
+    return getattr(user, "role", None) in (ADMIN, *REVIEWER_ROLES)
+
+
+def may_edit_rules(user) -> bool:
+    """Drafting, adopting and deleting rule sets: CMS reviewers and admins (state reviewers read them)."""
+    return getattr(user, "role", None) in (ADMIN, CMS_REVIEWER)
+
+
+def sees_every_ico(user) -> bool:
+    return getattr(user, "role", None) in (ADMIN, CMS_REVIEWER)
+
+
+# --- ICOs ---------------------------------------------------------------------------------------
+
+def visible_icos(session, user: User) -> list[Organization]:
+    """The ICOs whose own figures this user may see: all (admin, CMS), one state's, or their own."""
+    query = select(Organization).order_by(Organization.name)
+    if sees_every_ico(user):
+        return list(session.scalars(query))
+    if user.role == STATE_REVIEWER:
+        return list(session.scalars(query.where(Organization.state == user.state)))
+    if is_ico_user(user) and user.organization_id:
+        return list(session.scalars(query.where(Organization.id == user.organization_id)))
+    return []
+
+
+def ico_by_code(session, code: str | None) -> Organization | None:
+    """The one lookup of an ICO by its code (trimmed, upper case)."""
+    return session.scalar(select(Organization).where(Organization.code == (code or "").strip().upper()))
+
+
+def ico_for(session, user: User, code: str | None, what: str = "results") -> Organization:
+    """The ICO with ``code`` if ``user`` may see it: 404 when there is none, 403 when it is another's."""
+    org = ico_by_code(session, code)
+    if org is None:
+        raise NotFound("There is no such ICO.")
+    if not can_see_ico(user, org):
+        raise Forbidden(f"You may only see your own ICO's {what}.")
+    return org
+
+
+def can_see_ico(user: User, org: Organization) -> bool:
+    if sees_every_ico(user):
+        return True
+    if user.role == STATE_REVIEWER:
+        return org.state == user.state
+    return is_ico_user(user) and user.organization_id == org.id
+
+
+def can_submit_for(user: User, org: Organization) -> bool:
+    return is_admin(user) or (is_ico_user(user) and user.organization_id == org.id)
+
+
+def member_lists_for(user, code: str | None) -> str:
+    """The ICO whose member lists a machine client (FHIR) may fetch: an ICO token its own only, an admin's the
+    ICO it names; reviewers none (member lists are for the ICO's own use)."""
+    if not (is_ico_user(user) or is_admin(user)):
+        raise Forbidden("Member lists are for the ICO's own use: only its own token may fetch them.")
+    code = (code or user.ico_code or "").strip().upper()
+    if is_ico_user(user) and code != user.ico_code:
+        raise Forbidden("This token may only fetch its own ICO's member lists.")
+    return code
+
+
+# --- statewide figures --------------------------------------------------------------------------
+
+STATEWIDE_MIN_ICOS = 3
+
+STATEWIDE_HIDDEN_NOTE = ("Statewide figures are not shown for {periods}: fewer than three ICOs reported, so the "
+                         "statewide figure would reveal another ICO's results.")
+
+
+def statewide_hidden_from(role: str, icos_reporting: int) -> bool:
+    """ICO users (and the reports made for them) see statewide figures only when at least three ICOs report."""
+    return role == ICO_SUBMITTER and icos_reporting < STATEWIDE_MIN_ICOS
+
+
+def can_see_statewide(user: User, states: set[str], icos_reporting: int) -> bool:
+    """Statewide figures of a run whose ICOs are in ``states``: not for another state's reviewer, nor for ICO
+    users when fewer than three ICOs report."""
+    if statewide_hidden_from(user.role, icos_reporting):
+        return False
+    return user.role != STATE_REVIEWER or user.state in states
+
+
+# --- rendered reports ---------------------------------------------------------------------------
+
+def may_download(user, per_ico: bool, ico: str | None, visible_codes: set[str], run_states) -> bool:
+    """A rendered report: a per-ICO one (scorecard, withhold) to whoever may see that ICO; a statewide or public
+    one to CMS reviewers and admins, and to a state reviewer when the run's ICOs include their state's
+    (``run_states``: a function of nothing giving those states, read only when needed)."""
+    if per_ico:
+        return ico in visible_codes
+    if sees_every_ico(user):
+        return True
+    return user.role == STATE_REVIEWER and user.state in run_states()
+
+
+# --- previews and inquiries ---------------------------------------------------------------------
+
+def may_see_edition(user, status: str) -> bool:
+    """An edition awaiting a reviewer's approval is not shown to ICO users; a preview or published one is."""
+    return not (status == "awaiting_approval" and is_ico_user(user))
+
+
+def may_open_inquiry(user) -> bool:
+    return is_ico_user(user)
+
+
+def may_answer_inquiry(user, org: Organization) -> bool:
+    return reviews(user) and can_see_ico(user, org)
+
+
+def may_write_in_inquiry(user, org: Organization) -> bool:
+    return (reviews(user) or is_ico_user(user)) and can_see_ico(user, org)
+
+
+# --- people to tell -----------------------------------------------------------------------------
+
+def ico_users(session, org: Organization) -> list[User]:
+    """The active users of ``org`` (its submitters): who may see its figures among the ICO's people."""
+    return list(session.scalars(select(User).where(User.active, User.role == ICO_SUBMITTER,
+                                                   User.organization_id == org.id).order_by(User.email)))
+
+
+def reviewers_of(session, states: set[str], cms_only: bool = False) -> list[User]:
+    """The active reviewers who may see ICOs of ``states``: every CMS reviewer and those states' reviewers."""
+    users = session.scalars(select(User).where(User.active, User.role.in_(REVIEWER_ROLES)).order_by(User.email))
+    return [u for u in users if u.role == CMS_REVIEWER or (not cms_only and u.state in states)]

@@ -1,0 +1,33 @@
+"""The publication calendar: which periods are due for their quarterly cycle today (the scheduler's
+``quarterly_cycle`` job runs them)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from measures import Period
+from reporting.storage import db
+from reporting.storage.models import Edition, ReportingPeriod, Submission
+
+
+def due_for_cycle(today: date) -> list[str]:
+    """Quarters whose due date + CYCLE_DELAY_DAYS has passed, that have accepted packages and no
+    complete edition; then calendar years whose fourth quarter is past that point."""
+    cfg = current_app.config
+    delay = timedelta(days=cfg["CYCLE_DELAY_DAYS"])
+    first = Period.parse(cfg["CYCLE_FIRST_PERIOD"]) if cfg.get("CYCLE_FIRST_PERIOD") else None
+    with db.transaction() as session:
+        periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin)).all()
+        with_data = set(session.scalars(select(Submission.period_code).where(Submission.status == "accepted")))
+        done = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == "published",
+                                                                          Edition.rendered_at.is_not(None)))}
+        # awaiting a reviewer's approval: nothing to do; in preview: the cycle publishes once the window passed
+        waiting = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == "awaiting_approval"))}
+    due = [p for p in periods if p.due_date + delay <= today and p.code in with_data
+           and (first is None or p.begin >= first.begin)]
+    out = [p.code for p in due if p.code not in done and p.code not in waiting]
+    years = sorted({p.begin.year for p in due if p.code.endswith("Q4")})
+    out += [str(y) for y in years if str(y) not in done and str(y) not in waiting]
+    return out

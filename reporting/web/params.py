@@ -1,0 +1,39 @@
+"""Reading what arrives in an address or a query string, once, at the edge: a period becomes a ``Period``
+(``<period:name>`` in a route, ``period_arg`` for ``?period=``) and the views pass it on as such."""
+from __future__ import annotations
+
+from flask import request
+from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.routing import BaseConverter
+
+from measures import Period
+from reporting.errors import ReportingError
+from reporting.periods import parse
+
+
+class UnknownPeriod(HTTPNotFound):
+    """An address whose period is not one: the page says how to write it."""
+
+
+class PeriodConverter(BaseConverter):
+    """``<period:name>``: the view receives a ``Period``; an address with something else gets a clear 404."""
+
+    def to_python(self, value: str) -> Period:
+        try:
+            return parse(value)
+        except ReportingError as e:
+            raise UnknownPeriod(e.message) from None
+
+    def to_url(self, value) -> str:
+        return value.code if isinstance(value, Period) else str(value).strip().upper()
+
+
+def period_arg(name: str = "period", default: str | None = None) -> Period | None:
+    """``?period=`` (or the form field ``name``) as a ``Period``; ``default`` when absent or empty; a clear 400
+    when it is not a period."""
+    raw = (request.values.get(name) or "").strip() or default
+    return parse(raw) if raw else None
+
+
+def init_app(app) -> None:
+    app.url_map.converters["period"] = PeriodConverter
