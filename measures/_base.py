@@ -25,6 +25,19 @@ DOMAIN_TITLES = {
 UNITS = ("percent", "per_1000", "score")
 
 
+def encode_member_ids(frames: list[pd.DataFrame]) -> tuple[list[pd.DataFrame], pd.Index]:
+    """Replace member_id by integer codes across ``frames`` at once (one factorize pass, in Arrow when available);
+    returns the encoded frames and the index (code -> member_id). Joins on integers are much faster than on
+    strings; ``DataInView.restore_members`` turns a per-unit frame's codes back into ids."""
+    if not frames:
+        return [], pd.Index([])
+    ids = pd.concat([f["member_id"] for f in frames], ignore_index=True).astype("string")
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    bounds = np.cumsum([len(f) for f in frames])[:-1]
+    return ([f.assign(member_id=part) for f, part in zip(frames, np.split(codes.astype(np.int64), bounds))],
+            pd.Index(uniques.astype(object)))
+
+
 @dataclass(frozen=True)
 class DataInView:
     """The data in view for one ICO (or the pooled state) and one period: one frame per file.
@@ -64,13 +77,8 @@ class DataInView:
             out[name] = frame.reset_index(drop=True)
         index = member_ids          # the frames' member_id are already codes into member_ids
         if encode_members and member_ids is None:
-            names = list(out)
-            ids = pd.concat([out[n]["member_id"] for n in names], ignore_index=True).astype("string")
-            codes, uniques = pd.factorize(ids, use_na_sentinel=True)     # one pass, in Arrow when available
-            index = pd.Index(uniques.astype(object))
-            bounds = np.cumsum([len(out[n]) for n in names])[:-1]
-            for name, part in zip(names, np.split(codes.astype(np.int64), bounds)):
-                out[name] = out[name].assign(member_id=part)
+            encoded, index = encode_member_ids(list(out.values()))
+            out = dict(zip(out, encoded))
         return cls(**out, member_ids=index)
 
     def restore_members(self, frame: pd.DataFrame) -> pd.DataFrame:

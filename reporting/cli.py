@@ -166,10 +166,6 @@ def compute(period):
                f"for {', '.join(outcome.icos)} and STATEWIDE.")
 
 
-RESULT_COLUMNS = ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "ci_low", "ci_high",
-                  "elements"]
-
-
 @click.command("results")
 @with_appcontext
 @click.option("--period", required=True, type=PERIOD)
@@ -181,7 +177,7 @@ def results(period, fmt, run_id):
     import csv
     import json
 
-    from reporting.publication.tables import ordered_results
+    from reporting.publication.tables import RESULT_FIELDS, result_records
     from reporting.engine.store import current_run, results_of
     from reporting.storage.models import ResultRun
     with db.transaction() as session:
@@ -196,18 +192,15 @@ def results(period, fmt, run_id):
             run = current_run(session, period.code)
         if run is None:
             fail(f"There are no results for {period.code}. Compute them first: flask --app wsgi compute --period {period.code}")
-        rows = ordered_results(results_of(session, run.id))
-    records = [{"measure_id": r.measure_id, "ico": r.ico, "period": r.period, "numerator": r.numerator,
-                "denominator": r.denominator, "value": r.value, "status": r.status, "ci_low": r.ci_low,
-                "ci_high": r.ci_high, "elements": r.elements} for r in rows]
+        records = result_records(results_of(session, run.id))
     if fmt == "json":
         click.echo(json.dumps(records, indent=2))
         return
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(RESULT_COLUMNS)
+    writer.writerow(RESULT_FIELDS)
     for rec in records:
         writer.writerow(["" if rec[c] is None else (json.dumps(rec[c]) if c == "elements" else
-                         (repr(rec[c]) if isinstance(rec[c], float) else rec[c])) for c in RESULT_COLUMNS])
+                         (repr(rec[c]) if isinstance(rec[c], float) else rec[c])) for c in RESULT_FIELDS])
 
 
 @click.command("demo-data")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import measures
@@ -38,7 +38,7 @@ from reporting.publication.render import render_edition, render_report
 from reporting.rendering.warm import warm_charts
 from reporting.review import inquiries, preview
 from reporting.storage import db
-from reporting.storage.models import Edition, ResultRun, utcnow
+from reporting.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 __all__ = ["accept_package", "compute", "compute_many", "run_cycle", "render_edition", "render_report",
@@ -78,12 +78,9 @@ def accept_package(ico: str, period_code: Period | str, files: list[PackageFile]
     tables = read_package(files, report, limits)
     validated = validate(tables, package_context(org_id, period), report) if not report.has_errors() else None
     accepted = validated is not None and not report.has_errors()
-    file_info = [{"name": f.name, "sha256": f.sha256, "bytes": len(f.content)} for f in files]
-    if validated:
-        counts = {name: len(frame) for name, frame in validated.frames.items()}
-        file_info.append({"rows": counts})
-    summary = summarise(report, verdict="accepted" if accepted else "rejected", files=file_info,
-                        period=period.code, ico=org_code)
+    summary = summarise(report, verdict="accepted" if accepted else "rejected", period=period.code, ico=org_code,
+                        files=[{"name": f.name, "sha256": f.sha256, "bytes": len(f.content)} for f in files],
+                        rows={name: len(frame) for name, frame in validated.frames.items()} if validated else None)
 
     def record(session, submission):
         if in_preview and accepted:
@@ -91,8 +88,8 @@ def accept_package(ico: str, period_code: Period | str, files: list[PackageFile]
                                                  f"preview is refreshed at the next cycle.", org_id)
         audit.record("upload", f"{org_code} {period.code} v{submission.version}",
                      "accepted" if accepted else "rejected", actor=uploader, session=session,
-                     detail={"via": via, "sha256": submission.sha256, "errors": summary["errors"],
-                             "warnings": summary["warnings"], "files": [f.name for f in files]})
+                     detail={"via": via, "sha256": submission.sha256, "errors": summary.errors,
+                             "warnings": summary.warnings, "files": [f.name for f in files]})
 
     stored = store(db, org_id=org_id, period_code=period.code, due_date=due, files=files,
                    sha256=package_sha256(files) if files else "", status="accepted" if accepted else "rejected",
@@ -101,8 +98,9 @@ def accept_package(ico: str, period_code: Period | str, files: list[PackageFile]
                    uploader=getattr(uploader, "email", None) or str(uploader or via), via=via, on_stored=record,
                    received_at=received_at)
     log.info("submission %s %s v%d %s (%d errors, %d warnings)", org_code, period.code, stored.version,
-             stored.status, summary["errors"], summary["warnings"])
-    return SubmissionOutcome(stored.id, stored.version, accepted, stored.late, dict(summary, version=stored.version))
+             stored.status, summary.errors, summary.warnings)
+    return SubmissionOutcome(stored.id, stored.version, accepted, stored.late,
+                             replace(summary, version=stored.version).as_json())
 
 
 # --- engine -------------------------------------------------------------------------------------
@@ -188,7 +186,7 @@ def run_cycle(period_code: Period | str, *, trigger: str = "cli", wait_for_retri
         compute_many([period.code], trigger=trigger, force=False, warm=True)
         timings["compute"], t = round(time.monotonic() - t, 3), time.monotonic()
         with db.transaction() as session:
-            edition, new = _edition_for(session, period.code, trigger, new_edition)
+            edition, new = preview.edition_for(session, period.code, trigger, new_edition)
             # a preview opened by this cycle stays open at least until the next one
             status = edition.status if new else preview.settle(session, edition, f"auto ({trigger})")
             edition_id, number = edition.id, edition.number
@@ -210,23 +208,6 @@ def run_cycle(period_code: Period | str, *, trigger: str = "cli", wait_for_retri
                         counts["failed"], counts["pending"], timings)
 
 
-def _edition_for(session, period: str, trigger: str, force_new: bool):
-    """The period's edition for its current run: the latest one when its inputs are the same, else a new one."""
-    mode = current_app.config["PUBLISH_MODE"]
-    latest, current = editions.latest(session, period), current_run(session, period)
-    if latest is not None and latest.status != "withdrawn" and not force_new and \
-            session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest:
-        return latest, False
-    edition = editions.create(session, period, current.id, publish=mode == "auto", actor=f"auto ({trigger})",
-                              preview_until=preview.window_end() if mode == "preview" else None)
-    audit.record("publish" if edition.status == "published" else edition.status, period, actor=trigger, session=session,
-                 detail={"edition": edition.number, "run": current.id, "revised": edition.revised})
-    if edition.status == "preview":
-        inquiries.note(session, period, f"Revised preview: edition {edition.number}, open until "
-                                        f"{edition.preview_until:%Y-%m-%d %H:%M} UTC.")
-    return edition, True
-
-
 def publish_preview(period_code: Period | str, actor, reason: str = "") -> CycleOutcome:
     """Publish a period's preview now (with inquiries open, only with a reason), then render and deliver it."""
     with db.transaction() as session:
@@ -237,9 +218,4 @@ def publish_preview(period_code: Period | str, actor, reason: str = "") -> Cycle
 def approve_edition(edition_id: int, actor) -> None:
     """A reviewer approves an edition awaiting approval: it is published; the scheduler renders and delivers it."""
     with db.transaction() as session:
-        edition = session.get(Edition, edition_id)
-        if edition is None or edition.status != "awaiting_approval":
-            raise ReportingError("Only an edition awaiting approval can be approved.", 409)
-        editions.mark_published(session, edition, getattr(actor, "email", str(actor)))
-        audit.record("publish", edition.period_code, detail={"edition": edition.number, "approved": True},
-                     actor=actor, session=session)
+        editions.approve(session, edition_id, actor)

@@ -2,10 +2,10 @@
 latest accepted package that ends on or before P.end, combined."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from measures import DataInView
+from measures._base import encode_member_ids
 from measures.dictionary import FILES
 
 # Files whose rows are keyed across periods: the row from the latest period counts.
@@ -13,18 +13,14 @@ LATEST_WINS = {"members": ["member_id", "enrollment_start"], "facility_stays": [
 
 
 def encode_members(packages: list[tuple[str, dict[str, pd.DataFrame]]]):
-    """Replace member_id by integer codes in every frame of one ICO's packages, at once; returns the
-    encoded packages and the index (code -> member_id). Encode once, then assemble many views."""
+    """Member ids as integer codes in every frame of one ICO's packages, at once (``measures.encode_member_ids``);
+    returns the encoded packages and the index (code -> member_id). Encode once, then assemble many views."""
     parts = [(i, name, f) for i, (_, frames) in enumerate(packages) for name, f in frames.items()]
-    if not parts:
-        return packages, pd.Index([])
-    ids = pd.concat([f["member_id"] for _, _, f in parts], ignore_index=True).astype("string")
-    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-    bounds = np.cumsum([len(f) for _, _, f in parts])[:-1]
+    frames, index = encode_member_ids([f for _, _, f in parts])
     encoded = [(code, {}) for code, _ in packages]
-    for (i, name, f), part in zip(parts, np.split(codes.astype(np.int64), bounds)):
-        encoded[i][1][name] = f.assign(member_id=part)
-    return encoded, pd.Index(uniques.astype(object))
+    for (i, name, _), frame in zip(parts, frames):
+        encoded[i][1][name] = frame
+    return encoded, index
 
 
 def assemble_view(packages: list[tuple[str, dict[str, pd.DataFrame]]], member_ids: pd.Index | None = None) -> DataInView:

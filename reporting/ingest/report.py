@@ -125,9 +125,41 @@ def _known(rule: str) -> None:
                        f"docs/data-dictionary.md)")
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A package version's validation report, whole: stored with the submission (``as_json``), answered by the
+    API and the CLI, shown on the upload page."""
+    verdict: str                    # accepted | rejected
+    ico: str
+    period: str
+    errors: int
+    warnings: int
+    by_rule: list                   # {severity, rule, file, column, count, example}: complete
+    failures: list                  # FAILURE_COLUMNS records, the first MAX_LISTED
+    truncated: bool
+    files: list                     # {name, sha256, bytes} of each file received
+    rows: dict = field(default_factory=dict)      # table -> rows accepted (an accepted package)
+    version: int | None = None
+
+    def as_json(self) -> dict:
+        """The stored and answered form. The row counts close the ``files`` list as ``{"rows": {...}}``: the
+        shape the API has always answered."""
+        return {"verdict": self.verdict, "ico": self.ico, "period": self.period, "version": self.version,
+                "errors": self.errors, "warnings": self.warnings, "by_rule": self.by_rule, "failures": self.failures,
+                "truncated": self.truncated, "files": self.files + ([{"rows": self.rows}] if self.rows else [])}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Summary":
+        files = [f for f in data.get("files", []) if "rows" not in f]
+        rows = next((f["rows"] for f in data.get("files", []) if "rows" in f), {})
+        return cls(data["verdict"], data["ico"], data["period"], data["errors"], data["warnings"],
+                   data.get("by_rule", []), data.get("failures", []), data.get("truncated", False), files, rows,
+                   data.get("version"))
+
+
 def summarise(report: Report, *, verdict: str, files: list[dict], period: str, ico: str,
-              version: int | None = None) -> dict:
-    """The JSON form of a report, stored with the submission and answered by the API and CLI."""
+              rows: dict | None = None) -> Summary:
+    """The report's ``Summary``: counts by rule complete, failures listed up to MAX_LISTED."""
     f = report.frame()
     by_rule = (f.groupby(["severity", "rule", "file", "column"], sort=False, dropna=False)
                .agg(count=("message", "size"), example=("message", "first")).reset_index()
@@ -135,9 +167,6 @@ def summarise(report: Report, *, verdict: str, files: list[dict], period: str, i
     listed = f.head(MAX_LISTED)
     failures = [{k: (None if pd.isna(v) else (int(v) if k == "row" else v)) for k, v in zip(FAILURE_COLUMNS, row)}
                 for row in listed[FAILURE_COLUMNS].itertuples(index=False, name=None)]
-    return {
-        "verdict": verdict, "ico": ico, "period": period, "version": version,
-        "errors": int((f["severity"] == "error").sum()), "warnings": int((f["severity"] == "warning").sum()),
-        "by_rule": [{k: (int(v) if k == "count" else v) for k, v in r.items()} for r in by_rule.to_dict("records")],
-        "failures": failures, "truncated": len(f) > MAX_LISTED, "files": files,
-    }
+    return Summary(verdict, ico, period, int((f["severity"] == "error").sum()), int((f["severity"] == "warning").sum()),
+                   [{k: (int(v) if k == "count" else v) for k, v in r.items()} for r in by_rule.to_dict("records")],
+                   failures, len(f) > MAX_LISTED, files, rows or {})

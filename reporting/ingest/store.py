@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from reporting.ingest.readers import PackageFile
+from reporting.ingest.report import Summary
 from reporting.storage.models import Organization, Submission, SubmissionFile, utcnow
 from reporting.storage.rows import write_rows
 
@@ -27,7 +28,7 @@ class StoredSubmission:
 
 
 def store(database, *, org_id: int, period_code: str, due_date, files: list[PackageFile], sha256: str,
-          status: str, report: dict, frames: dict | None, uploader_id: int | None, uploader: str, via: str,
+          status: str, report: Summary, frames: dict | None, uploader_id: int | None, uploader: str, via: str,
           on_stored=None, attempts: int = 8, received_at=None) -> StoredSubmission:
     """Write one version. ``on_stored(session, submission)`` runs inside the same transaction (audit)."""
     for attempt in range(attempts):
@@ -41,8 +42,8 @@ def store(database, *, org_id: int, period_code: str, due_date, files: list[Pack
                 submission = Submission(
                     organization_id=org_id, period_code=period_code, version=version, status=status, via=via,
                     uploader_id=uploader_id, uploader=uploader, received_at=received,
-                    late=received.date() > due_date, sha256=sha256, report=dict(report, version=version),
-                    error_count=report["errors"], warning_count=report["warnings"],
+                    late=received.date() > due_date, sha256=sha256, report=replace(report, version=version).as_json(),
+                    error_count=report.errors, warning_count=report.warnings,
                     files=[SubmissionFile(name=f.name, sha256=f.sha256, size=len(f.content), content=f.content)
                            for f in files])
                 session.add(submission)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from reporting import audit
+from reporting.errors import ReportingError
 from reporting.storage.models import Edition, utcnow
 
 
@@ -45,6 +47,17 @@ def mark_published(session, edition: Edition, actor: str, reason: str = "") -> N
     edition.published_at = utcnow()
     edition.approved_by = actor
     edition.publish_reason = reason
+
+
+def approve(session, edition_id: int, actor) -> Edition:
+    """A reviewer's approval of an edition awaiting it: published now (and recorded)."""
+    edition = session.get(Edition, edition_id)
+    if edition is None or edition.status != "awaiting_approval":
+        raise ReportingError("Only an edition awaiting approval can be approved.", 409)
+    mark_published(session, edition, getattr(actor, "email", str(actor)))
+    audit.record("publish", edition.period_code, detail={"edition": edition.number, "approved": True},
+                 actor=actor, session=session)
+    return edition
 
 
 def rules_label(edition, year: int, in_force: dict) -> str:

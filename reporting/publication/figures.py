@@ -19,7 +19,7 @@ from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.freshness import newer_data
 from reporting.participation import departed, left_label, months_covered
-from reporting.publication.benchmarks import Benchmark, benchmark_status, withhold
+from reporting.publication.benchmarks import benchmark_status, withhold
 from reporting.access import ico_for, statewide_hidden_from, visible_icos
 from reporting.storage.models import Edition, Result, ResultRun, ResultUnits, Submission, utcnow
 
@@ -343,80 +343,3 @@ def gap_units(measure, units):
     units = units[units["numerator"]] if not measure.higher_is_better else units[units["denominator"] & ~units["numerator"]]
     flags = [c for c in ("denominator", "numerator", "kind") if c in units]
     return units.drop(columns=flags).reset_index(drop=True)
-
-
-
-# --- export tables ----------------------------------------------------------------------------
-
-RESULT_COLUMNS = ["measure_id", "measure", "domain", "unit", "ico", "period", "numerator", "denominator", "value",
-                  "value_rounded", "status", "ci_low", "ci_high", "benchmark", "benchmark_status", "elements",
-                  "value_computed_na"]
-
-
-def _result_row(m, code, period, cell: Cell, published=None):
-    """One export row. An NA result shows no value (nor interval): the value computed below the minimum
-    denominator is kept, for reviewers, in ``value_computed_na``."""
-    r = cell.result
-    if r is None:
-        return [m.id, m.title, m.domain, m.unit, code, period] + [None] * 11
-    src = published or r
-    na = r.status != "reported"
-    value = None if na else src.value
-    rounded = round(value, m.decimals) if isinstance(value, float) else value
-    return [m.id, m.title, m.domain, m.unit, code, period, src.numerator, src.denominator, value, rounded, r.status,
-            None if na else src.ci_low, None if na else src.ci_high, cell.benchmark, cell.status, src.elements,
-            r.value if na and published is None else None]
-
-
-def export_preamble(kind: str, period: str, prov: Provenance | None, audience: str) -> list[tuple[str, str]]:
-    rows = [("One Care quality measures", kind), ("Period", period)]
-    if prov:
-        rows += [("Computed", f"{prov.computed_at:%Y-%m-%d %H:%M} UTC (run {prov.run_id})"),
-                 ("Data versions", prov.describe()), ("Specification", f"measures v{prov.spec_version}"),
-                 *([("Status", "new data accepted, results updating")] if prov.updating else []),
-                 *([("Publication", "unpublished: the newest computation, not a published edition")]
-                   if prov.unpublished else []),
-                 ("Service", prov.code_version)]
-    rows.append(("Audience", audience))
-    return rows
-
-
-def overview_table(ov: Overview, public: bool = False):
-    from reporting.publication.suppression import suppress
-    rows = []
-    for _, measures in ov.domains:
-        for m, cells in measures:
-            published = {}
-            if public:
-                present = [c.result for c in cells.values() if c.result is not None]
-                published = {p.ico: p for p in suppress(m.id, present)}
-            for code, _ in ov.columns:
-                rows.append(_result_row(m, code, ov.period, cells[code], published.get(code)))
-    audience = ("Public: counts from 1 to 10 are suppressed (CMS cell-size policy)" if public
-                else "Reviewers and ICOs: exact values, not for publication")
-    return RESULT_COLUMNS, rows, export_preamble("Overview", ov.period, ov.provenance, audience)
-
-
-def trend_table(trends_: list[Trend], codes: list[str]):
-    rows = []
-    for t in trends_:
-        benches = dict(zip(t.periods, t.benchmarks))
-        for code in codes:
-            for period, r in zip(t.periods, t.series.get(code, [])):
-                if r is not None:
-                    bench = benches.get(period)
-                    status = benchmark_status(t.measure.id, r, Benchmark(t.measure.id, Period.parse(period).year, bench, "")
-                                              if bench is not None else None)
-                    rows.append(_result_row(t.measure, code, period, Cell(r, bench, status)))
-    return RESULT_COLUMNS, rows
-
-
-def withhold_table(rows: dict, year: int):
-    columns = ["ico", "year", "measure_id", "value", "benchmark", "status", "counts", "measures_eligible",
-               "measures_met", "share_met", "withhold_earned_back_percent"]
-    out = []
-    for code, w in rows.items():
-        for r in w.rows:
-            out.append([code, year, r.measure_id, r.value, r.benchmark, r.status, r.counts, w.eligible, w.met,
-                        w.share, w.earned_back])
-    return columns, out

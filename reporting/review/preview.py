@@ -14,14 +14,34 @@ from reporting.access import reviewers_of
 from reporting.delivery import notices
 from reporting.errors import ReportingError
 from reporting.publication import editions
-from reporting.review.inquiries import open_for_period, resubmission_allowed
+from reporting.engine.store import current_run
+from reporting.review.inquiries import note, open_for_period, resubmission_allowed
 from reporting.storage.queries import in_force
-from reporting.storage.models import Edition, utcnow
+from reporting.storage.models import Edition, ResultRun, utcnow
 from reporting.links import external_url
 
 
 def window_end():
     return utcnow() + timedelta(days=current_app.config["PREVIEW_DAYS"])
+
+
+def edition_for(session, period: str, trigger: str, force_new: bool = False) -> tuple[Edition, bool]:
+    """The period's edition for its current run: the latest one when its inputs are the same (and not
+    ``force_new``), else a new one opened as PUBLISH_MODE says: in preview (its window noted on the period's
+    inquiries), awaiting approval, or published at once. Returns the edition and whether it is new."""
+    mode = current_app.config["PUBLISH_MODE"]
+    latest, current = editions.latest(session, period), current_run(session, period)
+    if latest is not None and latest.status != "withdrawn" and not force_new and \
+            session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest:
+        return latest, False
+    edition = editions.create(session, period, current.id, publish=mode == "auto", actor=f"auto ({trigger})",
+                              preview_until=window_end() if mode == "preview" else None)
+    audit.record("publish" if edition.status == "published" else edition.status, period, actor=trigger,
+                 session=session, detail={"edition": edition.number, "run": current.id, "revised": edition.revised})
+    if edition.status == "preview":
+        note(session, period, f"Revised preview: edition {edition.number}, open until "
+                              f"{edition.preview_until:%Y-%m-%d %H:%M} UTC.")
+    return edition, True
 
 
 def preview_of(session, period: str) -> Edition | None:

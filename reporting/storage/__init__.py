@@ -42,10 +42,23 @@ class Database:
 
     @contextmanager
     def transaction(self):
-        """A fresh session whose work is committed as a whole, or rolled back as a whole."""
+        """A fresh session whose work is committed as a whole, or rolled back as a whole: the one way service
+        code (pipeline, jobs, CLI) changes data."""
         with Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+
+    @contextmanager
+    def changes(self):
+        """The request's session (``db.session``, which the page also reads) as one unit of work: committed when
+        the block ends, rolled back when it raises, the error going on to the caller. The one way a web view
+        changes data."""
+        try:
+            yield self.session
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
 
 
 def make_engine(url: str) -> Engine:

@@ -40,13 +40,12 @@ def users():
     form.ico.choices = [("", "—")] + [(o.code, f"{o.name} ({o.code})") for o in orgs]
     if form.validate_on_submit():
         try:
-            accounts.create_user(db.session, email=form.email.data, role=form.role.data, password=form.password.data,
-                                 name=form.name.data or "", ico=form.ico.data or None, state=form.state.data or None)
-            db.session.commit()
+            with db.changes() as s:
+                accounts.create_user(s, email=form.email.data, role=form.role.data, password=form.password.data,
+                                     name=form.name.data or "", ico=form.ico.data or None, state=form.state.data or None)
             flash(f"User {form.email.data} created.", "success")
             return redirect(url_for("admin.users"))
         except ReportingError as e:
-            db.session.rollback()
             flash(e.message, "error")
     return render_template("admin/users.html", form=form, users=accounts.users(db.session), action=ActionForm())
 
@@ -55,8 +54,8 @@ def users():
 @allow("admin")
 def user_active(user_id):
     user = _other_user(user_id, "You cannot disable your own account.")
-    accounts.set_user_active(db.session, user, not user.active)
-    db.session.commit()
+    with db.changes() as s:
+        accounts.set_user_active(s, user, not user.active)
     flash(f"{user.email} is now {'enabled' if user.active else 'disabled'}.", "success")
     return redirect(url_for("admin.users"))
 
@@ -66,8 +65,8 @@ def user_active(user_id):
 def user_password(user_id):
     """A temporary password for a user who forgot theirs: shown once, here, and changed at their next sign-in."""
     user = _other_user(user_id, "Change your own password on your account page.")
-    password = accounts.issue_temporary_password(db.session, user)
-    db.session.commit()
+    with db.changes() as s:
+        password = accounts.issue_temporary_password(s, user)
     response = Response(render_template("admin/temporary_password.html", user=user, password=password))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -79,14 +78,13 @@ def icos():
     form = IcoForm()
     if form.validate_on_submit():
         try:
-            accounts.add_ico(db.session, code=form.code.data, name=form.name.data, state=form.state.data,
-                             recipients=(form.recipients.data or "").splitlines(),
-                             active_from=form.active_from.data, active_to=form.active_to.data)
-            db.session.commit()
+            with db.changes() as s:
+                accounts.add_ico(s, code=form.code.data, name=form.name.data, state=form.state.data,
+                                 recipients=(form.recipients.data or "").splitlines(),
+                                 active_from=form.active_from.data, active_to=form.active_to.data)
             flash(f"ICO {form.code.data.upper()} created.", "success")
             return redirect(url_for("admin.icos"))
         except ReportingError as e:
-            db.session.rollback()
             flash(e.message, "error")
     return render_template("admin/icos.html", form=form, icos=accounts.organizations(db.session))
 
@@ -101,14 +99,13 @@ def ico_edit(code):
     form.code.data, form.state.data = org.code, org.state
     if form.validate_on_submit():
         try:
-            accounts.update_ico(db.session, org, name=form.name.data, active_from=form.active_from.data,
-                                active_to=form.active_to.data, enabled=form.enabled.data,
-                                recipients=(form.recipients.data or "").splitlines())
-            db.session.commit()
+            with db.changes() as s:
+                accounts.update_ico(s, org, name=form.name.data, active_from=form.active_from.data,
+                                    active_to=form.active_to.data, enabled=form.enabled.data,
+                                    recipients=(form.recipients.data or "").splitlines())
             flash(f"ICO {org.code} saved.", "success")
             return redirect(url_for("admin.icos"))
         except ReportingError as e:
-            db.session.rollback()
             flash(e.message, "error")
     return render_template("admin/ico_edit.html", form=form, org=org)
 
@@ -121,10 +118,9 @@ def tokens():
     secret = None
     if form.validate_on_submit():
         try:
-            _, secret = accounts.issue_api_token(db.session, form.user.data, form.name.data)
-            db.session.commit()
+            with db.changes() as s:
+                _, secret = accounts.issue_api_token(s, form.user.data, form.name.data)
         except ReportingError as e:
-            db.session.rollback()
             flash(e.message, "error")
     return render_template("admin/tokens.html", form=form, tokens=accounts.tokens(db.session), secret=secret,
                            action=ActionForm())
@@ -135,8 +131,8 @@ def tokens():
 def token_revoke(token_id):
     ActionForm().validate_on_submit() or _bad_form()
     was_active = _get(ApiToken, token_id).revoked_at is None
-    row = accounts.revoke_api_token(db.session, token_id)
-    db.session.commit()
+    with db.changes() as s:
+        row = accounts.revoke_api_token(s, token_id)
     if was_active:
         flash(f"Token {row.prefix}… revoked.", "success")
     return redirect(url_for("admin.tokens"))
@@ -180,12 +176,11 @@ def schedules():
     if request.method == "POST":
         ActionForm().validate_on_submit() or _bad_form()
         try:
-            row = schedules_.update(db.session, request.form.get("schedule_id", ""), request.form.get("cron", ""),
-                                    bool(request.form.get("enabled")), current_user._get_current_object())
-            db.session.commit()
+            with db.changes() as s:
+                row = schedules_.update(s, request.form.get("schedule_id", ""), request.form.get("cron", ""),
+                                        bool(request.form.get("enabled")), current_user._get_current_object())
             flash(f"Schedule {row.id} saved; the scheduler picks it up within a minute.", "success")
         except ReportingError as e:
-            db.session.rollback()
             if e.status == 404:
                 raise
             flash(e.message, "error")
@@ -218,9 +213,11 @@ def deliveries():
 @allow("admin")
 def resend(delivery_id):
     ActionForm().validate_on_submit() or _bad_form()
-    if ledger.resend(db.session, delivery_id):
-        audit.record("send.retry", str(delivery_id), session=db.session)
-        db.session.commit()
+    with db.changes() as s:
+        queued = ledger.resend(s, delivery_id)
+        if queued:
+            audit.record("send.retry", str(delivery_id), session=s)
+    if queued:
         flash("Queued again: it goes out within a minute.", "success")
     else:
         flash("Only failed or uncertain deliveries can be sent again.", "error")

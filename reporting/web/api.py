@@ -27,10 +27,10 @@ def token_required(view):
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             abort(401)
-        user = user_for_token(db.session, header[7:].strip())
+        with db.changes() as s:
+            user = user_for_token(s, header[7:].strip())      # notes the token's last use
         if user is None:
             abort(401)
-        db.session.commit()
         g._login_user = user      # current_user for this request only: no session, no cookie
         g.api_user = user
         return view(*args, **kwargs)
@@ -106,9 +106,9 @@ def inquiries():
                               request.args.get("status"))
         return jsonify([_inquiry_json(i) for i in rows])
     body = _json_body()
-    inquiry = review.open_inquiry(db.session, g.api_user, parse(str(body.get("period") or "")), body.get("measure_id"),
-                                  str(body.get("message") or ""))
-    db.session.commit()
+    with db.changes() as s:
+        inquiry = review.open_inquiry(s, g.api_user, parse(str(body.get("period") or "")), body.get("measure_id"),
+                                      str(body.get("message") or ""))
     return jsonify(_inquiry_json(inquiry)), 201
 
 
@@ -126,6 +126,6 @@ def inquiry(inquiry_id):
 def inquiry_message(inquiry_id):
     from reporting.review import inquiries as review
     item = review.get(db.session, g.api_user, inquiry_id)
-    review.add_message(db.session, g.api_user, item, str(_json_body().get("message") or ""))
-    db.session.commit()
+    with db.changes() as s:
+        review.add_message(s, g.api_user, item, str(_json_body().get("message") or ""))
     return jsonify(_inquiry_json(item)), 201

@@ -41,14 +41,14 @@ def login():
             return error_response(429, f"Too many failed sign-ins for this account. It is locked for "
                                        f"{cfg['LOGIN_LOCKOUT_MINUTES']} minutes; try again later or ask an "
                                        f"administrator to reset your password.", "Account locked")
-        user = check_credentials(db.session, email, form.password.data)
+        with db.changes() as s:
+            user = check_credentials(s, email, form.password.data)     # a wrong password changes nothing
+            if user is not None:
+                user.last_login_at = utcnow()
         if user is None:
-            db.session.rollback()
             audit.record("login", email, "failure")
             flash("The e-mail or password is wrong.", "error")
             return render_template("auth/login.html", form=form), 401
-        user.last_login_at = utcnow()
-        db.session.commit()
         session.clear()
         login_user(user)
         session.permanent = True
@@ -61,8 +61,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow("signed_in")
 def logout():
-    accounts.sign_out(db.session, current_user._get_current_object())
-    db.session.commit()
+    with db.changes() as s:
+        accounts.sign_out(s, current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -82,15 +82,13 @@ def account():
                                        f"{cfg['LOGIN_LOCKOUT_MINUTES']} minutes.", "Account locked")
         user = current_user._get_current_object()
         try:
-            accounts.change_own_password(db.session, user, form.current.data, form.new.data, form.confirm.data)
-            db.session.commit()
+            with db.changes() as s:
+                accounts.change_own_password(s, user, form.current.data, form.new.data, form.confirm.data)
         except accounts.WrongPassword as e:
-            db.session.rollback()
             audit.record("user.password_change", user.email, "failure", actor=user)
             flash(e.message, "error")
             status = 400
         except ReportingError as e:
-            db.session.rollback()
             flash(e.message, "error")
             status = 400
         else:

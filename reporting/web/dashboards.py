@@ -10,7 +10,7 @@ from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting import audit, homes
 from reporting.access import is_ico_user, reviews
 from reporting.ingest import records
-from reporting.publication import figures
+from reporting.publication import figures, tables
 from reporting.engine import STATEWIDE
 from reporting.freshness import stale_periods
 from reporting.errors import Forbidden, NotFound, ReportingError
@@ -138,7 +138,7 @@ def _send(columns, rows, preamble, name, fmt):
 def _units_export(measure_id, code, period, fmt, every_unit: bool):
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit)
     what = (f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}")
-    preamble = figures.export_preamble(what, period.code, figures.provenance(run, [org.code]),
+    preamble = tables.export_preamble(what, period.code, figures.provenance(run, [org.code]),
                                           f"{org.name} and reviewers: member-level, confidential")
     kind = "units" if every_unit else "gaps"
     audit.record("download", f"{kind} {m.id} {org.code} {period.code} {fmt}", detail={"rows": len(units)})
@@ -181,7 +181,7 @@ def _overview_export(fmt, public: bool):
     # The public table is the published one: the period's published edition, never a newer computation.
     ov = figures.overview(db.session, current_user, settings(), period,
                           figures.as_published(db.session) if public else None)
-    columns, rows, preamble = figures.overview_table(ov, public=public)
+    columns, rows, preamble = tables.overview_table(ov, public=public)
     kind = "public" if public else "overview"
     audit.record("download", f"{kind} table {period.code} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{kind}-{period.code}", fmt)
@@ -204,10 +204,10 @@ def public_export(fmt):
 @allow("signed_in")
 def ico_export(code, fmt):
     org, trends, _ = figures.ico_page(db.session, current_user, settings(), code)
-    columns, rows = figures.trend_table(trends, [org.code, STATEWIDE])
+    columns, rows = tables.trend_table(trends, [org.code, STATEWIDE])
     runs = figures.current_runs(db.session)
     latest = runs.get(trends[0].periods[-1]) if trends and trends[0].periods else None
-    preamble = figures.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
+    preamble = tables.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
                                           figures.provenance(latest, [org.code]) if latest else None,
                                           f"{org.name} and reviewers: exact values")
     audit.record("download", f"ico {org.code} {fmt}")
@@ -218,8 +218,8 @@ def ico_export(code, fmt):
 @allow("signed_in")
 def measure_export(measure_id, fmt):
     m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id)
-    columns, rows = figures.trend_table([trend], list(names) + [STATEWIDE])
-    preamble = figures.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
+    columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE])
+    preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
     audit.record("download", f"measure {m.id} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{m.id}", fmt)
 
@@ -231,7 +231,7 @@ def withhold_export(fmt):
     if year is None:
         raise ReportingError("Say which year: ?year=2015")
     codes = figures.visible_codes(db.session, current_user)
-    columns, rows = figures.withhold_table(figures.withhold_for_year(db.session, settings(), codes, year), year)
+    columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, settings(), codes, year), year)
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)
 

@@ -64,11 +64,10 @@ def new():
     if request.method == "POST":
         _checked()
         try:
-            inquiry = review.open_inquiry(db.session, current_user, parse(form["period"]), form["measure_id"] or None,
-                                          form["message"])
-            db.session.commit()
+            with db.changes() as s:
+                inquiry = review.open_inquiry(s, current_user, parse(form["period"]), form["measure_id"] or None,
+                                              form["message"])
         except ReportingError as e:
-            db.session.rollback()
             flash(e.message, "error")
             return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY), e.status
         flash(f"Inquiry {inquiry.id} opened. The reviewers have been told; you will get an e-mail when they answer.",
@@ -89,11 +88,10 @@ def _act(inquiry_id, action, done: str):
     _checked()
     inquiry = review.get(db.session, current_user, inquiry_id)
     try:
-        action(inquiry)
-        db.session.commit()
+        with db.changes():
+            action(inquiry)
         flash(done, "success")
     except ReportingError as e:
-        db.session.rollback()
         if e.status == 403:
             raise
         flash(e.message, "error")
@@ -135,7 +133,6 @@ def publish(period):
     try:
         outcome = pipeline.publish_preview(period, current_user._get_current_object(), request.form.get("reason", ""))
     except ReportingError as e:
-        db.session.rollback()
         flash(e.message, "error")
         return redirect(url_for("inquiries.index", period=period.code))
     flash(f"{period.code} published (edition {outcome.edition_number}): {outcome.rendered} reports rendered, "

@@ -54,8 +54,8 @@ def new_draft():
     year = request.form.get("year", "")
     if not (year.isdigit() and len(year) == 4):
         raise ReportingError("Give the measurement year, e.g. 2015.")
-    draft = store.create_draft(db.session, int(year), current_user.email)
-    db.session.commit()
+    with db.changes() as s:
+        draft = store.create_draft(s, int(year), current_user.email)
     flash(f"Draft {draft.label} created from the rules in force. Change what you need, then look at its impact.", "success")
     return redirect(url_for("rules.edit", rule_set_id=draft.id))
 
@@ -79,15 +79,13 @@ def edit(rule_set_id):
             else:
                 changes, errors = _form_changes(values)
             if not errors:
-                store.apply_changes(db.session, draft, changes, current_user.email)
-                db.session.commit()
+                with db.changes() as s:
+                    store.apply_changes(s, draft, changes, current_user.email)
                 flash(f"{draft.label} saved.", "success")
                 return redirect(url_for("rules.impact", rule_set_id=draft.id))
         except store.RuleFileError as e:
-            db.session.rollback()
             file_problems = e.problems
         except ReportingError as e:
-            db.session.rollback()
             flash(e.message, "error")
     status = 422 if (errors or file_problems) else 200
     return render_template("rules/edit.html", draft=draft, values=values, errors=errors, measures=REGISTRY,
@@ -139,10 +137,9 @@ def impact_export(rule_set_id, fmt):
 def adopt(rule_set_id):
     _checked_form()
     try:
-        rs = store.adopt(db.session, rule_set_id, current_user.email)
-        db.session.commit()
+        with db.changes() as s:
+            rs = store.adopt(s, rule_set_id, current_user.email)
     except ReportingError as e:
-        db.session.rollback()
         flash(e.message, "error")
         return redirect(url_for("rules.index", year=store.get(db.session, rule_set_id).year))
     flash(f"{rs.label} is in force. The dashboards and withhold pages use it now; issue revised withhold reports "
@@ -155,8 +152,8 @@ def adopt(rule_set_id):
 def discard(rule_set_id):
     _checked_form()
     year = store.get(db.session, rule_set_id).year
-    store.delete_draft(db.session, rule_set_id, current_user.email)
-    db.session.commit()
+    with db.changes() as s:
+        store.delete_draft(s, rule_set_id, current_user.email)
     flash("Draft discarded.", "info")
     return redirect(url_for("rules.index", year=year))
 

@@ -13,7 +13,7 @@ from reporting.ingest import records
 from reporting.errors import ReportingError
 from reporting.ingest import PackageFile
 from reporting.periods import ended_quarters
-from reporting.ingest.report import RULES
+from reporting.ingest.report import RULES, Summary
 from reporting.access import can_submit_for, is_admin, visible_icos
 from reporting.storage import db
 from reporting.storage.models import Organization
@@ -91,7 +91,7 @@ def report(submission_id):
     failures = records.filtered_failures(sub.report, **args)
     page = max(1, request.args.get("page", 1, type=int))
     per_page = 100
-    return render_template("submissions/report.html", sub=sub, report=sub.report, args=args,
+    return render_template("submissions/report.html", sub=sub, report=Summary.from_json(sub.report), args=args,
                            failures=failures[(page - 1) * per_page: page * per_page], total=len(failures),
                            page=page, has_next=page * per_page < len(failures),
                            in_force=records.in_force_version(db.session, sub))

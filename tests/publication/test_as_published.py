@@ -132,4 +132,4 @@ def test_a_report_rendered_again_uses_the_rules_its_edition_was_made_with(exampl
 def test_a_report_outside_any_edition_says_it_is_a_draft(example, tmp_path):
     from tests.rendering.test_pdf import rendered
     _, text = rendered(example, tmp_path, "public-draft", "report", "--kind", "public", "--period", "2015Q2")
-    assert "Draft from the newest computation: not a published report" in " ".join(text.split())
+    assert "Draft: not a published report" in " ".join(text.split())
