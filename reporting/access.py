@@ -12,6 +12,8 @@ from reporting.errors import Forbidden, NotFound
 from reporting.storage.models import REVIEWER_ROLES, ROLES, Organization, User
 
 ADMIN, CMS_REVIEWER, STATE_REVIEWER, ICO_SUBMITTER = ROLES
+ROLE_LABELS = {ICO_SUBMITTER: "ICO submitter", CMS_REVIEWER: "CMS reviewer", STATE_REVIEWER: "State reviewer",
+               ADMIN: "Administrator"}
 
 # the names ``@allow`` takes besides single roles; admins are in every group
 GROUPS = {"reviewer": set(REVIEWER_ROLES), "ico": {ICO_SUBMITTER}, "admin": set()}

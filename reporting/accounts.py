@@ -97,12 +97,17 @@ def set_user_active(session, user: User, active: bool, actor=None) -> None:
 
 
 def set_password(session, user: User, password: str, actor=None) -> None:
+    _replace_password(session, user, password, "user.password", actor)
+
+
+def _replace_password(session, user: User, password: str, action: str, actor) -> None:
+    """A checked new password; every session of the user is signed out (the caller signs the current one in)."""
     if problem := password_problem(password):
         raise ReportingError(problem)
     user.password_hash = hash_password(password)
     user.must_change_password = False
     user.session_version += 1
-    audit.record("user.password", user.email, actor=actor, session=session)
+    audit.record(action, user.email, actor=actor, session=session)
 
 
 def change_own_password(session, user: User, current: str, new: str, confirm: str) -> None:
@@ -113,12 +118,7 @@ def change_own_password(session, user: User, current: str, new: str, confirm: st
         raise ReportingError("The new password and its confirmation differ. Type the same new password twice.")
     if new == current:
         raise ReportingError("The new password is the same as the current one. Choose a different one.")
-    if problem := password_problem(new):
-        raise ReportingError(problem)
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
-    user.session_version += 1
-    audit.record("user.password_change", user.email, actor=user, session=session)
+    _replace_password(session, user, new, "user.password_change", user)
 
 
 def issue_temporary_password(session, user: User, actor=None) -> str:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from reporting import accounts
 from reporting.errors import ReportingError
 from reporting.periods import PERIOD, QUARTER
+from reporting.storage.models import ROLES
 from reporting.publication.reports import ReportKind
 from sqlalchemy import select
 
@@ -40,7 +41,7 @@ def init_db():
 
 @users_cli.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "cms_reviewer", "state_reviewer", "ico_submitter"]))
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option("--ico", default=None, help="ICO code (ico_submitter only)")
 @click.option("--state", default=None, help="two-letter state (state_reviewer only)")
 @click.option("--name", default="")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from measures import Period
+from reporting.periods import chronological, stored
 from reporting.storage.models import ResultRun, Submission
 
 UPDATING_NOTE = "New data accepted since these results were computed: results updating (within a few minutes)."
@@ -20,8 +20,8 @@ def _accepted(session) -> list[tuple[str, object]]:
 def newer_data(session, period_code: str, run: ResultRun | None, accepted=None) -> bool:
     if run is None or run.finished_at is None:
         return False
-    end = Period.parse(period_code).end
-    return any(received > run.finished_at and Period.parse(code).end <= end
+    end = stored(period_code).end
+    return any(received > run.finished_at and stored(code).end <= end
                for code, received in (accepted if accepted is not None else _accepted(session)))
 
 
@@ -32,4 +32,4 @@ def stale_periods(session) -> list[str]:
     runs = {r.period_code: r for r in session.scalars(select(ResultRun).where(ResultRun.is_current))}
     stale = {code for code, run in runs.items() if newer_data(session, code, run, accepted)}
     stale |= {code for code, _ in accepted if code not in runs}
-    return sorted(stale, key=lambda c: (Period.parse(c).end, "Q" not in c))
+    return sorted(stale, key=chronological)

@@ -14,10 +14,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from measures import REGISTRY, Period
+from measures import REGISTRY
 from reporting.publication import figures
 from reporting.engine import STATEWIDE
-from reporting.periods import default_due_date, last_ended_quarter
+from reporting.participation import has_left
+from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
 from reporting.review.inquiries import open_for_period
 from reporting.access import is_admin, visible_icos
@@ -87,7 +88,7 @@ class IcoHome:
 
 
 def _quarters_with_runs(session) -> list[str]:
-    return sorted((p for p in figures.current_runs(session) if "Q" in p), key=lambda c: Period.parse(c).begin)
+    return sorted((p for p in figures.current_runs(session) if "Q" in p), key=chronological)
 
 
 def _results(session, period: str, codes: list[str]) -> dict:
@@ -99,7 +100,7 @@ def _results(session, period: str, codes: list[str]) -> dict:
 
 
 def moves(session, codes: list[str], period: str) -> tuple[str | None, list[Move]]:
-    previous = Period.parse(period).previous(1).code
+    previous = stored(period).previous(1).code
     now, before = _results(session, period, codes), _results(session, previous, codes)
     out = []
     for (mid, ico), r in now.items():
@@ -113,10 +114,9 @@ def _due(session, org: Organization, today: date, months_after: int, first: str)
     last = last_ended_quarter(today)
     subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)).all()
     accepted = {s.period_code for s in subs if s.status == "accepted"}
-    if org.active_to is not None and Period.parse(last.code).begin > org.active_to:
+    if has_left(org, last):
         return None                                              # left the demonstration
-    start = min(accepted, key=lambda c: Period.parse(c).begin) if accepted else first
-    p = Period.parse(start)
+    p = stored(min(accepted, key=chronological) if accepted else first)
     while p.begin <= last.begin and p.code in accepted:
         p = p.previous(-1)
     if p.begin > last.begin:
@@ -144,7 +144,7 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
     if not quarters:
         return home
     home.period = quarters[-1]
-    year = Period.parse(home.period).year
+    year = stored(home.period).year
     home.year = year
     projection = figures.withhold_for_year(session, pub, [org.code], year)
     if org.code not in projection:      # no year run yet: project from the newest quarter's results
@@ -171,7 +171,7 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
 
 def _quarter_projection(session, pub, code: str, quarter: str) -> dict:
     from reporting.publication.benchmarks import withhold
-    year = Period.parse(quarter).year
+    year = stored(quarter).year
     chosen = pub.withhold.get(year, {})
     this = _results(session, quarter, [code])
     if not chosen or not this:
@@ -233,7 +233,7 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
         home.period = quarters[-1]
         home.previous, found = moves(session, codes + [STATEWIDE], home.period)
         home.moves = sorted((m for m in found if m.change), key=lambda m: -abs(m.change))[:5]
-        year = Period.parse(home.period).year
+        year = stored(home.period).year
         now = figures.withhold_for_year(session, pub, codes, year)
         last = figures.withhold_for_year(session, pub, codes, year - 1)
         for code, w in sorted(now.items()):

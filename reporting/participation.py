@@ -22,6 +22,12 @@ def has_left(org, period: Period) -> bool:
     return end is not None and period.begin > end
 
 
+def ended_by(org, day: date) -> bool:
+    """Whether the ICO's participation ended on or before ``day`` (an end date still ahead does not count)."""
+    end = getattr(org, "active_to", None)
+    return end is not None and end <= day
+
+
 def left_label(org) -> str:
     return f"left the demonstration after {last_quarter(org)}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import lru_cache
 
 import click
 
@@ -29,6 +30,17 @@ def parse(code: str | Period, quarter_only: bool = False) -> Period:
     if quarter_only and not period.is_quarter:
         raise ReportingError(f"'{code}' is a year; packages are submitted per quarter, e.g. {code}Q1.")
     return period
+
+
+@lru_cache(maxsize=4096)
+def stored(code: str) -> Period:
+    """A period code read from the database (already checked when it came in) as a ``Period``."""
+    return Period.parse(code)
+
+
+def chronological(code: str) -> tuple:
+    """The sort key of a stored period code: by its end, a year after its fourth quarter."""
+    return stored(code).end, "Q" not in code
 
 
 def last_ended_quarter(today: date) -> Period:

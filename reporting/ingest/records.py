@@ -14,6 +14,7 @@ from reporting.errors import Forbidden, NotFound
 from reporting.ingest.readers import safe_filename
 from reporting.ingest.report import FAILURE_COLUMNS
 from reporting.participation import has_left, left_label
+from reporting.periods import chronological, stored
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.access import can_see_ico, ico_for, visible_icos
 from reporting.storage.models import Organization, ReportingPeriod, Submission
@@ -166,6 +167,6 @@ def default_upload_period(session, org: Organization | None, periods: list[str])
         Submission.organization_id == org.id, Submission.status == "accepted")))
     if not accepted:
         return periods[0]
-    first = min(accepted, key=lambda c: Period.parse(c).begin)
-    open_ = [p for p in reversed(periods) if p not in accepted and Period.parse(p).begin > Period.parse(first).begin]
+    first = min(accepted, key=chronological)
+    open_ = [p for p in reversed(periods) if p not in accepted and stored(p).begin > stored(first).begin]
     return open_[0] if open_ else periods[0]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from measures import Period
 from reporting.errors import NotFound
-from reporting.periods import parse
+from reporting.periods import chronological, parse
 from reporting.storage.models import Edition, Organization, Result, ResultRun
 
 
@@ -42,4 +42,4 @@ def published_periods(session) -> list[Edition]:
     for e in rows:
         if e.period_code not in latest or e.number > latest[e.period_code].number:
             latest[e.period_code] = e
-    return sorted(latest.values(), key=lambda e: (Period.parse(e.period_code).end, "Q" not in e.period_code), reverse=True)
+    return sorted(latest.values(), key=lambda e: chronological(e.period_code), reverse=True)

@@ -1,4 +1,6 @@
-"""Publication: tables of results for people, benchmarks, the quality withhold, suppression, editions.
+"""Publication: what people are shown (``figures``, the read model, live or as published), export tables,
+benchmarks and the quality withhold, suppression, editions and the calendar of cycles, what each report holds
+(``reports``), who receives it (``audience``) and its rendering (``render``).
 
 The benchmarks and withhold rules come from the rule sets in force (``reporting.rules``); ``settings()``
 returns them, read again whenever a rule set is adopted."""

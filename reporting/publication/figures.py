@@ -18,7 +18,8 @@ from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.freshness import newer_data
-from reporting.participation import departed, left_label, months_covered
+from reporting.periods import chronological, stored
+from reporting.participation import departed, ended_by, left_label, months_covered
 from reporting.publication.benchmarks import benchmark_status, withhold
 from reporting.access import ico_for, statewide_hidden_from, visible_icos
 from reporting.storage.models import Edition, Result, ResultRun, ResultUnits, Submission, utcnow
@@ -91,7 +92,7 @@ def unpublished(session, period_code: str, run: ResultRun) -> bool:
 
 def period_choices(session) -> list[str]:
     codes = list(current_runs(session))
-    return sorted(codes, key=lambda c: (Period.parse(c).end, "Q" not in c), reverse=True)
+    return sorted(codes, key=chronological, reverse=True)
 
 
 def default_period(session) -> str | None:
@@ -197,12 +198,12 @@ def quarter_results(session, codes: list[str], measure_id: str | None = None, ro
             continue
         series[(r.measure_id, r.ico)].append((r.period_code, r))
     for key in series:
-        series[key].sort(key=lambda pr: Period.parse(pr[0]).begin)
+        series[key].sort(key=lambda pr: chronological(pr[0]))
     return series
 
 
 def benchmark_series(pub, measure_id: str, periods: list[str]) -> list[float | None]:
-    return [(b.value if (b := pub.benchmarks.get((measure_id, Period.parse(p).year))) else None) for p in periods]
+    return [(b.value if (b := pub.benchmarks.get((measure_id, stored(p).year))) else None) for p in periods]
 
 
 @dataclass
@@ -227,7 +228,7 @@ class Trend:
 
 def trends(session, pub, codes: list[str], measure_ids, role: str = "", basis: Basis | None = None) -> list[Trend]:
     data = quarter_results(session, codes, role=role, basis=basis)
-    periods = sorted({p for rows in data.values() for p, _ in rows}, key=lambda c: Period.parse(c).begin)
+    periods = sorted({p for rows in data.values() for p, _ in rows}, key=chronological)
     out = []
     for mid in measure_ids:
         series = {}
@@ -235,7 +236,7 @@ def trends(session, pub, codes: list[str], measure_ids, role: str = "", basis: B
             by_period = dict(data.get((mid, code), []))
             series[code] = [by_period.get(p) for p in periods]
         latest = {code: cell(pub, mid, next((r for r in reversed(vals) if r is not None), None),
-                              Period.parse(periods[-1]).year if periods else date.today().year)
+                              stored(periods[-1]).year if periods else date.today().year)
                   for code, vals in series.items()}
         out.append(Trend(REGISTRY[mid], periods, series, benchmark_series(pub, mid, periods), latest))
     return out
@@ -331,7 +332,7 @@ def upcoming_list(session, user, measure_id: str, code: str, days: int = 30):
     if newest is None:
         raise NotFound(f"{org.name} has no accepted package yet.")
     period = Period.parse(newest)
-    if org.active_to is not None and org.active_to <= period.end:
+    if ended_by(org, period.end):
         raise NotFound(f"{org.name} {left_label(org)}: it has no deadlines ahead.")
     inputs = in_force_up_to(period.end, only=org.code)
     view = views_of(inputs, org.code, [period])[period.code]

@@ -1,1 +1,1 @@
-"""Rendering: template filters, charts (SVG), exports (CSV/XLSX) and PDF (WeasyPrint)."""
+"""Rendering: template filters, charts (SVG), member lists (gaplists), exports (CSV/XLSX), HTML and PDF (WeasyPrint)."""

@@ -1,4 +1,5 @@
-"""Storage: one SQLAlchemy engine per app, a session per request (or per job), Alembic migrations."""
+"""Storage: one SQLAlchemy engine per app, a session per request (``db.session``; a view changes data in
+``db.changes()``) and a fresh one per unit of service work (``db.transaction()``), Alembic migrations."""
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -163,18 +163,11 @@ def init_app(app) -> None:
     access.check_every_view_declares_access(app)
 
 
-ALL = ("admin", "cms_reviewer", "state_reviewer", "ico_submitter")
-NAV = [
-    ("dashboards.overview", "Overview", ALL),
-    ("dashboards.measures_catalog", "Measures", ALL),
-    ("dashboards.withhold", "Quality withhold", ALL),
-    ("dashboards.reports", "Reports", ALL),
-    ("inquiries.index", "Inquiries", ALL),
-    ("rules.index", "Rules", ("admin", "cms_reviewer", "state_reviewer")),
-    ("submissions.index", "Submissions", ALL),
-    ("submissions.dictionary", "Data dictionary", ALL),
-    ("admin.index", "Administration", ("admin",)),
-]
+# The main menu; each entry is shown to the roles its view's @allow admits (the access policy decides).
+NAV = [("dashboards.overview", "Overview"), ("dashboards.measures_catalog", "Measures"),
+       ("dashboards.withhold", "Quality withhold"), ("dashboards.reports", "Reports"), ("inquiries.index", "Inquiries"),
+       ("rules.index", "Rules"), ("submissions.index", "Submissions"), ("submissions.dictionary", "Data dictionary"),
+       ("admin.index", "Administration")]
 ADMIN_EXTRA = [("admin.schedules", "Schedules and runs"), ("admin.deliveries", "Deliveries")]
 
 
@@ -217,7 +210,11 @@ def _statewide_hidden_note() -> str:
 
 
 def _nav_items(app):
-    return [item for item in NAV if item[0] in app.view_functions]
+    """(endpoint, label, roles that may open it) for the menu."""
+    from reporting.access import allowed_roles
+    from reporting.storage.models import ROLES
+    return [(endpoint, label, allowed_roles(app.view_functions[endpoint].access) or set(ROLES))
+            for endpoint, label in NAV if endpoint in app.view_functions]
 
 
 def _admin_extra(app):

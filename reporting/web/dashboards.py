@@ -13,6 +13,7 @@ from reporting.ingest import records
 from reporting.publication import figures, tables
 from reporting.engine import STATEWIDE
 from reporting.freshness import stale_periods
+from reporting.participation import ended_by
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.publication import settings
 from reporting.rendering import gaplists
@@ -71,6 +72,7 @@ def ico(code):
     charts = {t.measure.id: trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
     updating = [p for p in stale_periods(db.session) if trends and p in trends[0].periods]
     return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs, updating=updating,
+                           deadlines_ahead=not ended_by(org, date.today()),
                            status_rows=records.status_rows(
                                db.session, org, sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
                                date.today()),
@@ -94,7 +96,8 @@ def measure(measure_id):
     chart = trend_chart_for(trend, codes, names)
     return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart,
                            drawn=[names[c] for c in codes], not_drawn=[n for c, n in names.items() if c not in codes],
-                           departed_codes={o.code for o in figures.visible_icos(db.session, current_user) if o.active_to})
+                           departed_codes={o.code for o in figures.visible_icos(db.session, current_user)
+                                           if ended_by(o, date.today())})
 
 
 @bp.route("/withhold")
@@ -123,6 +126,7 @@ def gaps(measure_id, code, period):
     audit.record("view", f"gap list {m.id} {org.code} {period.code}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units.iloc[(page - 1) * 200: page * 200])
     return render_template("dashboards/gaps.html", org=org, m=m, period=period.code, units=units,
+                           deadlines_ahead=not ended_by(org, date.today()),
                            columns=columns, rows=rows, legend=gaplists.legend(units), page=page,
                            has_next=page * 200 < len(units))
 

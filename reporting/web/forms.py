@@ -4,6 +4,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from reporting.access import ROLE_LABELS
+
 
 class LoginForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
@@ -19,8 +21,7 @@ class PasswordChangeForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     name = StringField("Name", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=[("ico_submitter", "ICO submitter"), ("cms_reviewer", "CMS reviewer"),
-                                        ("state_reviewer", "State reviewer"), ("admin", "Administrator")])
+    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
     ico = SelectField("ICO (ICO submitters only)", choices=[], validate_choice=False)
     state = StringField("State (state reviewers only)", validators=[Optional(), Length(max=2)])
     password = PasswordField("Initial password (12 characters or more)", validators=[DataRequired(), Length(max=1000)])

@@ -106,3 +106,62 @@ def test_how_far_to_the_next_tier(met, eligible, expected):
     from reporting.publication.benchmarks import next_tier
     earned = tier(met / eligible) if eligible else None
     assert next_tier(met, eligible, earned) == expected
+
+
+# The same edges through the database, on SQLite and PostgreSQL: results stored and read back as the pages and
+# reports read them (``figures.withhold_for_year``), under a rule set adopted for the year. One ICO per case.
+DB_RULES = {"fuh_7d": (37.0, False), "readmission_30d": (17.0, False), "facility_admissions": (2.8, False),
+            "fuh_30d": (60.0, True), "care_plan_90d": (70.0, False), "flu_vaccine": (None, False)}
+DB_CASES = [  # ICO, measure, value (None: NA), last year's value, expected status
+    ("HM1", "fuh_7d", 37.0, None, MET), ("HM2", "fuh_7d", 37.000001, None, MET),
+    ("HN1", "fuh_7d", 36.999999, None, NOT_MET),
+    ("LM1", "readmission_30d", 17.0, None, MET), ("LM2", "readmission_30d", 16.999999, None, MET),
+    ("LN1", "readmission_30d", 17.000001, None, NOT_MET),
+    ("RM1", "facility_admissions", 2.8, None, MET), ("RN1", "facility_admissions", 2.81, None, NOT_MET),
+    ("GM1", "fuh_30d", 51.0, 50.0, MET_GAP), ("GN1", "fuh_30d", 50.999, 50.0, NOT_MET),
+    ("GN2", "fuh_30d", 49.0, 50.0, NOT_MET), ("GN3", "fuh_30d", 55.0, None, NOT_MET),
+    ("NA1", "care_plan_90d", None, None, NA), ("NB1", "flu_vaccine", 80.0, None, NO_BENCHMARK),
+]
+
+
+def test_the_case_tables_through_the_database(app, dbs):
+    from reporting.publication import figures, settings
+    from reporting.rules import store as rules
+    from reporting.storage import db
+    from reporting.storage.models import Organization, Result, ResultRun
+    dbs.add_all(Organization(code=code, name=f"ICO {code}", state="MA") for code, *_ in DB_CASES + [("TIER",)])
+    runs = {year: ResultRun(period_code=str(year), status="done", is_current=True,
+                            inputs={code: [] for code, *_ in DB_CASES + [("TIER",)]}) for year in (2014, 2015)}
+    dbs.add_all(runs.values())
+    dbs.flush()
+
+    def stored(year, code, measure, value):
+        dbs.add(Result(run_id=runs[year].id, period_code=str(year), measure_id=measure, measure_version="1", ico=code,
+                       numerator=None if value is None else 1, denominator=100 if value is not None else 12,
+                       value=value, status="reported" if value is not None else "NA", ci_low=None, ci_high=None))
+    for code, measure, value, last, _ in DB_CASES:
+        stored(2015, code, measure, value)
+        if last is not None:
+            stored(2014, code, measure, last)
+    # one ICO over every measure: fuh_7d met, readmissions not met, facility met, fuh_30d met by gap closure,
+    # care plan not met, flu without benchmark: 3 of 5 eligible met, 60 %, 75 % earned back
+    for measure, value in [("fuh_7d", 40.0), ("readmission_30d", 18.0), ("facility_admissions", 2.0),
+                           ("fuh_30d", 51.0), ("care_plan_90d", 69.99), ("flu_vaccine", 90.0)]:
+        stored(2015, "TIER", measure, value)
+    stored(2014, "TIER", "fuh_30d", 50.0)
+    dbs.commit()
+    with app.app_context():
+        with db.transaction() as s:
+            draft = rules.create_draft(s, 2015, "test")
+            rules.apply_changes(s, draft, {m: {"benchmark": b, "withhold": True, "gap_closure": g}
+                                           for m, (b, g) in DB_RULES.items()}, "test")
+            s.flush()
+            rules.adopt(s, draft.id, "test")
+        with db.transaction() as s:
+            got = figures.withhold_for_year(s, settings(), [c for c, *_ in DB_CASES] + ["TIER"], 2015)
+    for code, measure, value, last, expected in DB_CASES:
+        row = next(r for r in got[code].rows if r.measure_id == measure)
+        assert row.status == expected, (code, measure, value, row.status)
+        assert got[code].eligible == (0 if expected in (NA, NO_BENCHMARK) else 1), code
+    tier_ico = got["TIER"]
+    assert (tier_ico.eligible, tier_ico.met, tier_ico.share, tier_ico.earned_back) == (5, 3, 0.6, 75)
