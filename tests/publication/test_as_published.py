@@ -3,6 +3,7 @@ an edition's reports read the editions in force when it was made (trends include
 when rendered again; the pages show the newest computation, labelled unpublished. PUBLISH_MODE=approval."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from reporting import pipeline
@@ -129,7 +130,20 @@ def test_a_report_rendered_again_uses_the_rules_its_edition_was_made_with(exampl
     assert {c.benchmark for c in row["cells"].values()} == {old}
 
 
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_a_report_outside_any_edition_says_it_is_a_draft(example, tmp_path):
     from tests.rendering.test_pdf import rendered
     _, text = rendered(example, tmp_path, "public-draft", "report", "--kind", "public", "--period", "2015Q2")
     assert "Draft: not a published report" in " ".join(text.split())
+
+
+def test_a_preview_is_said_once_on_the_page_and_the_export_says_unpublished(example):
+    example.config["PUBLISH_MODE"] = "preview"
+    with example.app_context():
+        assert pipeline.run_cycle("2015Q3", trigger="test").status == "preview"
+    client = example.test_client()
+    login(client, "cms@example.org")
+    page = client.get("/overview?period=2015Q3").get_data(as_text=True)
+    assert "2015Q3 is in preview" in page and "Unpublished: these are the newest" not in page
+    assert "Unpublished: these are the newest" in client.get("/overview?period=2015Q2").get_data(as_text=True)
+    assert "unpublished" in client.get("/exports/overview.csv?period=2015Q3").get_data(as_text=True)

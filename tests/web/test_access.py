@@ -83,6 +83,7 @@ def test_api_checks_the_role_of_the_token(world, client):
     assert r.status_code == 403 and r.is_json
 
 
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)     # the policy, not the database
 def test_an_ico_user_reaches_nothing_of_another_ico(example):
     """The invariant of ``reporting.access``: HA's submitter, walking every page, export, download and API route
     aimed at HB (its code, its submissions, its rendered reports, its inquiries), gets a refusal or a page

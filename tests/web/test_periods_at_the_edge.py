@@ -21,6 +21,7 @@ def test_one_reading_of_a_period():
         parse("2015", quarter_only=True)
 
 
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)      # reading at the edge: no database in it
 def test_addresses_and_query_strings(example):
     client = example.test_client()
     login(client, "cms@example.org")
@@ -38,6 +39,7 @@ def test_addresses_and_query_strings(example):
     assert client.get("/public/2015Q9.zip").status_code == 404
 
 
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_the_api_and_the_command_line(example):
     from tests.ingest.test_upload_paths import issue_token
     with example.app_context():
