@@ -4,7 +4,7 @@ waits), shared by the pages, the PDF reports, the exports and the CLI.
 Which run stands for each period is a ``Basis``: on the pages the newest computation (``live``), in an
 edition's reports the editions in force when it was made (``as_published``), so that anything published reads
 published figures only and a report rendered again later shows the same numbers. Functions that answer a person
-take the viewer and return only what that viewer may see (``reporting.security``); the report builders
+take the viewer and return only what that viewer may see (``reporting.access``); the report builders
 (``publication.reports``) call them for a report's audience."""
 from __future__ import annotations
 
@@ -86,8 +86,10 @@ def as_published(session, edition=None) -> Basis:
 
 def unpublished(session, period_code: str, run: ResultRun) -> bool:
     """Whether ``run`` is not the run of the period's published edition (a newer computation, or none published)."""
-    published = as_published(session).run(period_code)
-    return published is None or published.id != run.id
+    published = session.scalar(select(Edition.run_id).where(Edition.period_code == period_code,
+                                                            Edition.status == "published")
+                               .order_by(Edition.number.desc()))
+    return published != run.id
 
 
 def period_choices(session) -> list[str]:

@@ -26,9 +26,7 @@ log = logging.getLogger(__name__)
 def render_report(spec) -> int:
     """Render one report to PDF from the newest computation (a reviewer's draft, outside any edition) and store
     it as an artifact; returns its id."""
-    with db.transaction():
-        pub = settings()
-    html, run_id = _report_html(spec, None, pub)
+    html, run_id = _report_html(spec, None, settings())
     return _store_report(spec, run_id, None, html_to_pdf(html))
 
 

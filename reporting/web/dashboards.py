@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting import audit, homes
-from reporting.access import is_ico_user, reviews
+from reporting.access import is_ico_user, reviews, visible_icos
 from reporting.ingest import records
 from reporting.publication import figures, tables
 from reporting.engine import STATEWIDE
@@ -96,7 +96,7 @@ def measure(measure_id):
     chart = trend_chart_for(trend, codes, names)
     return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart,
                            drawn=[names[c] for c in codes], not_drawn=[n for c, n in names.items() if c not in codes],
-                           departed_codes={o.code for o in figures.visible_icos(db.session, current_user)
+                           departed_codes={o.code for o in visible_icos(db.session, current_user)
                                            if ended_by(o, date.today())})
 
 
@@ -108,7 +108,7 @@ def withhold():
     year = request.args.get("year", type=int) or (years[0] if years else None)
     if year is None:
         raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
-    orgs = figures.visible_icos(db.session, current_user)
+    orgs = visible_icos(db.session, current_user)
     rows = figures.withhold_for_year(db.session, settings(), [o.code for o in orgs], year)
     from reporting.rules import store as rules
     in_force = rules.in_force(db.session, year)
@@ -234,7 +234,7 @@ def withhold_export(fmt):
     year = request.args.get("year", type=int)
     if year is None:
         raise ReportingError("Say which year: ?year=2015")
-    codes = figures.visible_codes(db.session, current_user)
+    codes = [o.code for o in visible_icos(db.session, current_user)]
     columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, settings(), codes, year), year)
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)
@@ -245,7 +245,6 @@ def withhold_export(fmt):
 def chart(key):
     """A drawn chart, by content key; only for viewers who may see every ICO it shows."""
     from reporting.rendering.charts import cached_svg
-    from reporting.access import visible_icos
     found = cached_svg(key)
     if found is None:
         raise NotFound("There is no such chart (any more): reload the page.")
