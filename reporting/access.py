@@ -166,6 +166,11 @@ def ico_users(session, org: Organization) -> list[User]:
                                                    User.organization_id == org.id).order_by(User.email)))
 
 
+def admins(session) -> list[User]:
+    """The active administrators (told of failed deliveries and jobs)."""
+    return list(session.scalars(select(User).where(User.active, User.role == ADMIN).order_by(User.email)))
+
+
 def reviewers_of(session, states: set[str], cms_only: bool = False) -> list[User]:
     """The active reviewers who may see ICOs of ``states``: every CMS reviewer and those states' reviewers."""
     users = session.scalars(select(User).where(User.active, User.role.in_(REVIEWER_ROLES)).order_by(User.email))

@@ -189,9 +189,10 @@ def set_recipients(session, org: Organization, emails, actor=None, record=True) 
 # --- lists for the admin pages, and API tokens ----------------------------------------------------
 
 def users(session, active_only: bool = False) -> list[User]:
-    query = select(User).order_by(User.role, User.email) if not active_only else \
-        select(User).where(User.active).order_by(User.email)
-    return list(session.scalars(query))
+    """Every user by role (the Users page), or the active ones by address (whom a token can be issued to)."""
+    if active_only:
+        return list(session.scalars(select(User).where(User.active).order_by(User.email)))
+    return list(session.scalars(select(User).order_by(User.role, User.email)))
 
 
 def organizations(session) -> list[Organization]:
@@ -212,12 +213,13 @@ def issue_api_token(session, user_id: str | int | None, name: str, actor=None) -
     return row, secret
 
 
-def revoke_api_token(session, token_id: int, actor=None) -> ApiToken:
-    """Revoke a token (once: revoking a revoked token changes nothing)."""
+def revoke_api_token(session, token_id: int, actor=None) -> ApiToken | None:
+    """Revoke a token; returns it, or None when it was revoked already (nothing changes then)."""
     row = session.get(ApiToken, token_id)
     if row is None:
         raise ReportingError("That token does not exist (any more).", 404)
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        audit.record("token.revoke", row.user.email, detail={"token": row.prefix}, actor=actor, session=session)
+    if row.revoked_at is not None:
+        return None
+    row.revoked_at = utcnow()
+    audit.record("token.revoke", row.user.email, detail={"token": row.prefix}, actor=actor, session=session)
     return row

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from reporting import pipeline
 from reporting.publication import calendar, editions
 from reporting.storage import db
-from reporting.storage.models import Delivery, JobRun, User, utcnow
+from reporting.storage.models import Delivery, JobRun, utcnow
 from reporting.links import external_url
-from reporting.access import ADMIN
+from reporting.access import admins
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +111,13 @@ def failure_summary() -> None:
         with db.transaction() as session:
             failed = session.scalars(select(Delivery).where(Delivery.status.in_(["failed", "uncertain"]))).all()
             jobs = session.scalars(select(JobRun).where(JobRun.status == "failed", JobRun.started_at >= since)).all()
-            admins = [u.email for u in session.scalars(select(User).where(User.role == ADMIN, User.active))]
+            to = [u.email for u in admins(session)]
             lines = [f"- delivery {d.id} to {d.recipient}: {d.status}: {d.last_error[:200]}" for d in failed]
             lines += [f"- job {j.job} at {j.started_at:%Y-%m-%d %H:%M}: {j.error.splitlines()[0] if j.error else ''}" for j in jobs]
-            if not lines or not admins:
+            if not lines or not to:
                 return "nothing to report", {}
             queued = notices.queue(
-                session, f"failure-summary:{utcnow():%Y-%m-%d}", admins,
+                session, f"failure-summary:{utcnow():%Y-%m-%d}", to,
                 f"One Care reporting: {len(failed)} failed deliveries, {len(jobs)} failed jobs",
                 "These need a look (Administration → Deliveries, Schedules and runs):\n\n" + "\n".join(lines)
                 + f"\n\n{external_url('admin.deliveries')}\n")

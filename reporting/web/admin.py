@@ -11,7 +11,7 @@ from reporting.errors import NotFound, ReportingError
 from reporting.jobs import schedules as schedules_
 from reporting.rendering.exports import csv_bytes
 from reporting.storage import db
-from reporting.storage.models import ApiToken, User
+from reporting.storage.models import User
 from reporting.web.access import allow
 from reporting.web.downloads import download
 from reporting.web.forms import ActionForm, IcoForm, TokenForm, UserForm
@@ -130,10 +130,9 @@ def tokens():
 @allow("admin")
 def token_revoke(token_id):
     ActionForm().validate_on_submit() or _bad_form()
-    was_active = _get(ApiToken, token_id).revoked_at is None
     with db.changes() as s:
         row = accounts.revoke_api_token(s, token_id)
-    if was_active:
+    if row is not None:
         flash(f"Token {row.prefix}… revoked.", "success")
     return redirect(url_for("admin.tokens"))
 

@@ -1,0 +1,26 @@
+"""An administrator issues an API token (shown once), revokes it (once, recorded), and the API refuses it after."""
+import re
+
+from sqlalchemy import select
+
+from reporting.storage.models import ApiToken, AuditEvent, User
+from tests.conftest import csrf_token, login
+
+
+def test_issue_then_revoke_a_token(world, dbs):
+    client = world.test_client()
+    login(client, "admin@example.org")
+    user_id = dbs.scalar(select(User.id).where(User.email == "ha@example.org"))
+    page = client.post("/admin/tokens", data={"csrf_token": csrf_token(client, "/admin/tokens"), "user": str(user_id),
+                                              "name": "nightly upload"}).get_data(as_text=True)
+    secret = re.search(r"(ocq_[A-Za-z0-9_-]{20,})", page).group(1)
+    assert client.get("/api/v1/submissions/1", headers={"Authorization": f"Bearer {secret}"}).status_code != 401
+    token_id = dbs.scalar(select(ApiToken.id).where(ApiToken.name == "nightly upload"))
+    token = csrf_token(client, "/admin/tokens")
+    first = client.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": token}, follow_redirects=True)
+    assert "revoked" in first.get_data(as_text=True)
+    again = client.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": token}, follow_redirects=True)
+    assert again.status_code == 200 and "revoked." not in again.get_data(as_text=True)
+    assert len(dbs.scalars(select(AuditEvent).where(AuditEvent.action == "token.revoke")).all()) == 1
+    assert client.get("/api/v1/submissions/1", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert client.post("/admin/tokens/999999/revoke", data={"csrf_token": token}).status_code == 404
