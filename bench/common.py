@@ -23,12 +23,13 @@ def fresh_database(kind: str, folder: Path) -> str:
         path.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
+        name = f"reporting_bench_{os.getpid()}"     # this run's own: two benchmarks at once never share one
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
-            c.execute(text('DROP DATABASE IF EXISTS "reporting_bench" WITH (FORCE)'))
-            c.execute(text('CREATE DATABASE "reporting_bench"'))
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + "/reporting_bench"
+        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
     return url
 

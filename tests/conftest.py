@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,31 @@ def worker_name(request) -> str:
 
 
 @pytest.fixture(scope="session")
+def run_tag(request, worker_name) -> str:
+    """This run's own suffix for PostgreSQL database names: two checkouts testing at once on one server
+    (or two helpers on one machine) never drop each other's databases. xdist gives its workers one run id."""
+    run = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
+    return f"{run[:10]}_{worker_name}"
+
+
+def _pg_database(name: str, template: str | None = None) -> str:
+    """A new, empty (or templated) database on the test server; its URL."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
@@ -38,16 +64,13 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_url(worker_name) -> str:
-    name = f"reporting_test_{worker_name}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+def pg_url(run_tag) -> str:
+    name = f"reporting_test_{run_tag}"
+    url = _pg_database(name)
     upgrade(url)
     yield url
+    db.engine.dispose() if db.engine else None
+    _drop_pg_database(name)
 
 
 def _truncate_pg(url: str) -> None:
@@ -221,21 +244,17 @@ def example_sqlite(tmp_path_factory, sqlite_template) -> Path:
 
 
 @pytest.fixture(scope="session")
-def example_pg(pg_url, worker_name, tmp_path_factory) -> str:
-    name = f"reporting_example_{worker_name}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+def example_pg(pg_url, run_tag, tmp_path_factory) -> str:
+    name = f"reporting_example_{run_tag}"
+    url = _pg_database(name)
     upgrade(url)
     load_example(url, tmp_path_factory.mktemp("example-pg"))
-    return name
+    yield name
+    _drop_pg_database(name)
 
 
 @pytest.fixture(params=BACKENDS)
-def example_url(request, tmp_path, worker_name):
+def example_url(request, tmp_path, run_tag):
     """A fresh copy of the database with the worked example loaded and computed."""
     if request.param == "sqlite":
         path = tmp_path / "example.sqlite3"
@@ -243,16 +262,10 @@ def example_url(request, tmp_path, worker_name):
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("example_pg")
-    name = f"reporting_copy_{worker_name}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    name = f"reporting_copy_{run_tag}"
+    yield _pg_database(name, template=template)
     db.engine.dispose() if db.engine else None
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _drop_pg_database(name)
 
 
 @pytest.fixture
