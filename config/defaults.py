@@ -42,3 +42,4 @@ WITHHOLD_FILE = None           # None: config/withhold.csv
 LOG_LEVEL = "INFO"
 TRUSTED_PROXIES = 0            # reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (1 behind one TLS proxy)
 MAIL_REPLY_TO = None           # Reply-To of every message (e.g. the quality team's mailbox); unset: no Reply-To
+REPORTING_TODAY = None         # an ISO date (2016-03-15) the service runs on: what is due, late, submittable; unset: today

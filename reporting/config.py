@@ -7,6 +7,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from reporting import clock
 from reporting.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +25,7 @@ ENV_VARS = {
     "SMTP_TIMEOUT": int, "MAIL_FROM": str, "OUTBOX_DIR": str,
     "DELIVERY_MAX_ATTEMPTS": int, "DELIVERY_RETRY_SECONDS": int, "DELIVERY_WAIT_SECONDS": int, "DELIVERY_STALE_SECONDS": int,
     "PUBLISH_MODE": str, "PREVIEW_DAYS": int, "INQUIRIES_PER_HOUR": int, "CYCLE_DELAY_DAYS": int, "CYCLE_FIRST_PERIOD": str, "SCHEDULER_POLL_SECONDS": int,
-    "BASE_URL": str, "BENCHMARKS_FILE": str, "WITHHOLD_FILE": str, "LOG_LEVEL": str,
+    "BASE_URL": str, "BENCHMARKS_FILE": str, "WITHHOLD_FILE": str, "LOG_LEVEL": str, "REPORTING_TODAY": str,
 }
 ENVIRONMENTS = ("development", "production", "test")
 
@@ -79,6 +80,10 @@ def _derive(app, problems: list[str]) -> None:
             raise ValueError
     except ValueError:
         problems.append(f"PROGRAM_FIRST_PERIOD must be a quarter such as 2014Q1, not {c['PROGRAM_FIRST_PERIOD']!r}")
+    try:
+        c["REPORTING_TODAY"] = clock.read_setting(c.get("REPORTING_TODAY"))
+    except ValueError as e:
+        problems.append(str(e))
     c["OUTBOX_DIR"] = c.get("OUTBOX_DIR") or os.path.join(app.instance_path, "outbox")
     c["BENCHMARKS_FILE"] = c.get("BENCHMARKS_FILE") or str(ROOT / "config" / "benchmarks.csv")
     c["WITHHOLD_FILE"] = c.get("WITHHOLD_FILE") or str(ROOT / "config" / "withhold.csv")

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from measures import Period
-from reporting import accounts, demo, pipeline
+from reporting import accounts, clock, demo, pipeline
 from reporting.cli_files import files_from_paths
 from reporting.storage import db
 from reporting.storage.models import Organization, Submission, User
@@ -139,5 +139,13 @@ def preview_newest() -> str:
             f"with one open inquiry (CCA, FUH 7-day) and one closed: see Inquiries.")
 
 
+def service_date() -> str:
+    """Which date the demo runs on: its data end with 2015Q4, so it reads as a live quarter in early 2016."""
+    if clock.fixed():
+        return f"The service runs on {clock.today().isoformat()} (REPORTING_TODAY), shown on every page."
+    return (f"The service runs on the calendar's date ({clock.today().isoformat()}), long after the demo's data end: "
+            f"set REPORTING_TODAY={demo.DEMO_TODAY} (scripts/start.sh does) so that it reads as a live quarter.")
+
+
 NEWEST = "2015Q4"
-EXTRA_STEPS: list = [publish_history, preview_newest]
+EXTRA_STEPS: list = [publish_history, preview_newest, service_date]

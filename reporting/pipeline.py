@@ -12,13 +12,12 @@ import logging
 import os
 import time
 from dataclasses import dataclass, replace
-from datetime import date
 
 import measures
 from flask import current_app
 from measures import Period
 
-from reporting import audit, code_version
+from reporting import audit, clock, code_version
 from reporting.accounts import organization
 from reporting.delivery import notices
 from reporting.delivery.dispatch import deliver_due, plan_deliveries
@@ -62,7 +61,7 @@ def accept_package(ico: str, period_code: Period | str, files: list[PackageFile]
     without rows; the earlier accepted version stays in force. ``received_at`` is only for loading
     history (the demo); uploads are stamped with the time they arrive."""
     cfg = current_app.config
-    period = submittable(parse(period_code, quarter_only=True), date.today(), cfg["PROGRAM_FIRST_PERIOD"])
+    period = submittable(parse(period_code, quarter_only=True), clock.today(), cfg["PROGRAM_FIRST_PERIOD"])
     with db.transaction() as session:
         org = organization(session, ico)
         org_id, org_code = org.id, org.code

@@ -9,6 +9,9 @@ export FLASK_APP=wsgi
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 export BASE_URL=${BASE_URL:-http://$HOST:$PORT}
+# The demo's data end with 2015Q4: the service runs on a date in early 2016 (reporting/demo.py DEMO_TODAY), shown
+# on every page. Set REPORTING_TODAY= (empty) to run on the calendar's date, or to another ISO date.
+export REPORTING_TODAY=${REPORTING_TODAY-2016-03-15}
 
 .venv/bin/flask --app wsgi init-db
 .venv/bin/flask --app wsgi demo

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from reporting import pipeline
+from reporting import clock, pipeline
 from reporting.publication import calendar, editions
 from reporting.storage import db
 from reporting.storage.models import Delivery, JobRun, utcnow
@@ -41,7 +41,7 @@ def _record(job: str, fn, period: str = ""):
 
 def quarterly_cycle(today: date | None = None) -> None:
     def work():
-        periods = calendar.due_for_cycle(today or date.today())
+        periods = calendar.due_for_cycle(today or clock.today())
         results, timings = [], {}
         for code in periods:
             outcome = pipeline.run_cycle(code, trigger="scheduler")

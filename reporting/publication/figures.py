@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import func, select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
+from reporting import clock
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.freshness import newer_data
@@ -238,7 +238,7 @@ def trends(session, pub, codes: list[str], measure_ids, role: str = "", basis: B
             by_period = dict(data.get((mid, code), []))
             series[code] = [by_period.get(p) for p in periods]
         latest = {code: cell(pub, mid, next((r for r in reversed(vals) if r is not None), None),
-                              stored(periods[-1]).year if periods else date.today().year)
+                              stored(periods[-1]).year if periods else clock.today().year)
                   for code, vals in series.items()}
         out.append(Trend(REGISTRY[mid], periods, series, benchmark_series(pub, mid, periods), latest))
     return out

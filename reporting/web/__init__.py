@@ -10,7 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from reporting import audit
+from reporting import audit, clock
 from reporting.errors import ReportingError
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def init_app(app) -> None:
         return {"UPDATING_NOTE": UPDATING_NOTE, "nav_items": lambda: _nav_items(app), "admin_extra_nav": lambda: _admin_extra(app),
                 "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label,
                 "statewide_hidden_note": _statewide_hidden_note, "open_inquiries": _open_inquiries,
-                "previews_in_window": _previews_in_window}
+                "previews_in_window": _previews_in_window, "service_date": clock.fixed}
 
     for module in (auth, admin, submissions, dashboards, api, fhir_api, public, rules, inquiries):
         app.register_blueprint(module.bp)

@@ -1,13 +1,11 @@
 """Dashboards: read stored results only; never compute while a user waits."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
-from reporting import audit, homes
+from reporting import audit, clock, homes
 from reporting.access import is_ico_user, reviews, visible_icos
 from reporting.ingest import records
 from reporting.publication import figures, tables
@@ -35,7 +33,7 @@ def home():
     """Each user's first page: what needs attention (``reporting.homes``)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    cfg, today = current_app.config, date.today()
+    cfg, today = current_app.config, clock.today()
     if is_ico_user(current_user) and current_user.organization:
         home = homes.ico_home(db.session, settings(), current_user.organization, today, cfg["DUE_DATE_MONTHS_AFTER"],
                               cfg["PROGRAM_FIRST_PERIOD"])
@@ -72,10 +70,10 @@ def ico(code):
     charts = {t.measure.id: trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
     updating = [p for p in stale_periods(db.session) if trends and p in trends[0].periods]
     return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs, updating=updating,
-                           deadlines_ahead=not ended_by(org, date.today()),
+                           deadlines_ahead=not ended_by(org, clock.today()),
                            status_rows=records.status_rows(
                                db.session, org, sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
-                               date.today()),
+                               clock.today()),
                            domains=DOMAINS, domain_titles=DOMAIN_TITLES)
 
 
@@ -97,7 +95,7 @@ def measure(measure_id):
     return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart,
                            drawn=[names[c] for c in codes], not_drawn=[n for c, n in names.items() if c not in codes],
                            departed_codes={o.code for o in visible_icos(db.session, current_user)
-                                           if ended_by(o, date.today())})
+                                           if ended_by(o, clock.today())})
 
 
 @bp.route("/withhold")
@@ -126,7 +124,7 @@ def gaps(measure_id, code, period):
     audit.record("view", f"gap list {m.id} {org.code} {period.code}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units.iloc[(page - 1) * 200: page * 200])
     return render_template("dashboards/gaps.html", org=org, m=m, period=period.code, units=units,
-                           deadlines_ahead=not ended_by(org, date.today()),
+                           deadlines_ahead=not ended_by(org, clock.today()),
                            columns=columns, rows=rows, legend=gaplists.legend(units), page=page,
                            has_next=page * 200 < len(units))
 

@@ -1,14 +1,12 @@
 """Submissions: templates and dictionary, upload, the validation report, version history."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from measures.dictionary import FILES
-from reporting import audit, pipeline
+from reporting import audit, clock, pipeline
 from reporting.ingest import records
 from reporting.errors import ReportingError
 from reporting.ingest import PackageFile
@@ -27,7 +25,7 @@ bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 @bp.route("/")
 @allow("signed_in")
 def index():
-    orgs, periods, grid = records.status_grid(db.session, current_user, date.today())
+    orgs, periods, grid = records.status_grid(db.session, current_user, clock.today())
     return render_template("submissions/index.html", orgs=orgs, periods=periods, grid=grid)
 
 
@@ -63,7 +61,7 @@ def _submit_orgs():
 def upload():
     form = UploadForm()
     orgs = _submit_orgs()
-    periods = ended_quarters(date.today(), current_app.config["PROGRAM_FIRST_PERIOD"])
+    periods = ended_quarters(clock.today(), current_app.config["PROGRAM_FIRST_PERIOD"])
     if not form.period.data:
         form.period.data = records.default_upload_period(db.session, orgs[0] if len(orgs) == 1 else None, periods)
     if form.validate_on_submit():
