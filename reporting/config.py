@@ -3,6 +3,7 @@
 Checked once, in the factory, with one clear message per missing or wrong key."""
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -84,6 +85,7 @@ def _derive(app, problems: list[str]) -> None:
         c["REPORTING_TODAY"] = clock.read_setting(c.get("REPORTING_TODAY"))
     except ValueError as e:
         problems.append(str(e))
+    c["RATELIMIT_KEY_PREFIX"] = c.get("RATELIMIT_KEY_PREFIX") or installation_prefix(app.instance_path)
     c["OUTBOX_DIR"] = c.get("OUTBOX_DIR") or os.path.join(app.instance_path, "outbox")
     c["BENCHMARKS_FILE"] = c.get("BENCHMARKS_FILE") or str(ROOT / "config" / "benchmarks.csv")
     c["WITHHOLD_FILE"] = c.get("WITHHOLD_FILE") or str(ROOT / "config" / "withhold.csv")
@@ -102,6 +104,12 @@ def _derive(app, problems: list[str]) -> None:
     # Redis unreachable: count in this process (Flask-Limiter logs the fallback), never answer 500.
     c["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     c["RATELIMIT_SWALLOW_ERRORS"] = True
+
+
+def installation_prefix(instance_path: str) -> str:
+    """The sign-in limit's key prefix of one installation: two checkouts on one machine share the Redis server
+    but never each other's counts (the same instance folder keeps its prefix across restarts)."""
+    return "reporting-" + hashlib.sha256(os.path.realpath(instance_path).encode()).hexdigest()[:12]
 
 
 def _instance_secret(app) -> str:

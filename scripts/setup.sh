@@ -13,8 +13,12 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  # On a shared machine another process may hold the package manager's lock: wait for it, saying so, rather than
+  # fail at once; apt-get itself waits as long for a lock taken between the check and its start.
+  ./scripts/wait-for-apt.sh
+  APT=(-o "DPkg::Lock::Timeout=${APT_LOCK_WAIT_SECONDS:-600}")
+  $SUDO apt-get "${APT[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${APT[@]}" install -y -qq "${missing[@]}" >/dev/null
 fi
 
 PYTHON=${PYTHON:-python3.11}
