@@ -7,10 +7,9 @@ from email.utils import formatdate, make_msgid
 
 from flask import render_template
 
-from reporting.publication.reports import ReportKind
+from reporting.publication.reports import REPORT_KINDS
 
-KIND_TITLES = {ReportKind.SCORECARD: "quarterly scorecard", ReportKind.STATEWIDE: "statewide report",
-               ReportKind.PUBLIC: "public report", ReportKind.WITHHOLD: "annual quality withhold report"}
+KIND_TITLES = {kind: entry.title for kind, entry in REPORT_KINDS.items()}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from measures import Period
 from reporting.access import CMS_REVIEWER, ico_by_code, ico_users, reviewers_of
 from reporting.publication import settings
-from reporting.publication.reports import ReportKind, ReportSpec
+from reporting.publication.reports import REPORT_KINDS, REVIEWERS, ReportKind, ReportSpec
 from reporting.storage.models import ResultRun
 
 
@@ -16,13 +16,11 @@ def expected_reports(session, edition) -> list:
     icos = sorted((run.inputs or {}).keys())
     period = Period.parse(edition.period_code)
     specs = []
-    if period.is_quarter:
-        specs += [ReportSpec(ReportKind.SCORECARD, period.code, code) for code in icos]
-    elif int(period.code) in settings().withhold:
-        specs += [ReportSpec(ReportKind.WITHHOLD, period.code, code) for code in icos]
-    if edition.status == "preview":
-        return specs + [ReportSpec(ReportKind.STATEWIDE, period.code)]
-    return specs + [ReportSpec(ReportKind.STATEWIDE, period.code), ReportSpec(ReportKind.PUBLIC, period.code)]
+    for kind in REPORT_KINDS.values():
+        if kind.made_for(period, settings().withhold) and (kind.in_preview or edition.status != "preview"):
+            specs += [ReportSpec(kind.kind, period.code, code) for code in icos] if kind.per_ico \
+                else [ReportSpec(kind.kind, period.code)]
+    return specs
 
 
 def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]:
@@ -40,7 +38,7 @@ def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]
         return out
     if artifact.preview:
         return []           # the statewide preview is for reviewers to read on the Reports page, not e-mailed
-    if artifact.kind == ReportKind.STATEWIDE:
+    if REPORT_KINDS[ReportKind(artifact.kind)].recipients == REVIEWERS:
         return [(u.email, u.role if u.role == CMS_REVIEWER else f"{u.role} {u.state}")
                 for u in reviewers_of(session, states)]
     return []

@@ -35,7 +35,7 @@ def _report_html(spec, edition, pub) -> tuple[str, int]:
     with db.transaction() as read:
         basis = figures.as_published(read, edition) if edition is not None else figures.live(read)
         context = reports.context_for(read, pub, spec, basis, edition)
-        return report_html(reports.TEMPLATES[spec.kind], context), context["run"].id
+        return report_html(reports.REPORT_KINDS[spec.kind].template, context), context["run"].id
 
 
 def _store_report(spec, run_id: int, edition, pdf: bytes) -> int:

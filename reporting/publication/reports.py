@@ -3,8 +3,10 @@ reviewers), the public report (the same with cell suppression) and the annual qu
 report. Each builder returns the template context; rendering turns it into HTML and PDF."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -18,8 +20,11 @@ from reporting.publication.suppression import suppress
 from reporting.access import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.storage.models import Organization, Result, ResultRun
 
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+
 class ReportKind(StrEnum):
-    """The reports an edition has. The values are what the artifacts table, URLs and the CLI carry."""
+    """The reports an edition has. The values are what the artifacts table, URLs and the CLI carry; what each
+    kind is (template, title, audience, recipients...) is its entry in ``REPORT_KINDS``."""
     SCORECARD = "scorecard"        # one ICO, a quarter
     STATEWIDE = "statewide"        # every ICO, exact values, reviewers
     PUBLIC = "public"              # every ICO, cell suppression applied
@@ -27,11 +32,11 @@ class ReportKind(StrEnum):
 
     @property
     def per_ico(self) -> bool:
-        return self in (ReportKind.SCORECARD, ReportKind.WITHHOLD)
+        return REPORT_KINDS[self].per_ico
 
-
-TEMPLATES = {ReportKind.SCORECARD: "reports/scorecard.html", ReportKind.STATEWIDE: "reports/statewide.html",
-             ReportKind.PUBLIC: "reports/statewide.html", ReportKind.WITHHOLD: "reports/withhold.html"}
+    @property
+    def spec(self) -> KindSpec:
+        return REPORT_KINDS[self]
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,7 @@ class ReportSpec:
 
     @property
     def audience(self) -> str:
-        return {ReportKind.SCORECARD: "ico", ReportKind.WITHHOLD: "ico", ReportKind.STATEWIDE: "reviewer",
-                ReportKind.PUBLIC: "public"}[self.kind]
+        return REPORT_KINDS[self.kind].audience
 
     @property
     def filename(self) -> str:
@@ -97,7 +101,7 @@ def common(run: ResultRun, edition=None, title: str = "", audience: str = "") ->
     from reporting.publication.editions import rules_label
     return {"run": run, "edition": edition, "title": title, "spec_version": SPEC_VERSION, "audience": audience,
             "domain_titles": DOMAIN_TITLES,
-            "rules_label": rules_label(edition, int(run.period_code[:4]), settings().versions)}
+            "rules_label": rules_label(edition, Period.parse(run.period_code).year, settings().versions)}
 
 
 def scorecard(session, pub, code: str, period_code: str, basis, edition=None) -> dict:
@@ -176,11 +180,66 @@ def withhold_report(session, pub, code: str, year: str, basis, edition=None) -> 
 def context_for(session, pub, spec: ReportSpec, basis=None, edition=None) -> dict:
     """The report's context on ``basis``: an edition's reports read the editions in force when it was made
     (``figures.as_published``); without one, the newest computation (a reviewer's draft from the CLI)."""
-    basis = basis or figures.live(session)
-    if spec.kind == ReportKind.SCORECARD:
-        return scorecard(session, pub, spec.ico, spec.period, basis, edition)
-    if spec.kind in (ReportKind.STATEWIDE, ReportKind.PUBLIC):
-        return statewide(session, pub, spec.period, basis, spec.kind == ReportKind.PUBLIC, edition)
-    if spec.kind == ReportKind.WITHHOLD:
-        return withhold_report(session, pub, spec.ico, spec.period, basis, edition)
-    raise NotFound(f"Unknown report kind {spec.kind}: scorecard, statewide, public or withhold.")
+    return REPORT_KINDS[spec.kind].build(session, pub, spec, basis or figures.live(session), edition)
+
+
+# --- the registry of report kinds: a new kind is one entry here and one template -----------------------------
+
+QUARTER, WITHHOLD_YEAR, ANY_PERIOD = "quarter", "withhold year", "any period"
+ICO_RECIPIENTS, REVIEWERS, NOBODY = "ico", "reviewers", "nobody"
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What one kind of report is, in the style of a measure's ``MEASURE``."""
+    kind: ReportKind
+    template: str                # under templates/, one for screen and print
+    title: str                   # how e-mails and pages name it: "One Care <title>: CCA 2015Q3"
+    audience: str                # who reads it: "ico", "reviewer" or "public" (the PDF says so)
+    per_ico: bool                # one report per ICO in the edition, or one for all
+    periods: str                 # QUARTER, WITHHOLD_YEAR (a year the withhold configuration covers) or ANY_PERIOD
+    recipients: str              # ICO_RECIPIENTS (its report recipients; a preview its submitters too), REVIEWERS
+                                 # (CMS, and state reviewers of the ICOs' states) or NOBODY (the public page has it)
+    in_preview: bool             # a preview edition has it too
+    build: Callable[..., dict]   # (session, pub, spec, basis, edition) -> the template's context
+
+    def made_for(self, period: Period, withhold_years) -> bool:
+        if self.periods == QUARTER:
+            return period.is_quarter
+        if self.periods == WITHHOLD_YEAR:
+            return not period.is_quarter and period.year in withhold_years
+        return True
+
+
+def check_registry(entries: list[KindSpec], template_dir: Path = TEMPLATE_DIR) -> dict[ReportKind, KindSpec]:
+    """The registry by kind; loud (at import) on a kind without an entry, two entries for one kind, or an entry
+    whose template is missing."""
+    problems, out = [], {}
+    for e in entries:
+        if e.kind in out:
+            problems.append(f"report kind {e.kind} has two entries")
+        out[e.kind] = e
+        if not (template_dir / e.template).is_file():
+            problems.append(f"report kind {e.kind}: its template {e.template} is missing from {template_dir}")
+        if e.periods not in (QUARTER, WITHHOLD_YEAR, ANY_PERIOD) or e.recipients not in (ICO_RECIPIENTS, REVIEWERS, NOBODY):
+            problems.append(f"report kind {e.kind}: periods {e.periods!r} or recipients {e.recipients!r} unknown")
+    problems += [f"report kind {k} has no entry in REPORT_KINDS" for k in ReportKind if k not in out]
+    if problems:
+        raise RuntimeError("The registry of report kinds is wrong: " + "; ".join(problems))
+    return out
+
+
+REPORT_KINDS: dict[ReportKind, KindSpec] = check_registry([
+    KindSpec(ReportKind.SCORECARD, "reports/scorecard.html", "quarterly scorecard", "ico", per_ico=True,
+             periods=QUARTER, recipients=ICO_RECIPIENTS, in_preview=True,
+             build=lambda s, pub, spec, basis, ed: scorecard(s, pub, spec.ico, spec.period, basis, ed)),
+    KindSpec(ReportKind.WITHHOLD, "reports/withhold.html", "annual quality withhold report", "ico", per_ico=True,
+             periods=WITHHOLD_YEAR, recipients=ICO_RECIPIENTS, in_preview=True,
+             build=lambda s, pub, spec, basis, ed: withhold_report(s, pub, spec.ico, spec.period, basis, ed)),
+    KindSpec(ReportKind.STATEWIDE, "reports/statewide.html", "statewide report", "reviewer", per_ico=False,
+             periods=ANY_PERIOD, recipients=REVIEWERS, in_preview=True,
+             build=lambda s, pub, spec, basis, ed: statewide(s, pub, spec.period, basis, False, ed)),
+    KindSpec(ReportKind.PUBLIC, "reports/statewide.html", "public report", "public", per_ico=False,
+             periods=ANY_PERIOD, recipients=NOBODY, in_preview=False,
+             build=lambda s, pub, spec, basis, ed: statewide(s, pub, spec.period, basis, True, ed)),
+])
