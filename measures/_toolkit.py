@@ -47,6 +47,21 @@ class Period:
         return self.begin.year
 
     @property
+    def quarter(self) -> int | None:
+        """1 to 4 for a quarter, None for a year."""
+        return (self.begin.month + 2) // 3 if self.is_quarter else None
+
+    @property
+    def sort_key(self) -> tuple[date, bool]:
+        """The one chronological order of periods: by their end, a year just after its fourth quarter."""
+        return self.end, not self.is_quarter
+
+    @classmethod
+    def quarter_of(cls, day: date) -> Period:
+        """The quarter that contains ``day``."""
+        return cls.parse(f"{day.year}Q{(day.month - 1) // 3 + 1}")
+
+    @property
     def quarters(self) -> list["Period"]:
         if self.is_quarter:
             return [self]
@@ -56,7 +71,7 @@ class Period:
         """The period ``steps`` quarters (or years) earlier."""
         if not self.is_quarter:
             return Period.parse(str(self.year - steps))
-        index = self.year * 4 + int(self.code[-1]) - 1 - steps
+        index = self.year * 4 + (self.quarter or 1) - 1 - steps
         return Period.parse(f"{index // 4}Q{index % 4 + 1}")
 
     @property

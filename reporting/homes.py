@@ -88,7 +88,7 @@ class IcoHome:
 
 
 def _quarters_with_runs(session) -> list[str]:
-    return sorted((p for p in figures.current_runs(session) if "Q" in p), key=chronological)
+    return sorted((p for p in figures.current_runs(session) if stored(p).is_quarter), key=chronological)
 
 
 def _results(session, period: str, codes: list[str]) -> dict:

@@ -38,13 +38,13 @@ def stored(code: str) -> Period:
     return Period.parse(code)
 
 
-def chronological(code: str) -> tuple:
-    """The sort key of a stored period code: by its end, a year after its fourth quarter."""
-    return stored(code).end, "Q" not in code
+def chronological(code: str | Period) -> tuple:
+    """The sort key of a stored period code (or a ``Period``): ``Period.sort_key``, the one order of periods."""
+    return (code if isinstance(code, Period) else stored(code)).sort_key
 
 
 def last_ended_quarter(today: date) -> Period:
-    return Period.parse(f"{today.year}Q{(today.month - 1) // 3 + 1}").previous(1)
+    return Period.quarter_of(today).previous(1)
 
 
 def submittable(period: Period, today: date, first: str) -> Period:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from measures import DataInView
+from measures import DataInView, Period
 from measures._base import encode_member_ids
 from measures.dictionary import FILES
 
@@ -28,7 +28,7 @@ def assemble_view(packages: list[tuple[str, dict[str, pd.DataFrame]]], member_id
 
     A ``source_period`` column says which period's package each row came from. With ``member_ids``
     the frames were encoded by ``encode_members`` already."""
-    ordered = sorted(packages, key=lambda p: _period_sort_key(p[0]))
+    ordered = sorted(packages, key=lambda p: Period.parse(p[0]).sort_key)
     frames = {}
     for name in FILES:
         parts = [f[name].assign(source_period=code) for code, f in ordered if name in f and len(f[name])]
@@ -40,6 +40,3 @@ def assemble_view(packages: list[tuple[str, dict[str, pd.DataFrame]]], member_id
         frames[name] = combined
     return DataInView.from_frames(frames, member_ids=member_ids)
 
-
-def _period_sort_key(code: str) -> tuple[int, int]:
-    return (int(code[:4]), int(code[5:]) if "Q" in code else 0)

@@ -28,6 +28,6 @@ def due_for_cycle(today: date) -> list[str]:
     due = [p for p in periods if p.due_date + delay <= today and p.code in with_data
            and (first is None or p.begin >= first.begin)]
     out = [p.code for p in due if p.code not in done and p.code not in waiting]
-    years = sorted({p.begin.year for p in due if p.code.endswith("Q4")})
+    years = sorted({p.begin.year for p in due if Period.parse(p.code).quarter == 4})
     out += [str(y) for y in years if str(y) not in done and str(y) not in waiting]
     return out

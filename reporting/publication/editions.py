@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from reporting import audit
 from reporting.errors import ReportingError
+from reporting.periods import stored
 from reporting.storage.models import Edition, utcnow
 
 
@@ -27,7 +28,7 @@ def create(session, period: str, run_id: int, publish: bool, actor: str = "", pr
                                                      Edition.status.in_(["preview", "awaiting_approval"]))):
         old.status = "withdrawn"
     from reporting.rules.store import current_rules
-    year = int(period[:4])
+    year = stored(period).year
     versions = current_rules(session).versions
     edition = Edition(period_code=period, number=number, run_id=run_id, revised=revised,
                       status="preview" if preview_until is not None else "awaiting_approval", preview_until=preview_until,

@@ -98,7 +98,7 @@ def period_choices(session) -> list[str]:
 
 
 def default_period(session) -> str | None:
-    quarters = [c for c in period_choices(session) if "Q" in c]
+    quarters = [c for c in period_choices(session) if stored(c).is_quarter]
     return quarters[0] if quarters else None
 
 
@@ -188,7 +188,7 @@ def quarter_results(session, codes: list[str], measure_id: str | None = None, ro
                     basis: Basis | None = None) -> dict:
     """(measure, ico) -> [(period, Result)] over every quarter with a run on ``basis``, oldest first (statewide
     left out of the quarters it is hidden from ``role`` in)."""
-    runs = {p: r for p, r in (basis or live(session)).runs.items() if "Q" in p}
+    runs = {p: r for p, r in (basis or live(session)).runs.items() if stored(p).is_quarter}
     hidden = {r.id for r in runs.values() if statewide_hidden_from(role, len(r.inputs or {}))}
     query = select(Result).where(Result.run_id.in_([r.id for r in runs.values()]),
                                  Result.ico.in_(codes + [STATEWIDE]))

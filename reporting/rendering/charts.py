@@ -12,6 +12,7 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
+from measures import Period
 from reporting.engine import STATEWIDE
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]   # Okabe-Ito, colour-blind safe
@@ -128,7 +129,8 @@ def _draw(periods, series, benchmark, unit, title, width, height, legend) -> byt
                    f'<text x="{left - 4:.1f}" y="{y + font * 0.35:.1f}" text-anchor="end" fill="#4a5360">{text}</text>')
     every = 1 if slot >= font * 2.2 else 2                  # "Q3" needs about two em
     for i, code in enumerate(periods):
-        year, q = (code[:4], code[4:]) if len(code) == 6 else (code, "")
+        p = Period.parse(code)
+        year, q = str(p.year), (f"Q{p.quarter}" if p.is_quarter else "")
         if i % every and i != n - 1:
             continue
         out.append(f'<text x="{X(i):.1f}" y="{top + ph + font + 3:.1f}" text-anchor="middle" fill="#4a5360">{q or year}</text>')
