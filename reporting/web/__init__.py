@@ -46,11 +46,21 @@ def error_response(status: int, message: str, title: str | None = None, extra: d
 
 
 def init_app(app) -> None:
+    """The extensions, then the error pages, the guards at the edge, the templates' context and the blueprints.
+    (The blueprints import this module: each step imports them when it runs.)"""
+    _extensions(app)
+    _error_handlers(app)
+    _guards(app)
+    _template_context(app)
+    _blueprints(app)
+
+
+def _extensions(app) -> None:
+    """Addresses' converters, CSRF, sign-in (sessions that end on the server), the sign-in limit, the filters."""
     from reporting.rendering.filters import register_filters
     from reporting.storage import db
     from reporting.storage.models import User
-    from reporting.web import (access, admin, api, auth, dashboards, fhir_api, inquiries, page_cache, params, public,
-                               rules, submissions)
+    from reporting.web import params
 
     params.init_app(app)                  # <period:...> in addresses: before the blueprints' routes
     csrf.init_app(app)
@@ -72,6 +82,12 @@ def init_app(app) -> None:
         if user is None or not user.active or str(user.session_version) != version:
             return None
         return user
+
+
+def _error_handlers(app) -> None:
+    """One answer per error, HTML or JSON (``error_response``): typed errors with their message, HTTP errors in
+    words, anything unexpected logged with its traceback and answered 500 without it."""
+    from reporting.web import params
 
     @app.errorhandler(CSRFError)
     def _csrf(e):
@@ -100,6 +116,11 @@ def init_app(app) -> None:
     def _unexpected(e):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, MESSAGES[500])
+
+
+def _guards(app) -> None:
+    """Before every request: the edge guard and the password change first; after it: the security headers.
+    The audit trail learns who calls from where."""
 
     @app.before_request
     def _edge_guard():
@@ -147,6 +168,11 @@ def init_app(app) -> None:
 
     audit.set_origin(_audit_origin)
 
+
+def _template_context(app) -> None:
+    """What every template may ask: the menu, the banners' questions, the service date, the viewer."""
+    from reporting.web import page_cache
+
     @app.context_processor
     def _globals():
         from measures import SPEC_VERSION
@@ -155,6 +181,11 @@ def init_app(app) -> None:
                 "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label,
                 "statewide_hidden_note": _statewide_hidden_note, "open_inquiries": _open_inquiries,
                 "previews_in_window": _previews_in_window, "service_date": clock.fixed}
+
+
+def _blueprints(app) -> None:
+    """Every blueprint; the API's answer to tokens, not forms (no CSRF); every view declares its access."""
+    from reporting.web import access, admin, api, auth, dashboards, fhir_api, inquiries, public, rules, submissions
 
     for module in (auth, admin, submissions, dashboards, api, fhir_api, public, rules, inquiries):
         app.register_blueprint(module.bp)
