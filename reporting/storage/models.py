@@ -214,7 +214,8 @@ class Result(Base):
 
 
 class ResultUnits(Base):
-    """The per-unit frame behind one result (gzip CSV): the drill-down to submitted rows."""
+    """The per-unit frame behind one result (Parquet, zstd-compressed: engine.store.frame_to_bytes): the drill-down
+    to submitted rows."""
     __tablename__ = "result_units"
     __table_args__ = (UniqueConstraint("run_id", "measure_id", "ico"),)
     id: Mapped[int] = mapped_column(primary_key=True)
