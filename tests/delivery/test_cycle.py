@@ -2,9 +2,12 @@
 allowed to receive it; reruns send nothing; revised editions; retries; refusals; approval."""
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from reporting.storage.models import Artifact, Delivery, Edition
+
+pytestmark = pytest.mark.slow          # whole quarterly cycles: computing, rendering every PDF, delivering over SMTP
 
 MA_REVIEWERS = {"cms@example.org", "state@example.org"}
 

@@ -69,10 +69,10 @@ def test_the_cli_bundle_equals_results_number_by_number(example, tmp_path):
     assert bundle.type == "collection"
     measures = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Measure"]
     reports = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "MeasureReport"]
-    assert len(measures) == 15
+    assert len(measures) == len(REGISTRY)
     listed = runner.invoke(args=["results", "--period", "2015Q2", "--format", "csv"])
     expected = {(row["measure_id"], row["ico"]): row for row in csv.DictReader(io.StringIO(listed.output))}
-    assert len(reports) == len(expected) == 15 * 3
+    assert len(reports) == len(expected) == len(REGISTRY) * 3          # HA, HB and statewide
     for report in reports:
         assert isinstance(report, MeasureReport) and report.type == "summary" and report.status == "complete"
         org = report.contained[0]

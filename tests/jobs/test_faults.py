@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from reporting.storage.models import Delivery
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow          # scheduler processes killed and restarted
+
 RECIPIENTS = {"reports@ha.example.org", "reports@hb.example.org", "cmo@hb.example.org", "cms@example.org",
               "state@example.org"}
 

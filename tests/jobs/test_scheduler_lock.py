@@ -18,6 +18,8 @@ from reporting.storage import upgrade
 from tests.conftest import free_port
 from tests.jobs.test_faults import flask, stop, wait_for
 
+pytestmark = pytest.mark.slow          # a private PostgreSQL server restarted
+
 BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 
 

@@ -14,6 +14,8 @@ from reporting.rendering.filters import fmt_value
 from reporting.storage.models import Artifact, Result, ResultRun
 from tests.conftest import artifact_path
 
+pytestmark = pytest.mark.slow          # renders PDFs with WeasyPrint and reads them back
+
 
 def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)

@@ -13,9 +13,12 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import redis
 
 from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.slow          # gunicorn with three workers
 
 REDIS = "redis://127.0.0.1:6379/0"
 
