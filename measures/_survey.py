@@ -35,7 +35,7 @@ def composite_value(items: tuple[str, ...]):
 
 def composite_extras(items: tuple[str, ...]):
     def extras(units: pd.DataFrame) -> dict:
-        out = {}
+        out: dict[str, float] = {}
         for i in items:
             answered = units[i].dropna().astype(float)
             out[f"{i}_n"] = int(len(answered))

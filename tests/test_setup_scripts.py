@@ -18,7 +18,8 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.slow          # shell scripts and processes of their own
 
 WAIT = ROOT / "scripts" / "wait-for-apt.sh"
-HOLD = "import fcntl, sys, time; f = open(sys.argv[1], 'w'); fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(float(sys.argv[2]))"
+HOLD = ("import fcntl, sys, time; f = open(sys.argv[1], 'w'); fcntl.lockf(f, fcntl.LOCK_EX); "
+        "print('locked', flush=True); time.sleep(float(sys.argv[2]))")
 
 
 def _hold(path, seconds: float) -> subprocess.Popen:

@@ -54,7 +54,7 @@ def summarise(measure: Measure, units: pd.DataFrame, ico: str, period: str) -> M
     ci_low = ci_high = None
     if measure.value is not None:
         value = measure.value(in_den) if den else None
-    elif den == 0:
+    elif den == 0 or num is None:
         value = None
     elif measure.unit == "per_1000":
         value = 1000.0 * num / den
@@ -95,7 +95,7 @@ def compute_periods(inputs, periods: list[Period]) -> list[PeriodComputation]:
         own = [p for p in periods if code in inputs.reporting(p)]
         size = max(1, -(-len(own) // chunks))
         jobs += [(inputs, code, own[k:k + size]) for k in range(0, len(own), size)]
-    by_period = {p.code: ([], {}, {}) for p in periods}
+    by_period: dict[str, tuple[list, dict, dict]] = {p.code: ([], {}, {}) for p in periods}
     for answer in in_processes(_compute_job, jobs):
         for code, (results, units, stored) in answer.items():
             by_period[code][0].extend(results)

@@ -11,9 +11,11 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from measures import DataInView, Period
@@ -22,6 +24,9 @@ from reporting.engine.view import assemble_view, encode_members
 from reporting.storage import db
 from reporting.storage.queries import in_force, organizations_by_id
 from reporting.storage.rows import read_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +67,7 @@ class InForce:
 def in_force_up_to(up_to, only: str | None = None) -> InForce:
     """The packages in force ending on or before ``up_to`` (of one ICO with ``only``), their rows copied
     to the row cache when they are not there yet."""
-    with db.engine.connect() as connection:
+    with _engine().connect() as connection:
         with Session(bind=connection) as session:
             codes = {i: o.code for i, o in organizations_by_id(session).items()}
             packages = tuple(Package(s.id, codes[s.organization_id], s.period_code, s.version, s.sha256)
@@ -95,14 +100,20 @@ def rows_of(inputs: InForce, package: Package) -> dict:
     found = _from_cache(package)
     if found is None:                                   # removed since: read it again
         if os.getpid() != _PARENT:
-            db.engine.dispose(close=False)              # a forked worker opens its own connection
-        with db.engine.connect() as connection:
+            _engine().dispose(close=False)              # a forked worker opens its own connection
+        with _engine().connect() as connection:
             found = _split(read_rows(connection, [package.id])).get(package.id, {})
     return found
 
 
+def _engine() -> Engine:
+    if db.engine is None:
+        raise RuntimeError("no database: the engine reads rows inside an application (create_app)")
+    return db.engine
+
+
 def _split(frames: dict) -> dict:
-    out = {}
+    out: dict[int, dict[str, pd.DataFrame]] = {}
     for name, f in frames.items():
         for sid, part in f.groupby("submission_id"):
             out.setdefault(sid, {})[name] = part.drop(columns=["submission_id"]).reset_index(drop=True)
@@ -131,18 +142,19 @@ def _cached(package: Package) -> bool:
 
 
 def _from_cache(package: Package) -> dict | None:
-    if not _cached(package):
+    folder = _cache_dir
+    if folder is None or not _cached(package):
         return None
     found = {}
     try:
         for name in FILES:
-            path = _cache_dir / f"{_stem(package)}-{name}.parquet"
+            path = folder / f"{_stem(package)}-{name}.parquet"
             if path.exists():
                 table = pq.read_table(path, use_threads=False)
                 found[name] = _as_read(table.to_pandas(use_threads=False), FILES[name])
     except (OSError, ValueError, pa.ArrowException):
         log.warning("unreadable cached rows of submission %s; reading them from the database", package.id)
-        (_cache_dir / f"{_stem(package)}.done").unlink(missing_ok=True)
+        (folder / f"{_stem(package)}.done").unlink(missing_ok=True)
         return None
     return found
 

@@ -2,6 +2,8 @@
 latest accepted package that ends on or before P.end, combined."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pandas as pd
 
 from measures import DataInView, Period
@@ -9,15 +11,18 @@ from measures._base import encode_member_ids
 from measures.dictionary import FILES
 
 # Files whose rows are keyed across periods: the row from the latest period counts.
+K = TypeVar("K")          # what names a package: its period code, or its submission id
+
 LATEST_WINS = {"members": ["member_id", "enrollment_start"], "facility_stays": ["stay_id"]}
 
 
-def encode_members(packages: list[tuple[str, dict[str, pd.DataFrame]]]):
+def encode_members(packages: list[tuple[K, dict[str, pd.DataFrame]]]) -> tuple[list[tuple[K, dict[str, pd.DataFrame]]],
+                                                                             pd.Index]:
     """Member ids as integer codes in every frame of one ICO's packages, at once (``measures.encode_member_ids``);
     returns the encoded packages and the index (code -> member_id). Encode once, then assemble many views."""
     parts = [(i, name, f) for i, (_, frames) in enumerate(packages) for name, f in frames.items()]
     frames, index = encode_member_ids([f for _, _, f in parts])
-    encoded = [(code, {}) for code, _ in packages]
+    encoded: list[tuple[K, dict[str, pd.DataFrame]]] = [(code, {}) for code, _ in packages]
     for (i, name, _), frame in zip(parts, frames):
         encoded[i][1][name] = frame
     return encoded, index
