@@ -33,7 +33,7 @@ def fixed() -> date | None:
     """The date ``REPORTING_TODAY`` sets, or None when the service runs on the calendar's date."""
     if not has_app_context():
         return None
-    return current_app.config.get(SETTING)
+    return read_setting(current_app.config.get(SETTING))      # a date once the configuration check has read it
 
 
 def today() -> date:

@@ -14,7 +14,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 def last_quarter(org) -> str | None:
     """The last quarter the ICO took part in (the quarter of its ``active_to``), or None while it takes part."""
     end: date | None = getattr(org, "active_to", None)
-    return None if end is None else f"{end.year}Q{(end.month - 1) // 3 + 1}"
+    return None if end is None else Period.quarter_of(end).code
 
 
 def has_left(org, period: Period) -> bool:
