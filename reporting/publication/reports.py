@@ -22,6 +22,7 @@ from reporting.storage.models import Organization, Result, ResultRun
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
+
 class ReportKind(StrEnum):
     """The reports an edition has. The values are what the artifacts table, URLs and the CLI carry; what each
     kind is (template, title, audience, recipients...) is its entry in ``REPORT_KINDS``."""
@@ -35,7 +36,8 @@ class ReportKind(StrEnum):
         return REPORT_KINDS[self].per_ico
 
     @property
-    def spec(self) -> KindSpec:
+    def entry(self) -> KindSpec:
+        """The kind's entry in the registry."""
         return REPORT_KINDS[self]
 
 

@@ -20,7 +20,7 @@ from reporting.storage.models import Edition
 def test_every_kind_has_one_entry_and_its_template(tmp_path):
     assert set(REPORT_KINDS) == set(ReportKind)
     for kind, entry in REPORT_KINDS.items():
-        assert entry.kind == kind and kind.per_ico == entry.per_ico and kind.spec is entry
+        assert entry.kind == kind and kind.per_ico == entry.per_ico and kind.entry is entry
         letter = Letter("a@example.org", kind.value, "2015Q3", None, 1, False, "x.pdf", b"", 1, "http://x")
         assert subject(letter) == f"One Care {entry.title}: 2015Q3"
 
