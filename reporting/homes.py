@@ -119,8 +119,8 @@ def _due(session, org: Organization, today: date, months_after: int, first: str)
     p = stored(min(accepted, key=chronological) if accepted else first)
     while p.begin <= last.begin and p.code in accepted:
         p = p.previous(-1)
-    if p.begin > last.begin:
-        p = last
+    if p.begin > last.begin and has_left(org, p):
+        p = last                                  # every quarter in: the one in progress is next, unless it left
     own = sorted((s for s in subs if s.period_code == p.code), key=lambda s: s.version)
     due = default_due_date(p, months_after)
     if any(s.status == "accepted" for s in own):
