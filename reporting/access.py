@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from reporting.errors import Forbidden, NotFound
-from reporting.storage.models import REVIEWER_ROLES, ROLES, Organization, User
+from reporting.storage.models import REVIEWER_ROLES, ROLES, Organization, ResultRun, User
 
 ADMIN, CMS_REVIEWER, STATE_REVIEWER, ICO_SUBMITTER = ROLES
 ROLE_LABELS = {ICO_SUBMITTER: "ICO submitter", CMS_REVIEWER: "CMS reviewer", STATE_REVIEWER: "State reviewer",
@@ -30,6 +30,13 @@ def allowed_roles(who: tuple[str, ...]) -> set[str] | None:
 
 
 # --- roles --------------------------------------------------------------------------------------
+
+class _Operator:
+    """Whoever runs the command line on the server: sees what an administrator sees."""
+    role, state, organization_id, ico_code, email = ADMIN, None, None, None, "command line"
+
+
+OPERATOR = _Operator()
 
 def is_admin(user) -> bool:
     return getattr(user, "role", None) == ADMIN
@@ -116,6 +123,26 @@ STATEWIDE_HIDDEN_NOTE = ("Statewide figures are not shown for {periods}: fewer t
 def statewide_hidden_from(role: str, icos_reporting: int) -> bool:
     """ICO users (and the reports made for them) see statewide figures only when at least three ICOs report."""
     return role == ICO_SUBMITTER and icos_reporting < STATEWIDE_MIN_ICOS
+
+
+def run_states(session, run) -> set[str]:
+    """The states of the ICOs whose data ``run`` used (a run or its id): whose state reviewers may see its
+    statewide figures and reports."""
+    run = session.get(ResultRun, run) if isinstance(run, int) else run
+    codes = list((run.inputs or {}).keys()) if run is not None else []
+    return set(session.scalars(select(Organization.state).where(Organization.code.in_(codes)))) if codes else set()
+
+
+def statewide_hidden_in(session, viewer, run) -> bool:
+    """Whether ``run``'s statewide figures are hidden from ``viewer``: a user (ICO users while fewer than three
+    ICOs report; a state reviewer unless the run's ICOs include their state's) or, for a report made for an
+    audience, a role name (the count rule only)."""
+    role = viewer if isinstance(viewer, str) else getattr(viewer, "role", "")
+    if statewide_hidden_from(role, len(run.inputs or {})):
+        return True
+    if role == STATE_REVIEWER and not isinstance(viewer, str):
+        return getattr(viewer, "state", None) not in run_states(session, run)
+    return False
 
 
 def can_see_statewide(user: User, states: set[str], icos_reporting: int) -> bool:

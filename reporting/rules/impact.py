@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from measures import REGISTRY
+from reporting.access import visible_icos
 from reporting.errors import NotFound
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET, benchmark_status, withhold
 from reporting.rules.store import Rules, current_rules, with_draft
@@ -89,12 +90,18 @@ def _year_results(session, year: int) -> tuple[dict, list[str]]:
     return results, sorted((run.inputs or {}).keys())
 
 
-def impact(session, draft: RuleSet) -> Impact:
+def impact(session, draft: RuleSet, viewer) -> Impact:
+    """The draft's impact on the ICOs ``viewer`` may see (``access.visible_icos``: a state reviewer their
+    state's only)."""
     year = draft.year
     this, icos = _year_results(session, year)
     if not icos:
         raise NotFound(f"There are no results for {year} yet: compute the year first "
                        f"(flask --app wsgi compute --period {year}).")
+    visible = {o.code for o in visible_icos(session, viewer)}
+    icos = [i for i in icos if i in visible]
+    if not icos:
+        raise NotFound(f"None of the ICOs with {year} results is one you may see.")
     last, _ = _year_results(session, year - 1)
     now, then = current_rules(session), with_draft(session, draft)
     rows, per_ico = [], []

@@ -112,7 +112,7 @@ def _form_changes(current: dict) -> tuple[dict, dict]:
 @allow("reviewer")
 def impact(rule_set_id):
     draft = store.get(db.session, rule_set_id)
-    result = impact_.impact(db.session, draft)
+    result = impact_.impact(db.session, draft, current_user)
     return render_template("rules/impact.html", draft=draft, result=result, measures=REGISTRY,
                            can_edit=may_edit_rules(current_user))
 
@@ -121,7 +121,7 @@ def impact(rule_set_id):
 @allow("reviewer")
 def impact_export(rule_set_id, fmt):
     draft = store.get(db.session, rule_set_id)
-    result = impact_.impact(db.session, draft)
+    result = impact_.impact(db.session, draft, current_user)
     columns, rows = result.table()
     preamble = [("One Care rules impact", f"draft {draft.label} against the rules in force"), ("Summary", result.summary())]
     name = f"one-care-rules-impact-{draft.year}-v{draft.version}"
