@@ -21,6 +21,7 @@ bp = Blueprint("rules", __name__, url_prefix="/rules")
 EDITORS = ("cms_reviewer", "admin")          # the roles of access.may_edit_rules, as @allow takes them
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_RULES_FILE = 200_000
+TIER_ROWS_TO_ADD = 2                         # blank rows under the tier table of the form, to add tiers
 
 
 def _checked_form() -> None:
@@ -41,10 +42,13 @@ def _year() -> int:
 def index():
     year = _year()
     rs = store.in_force(db.session, year)
-    return render_template("rules/index.html", year=year, years=store.years(db.session), rs=rs,
+    years = store.years(db.session)
+    return render_template("rules/index.html", year=year, years=years, rs=rs,
                            rows=store.measure_rows(rs) if rs else [], tiers=store.tier_rows(rs) if rs else [],
+                           problems=store.stored_problems(rs) if rs else {},
                            history=store.history(db.session, year), measures=REGISTRY,
-                           can_edit=may_edit_rules(current_user), reissue=store.revision(db.session, year))
+                           can_edit=may_edit_rules(current_user), reissue=store.revision(db.session, year),
+                           next_year=(years[0] + 1) if years else None)
 
 
 @bp.route("/drafts", methods=["POST"])
@@ -60,13 +64,31 @@ def new_draft():
     return redirect(url_for("rules.edit", rule_set_id=draft.id))
 
 
+@bp.route("/years", methods=["POST"])
+@allow(*EDITORS)
+def new_year():
+    """A new measurement year: a draft version 1, seeded from the newest year's rules in force."""
+    _checked_form()
+    year = request.form.get("year", "").strip()
+    if not (year.isascii() and year.isdigit() and len(year) == 4):
+        raise ReportingError("Give the new measurement year as four digits, e.g. 2016.")
+    with db.changes() as s:
+        draft = store.start_year(s, int(year), current_user.email)
+        label, note, draft_id = draft.label, draft.note, draft.id
+    flash(f"Draft {label} started ({note.lower()}). Set the year's benchmarks, withhold measures and tiers, then "
+          f"adopt it.", "success")
+    return redirect(url_for("rules.edit", rule_set_id=draft_id))
+
+
 @bp.route("/<int:rule_set_id>/edit", methods=["GET", "POST"])
 @allow(*EDITORS)
 def edit(rule_set_id):
     draft = store.get(db.session, rule_set_id)
     errors: dict[tuple[str, str], str] = {}
     file_problems: list[str] = []
+    tier_problems: list[str] = []
     values = {r["measure_id"]: r for r in store.measure_rows(draft)}
+    tiers = store.tier_rows(draft)
     if request.method == "POST":
         _checked_form()
         upload = request.files.get("file")
@@ -75,21 +97,27 @@ def edit(rule_set_id):
                 text = upload.read(MAX_RULES_FILE + 1)
                 if len(text) > MAX_RULES_FILE:
                     raise store.RuleFileError([f"the file is larger than {MAX_RULES_FILE // 1000} KB"])
-                changes = store.parse_changes(text.decode("utf-8-sig", errors="replace"))
+                changes, new_tiers = store.parse_changes(text.decode("utf-8-sig", errors="replace"))
             else:
                 changes, errors = _form_changes(values)
-            if not errors:
+                new_tiers, tier_problems = store.check_tiers(
+                    [(f"tier row {i + 1}", request.form.get(f"tier.{i}.min_share_met", ""),
+                      request.form.get(f"tier.{i}.earned_back", "")) for i in range(len(tiers) + TIER_ROWS_TO_ADD)])
+            if not errors and not tier_problems:
                 with db.changes() as s:
-                    store.apply_changes(s, draft, changes, current_user.email)
+                    store.apply_changes(s, draft, changes, current_user.email, new_tiers)
                 flash(f"{draft.label} saved.", "success")
                 return redirect(url_for("rules.impact", rule_set_id=draft.id))
         except store.RuleFileError as e:
             file_problems = e.problems
         except ReportingError as e:
             flash(e.message, "error")
-    status = 422 if (errors or file_problems) else 200
+    status = 422 if (errors or file_problems or tier_problems) else 200
+    submitted = request.form if (errors or tier_problems) else None
     return render_template("rules/edit.html", draft=draft, values=values, errors=errors, measures=REGISTRY,
-                           file_problems=file_problems, submitted=request.form if errors else None), status
+                           tiers=tiers, tier_slots=len(tiers) + TIER_ROWS_TO_ADD, tier_problems=tier_problems,
+                           problems=store.stored_problems(draft), file_problems=file_problems,
+                           submitted=submitted), status
 
 
 def _form_changes(current: dict) -> tuple[dict, dict]:
