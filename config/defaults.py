@@ -18,6 +18,7 @@ LOGIN_LOCKOUT_MINUTES = 15
 LOGIN_RATE_PER_ADDRESS = "30 per minute"
 RATELIMIT_STORAGE_URI = "memory://"   # counts per process: use redis://... with several web workers
 RATELIMIT_KEY_PREFIX = "reporting"
+API_TOKEN_DAYS = 90            # an API token's lifetime; revoked earlier when its user's password changes
 SMTP_HOST = None
 SMTP_PORT = None
 SMTP_SECURITY = "starttls"

@@ -6,6 +6,7 @@ import json
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
@@ -111,7 +112,9 @@ def tokens_create(email, name):
         user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
         if user is None or not user.active:
             _fail(f"There is no active user {email}.")
-        row, secret = issue_token(session, user, name[:100])
+        row, secret = issue_token(session, user, name[:100], current_app.config["API_TOKEN_DAYS"])
         audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name}, actor="command line",
                      session=session)
+        expires = row.expires_at
     click.echo(secret)
+    click.echo(f"The token expires {expires:%Y-%m-%d %H:%M} UTC (API_TOKEN_DAYS).", err=True)
