@@ -106,7 +106,8 @@ def publish_command(period, reason):
 @click.option("--email", required=True)
 @click.option("--name", default="command line")
 def tokens_create(email, name):
-    """Issue an API token for the user and print it alone on standard output, once (only its hash is kept)."""
+    """Issue an API token for the user and print it alone on standard output, once (only its hash is kept). It
+    expires after API_TOKEN_DAYS days (the admin token page shows when)."""
     from reporting.security import issue_token
     with db.transaction() as session:
         user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
@@ -115,6 +116,4 @@ def tokens_create(email, name):
         row, secret = issue_token(session, user, name[:100], current_app.config["API_TOKEN_DAYS"])
         audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name}, actor="command line",
                      session=session)
-        expires = row.expires_at
     click.echo(secret)
-    click.echo(f"The token expires {expires:%Y-%m-%d %H:%M} UTC (API_TOKEN_DAYS).", err=True)
