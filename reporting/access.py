@@ -15,17 +15,45 @@ ADMIN, CMS_REVIEWER, STATE_REVIEWER, ICO_SUBMITTER = ROLES
 ROLE_LABELS = {ICO_SUBMITTER: "ICO submitter", CMS_REVIEWER: "CMS reviewer", STATE_REVIEWER: "State reviewer",
                ADMIN: "Administrator"}
 
-# the names ``@allow`` takes besides single roles; admins are in every group
+# the names ``@allow`` takes besides single roles and permissions; admins are in every group
 GROUPS = {"reviewer": set(REVIEWER_ROLES), "ico": {ICO_SUBMITTER}, "admin": set()}
+
+# --- named permissions: the one role -> permission table (issue 24) -----------------------------
+
+EDIT_RULES = "edit_rules"                  # draft, adopt and discard rule sets; issue revised withhold reports
+READ_RULES = "read_rules"                  # the Rules pages and a draft's impact
+PUBLISH = "publish"                        # approve an edition, publish a preview
+SEE_UNPUBLISHED = "see_unpublished"        # editions awaiting approval
+ANSWER_INQUIRIES = "answer_inquiries"      # answer, close and reopen inquiries (of the ICOs one may see)
+OPEN_INQUIRIES = "open_inquiries"          # question one's own ICO's results
+SUBMIT = "submit"                          # upload packages (one's own ICO's; admins any)
+ADMINISTER = "administer"                  # users, ICOs, tokens, schedules, deliveries, the audit trail
+
+PERMISSIONS = {
+    ADMIN: {EDIT_RULES, READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES, SUBMIT, ADMINISTER},
+    CMS_REVIEWER: {EDIT_RULES, READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES},
+    STATE_REVIEWER: {READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES},
+    ICO_SUBMITTER: {OPEN_INQUIRIES, SUBMIT},
+}
+PERMISSION_NAMES = set().union(*PERMISSIONS.values())
+
+
+def can(user, permission: str) -> bool:
+    """Whether ``user`` holds ``permission`` (one of the names above) by their role."""
+    return permission in PERMISSIONS.get(getattr(user, "role", None), ())
 
 
 def allowed_roles(who: tuple[str, ...]) -> set[str] | None:
-    """The roles that may reach a route declared ``@allow(*who)``; None: anyone signed in (or anyone at all)."""
+    """The roles that may reach a route declared ``@allow(*who)`` (roles, groups or permissions); None: anyone
+    signed in (or anyone at all)."""
     if "public" in who or "signed_in" in who:
         return None
     roles = {ADMIN}
     for w in who:
-        roles |= GROUPS.get(w, {w})
+        if w in PERMISSION_NAMES:
+            roles |= {role for role, held in PERMISSIONS.items() if w in held}
+        else:
+            roles |= GROUPS.get(w, {w})
     return roles
 
 
@@ -53,7 +81,7 @@ def reviews(user) -> bool:
 
 def may_edit_rules(user) -> bool:
     """Drafting, adopting and deleting rule sets: CMS reviewers and admins (state reviewers read them)."""
-    return getattr(user, "role", None) in (ADMIN, CMS_REVIEWER)
+    return can(user, EDIT_RULES)
 
 
 def sees_every_ico(user) -> bool:

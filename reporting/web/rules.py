@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from measures import REGISTRY
 from reporting import pipeline
-from reporting.access import may_edit_rules
+from reporting.access import EDIT_RULES, READ_RULES, may_edit_rules
 from reporting.errors import ReportingError
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.rules import impact as impact_
@@ -18,7 +18,6 @@ from reporting.web.downloads import download
 from reporting.web.forms import ActionForm
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
-EDITORS = ("cms_reviewer", "admin")          # the roles of access.may_edit_rules, as @allow takes them
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_RULES_FILE = 200_000
 TIER_ROWS_TO_ADD = 2                         # blank rows under the tier table of the form, to add tiers
@@ -38,7 +37,7 @@ def _year() -> int:
 
 
 @bp.route("/")
-@allow("reviewer")
+@allow(READ_RULES)
 def index():
     year = _year()
     rs = store.in_force(db.session, year)
@@ -52,7 +51,7 @@ def index():
 
 
 @bp.route("/drafts", methods=["POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def new_draft():
     _checked_form()
     year = request.form.get("year", "")
@@ -65,7 +64,7 @@ def new_draft():
 
 
 @bp.route("/years", methods=["POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def new_year():
     """A new measurement year: a draft version 1, seeded from the newest year's rules in force."""
     _checked_form()
@@ -81,7 +80,7 @@ def new_year():
 
 
 @bp.route("/<int:rule_set_id>/edit", methods=["GET", "POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def edit(rule_set_id):
     draft = store.get(db.session, rule_set_id)
     errors: dict[tuple[str, str], str] = {}
@@ -137,7 +136,7 @@ def _form_changes(current: dict) -> tuple[dict, dict]:
 
 
 @bp.route("/<int:rule_set_id>/impact")
-@allow("reviewer")
+@allow(READ_RULES)
 def impact(rule_set_id):
     draft = store.get(db.session, rule_set_id)
     result = impact_.impact(db.session, draft, current_user)
@@ -146,7 +145,7 @@ def impact(rule_set_id):
 
 
 @bp.route("/<int:rule_set_id>/impact.<fmt>")
-@allow("reviewer")
+@allow(READ_RULES)
 def impact_export(rule_set_id, fmt):
     draft = store.get(db.session, rule_set_id)
     result = impact_.impact(db.session, draft, current_user)
@@ -161,7 +160,7 @@ def impact_export(rule_set_id, fmt):
 
 
 @bp.route("/<int:rule_set_id>/adopt", methods=["POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def adopt(rule_set_id):
     _checked_form()
     try:
@@ -176,7 +175,7 @@ def adopt(rule_set_id):
 
 
 @bp.route("/<int:rule_set_id>/discard", methods=["POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def discard(rule_set_id):
     _checked_form()
     year = store.get(db.session, rule_set_id).year
@@ -187,7 +186,7 @@ def discard(rule_set_id):
 
 
 @bp.route("/reissue/<int:year>", methods=["POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def reissue(year):
     """Revised withhold reports for the year under the rules in force: a new edition, rendered and delivered
     through the delivery ledger (each recipient once)."""
