@@ -3,6 +3,7 @@ clear message in the form and in a CSV; a bad value already stored never takes a
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import select, update
@@ -21,7 +22,6 @@ def _draft(client) -> int:
 
 def _form(client, draft_id, **values) -> dict:
     page = client.get(f"/rules/{draft_id}/edit").get_data(as_text=True)
-    import re
     data = {"csrf_token": csrf_token(client, f"/rules/{draft_id}/edit")}
     for name, value in re.findall(r'name="([a-z0-9_]+\.benchmark)"[^>]*value="([^"]*)"', page):
         data[name] = value

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -141,7 +142,6 @@ def test_the_sign_in_limit_holds_across_workers_while_redis_is_down(database_url
                 requests.get(base + "/login", timeout=5)
                 break
             except requests.RequestException:
-                import time
                 time.sleep(0.2)
         codes = []
         for i in range(40):
