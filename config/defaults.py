@@ -18,6 +18,7 @@ LOGIN_LOCKOUT_MINUTES = 15
 LOGIN_RATE_PER_ADDRESS = "30 per minute"
 RATELIMIT_STORAGE_URI = "memory://"   # counts per process: use redis://... with several web workers
 RATELIMIT_KEY_PREFIX = None     # None: "reporting-" + a digest of the instance folder, so installations sharing a Redis count apart
+API_TOKEN_DAYS = 90            # an API token's lifetime; revoked earlier when its user's password changes
 SMTP_HOST = None
 SMTP_PORT = None
 SMTP_SECURITY = "starttls"

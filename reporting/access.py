@@ -9,27 +9,62 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from reporting.errors import Forbidden, NotFound
-from reporting.storage.models import REVIEWER_ROLES, ROLES, Organization, User
+from reporting.storage.models import REVIEWER_ROLES, ROLES, Organization, ResultRun, User
 
 ADMIN, CMS_REVIEWER, STATE_REVIEWER, ICO_SUBMITTER = ROLES
 ROLE_LABELS = {ICO_SUBMITTER: "ICO submitter", CMS_REVIEWER: "CMS reviewer", STATE_REVIEWER: "State reviewer",
                ADMIN: "Administrator"}
 
-# the names ``@allow`` takes besides single roles; admins are in every group
+# the names ``@allow`` takes besides single roles and permissions; admins are in every group
 GROUPS = {"reviewer": set(REVIEWER_ROLES), "ico": {ICO_SUBMITTER}, "admin": set()}
+
+# --- named permissions: the one role -> permission table (issue 24) -----------------------------
+
+EDIT_RULES = "edit_rules"                  # draft, adopt and discard rule sets; issue revised withhold reports
+READ_RULES = "read_rules"                  # the Rules pages and a draft's impact
+PUBLISH = "publish"                        # approve an edition, publish a preview
+SEE_UNPUBLISHED = "see_unpublished"        # editions awaiting approval
+ANSWER_INQUIRIES = "answer_inquiries"      # answer, close and reopen inquiries (of the ICOs one may see)
+OPEN_INQUIRIES = "open_inquiries"          # question one's own ICO's results
+SUBMIT = "submit"                          # upload packages (one's own ICO's; admins any)
+ADMINISTER = "administer"                  # users, ICOs, tokens, schedules, deliveries, the audit trail
+
+PERMISSIONS = {
+    ADMIN: {EDIT_RULES, READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES, SUBMIT, ADMINISTER},
+    CMS_REVIEWER: {EDIT_RULES, READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES},
+    STATE_REVIEWER: {READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES},
+    ICO_SUBMITTER: {OPEN_INQUIRIES, SUBMIT},
+}
+PERMISSION_NAMES = set().union(*PERMISSIONS.values())
+
+
+def can(user, permission: str) -> bool:
+    """Whether ``user`` holds ``permission`` (one of the names above) by their role."""
+    return permission in PERMISSIONS.get(getattr(user, "role", None), ())
 
 
 def allowed_roles(who: tuple[str, ...]) -> set[str] | None:
-    """The roles that may reach a route declared ``@allow(*who)``; None: anyone signed in (or anyone at all)."""
+    """The roles that may reach a route declared ``@allow(*who)`` (roles, groups or permissions); None: anyone
+    signed in (or anyone at all)."""
     if "public" in who or "signed_in" in who:
         return None
     roles = {ADMIN}
     for w in who:
-        roles |= GROUPS.get(w, {w})
+        if w in PERMISSION_NAMES:
+            roles |= {role for role, held in PERMISSIONS.items() if w in held}
+        else:
+            roles |= GROUPS.get(w, {w})
     return roles
 
 
 # --- roles --------------------------------------------------------------------------------------
+
+class _Operator:
+    """Whoever runs the command line on the server: sees what an administrator sees."""
+    role, state, organization_id, ico_code, email = ADMIN, None, None, None, "command line"
+
+
+OPERATOR = _Operator()
 
 def is_admin(user) -> bool:
     return getattr(user, "role", None) == ADMIN
@@ -46,7 +81,7 @@ def reviews(user) -> bool:
 
 def may_edit_rules(user) -> bool:
     """Drafting, adopting and deleting rule sets: CMS reviewers and admins (state reviewers read them)."""
-    return getattr(user, "role", None) in (ADMIN, CMS_REVIEWER)
+    return can(user, EDIT_RULES)
 
 
 def sees_every_ico(user) -> bool:
@@ -116,6 +151,26 @@ STATEWIDE_HIDDEN_NOTE = ("Statewide figures are not shown for {periods}: fewer t
 def statewide_hidden_from(role: str, icos_reporting: int) -> bool:
     """ICO users (and the reports made for them) see statewide figures only when at least three ICOs report."""
     return role == ICO_SUBMITTER and icos_reporting < STATEWIDE_MIN_ICOS
+
+
+def run_states(session, run) -> set[str]:
+    """The states of the ICOs whose data ``run`` used (a run or its id): whose state reviewers may see its
+    statewide figures and reports."""
+    run = session.get(ResultRun, run) if isinstance(run, int) else run
+    codes = list((run.inputs or {}).keys()) if run is not None else []
+    return set(session.scalars(select(Organization.state).where(Organization.code.in_(codes)))) if codes else set()
+
+
+def statewide_hidden_in(session, viewer, run) -> bool:
+    """Whether ``run``'s statewide figures are hidden from ``viewer``: a user (ICO users while fewer than three
+    ICOs report; a state reviewer unless the run's ICOs include their state's) or, for a report made for an
+    audience, a role name (the count rule only)."""
+    role = viewer if isinstance(viewer, str) else getattr(viewer, "role", "")
+    if statewide_hidden_from(role, len(run.inputs or {})):
+        return True
+    if role == STATE_REVIEWER and not isinstance(viewer, str):
+        return getattr(viewer, "state", None) not in run_states(session, run)
+    return False
 
 
 def can_see_statewide(user: User, states: set[str], icos_reporting: int) -> bool:

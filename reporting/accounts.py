@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from reporting import audit
 from reporting.errors import ReportingError
-from reporting.security import hash_password, issue_token, password_problem, verify_password
+from reporting.security import (TOKEN_DAYS, hash_password, issue_token, password_problem, revoke_tokens_of,
+                                verify_password)
 from reporting.storage.models import ROLES, ApiToken, Organization, ReportRecipient, User, utcnow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
@@ -93,7 +94,9 @@ def sign_out(session, user: User) -> None:
 def set_user_active(session, user: User, active: bool, actor=None) -> None:
     user.active = active
     user.session_version += 1          # signs the user out everywhere
-    audit.record("user.enable" if active else "user.disable", user.email, actor=actor, session=session)
+    revoked = 0 if active else revoke_tokens_of(session, user)      # and ends their programs' access
+    audit.record("user.enable" if active else "user.disable", user.email, actor=actor, session=session,
+                 detail={"tokens_revoked": revoked} if revoked else None)
 
 
 def set_password(session, user: User, password: str, actor=None) -> None:
@@ -107,7 +110,9 @@ def _replace_password(session, user: User, password: str, action: str, actor) ->
     user.password_hash = hash_password(password)
     user.must_change_password = False
     user.session_version += 1
-    audit.record(action, user.email, actor=actor, session=session)
+    revoked = revoke_tokens_of(session, user)
+    audit.record(action, user.email, actor=actor, session=session,
+                 detail={"tokens_revoked": revoked} if revoked else None)
 
 
 def change_own_password(session, user: User, current: str, new: str, confirm: str) -> None:
@@ -128,7 +133,9 @@ def issue_temporary_password(session, user: User, actor=None) -> str:
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.session_version += 1
-    audit.record("user.password_reset", user.email, actor=actor, session=session)
+    revoked = revoke_tokens_of(session, user)
+    audit.record("user.password_reset", user.email, actor=actor, session=session,
+                 detail={"tokens_revoked": revoked} if revoked else None)
     return password
 
 
@@ -203,13 +210,16 @@ def tokens(session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
 
 
-def issue_api_token(session, user_id: str | int | None, name: str, actor=None) -> tuple[ApiToken, str]:
-    """A token for the user ``user_id`` (as a form sends it); the secret is returned once."""
+def issue_api_token(session, user_id: str | int | None, name: str, days: int = TOKEN_DAYS,
+                    actor=None) -> tuple[ApiToken, str]:
+    """A token for the user ``user_id`` (as a form sends it), valid for ``days``; the secret is returned once."""
     user = session.get(User, int(user_id)) if str(user_id or "").isdigit() else None
     if user is None:
         raise ReportingError("Choose a user for the token.")
-    row, secret = issue_token(session, user, name.strip())
-    audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name}, actor=actor, session=session)
+    row, secret = issue_token(session, user, name.strip(), days)
+    audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name,
+                                                    "expires": row.expires_at.date().isoformat()},
+                 actor=actor, session=session)
     return row, secret
 
 

@@ -9,15 +9,8 @@ from sqlalchemy.orm import defer
 
 from reporting.errors import Forbidden, NotFound
 from reporting.publication.reports import ReportKind
-from reporting.access import may_download, visible_icos
-from reporting.storage.models import Artifact, Edition, Organization, ResultRun
-
-
-def run_states(session, run_id: int) -> set[str]:
-    """The states of the ICOs whose data a run used: whose state reviewers may see its statewide reports."""
-    run = session.get(ResultRun, run_id)
-    codes = list((run.inputs or {}).keys()) if run else []
-    return set(session.scalars(select(Organization.state).where(Organization.code.in_(codes)))) if codes else set()
+from reporting.access import may_download, run_states, visible_icos
+from reporting.storage.models import Artifact, Edition
 
 
 def _allowed(user, artifact, codes: set[str], states_of) -> bool:

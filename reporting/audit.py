@@ -6,8 +6,12 @@ request; the CLI and the scheduler have none ("cli", or the actor they pass)."""
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, time, timedelta
 from typing import Callable
 
+from sqlalchemy import select
+
+from reporting.errors import ReportingError
 from reporting.storage import db
 from reporting.storage.models import AuditEvent
 
@@ -46,28 +50,44 @@ def record(action: str, target: str = "", outcome: str = "ok", detail: dict | No
 COLUMNS = ["at", "actor", "action", "target", "outcome", "ip", "detail"]
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)        # the dates a filter may name
+
+
 def events(session, filters, limit: int, offset: int = 0) -> list[AuditEvent]:
     """The trail, newest first, filtered as the admin page asks: ``action`` (prefix), ``actor`` (part of the
-    address), ``outcome``, ``since`` and ``until`` (dates, YYYY-MM-DD, both included)."""
-    from datetime import datetime, timedelta
-
-    from sqlalchemy import select
-
-    from reporting.errors import ReportingError
+    address), ``outcome``, ``since`` and ``until`` (dates, YYYY-MM-DD, both included). A filter that is not one
+    raises ``ReportingError`` saying what to write instead."""
     q = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    for name in ("action", "actor", "outcome"):
+        value = filters.get(name) or ""
+        if len(value) > 254 or any(ord(c) < 32 for c in value):
+            raise ReportingError(f"The {name} filter is not plain text of at most 254 characters: clear it and try "
+                                 f"again.")
     if filters.get("action"):
         q = q.where(AuditEvent.action.startswith(filters["action"].strip()))
     if filters.get("actor"):
         q = q.where(AuditEvent.actor.contains(filters["actor"].strip().lower()))
     if filters.get("outcome"):
         q = q.where(AuditEvent.outcome == filters["outcome"])
-    for name in ("since", "until"):
-        if filters.get(name):
-            try:
-                day = datetime.strptime(filters[name], "%Y-%m-%d")
-            except ValueError:
-                raise ReportingError(f"'{filters[name]}' is not a date: write it as YYYY-MM-DD.") from None
-            q = q.where(AuditEvent.at >= day if name == "since" else AuditEvent.at < day + timedelta(days=1))
+    days = {}
+    for name, label in (("since", "From"), ("until", "To")):
+        raw = (filters.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            day = datetime.strptime(raw, "%Y-%m-%d").date() if raw.isascii() else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ReportingError(f"{label} '{raw[:40]}' is not a date: write it as YYYY-MM-DD, e.g. 2026-01-31.")
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ReportingError(f"{label} {raw} is outside the dates the trail covers: give a date from "
+                                 f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}, or leave it empty.")
+        days[name] = day
+        start = datetime.combine(day, time.min)
+        q = q.where(AuditEvent.at >= start if name == "since" else AuditEvent.at < start + timedelta(days=1))
+    if "since" in days and "until" in days and days["since"] > days["until"]:
+        raise ReportingError(f"From ({days['since'].isoformat()}) is after To ({days['until'].isoformat()}): swap them.")
     return list(session.scalars(q.limit(limit).offset(offset)))
 
 

@@ -21,7 +21,7 @@ ENV_VARS = {
     "MAIL_REPLY_TO": str, "ZIP_MAX_RATIO": int, "ZIP_MAX_ENTRIES": int,
     "DUE_DATE_MONTHS_AFTER": int,
     "LOGIN_MAX_FAILURES": int, "LOGIN_LOCKOUT_MINUTES": int, "LOGIN_RATE_PER_ADDRESS": str,
-    "RATELIMIT_STORAGE_URI": str, "RATELIMIT_KEY_PREFIX": str,
+    "RATELIMIT_STORAGE_URI": str, "RATELIMIT_KEY_PREFIX": str, "API_TOKEN_DAYS": int,
     "SMTP_HOST": str, "SMTP_PORT": int, "SMTP_SECURITY": str, "SMTP_USERNAME": str, "SMTP_PASSWORD": str,
     "SMTP_TIMEOUT": int, "MAIL_FROM": str, "OUTBOX_DIR": str,
     "DELIVERY_MAX_ATTEMPTS": int, "DELIVERY_RETRY_SECONDS": int, "DELIVERY_WAIT_SECONDS": int, "DELIVERY_STALE_SECONDS": int,
@@ -67,6 +67,8 @@ def _derive(app, problems: list[str]) -> None:
         problems.append("SMTP_SECURITY must be starttls, tls or none")
     if c["PUBLISH_MODE"] not in ("preview", "auto", "approval"):
         problems.append("PUBLISH_MODE must be preview, auto or approval")
+    if not 1 <= c["API_TOKEN_DAYS"] <= 3660:
+        problems.append("API_TOKEN_DAYS must be a number of days from 1 to 3660")
     if c["PREVIEW_DAYS"] < 0:
         problems.append("PREVIEW_DAYS must be 0 or more")
     for name in ("MAX_UPLOAD_MB", "ZIP_MAX_UNCOMPRESSED_MB", "UPLOAD_MAX_FILES", "UPLOAD_MAX_LINE_BYTES",

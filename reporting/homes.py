@@ -21,7 +21,7 @@ from reporting.participation import has_left
 from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
 from reporting.review.inquiries import open_for_period
-from reporting.access import is_admin, visible_icos
+from reporting.access import is_admin, statewide_hidden_in, visible_icos
 from reporting.storage.models import Delivery, Edition, Organization, Result, ResultUnits, Submission
 
 MOVES = 3
@@ -231,7 +231,9 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
     quarters = _quarters_with_runs(session)
     if quarters:
         home.period = quarters[-1]
-        home.previous, found = moves(session, codes + [STATEWIDE], home.period)
+        run = figures.current_runs(session).get(home.period)
+        statewide = [] if run is None or statewide_hidden_in(session, user, run) else [STATEWIDE]
+        home.previous, found = moves(session, codes + statewide, home.period)
         home.moves = sorted((m for m in found if m.change), key=lambda m: -abs(m.change))[:5]
         year = stored(home.period).year
         now = figures.withhold_for_year(session, pub, codes, year)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from reporting.storage.models import ApiToken, AuditEvent, User, utcnow
 
@@ -63,19 +63,30 @@ def recent_failures(session, email: str, minutes: int) -> int:
         AuditEvent.target == email, AuditEvent.at >= since)) or 0
 
 
+def failures_from(session, address: str, seconds: int) -> int:
+    """Failed sign-ins from ``address`` in the last ``seconds``, from the audit trail: the per-address limit as
+    every web worker sees it, whether or not the rate limiter's shared store (Redis) answers."""
+    since = utcnow() - timedelta(seconds=seconds)
+    return session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "login", AuditEvent.outcome == "failure", AuditEvent.at >= since,
+        AuditEvent.ip == (address or "")[:64])) or 0
+
+
 # --- API tokens -------------------------------------------------------------------------------
 
 TOKEN_PREFIX = "ocq_"
+TOKEN_DAYS = 90              # an API token's lifetime unless the configuration (API_TOKEN_DAYS) says otherwise
 
 
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token: the secret is returned once and only its SHA-256 is stored."""
+def issue_token(session, user: User, name: str, days: int = TOKEN_DAYS) -> tuple[ApiToken, str]:
+    """A new token, valid for ``days``: the secret is returned once and only its SHA-256 is stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=_token_digest(secret))
+    row = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=_token_digest(secret),
+                   expires_at=utcnow() + timedelta(days=days))
     session.add(row)
     session.flush()
     return row, secret
@@ -84,7 +95,14 @@ def issue_token(session, user: User, name: str) -> tuple[ApiToken, str]:
 def user_for_token(session, token: str) -> User | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
                                                 ApiToken.revoked_at.is_(None)))
-    if row is None or not row.user.active:
+    if row is None or row.expired or not row.user.active:
         return None
     row.last_used_at = utcnow()
     return row.user
+
+
+def revoke_tokens_of(session, user: User) -> int:
+    """Revoke every live token of ``user`` (a password change, a disabled account); returns how many."""
+    result = session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                             .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch"))
+    return result.rowcount or 0

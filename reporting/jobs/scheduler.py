@@ -15,11 +15,11 @@ import signal
 import time
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from reporting.jobs.schedules import ensure_schedules
 from reporting.storage import db
-from reporting.storage.models import Schedule
+from reporting.storage.models import JobRun, Schedule, utcnow
 
 log = logging.getLogger(__name__)
 _APP = None
@@ -98,6 +98,7 @@ def run(app) -> None:
                 log.info("scheduler %d waiting to become the active scheduler", os.getpid())
                 _LEADERSHIP.acquire()
                 log.info("scheduler %d is the active scheduler", os.getpid())
+                mark_interrupted()
                 _run_while_active(app)
                 _LEADERSHIP.release()
                 if not stopping:
@@ -107,6 +108,24 @@ def run(app) -> None:
 
 
 _SCHEDULER = None
+INTERRUPTED = ("The scheduler running this job stopped before it finished (killed, or its database restarted). "
+               "What the job had committed stays; the next run picks up the rest (deliveries through the ledger).")
+
+
+def mark_interrupted() -> int:
+    """Job runs left 'running' by a scheduler that died: marked 'interrupted' when a scheduler becomes the active
+    one (only the active scheduler runs jobs, so none of them is still running). Returns how many."""
+    try:
+        with db.transaction() as session:
+            count = session.execute(update(JobRun).where(JobRun.status == "running").values(
+                status="interrupted", finished_at=utcnow(), error=INTERRUPTED)).rowcount or 0
+    except Exception:
+        log.exception("scheduler: the runs left running could not be marked interrupted")
+        return 0
+    if count:
+        log.warning("scheduler %d: %d job run(s) left running by a stopped scheduler marked interrupted",
+                    os.getpid(), count)
+    return count
 
 
 def _run_while_active(app) -> None:

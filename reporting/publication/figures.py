@@ -21,7 +21,7 @@ from reporting.freshness import newer_data
 from reporting.periods import chronological, stored
 from reporting.participation import departed, ended_by, left_label, months_covered
 from reporting.publication.benchmarks import benchmark_status, withhold
-from reporting.access import ico_for, statewide_hidden_from, visible_icos
+from reporting.access import ico_for, statewide_hidden_in, visible_icos
 from reporting.storage.models import Edition, Result, ResultRun, ResultUnits, Submission, utcnow
 
 
@@ -106,18 +106,19 @@ def visible_codes(session, user) -> list[str]:
     return [o.code for o in visible_icos(session, user)]
 
 
-def _results(session, run_id: int, codes: list[str], role: str = "") -> dict[tuple[str, str], Result]:
-    """Results of ``codes`` and statewide; without statewide for a ``role`` it is hidden from in this run."""
+def _results(session, run_id: int, codes: list[str], viewer="") -> dict[tuple[str, str], Result]:
+    """Results of ``codes`` and statewide; without statewide where it is hidden from ``viewer`` (a user, or a
+    report audience's role) in this run (``access.statewide_hidden_in``)."""
     run = session.get(ResultRun, run_id)
-    shown = codes + ([] if statewide_hidden_from(role, len(run.inputs or {})) else [STATEWIDE])
+    shown = codes + ([] if statewide_hidden_in(session, viewer, run) else [STATEWIDE])
     rows = session.scalars(select(Result).where(Result.run_id == run_id, Result.ico.in_(shown)))
     return {(r.measure_id, r.ico): r for r in rows}
 
 
-def statewide_hidden_periods(session, role: str, basis: Basis | None = None) -> list[str]:
-    """The quarters (and years) whose statewide figures ``role`` may not see (``access.statewide_hidden_from``)."""
+def statewide_hidden_periods(session, viewer, basis: Basis | None = None) -> list[str]:
+    """The quarters (and years) whose statewide figures ``viewer`` may not see (``access.statewide_hidden_in``)."""
     runs = (basis or live(session)).runs
-    return [p for p, run in runs.items() if statewide_hidden_from(role, len(run.inputs or {}))]
+    return [p for p, run in runs.items() if statewide_hidden_in(session, viewer, run)]
 
 
 def provenance(run: ResultRun, codes: list[str]) -> Provenance:
@@ -162,9 +163,9 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
                        f"There are no results for {period_code} yet.")
     orgs = visible_icos(session, user)
     codes = [o.code for o in orgs if o.code in (run.inputs or {})]
-    results = _results(session, run.id, codes, user.role)
+    results = _results(session, run.id, codes, user)
     last = _last_year_results(session, period, codes, basis) if not period.is_quarter else {}
-    statewide = [] if statewide_hidden_from(user.role, len(run.inputs or {})) else [(STATEWIDE, "Statewide")]
+    statewide = [] if statewide_hidden_in(session, user, run) else [(STATEWIDE, "Statewide")]
     columns = [(o.code, o.name) for o in orgs if o.code in codes] + statewide
     domains = []
     for domain in DOMAINS:
@@ -184,12 +185,12 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
 
 # --- trends -----------------------------------------------------------------------------------
 
-def quarter_results(session, codes: list[str], measure_id: str | None = None, role: str = "",
+def quarter_results(session, codes: list[str], measure_id: str | None = None, viewer="",
                     basis: Basis | None = None) -> dict:
     """(measure, ico) -> [(period, Result)] over every quarter with a run on ``basis``, oldest first (statewide
-    left out of the quarters it is hidden from ``role`` in)."""
+    left out of the quarters it is hidden from ``viewer`` in: a user, or a report audience's role)."""
     runs = {p: r for p, r in (basis or live(session)).runs.items() if stored(p).is_quarter}
-    hidden = {r.id for r in runs.values() if statewide_hidden_from(role, len(r.inputs or {}))}
+    hidden = {r.id for r in runs.values() if statewide_hidden_in(session, viewer, r)}
     query = select(Result).where(Result.run_id.in_([r.id for r in runs.values()]),
                                  Result.ico.in_(codes + [STATEWIDE]))
     if measure_id:
@@ -228,8 +229,8 @@ class Trend:
         return self.series.get(code, [None] * len(self.periods))[self.periods.index(period)]
 
 
-def trends(session, pub, codes: list[str], measure_ids, role: str = "", basis: Basis | None = None) -> list[Trend]:
-    data = quarter_results(session, codes, role=role, basis=basis)
+def trends(session, pub, codes: list[str], measure_ids, viewer="", basis: Basis | None = None) -> list[Trend]:
+    data = quarter_results(session, codes, viewer=viewer, basis=basis)
     periods = sorted({p for rows in data.values() for p, _ in rows}, key=chronological)
     out = []
     for mid in measure_ids:
@@ -248,14 +249,14 @@ def ico_page(session, user, pub, code: str):
     org = ico_for(session, user, code, "results")
     subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)
                            .order_by(Submission.period_code, Submission.version)).all()
-    return org, trends(session, pub, [org.code], list(REGISTRY), user.role), subs
+    return org, trends(session, pub, [org.code], list(REGISTRY), user), subs
 
 
 def measure_page(session, user, pub, measure_id: str):
     if measure_id not in REGISTRY:
         raise NotFound("There is no such measure. The measure catalog lists them all.")
     codes = visible_codes(session, user)
-    trend = trends(session, pub, codes, [measure_id], user.role)[0]
+    trend = trends(session, pub, codes, [measure_id], user)[0]
     names = {o.code: o.name for o in visible_icos(session, user)}
     return REGISTRY[measure_id], trend, names
 

@@ -6,6 +6,7 @@ import json
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
@@ -105,13 +106,14 @@ def publish_command(period, reason):
 @click.option("--email", required=True)
 @click.option("--name", default="command line")
 def tokens_create(email, name):
-    """Issue an API token for the user and print it alone on standard output, once (only its hash is kept)."""
+    """Issue an API token for the user and print it alone on standard output, once (only its hash is kept). It
+    expires after API_TOKEN_DAYS days (the admin token page shows when)."""
     from reporting.security import issue_token
     with db.transaction() as session:
         user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
         if user is None or not user.active:
             _fail(f"There is no active user {email}.")
-        row, secret = issue_token(session, user, name[:100])
+        row, secret = issue_token(session, user, name[:100], current_app.config["API_TOKEN_DAYS"])
         audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name}, actor="command line",
                      session=session)
     click.echo(secret)

@@ -23,6 +23,7 @@ from reporting.access import (can_see_ico, is_ico_user, may_answer_inquiry, may_
                               may_write_in_inquiry, ico_users, reviewers_of, visible_icos)
 from reporting.storage.models import Edition, Inquiry, InquiryMessage, Organization, User, utcnow
 from reporting.links import external_url
+from reporting.participation import has_left, left_label
 
 MAX_MESSAGE = 5000
 RESOLUTIONS = ("corrected", "no_change")
@@ -91,6 +92,12 @@ def open_for_period(session, period: str) -> list[Inquiry]:
 def open_inquiry(session, user: User, period: Period, measure_id: str | None, message: str) -> Inquiry:
     if not may_open_inquiry(user):
         raise Forbidden("Inquiries are opened by an ICO's users, on their own ICO's results.")
+    if measure_id is not None and not isinstance(measure_id, str):
+        raise ReportingError("measure_id is a measure's id as text, e.g. \"fuh_7d\" (or null for the edition as a "
+                             "whole), not a list or an object.", 400)
+    org = user.organization
+    if org is not None and has_left(org, period):
+        raise ReportingError(f"{org.name} {left_label(org)}: it has no results of {period.code} to question.", 422)
     if measure_id and measure_id not in REGISTRY:
         raise ReportingError(f"There is no measure '{measure_id}'. Leave measure_id empty for the edition as a whole.", 422)
     text = _text(message)

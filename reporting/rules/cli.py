@@ -8,6 +8,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from reporting.access import OPERATOR
 from reporting.errors import ReportingError
 from reporting.rules import impact as impact_
 from reporting.rules import store
@@ -68,7 +69,7 @@ def impact(draft_id, fmt):
     """What the draft would change, for every ICO of its year (from stored results)."""
     try:
         with db.transaction() as session:
-            result = impact_.impact(session, store.get(session, draft_id))
+            result = impact_.impact(session, store.get(session, draft_id), OPERATOR)
             columns, rows = result.table()
             summary = result.summary()
     except ReportingError as e:

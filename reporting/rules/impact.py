@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from measures import REGISTRY
+from reporting.access import visible_icos
 from reporting.errors import NotFound
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET, benchmark_status, withhold
 from reporting.rules.store import Rules, current_rules, with_draft
 from reporting.storage.models import Result, ResultRun, RuleSet
 
 STATUS_CODES = {MET: "met", MET_GAP: "met_gap_closure", NOT_MET: "not_met", NA: "na", NO_BENCHMARK: "none"}
-COLUMNS = ["ico", "measure_id", "value", "benchmark_now", "benchmark_draft", "status_now", "status_draft"]
+COLUMNS = ["ico", "measure_id", "value", "benchmark_now", "benchmark_draft", "status_now", "status_draft",
+           "withhold_now", "withhold_draft", "withhold_change"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,13 @@ class MeasureImpact:
     def changed(self) -> bool:
         return (self.status_now, self.withhold_now) != (self.status_draft, self.withhold_draft) or \
             self.benchmark_now != self.benchmark_draft
+
+    @property
+    def withhold_change(self) -> str:
+        """"added" to the withhold set by the draft, "removed" from it, or ""."""
+        if self.withhold_draft == self.withhold_now:
+            return ""
+        return "added" if self.withhold_draft else "removed"
 
 
 @dataclass(frozen=True)
@@ -67,14 +76,19 @@ class Impact:
 
     def table(self) -> tuple[list[str], list[list]]:
         """The ``rules impact`` rows: one per ICO and measure, then one per ICO with measure_id TIER."""
-        rows = [[r.ico, r.measure_id, r.value, r.benchmark_now, r.benchmark_draft, r.status_now, r.status_draft]
-                for r in self.rows]
-        rows += [[i.ico, "TIER", None, None, None, _tier(i.tier_now), _tier(i.tier_draft)] for i in self.icos]
+        rows = [[r.ico, r.measure_id, r.value, r.benchmark_now, r.benchmark_draft, r.status_now, r.status_draft,
+                 _flag(r.withhold_now), _flag(r.withhold_draft), r.withhold_change] for r in self.rows]
+        rows += [[i.ico, "TIER", None, None, None, _tier(i.tier_now), _tier(i.tier_draft), None, None, None]
+                 for i in self.icos]
         return COLUMNS, rows
 
 
 def _pct(v) -> str:
     return "no tier" if v is None else f"{v} %"
+
+
+def _flag(v: bool) -> str:
+    return "true" if v else "false"
 
 
 def _tier(v) -> str:
@@ -89,12 +103,18 @@ def _year_results(session, year: int) -> tuple[dict, list[str]]:
     return results, sorted((run.inputs or {}).keys())
 
 
-def impact(session, draft: RuleSet) -> Impact:
+def impact(session, draft: RuleSet, viewer) -> Impact:
+    """The draft's impact on the ICOs ``viewer`` may see (``access.visible_icos``: a state reviewer their
+    state's only)."""
     year = draft.year
     this, icos = _year_results(session, year)
     if not icos:
         raise NotFound(f"There are no results for {year} yet: compute the year first "
                        f"(flask --app wsgi compute --period {year}).")
+    visible = {o.code for o in visible_icos(session, viewer)}
+    icos = [i for i in icos if i in visible]
+    if not icos:
+        raise NotFound(f"None of the ICOs with {year} results is one you may see.")
     last, _ = _year_results(session, year - 1)
     now, then = current_rules(session), with_draft(session, draft)
     rows, per_ico = [], []

@@ -1,12 +1,16 @@
 """Rule sets: the one in force per year (what dashboards, withhold pages, PDFs and exports use), drafts that
 reviewers edit, adoption (exactly one in force per year, even when two people adopt at once), history.
 
-Values are checked cell by cell: a benchmark is 0-100 for percents and scores, positive for rates; flags are
-true/false; measure ids are known; a formula, a duplicate row or a non-number names its cell."""
+Values are checked cell by cell (``check_value``, ``check_tiers``): a number is finite; a benchmark is 0-100 for
+percents and scores, positive and at most 1,000 for rates per 1,000 member-months; a tier's share met is 0-100 % and
+its share earned back a whole 0-100 %; flags are true/false; measure ids are known; a formula, a duplicate row or
+a non-number names its cell. A value stored before these checks (or by hand) that breaks them is left out of the
+rules the read side uses and named on the Rules pages (``stored_problems``); a draft holding one is not adopted."""
 from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -21,6 +25,7 @@ from reporting.storage.models import RuleMeasure, RuleSet, RuleTier, utcnow
 MEASURE_COLUMNS = ["measure_id", "benchmark", "withhold", "gap_closure", "direction"]
 TIER_COLUMNS = ["tier", "min_share_met", "earned_back"]
 FORMULA_START = ("=", "+", "@", "\t", "\r")
+MAX_RATE = 1000          # a rate per 1,000 member-months: at most one event per member and month
 
 
 class RuleFileError(ReportingError):
@@ -40,6 +45,7 @@ class Rules:
     withhold: dict            # year -> {measure id: gap closure}
     tiers: dict               # year -> [(min share 0-1, earned back %)], highest first
     versions: dict            # year -> version
+    invalid: dict = None      # year -> [what is wrong with a stored value left out]
 
 
 def in_force(session, year: int) -> RuleSet | None:
@@ -73,16 +79,38 @@ def years(session) -> list[int]:
 
 
 def rules_of(sets: list[RuleSet]) -> Rules:
-    benchmarks, withhold, tiers, versions = {}, {}, {}, {}
+    """The rules of ``sets``; a stored value that is not valid is left out (a benchmark: none; a tier: dropped)
+    and named in ``invalid``, so that no page reads an infinite or out-of-range number."""
+    benchmarks, withhold, tiers, versions, invalid = {}, {}, {}, {}, {}
     for rs in sets:
+        problems = stored_problems(rs)
+        if problems:
+            invalid[rs.year] = list(problems.values())
         for m in rs.measures:
-            if m.benchmark is not None:
+            if m.benchmark is not None and ("measure", m.measure_id) not in problems:
                 benchmarks[(m.measure_id, rs.year)] = Benchmark(m.measure_id, rs.year, m.benchmark, m.source)
             if m.withhold:
                 withhold.setdefault(rs.year, {})[m.measure_id] = m.gap_closure
-        tiers[rs.year] = sorted(((t.min_share_met / 100.0, t.earned_back) for t in rs.tiers), reverse=True)
+        tiers[rs.year] = sorted(((t.min_share_met / 100.0, t.earned_back) for t in rs.tiers
+                                 if ("tier", t.tier) not in problems), reverse=True)
         versions[rs.year] = rs.version
-    return Rules(benchmarks, withhold, tiers, versions)
+    return Rules(benchmarks, withhold, tiers, versions, invalid)
+
+
+def stored_problems(rs: RuleSet) -> dict[tuple[str, object], str]:
+    """What is wrong with ``rs``'s stored values: ("measure", id) or ("tier", number) -> the problem."""
+    out = {}
+    for m in rs.measures:
+        if m.benchmark is not None and m.measure_id in REGISTRY:
+            problem = benchmark_problem(m.measure_id, m.benchmark)
+            if problem:
+                out[("measure", m.measure_id)] = f"{m.measure_id} benchmark: {problem}"
+    for t in rs.tiers:
+        problem = share_problem(t.min_share_met, "the share of measures met") or \
+            share_problem(t.earned_back, "the share earned back")
+        if problem:
+            out[("tier", t.tier)] = f"tier {t.tier}: {problem}"
+    return out
 
 
 def current_rules(session) -> Rules:
@@ -181,6 +209,23 @@ def create_draft(session, year: int, actor: str, note: str = "") -> RuleSet:
     number = (session.scalar(select(func.max(RuleSet.version)).where(RuleSet.year == year)) or 0) + 1
     draft = RuleSet(year=year, version=number, status="draft", based_on_id=base.id if base else None,
                     note=note[:500], created_by=actor)
+    return _seeded(session, draft, base, actor)
+
+
+def start_year(session, year: int, actor: str) -> RuleSet:
+    """Version 1 of a year that has no rule set yet, as a draft seeded from the newest year's rules in force
+    (benchmarks, withhold measures, gap closure, tiers): what a new measurement year starts from."""
+    if not 2000 <= year <= 2100:
+        raise ReportingError(f"{year} is not a measurement year: give a year such as 2016.")
+    if session.scalar(select(RuleSet.id).where(RuleSet.year == year).limit(1)) is not None:
+        raise ReportingError(f"{year} has rule sets already: make a draft from its version in force instead.", 409)
+    seed = session.scalar(select(RuleSet).where(RuleSet.status == "in_force").order_by(RuleSet.year.desc()).limit(1))
+    draft = RuleSet(year=year, version=1, status="draft", created_by=actor,
+                    note=f"Started from {seed.label}" if seed else "Started with no benchmarks")
+    return _seeded(session, draft, seed, actor)
+
+
+def _seeded(session, draft: RuleSet, base: RuleSet | None, actor: str) -> RuleSet:
     if base:
         draft.measures = [RuleMeasure(measure_id=m.measure_id, benchmark=m.benchmark, source=m.source,
                                       withhold=m.withhold, gap_closure=m.gap_closure) for m in base.measures]
@@ -200,9 +245,16 @@ def _editable(rs: RuleSet) -> None:
                              f"Create a draft from it to propose changes.", 409)
 
 
-def apply_changes(session, draft: RuleSet, changes: dict[str, dict], actor: str) -> None:
-    """``changes``: measure id -> any of benchmark (float or None), withhold, gap_closure (bool), already checked."""
+def apply_changes(session, draft: RuleSet, changes: dict[str, dict], actor: str,
+                  tiers: list[tuple[float, int]] | None = None) -> None:
+    """``changes``: measure id -> any of benchmark (float or None), withhold, gap_closure (bool), already checked;
+    ``tiers``: the new tier table, (share met 0-100, earned back %) per tier (``check_tiers``), or None to keep it."""
     _editable(draft)
+    if tiers is not None:
+        draft.tiers = []
+        session.flush()                                     # the old numbers are free before the new rows go in
+        draft.tiers = [RuleTier(tier=n, min_share_met=share, earned_back=earned)
+                       for n, (share, earned) in enumerate(sorted(tiers))]
     by_id = {m.measure_id: m for m in draft.measures}
     for mid, values in changes.items():
         row = by_id.get(mid)
@@ -213,27 +265,25 @@ def apply_changes(session, draft: RuleSet, changes: dict[str, dict], actor: str)
             setattr(row, key, value)
         if "benchmark" in values:
             row.source = f"{draft.label} draft, {actor}"
-    audit.record("rules.edit", draft.label, detail={"measures": sorted(changes)}, actor=actor, session=session)
+    detail = {"measures": sorted(changes)}
+    if tiers is not None:
+        detail["tiers"] = [f"{share:g} % met: {earned} %" for share, earned in sorted(tiers)]
+    audit.record("rules.edit", draft.label, detail=detail, actor=actor, session=session)
 
 
 def check_value(measure_id: str, column: str, raw: str) -> tuple[object, str | None]:
     """(value, problem) of one cell: benchmark a number in the measure's range (blank = none), flags
     true/false."""
     text = (raw or "").strip()
-    if text.startswith(FORMULA_START) and not _is_number(text):
+    if text.startswith(FORMULA_START) and not _parses(text):
         return None, f"'{text[:40]}' looks like a formula; give the value itself"
     if column == "benchmark":
         if text == "":
             return None, None
-        if not _is_number(text):
-            return None, f"'{text[:40]}' is not a number"
-        value = float(text)
-        unit = REGISTRY[measure_id].unit
-        if unit == "per_1000":
-            return (value, None) if value > 0 else (None, f"{value:g} must be positive (a rate per 1,000 member-months)")
-        if not 0 <= value <= 100:
-            return None, f"{value:g} is outside 0-100 (a {'percent' if unit == 'percent' else 'score'})"
-        return value, None
+        value, problem = _number(text)
+        if problem is None:
+            problem = benchmark_problem(measure_id, value)
+        return (None, problem) if problem else (value, None)
     if text.lower() in ("true", "yes", "y", "1", "on"):
         return True, None
     if text.lower() in ("false", "no", "n", "0", "off", ""):
@@ -241,23 +291,99 @@ def check_value(measure_id: str, column: str, raw: str) -> tuple[object, str | N
     return None, f"'{text[:40]}' is not true or false"
 
 
-def _is_number(text: str) -> bool:
+def _parses(text: str) -> bool:
     try:
         float(text)
-        return text.lower() not in ("nan", "inf", "-inf", "infinity", "+inf")
+        return True
     except ValueError:
         return False
 
 
-def parse_changes(text: str) -> dict[str, dict]:
+def _number(text: str) -> tuple[float | None, str | None]:
+    """A finite number written in plain decimal or exponent form; infinity, NaN and overflowing exponents
+    (1e309) are refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None, f"'{text[:40]}' is not a number"
+    if not math.isfinite(value) or "_" in text:
+        return None, f"'{text[:40]}' is not a finite number: give a plain number such as 75 or 12.5"
+    return value, None
+
+
+def benchmark_problem(measure_id: str, value: float) -> str | None:
+    """Why ``value`` cannot be ``measure_id``'s benchmark (not finite, outside the range of its unit), or None."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"'{value}' is not a finite number"
+    unit = REGISTRY[measure_id].unit
+    if unit == "per_1000":
+        if not 0 < value <= MAX_RATE:
+            return f"{value:g} must be positive and at most {MAX_RATE:,} (a rate per 1,000 member-months)"
+        return None
+    if not 0 <= value <= 100:
+        return f"{value:g} is outside 0-100 (a {'percent' if unit == 'percent' else 'score'})"
+    return None
+
+
+def share_problem(value, what: str) -> str | None:
+    """Why ``value`` cannot be a tier's share (0-100 %), or None."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"{what} '{value}' is not a finite number"
+    if not 0 <= value <= 100:
+        return f"{what} {value:g} is outside 0-100 %"
+    return None
+
+
+def check_tiers(rows: list[tuple[str, str, str]]) -> tuple[list[tuple[float, int]], list[str]]:
+    """The tier table from (where, share met, earned back) cells, ``where`` naming the row in a message: shares
+    met 0-100 % (each once), earned back a whole 0-100 % that does not fall as the share met rises; a row with
+    both cells blank is left out. Returns (tiers, problems)."""
+    tiers, problems, seen = [], [], {}
+    for where, raw_share, raw_earned in rows:
+        raw_share, raw_earned = (raw_share or "").strip(), (raw_earned or "").strip()
+        if not raw_share and not raw_earned:
+            continue
+        share, problem = _number(raw_share) if raw_share else (None, "give the share of measures met (0-100)")
+        problem = problem or share_problem(share, "the share of measures met")
+        if problem:
+            problems.append(f"{where}, min_share_met: {problem}")
+        earned, eproblem = _number(raw_earned) if raw_earned else (None, "give the share earned back (0-100)")
+        eproblem = eproblem or share_problem(earned, "the share earned back") or \
+            (None if float(earned).is_integer() else f"the share earned back {earned:g} is not a whole percent")
+        if eproblem:
+            problems.append(f"{where}, earned_back: {eproblem}")
+        if problem or eproblem:
+            continue
+        if share in seen:
+            problems.append(f"{where}, min_share_met: {share:g} % is given twice (also in {seen[share]})")
+            continue
+        seen[share] = where
+        tiers.append((share, int(earned)))
+    if not problems and not tiers:
+        problems.append("the tier table is empty: give at least one tier (e.g. 0 % met: 0 % earned back)")
+    ordered = sorted(tiers)
+    for (s1, e1), (s2, e2) in zip(ordered, ordered[1:]):
+        if e2 < e1:
+            problems.append(f"tiers: meeting {s2:g} % would earn back {e2} %, less than {e1} % at {s1:g} %; the "
+                            f"share earned back may not fall as more measures are met")
+    return tiers, problems
+
+
+def parse_changes(text: str) -> tuple[dict[str, dict], list[tuple[float, int]] | None]:
     """A proposal file: the column measure_id and any of benchmark, withhold, gap_closure (direction, if
-    present, is ignored: it is the measure's). Every bad cell is named; nothing is applied unless all are good."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
+    present, is ignored: it is the measure's); then, optionally, after its header line ``tier,min_share_met,
+    earned_back``, the whole tier table (the form of ``rules show``; tiers are numbered by share met). Every bad
+    cell is named; nothing is applied unless all are good. Returns (measure changes, tiers or None)."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]    # the file's line numbers
+    if not numbered:
         raise RuleFileError(["the file is empty: give a header line with measure_id and benchmark, withhold or gap_closure"])
-    header = [h.strip().lower() for h in rows[0]]
+    header = [h.strip().lower() for h in numbered[0][1]]
     problems = []
+    if header[:3] == TIER_COLUMNS:                  # a file of the tier table alone
+        numbered[0] = (numbered[0][0], ["measure_id"])
+        header = ["measure_id"]
+        numbered.insert(1, (numbered[0][0], TIER_COLUMNS))
     if "measure_id" not in header:
         problems.append("line 1: there is no measure_id column")
     unknown = [h for h in header if h not in MEASURE_COLUMNS]
@@ -265,10 +391,18 @@ def parse_changes(text: str) -> dict[str, dict]:
         problems.append(f"line 1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(MEASURE_COLUMNS)}")
     if problems:
         raise RuleFileError(problems)
-    changes, seen = {}, {}
-    for n, row in enumerate(rows[1:], start=2):
-        if header[:3] == TIER_COLUMNS or [c.strip().lower() for c in row[:3]] == TIER_COLUMNS:
-            break                                   # the tier table of a `rules show` file follows
+    changes, seen, tier_cells = {}, {}, None
+    for n, row in numbered[1:]:
+        if tier_cells is not None:
+            cells = [c.strip() for c in row] + ["", "", ""]
+            if cells[0].startswith(FORMULA_START) or any(c.startswith(("=", "@")) for c in cells[1:3]):
+                problems.append(f"line {n}: a cell looks like a formula; give the values themselves")
+                continue
+            tier_cells.append((f"line {n}", cells[1], cells[2]))
+            continue
+        if [c.strip().lower() for c in row[:3]] == TIER_COLUMNS:
+            tier_cells = []                          # the tier table follows
+            continue
         cells = dict(zip(header, [c.strip() for c in row] + [""] * (len(header) - len(row))))
         mid = cells["measure_id"]
         if mid.startswith(FORMULA_START):
@@ -291,15 +425,19 @@ def parse_changes(text: str) -> dict[str, dict]:
             else:
                 values[column] = value
         changes[mid] = values
+    tiers = None
+    if tier_cells is not None:
+        tiers, tier_problems = check_tiers(tier_cells)
+        problems += tier_problems
     if problems:
         raise RuleFileError(problems)
-    return changes
+    return changes, tiers
 
 
 def propose(session, year: int, text: str, actor: str) -> RuleSet:
-    changes = parse_changes(text)
+    changes, tiers = parse_changes(text)
     draft = create_draft(session, year, actor, note="proposed from a file")
-    apply_changes(session, draft, changes, actor)
+    apply_changes(session, draft, changes, actor, tiers)
     return draft
 
 
@@ -308,6 +446,10 @@ def adopt(session, draft_id: int, actor: str) -> RuleSet:
     draft was made from the one then in force (or at the same moment: the database's unique index decides)."""
     draft = get(session, draft_id)
     _editable(draft)
+    problems = stored_problems(draft)
+    if problems:
+        raise ReportingError(f"{draft.label} cannot be adopted: " + "; ".join(problems.values()) +
+                             ". Edit the draft to correct these values.", 422)
     current = in_force(session, draft.year)
     if current is not None and current.id != draft.based_on_id:
         raise ReportingError(f"{current.label} was adopted after this draft was made from an earlier version. Make a "

@@ -3,16 +3,27 @@
 scheduler, the CLI, services opening their own ``Session``). The page cache keys pages by the newest id, so
 a page can never be older than the data behind it, and no writer has to remember to say it wrote (an audit
 event used to stand in for this). The row is written inside the transaction, so the version a reader sees
-changes exactly when the data does (and not at all on a rollback). Job bookkeeping does not count."""
+changes exactly when the data does (and not at all on a rollback).
+
+Only what pages show counts: bookkeeping (``BOOKKEEPING``: the audit trail, API tokens' last use, users' sign-in
+times and sessions, job runs, deliveries, notices, schedules) never moves the version, so that sign-ins,
+downloads and API calls leave the page cache alone. The table keeps the newest ``KEEP`` rows (pruned every
+``PRUNE_EVERY`` versions), which is all the version needs."""
 from __future__ import annotations
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
-from reporting.storage.models import DataChange, JobRun, utcnow
+from reporting.storage.models import (ApiToken, AuditEvent, DataChange, Delivery, JobRun, Notice, Schedule, User,
+                                      utcnow)
 
 _KEY = "reporting.data_changed"
-_IGNORED = (JobRun, DataChange)
+# what no cached page shows (a page's viewer is keyed by role, ICO and state; the name in the header is filled
+# in per request)
+BOOKKEEPING = (DataChange, AuditEvent, ApiToken, User, JobRun, Delivery, Notice, Schedule)
+_IGNORED_TABLES = {m.__tablename__ for m in BOOKKEEPING}
+KEEP = 1000
+PRUNE_EVERY = 100
 _installed = False
 
 
@@ -33,7 +44,7 @@ def data_version(session) -> int:
 
 
 def _counts(objects) -> bool:
-    return any(not isinstance(o, _IGNORED) for o in objects)
+    return any(getattr(o, "__tablename__", None) not in _IGNORED_TABLES for o in objects)
 
 
 def _after_flush(session, flush_context) -> None:
@@ -43,14 +54,17 @@ def _after_flush(session, flush_context) -> None:
 
 def _on_execute(state) -> None:
     """Bulk UPDATE/DELETE/INSERT statements (a conditional close, a row COPY) change data without objects."""
-    if (state.is_update or state.is_delete or state.is_insert) and not state.statement.table.name == "data_changes":
+    if (state.is_update or state.is_delete or state.is_insert) and \
+            getattr(getattr(state.statement, "table", None), "name", None) not in _IGNORED_TABLES:
         state.session.info[_KEY] = True
 
 
 def _before_commit(session) -> None:
     pending = _counts(session.new) or _counts(session.dirty) or _counts(session.deleted)
     if pending or session.info.get(_KEY):
-        session.execute(insert(DataChange).values(at=utcnow()))
+        version = session.execute(insert(DataChange).values(at=utcnow())).inserted_primary_key[0]
+        if version and version % PRUNE_EVERY == 0:
+            session.execute(delete(DataChange).where(DataChange.id <= version - KEEP))
 
 
 def _clear(session) -> None:

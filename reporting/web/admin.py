@@ -2,7 +2,7 @@
 what they read and change is in ``accounts``, ``audit``, ``jobs.schedules`` and ``delivery.ledger``."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from reporting import accounts, audit
@@ -11,12 +11,13 @@ from reporting.errors import NotFound, ReportingError
 from reporting.jobs import schedules as schedules_
 from reporting.rendering.exports import csv_bytes
 from reporting.storage import db
-from reporting.storage.models import User
+from reporting.storage.models import User, utcnow
 from reporting.web.access import allow
 from reporting.web.downloads import download
 from reporting.web.forms import ActionForm, IcoForm, TokenForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+MAX_PAGE = 100_000                              # of a listing: past it, the offset means nothing
 
 
 def _get(model, ident):
@@ -115,15 +116,17 @@ def ico_edit(code):
 def tokens():
     form = TokenForm()
     form.user.choices = [(str(u.id), f"{u.email} ({u.role})") for u in accounts.users(db.session, active_only=True)]
-    secret = None
+    secret = expires = None
+    days = current_app.config["API_TOKEN_DAYS"]
     if form.validate_on_submit():
         try:
             with db.changes() as s:
-                _, secret = accounts.issue_api_token(s, form.user.data, form.name.data)
+                row, secret = accounts.issue_api_token(s, form.user.data, form.name.data, days)
+                expires = row.expires_at
         except ReportingError as e:
             flash(e.message, "error")
     return render_template("admin/tokens.html", form=form, tokens=accounts.tokens(db.session), secret=secret,
-                           action=ActionForm())
+                           expires=expires, days=days, now=utcnow(), action=ActionForm())
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -140,8 +143,12 @@ def token_revoke(token_id):
 @bp.route("/audit")
 @allow("admin")
 def audit_log():
-    page = max(1, request.args.get("page", 1, type=int))
-    rows = audit.events(db.session, request.args, limit=101, offset=(page - 1) * 100)
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
+    try:
+        rows = audit.events(db.session, request.args, limit=101, offset=(page - 1) * 100)
+    except ReportingError as e:                 # a bad filter: the page, with what to write instead
+        flash(e.message, "error")
+        return render_template("admin/audit.html", events=[], page=1, has_next=False, args=request.args), 400
     return render_template("admin/audit.html", events=rows[:100], page=page, has_next=len(rows) > 100,
                            args=request.args)
 

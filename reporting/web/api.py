@@ -84,6 +84,16 @@ def _json_body() -> dict:
     return body
 
 
+def _text_field(body: dict, name: str) -> str | None:
+    """A field of a JSON body that is text (or null / absent): anything else is a 400 naming it."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        kind = {list: "a list", dict: "an object", bool: "true/false"}.get(type(value), "a number")
+        raise ReportingError(f"'{name}' must be text (a JSON string), not {kind}, e.g. {{\"period\": \"2015Q3\", "
+                             f"\"measure_id\": \"fuh_7d\", \"message\": \"...\"}}.", 400)
+    return value
+
+
 @bp.route("/results")
 @token_required
 @allow("signed_in")
@@ -106,9 +116,10 @@ def inquiries():
                               request.args.get("status"))
         return jsonify([_inquiry_json(i) for i in rows])
     body = _json_body()
+    period, measure_id, message = (_text_field(body, "period"), _text_field(body, "measure_id"),
+                                   _text_field(body, "message"))
     with db.changes() as s:
-        inquiry = review.open_inquiry(s, g.api_user, parse(str(body.get("period") or "")), body.get("measure_id"),
-                                      str(body.get("message") or ""))
+        inquiry = review.open_inquiry(s, g.api_user, parse(period or ""), measure_id or None, message or "")
     return jsonify(_inquiry_json(inquiry)), 201
 
 
@@ -127,5 +138,5 @@ def inquiry_message(inquiry_id):
     from reporting.review import inquiries as review
     item = review.get(db.session, g.api_user, inquiry_id)
     with db.changes() as s:
-        review.add_message(s, g.api_user, item, str(_json_body().get("message") or ""))
+        review.add_message(s, g.api_user, item, _text_field(_json_body(), "message") or "")
     return jsonify(_inquiry_json(item)), 201

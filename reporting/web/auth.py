@@ -5,10 +5,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from limits import parse as parse_rate
 
 from reporting import accounts, audit
 from reporting.errors import ReportingError
-from reporting.security import check_credentials, recent_failures
+from reporting.security import check_credentials, failures_from, recent_failures
 from reporting.storage import db
 from reporting.storage.models import utcnow
 from reporting.web import error_response, limiter
@@ -36,6 +37,12 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         cfg = current_app.config
+        rate = parse_rate(cfg["LOGIN_RATE_PER_ADDRESS"])
+        if failures_from(db.session, request.remote_addr or "", rate.get_expiry()) >= rate.amount:
+            # counted in the database, so the limit holds across web workers even while Redis is down
+            audit.record("login", email, "limited")
+            return error_response(429, "Too many failed sign-ins from your address. Wait a minute, then try again.",
+                                  "Too many sign-ins")
         if recent_failures(db.session, email, cfg["LOGIN_LOCKOUT_MINUTES"]) >= cfg["LOGIN_MAX_FAILURES"]:
             audit.record("login", email, "locked")
             return error_response(429, f"Too many failed sign-ins for this account. It is locked for "

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from measures import REGISTRY
 from reporting import pipeline
-from reporting.access import may_edit_rules
+from reporting.access import EDIT_RULES, READ_RULES, may_edit_rules
 from reporting.errors import ReportingError
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.rules import impact as impact_
@@ -18,9 +18,9 @@ from reporting.web.downloads import download
 from reporting.web.forms import ActionForm
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
-EDITORS = ("cms_reviewer", "admin")          # the roles of access.may_edit_rules, as @allow takes them
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_RULES_FILE = 200_000
+TIER_ROWS_TO_ADD = 2                         # blank rows under the tier table of the form, to add tiers
 
 
 def _checked_form() -> None:
@@ -37,18 +37,21 @@ def _year() -> int:
 
 
 @bp.route("/")
-@allow("reviewer")
+@allow(READ_RULES)
 def index():
     year = _year()
     rs = store.in_force(db.session, year)
-    return render_template("rules/index.html", year=year, years=store.years(db.session), rs=rs,
+    years = store.years(db.session)
+    return render_template("rules/index.html", year=year, years=years, rs=rs,
                            rows=store.measure_rows(rs) if rs else [], tiers=store.tier_rows(rs) if rs else [],
+                           problems=store.stored_problems(rs) if rs else {},
                            history=store.history(db.session, year), measures=REGISTRY,
-                           can_edit=may_edit_rules(current_user), reissue=store.revision(db.session, year))
+                           can_edit=may_edit_rules(current_user), reissue=store.revision(db.session, year),
+                           next_year=(years[0] + 1) if years else None)
 
 
 @bp.route("/drafts", methods=["POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def new_draft():
     _checked_form()
     year = request.form.get("year", "")
@@ -60,13 +63,31 @@ def new_draft():
     return redirect(url_for("rules.edit", rule_set_id=draft.id))
 
 
+@bp.route("/years", methods=["POST"])
+@allow(EDIT_RULES)
+def new_year():
+    """A new measurement year: a draft version 1, seeded from the newest year's rules in force."""
+    _checked_form()
+    year = request.form.get("year", "").strip()
+    if not (year.isascii() and year.isdigit() and len(year) == 4):
+        raise ReportingError("Give the new measurement year as four digits, e.g. 2016.")
+    with db.changes() as s:
+        draft = store.start_year(s, int(year), current_user.email)
+        label, note, draft_id = draft.label, draft.note, draft.id
+    flash(f"Draft {label} started ({note.lower()}). Set the year's benchmarks, withhold measures and tiers, then "
+          f"adopt it.", "success")
+    return redirect(url_for("rules.edit", rule_set_id=draft_id))
+
+
 @bp.route("/<int:rule_set_id>/edit", methods=["GET", "POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def edit(rule_set_id):
     draft = store.get(db.session, rule_set_id)
     errors: dict[tuple[str, str], str] = {}
     file_problems: list[str] = []
+    tier_problems: list[str] = []
     values = {r["measure_id"]: r for r in store.measure_rows(draft)}
+    tiers = store.tier_rows(draft)
     if request.method == "POST":
         _checked_form()
         upload = request.files.get("file")
@@ -75,21 +96,27 @@ def edit(rule_set_id):
                 text = upload.read(MAX_RULES_FILE + 1)
                 if len(text) > MAX_RULES_FILE:
                     raise store.RuleFileError([f"the file is larger than {MAX_RULES_FILE // 1000} KB"])
-                changes = store.parse_changes(text.decode("utf-8-sig", errors="replace"))
+                changes, new_tiers = store.parse_changes(text.decode("utf-8-sig", errors="replace"))
             else:
                 changes, errors = _form_changes(values)
-            if not errors:
+                new_tiers, tier_problems = store.check_tiers(
+                    [(f"tier row {i + 1}", request.form.get(f"tier.{i}.min_share_met", ""),
+                      request.form.get(f"tier.{i}.earned_back", "")) for i in range(len(tiers) + TIER_ROWS_TO_ADD)])
+            if not errors and not tier_problems:
                 with db.changes() as s:
-                    store.apply_changes(s, draft, changes, current_user.email)
+                    store.apply_changes(s, draft, changes, current_user.email, new_tiers)
                 flash(f"{draft.label} saved.", "success")
                 return redirect(url_for("rules.impact", rule_set_id=draft.id))
         except store.RuleFileError as e:
             file_problems = e.problems
         except ReportingError as e:
             flash(e.message, "error")
-    status = 422 if (errors or file_problems) else 200
+    status = 422 if (errors or file_problems or tier_problems) else 200
+    submitted = request.form if (errors or tier_problems) else None
     return render_template("rules/edit.html", draft=draft, values=values, errors=errors, measures=REGISTRY,
-                           file_problems=file_problems, submitted=request.form if errors else None), status
+                           tiers=tiers, tier_slots=len(tiers) + TIER_ROWS_TO_ADD, tier_problems=tier_problems,
+                           problems=store.stored_problems(draft), file_problems=file_problems,
+                           submitted=submitted), status
 
 
 def _form_changes(current: dict) -> tuple[dict, dict]:
@@ -109,19 +136,19 @@ def _form_changes(current: dict) -> tuple[dict, dict]:
 
 
 @bp.route("/<int:rule_set_id>/impact")
-@allow("reviewer")
+@allow(READ_RULES)
 def impact(rule_set_id):
     draft = store.get(db.session, rule_set_id)
-    result = impact_.impact(db.session, draft)
+    result = impact_.impact(db.session, draft, current_user)
     return render_template("rules/impact.html", draft=draft, result=result, measures=REGISTRY,
                            can_edit=may_edit_rules(current_user))
 
 
 @bp.route("/<int:rule_set_id>/impact.<fmt>")
-@allow("reviewer")
+@allow(READ_RULES)
 def impact_export(rule_set_id, fmt):
     draft = store.get(db.session, rule_set_id)
-    result = impact_.impact(db.session, draft)
+    result = impact_.impact(db.session, draft, current_user)
     columns, rows = result.table()
     preamble = [("One Care rules impact", f"draft {draft.label} against the rules in force"), ("Summary", result.summary())]
     name = f"one-care-rules-impact-{draft.year}-v{draft.version}"
@@ -133,7 +160,7 @@ def impact_export(rule_set_id, fmt):
 
 
 @bp.route("/<int:rule_set_id>/adopt", methods=["POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def adopt(rule_set_id):
     _checked_form()
     try:
@@ -148,7 +175,7 @@ def adopt(rule_set_id):
 
 
 @bp.route("/<int:rule_set_id>/discard", methods=["POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def discard(rule_set_id):
     _checked_form()
     year = store.get(db.session, rule_set_id).year
@@ -159,7 +186,7 @@ def discard(rule_set_id):
 
 
 @bp.route("/reissue/<int:year>", methods=["POST"])
-@allow(*EDITORS)
+@allow(EDIT_RULES)
 def reissue(year):
     """Revised withhold reports for the year under the rules in force: a new edition, rendered and delivered
     through the delivery ledger (each recipient once)."""

@@ -43,6 +43,15 @@ def ledger(url):
     return rows
 
 
+def job_runs(url):
+    from reporting.storage.models import JobRun
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with Session(engine) as s:
+        rows = [(r.id, r.job, r.status) for r in s.scalars(select(JobRun).order_by(JobRun.id))]
+    engine.dispose()
+    return rows
+
+
 def wait_for(predicate, timeout=120, every=0.5):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -82,6 +91,8 @@ def test_scheduler_killed_mid_cycle_then_restarted_sends_each_message_once(examp
         stop(first)
     smtp.recorder.on_rcpt = None
     assert ("sending" in {s for _, s in ledger(example_url)})
+    killed = [r for r in job_runs(example_url) if r[2] == "running"]
+    assert killed                       # the killed scheduler's run record says "running" for ever...
     time.sleep(2.5)                     # past DELIVERY_STALE_SECONDS
     log2 = open(tmp_path / "scheduler-2.log", "w")
     second = flask(["scheduler"], env, log2)
@@ -89,6 +100,9 @@ def test_scheduler_killed_mid_cycle_then_restarted_sends_each_message_once(examp
         done = wait_for(lambda: {s for _, s in ledger(example_url)} == {"sent"} and len(ledger(example_url)) == 5)
         assert done, (ledger(example_url), (tmp_path / "scheduler-2.log").read_text()[-3000:])
         time.sleep(2)
+        # ...until the next scheduler starts: then it is marked interrupted (issue 28 item 7)
+        after = {run_id: status for run_id, _, status in job_runs(example_url)}
+        assert {after[run_id] for run_id, _, _ in killed} == {"interrupted"}, job_runs(example_url)
     finally:
         stop(second)
     got = smtp.recorder.by_recipient()

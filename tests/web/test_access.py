@@ -132,3 +132,19 @@ def test_an_ico_user_reaches_nothing_of_another_ico(example):
                 if "artifact_id" in rule.arguments or "submission_id" in rule.arguments:
                     assert r.status_code in (403, 404), (path, r.status_code)
     assert checked > 100
+
+
+def test_rules_views_declare_named_permissions_from_the_one_table(world):
+    """Issue 24: permissions are named in ``reporting.access`` with one role -> permission table; the Rules views
+    declare them (no role names), and the route walk above holds every role to what the table grants."""
+    from reporting.access import EDIT_RULES, PERMISSIONS, READ_RULES, allowed_roles, can
+    rules_views = {e: f.access for e, f in world.view_functions.items() if e.startswith("rules.")}
+    assert rules_views and all(set(access) <= {EDIT_RULES, READ_RULES} for access in rules_views.values())
+    assert allowed_roles((EDIT_RULES,)) == {"admin", "cms_reviewer"}
+    assert allowed_roles((READ_RULES,)) == {"admin", "cms_reviewer", "state_reviewer"}
+    assert [r for r in PERMISSIONS if can(type("U", (), {"role": r})(), EDIT_RULES)] == ["admin", "cms_reviewer"]
+    state = world.test_client()
+    login(state, ROLES["state_reviewer"])
+    token = csrf_token(state, "/account")
+    assert state.post("/rules/drafts", data={"csrf_token": token, "year": "2015"}).status_code == 403
+    assert state.get("/rules/").status_code == 200

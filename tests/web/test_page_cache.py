@@ -45,3 +45,62 @@ def test_bulk_updates_count_and_reads_rollbacks_and_job_bookkeeping_do_not(examp
             s.execute(update(Organization).where(Organization.code == "HB").values(name="Harbor"))
             s.commit()                                        # a bulk update
     assert version(example) == before + 1
+
+
+def test_sign_ins_downloads_and_api_calls_leave_the_data_version_alone_and_an_upload_moves_it(example):
+    """Issue 28 item 6: a client polling the API, people signing in and downloading write last-used times and
+    audit rows, none of which a page shows: the cached pages stay cached. An upload changes what pages show."""
+    import io
+    from pathlib import Path
+
+    from tests.conftest import csrf_token
+    from tests.ingest.test_upload_paths import issue_token, zip_of
+    with example.app_context():
+        token = issue_token(example, "ha@example.org")
+    before = version(example)
+    client = example.test_client()
+    for email in ("cms@example.org", "ha@example.org", "state@example.org"):
+        client = example.test_client()
+        assert login(client, email).status_code == 302                              # sign-in
+        client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": email,
+                                    "password": "wrong password!"})                   # a failed one too
+    client = example.test_client()
+    login(client, "cms@example.org")
+    assert client.get("/exports/overview.csv?period=2015Q2").status_code == 200           # downloads
+    assert client.get("/icos/HA/export.xlsx").status_code == 200
+    api = example.test_client()
+    for _ in range(5):                                                                  # API and FHIR polling
+        assert api.get("/api/v1/results?period=2015Q2", headers={"Authorization": f"Bearer {token}"}).status_code in (200, 404)
+        assert api.get("/api/v1/fhir/Measure", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert version(example) == before
+    # an accepted upload changes what pages show
+    ha = example.test_client()
+    login(ha, "ha@example.org")
+    pkg = Path(__file__).parents[1] / "data" / "examples" / "packages" / "HA"
+    folder = sorted(pkg.iterdir())[-1]
+    r = ha.post("/submissions/upload", data={"csrf_token": csrf_token(ha, "/submissions/upload"),
+                                             "period": folder.name, "ico": "HA",
+                                             "files": (io.BytesIO(zip_of(folder)), f"ha-{folder.name}.zip")},
+                content_type="multipart/form-data")
+    assert r.status_code in (200, 302), r.status_code
+    assert version(example) > before
+
+
+def test_data_changes_keeps_the_newest_rows_only(example, monkeypatch):
+    from sqlalchemy import func
+
+    from reporting.storage import changes
+    from reporting.storage.models import DataChange
+    monkeypatch.setattr(changes, "KEEP", 5)
+    monkeypatch.setattr(changes, "PRUNE_EVERY", 2)
+    versions = []
+    with example.app_context():
+        for n in range(30):
+            with Session(db.engine) as s:
+                s.execute(update(Organization).where(Organization.code == "HB").values(name=f"Harbor {n}"))
+                s.commit()
+            versions.append(version(example))
+        with Session(db.engine) as s:
+            rows = s.scalar(select(func.count(DataChange.id)))
+    assert versions == sorted(versions) and len(set(versions)) == 30           # the version still moves every time
+    assert rows <= 5 + 2
