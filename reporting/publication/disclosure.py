@@ -1,0 +1,246 @@
+"""The disclosure auditor: which suppressed counts can a reader work out from everything published?
+(measures.md, "Publication and cell suppression"; issue 28 item 2.)
+
+Pure (numpy only). A reader knows the counts shown, in this release and in every earlier one, and the
+additive relations between them: a total equals the sum of its parts (statewide = the sum of its ICOs; a year
+= the sum of its quarters for measures whose units fall in exactly one quarter; later, an ICO total = the sum
+of its strata). Each relation is a linear equation; the unknowns are the suppressed counts and any count never
+published (a *latent* count: a quarter an ICO has no result for, the quarterly pieces of a rolling survey
+window). With the shown counts moved to the right-hand side the equations read ``A x = b``; a suppressed count
+``x_j`` is **determined** when the unit vector ``e_j`` lies in the row space of ``A``, that is when
+``rank([A; e_j]) == rank(A)`` (``numpy.linalg.matrix_rank`` on the small integer system of its connected
+component). A determined suppressed count is a failure. Counts are also at least 0: bounds propagated through
+the relations (a part is at least its total's lower bound minus the other parts' upper bounds, and at most
+...) can pin a count to one value (two suppressed cells that sum to 0), which is a failure too; a count narrowed
+to a range (say 1 to 10) is not: that a suppressed count is small is what suppression itself says.
+
+``protect`` is complementary suppression on top of the auditor: while a suppressed count is determined, it
+suppresses one more count that may still change (not fixed by an earlier release): among the shown counts of
+the determined count's component, one whose suppression makes it undetermined, preferring a count in a
+relation with it, non-zero, then the smallest (the "next-smallest cell"); and repeats until nothing is
+determined. Relations are data: a new kind of additive group (strata) needs no change here.
+
+Keys are any hashable values (the publication layer uses ``(measure_id, period, ico, count_name)``)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, Iterable
+
+import numpy as np
+
+Key = Hashable
+
+
+@dataclass(frozen=True)
+class Count:
+    """One count as a reader sees it: ``shown`` (its value is published), or not. ``fixed``: published in an
+    earlier release, so its state may not change now. ``protected``: a count that must not be determined
+    (default: every count that is not shown); latent counts (never published) are not."""
+    key: Key
+    value: int | None
+    shown: bool
+    fixed: bool = False
+    protected: bool | None = None
+
+    @property
+    def must_hold(self) -> bool:
+        return (not self.shown) if self.protected is None else (self.protected and not self.shown)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``total == sum(parts)``: an additive group. A key with no ``Count`` is latent (unknown, not protected)."""
+    total: Key
+    parts: tuple
+
+
+@dataclass
+class Audit:
+    determined: list                                   # protected keys the equations (or bounds) pin down
+    by_bounds: set = field(default_factory=set)        # of them, those pinned only with the bounds
+    ranges: dict = field(default_factory=dict)         # key -> (low, high) a reader can bound it by (None: open)
+
+    @property
+    def holds(self) -> bool:
+        return not self.determined
+
+
+# --- components ------------------------------------------------------------------------------------
+
+def _components(keys: Iterable[Key], relations: list[Relation]) -> list[tuple[list[Key], list[Relation]]]:
+    """Keys and relations split into connected components (relations sharing no key never interact)."""
+    parent: dict = {}
+
+    def find(k):
+        parent.setdefault(k, k)
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for k in keys:
+        find(k)
+    for r in relations:
+        root = find(r.total)
+        for p in r.parts:
+            parent[find(p)] = root
+    members, rels = defaultdict(list), defaultdict(list)
+    for k in parent:
+        members[find(k)].append(k)
+    for r in relations:
+        rels[find(r.total)].append(r)
+    return [(members[root], rels[root]) for root in members]
+
+
+def _matrix(relations: list[Relation], unknown: list[Key]) -> np.ndarray:
+    """The coefficients of the unknowns: +1 for a total, -1 for each part (a key twice adds up)."""
+    index = {k: i for i, k in enumerate(unknown)}
+    a = np.zeros((len(relations), len(unknown)))
+    for row, r in enumerate(relations):
+        if r.total in index:
+            a[row, index[r.total]] += 1
+        for p in r.parts:
+            if p in index:
+                a[row, index[p]] -= 1
+    return a
+
+
+def determined_in(relations: list[Relation], unknown: list[Key], targets: Iterable[Key]) -> set:
+    """The ``targets`` (among ``unknown``) whose unit vector lies in the row space of the relations' matrix."""
+    targets = list(targets)
+    if not targets or not relations:
+        return set()
+    a = _matrix(relations, unknown)
+    a = a[np.any(a != 0, axis=1)]
+    if not len(a):
+        return set()
+    rank = np.linalg.matrix_rank(a)
+    index = {k: i for i, k in enumerate(unknown)}
+    out = set()
+    for t in targets:
+        e = np.zeros((1, len(unknown)))
+        e[0, index[t]] = 1
+        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
+            out.add(t)
+    return out
+
+
+# --- bounds ----------------------------------------------------------------------------------------
+
+def _ranges(relations: list[Relation], values: dict, unknown: set) -> dict:
+    """Intervals for the unknowns from ``x >= 0`` and the relations, propagated until nothing narrows (sound,
+    not always tight). A relation the published values contradict (data revised between releases) is left out."""
+    lo = {k: 0.0 for k in unknown}
+    hi = {k: np.inf for k in unknown}
+
+    def bounds(k):
+        return (values[k], values[k]) if k not in unknown else (lo[k], hi[k])
+
+    for _ in range(50):
+        changed = False
+        for r in relations:
+            terms = [(r.total, 1)] + [(p, -1) for p in r.parts]        # sum(sign * x) == 0
+            for i, (k, sign) in enumerate(terms):
+                if k not in unknown:
+                    continue
+                others = terms[:i] + terms[i + 1:]                      # sign * x_k == -sum(others)
+                others_lo = sum(s * (bounds(o)[0] if s > 0 else bounds(o)[1]) for o, s in others)
+                others_hi = sum(s * (bounds(o)[1] if s > 0 else bounds(o)[0]) for o, s in others)
+                new_lo, new_hi = (-others_hi, -others_lo) if sign > 0 else (others_lo, others_hi)
+                if new_lo > lo[k] + 1e-9 and np.isfinite(new_lo):
+                    lo[k], changed = new_lo, True
+                if new_hi < hi[k] - 1e-9:
+                    hi[k], changed = new_hi, True
+        if not changed:
+            break
+    return {k: (lo[k], hi[k]) for k in unknown}
+
+
+# --- the auditor ------------------------------------------------------------------------------------
+
+def audit(counts: Iterable[Count], relations: Iterable[Relation]) -> Audit:
+    """Every protected count that the shown counts and the relations determine (see the module docstring)."""
+    counts = {c.key: c for c in counts}
+    relations = list(relations)
+    determined, by_bounds, ranges = [], set(), {}
+    keys = set(counts) | {k for r in relations for k in (r.total, *r.parts)}
+    for members, rels in _components(keys, relations):
+        unknown = [k for k in members if k not in counts or not counts[k].shown]
+        targets = [k for k in unknown if k in counts and counts[k].must_hold]
+        if not targets:
+            continue
+        exact = determined_in(rels, unknown, targets)
+        values = {k: counts[k].value for k in members if k in counts and counts[k].shown}
+        found = _ranges(rels, values, set(unknown)) if rels else {}
+        for t in targets:
+            low, high = found.get(t, (0.0, np.inf))
+            ranges[t] = (low, None if not np.isfinite(high) else high)
+            pinned = low <= high and np.isfinite(high) and np.ceil(low - 1e-9) == np.floor(high + 1e-9)
+            if t in exact or pinned:
+                determined.append(t)
+                if t not in exact:
+                    by_bounds.add(t)
+    return Audit(sorted(determined, key=repr), by_bounds, ranges)
+
+
+# --- complementary suppression ----------------------------------------------------------------------
+
+@dataclass
+class Protection:
+    hidden: set                        # every count suppressed when done (primary and complementary)
+    complementary: list                # the counts suppressed to protect others, in the order chosen
+    unfixable: list                    # counts determined by fixed counts alone (earlier releases): reported
+
+
+def protect(counts: Iterable[Count], relations: Iterable[Relation],
+            may_hide: Callable[[Key], bool] = lambda key: True, limit: int = 10_000) -> Protection:
+    """Suppress more counts until the auditor finds none determined. Only counts that are not ``fixed`` and that
+    ``may_hide`` admits are suppressed; a count that nothing left can protect is reported in ``unfixable``.
+    Each connected component is protected on its own (suppressing in one never changes another)."""
+    counts = {c.key: c for c in counts}
+    relations = list(relations)
+    complementary, unfixable = [], []
+    keys = set(counts) | {k for r in relations for k in (r.total, *r.parts)}
+    for members, rels in _components(keys, relations):
+        part = {k: counts[k] for k in members if k in counts}
+        if not rels or not any(c.must_hold for c in part.values()):
+            continue
+        related = defaultdict(set)
+        for r in rels:
+            group = (r.total, *r.parts)
+            for k in group:
+                related[k].update(group)
+        for _ in range(limit):
+            pending = [k for k in audit(part.values(), rels).determined if k not in unfixable]
+            if not pending:
+                break
+            target = pending[0]
+            candidates = [c for c in part.values() if c.shown and not c.fixed and may_hide(c.key)]
+            if not candidates:
+                unfixable.append(target)
+                part[target] = _replace(part[target], protected=False)      # known already: stop asking
+                continue
+            choice = _choose(target, candidates, part, rels, related)
+            part[choice.key] = _replace(choice, shown=False, protected=True)
+            complementary.append(choice.key)
+        counts.update(part)
+    hidden = {k for k, c in counts.items() if not c.shown}
+    return Protection(hidden, complementary, unfixable)
+
+
+def _replace(c: Count, **changes) -> Count:
+    return Count(**({"key": c.key, "value": c.value, "shown": c.shown, "fixed": c.fixed, "protected": c.protected}
+                    | changes))
+
+
+def _choose(target, candidates: list[Count], counts: dict, relations: list[Relation], related: dict) -> Count:
+    """The count to suppress for ``target``: one whose suppression frees it (in a relation with it first), else
+    the next-smallest in a relation with it, else the next-smallest of its component; non-zero before zero."""
+    order = sorted(candidates, key=lambda c: (c.key not in related[target], c.value == 0, c.value or 0, repr(c.key)))
+    for c in order[:40]:
+        trial = dict(counts)
+        trial[c.key] = _replace(c, shown=False, protected=True)
+        if target not in audit(trial.values(), relations).determined:
+            return c
+    return order[0]
