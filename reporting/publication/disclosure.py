@@ -159,8 +159,9 @@ def _ranges(relations: list[Relation], values: dict, unknown: set) -> dict:
 
 # --- the auditor ------------------------------------------------------------------------------------
 
-def audit(counts: Iterable[Count], relations: Iterable[Relation]) -> Audit:
-    """Every protected count that the shown counts and the relations determine (see the module docstring)."""
+def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool = True) -> Audit:
+    """Every protected count that the shown counts and the relations determine (see the module docstring);
+    ``bounds=False``: by the equations alone (the cheaper test)."""
     counts = {c.key: c for c in counts}
     relations = list(relations)
     determined, by_bounds, ranges = [], set(), {}
@@ -172,7 +173,7 @@ def audit(counts: Iterable[Count], relations: Iterable[Relation]) -> Audit:
             continue
         exact = determined_in(rels, unknown, targets)
         values = {k: counts[k].value for k in members if k in counts and counts[k].shown}
-        found = _ranges(rels, values, set(unknown)) if rels else {}
+        found = _ranges(rels, values, set(unknown)) if (rels and bounds) else {}
         for t in targets:
             low, high = found.get(t, (0.0, np.inf))
             ranges[t] = (low, None if not np.isfinite(high) else high)
@@ -204,15 +205,19 @@ def protect(counts: Iterable[Count], relations: Iterable[Relation],
     keys = set(counts) | {k for r in relations for k in (r.total, *r.parts)}
     for members, rels in _components(keys, relations):
         part = {k: counts[k] for k in members if k in counts}
-        if not rels or not any(c.must_hold for c in part.values()):
-            continue
+        if not rels or not any(c.must_hold for c in part.values()) or \
+                not any(c.shown and not c.fixed and may_hide(c.key) for c in part.values()):
+            continue                        # nothing to protect, or nothing may change (audited when it could)
         related = defaultdict(set)
         for r in rels:
             group = (r.total, *r.parts)
             for k in group:
                 related[k].update(group)
         for _ in range(limit):
-            pending = [k for k in audit(part.values(), rels).determined if k not in unfixable]
+            pending = [k for k in audit(part.values(), rels, bounds=False).determined if k not in unfixable]
+            exact = bool(pending)
+            if not pending:
+                pending = [k for k in audit(part.values(), rels).determined if k not in unfixable]
             if not pending:
                 break
             target = pending[0]
@@ -221,7 +226,7 @@ def protect(counts: Iterable[Count], relations: Iterable[Relation],
                 unfixable.append(target)
                 part[target] = _replace(part[target], protected=False)      # known already: stop asking
                 continue
-            choice = _choose(target, candidates, part, rels, related)
+            choice = _choose(target, candidates, part, rels, related, exact)
             part[choice.key] = _replace(choice, shown=False, protected=True)
             complementary.append(choice.key)
         counts.update(part)
@@ -234,13 +239,19 @@ def _replace(c: Count, **changes) -> Count:
                     | changes))
 
 
-def _choose(target, candidates: list[Count], counts: dict, relations: list[Relation], related: dict) -> Count:
+def _choose(target, candidates: list[Count], counts: dict, relations: list[Relation], related: dict,
+            exact: bool = True) -> Count:
     """The count to suppress for ``target``: one whose suppression frees it (in a relation with it first), else
     the next-smallest in a relation with it, else the next-smallest of its component; non-zero before zero."""
     order = sorted(candidates, key=lambda c: (c.key not in related[target], c.value == 0, c.value or 0, repr(c.key)))
     for c in order[:40]:
         trial = dict(counts)
         trial[c.key] = _replace(c, shown=False, protected=True)
-        if target not in audit(trial.values(), relations).determined:
+        if exact:
+            unknown = [k for k in {x for r in relations for x in (r.total, *r.parts)}
+                       if k not in trial or not trial[k].shown]
+            if target not in determined_in(relations, unknown, [target]):
+                return c
+        elif target not in audit(trial.values(), relations).determined:
             return c
     return order[0]

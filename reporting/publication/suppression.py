@@ -134,10 +134,11 @@ class Plan:
     unfixable: list = field(default_factory=list)
 
 
-def plan(releases: list[Release]) -> Plan:
+def plan(releases: list[Release], insiders: bool = True) -> Plan:
     """The suppressed counts of each release, in publication order: primary suppression, then complementary
     suppression until no suppressed count of this or any earlier release is determined. Earlier releases stay
-    as they were published (a count shown once is known for ever)."""
+    as they were published (a count shown once is known for ever). ``insiders``: also against each ICO's own
+    users, who know their own counts exactly (with two ICOs, statewide minus one's own is the other's)."""
     shown_before: dict = {}          # key -> value, shown in an earlier release
     hidden_before: dict = {}         # key -> value, suppressed in every earlier release that had it
     every: dict = {}                 # (measure, period, ico) -> newest result
@@ -155,15 +156,32 @@ def plan(releases: list[Release]) -> Plan:
                 mine.add(k)
                 if k not in shown_before:
                     counts[k] = Count(k, v, shown=name not in hide)
-        done = protect(counts.values(), relations(every.values()), may_hide=lambda k: k in mine)
-        unfixable += done.unfixable
-        out[release.name] = {k for k in mine if k in done.hidden}
+        rels = relations(every.values())
+        hidden = _protect_all(counts, rels, mine, sorted({k[2] for k in counts} - {STATEWIDE}) if insiders else [],
+                              unfixable)
+        out[release.name] = mine & hidden
         for k in mine:
-            if k in done.hidden:
+            if k in hidden:
                 hidden_before[k] = counts[k].value
             else:
                 shown_before[k] = counts[k].value
     return Plan(out, unfixable)
+
+
+def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable: list) -> set:
+    """Protect against the public, then against each insider in turn (hiding more never un-protects a count)."""
+    hidden = protect(counts.values(), rels, may_hide=lambda k: k in mine).hidden
+    for ico in insiders:
+        seen = {k: Count(k, c.value, shown=True, fixed=True) if k[2] == ico else
+                _state(c, k in hidden) for k, c in counts.items()}
+        done = protect(seen.values(), rels, may_hide=lambda k: k in mine and k[2] != ico)
+        hidden |= {k for k in done.hidden if k in counts and k[2] != ico}
+        unfixable += done.unfixable
+    return hidden
+
+
+def _state(c: Count, hidden: bool) -> Count:
+    return Count(c.key, c.value, shown=not hidden, fixed=c.fixed, protected=c.protected)
 
 
 def ico_withheld(own: str, results, public: dict, hidden_statewide: set) -> set[tuple[str, str]]:

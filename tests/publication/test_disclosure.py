@@ -109,8 +109,11 @@ def test_statewide_minus_the_other_icos_fails():
     rows = table("fuh_30d", "2015Q2", [("HA", 5, 40), ("HB", 30, 100), ("HC", 50, 200)])
     cells = {c.ico: c for c in suppress("fuh_30d", rows)}
     known = [c.numerator for c in cells.values() if c.ico != STATEWIDE]
-    assert cells["HA"].numerator == SUPPRESSED and known.count(SUPPRESSED) == 2     # HB hidden beside HA
+    assert cells["HA"].numerator == SUPPRESSED and known.count(SUPPRESSED) == 3     # HB and HC beside HA
     assert cells[STATEWIDE].numerator == 85
+    # Without the ICOs' own users in mind, the next-smallest alone would do: the public cannot subtract.
+    alone = plan([Release("t", rows)], insiders=False).hidden["t"]
+    assert {k[2] for k in alone} == {"HA", "HB"}
 
 
 def test_an_ico_user_gets_no_other_icos_quarter_from_statewide_year_and_quarters():
@@ -139,17 +142,18 @@ def test_every_measure_says_how_its_counts_add_up_over_time():
 # --- the hand example of docs/measures.md -----------------------------------------------------------
 
 def test_the_worked_example_of_the_docs():
-    """docs/measures.md: HA 2014Q1 (8/10) is suppressed, HB 2014Q1 beside it (statewide); the year 2014 then hides
-    both ICOs' year counts, or 2014 − Q2 − Q3 − Q4 would give HA's and HB's Q1."""
+    """docs/measures.md: HA 2014Q1 (8/10) is suppressed, HB 2014Q1 beside it (statewide) and, with two ICOs, the
+    statewide too (HA's users know HA's own); the year 2014 then hides the same three, or 2014 − Q2 − Q3 − Q4
+    would give HA's Q1."""
     releases = releases_2014()
     done = plan(releases)
     assert ("fuh_30d", "2014Q1", "HA", "numerator") in done.hidden["2014Q1"]
     assert ("fuh_30d", "2014Q1", "HA", "denominator") in done.hidden["2014Q1"]         # 10 is suppressed
-    assert {k[2:] for k in done.hidden["2014Q1"]} == {("HA", "numerator"), ("HA", "denominator"),
-                                                      ("HB", "numerator"), ("HB", "denominator")}   # next-smallest
+    assert {k[2:] for k in done.hidden["2014Q1"]} == {(i, n) for i in ("HA", "HB", STATEWIDE)
+                                                      for n in ("numerator", "denominator")}
     assert done.hidden["2014Q2"] == done.hidden["2014Q3"] == done.hidden["2014Q4"] == set()
-    assert {k[2:] for k in done.hidden["2014"]} == {("HA", "numerator"), ("HA", "denominator"),
-                                                    ("HB", "numerator"), ("HB", "denominator")}
+    assert {k[2:] for k in done.hidden["2014"]} == {(i, n) for i in ("HA", "HB", STATEWIDE)
+                                                    for n in ("numerator", "denominator")}
     assert done.unfixable == []
 
 
@@ -171,7 +175,7 @@ def random_releases(rng, mid, n_icos, years=(2014, 2015), high=25, elements=()):
     return out
 
 
-def independent_determined(releases, hidden_of):
+def independent_determined(releases, hidden_of, insider=None):
     """A second solver written apart from the auditor: the equations of the tables (statewide = ICOs, a year =
     its quarters, for every count name), the shown counts moved to the right; a suppressed count is determined
     when its row of the null space basis (numpy SVD) is zero. The lstsq solution must equal it then."""
@@ -180,7 +184,7 @@ def independent_determined(releases, hidden_of):
         for r in rel.results:
             for name, v in [("numerator", r.numerator), ("denominator", r.denominator), *r.elements.items()]:
                 values[(r.period, r.ico, name)] = v
-                if (r.measure_id, r.period, r.ico, name) not in hidden_of(rel):
+                if (r.measure_id, r.period, r.ico, name) not in hidden_of(rel) or r.ico == insider:
                     shown_any.add((r.period, r.ico, name))
     unknown = sorted(k for k in values if k not in shown_any)
     col = {k: i for i, k in enumerate(unknown)}
@@ -242,6 +246,8 @@ def test_random_small_populations_nothing_suppressed_is_determined(seed):
     done = plan(releases)
     assert done.unfixable == []
     assert independent_determined(releases, lambda rel: done.hidden[rel.name]) == set()
+    for insider in {r.ico for r in releases[0].results} - {STATEWIDE}:       # an ICO's users know their own
+        assert independent_determined(releases, lambda rel: done.hidden[rel.name], insider) == set()
     for rel in releases:
         for r in rel.results:
             for name in primary(r):
