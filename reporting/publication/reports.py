@@ -14,6 +14,7 @@ from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.participation import departed
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
+from reporting.publication.released import public_hidden
 from reporting.publication.suppression import suppress
 from reporting.access import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.storage.models import Organization, Result, ResultRun
@@ -109,6 +110,8 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     results = _results(session, run.id)
     if statewide_hidden_from("ico_submitter", len(run.inputs or {})):     # the scorecard is the ICO's report
         results = {k: v for k, v in results.items() if k[1] != STATEWIDE}
+    withheld = figures.withheld_from(session, "ico_submitter", basis)
+    results = {k: v for k, v in results.items() if not (k[1] == STATEWIDE and (k[0], period.code) in withheld)}
     runs = basis.runs
     prev = _results(session, runs[period.previous(1).code].id) if period.previous(1).code in runs else {}
     year_ago = _results(session, runs[period.previous(4).code].id) if period.previous(4).code in runs else {}
@@ -142,11 +145,12 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
     orgs = [o for o in every if o.code in (run.inputs or {})]
     codes = [o.code for o in orgs]
     results = _results(session, run.id)
+    hidden = public_hidden(session, period.code, run.id, getattr(edition, "id", None)) if public else set()
     table = []
     for domain in DOMAINS:
         for m in (m for m in REGISTRY.values() if m.domain == domain):
             present = [results[(m.id, c)] for c in codes + [STATEWIDE] if (m.id, c) in results]
-            shown = {p.ico: p for p in suppress(m.id, present)} if public else {r.ico: r for r in present}
+            shown = {p.ico: p for p in suppress(m.id, present, hidden)} if public else {r.ico: r for r in present}
             cells = {c: figures.cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
             table.append({"m": m, "domain": domain, "shown": shown, "cells": cells})
     trends = _trends_up_to(session, pub, codes, period, basis)
