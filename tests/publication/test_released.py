@@ -182,3 +182,60 @@ def test_the_public_export_and_report_table_suppress_the_same_counts(all_publish
         mine = opendata[(row["measure_id"], row["ico"])]
         for name in ("numerator", "denominator"):
             assert (row[name] in ("suppressed", "")) == (mine[name] == ""), (row, mine)
+
+
+# --- what ICO users see of statewide figures -----------------------------------------------------------
+
+@pytest.fixture
+def departed(example, dbs):
+    """A third ICO, HC, reports 2014Q1-Q3 and leaves: 2014Q4 has two ICOs (its statewide is hidden from ICO
+    users), the year 2014 three."""
+    from datetime import date
+
+    from reporting import accounts, pipeline
+    from reporting.cli_files import files_from_paths
+    from tests.conftest import EXAMPLES
+    accounts.add_ico(dbs, code="HC", name="Harbor Coast", state="MA", active_to=date(2014, 9, 30), actor="test")
+    dbs.commit()
+    with example.app_context():
+        for quarter in ("2014Q1", "2014Q2", "2014Q3"):
+            assert pipeline.accept_package("HC", quarter, files_from_paths([EXAMPLES / "packages" / "HB" / quarter]),
+                                           uploader="test", via="cli").accepted
+        pipeline.compute_many(["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2014"], trigger="test")
+    return example
+
+
+def _export(client, url):
+    import pandas as pd
+    r = client.get(url)
+    assert r.status_code == 200, url
+    return pd.read_csv(io.BytesIO(r.data), comment="#", dtype={"ico": str, "period": str})
+
+
+def test_an_ico_user_cannot_get_another_icos_quarter_from_statewide_year_and_quarters(departed):
+    from tests.conftest import login
+    exact = exact_counts(departed)
+    client = departed.test_client()
+    login(client, "ha@example.org")
+    seen = {}
+    for frame in (_export(client, "/icos/HA/export.csv"), _export(client, "/exports/overview.csv?period=2014")):
+        for row in frame.itertuples():
+            for name in ("numerator", "denominator"):
+                v = getattr(row, name)
+                if v == v and v is not None:                              # not NaN
+                    seen[(row.measure_id, str(row.period), row.ico, name)] = int(v)
+    assert any(k[2] == STATEWIDE for k in seen) and not any(k[2] in ("HB", "HC") for k in seen)
+    assert not any(k[2] == STATEWIDE and k[1] == "2014Q4" for k in seen)       # two ICOs: hidden as before
+    recovered, possible = [], []
+    for mid in (m for m in REGISTRY if TIME_RULE[m] == QUARTERS):
+        for name in ("numerator", "denominator"):
+            parts = [(mid, f"2014Q{q}", STATEWIDE, name) for q in range(1, 4)] + [(mid, "2014Q4", "HA", name)]
+            target = (mid, "2014Q4", "HB", name)
+            total = (mid, "2014", STATEWIDE, name)
+            if target not in exact:
+                continue
+            if exact[total] - sum(exact[p] for p in parts) == exact[target]:
+                possible.append(target)                                    # the data allow the attack
+            if total in seen and all(p in seen for p in parts):
+                recovered.append(target)
+    assert possible and recovered == []
