@@ -24,6 +24,7 @@ Keys are any hashable values (the publication layer uses ``(measure_id, period, 
 from __future__ import annotations
 
 from collections import defaultdict
+from math import inf, isfinite
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Iterable
 
@@ -130,25 +131,33 @@ def determined_in(relations: list[Relation], unknown: list[Key], targets: Iterab
 
 def _ranges(relations: list[Relation], values: dict, unknown: set) -> dict:
     """Intervals for the unknowns from ``x >= 0`` and the relations, propagated until nothing narrows (sound,
-    not always tight). A relation the published values contradict (data revised between releases) is left out."""
+    not always tight). Each relation ``sum(sign * x) == 0`` bounds each of its unknowns by the others' range."""
     lo = {k: 0.0 for k in unknown}
-    hi = {k: np.inf for k in unknown}
+    hi = {k: inf for k in unknown}
+    terms_of = [[(r.total, 1)] + [(p, -1) for p in r.parts] for r in relations]
 
-    def bounds(k):
-        return (values[k], values[k]) if k not in unknown else (lo[k], hi[k])
+    def contribution(k, sign):
+        """(low, high) of ``sign * x_k``."""
+        low, high = (values[k], values[k]) if k not in unknown else (lo[k], hi[k])
+        return (low, high) if sign > 0 else (-high, -low)
 
-    for _ in range(50):
+    for _ in range(12):                 # each round narrows; a dozen settles the groups met here
         changed = False
-        for r in relations:
-            terms = [(r.total, 1)] + [(p, -1) for p in r.parts]        # sum(sign * x) == 0
-            for i, (k, sign) in enumerate(terms):
+        for terms in terms_of:
+            parts = [contribution(k, s) for k, s in terms]
+            low_fin = sum(c[0] for c in parts if isfinite(c[0]))
+            low_inf = sum(1 for c in parts if not isfinite(c[0]))
+            high_fin = sum(c[1] for c in parts if isfinite(c[1]))
+            high_inf = sum(1 for c in parts if not isfinite(c[1]))
+            for (k, sign), (own_low, own_high) in zip(terms, parts):
                 if k not in unknown:
                     continue
-                others = terms[:i] + terms[i + 1:]                      # sign * x_k == -sum(others)
-                others_lo = sum(s * (bounds(o)[0] if s > 0 else bounds(o)[1]) for o, s in others)
-                others_hi = sum(s * (bounds(o)[1] if s > 0 else bounds(o)[0]) for o, s in others)
-                new_lo, new_hi = (-others_hi, -others_lo) if sign > 0 else (others_lo, others_hi)
-                if new_lo > lo[k] + 1e-9 and np.isfinite(new_lo):
+                others_low = -inf if low_inf - (not isfinite(own_low)) else low_fin - (
+                    own_low if isfinite(own_low) else 0)
+                others_high = inf if high_inf - (not isfinite(own_high)) else high_fin - (
+                    own_high if isfinite(own_high) else 0)
+                new_lo, new_hi = (-others_high, -others_low) if sign > 0 else (others_low, others_high)
+                if isfinite(new_lo) and new_lo > lo[k] + 1e-9:
                     lo[k], changed = new_lo, True
                 if new_hi < hi[k] - 1e-9:
                     hi[k], changed = new_hi, True
