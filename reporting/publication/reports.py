@@ -131,8 +131,13 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     trends = _trends_up_to(session, pub, [org.code], period, basis, role="ico_submitter")
     shown_periods = {p for t in trends for p in t.periods} | {period.code}
     hidden = [p for p in figures.statewide_hidden_periods(session, "ico_submitter", basis) if p in shown_periods]
+    note = STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(hidden)) if hidden else ""
+    held = sorted(REGISTRY[m].title for m, p in withheld if p == period.code)
+    if held:
+        note += (" " if note else "") + (f"Statewide figures of {', '.join(held)} are not shown for {period.code}: with "
+                                         f"your own figures they would reveal another ICO's.")
     return common(run, edition, f"{org.name}: quarterly scorecard, {period.code}", "ico") | {
-        "statewide_note": STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(hidden)) if hidden else "",
+        "statewide_note": note,
         "org": org, "period": period, "rows": rows, "summary": summary, "trends": trends,
         "inputs": (run.inputs or {}).get(org.code, []), "names": {org.code: org.name},
         "prev_code": period.previous(1).code, "year_code": period.previous(4).code}
