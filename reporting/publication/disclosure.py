@@ -24,7 +24,6 @@ Keys are any hashable values (the publication layer uses ``(measure_id, period, 
 from __future__ import annotations
 
 from collections import defaultdict
-from math import inf, isfinite
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Iterable
 
@@ -108,7 +107,10 @@ def _matrix(relations: list[Relation], unknown: list[Key]) -> np.ndarray:
 
 
 def determined_in(relations: list[Relation], unknown: list[Key], targets: Iterable[Key]) -> set:
-    """The ``targets`` (among ``unknown``) whose unit vector lies in the row space of the relations' matrix."""
+    """The ``targets`` (among ``unknown``) whose unit vector lies in the row space of the relations' matrix:
+    ``rank([A; e_j]) == rank(A)``, computed with one SVD of ``A`` (``A = U S Vt``; the first ``rank`` rows of
+    ``Vt`` span the row space, and ``e_j`` is in it exactly when its projection, column ``j`` of those rows, has
+    length 1)."""
     targets = list(targets)
     if not targets or not relations:
         return set()
@@ -116,54 +118,43 @@ def determined_in(relations: list[Relation], unknown: list[Key], targets: Iterab
     a = a[np.any(a != 0, axis=1)]
     if not len(a):
         return set()
-    rank = np.linalg.matrix_rank(a)
+    _, s, vt = np.linalg.svd(a, full_matrices=False)
+    rank = int((s > s.max() * max(a.shape) * np.finfo(float).eps).sum())
+    length = (vt[:rank] ** 2).sum(axis=0)
     index = {k: i for i, k in enumerate(unknown)}
-    out = set()
-    for t in targets:
-        e = np.zeros((1, len(unknown)))
-        e[0, index[t]] = 1
-        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
-            out.add(t)
-    return out
+    return {t for t in targets if length[index[t]] > 1 - 1e-9}
 
 
 # --- bounds ----------------------------------------------------------------------------------------
 
-def _ranges(relations: list[Relation], values: dict, unknown: set) -> dict:
-    """Intervals for the unknowns from ``x >= 0`` and the relations, propagated until nothing narrows (sound,
-    not always tight). Each relation ``sum(sign * x) == 0`` bounds each of its unknowns by the others' range."""
-    lo = {k: 0.0 for k in unknown}
-    hi = {k: inf for k in unknown}
-    terms_of = [[(r.total, 1)] + [(p, -1) for p in r.parts] for r in relations]
+_OPEN = 1e12            # "no upper bound", finite so that the sums below stay exact
 
-    def contribution(k, sign):
-        """(low, high) of ``sign * x_k``."""
-        low, high = (values[k], values[k]) if k not in unknown else (lo[k], hi[k])
-        return (low, high) if sign > 0 else (-high, -low)
 
+def _ranges(relations: list[Relation], values: dict, unknown: list) -> dict:
+    """Intervals for the unknowns from ``x >= 0`` and the relations, propagated (sound, not always tight): each
+    relation ``sum(a_j x_j) + c == 0`` bounds each of its unknowns by the range of the others."""
+    a = _matrix(relations, unknown)
+    c = np.array([values.get(r.total, 0) - sum(values.get(p, 0) for p in r.parts) for r in relations], dtype=float)
+    pos, neg = np.maximum(a, 0), np.minimum(a, 0)
+    lo, hi = np.zeros(len(unknown)), np.full(len(unknown), _OPEN)
+    nonzero = a != 0
     for _ in range(12):                 # each round narrows; a dozen settles the groups met here
-        changed = False
-        for terms in terms_of:
-            parts = [contribution(k, s) for k, s in terms]
-            low_fin = sum(c[0] for c in parts if isfinite(c[0]))
-            low_inf = sum(1 for c in parts if not isfinite(c[0]))
-            high_fin = sum(c[1] for c in parts if isfinite(c[1]))
-            high_inf = sum(1 for c in parts if not isfinite(c[1]))
-            for (k, sign), (own_low, own_high) in zip(terms, parts):
-                if k not in unknown:
-                    continue
-                others_low = -inf if low_inf - (not isfinite(own_low)) else low_fin - (
-                    own_low if isfinite(own_low) else 0)
-                others_high = inf if high_inf - (not isfinite(own_high)) else high_fin - (
-                    own_high if isfinite(own_high) else 0)
-                new_lo, new_hi = (-others_high, -others_low) if sign > 0 else (others_low, others_high)
-                if isfinite(new_lo) and new_lo > lo[k] + 1e-9:
-                    lo[k], changed = new_lo, True
-                if new_hi < hi[k] - 1e-9:
-                    hi[k], changed = new_hi, True
-        if not changed:
+        low_terms, high_terms = pos * lo + neg * hi, pos * hi + neg * lo          # of a_j x_j
+        low_others = low_terms.sum(axis=1, keepdims=True) - low_terms
+        high_others = high_terms.sum(axis=1, keepdims=True) - high_terms
+        # a_j x_j = -c - others
+        with np.errstate(divide="ignore", invalid="ignore"):
+            b1, b2 = (-c[:, None] - high_others) / a, (-c[:, None] - low_others) / a
+        high_ok, low_ok = high_others < _OPEN / 2, low_others > -_OPEN / 2        # the others' range is bounded
+        lower, lower_ok = np.where(a > 0, b1, b2), np.where(a > 0, high_ok, low_ok)
+        upper, upper_ok = np.where(a > 0, b2, b1), np.where(a > 0, low_ok, high_ok)
+        new_lo = np.where(nonzero & lower_ok, lower, -np.inf).max(axis=0, initial=0)
+        new_hi = np.where(nonzero & upper_ok, upper, np.inf).min(axis=0, initial=_OPEN)
+        new_lo, new_hi = np.maximum(lo, new_lo), np.minimum(hi, new_hi)
+        if np.allclose(new_lo, lo) and np.allclose(new_hi, hi):
             break
-    return {k: (lo[k], hi[k]) for k in unknown}
+        lo, hi = new_lo, new_hi
+    return {k: (lo[i], hi[i] if hi[i] < _OPEN / 2 else np.inf) for i, k in enumerate(unknown)}
 
 
 # --- the auditor ------------------------------------------------------------------------------------
@@ -182,7 +173,7 @@ def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool =
             continue
         exact = determined_in(rels, unknown, targets)
         values = {k: counts[k].value for k in members if k in counts and counts[k].shown}
-        found = _ranges(rels, values, set(unknown)) if (rels and bounds) else {}
+        found = _ranges(rels, values, unknown) if (rels and bounds) else {}
         for t in targets:
             low, high = found.get(t, (0.0, np.inf))
             ranges[t] = (low, None if not np.isfinite(high) else high)
