@@ -195,10 +195,12 @@ class Protection:
 
 
 def protect(counts: Iterable[Count], relations: Iterable[Relation],
-            may_hide: Callable[[Key], bool] = lambda key: True, limit: int = 10_000) -> Protection:
+            may_hide: Callable[[Key], bool] = lambda key: True, limit: int = 10_000,
+            relevant: Callable[[dict], bool] | None = None) -> Protection:
     """Suppress more counts until the auditor finds none determined. Only counts that are not ``fixed`` and that
     ``may_hide`` admits are suppressed; a count that nothing left can protect is reported in ``unfixable``.
-    Each connected component is protected on its own (suppressing in one never changes another)."""
+    Each connected component is protected on its own (suppressing in one never changes another); ``relevant``
+    (of a component's counts) skips components known to hold already."""
     counts = {c.key: c for c in counts}
     relations = list(relations)
     complementary, unfixable = [], []
@@ -206,7 +208,8 @@ def protect(counts: Iterable[Count], relations: Iterable[Relation],
     for members, rels in _components(keys, relations):
         part = {k: counts[k] for k in members if k in counts}
         if not rels or not any(c.must_hold for c in part.values()) or \
-                not any(c.shown and not c.fixed and may_hide(c.key) for c in part.values()):
+                not any(c.shown and not c.fixed and may_hide(c.key) for c in part.values()) or \
+                (relevant is not None and not relevant(part)):
             continue                        # nothing to protect, or nothing may change (audited when it could)
         related = defaultdict(set)
         for r in rels:

@@ -174,7 +174,9 @@ def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable:
     for ico in insiders:
         seen = {k: Count(k, c.value, shown=True, fixed=True) if k[2] == ico else
                 _state(c, k in hidden) for k, c in counts.items()}
-        done = protect(seen.values(), rels, may_hide=lambda k: k in mine and k[2] != ico)
+        # only where the insider knows more than the public: groups holding one of its suppressed counts
+        done = protect(seen.values(), rels, may_hide=lambda k: k in mine and k[2] != ico,
+                       relevant=lambda part: any(k in hidden and k[2] == ico for k in part))
         hidden |= {k for k in done.hidden if k in counts and k[2] != ico}
         unfixable += done.unfixable
     return hidden
