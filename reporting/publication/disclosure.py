@@ -107,22 +107,41 @@ def _matrix(relations: list[Relation], unknown: list[Key]) -> np.ndarray:
 
 
 def determined_in(relations: list[Relation], unknown: list[Key], targets: Iterable[Key]) -> set:
-    """The ``targets`` (among ``unknown``) whose unit vector lies in the row space of the relations' matrix:
-    ``rank([A; e_j]) == rank(A)``, computed with one SVD of ``A`` (``A = U S Vt``; the first ``rank`` rows of
-    ``Vt`` span the row space, and ``e_j`` is in it exactly when its projection, column ``j`` of those rows, has
-    length 1)."""
+    """The ``targets`` (among ``unknown``) whose unit vector lies in the row space of the relations' matrix
+    ``A``, i.e. ``rank([A; e_j]) == rank(A)``. Read off the reduced row echelon form ``R`` of ``A`` (same row
+    space): ``e_j`` is in it exactly when some row of ``R`` is ``e_j`` (column ``j`` a pivot whose row has no
+    other entry). Elimination with numpy's element-wise operations: exact enough on these small matrices of
+    0 and ±1, and free of the BLAS threads that make many small SVDs slow on a busy machine."""
     targets = list(targets)
     if not targets or not relations:
         return set()
-    a = _matrix(relations, unknown)
-    a = a[np.any(a != 0, axis=1)]
-    if not len(a):
-        return set()
-    _, s, vt = np.linalg.svd(a, full_matrices=False)
-    rank = int((s > s.max() * max(a.shape) * np.finfo(float).eps).sum())
-    length = (vt[:rank] ** 2).sum(axis=0)
+    r = _reduced(_matrix(relations, unknown))
+    unit = np.isclose(np.abs(r).sum(axis=1), 1, atol=1e-9) & np.isclose(np.abs(r).max(axis=1, initial=0), 1,
+                                                                         atol=1e-9)
+    columns = {int(np.argmax(np.abs(row))) for row in r[unit]}
     index = {k: i for i, k in enumerate(unknown)}
-    return {t for t in targets if length[index[t]] > 1 - 1e-9}
+    return {t for t in targets if index[t] in columns}
+
+
+def _reduced(a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """The reduced row echelon form of ``a`` (partial pivoting), its zero rows dropped."""
+    a = a.astype(float).copy()
+    rows, cols = a.shape
+    pivot_row = 0
+    for j in range(cols):
+        if pivot_row >= rows:
+            break
+        best = pivot_row + int(np.argmax(np.abs(a[pivot_row:, j])))
+        if abs(a[best, j]) <= tol:
+            continue
+        a[[pivot_row, best]] = a[[best, pivot_row]]
+        a[pivot_row] /= a[pivot_row, j]
+        factors = a[:, j].copy()
+        factors[pivot_row] = 0
+        a -= np.outer(factors, a[pivot_row])
+        a[np.abs(a) <= tol] = 0
+        pivot_row += 1
+    return a[:pivot_row]
 
 
 # --- bounds ----------------------------------------------------------------------------------------
@@ -159,9 +178,10 @@ def _ranges(relations: list[Relation], values: dict, unknown: list) -> dict:
 
 # --- the auditor ------------------------------------------------------------------------------------
 
-def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool = True) -> Audit:
+def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool = True,
+          equations: bool = True) -> Audit:
     """Every protected count that the shown counts and the relations determine (see the module docstring);
-    ``bounds=False``: by the equations alone (the cheaper test)."""
+    ``bounds=False``: by the equations alone (the cheaper test); ``equations=False``: by the bounds alone."""
     counts = {c.key: c for c in counts}
     relations = list(relations)
     determined, by_bounds, ranges = [], set(), {}
@@ -171,7 +191,7 @@ def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool =
         targets = [k for k in unknown if k in counts and counts[k].must_hold]
         if not targets:
             continue
-        exact = determined_in(rels, unknown, targets)
+        exact = determined_in(rels, unknown, targets) if equations else set()
         values = {k: counts[k].value for k in members if k in counts and counts[k].shown}
         found = _ranges(rels, values, unknown) if (rels and bounds) else {}
         for t in targets:
@@ -220,7 +240,7 @@ def protect(counts: Iterable[Count], relations: Iterable[Relation],
             pending = [k for k in audit(part.values(), rels, bounds=False).determined if k not in unfixable]
             exact = bool(pending)
             if not pending:
-                pending = [k for k in audit(part.values(), rels).determined if k not in unfixable]
+                pending = [k for k in audit(part.values(), rels, equations=False).determined if k not in unfixable]
             if not pending:
                 break
             target = pending[0]
@@ -247,7 +267,7 @@ def _choose(target, candidates: list[Count], counts: dict, relations: list[Relat
     """The count to suppress for ``target``: one whose suppression frees it (in a relation with it first), else
     the next-smallest in a relation with it, else the next-smallest of its component; non-zero before zero."""
     order = sorted(candidates, key=lambda c: (c.key not in related[target], c.value == 0, c.value or 0, repr(c.key)))
-    for c in order[:40]:
+    for c in order[:8]:
         trial = dict(counts)
         trial[c.key] = _replace(c, shown=False, protected=True)
         if exact:
