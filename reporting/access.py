@@ -161,11 +161,16 @@ def run_states(session, run) -> set[str]:
     return set(session.scalars(select(Organization.state).where(Organization.code.in_(codes)))) if codes else set()
 
 
+def role_of(viewer) -> str:
+    """The role of a viewer given as a user or, for a report made for an audience, as a role name."""
+    return viewer if isinstance(viewer, str) else getattr(viewer, "role", "")
+
+
 def statewide_hidden_in(session, viewer, run) -> bool:
     """Whether ``run``'s statewide figures are hidden from ``viewer``: a user (ICO users while fewer than three
     ICOs report; a state reviewer unless the run's ICOs include their state's) or, for a report made for an
     audience, a role name (the count rule only)."""
-    role = viewer if isinstance(viewer, str) else getattr(viewer, "role", "")
+    role = role_of(viewer)
     if statewide_hidden_from(role, len(run.inputs or {})):
         return True
     if role == STATE_REVIEWER and not isinstance(viewer, str):

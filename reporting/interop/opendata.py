@@ -1,5 +1,6 @@
 """The public open-data package of a published period: ``results.csv`` (the public table, with the public
-report's cell suppression applied exactly, complementary suppression included) and ``datapackage.json``
+report's cell suppression applied exactly: the edition's suppressed counts from ``publication.released``, checked
+with every release before it) and ``datapackage.json``
 (a Frictionless Data Package: table schema with types, descriptions and units, and the license).
 
 Nothing member-level and nothing in preview: it reads a published edition (``published.published``)."""
@@ -29,7 +30,7 @@ def rows(pub: Published) -> list[dict]:
     out = []
     for m in REGISTRY.values():
         present = [pub.results[(m.id, c)] for c in codes if (m.id, c) in pub.results]
-        for cell in sorted(suppress(m.id, present), key=lambda c: (c.ico == STATEWIDE, c.ico)):
+        for cell in sorted(suppress(m.id, present, pub.hidden), key=lambda c: (c.ico == STATEWIDE, c.ico)):
             hidden = [cell.numerator, cell.denominator, cell.value]       # the row's cells
             reported = cell.status == "reported"
             out.append({
@@ -64,7 +65,8 @@ def descriptor(pub: Published, base: str) -> dict:
         "title": f"One Care quality measures, {pub.period.code} (public, edition {pub.edition.number})",
         "description": ("Quality measures of the Massachusetts One Care demonstration for each Integrated Care "
                         "Organization (ICO) and statewide, as published. Counts from 1 to 10 are suppressed "
-                        "(CMS cell-size policy), with complementary suppression; suppressed cells are empty. "
+                        "(CMS cell-size policy), with complementary suppression checked across ICOs, statewide, quarters "
+                        "and years over every release; suppressed cells are empty. "
                         f"Measure specification version {SPEC_VERSION}."),
         "homepage": f"{base.rstrip('/')}/public",
         "version": f"{pub.edition.number}",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from measures import Period
 from reporting.errors import NotFound
 from reporting.periods import chronological, parse
+from reporting.publication.released import public_hidden
 from reporting.storage.models import Edition, Organization, Result, ResultRun
 
 
@@ -19,6 +20,7 @@ class Published:
     run: ResultRun
     results: dict          # (measure_id, ico) -> Result
     icos: list[Organization]
+    hidden: set = frozenset()      # the counts its public outputs suppress (publication.released)
 
 
 def published(session, period: Period | str) -> Published:
@@ -32,7 +34,7 @@ def published(session, period: Period | str) -> Published:
     results = {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run.id))}
     codes = list((run.inputs or {}).keys())
     icos = list(session.scalars(select(Organization).where(Organization.code.in_(codes)).order_by(Organization.code)))
-    return Published(period, edition, run, results, icos)
+    return Published(period, edition, run, results, icos, public_hidden(session, period.code, run.id, edition.id))
 
 
 def published_periods(session) -> list[Edition]:

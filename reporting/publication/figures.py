@@ -21,7 +21,8 @@ from reporting.freshness import newer_data
 from reporting.periods import chronological, stored
 from reporting.participation import departed, ended_by, left_label, months_covered
 from reporting.publication.benchmarks import benchmark_status, withhold
-from reporting.access import ico_for, statewide_hidden_in, visible_icos
+from reporting.access import ICO_SUBMITTER, ico_for, role_of, statewide_hidden_in, visible_icos
+from reporting.publication.released import statewide_withheld
 from reporting.storage.models import Edition, Result, ResultRun, ResultUnits, Submission, utcnow
 
 
@@ -112,7 +113,16 @@ def _results(session, run_id: int, codes: list[str], viewer="") -> dict[tuple[st
     run = session.get(ResultRun, run_id)
     shown = codes + ([] if statewide_hidden_in(session, viewer, run) else [STATEWIDE])
     rows = session.scalars(select(Result).where(Result.run_id == run_id, Result.ico.in_(shown)))
-    return {(r.measure_id, r.ico): r for r in rows}
+    withheld = withheld_from(session, viewer)
+    return {(r.measure_id, r.ico): r for r in rows if not (r.ico == STATEWIDE and (r.measure_id, r.period_code) in withheld)}
+
+
+def withheld_from(session, viewer, basis: Basis | None = None) -> set:
+    """(measure, period) statewide figures withheld from ICO users besides whole periods (``access``): those that,
+    with an ICO's own figures and everything public, would give another ICO's figures (``publication.released``)."""
+    if role_of(viewer) != ICO_SUBMITTER:
+        return set()
+    return statewide_withheld(session, (basis or live(session)).runs)
 
 
 def statewide_hidden_periods(session, viewer, basis: Basis | None = None) -> list[str]:
@@ -191,13 +201,14 @@ def quarter_results(session, codes: list[str], measure_id: str | None = None, vi
     left out of the quarters it is hidden from ``viewer`` in: a user, or a report audience's role)."""
     runs = {p: r for p, r in (basis or live(session)).runs.items() if stored(p).is_quarter}
     hidden = {r.id for r in runs.values() if statewide_hidden_in(session, viewer, r)}
+    withheld = withheld_from(session, viewer, basis)
     query = select(Result).where(Result.run_id.in_([r.id for r in runs.values()]),
                                  Result.ico.in_(codes + [STATEWIDE]))
     if measure_id:
         query = query.where(Result.measure_id == measure_id)
     series = defaultdict(list)
     for r in session.scalars(query):
-        if r.ico == STATEWIDE and r.run_id in hidden:
+        if r.ico == STATEWIDE and (r.run_id in hidden or (r.measure_id, r.period_code) in withheld):
             continue
         series[(r.measure_id, r.ico)].append((r.period_code, r))
     for key in series:

@@ -16,6 +16,7 @@ from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.participation import departed
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
+from reporting.publication.released import public_hidden
 from reporting.publication.suppression import suppress
 from reporting.access import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.storage.models import Organization, Result, ResultRun
@@ -115,6 +116,8 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     results = _results(session, run.id)
     if statewide_hidden_from("ico_submitter", len(run.inputs or {})):     # the scorecard is the ICO's report
         results = {k: v for k, v in results.items() if k[1] != STATEWIDE}
+    withheld = figures.withheld_from(session, "ico_submitter", basis)
+    results = {k: v for k, v in results.items() if not (k[1] == STATEWIDE and (k[0], period.code) in withheld)}
     runs = basis.runs
     prev = _results(session, runs[period.previous(1).code].id) if period.previous(1).code in runs else {}
     year_ago = _results(session, runs[period.previous(4).code].id) if period.previous(4).code in runs else {}
@@ -134,8 +137,13 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     trends = _trends_up_to(session, pub, [org.code], period, basis, role="ico_submitter")
     shown_periods = {p for t in trends for p in t.periods} | {period.code}
     hidden = [p for p in figures.statewide_hidden_periods(session, "ico_submitter", basis) if p in shown_periods]
+    note = STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(hidden)) if hidden else ""
+    held = sorted(REGISTRY[m].title for m, p in withheld if p == period.code)
+    if held:
+        note += (" " if note else "") + (f"Statewide figures of {', '.join(held)} are not shown for {period.code}: with "
+                                         f"your own figures they would reveal another ICO's.")
     return common(run, edition, f"{org.name}: quarterly scorecard, {period.code}", "ico") | {
-        "statewide_note": STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(hidden)) if hidden else "",
+        "statewide_note": note,
         "org": org, "period": period, "rows": rows, "summary": summary, "trends": trends,
         "inputs": (run.inputs or {}).get(org.code, []), "names": {org.code: org.name},
         "prev_code": period.previous(1).code, "year_code": period.previous(4).code}
@@ -148,11 +156,12 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
     orgs = [o for o in every if o.code in (run.inputs or {})]
     codes = [o.code for o in orgs]
     results = _results(session, run.id)
+    hidden = public_hidden(session, period.code, run.id, getattr(edition, "id", None)) if public else set()
     table = []
     for domain in DOMAINS:
         for m in (m for m in REGISTRY.values() if m.domain == domain):
             present = [results[(m.id, c)] for c in codes + [STATEWIDE] if (m.id, c) in results]
-            shown = {p.ico: p for p in suppress(m.id, present)} if public else {r.ico: r for r in present}
+            shown = {p.ico: p for p in suppress(m.id, present, hidden)} if public else {r.ico: r for r in present}
             cells = {c: figures.cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
             table.append({"m": m, "domain": domain, "shown": shown, "cells": cells})
     trends = _trends_up_to(session, pub, codes, period, basis)

@@ -1,31 +1,214 @@
 """Cell suppression for published outputs (measures.md, "Publication and cell suppression").
 
-One function, ``suppress``, used by every public output. For one measure's row of cells (each ICO
-and, where published, the statewide total):
+The published counts of every release, written for the disclosure auditor (``publication.disclosure``):
 
-- a count (numerator, denominator, element) from 1 to 10 is suppressed; 0 is shown;
-- a value is suppressed when its numerator or denominator is suppressed, and a percent value when
-  ``denominator − numerator`` is from 1 to 10;
-- derived complements: a percent's numerator is suppressed too when ``denominator − numerator``
-  is from 1 to 10 (with both counts shown, the complement would be derivable);
-- complementary suppression: where the statewide total is published and exactly one ICO's count
-  is suppressed, the next-smallest ICO count is suppressed too.
+- primary suppression, the CMS rule: a count (numerator, denominator, element) from 1 to 10 is suppressed
+  (0 is shown); a percent's numerator is suppressed too when ``denominator − numerator`` is from 1 to 10;
+- the additive relations a reader can use: statewide = the sum of the ICOs (each count, each period); a year =
+  the sum of its quarters where a measure's units fall in exactly one quarter (``TIME_RULE``);
+- complementary suppression: ``disclosure.protect`` over every release published so far (``plan``), earlier
+  releases fixed as they were published.
 
-Elements that are the numerator or denominator under another name (A, D, member_months) follow them.
-The rules are applied until nothing changes."""
+``suppress`` turns one period's results and the suppressed counts into the published cells: a value (and its
+interval) is suppressed with its numerator or denominator, or a percent's complement. Elements that are the
+numerator or denominator under another name (A, D, member_months) follow them. ``ico_withheld`` is the same
+auditor for ICO users: which statewide figures to withhold so that, with the ICO's own figures and everything
+public, they reveal no other ICO's unpublished counts."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from measures import REGISTRY
+from measures import REGISTRY, Period
 from reporting.engine import STATEWIDE
+from reporting.publication.disclosure import Count, Relation, protect
 
 SUPPRESSED = "suppressed"
+
+# How a measure's counts add up over time (measures.md, "Publication and cell suppression"):
+# QUARTERS: every unit falls in exactly one quarter (anchored on one date in P), so a year = its four quarters;
+# LAST_QUARTER: counted on P.end, or over a window that is the same for the year and its fourth quarter,
+#   so a year = its fourth quarter;
+# ROLLING: survey responses of the year ending on P.end, so a quarter = four latent quarterly pieces and a year =
+#   its own four pieces (the same as its fourth quarter);
+# NONE: counted per member over P (a member in two quarters counts once in the year): no equation.
+QUARTERS, LAST_QUARTER, ROLLING, NONE = "quarters", "last_quarter", "rolling", "none"
+TIME_RULE = {
+    "assessment_90d": QUARTERS, "care_plan_90d": QUARTERS, "reassessment_365d": QUARTERS, "fuh_7d": QUARTERS,
+    "fuh_30d": QUARTERS, "readmission_30d": QUARTERS, "facility_admissions": QUARTERS,
+    "successful_transition_60d": QUARTERS,
+    "community_residence": LAST_QUARTER,
+    "rating_health_plan": ROLLING, "getting_needed_care": ROLLING, "getting_care_quickly": ROLLING,
+    "care_coordination_survey": ROLLING, "flu_vaccine": ROLLING,
+    "ltss_coordinator_care_plan": NONE,
+}
 
 
 def small(n) -> bool:
     return n is not None and 1 <= n <= 10
 
+
+# --- the counts of a result -------------------------------------------------------------------------
+
+def _aliases(measure_id: str) -> dict:
+    """Element name -> "numerator"/"denominator" for elements that are one of them under another name."""
+    return {n: c for n, c in REGISTRY[measure_id].elements.items() if c in ("numerator", "denominator")}
+
+
+def counts_of(r) -> dict[str, int]:
+    """The distinct counts a result publishes: numerator (where it has one), denominator, other elements."""
+    alias = _aliases(r.measure_id)
+    out = {"denominator": r.denominator}
+    if r.numerator is not None:
+        out["numerator"] = r.numerator
+    out |= {k: v for k, v in (r.elements or {}).items() if k not in alias and v is not None}
+    return out
+
+
+def period_of(r) -> str:
+    """A stored result's ``period_code``, or an engine result's ``period``."""
+    return getattr(r, "period_code", None) or r.period
+
+
+def key(r, name: str) -> tuple:
+    return (r.measure_id, period_of(r), r.ico, name)
+
+
+def primary(r) -> set[str]:
+    """The CMS rule on one result: the names of its counts suppressed for being from 1 to 10."""
+    c = counts_of(r)
+    out = {n for n, v in c.items() if small(v)}
+    if REGISTRY[r.measure_id].unit == "percent" and r.numerator is not None and small(r.denominator - r.numerator):
+        out.add("numerator")
+    return out
+
+
+# --- the relations ----------------------------------------------------------------------------------
+
+def relations(results) -> list[Relation]:
+    """Every additive relation among ``results`` (any periods): statewide = its ICOs, a year = its quarters."""
+    by_cell = defaultdict(dict)                     # (measure, period) -> ico -> result
+    for r in results:
+        by_cell[(r.measure_id, period_of(r))][r.ico] = r
+    out = []
+    for (mid, period), row in by_cell.items():
+        if STATEWIDE in row:
+            icos = [r for code, r in sorted(row.items()) if code != STATEWIDE]
+            for name in counts_of(row[STATEWIDE]):
+                out.append(Relation(key(row[STATEWIDE], name),
+                                    tuple(key(r, name) for r in icos if name in counts_of(r))))
+        out += _time_relations(mid, period, row)
+    return out
+
+
+def _time_relations(mid: str, period: str, row: dict) -> list[Relation]:
+    rule, p = TIME_RULE[mid], Period.parse(period)
+    out = []
+    for code, r in row.items():
+        if code == STATEWIDE and rule == ROLLING:
+            continue                                 # statewide windows follow from their ICOs
+        for name in counts_of(r):
+            if not p.is_quarter and rule == QUARTERS:
+                out.append(Relation(key(r, name), tuple((mid, f"{p.year}Q{q}", code, name) for q in range(1, 5))))
+            elif not p.is_quarter and rule == LAST_QUARTER:
+                out.append(Relation(key(r, name), ((mid, f"{p.year}Q4", code, name),)))
+            elif rule == ROLLING:
+                quarters = [f"{p.year}Q{q}" for q in range(1, 5)] if not p.is_quarter else \
+                    [p.previous(i).code for i in range(3, -1, -1)]
+                out.append(Relation(key(r, name), tuple((mid, q, code, name, "piece") for q in quarters)))
+    return out
+
+
+# --- complementary suppression over releases --------------------------------------------------------
+
+@dataclass
+class Release:
+    """One published table: a period's results (every ICO and statewide) as one edition published them."""
+    name: object                     # an edition id, or any label
+    results: list
+
+
+@dataclass
+class Plan:
+    hidden: dict                     # release name -> set of keys suppressed in that release
+    unfixable: list = field(default_factory=list)
+
+
+def plan(releases: list[Release], insiders: bool = True) -> Plan:
+    """The suppressed counts of each release, in publication order: primary suppression, then complementary
+    suppression until no suppressed count of this or any earlier release is determined. Earlier releases stay
+    as they were published (a count shown once is known for ever). ``insiders``: also against each ICO's own
+    users, who know their own counts exactly (with two ICOs, statewide minus one's own is the other's)."""
+    shown_before: dict = {}          # key -> value, shown in an earlier release
+    hidden_before: dict = {}         # key -> value, suppressed in every earlier release that had it
+    every: dict = {}                 # (measure, period, ico) -> newest result
+    out, unfixable = {}, []
+    for release in releases:
+        for r in release.results:
+            every[(r.measure_id, period_of(r), r.ico)] = r
+        counts = {k: Count(k, v, shown=True, fixed=True) for k, v in shown_before.items()}
+        counts |= {k: Count(k, v, shown=False, fixed=True) for k, v in hidden_before.items() if k not in shown_before}
+        mine = set()
+        for r in release.results:
+            hide = primary(r)
+            for name, v in counts_of(r).items():
+                k = key(r, name)
+                mine.add(k)
+                if k not in shown_before:
+                    counts[k] = Count(k, v, shown=name not in hide)
+        rels = relations(every.values())
+        hidden = _protect_all(counts, rels, mine, sorted({k[2] for k in counts} - {STATEWIDE}) if insiders else [],
+                              unfixable)
+        out[release.name] = mine & hidden
+        for k in mine:
+            if k in hidden:
+                hidden_before[k] = counts[k].value
+            else:
+                shown_before[k] = counts[k].value
+    return Plan(out, unfixable)
+
+
+def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable: list) -> set:
+    """Protect against the public, then against each insider in turn (hiding more never un-protects a count)."""
+    hidden = protect(counts.values(), rels, may_hide=lambda k: k in mine).hidden
+    for ico in insiders:
+        seen = {k: Count(k, c.value, shown=True, fixed=True) if k[2] == ico else
+                _state(c, k in hidden) for k, c in counts.items()}
+        # only where the insider knows more than the public: groups holding one of its suppressed counts
+        done = protect(seen.values(), rels, may_hide=lambda k: k in mine and k[2] != ico,
+                       relevant=lambda part: any(k in hidden and k[2] == ico for k in part))
+        hidden |= {k for k in done.hidden if k in counts and k[2] != ico}
+        unfixable += done.unfixable
+    return hidden
+
+
+def _state(c: Count, hidden: bool) -> Count:
+    return Count(c.key, c.value, shown=not hidden, fixed=c.fixed, protected=c.protected)
+
+
+def ico_withheld(own: str, results, public: dict, hidden_statewide: set) -> set[tuple[str, str]]:
+    """The statewide figures (measure, period) an ICO user of ``own`` may not see. ``results``: every result the
+    service holds for the periods shown (newest computation); ``public``: key -> value of every count published;
+    ``hidden_statewide``: (measure, period) already hidden from ICO users (fewer than three ICOs reporting).
+    Counts of other ICOs not published must stay undetermined by the ICO's own counts, the statewide counts
+    shown and everything public."""
+    counts = {k: Count(k, v, shown=True, fixed=True) for k, v in public.items()}
+    for r in results:
+        for name, v in counts_of(r).items():
+            k = key(r, name)
+            if k in public:
+                continue
+            if r.ico == own:
+                counts[k] = Count(k, v, shown=True, fixed=True)
+            elif r.ico == STATEWIDE:
+                counts[k] = Count(k, v, shown=(r.measure_id, period_of(r)) not in hidden_statewide, protected=False)
+            else:
+                counts[k] = Count(k, v, shown=False, fixed=True, protected=True)
+    done = protect(counts.values(), relations(results), may_hide=lambda k: k[2] == STATEWIDE)
+    return {(k[0], k[1]) for k in done.complementary} | {(k[0], k[1]) for k in done.unfixable if k[2] == STATEWIDE}
+
+
+# --- the published cells ------------------------------------------------------------------------------
 
 @dataclass
 class PublishedCell:
@@ -43,45 +226,22 @@ class PublishedCell:
         return v == SUPPRESSED
 
 
-def suppress(measure_id: str, results) -> list[PublishedCell]:
-    """The published form of one measure's results (ICOs and STATEWIDE) for one period."""
+def suppress(measure_id: str, results, hidden: set | None = None) -> list[PublishedCell]:
+    """The published form of one measure's results (ICOs and STATEWIDE) for one period. ``hidden``: the keys
+    suppressed (``plan``, over every release); without it, this table alone is protected as a release of its own."""
+    results = list(results)
+    if hidden is None:
+        hidden = plan([Release("table", results)]).hidden["table"]
     measure = REGISTRY[measure_id]
-    alias = {name: col for name, col in measure.elements.items() if col in ("numerator", "denominator")}
-    counts = {r.ico: {"numerator": r.numerator, "denominator": r.denominator,
-                      **{k: v for k, v in r.elements.items() if k not in alias}} for r in results}
-    hidden = {ico: {k for k, v in c.items() if small(v)} for ico, c in counts.items()}
-    percent = measure.unit == "percent"
-    statewide = STATEWIDE in counts
-    changed = True
-    while changed:
-        changed = False
-        for ico, c in counts.items():
-            num, den = c["numerator"], c["denominator"]
-            if percent and num is not None and small(den - num) and "numerator" not in hidden[ico]:
-                hidden[ico].add("numerator")
-                changed = True
-        if statewide:
-            for name in counts[STATEWIDE]:
-                if name in hidden[STATEWIDE]:
-                    continue
-                icos = [i for i in counts if i != STATEWIDE and counts[i].get(name) is not None]
-                suppressed = [i for i in icos if name in hidden[i]]
-                if len(suppressed) == 1:
-                    shown = sorted((counts[i][name], i) for i in icos if name not in hidden[i])
-                    if shown:
-                        hidden[shown[0][1]].add(name)
-                        changed = True
+    alias = _aliases(measure_id)
     out = []
     for r in results:
-        h = hidden[r.ico]
+        h = {k[3] for k in hidden if k[:3] == (r.measure_id, period_of(r), r.ico)}
         value_hidden = bool(h & {"numerator", "denominator"}) or (
-            percent and r.numerator is not None and small(r.denominator - r.numerator))
+            measure.unit == "percent" and r.numerator is not None and small(r.denominator - r.numerator))
         if measure.unit == "score":
             value_hidden = "denominator" in h
-        elements = {}
-        for name, v in r.elements.items():
-            key = alias.get(name, name)
-            elements[name] = SUPPRESSED if key in h else v
+        elements = {name: SUPPRESSED if alias.get(name, name) in h else v for name, v in (r.elements or {}).items()}
         out.append(PublishedCell(
             ico=r.ico,
             numerator=SUPPRESSED if "numerator" in h else r.numerator,

@@ -6,6 +6,7 @@ from measures import REGISTRY, Period
 from reporting.engine import STATEWIDE
 from reporting.publication.benchmarks import Benchmark, benchmark_status
 from reporting.publication.figures import Cell, Overview, Provenance, Trend
+from reporting.publication.suppression import suppress
 
 _ORDER = {m: i for i, m in enumerate(REGISTRY)}
 
@@ -59,15 +60,15 @@ def export_preamble(kind: str, period: str, prov: Provenance | None, audience: s
     return rows
 
 
-def overview_table(ov: Overview, public: bool = False):
-    from reporting.publication.suppression import suppress
+def overview_table(ov: Overview, public: bool = False, hidden: set | None = None):
+    """``public``: with the counts ``hidden`` suppressed (``publication.released.public_hidden``)."""
     rows = []
     for _, measures in ov.domains:
         for m, cells in measures:
             published = {}
             if public:
                 present = [c.result for c in cells.values() if c.result is not None]
-                published = {p.ico: p for p in suppress(m.id, present)}
+                published = {p.ico: p for p in suppress(m.id, present, hidden)}
             for code, _ in ov.columns:
                 rows.append(_result_row(m, code, ov.period, cells[code], published.get(code)))
     audience = ("Public: counts from 1 to 10 are suppressed (CMS cell-size policy)" if public

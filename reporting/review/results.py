@@ -9,6 +9,7 @@ from reporting.artifacts import run_states
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.access import can_see_ico, can_see_statewide, may_see_edition
+from reporting.publication.figures import withheld_from
 from reporting.storage.models import Edition, Organization, Result
 
 
@@ -22,9 +23,10 @@ def visible_results(session, user, period: Period) -> list[dict]:
     rows = session.scalars(select(Result).where(Result.run_id == edition.run_id)).all()
     icos = {r.ico for r in rows if r.ico != STATEWIDE}
     statewide = can_see_statewide(user, run_states(session, edition.run_id), len(icos))
+    withheld = withheld_from(session, user.role)          # statewide figures that would give another ICO's
     out = []
     for r in rows:
-        if r.ico == STATEWIDE and not statewide or r.ico != STATEWIDE and not (r.ico in orgs and can_see_ico(user, orgs[r.ico])):
+        if r.ico == STATEWIDE and (not statewide or (r.measure_id, r.period_code) in withheld) or r.ico != STATEWIDE and not (r.ico in orgs and can_see_ico(user, orgs[r.ico])):
             continue
         out.append({"measure_id": r.measure_id, "ico": r.ico, "period": r.period_code, "numerator": r.numerator,
                     "denominator": r.denominator, "value": r.value, "status": r.status, "edition": edition.number,

@@ -8,7 +8,7 @@ from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting import audit, clock, homes
 from reporting.access import is_ico_user, reviews, visible_icos
 from reporting.ingest import records
-from reporting.publication import figures, tables
+from reporting.publication import figures, released, tables
 from reporting.engine import STATEWIDE
 from reporting.freshness import stale_periods
 from reporting.participation import ended_by
@@ -183,7 +183,8 @@ def _overview_export(fmt, public: bool):
     # The public table is the published one: the period's published edition, never a newer computation.
     ov = figures.overview(db.session, current_user, settings(), period,
                           figures.as_published(db.session) if public else None)
-    columns, rows, preamble = tables.overview_table(ov, public=public)
+    hidden = released.public_hidden(db.session, ov.period, ov.provenance.run_id) if public else None
+    columns, rows, preamble = tables.overview_table(ov, public=public, hidden=hidden)
     kind = "public" if public else "overview"
     audit.record("download", f"{kind} table {period.code} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{kind}-{period.code}", fmt)

@@ -12,6 +12,7 @@ from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.interop import fhir
 from reporting.interop.published import published
+from reporting.publication.figures import as_published, withheld_from
 from reporting.artifacts import run_states
 from reporting.access import can_see_ico, can_see_statewide, member_lists_for
 from reporting.storage import db
@@ -114,7 +115,16 @@ def measure_reports():
         raise ReportingError("type is summary (the default) or subject-list.", 400)
     reports = fhir.summaries(pub, _base(), _scope(pub, request.args.get("ico")), run_states(db.session, pub.run.id),
                              measure_ids)
+    withheld = _withheld(pub)
+    reports = [r for r in reports if fhir.parse_report_id(r.id)[1:] not in withheld]
     return _answer(fhir.bundle(reports, "searchset", _base()))
+
+
+def _withheld(pub) -> set[tuple[str, str]]:
+    """(STATEWIDE, measure) reports this token may not see: an ICO's, where with its own figures and everything
+    public the statewide figure would give another ICO's (``figures.withheld_from``)."""
+    withheld = withheld_from(db.session, g.api_user.role, as_published(db.session))
+    return {(STATEWIDE, mid) for mid, period in withheld if period == pub.period.code}
 
 
 def _subject_lists(pub, measure_ids) -> list:
@@ -145,6 +155,9 @@ def measure_report(report_id):
     period, code, mid = parts
     pub = published(db.session, period)
     scope = _scope(pub, code)
+    if (scope[0], mid) in _withheld(pub):
+        raise Forbidden(f"This token may not see the statewide {mid} of {period}: with your own figures it would "
+                        f"give another ICO's.")
     report = fhir.summary(pub, mid, scope[0], _base(), run_states(db.session, pub.run.id))
     if report is None:
         raise NotFound(f"There is no result of {mid} for {code} in {period}.")

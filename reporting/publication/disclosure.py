@@ -1,0 +1,280 @@
+"""The disclosure auditor: which suppressed counts can a reader work out from everything published?
+(measures.md, "Publication and cell suppression"; issue 28 item 2.)
+
+Pure (numpy only). A reader knows the counts shown, in this release and in every earlier one, and the
+additive relations between them: a total equals the sum of its parts (statewide = the sum of its ICOs; a year
+= the sum of its quarters for measures whose units fall in exactly one quarter; later, an ICO total = the sum
+of its strata). Each relation is a linear equation; the unknowns are the suppressed counts and any count never
+published (a *latent* count: a quarter an ICO has no result for, the quarterly pieces of a rolling survey
+window). With the shown counts moved to the right-hand side the equations read ``A x = b``; a suppressed count
+``x_j`` is **determined** when the unit vector ``e_j`` lies in the row space of ``A``, that is when
+``rank([A; e_j]) == rank(A)`` (``numpy.linalg.matrix_rank`` on the small integer system of its connected
+component). A determined suppressed count is a failure. Counts are also at least 0: bounds propagated through
+the relations (a part is at least its total's lower bound minus the other parts' upper bounds, and at most
+...) can pin a count to one value (two suppressed cells that sum to 0), which is a failure too; a count narrowed
+to a range (say 1 to 10) is not: that a suppressed count is small is what suppression itself says.
+
+``protect`` is complementary suppression on top of the auditor: while a suppressed count is determined, it
+suppresses one more count that may still change (not fixed by an earlier release): among the shown counts of
+the determined count's component, one whose suppression makes it undetermined, preferring a count in a
+relation with it, non-zero, then the smallest (the "next-smallest cell"); and repeats until nothing is
+determined. Relations are data: a new kind of additive group (strata) needs no change here.
+
+Keys are any hashable values (the publication layer uses ``(measure_id, period, ico, count_name)``)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, Iterable
+
+import numpy as np
+
+Key = Hashable
+
+
+@dataclass(frozen=True)
+class Count:
+    """One count as a reader sees it: ``shown`` (its value is published), or not. ``fixed``: published in an
+    earlier release, so its state may not change now. ``protected``: a count that must not be determined
+    (default: every count that is not shown); latent counts (never published) are not."""
+    key: Key
+    value: int | None
+    shown: bool
+    fixed: bool = False
+    protected: bool | None = None
+
+    @property
+    def must_hold(self) -> bool:
+        return (not self.shown) if self.protected is None else (self.protected and not self.shown)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``total == sum(parts)``: an additive group. A key with no ``Count`` is latent (unknown, not protected)."""
+    total: Key
+    parts: tuple
+
+
+@dataclass
+class Audit:
+    determined: list                                   # protected keys the equations (or bounds) pin down
+    by_bounds: set = field(default_factory=set)        # of them, those pinned only with the bounds
+    ranges: dict = field(default_factory=dict)         # key -> (low, high) a reader can bound it by (None: open)
+
+    @property
+    def holds(self) -> bool:
+        return not self.determined
+
+
+# --- components ------------------------------------------------------------------------------------
+
+def _components(keys: Iterable[Key], relations: list[Relation]) -> list[tuple[list[Key], list[Relation]]]:
+    """Keys and relations split into connected components (relations sharing no key never interact)."""
+    parent: dict = {}
+
+    def find(k):
+        parent.setdefault(k, k)
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for k in keys:
+        find(k)
+    for r in relations:
+        root = find(r.total)
+        for p in r.parts:
+            parent[find(p)] = root
+    members, rels = defaultdict(list), defaultdict(list)
+    for k in parent:
+        members[find(k)].append(k)
+    for r in relations:
+        rels[find(r.total)].append(r)
+    return [(members[root], rels[root]) for root in members]
+
+
+def _matrix(relations: list[Relation], unknown: list[Key]) -> np.ndarray:
+    """The coefficients of the unknowns: +1 for a total, -1 for each part (a key twice adds up)."""
+    index = {k: i for i, k in enumerate(unknown)}
+    a = np.zeros((len(relations), len(unknown)))
+    for row, r in enumerate(relations):
+        if r.total in index:
+            a[row, index[r.total]] += 1
+        for p in r.parts:
+            if p in index:
+                a[row, index[p]] -= 1
+    return a
+
+
+def determined_in(relations: list[Relation], unknown: list[Key], targets: Iterable[Key]) -> set:
+    """The ``targets`` (among ``unknown``) whose unit vector lies in the row space of the relations' matrix
+    ``A``, i.e. ``rank([A; e_j]) == rank(A)``. Read off the reduced row echelon form ``R`` of ``A`` (same row
+    space): ``e_j`` is in it exactly when some row of ``R`` is ``e_j`` (column ``j`` a pivot whose row has no
+    other entry). Elimination with numpy's element-wise operations: exact enough on these small matrices of
+    0 and ±1, and free of the BLAS threads that make many small SVDs slow on a busy machine."""
+    targets = list(targets)
+    if not targets or not relations:
+        return set()
+    r = _reduced(_matrix(relations, unknown))
+    unit = np.isclose(np.abs(r).sum(axis=1), 1, atol=1e-9) & np.isclose(np.abs(r).max(axis=1, initial=0), 1,
+                                                                         atol=1e-9)
+    columns = {int(np.argmax(np.abs(row))) for row in r[unit]}
+    index = {k: i for i, k in enumerate(unknown)}
+    return {t for t in targets if index[t] in columns}
+
+
+def _reduced(a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """The reduced row echelon form of ``a`` (partial pivoting), its zero rows dropped."""
+    a = a.astype(float).copy()
+    rows, cols = a.shape
+    pivot_row = 0
+    for j in range(cols):
+        if pivot_row >= rows:
+            break
+        best = pivot_row + int(np.argmax(np.abs(a[pivot_row:, j])))
+        if abs(a[best, j]) <= tol:
+            continue
+        a[[pivot_row, best]] = a[[best, pivot_row]]
+        a[pivot_row] /= a[pivot_row, j]
+        factors = a[:, j].copy()
+        factors[pivot_row] = 0
+        a -= np.outer(factors, a[pivot_row])
+        a[np.abs(a) <= tol] = 0
+        pivot_row += 1
+    return a[:pivot_row]
+
+
+# --- bounds ----------------------------------------------------------------------------------------
+
+_OPEN = 1e12            # "no upper bound", finite so that the sums below stay exact
+
+
+def _ranges(relations: list[Relation], values: dict, unknown: list) -> dict:
+    """Intervals for the unknowns from ``x >= 0`` and the relations, propagated (sound, not always tight): each
+    relation ``sum(a_j x_j) + c == 0`` bounds each of its unknowns by the range of the others."""
+    a = _matrix(relations, unknown)
+    c = np.array([values.get(r.total, 0) - sum(values.get(p, 0) for p in r.parts) for r in relations], dtype=float)
+    pos, neg = np.maximum(a, 0), np.minimum(a, 0)
+    lo, hi = np.zeros(len(unknown)), np.full(len(unknown), _OPEN)
+    nonzero = a != 0
+    for _ in range(12):                 # each round narrows; a dozen settles the groups met here
+        low_terms, high_terms = pos * lo + neg * hi, pos * hi + neg * lo          # of a_j x_j
+        low_others = low_terms.sum(axis=1, keepdims=True) - low_terms
+        high_others = high_terms.sum(axis=1, keepdims=True) - high_terms
+        # a_j x_j = -c - others
+        with np.errstate(divide="ignore", invalid="ignore"):
+            b1, b2 = (-c[:, None] - high_others) / a, (-c[:, None] - low_others) / a
+        high_ok, low_ok = high_others < _OPEN / 2, low_others > -_OPEN / 2        # the others' range is bounded
+        lower, lower_ok = np.where(a > 0, b1, b2), np.where(a > 0, high_ok, low_ok)
+        upper, upper_ok = np.where(a > 0, b2, b1), np.where(a > 0, low_ok, high_ok)
+        new_lo = np.where(nonzero & lower_ok, lower, -np.inf).max(axis=0, initial=0)
+        new_hi = np.where(nonzero & upper_ok, upper, np.inf).min(axis=0, initial=_OPEN)
+        new_lo, new_hi = np.maximum(lo, new_lo), np.minimum(hi, new_hi)
+        if np.allclose(new_lo, lo) and np.allclose(new_hi, hi):
+            break
+        lo, hi = new_lo, new_hi
+    return {k: (lo[i], hi[i] if hi[i] < _OPEN / 2 else np.inf) for i, k in enumerate(unknown)}
+
+
+# --- the auditor ------------------------------------------------------------------------------------
+
+def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool = True,
+          equations: bool = True) -> Audit:
+    """Every protected count that the shown counts and the relations determine (see the module docstring);
+    ``bounds=False``: by the equations alone (the cheaper test); ``equations=False``: by the bounds alone."""
+    counts = {c.key: c for c in counts}
+    relations = list(relations)
+    determined, by_bounds, ranges = [], set(), {}
+    keys = set(counts) | {k for r in relations for k in (r.total, *r.parts)}
+    for members, rels in _components(keys, relations):
+        unknown = [k for k in members if k not in counts or not counts[k].shown]
+        targets = [k for k in unknown if k in counts and counts[k].must_hold]
+        if not targets:
+            continue
+        exact = determined_in(rels, unknown, targets) if equations else set()
+        values = {k: counts[k].value for k in members if k in counts and counts[k].shown}
+        found = _ranges(rels, values, unknown) if (rels and bounds) else {}
+        for t in targets:
+            low, high = found.get(t, (0.0, np.inf))
+            ranges[t] = (low, None if not np.isfinite(high) else high)
+            pinned = low <= high and np.isfinite(high) and np.ceil(low - 1e-9) == np.floor(high + 1e-9)
+            if t in exact or pinned:
+                determined.append(t)
+                if t not in exact:
+                    by_bounds.add(t)
+    return Audit(sorted(determined, key=repr), by_bounds, ranges)
+
+
+# --- complementary suppression ----------------------------------------------------------------------
+
+@dataclass
+class Protection:
+    hidden: set                        # every count suppressed when done (primary and complementary)
+    complementary: list                # the counts suppressed to protect others, in the order chosen
+    unfixable: list                    # counts determined by fixed counts alone (earlier releases): reported
+
+
+def protect(counts: Iterable[Count], relations: Iterable[Relation],
+            may_hide: Callable[[Key], bool] = lambda key: True, limit: int = 10_000,
+            relevant: Callable[[dict], bool] | None = None) -> Protection:
+    """Suppress more counts until the auditor finds none determined. Only counts that are not ``fixed`` and that
+    ``may_hide`` admits are suppressed; a count that nothing left can protect is reported in ``unfixable``.
+    Each connected component is protected on its own (suppressing in one never changes another); ``relevant``
+    (of a component's counts) skips components known to hold already."""
+    counts = {c.key: c for c in counts}
+    relations = list(relations)
+    complementary, unfixable = [], []
+    keys = set(counts) | {k for r in relations for k in (r.total, *r.parts)}
+    for members, rels in _components(keys, relations):
+        part = {k: counts[k] for k in members if k in counts}
+        if not rels or not any(c.must_hold for c in part.values()) or \
+                not any(c.shown and not c.fixed and may_hide(c.key) for c in part.values()) or \
+                (relevant is not None and not relevant(part)):
+            continue                        # nothing to protect, or nothing may change (audited when it could)
+        related = defaultdict(set)
+        for r in rels:
+            group = (r.total, *r.parts)
+            for k in group:
+                related[k].update(group)
+        for _ in range(limit):
+            pending = [k for k in audit(part.values(), rels, bounds=False).determined if k not in unfixable]
+            exact = bool(pending)
+            if not pending:
+                pending = [k for k in audit(part.values(), rels, equations=False).determined if k not in unfixable]
+            if not pending:
+                break
+            target = pending[0]
+            candidates = [c for c in part.values() if c.shown and not c.fixed and may_hide(c.key)]
+            if not candidates:
+                unfixable.append(target)
+                part[target] = _replace(part[target], protected=False)      # known already: stop asking
+                continue
+            choice = _choose(target, candidates, part, rels, related, exact)
+            part[choice.key] = _replace(choice, shown=False, protected=True)
+            complementary.append(choice.key)
+        counts.update(part)
+    hidden = {k for k, c in counts.items() if not c.shown}
+    return Protection(hidden, complementary, unfixable)
+
+
+def _replace(c: Count, **changes) -> Count:
+    return Count(**({"key": c.key, "value": c.value, "shown": c.shown, "fixed": c.fixed, "protected": c.protected}
+                    | changes))
+
+
+def _choose(target, candidates: list[Count], counts: dict, relations: list[Relation], related: dict,
+            exact: bool = True) -> Count:
+    """The count to suppress for ``target``: one whose suppression frees it (in a relation with it first), else
+    the next-smallest in a relation with it, else the next-smallest of its component; non-zero before zero."""
+    order = sorted(candidates, key=lambda c: (c.key not in related[target], c.value == 0, c.value or 0, repr(c.key)))
+    for c in order[:8]:
+        trial = dict(counts)
+        trial[c.key] = _replace(c, shown=False, protected=True)
+        if exact:
+            unknown = [k for k in {x for r in relations for x in (r.total, *r.parts)}
+                       if k not in trial or not trial[k].shown]
+            if target not in determined_in(relations, unknown, [target]):
+                return c
+        elif target not in audit(trial.values(), relations).determined:
+            return c
+    return order[0]
