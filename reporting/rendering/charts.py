@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 
 from reporting.engine import STATEWIDE
+from reporting.rendering.filters import UNIT_LABELS, format_value
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]   # Okabe-Ito, colour-blind safe
 STATEWIDE_COLOUR = "#3b3b3b"
@@ -73,7 +74,7 @@ def _memo(*args) -> tuple[Chart, bytes]:
     svg = path.read_bytes() if path is not None and path.exists() else _draw(*args[:-1])
     periods, series, benchmark, unit, title = args[:5]
     return Chart("data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
-                 _alt(title, periods, series, benchmark), key), svg
+                 _alt(title, periods, series, benchmark, unit), key), svg
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -247,12 +248,12 @@ def _tick(value: float, unit: str) -> str:
     return text + ("%" if unit == "percent" else "")
 
 
-def _alt(title, periods, series, benchmark) -> str:
+def _alt(title, periods, series, benchmark, unit: str) -> str:
     parts = [f"{title}: trend by quarter from {periods[0]} to {periods[-1]}." if periods else f"{title}: no data."]
     for s in series:
         last = next(((p, v) for p, v in zip(reversed(periods), reversed(s.values)) if v is not None), None)
         if last:
-            parts.append(f"{s.label} latest {last[1]:.1f} in {last[0]}.")
+            parts.append(f"{s.label} latest {format_value(unit, last[1])}{UNIT_LABELS.get(unit, '')} in {last[0]}.")
     parts.append("The table beside the chart has every value.")
     return " ".join(parts)
 

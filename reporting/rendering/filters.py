@@ -1,7 +1,9 @@
-"""Display rules of measures.md: values stored unrounded, shown rounded half-up
-(percent and score to 1 decimal, per_1000 to 2)."""
+"""Display rules of measures.md: values stored unrounded, shown rounded half-up (percent and score to 1
+decimal, per_1000 to 2). ``format_value`` is the one way a value is rounded for people: pages (the ``value``
+filter), charts and their text alternatives, PDFs, exports (``value_rounded``), e-mails."""
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 UNIT_LABELS = {"percent": "%", "per_1000": " per 1,000", "score": ""}
@@ -19,8 +21,32 @@ def decimals_for(unit: str) -> int:
     return 2 if unit == "per_1000" else 1
 
 
+def _unit(measure) -> str:
+    """A measure (anything with ``unit``) or its unit's name."""
+    return measure if isinstance(measure, str) else measure.unit
+
+
+def format_value(measure, x) -> str:
+    """``x`` as people read it: half-up to the measure's decimals (49/400 = 12.25 % reads 12.3); "" for none."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return round_half_up(x, decimals_for(_unit(measure)))
+
+
+def rounded_value(measure, x) -> float | None:
+    """The number ``format_value`` shows, as a number (the exports' ``value_rounded``)."""
+    text = format_value(measure, x)
+    return float(text) if text else None
+
+
 def fmt_value(value, unit: str) -> str:
-    return round_half_up(value, decimals_for(unit))
+    """The ``value`` filter of the templates: ``{{ r.value | value(m.unit) }}``."""
+    return format_value(unit, value)
+
+
+def fmt_points(value, unit: str) -> str:
+    """A distance between two values (always positive), in the value's decimals: "0.7 points"."""
+    return format_value(unit, None if value is None else abs(value))
 
 
 def fmt_count(value) -> str:
@@ -51,6 +77,6 @@ def fmt_signed(value, unit: str) -> str:
 
 def register_filters(env) -> None:
     env.filters.update(value=fmt_value, count=fmt_count, interval=fmt_interval, dt=fmt_datetime,
-                       signed=fmt_signed)
+                       signed=fmt_signed, points=fmt_points)
     from measures import REGISTRY
     env.globals.update(UNIT_LABELS=UNIT_LABELS, MEASURES=REGISTRY)
