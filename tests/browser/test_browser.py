@@ -8,6 +8,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -114,8 +115,9 @@ def test_overview_numbers_period_change_and_export(browser, live):
     page.screenshot(path=str(artifact_path("screen-reviewer-overview-2015Q2.png")), full_page=True)
     with page.expect_download() as download:
         page.click("text=CSV")
-    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert "# Period: 2015Q2" in content and "assessment_90d" in content
+    frame = pd.read_csv(download.value.path())                      # a plain call loads it (issue 27)
+    assert (frame["period"] == "2015Q2").all() and (frame["about_period"] == "2015Q2").all()
+    assert "assessment_90d" in set(frame["measure_id"])
     page.context.close()
 
 
