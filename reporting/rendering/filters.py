@@ -75,8 +75,20 @@ def fmt_signed(value, unit: str) -> str:
     return ("+" if value > 0 else "−") + text
 
 
+def fmt_change(value, measure) -> str:
+    """A change with its sign and what it means for the measure's direction: "+2.5 better", "−0.4 worse"
+    (lower is better: a fall is better), "±0.0 no change"."""
+    if value is None:
+        return ""
+    text = fmt_signed(value, _unit(measure))
+    if text.startswith("±"):
+        return text + " no change"
+    better = (value > 0) == (getattr(measure, "direction", "higher") != "lower")
+    return f"{text} {'better' if better else 'worse'}"
+
+
 def register_filters(env) -> None:
     env.filters.update(value=fmt_value, count=fmt_count, interval=fmt_interval, dt=fmt_datetime,
-                       signed=fmt_signed, points=fmt_points)
+                       signed=fmt_signed, points=fmt_points, change=fmt_change)
     from measures import REGISTRY
     env.globals.update(UNIT_LABELS=UNIT_LABELS, MEASURES=REGISTRY)
