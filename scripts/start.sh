@@ -11,7 +11,7 @@ PORT=${PORT:-5000}
 export BASE_URL=${BASE_URL:-http://$HOST:$PORT}
 
 .venv/bin/flask --app wsgi init-db
-.venv/bin/flask --app wsgi demo
+.venv/bin/flask --app wsgi demo --no-sign-ins          # the sign-ins are printed once, at the end
 
 # Sign-in limits are counted per process unless they are kept in Redis: use it when it is there.
 if [ -z "${RATELIMIT_STORAGE_URI:-}" ] && .venv/bin/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null; then

@@ -55,6 +55,12 @@ def fmt_count(value) -> str:
     return f"{int(value):,}"
 
 
+def fmt_counted(n, one: str, many: str | None = None) -> str:
+    """A count with its noun, agreeing and with thousands separators: "1 inquiry", "1,662 errors"."""
+    n = int(n or 0)
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def fmt_interval(low, high, unit: str = "percent") -> str:
     if low is None or high is None:
         return ""
@@ -87,8 +93,41 @@ def fmt_change(value, measure) -> str:
     return f"{text} {'better' if better else 'worse'}"
 
 
+# Column headings where a measure's full title does not fit (the overview's grid); the title is beside each.
+SHORT_TITLES = {
+    "assessment_90d": "Assessment in 90 days", "care_plan_90d": "Care plan in 90 days",
+    "reassessment_365d": "Reassessment in 365 days", "fuh_7d": "Follow-up 7 days", "fuh_30d": "Follow-up 30 days",
+    "readmission_30d": "Readmissions 30 days", "community_residence": "Living in the community",
+    "facility_admissions": "Facility admissions", "successful_transition_60d": "Return to the community",
+    "ltss_coordinator_care_plan": "LTS Coordinator care plan", "rating_health_plan": "Rating of health plan",
+    "getting_needed_care": "Getting needed care", "getting_care_quickly": "Getting care quickly",
+    "care_coordination_survey": "Care coordination (survey)", "flu_vaccine": "Flu vaccine",
+}
+
+
+def short_title(measure) -> str:
+    return SHORT_TITLES.get(measure.id, measure.title)
+
+
+def fmt_plain(value) -> str:
+    """A detail as words (the audit trail's detail cells): lists as "a, b", mappings as "key: value; ...",
+    yes/no, counts with thousands separators; never a Python literal."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return "; ".join(f"{str(k).replace('_', ' ')}: {fmt_plain(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(fmt_plain(v) for v in value) or "none"
+    return str(value)
+
+
 def register_filters(env) -> None:
     env.filters.update(value=fmt_value, count=fmt_count, interval=fmt_interval, dt=fmt_datetime,
-                       signed=fmt_signed, points=fmt_points, change=fmt_change)
+                       signed=fmt_signed, points=fmt_points, change=fmt_change,
+                       counted=fmt_counted, plain=fmt_plain, short_title=short_title)
     from measures import REGISTRY
     env.globals.update(UNIT_LABELS=UNIT_LABELS, MEASURES=REGISTRY)
