@@ -77,6 +77,12 @@ def test_every_export_loads_with_the_plain_pandas_calls(example, tmp_path):
         assert set(RESULTS_ABOUT) <= set(loaded[url].columns), url
     gaps = loaded["/gaps/assessment_90d/HA/2015Q2/export.csv"]
     assert gaps.columns[0] == "Member ID" and "about_audience" in gaps and len(gaps) > 0
+    # The open data's results.csv (in the public ZIP) too.
+    import zipfile
+    bundle = zipfile.ZipFile(_saved(tmp_path, example.test_client().get("/public/2015Q2.zip").data, "open.zip"))
+    (tmp_path / "results.csv").write_bytes(bundle.read("results.csv"))
+    public = pd.read_csv(tmp_path / "results.csv")
+    assert len(public) > 0 and not any(str(c).startswith(("Unnamed", "#")) for c in public.columns)
     failures = loaded[f"/submissions/{sub}/failures.csv"]
     assert list(failures.columns[:2]) == ["file", "row"] or failures.columns[0] != "about_ico"
 
