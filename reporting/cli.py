@@ -218,7 +218,9 @@ def demo_data(out, seed):
 @click.command("demo")
 @with_appcontext
 @click.option("--seed", default=2014, show_default=True)
-def demo_command(seed):
+@click.option("--sign-ins/--no-sign-ins", default=True,
+              help="Print the demo sign-ins at the end (start.sh prints them once, after the service starts).")
+def demo_command(seed, sign_ins):
     """Set up the demo: ICOs, a user of every role, their data, results, reports and e-mails."""
     from reporting import demo_setup
     upgrade(current_app.config["DATABASE_URL"])
@@ -229,6 +231,8 @@ def demo_command(seed):
     click.echo(f"Results computed for {', '.join(periods)}.")
     for step in demo_setup.EXTRA_STEPS:
         click.echo(step())
+    if not sign_ins:
+        return
     click.echo("\nDemo sign-ins (also in instance/demo-credentials.json):")
     for email, password in creds.items():
         click.echo(f"  {email:<40} {password}")

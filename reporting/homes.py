@@ -82,6 +82,7 @@ class IcoHome:
     edges: list[Edge] = field(default_factory=list)
     period: str | None = None
     shortfalls: list[Shortfall] = field(default_factory=list)
+    benchmarked: int = 0     # the newest quarter's measures that have a benchmark ("every one met" needs one)
     previous: str | None = None
     moves_up: list[Move] = field(default_factory=list)
     moves_down: list[Move] = field(default_factory=list)
@@ -158,6 +159,7 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
         ResultUnits.run_id == runs[home.period].id, ResultUnits.ico == org.code)))
     for mid in REGISTRY:
         cell = figures.cell(pub, mid, latest.get((mid, org.code)), year)
+        home.benchmarked += cell.benchmark is not None
         if cell.status == NOT_MET:
             gap = abs(cell.result.value - cell.benchmark)
             home.shortfalls.append(Shortfall(mid, cell.result.value, cell.benchmark, gap,

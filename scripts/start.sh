@@ -14,7 +14,7 @@ export BASE_URL=${BASE_URL:-http://$HOST:$PORT}
 export REPORTING_TODAY=${REPORTING_TODAY-2016-03-15}
 
 .venv/bin/flask --app wsgi init-db
-.venv/bin/flask --app wsgi demo
+.venv/bin/flask --app wsgi demo --no-sign-ins          # the sign-ins are printed once, at the end
 
 # Sign-in limits are counted per process unless they are kept in Redis: use it when it is there.
 if [ -z "${RATELIMIT_STORAGE_URI:-}" ] && .venv/bin/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null; then

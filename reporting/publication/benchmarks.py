@@ -125,6 +125,7 @@ class WithholdRow:
     counts: bool          # takes part in the share
     last_year: float | None = None     # the year before's value, where gap closure applies
     gap_target: float | None = None    # the value that closes 10 % of last year's gap to the benchmark
+    gap_closure: bool = False          # the rules let this measure be met by gap closure
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: di
         before = last.value if (gap_closure and last is not None and last.status == "reported") else None
         rows.append(WithholdRow(measure_id, r.value if r else None, bench.value if bench else None, status,
                                 status in (MET, MET_GAP, NOT_MET), before,
-                                gap_target(measure_id, before, bench.value) if before is not None and bench else None))
+                                gap_target(measure_id, before, bench.value) if before is not None and bench else None,
+                                bool(gap_closure)))
     eligible = sum(r.counts for r in rows)
     met = sum(r.status in (MET, MET_GAP) for r in rows)
     share = met / eligible if eligible else None

@@ -7,6 +7,7 @@ from reporting.engine import STATEWIDE
 from reporting.publication.benchmarks import Benchmark, benchmark_status
 from reporting.publication.figures import Cell, Overview, Provenance, Trend
 from reporting.publication.suppression import suppress
+from reporting.rendering.filters import rounded_value
 
 _ORDER = {m: i for i, m in enumerate(REGISTRY)}
 
@@ -41,14 +42,14 @@ def _result_row(m, code, period, cell: Cell, published=None):
     src = published or r
     na = r.status != "reported"
     value = None if na else src.value
-    rounded = round(value, m.decimals) if isinstance(value, float) else value
+    rounded = rounded_value(m, value) if isinstance(value, (int, float)) else value    # as pages and PDFs show it
     return [m.id, m.title, m.domain, m.unit, code, period, src.numerator, src.denominator, value, rounded, r.status,
             None if na else src.ci_low, None if na else src.ci_high, cell.benchmark, cell.status, src.elements,
             r.value if na and published is None else None]
 
 
 def export_preamble(kind: str, period: str, prov: Provenance | None, audience: str) -> list[tuple[str, str]]:
-    rows = [("One Care quality measures", kind), ("Period", period)]
+    rows = [("Export", f"One Care quality measures: {kind}"), ("Period", period)]
     if prov:
         rows += [("Computed", f"{prov.computed_at:%Y-%m-%d %H:%M} UTC (run {prov.run_id})"),
                  ("Data versions", prov.describe()), ("Specification", f"measures v{prov.spec_version}"),

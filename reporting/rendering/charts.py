@@ -14,6 +14,7 @@ from pathlib import Path
 
 from measures import Period
 from reporting.engine import STATEWIDE
+from reporting.rendering.filters import UNIT_LABELS, format_value
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]   # Okabe-Ito, colour-blind safe
 STATEWIDE_COLOUR = "#3b3b3b"
@@ -37,7 +38,7 @@ class Chart:
     key: str = ""            # the cache key: the screen pages load /charts/<key>.svg (cacheable)
 
 
-CACHE_VERSION = "6"          # bump when the drawing changes
+CACHE_VERSION = "7"          # bump when the drawing changes
 _cache_dir: Path | None = None
 
 
@@ -74,7 +75,7 @@ def _memo(*args) -> tuple[Chart, bytes]:
     svg = path.read_bytes() if path is not None and path.exists() else _draw(*args[:-1])
     periods, series, benchmark, unit, title = args[:5]
     return Chart("data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
-                 _alt(title, periods, series, benchmark), key), svg
+                 _alt(title, periods, series, benchmark, unit), key), svg
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -103,11 +104,15 @@ def _draw(periods, series, benchmark, unit, title, width, height, legend) -> byt
     W, H = width * 72, height * 72
     top = font + 8                                        # the unit above the axis
     bottom = 2 * font + 6                                 # quarter, and the year under each Q1
-    keys = _legend_layout(_legend_items(series, benchmark) if legend else [], W, font)
+    keys = _legend_layout(_legend_items(series, benchmark) if legend and any(
+        v is not None for s in series for v in s.values) else [], W, font)
     bottom += (keys[-1][1] + 1) * (font + 6) + 4 if keys else 0
+    empty = not any(v is not None for s in series for v in s.values)
     low, high, ticks = _scale(series, benchmark, unit)
+    if empty:                          # nothing to draw: say so, rather than an axis around the benchmark alone
+        ticks, benchmark = [], ()
     label = [_tick(t, unit) for t in ticks]
-    left = max(len(x) for x in label) * font * 0.72 + 6
+    left = max((len(x) for x in label), default=0) * font * 0.72 + 6
     right = 6
     pw, ph = W - left - right, H - top - bottom
     n = max(len(periods), 1)
@@ -127,6 +132,9 @@ def _draw(periods, series, benchmark, unit, title, width, height, legend) -> byt
         y = Y(t)
         out.append(f'<path d="M{left:.1f} {y:.1f}H{left + pw:.1f}" stroke="#dddddd" stroke-width="0.6"/>'
                    f'<text x="{left - 4:.1f}" y="{y + font * 0.35:.1f}" text-anchor="end" fill="#4a5360">{text}</text>')
+    if empty:
+        out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#4a5360" '
+                   f'font-size="{font * 1.2:.1f}">No data: no reported value in these quarters</text>')
     every = 1 if slot >= font * 2.2 else 2                  # "Q3" needs about two em
     for i, code in enumerate(periods):
         p = Period.parse(code)
@@ -249,12 +257,15 @@ def _tick(value: float, unit: str) -> str:
     return text + ("%" if unit == "percent" else "")
 
 
-def _alt(title, periods, series, benchmark) -> str:
-    parts = [f"{title}: trend by quarter from {periods[0]} to {periods[-1]}." if periods else f"{title}: no data."]
+def _alt(title, periods, series, benchmark, unit: str) -> str:
+    if not any(v is not None for s in series for v in s.values):
+        return (f"{title}: no data, no reported value from {periods[0]} to {periods[-1]}." if periods
+                else f"{title}: no data.")
+    parts = [f"{title}: trend by quarter from {periods[0]} to {periods[-1]}."]
     for s in series:
         last = next(((p, v) for p, v in zip(reversed(periods), reversed(s.values)) if v is not None), None)
         if last:
-            parts.append(f"{s.label} latest {last[1]:.1f} in {last[0]}.")
+            parts.append(f"{s.label} latest {format_value(unit, last[1])}{UNIT_LABELS.get(unit, '')} in {last[0]}.")
     parts.append("The table beside the chart has every value.")
     return " ".join(parts)
 

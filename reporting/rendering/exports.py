@@ -1,9 +1,13 @@
-"""CSV and XLSX exports. Text that a spreadsheet would run as a formula is neutralised in every cell."""
+"""CSV and XLSX exports. Each loads with a plain ``pandas.read_csv(path)`` or ``pandas.read_excel(path)``: the
+header is the first row, and the provenance (the preamble: period, computation, data versions, audience...) is
+never written above it. A CSV carries it in ``about_*`` columns, the same on every row; a workbook on a second
+sheet, "About". Text that a spreadsheet would run as a formula is neutralised in every cell."""
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from datetime import date, datetime
 
 import xlsxwriter
@@ -22,16 +26,20 @@ def safe_cell(value):
     return value
 
 
+def about_column(key: str) -> str:
+    """The column that carries one provenance item in a CSV: "Data versions" -> ``about_data_versions``."""
+    return "about_" + (re.sub(r"[^a-z0-9]+", "_", str(key).lower()).strip("_") or "item")
+
+
 def csv_bytes(columns: list[str], rows, preamble: list[tuple[str, str]] = ()) -> bytes:
-    """A CSV whose provenance comes first as ``# key: value`` comment lines (never quoted, one line each), so
-    that ``pandas.read_csv(path, comment="#")`` finds the header on the first line after them."""
+    """A CSV with the header on its first line; the provenance in ``about_*`` columns after the data's own."""
+    about = [(about_column(k), " ".join(str(v).split())) for k, v in preamble if v is not None]
     out = io.StringIO()
-    for key, value in preamble:
-        out.write("# " + " ".join(f"{key}: {value}".split()).replace("#", "No.") + "\r\n")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(c) for c in columns])
+    writer.writerow([safe_cell(c) for c in list(columns) + [name for name, _ in about]])
+    tail = [safe_cell(v) for _, v in about]
     for row in rows:
-        writer.writerow([_plain(safe_cell(v)) for v in row])
+        writer.writerow([_plain(safe_cell(v)) for v in row] + tail)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -47,42 +55,43 @@ def _plain(v):
 
 
 def xlsx_bytes(sheets: list[tuple[str, list[str], list]], preamble: list[tuple[str, str]] = ()) -> bytes:
-    """One workbook; ``sheets`` is ``[(name, columns, rows)]``. Every string is written as text."""
+    """One workbook; ``sheets`` is ``[(name, columns, rows)]``, each with its header in the first row. The
+    provenance goes on a last sheet, "About" (``item``, ``value``). Every string is written as text."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "strings_to_numbers": False})
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
-    note = book.add_format({"italic": True, "font_color": "#444444"})
     datefmt = book.add_format({"num_format": "yyyy-mm-dd"})
     numfmt = book.add_format({"num_format": "#,##0.0###"})
     for name, columns, rows in sheets:
-        sheet = book.add_worksheet(name[:31])
-        r = 0
-        for key, value in preamble:
-            sheet.write_string(r, 0, str(safe_cell(f"{key}: {value}")), note)
-            r += 1
-        if preamble:
-            r += 1
-        for c, col in enumerate(columns):
-            sheet.write_string(r, c, str(safe_cell(col)), bold)
-            sheet.set_column(c, c, max(12, min(40, len(str(col)) + 2)))
-        header = r
-        sheet.freeze_panes(r + 1, 0)
-        for row in rows:
-            r += 1
-            for c, v in enumerate(row):
-                v = safe_cell(v)
-                if isinstance(v, bool):
-                    sheet.write_string(r, c, "Yes" if v else "No")
-                elif isinstance(v, int):
-                    sheet.write_number(r, c, v)
-                elif isinstance(v, float):
-                    sheet.write_number(r, c, v, numfmt)
-                elif isinstance(v, (date, datetime)):
-                    sheet.write_datetime(r, c, datetime(v.year, v.month, v.day) if not isinstance(v, datetime) else v, datefmt)
-                else:
-                    sheet.write_string(r, c, str(v))
-        if columns:
-            sheet.autofilter(header, 0, max(r, header), len(columns) - 1)       # a header row with filters
+        _sheet(book.add_worksheet(name[:31]), columns, rows, bold, datefmt, numfmt)
+    if preamble:
+        about = book.add_worksheet("About")
+        _sheet(about, ["item", "value"], [[k, "" if v is None else str(v)] for k, v in preamble], bold, datefmt, numfmt)
+        about.set_column(1, 1, 90)
     book.close()
     return buffer.getvalue()
+
+
+def _sheet(sheet, columns, rows, bold, datefmt, numfmt) -> None:
+    for c, col in enumerate(columns):
+        sheet.write_string(0, c, str(safe_cell(col)), bold)
+        sheet.set_column(c, c, max(12, min(40, len(str(col)) + 2)))
+    sheet.freeze_panes(1, 0)
+    r = 0
+    for row in rows:
+        r += 1
+        for c, v in enumerate(row):
+            v = safe_cell(v)
+            if isinstance(v, bool):
+                sheet.write_string(r, c, "Yes" if v else "No")
+            elif isinstance(v, int):
+                sheet.write_number(r, c, v)
+            elif isinstance(v, float):
+                sheet.write_number(r, c, v, numfmt)
+            elif isinstance(v, (date, datetime)):
+                sheet.write_datetime(r, c, datetime(v.year, v.month, v.day) if not isinstance(v, datetime) else v, datefmt)
+            else:
+                sheet.write_string(r, c, str(v))
+    if columns:
+        sheet.autofilter(0, 0, r, len(columns) - 1)       # a header row with filters

@@ -21,4 +21,4 @@ def test_text_and_html_say_the_same_about_why_and_what(app):
         scorecard = Letter("reports@ha.example.org", "scorecard", "2015Q3", "Health Alliance", 1, False,
                            "scorecard.pdf", b"%PDF-1.7", 2, "http://127.0.0.1:5000/icos/HA")
         for part in parts(build(scorecard, "reports@example.org")):
-            assert "exact values and the statewide figures" in part and "or submitter" not in part
+            assert "exact values, and the statewide figures when at least three ICOs reported" in part and "or submitter" not in part

@@ -28,7 +28,7 @@ def test_an_accepted_upload_is_recomputed_promptly_and_marked_until_then(example
     assert "recomputed from this version within a few minutes" in page and "/icos/HA" in page
     assert UPDATING_NOTE in client.get("/overview?period=2015Q3").get_data(as_text=True)
     assert UPDATING_NOTE not in client.get("/overview?period=2015Q1").get_data(as_text=True)
-    assert "# Status: new data accepted, results updating" in client.get(
+    assert ",\"new data accepted, results updating\"," in client.get(
         "/exports/overview.csv?period=2015").get_data(as_text=True)
     assert "results updating" in client.get("/icos/HA").get_data(as_text=True)
     with example.app_context():

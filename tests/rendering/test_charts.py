@@ -96,3 +96,24 @@ def test_forty_icos_are_thin_grey_lines_under_one_key():
     labels = texts(svg)
     assert labels.count("Each ICO") == 1 and "ICO 3" not in labels and "Statewide" in labels
     assert len(list(svg.iterfind(".//s:polyline", NS))) == 41
+
+
+def test_an_empty_chart_says_no_data_instead_of_an_axis_around_the_benchmark():
+    """Issue 27 item 11: every quarter NA with a benchmark of 60 drew a 59.5-60.5 % axis around the benchmark
+    alone. It now says "No data", draws no axis, and its text alternative says so too."""
+    empty = (Series("HA", (None,) * 8), Series("Statewide", (None,) * 8, statewide=True))
+    svg = draw(empty, [60.0] * 8, small=False, legend=True)
+    assert any("No data" in (t or "") for t in texts(svg))
+    assert tick_labels(svg) == [] and grid_y(svg) == [] and plotted_y(svg) == []
+    assert "Benchmark" not in texts(svg)
+    chart = charts.trend_chart(QUARTERS, empty, (60.0,) * 8, "percent", "A measure")
+    assert chart.alt == "A measure: no data, no reported value from 2014Q1 to 2015Q4."
+    one = draw((Series("HA", (None,) * 7 + (61.0,)),), [60.0] * 8)
+    assert tick_labels(one) and not any("No data" in (t or "") for t in texts(one))
+
+
+def test_a_text_alternative_rounds_as_the_pages_do_with_the_unit():
+    """Issue 24: 12.25 % reads 12.3% (half-up), a per-1,000 rate keeps its two decimals and says its unit."""
+    pct = charts.trend_chart(("2015Q3",), (Series("HA", (12.25,)),), (None,), "percent", "P")
+    rate = charts.trend_chart(("2015Q3",), (Series("HA", (14.225,)),), (None,), "per_1000", "R")
+    assert "HA latest 12.3% in 2015Q3" in pct.alt and "HA latest 14.23 per 1,000 in 2015Q3" in rate.alt

@@ -212,3 +212,48 @@ def test_reports_waste_no_pages(example, tmp_path):
     assert counts["withhold"] == 1 and counts["scorecard"] <= 6 and counts["statewide"] <= 6 and counts["public"] <= 4, counts
     _, withhold = rendered(example, tmp_path, "pages-withhold", *reports["withhold"])
     assert re.search(r"\b2\.80\b", withhold) and not re.search(r"\b2\.8\b(?!0)", withhold)
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_report_pages_say_what_each_cell_means(example, dbs, tmp_path):
+    """Issue 27 item 11: the withhold report of an ICO that left mid-year stays one page (its note included)
+    and its "Gap closure needs" column says why a row has no target; the scorecard's change columns say
+    better or worse in the measure's direction; the statewide report's "Trends" heading shares its page
+    with the charts."""
+    from reporting.storage.models import Organization
+    from datetime import date
+    dbs.scalar(select(Organization).where(Organization.code == "HB")).active_to = date(2015, 9, 30)
+    dbs.commit()
+    pdf, text = rendered(example, tmp_path, "withhold-HB-left", "report", "--kind", "withhold", "--ico", "HB",
+                         "--period", "2015")
+    flat = " ".join(text.split())
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1 and "This year's withhold" in flat
+    assert "does not apply" in flat and "no 2014 value" in flat and "met in 2014" in flat
+    _, card = rendered(example, tmp_path, "scorecard-HA-2015Q3", "scorecard", "--ico", "HA", "--period", "2015Q3")
+    changes = re.findall(r"([+−±])(\d+\.\d+)\s+(better|worse|no change)", card)
+    assert changes and all((sign == "±") == (word == "no change") for sign, _, word in changes)
+    layout = subprocess.run(["pdftotext", "-layout", str(artifact_path("scorecard-HA-2015Q3.pdf")), "-"],
+                            capture_output=True, text=True, check=True).stdout
+    readmissions = next(line for line in layout.splitlines() if line.lstrip().startswith("All-cause readmissions"))
+    assert re.search(r"\+\d+\.\d+ worse|−\d+\.\d+ better", readmissions), readmissions   # lower is better
+    pdf, _ = rendered(example, tmp_path, "statewide-trends", "report", "--kind", "statewide", "--period", "2015Q3")
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    trends = next(p for p in pages if re.search(r"^Trends$", p, re.M))
+    assert "Assessment within 90 days of enrollment" in trends.split("Trends", 1)[1] and "Percent" in trends
+
+
+def test_the_trends_heading_is_never_alone_at_the_foot_of_a_page():
+    """Wherever the statewide report's "Trends" heading and legend fall, the first row of charts is on their page:
+    the heading is pushed down by ever more text above it, through a page boundary."""
+    from reporting.rendering.pdf import html_to_pdf
+    chart = ('<figure><figcaption>Chart {n}</figcaption><img alt="" src="data:image/svg+xml;base64,'
+             'PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRoPSIyNTBwdCIgaGVpZ2h0PSIxMjBwdCIvPg=="></figure>')
+    for lines in range(38, 62, 2):
+        html = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>'
+                '<link rel="stylesheet" href="reports.css"></head><body>'
+                + "".join(f"<p>Line {i}</p>" for i in range(lines))
+                + '<div class="trends-head"><h2>Trends</h2><p class="chart-legend">Legend keys</p></div><div class="charts">'
+                + "".join(chart.format(n=n) for n in range(1, 5)) + "</div></body></html>")
+        pages = [p.extract_text() for p in PdfReader(io.BytesIO(html_to_pdf(html))).pages]
+        with_heading = next(p for p in pages if "Trends" in p)
+        assert "Chart 1" in with_heading, (lines, [p[-80:] for p in pages])

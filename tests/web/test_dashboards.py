@@ -87,7 +87,7 @@ def test_gap_list_is_denominator_minus_numerator(example, dbs):
     assert "Member ID" in header and "Enrollment start" in header and "Day 90" in header      # the definition's words
     assert "Refused" in header and "Unable to reach after 3 attempts" in header and "B" not in header
     assert "True" not in body and "False" not in body and "00:00:00" not in body and "T00:" not in body
-    frame = pd.read_csv(io.StringIO(body.lstrip("\ufeff")), comment="#")
+    frame = pd.read_csv(io.StringIO(body.lstrip("\ufeff")))
     assert frame["Day 90"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     page = client.get("/gaps/assessment_90d/HA/2015Q2").get_data(as_text=True)
     assert "<th scope=\"col\">Day 90</th>" in page and "00:00:00" not in page and ">True<" not in page
@@ -112,7 +112,7 @@ def test_the_deadlines_ahead_list_has_day_90_in_the_next_30_days_and_nothing_com
     page = client.get("/upcoming/assessment_90d/HA")
     assert page.status_code == 200 and "2015-09-30" in page.get_data(as_text=True)
     body = client.get("/upcoming/assessment_90d/HA?format=csv").get_data(as_text=True)
-    listed = pd.read_csv(io.StringIO(body.lstrip("\ufeff")), comment="#", dtype=str)
+    listed = pd.read_csv(io.StringIO(body.lstrip("\ufeff")), dtype=str)
     assert list(listed.columns[:4]) == ["Member ID", "Enrollment start", "Rating category", "Day 90"]
     with example.app_context():
         from measures import Period
@@ -140,7 +140,8 @@ def test_exports_carry_provenance_and_escape_formulas(example, dbs):
     client = example.test_client()
     login(client, "cms@example.org")
     body = client.get("/exports/overview.csv?period=2015Q2").get_data(as_text=True)
-    assert "# Period: 2015Q2" in body and "Data versions" in body and "HA: 2014Q1 v1" in body
+    frame = pd.read_csv(io.StringIO(body.lstrip("\ufeff")))
+    assert (frame["about_period"] == "2015Q2").all() and frame["about_data_versions"].str.contains("HA: 2014Q1 v1").all()
     from reporting.rendering.exports import csv_bytes, safe_cell
     assert safe_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and safe_cell("-1+2") == "'-1+2" and safe_cell(3) == 3
     text = csv_bytes(["a"], [["@SUM(A1)"], ["\tcmd"]]).decode("utf-8-sig")
@@ -243,7 +244,7 @@ def test_the_public_table_is_the_published_one_only(example):
 
 
 def test_every_export_loads_with_pandas_and_says_what_it_means(example):
-    """Issue 17: '#' provenance lines pandas can skip, benchmark_status filled, numbers as numbers in XLSX with
+    """Issue 17 and 27: plain pandas calls load them (provenance in columns), benchmark_status filled, numbers as numbers in XLSX with
     filters and frozen panes, plain dates, Yes/No, and no value for an NA result."""
     import zipfile
 
@@ -254,7 +255,7 @@ def test_every_export_loads_with_pandas_and_says_what_it_means(example):
                  "/gaps/assessment_90d/HA/2015Q2/export.csv", "/units/assessment_90d/HA/2015Q2/export.csv",
                  "/withhold/export.csv?year=2015"]:
         body = client.get(path).data
-        frame = pd.read_csv(io.BytesIO(body), comment="#")
+        frame = pd.read_csv(io.BytesIO(body))
         assert len(frame) > 0 and not frame.columns[0].startswith("Unnamed"), path
         if "benchmark_status" in frame:
             with_bench = frame[frame["benchmark"].notna() & (frame["status"] == "reported")]
@@ -266,9 +267,7 @@ def test_every_export_loads_with_pandas_and_says_what_it_means(example):
     xlsx = client.get("/exports/overview.xlsx?period=2015Q2").data
     sheet = zipfile.ZipFile(io.BytesIO(xlsx)).read("xl/worksheets/sheet1.xml").decode()
     assert "<autoFilter" in sheet and "<pane " in sheet
-    frame = pd.read_excel(io.BytesIO(xlsx), header=None)
-    header_row = frame.index[frame[0] == "measure_id"][0]
-    table = pd.read_excel(io.BytesIO(xlsx), skiprows=header_row)
+    table = pd.read_excel(io.BytesIO(xlsx))
     reported = table[table["status"] == "reported"]
     assert pd.api.types.is_numeric_dtype(reported["value_rounded"]) and pd.api.types.is_numeric_dtype(reported["value"])
 
