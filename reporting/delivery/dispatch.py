@@ -15,7 +15,7 @@ from reporting.delivery import ledger
 from reporting.delivery.messages import Letter, build
 from reporting.delivery.providers import provider_from_config
 from reporting.errors import DeliveryError
-from reporting.publication import headlines, settings
+from reporting.publication import editions, headlines, settings
 from reporting.publication.audience import recipients_for
 from reporting.storage import db
 from reporting.storage.models import Artifact, Delivery, Edition, utcnow
@@ -30,7 +30,7 @@ def plan_deliveries(edition_id: int) -> int:
         edition = session.get(Edition, edition_id)
         states = run_states(session, edition.run_id)
         added = 0
-        preview = edition.status == "preview"
+        preview = editions.status_of(edition).is_preview
         for artifact in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id,
                                                                Artifact.preview == preview)):
             added += ledger.plan(session, edition_id, artifact.id, recipients_for(session, artifact, states))
@@ -46,9 +46,7 @@ def deliver_due(edition_id: int | None = None, wait_seconds: float = 0) -> dict:
         for delivery_id in ids:
             _deliver_one(delivery_id)
         with db.transaction() as session:
-            query = select(Delivery.status).where(Delivery.edition_id == edition_id) if edition_id else \
-                select(Delivery.status)
-            statuses = list(session.scalars(query))
+            statuses = _statuses(session, edition_id)
             next_at = ledger.next_due_at(session, edition_id)
         pending = statuses.count("pending")
         if not pending or next_at is None or time.monotonic() >= deadline:
@@ -56,6 +54,16 @@ def deliver_due(edition_id: int | None = None, wait_seconds: float = 0) -> dict:
         time.sleep(max(0.05, min((next_at - utcnow()).total_seconds(), deadline - time.monotonic())))
     counts = {s: statuses.count(s) for s in ("sent", "failed", "pending", "uncertain")}
     return counts
+
+
+def _statuses(session, edition_id: int | None) -> list[str]:
+    """The ledger's statuses: every row, or an edition's as it stands (a published edition's reports, not the
+    scorecards of its preview)."""
+    if edition_id is None:
+        return list(session.scalars(select(Delivery.status)))
+    preview = editions.status_of(session.get(Edition, edition_id)).is_preview
+    return list(session.scalars(select(Delivery.status).join(Artifact, Delivery.artifact_id == Artifact.id)
+                                .where(Delivery.edition_id == edition_id, Artifact.preview == preview)))
 
 
 def _deliver_one(delivery_id: int) -> None:

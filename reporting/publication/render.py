@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from reporting import audit
-from reporting.publication import figures, reports, settings
+from reporting.publication import editions, figures, reports, settings
 from reporting.publication.audience import expected_reports
+from reporting.publication.editions import EditionStatus
 from reporting.rendering.html import report_html
 from reporting.rules.store import as_recorded
 from reporting.rendering.pdf import html_to_pdf, page_count, prepare
 from reporting.storage import db
-from reporting.storage.models import Artifact, Edition, utcnow
+from reporting.storage.models import Artifact, Edition
 from reporting.workers import in_processes
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def _report_html(spec, edition, pub) -> tuple[str, int]:
 
 
 def _store_report(spec, run_id: int, edition, pdf: bytes) -> int:
-    preview = getattr(edition, "status", "") == "preview"
+    preview = edition is not None and EditionStatus(edition.status).is_preview
     filename = spec.filename.replace(".pdf", "-preview.pdf") if preview else spec.filename
     with db.transaction() as s:
         artifact = Artifact(edition_id=getattr(edition, "id", None), run_id=run_id, kind=spec.kind, ico=spec.ico,
@@ -65,7 +66,7 @@ def render_edition(edition_id: int) -> int:
     distribution", and the published reports again once it is published); returns how many were rendered."""
     with db.transaction() as session:
         edition = session.get(Edition, edition_id)
-        preview = edition.status == "preview"
+        preview = editions.status_of(edition).is_preview
         have = {(a.kind, a.ico) for a in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id,
                                                                                   Artifact.preview == preview))}
         todo = [s for s in expected_reports(session, edition) if (s.kind, s.ico) not in have]
@@ -82,7 +83,7 @@ def render_edition(edition_id: int) -> int:
     log.info("edition %d: %d reports, HTML %.2f s, PDF %.2f s, stored %.2f s", edition_id, len(todo), t_html - t,
              t_pdf - t_html, time.perf_counter() - t_pdf)
     with db.transaction() as session:
-        session.get(Edition, edition_id).rendered_at = utcnow()
+        editions.rendered(session, edition_id)
     return len(todo)
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
 
 from reporting import audit
 from reporting.access import reviewers_of
 from reporting.delivery import notices
 from reporting.errors import ReportingError
 from reporting.publication import editions
+from reporting.publication.editions import EditionStatus
 from reporting.engine.store import current_run
 from reporting.review.inquiries import note, open_for_period, resubmission_allowed
 from reporting.storage.queries import in_force
@@ -31,28 +31,33 @@ def edition_for(session, period: str, trigger: str, force_new: bool = False) -> 
     inquiries), awaiting approval, or published at once. Returns the edition and whether it is new."""
     mode = current_app.config["PUBLISH_MODE"]
     latest, current = editions.latest(session, period), current_run(session, period)
-    if latest is not None and latest.status != "withdrawn" and not force_new and \
+    if latest is not None and latest.status != EditionStatus.WITHDRAWN and not force_new and \
             session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest:
         return latest, False
-    edition = editions.create(session, period, current.id, publish=mode == "auto", actor=f"auto ({trigger})",
-                              preview_until=window_end() if mode == "preview" else None)
-    audit.record("publish" if edition.status == "published" else edition.status, period, actor=trigger,
+    actor = f"auto ({trigger})"
+    if mode == "auto":
+        edition = editions.create(session, period, current.id, publish=True, actor=actor)
+    elif mode == "preview":
+        edition = editions.open_preview(session, period, current.id, window_end(), actor)
+    else:
+        edition = editions.hold(session, period, current.id, actor)
+    status = editions.status_of(edition)
+    audit.record("publish" if status.is_public else status, period, actor=trigger,
                  session=session, detail={"edition": edition.number, "run": current.id, "revised": edition.revised})
-    if edition.status == "preview":
+    if status.is_preview:
         note(session, period, f"Revised preview: edition {edition.number}, open until "
                               f"{edition.preview_until:%Y-%m-%d %H:%M} UTC.")
     return edition, True
 
 
 def preview_of(session, period: str) -> Edition | None:
-    return session.scalar(select(Edition).where(Edition.period_code == period, Edition.status == "preview")
-                          .order_by(Edition.number.desc()))
+    return editions.preview_of(session, period)
 
 
 def settle(session, edition: Edition, actor: str) -> str:
     """At a cycle: publish a preview whose window has passed with no inquiry open; otherwise leave it (and remind
     the reviewers once a day when inquiries keep it past its window). Returns the edition's status."""
-    if edition.status != "preview" or edition.preview_until is None or edition.preview_until > utcnow():
+    if not editions.status_of(edition).is_preview or edition.preview_until is None or edition.preview_until > utcnow():
         return edition.status
     still_open = open_for_period(session, edition.period_code)
     if not still_open:
@@ -70,19 +75,33 @@ def settle(session, edition: Edition, actor: str) -> str:
     return edition.status
 
 
-def publish_now(session, period: str, actor, reason: str = "") -> Edition:
-    """Publish the period's preview now. With inquiries open, only with a written reason (kept on the edition)."""
-    edition = preview_of(session, period)
+def publishable(session, period: str, reason: str = "") -> Edition:
+    """The period's preview, when it may be published now: with inquiries open, only with a written reason."""
+    edition = editions.preview_of(session, period)
     if edition is None:
-        raise ReportingError(f"{period} has no edition in preview.", 409)
+        raise ReportingError(f"{period} has no edition in preview: there is nothing to publish.", 409)
     still_open = open_for_period(session, period)
-    reason = (reason or "").strip()
-    if still_open and not reason:
+    if still_open and not (reason or "").strip():
         raise ReportingError(f"{period} has open inquiries ({', '.join(str(i.id) for i in still_open)}): close them, or "
                              f"publish anyway with a reason.", 409)
+    return edition
+
+
+def publish_now(session, period: str, actor, reason: str = "") -> Edition:
+    """Publish the period now. What is published is the newest computation with the rules in force: the preview
+    itself when it still stands for them, else a new edition made of them, published at once (the preview is
+    withdrawn; a resubmission accepted or rules adopted during the preview are in it). The reason, required
+    while inquiries are open, is kept on the edition."""
+    edition = publishable(session, period, reason)
+    reason = (reason or "").strip()[:2000]
     who = getattr(actor, "email", None) or str(actor)
-    editions.mark_published(session, edition, who, reason[:2000])
-    audit.record("publish", period, detail={"edition": edition.number, "reason": reason[:500], "open": len(still_open)},
+    current = current_run(session, period)
+    if editions.stands_for_now(session, edition, current.id):
+        editions.mark_published(session, edition, who, reason)
+    else:
+        edition = editions.create(session, period, current.id, publish=True, actor=who, reason=reason)
+    audit.record("publish", period, detail={"edition": edition.number, "run": current.id, "reason": reason[:500],
+                                            "open": len(open_for_period(session, period))},
                  actor=actor, session=session)
     return edition
 
