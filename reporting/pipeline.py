@@ -20,7 +20,6 @@ from measures import Period
 
 from reporting import audit, code_version
 from reporting.accounts import organization
-from reporting.delivery import notices
 from reporting.delivery.dispatch import deliver_due, plan_deliveries
 from reporting.engine import compute_periods
 from reporting.engine.inputs import in_force_up_to
@@ -220,7 +219,8 @@ def _cycle_lock(period: Period):
 
 def _render_and_deliver(period: str, edition_id: int, number: int, status: str, new: bool, timings: dict,
                         wait_for_retries: float | None) -> CycleOutcome:
-    """An edition's missing reports rendered, its deliveries planned and sent (and any notice due)."""
+    """An edition's missing reports rendered, its deliveries planned and sent. (Notices are the scheduler's
+    every-minute delivery job's: never sent from a web request.)"""
     cfg = current_app.config
     t = time.monotonic()
     rendered = render_edition(edition_id)
@@ -228,7 +228,6 @@ def _render_and_deliver(period: str, edition_id: int, number: int, status: str, 
     plan_deliveries(edition_id)
     counts = deliver_due(edition_id, wait_seconds=cfg["DELIVERY_WAIT_SECONDS"] if wait_for_retries is None
                          else wait_for_retries)
-    notices.send_due()
     timings["deliver"] = round(time.monotonic() - t, 3)
     log.info("cycle %s: edition %d %s (%s), %d rendered, %s", period, number, "new" if new else "unchanged",
              status, rendered, counts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from measures import Period
 from reporting.access import CMS_REVIEWER, ico_by_code, ico_users, reviewers_of
-from reporting.publication import settings
+from reporting.publication import editions, settings
 from reporting.publication.reports import ReportKind, ReportSpec
 from reporting.storage.models import ResultRun
 
@@ -20,7 +20,7 @@ def expected_reports(session, edition) -> list:
         specs += [ReportSpec(ReportKind.SCORECARD, period.code, code) for code in icos]
     elif int(period.code) in settings().withhold:
         specs += [ReportSpec(ReportKind.WITHHOLD, period.code, code) for code in icos]
-    if edition.status == "preview":
+    if editions.status_of(edition).is_preview:
         return specs + [ReportSpec(ReportKind.STATEWIDE, period.code)]
     return specs + [ReportSpec(ReportKind.STATEWIDE, period.code), ReportSpec(ReportKind.PUBLIC, period.code)]
 

@@ -78,6 +78,10 @@ def status_of(edition) -> EditionStatus:
     return EditionStatus(edition.status)
 
 
+def allowed(now: EditionStatus | str, to: EditionStatus | str) -> bool:
+    return EditionStatus(to) in TRANSITIONS[EditionStatus(now)]
+
+
 def _move(edition: Edition, to: EditionStatus) -> None:
     now = status_of(edition)
     if to not in TRANSITIONS[now]:
@@ -178,7 +182,7 @@ def create(session, period: str, run_id: int, publish: bool, actor: str = "", pr
     number = (session.scalar(select(func.max(Edition.number)).where(Edition.period_code == period)) or 0) + 1
     revised = latest_published(session, period) is not None
     for old in session.scalars(select(Edition).where(Edition.period_code == period, Edition.status.in_(PENDING))):
-        _move(old, S.WITHDRAWN)
+        withdraw(session, old)
     edition = Edition(period_code=period, number=number, run_id=run_id, revised=revised,
                       status=S.PREVIEW if preview_until is not None and not publish else S.AWAITING_APPROVAL,
                       preview_until=None if publish else preview_until, rule_versions=rules_in_force(session, period))
@@ -199,7 +203,13 @@ def hold(session, period: str, run_id: int, actor: str = "") -> Edition:
 
 
 def supersede(session, edition: Edition) -> None:
+    """A published edition replaced by a newer published one of its period."""
     _move(edition, S.SUPERSEDED)
+
+
+def withdraw(session, edition: Edition) -> None:
+    """An edition never published, replaced by a newer one of its period."""
+    _move(edition, S.WITHDRAWN)
 
 
 def mark_published(session, edition: Edition, actor: str, reason: str = "") -> None:
