@@ -61,7 +61,8 @@ def new():
         except ReportingError as e:
             flash(e.message, "error")
             return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY), e.status
-        flash(f"Inquiry {inquiry.id} opened. The reviewers have been told; you will get an e-mail when they answer.",
+        flash(f"Inquiry {inquiry.id} opened. The reviewers are told by e-mail within a minute; you will get one when "
+              f"they answer.",
               "success")
         return redirect(url_for("inquiries.thread", inquiry_id=inquiry.id))
     return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY)
