@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reporting import audit
 from reporting.errors import NotFound, ReportingError
+from reporting.publication import editions
 from reporting.storage import db
 from reporting.storage.models import Edition, JobRun, Schedule, utcnow
 
@@ -68,5 +69,5 @@ def listing(session) -> dict:
     awaiting approval and the 30 newest editions."""
     return {"schedules": list(session.scalars(select(Schedule).order_by(Schedule.id))),
             "runs": list(session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(50))),
-            "previews": list(session.scalars(select(Edition).where(Edition.status == "awaiting_approval"))),
+            "previews": editions.awaiting_approval(session),
             "editions": list(session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(30)))}
