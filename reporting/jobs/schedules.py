@@ -28,8 +28,8 @@ DEFAULT_SCHEDULES = [
      "Every minute: recompute the periods whose results are older than an accepted upload (its quarter, the "
      "later quarters and the years that include it), so that new data shows within minutes, not overnight."),
     ("delivery_worker", "* * * * *",
-     "Every minute: send deliveries that are due (retries with backoff), finish approved editions, and mark "
-     "deliveries stuck in 'sending' as uncertain."),
+     "Every minute: send the messages that are due, reports and notices alike (retries with backoff), finish "
+     "published editions not yet rendered, and sweep messages stuck in 'sending' (sent again, or uncertain)."),
     ("failure_summary", "0 7 * * *",
      "Every day at 07:00 UTC: e-mail admins a summary of failed deliveries and jobs of the last day, if any."),
 ]
