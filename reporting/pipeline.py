@@ -185,8 +185,8 @@ def run_cycle(period_code: Period | str, *, trigger: str = "cli", wait_for_retri
         with db.transaction() as session:
             edition, new = preview.edition_for(session, period.code, trigger, new_edition)
             # a preview opened by this cycle stays open at least until the next one
-            status = edition.status if new else preview.settle(session, edition, f"auto ({trigger})")
-            edition_id, number = edition.id, edition.number
+            edition = edition if new else preview.settle(session, edition, f"auto ({trigger})")
+            edition_id, number, status = edition.id, edition.number, edition.status
         timings["publish"] = round(time.monotonic() - t, 3)
         if status == editions.EditionStatus.AWAITING_APPROVAL:
             return CycleOutcome(period.code, edition_id, number, "awaiting approval", new, 0, 0, 0, 0, timings)

@@ -54,17 +54,18 @@ def preview_of(session, period: str) -> Edition | None:
     return editions.preview_of(session, period)
 
 
-def settle(session, edition: Edition, actor: str) -> str:
-    """At a cycle: publish a preview whose window has passed with no inquiry open; otherwise leave it (and remind
-    the reviewers once a day when inquiries keep it past its window). Returns the edition's status."""
+def settle(session, edition: Edition, actor: str) -> Edition:
+    """At a cycle: publish a preview whose window has passed with no inquiry open (as ``publish_now`` does: with
+    the rules in force); otherwise leave it (and remind the reviewers once a day when inquiries keep it past its
+    window). Returns the period's edition after it."""
     if not editions.status_of(edition).is_preview or edition.preview_until is None or edition.preview_until > utcnow():
-        return edition.status
+        return edition
     still_open = open_for_period(session, edition.period_code)
     if not still_open:
-        editions.mark_published(session, edition, actor)
-        audit.record("publish", edition.period_code, detail={"edition": edition.number, "after_preview": True},
+        published = _publish(session, edition, actor)
+        audit.record("publish", edition.period_code, detail={"edition": published.number, "after_preview": True},
                      actor=actor, session=session)
-        return edition.status
+        return published
     reviewers = [u.email for u in reviewers_of(session, set(), cms_only=True)]
     ids = ", ".join(str(i.id) for i in still_open)
     link = external_url("inquiries.index", period=edition.period_code, status="open")
@@ -72,7 +73,7 @@ def settle(session, edition: Edition, actor: str) -> str:
                   f"One Care {edition.period_code}: preview past its window, {len(still_open)} inquiries open",
                   f"The preview of {edition.period_code} (edition {edition.number}) ended on {edition.preview_until:%Y-%m-%d} "
                   f"but is not published: inquiries {ids} are open. Close them, or publish with a reason: {link}\n")
-    return edition.status
+    return edition
 
 
 def publishable(session, period: str, reason: str = "") -> Edition:
@@ -95,15 +96,21 @@ def publish_now(session, period: str, actor, reason: str = "") -> Edition:
     edition = publishable(session, period, reason)
     reason = (reason or "").strip()[:2000]
     who = getattr(actor, "email", None) or str(actor)
-    current = current_run(session, period)
-    if editions.stands_for_now(session, edition, current.id):
-        editions.mark_published(session, edition, who, reason)
-    else:
-        edition = editions.create(session, period, current.id, publish=True, actor=who, reason=reason)
-    audit.record("publish", period, detail={"edition": edition.number, "run": current.id, "reason": reason[:500],
+    edition = _publish(session, edition, who, reason)
+    audit.record("publish", period, detail={"edition": edition.number, "run": edition.run_id, "reason": reason[:500],
                                             "open": len(open_for_period(session, period))},
                  actor=actor, session=session)
     return edition
+
+
+def _publish(session, preview: Edition, actor: str, reason: str = "") -> Edition:
+    """Publish the newest computation with the rules in force: ``preview`` when it is made of them, else a new
+    edition made of them (``preview`` is withdrawn)."""
+    current = current_run(session, preview.period_code)
+    if editions.stands_for_now(session, preview, current.id):
+        editions.mark_published(session, preview, actor, reason)
+        return preview
+    return editions.create(session, preview.period_code, current.id, publish=True, actor=actor, reason=reason)
 
 
 def resubmission_in_preview(session, org, period: str) -> bool:
