@@ -102,10 +102,10 @@ def test_publish_anyway_after_a_resubmission_publishes_the_newest_computation_on
     after = _received(smtp)
     new = {who: subjects[len(before.get(who, [])):] for who, subjects in after.items()}
     assert {who for who, subjects in new.items() if subjects} == RECIPIENTS, new
-    assert all(len(subjects) == 1 and not subjects[0].startswith("Preview") for subjects in new.values() if subjects)
+    assert all(len(subjects) == 1 and "Preview until" not in subjects[0] for subjects in new.values() if subjects)
     assert all(len(after[who]) == 1 for who in SUBMITTERS)          # the first preview only
     scorecard = next(m for m in smtp.recorder.by_recipient()["reports@ha.example.org"]
-                     if not m["Subject"].startswith("Preview"))
+                     if "Preview until" not in m["Subject"])
     attached = scorecard.get_payload()[-1].get_content()
     assert attached == next(a.content for a in artifacts if a.kind == "scorecard" and a.ico == "HA")
     assert "rule set 2015 v2" in pdf_text(attached) and "Preview: not for distribution" not in pdf_text(attached)
@@ -122,3 +122,22 @@ def test_publish_anyway_after_a_resubmission_publishes_the_newest_computation_on
     assert _received(smtp) == after
     assert [e.status for e in dbs.scalars(select(Edition).where(Edition.period_code == PERIOD)
                                           .order_by(Edition.number))] == [e.status for e in editions]
+
+
+def test_a_preview_published_after_its_window_carries_the_rules_adopted_meanwhile(previewing, smtp, dbs, tmp_path):
+    app = previewing
+    app.config["PREVIEW_DAYS"] = 0
+    assert cli(app, "cycle", "--period", PERIOD).exit_code == 0                 # the preview opens
+    proposal = tmp_path / "rules.csv"
+    proposal.write_text("measure_id,benchmark,withhold\nfuh_7d,45,true\n")
+    draft = cli(app, "rules", "propose", "--year", "2015", "--from", str(proposal)).output.strip().splitlines()[-1]
+    assert cli(app, "rules", "adopt", "--draft", draft).exit_code == 0
+    assert cli(app, "cycle", "--period", PERIOD).exit_code == 0                 # its window has passed: published
+    editions = dbs.scalars(select(Edition).where(Edition.period_code == PERIOD).order_by(Edition.number)).all()
+    assert [(e.status, e.rule_versions) for e in editions] == [("withdrawn", {"2015": 1}), ("published", {"2015": 2})]
+    [statewide] = _received(smtp)["cms@example.org"]
+    message = smtp.recorder.by_recipient()["cms@example.org"][0]
+    assert "rule set 2015 v2" in pdf_text(message.get_payload()[-1].get_content()) and "statewide" in statewide
+    published = {who: [s for s in subjects if "Preview until" not in s] for who, subjects in _received(smtp).items()}
+    assert {who for who, subjects in published.items() if subjects} == RECIPIENTS, _received(smtp)
+    assert all(len(subjects) == 1 for subjects in published.values() if subjects)
