@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from reporting.errors import Forbidden, NotFound
+from reporting.publication.editions import EditionStatus
 from reporting.storage.models import REVIEWER_ROLES, ROLES, Organization, ResultRun, User
 
 ADMIN, CMS_REVIEWER, STATE_REVIEWER, ICO_SUBMITTER = ROLES
@@ -203,7 +204,7 @@ def may_download(user, per_ico: bool, ico: str | None, visible_codes: set[str], 
 
 def may_see_edition(user, status: str) -> bool:
     """An edition awaiting a reviewer's approval is not shown to ICO users; a preview or published one is."""
-    return not (status == "awaiting_approval" and is_ico_user(user))
+    return EditionStatus(status).visible_to_icos or not is_ico_user(user)
 
 
 def may_open_inquiry(user) -> bool:

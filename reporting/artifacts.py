@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from reporting.errors import Forbidden, NotFound
+from reporting.publication import editions
 from reporting.publication.reports import ReportKind
 from reporting.access import may_download, run_states, visible_icos
 from reporting.storage.models import Artifact, Edition
@@ -44,4 +45,4 @@ def visible_artifact(session, user, artifact_id: int) -> Artifact:
 
 
 def previews(session) -> list:
-    return list(session.scalars(select(Edition).where(Edition.status == "awaiting_approval")))
+    return editions.awaiting_approval(session)

@@ -20,6 +20,7 @@ from reporting.engine import STATEWIDE
 from reporting.participation import has_left
 from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
+from reporting.publication.editions import PENDING, EditionStatus
 from reporting.review.inquiries import open_for_period
 from reporting.access import is_admin, statewide_hidden_in, visible_icos
 from reporting.storage.models import Delivery, Edition, Organization, Result, ResultUnits, Submission
@@ -137,7 +138,7 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
     home = IcoHome(org, _due(session, org, today, months_after, first), None)
     runs = figures.current_runs(session)          # read once: the home is a hot page
     quarters = [q for q in _quarters_with_runs(session) if org.code in (runs[q].inputs or {})]
-    home.edition = session.scalar(select(Edition).where(Edition.status.in_(["preview", "published"]))
+    home.edition = session.scalar(select(Edition).where(Edition.status.in_([EditionStatus.PREVIEW, EditionStatus.PUBLISHED]))
                                   .order_by(Edition.created_at.desc()))
     if home.edition is not None:
         home.open_inquiries = [i for i in open_for_period(session, home.edition.period_code)
@@ -222,10 +223,10 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
             status = period_status(p, own, today, org)
             if status.state in ("late", "rejected", "missing") or status.state.startswith("resubmitted (first late"):
                 home.late.append((org, status.state))
-    for e in session.scalars(select(Edition).where(Edition.status.in_(["awaiting_approval", "preview"]))
+    for e in session.scalars(select(Edition).where(Edition.status.in_(PENDING))
                              .order_by(Edition.period_code)):
         opened = [i for i in open_for_period(session, e.period_code) if i.organization.code in codes]
-        if e.status == "awaiting_approval" or opened:
+        if e.status == EditionStatus.AWAITING_APPROVAL or opened:
             home.waiting.append((e, opened))
     if is_admin(user):
         home.deliveries = list(session.scalars(select(Delivery).where(Delivery.status.in_(["failed", "uncertain"]))

@@ -19,7 +19,6 @@ from measures import Period
 
 from reporting import audit, clock, code_version
 from reporting.accounts import organization
-from reporting.delivery import notices
 from reporting.delivery.dispatch import deliver_due, plan_deliveries
 from reporting.engine import compute_periods
 from reporting.engine.inputs import in_force_up_to
@@ -175,43 +174,64 @@ def run_cycle(period_code: Period | str, *, trigger: str = "cli", wait_for_retri
     and deliver each to the people allowed to receive it (a preview's scorecards to its own ICO only). Safe to
     run again and from several processes: nothing is rendered or sent twice. ``new_edition``: a revised edition
     even when the data did not change (after new rules were adopted)."""
-    cfg = current_app.config
     period = parse(period_code)
-    timings = {}
-    with named_lock(db, os.path.join(current_app.instance_path, "locks"), f"cycle:{period.code}") as got:
+    with _cycle_lock(period) as got:
         if not got:
             return CycleOutcome(period.code, None, None, "busy", False, 0, 0, 0, 0, {})
-        t = time.monotonic()
+        t, timings = time.monotonic(), {}
         compute_many([period.code], trigger=trigger, force=False, warm=True)
         timings["compute"], t = round(time.monotonic() - t, 3), time.monotonic()
         with db.transaction() as session:
             edition, new = preview.edition_for(session, period.code, trigger, new_edition)
             # a preview opened by this cycle stays open at least until the next one
-            status = edition.status if new else preview.settle(session, edition, f"auto ({trigger})")
-            edition_id, number = edition.id, edition.number
+            edition = edition if new else preview.settle(session, edition, f"auto ({trigger})")
+            edition_id, number, status = edition.id, edition.number, edition.status
         timings["publish"] = round(time.monotonic() - t, 3)
-        if status == "awaiting_approval":
+        if status == editions.EditionStatus.AWAITING_APPROVAL:
             return CycleOutcome(period.code, edition_id, number, "awaiting approval", new, 0, 0, 0, 0, timings)
-        t = time.monotonic()
-        rendered = render_edition(edition_id)
-        timings["render"] = round(time.monotonic() - t, 3)
-        t = time.monotonic()
-        plan_deliveries(edition_id)
-        counts = deliver_due(edition_id, wait_seconds=cfg["DELIVERY_WAIT_SECONDS"] if wait_for_retries is None
-                             else wait_for_retries)
-        notices.send_due()
-        timings["deliver"] = round(time.monotonic() - t, 3)
-    log.info("cycle %s: edition %d %s (%s), %d rendered, %s", period.code, number, "new" if new else "unchanged",
-             status, rendered, counts)
-    return CycleOutcome(period.code, edition_id, number, status, new, rendered, counts["sent"],
-                        counts["failed"], counts["pending"], timings)
+        return _render_and_deliver(period.code, edition_id, number, status, new, timings, wait_for_retries)
 
 
 def publish_preview(period_code: Period | str, actor, reason: str = "") -> CycleOutcome:
-    """Publish a period's preview now (with inquiries open, only with a reason), then render and deliver it."""
+    """Publish a period's preview now (with inquiries open, only with a reason): the newest computation with the
+    rules in force (computed first, so an accepted resubmission is in it), then render and deliver it, once."""
+    period = parse(period_code)
     with db.transaction() as session:
-        preview.publish_now(session, parse(period_code).code, actor, reason)
-    return run_cycle(period_code, trigger="publish")
+        preview.publishable(session, period.code, reason)        # refused before any work
+    with _cycle_lock(period) as got:
+        if not got:
+            raise ReportingError(f"A cycle of {period.code} is running. Try again in a minute.", 409)
+        t, timings = time.monotonic(), {}
+        compute_many([period.code], trigger="publish", force=False, warm=True)
+        timings["compute"], t = round(time.monotonic() - t, 3), time.monotonic()
+        with db.transaction() as session:
+            edition = preview.publish_now(session, period.code, actor, reason)
+            edition_id, number, status = edition.id, edition.number, edition.status
+        timings["publish"] = round(time.monotonic() - t, 3)
+        return _render_and_deliver(period.code, edition_id, number, status, True, timings, None)
+
+
+def _cycle_lock(period: Period):
+    """One cycle (or publication) of a period at a time, across processes."""
+    return named_lock(db, os.path.join(current_app.instance_path, "locks"), f"cycle:{period.code}")
+
+
+def _render_and_deliver(period: str, edition_id: int, number: int, status: str, new: bool, timings: dict,
+                        wait_for_retries: float | None) -> CycleOutcome:
+    """An edition's missing reports rendered, its deliveries planned and sent. (Notices are the scheduler's
+    every-minute delivery job's: never sent from a web request.)"""
+    cfg = current_app.config
+    t = time.monotonic()
+    rendered = render_edition(edition_id)
+    timings["render"], t = round(time.monotonic() - t, 3), time.monotonic()
+    plan_deliveries(edition_id)
+    counts = deliver_due(edition_id, wait_seconds=cfg["DELIVERY_WAIT_SECONDS"] if wait_for_retries is None
+                         else wait_for_retries)
+    timings["deliver"] = round(time.monotonic() - t, 3)
+    log.info("cycle %s: edition %d %s (%s), %d rendered, %s", period, number, "new" if new else "unchanged",
+             status, rendered, counts)
+    return CycleOutcome(period, edition_id, number, status, new, rendered, counts["sent"], counts["failed"],
+                        counts["pending"], timings)
 
 
 def approve_edition(edition_id: int, actor) -> None:

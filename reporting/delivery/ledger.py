@@ -1,6 +1,7 @@
-"""The delivery ledger: one row per artifact of an edition and recipient (unique), claimed in the
-database before the message is sent, so that a crash, a restart or two schedulers never send a
-message twice.
+"""The delivery ledger, the service's one outbox: one row per message, a report (one per artifact of an
+edition and recipient, unique) or a notice (unique per news and recipient, ``delivery.notices``), claimed in
+the database before the message is sent, so that a crash, a restart or two schedulers never send a message
+twice. Reports and notices follow the same states, backoff and sweep below.
 
 States: ``pending`` → ``sending`` (claimed; stage ``connect``, then ``data`` just before the message
 is handed over) → ``sent``; a temporary failure goes back to ``pending`` with a later

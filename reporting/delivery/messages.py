@@ -1,4 +1,5 @@
-"""The e-mail for one report and one recipient: a plain-text and an HTML body, the PDF attached."""
+"""The one message builder: every e-mail the service sends (a report with its PDF attached, or a notice) gets
+its headers here; a report has a plain-text and an HTML body from the mail templates, a notice its plain text."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from flask import render_template
 from reporting.publication.reports import REPORT_KINDS
 
 KIND_TITLES = {kind: entry.title for kind, entry in REPORT_KINDS.items()}
+SIGNATURE = "\n-- \nOne Care Quality Reporting\n"
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,17 @@ class Letter:
     headlines: list = ()              # publication.headlines.Headline per ICO in the report (aggregate figures)
 
 
-def subject(letter: Letter) -> str:
+@dataclass(frozen=True)
+class NoticeLetter:
+    recipient: str
+    subject: str
+    body: str
+    delivery_id: int
+
+
+def subject(letter: Letter | NoticeLetter) -> str:
+    if isinstance(letter, NoticeLetter):
+        return letter.subject
     who = f"{letter.ico_name} " if letter.ico_name else ""
     revised = " (revised edition)" if letter.revised else ""
     if letter.preview_until is not None:
@@ -36,7 +48,7 @@ def subject(letter: Letter) -> str:
     return f"One Care {KIND_TITLES[letter.kind]}: {who}{letter.period}{revised}"
 
 
-def build(letter: Letter, sender: str, reply_to: str | None = None) -> EmailMessage:
+def build(letter: Letter | NoticeLetter, sender: str, reply_to: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = letter.recipient
@@ -47,6 +59,9 @@ def build(letter: Letter, sender: str, reply_to: str | None = None) -> EmailMess
     domain = sender.rsplit("@", 1)[-1].strip(">") or "localhost"
     message["Message-ID"] = make_msgid(idstring=f"delivery-{letter.delivery_id}", domain=domain)
     message["X-OneCare-Delivery"] = str(letter.delivery_id)
+    if isinstance(letter, NoticeLetter):
+        message.set_content(letter.body + SIGNATURE)
+        return message
     context = {"letter": letter, "subject": subject(letter), "kind_title": KIND_TITLES[letter.kind], "reply_to": reply_to}
     message.set_content(render_template("mail/report.txt", **context))
     message.add_alternative(render_template("mail/report.html", **context), subtype="html")

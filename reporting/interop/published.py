@@ -10,6 +10,7 @@ from measures import Period
 from reporting.errors import NotFound
 from reporting.periods import chronological, parse
 from reporting.publication.released import public_hidden
+from reporting.publication.editions import EditionStatus
 from reporting.storage.models import Edition, Organization, Result, ResultRun
 
 
@@ -25,7 +26,7 @@ class Published:
 
 def published(session, period: Period | str) -> Published:
     period = parse(period)                  # a Period from the edge passes through
-    edition = session.scalar(select(Edition).where(Edition.period_code == period.code, Edition.status == "published")
+    edition = session.scalar(select(Edition).where(Edition.period_code == period.code, Edition.status == EditionStatus.PUBLISHED)
                              .order_by(Edition.number.desc()))
     if edition is None:
         raise NotFound(f"{period.code} has not been published. Only published editions appear here; a period in "
@@ -39,7 +40,7 @@ def published(session, period: Period | str) -> Published:
 
 def published_periods(session) -> list[Edition]:
     """The newest published edition of every period, newest period first."""
-    rows = session.scalars(select(Edition).where(Edition.status == "published")).all()
+    rows = session.scalars(select(Edition).where(Edition.status == EditionStatus.PUBLISHED)).all()
     latest: dict[str, Edition] = {}
     for e in rows:
         if e.period_code not in latest or e.number > latest[e.period_code].number:

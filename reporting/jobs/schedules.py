@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reporting import audit
 from reporting.errors import NotFound, ReportingError
+from reporting.publication import editions
 from reporting.storage import db
 from reporting.storage.models import Edition, JobRun, Schedule, utcnow
 
@@ -27,8 +28,8 @@ DEFAULT_SCHEDULES = [
      "Every minute: recompute the periods whose results are older than an accepted upload (its quarter, the "
      "later quarters and the years that include it), so that new data shows within minutes, not overnight."),
     ("delivery_worker", "* * * * *",
-     "Every minute: send deliveries that are due (retries with backoff), finish approved editions, and mark "
-     "deliveries stuck in 'sending' as uncertain."),
+     "Every minute: send the messages that are due, reports and notices alike (retries with backoff), finish "
+     "published editions not yet rendered, and sweep messages stuck in 'sending' (sent again, or uncertain)."),
     ("failure_summary", "0 7 * * *",
      "Every day at 07:00 UTC: e-mail admins a summary of failed deliveries and jobs of the last day, if any."),
 ]
@@ -68,5 +69,5 @@ def listing(session) -> dict:
     awaiting approval and the 30 newest editions."""
     return {"schedules": list(session.scalars(select(Schedule).order_by(Schedule.id))),
             "runs": list(session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(50))),
-            "previews": list(session.scalars(select(Edition).where(Edition.status == "awaiting_approval"))),
+            "previews": editions.awaiting_approval(session),
             "editions": list(session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(30)))}

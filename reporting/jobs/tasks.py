@@ -14,6 +14,7 @@ from sqlalchemy import select
 from reporting import clock, pipeline
 from reporting.publication import calendar, editions
 from reporting.storage import db
+from reporting.delivery import ledger, notices
 from reporting.storage.models import Delivery, JobRun, utcnow
 from reporting.links import external_url
 from reporting.access import admins
@@ -82,8 +83,8 @@ def fresh_results() -> None:
 
 
 def delivery_worker() -> None:
-    from reporting.delivery import ledger, notices
-
+    """Every minute: the one outbox (reports and notices) swept of sends cut off mid-way, then every due message
+    sent; editions published but not rendered yet are finished first."""
     def work():
         with db.transaction() as session:
             stale = ledger.sweep_stale(session, current_app.config["DELIVERY_STALE_SECONDS"])
@@ -91,10 +92,8 @@ def delivery_worker() -> None:
         for code in unfinished:
             pipeline.run_cycle(code, trigger="worker")
         counts = pipeline.deliver_due(None)
-        sent_notices = notices.send_due()
         return (f"{counts['sent']} sent in all, {counts['pending']} pending; stale: {stale[0]} sent again, "
-                f"{stale[1]} marked uncertain; finished {unfinished or 'no edition'}; "
-                f"{sent_notices['sent']} notices sent"), {}
+                f"{stale[1]} marked uncertain; finished {unfinished or 'no edition'}"), {}
     with db.transaction() as session:
         busy = session.scalar(select(Delivery.id).where(Delivery.status.in_(["pending", "sending"])))
         unfinished = editions.unfinished(session)
@@ -103,9 +102,8 @@ def delivery_worker() -> None:
 
 
 def failure_summary() -> None:
-    """A daily notice to every admin listing failed deliveries and jobs (at most one a day: ``notices`` keys it)."""
-    from reporting.delivery import notices
-
+    """A daily notice to every admin listing failed deliveries and jobs (at most one a day: ``notices`` keys it),
+    sent at once through the outbox."""
     def work():
         since = utcnow() - timedelta(days=1)
         with db.transaction() as session:
@@ -121,8 +119,8 @@ def failure_summary() -> None:
                 f"One Care reporting: {len(failed)} failed deliveries, {len(jobs)} failed jobs",
                 "These need a look (Administration → Deliveries, Schedules and runs):\n\n" + "\n".join(lines)
                 + f"\n\n{external_url('admin.deliveries')}\n")
-        sent = notices.send_due()
-        return (f"summary of {len(lines)} problems queued for {queued} admins ({sent['sent']} notices sent)"
+        sent = pipeline.deliver_due(None)
+        return (f"summary of {len(lines)} problems queued for {queued} admins ({sent['pending']} messages still pending)"
                 if queued else "summary already sent today"), {}
     _record("failure_summary", work)
 

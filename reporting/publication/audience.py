@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from measures import Period
 from reporting.access import CMS_REVIEWER, ico_by_code, ico_users, reviewers_of
-from reporting.publication import settings
+from reporting.publication import editions, settings
 from reporting.publication.reports import REPORT_KINDS, REVIEWERS, ReportKind, ReportSpec
 from reporting.storage.models import ResultRun
 
@@ -17,7 +17,7 @@ def expected_reports(session, edition) -> list:
     period = Period.parse(edition.period_code)
     specs = []
     for kind in REPORT_KINDS.values():
-        if kind.made_for(period, settings().withhold) and (kind.in_preview or edition.status != "preview"):
+        if kind.made_for(period, settings().withhold) and (kind.in_preview or not editions.status_of(edition).is_preview):
             specs += [ReportSpec(kind.kind, period.code, code) for code in icos] if kind.per_ico \
                 else [ReportSpec(kind.kind, period.code)]
     return specs

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from measures import Period
 from reporting.storage import db
+from reporting.publication.editions import EditionStatus
 from reporting.storage.models import Edition, ReportingPeriod, Submission
 
 
@@ -21,10 +22,10 @@ def due_for_cycle(today: date) -> list[str]:
     with db.transaction() as session:
         periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin)).all()
         with_data = set(session.scalars(select(Submission.period_code).where(Submission.status == "accepted")))
-        done = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == "published",
+        done = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == EditionStatus.PUBLISHED,
                                                                           Edition.rendered_at.is_not(None)))}
         # awaiting a reviewer's approval: nothing to do; in preview: the cycle publishes once the window passed
-        waiting = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == "awaiting_approval"))}
+        waiting = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == EditionStatus.AWAITING_APPROVAL))}
     due = [p for p in periods if p.due_date + delay <= today and p.code in with_data
            and (first is None or p.begin >= first.begin)]
     out = [p.code for p in due if p.code not in done and p.code not in waiting]

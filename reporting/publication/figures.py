@@ -23,6 +23,7 @@ from reporting.participation import departed, ended_by, left_label, months_cover
 from reporting.publication.benchmarks import benchmark_status, withhold
 from reporting.access import ICO_SUBMITTER, ico_for, role_of, statewide_hidden_in, visible_icos
 from reporting.publication.released import statewide_withheld
+from reporting.publication.editions import PUBLISHED_ONCE, EditionStatus
 from reporting.storage.models import Edition, Result, ResultRun, ResultUnits, Submission, utcnow
 
 
@@ -76,7 +77,7 @@ def as_published(session, edition=None) -> Basis:
     computations never published, are not part of it, so rendering an edition again gives the same figures."""
     at = getattr(edition, "created_at", None) or utcnow()
     rows = session.execute(select(Edition.period_code, Edition.run_id).where(
-        Edition.status.in_(["published", "superseded"]), Edition.published_at <= at)
+        Edition.status.in_(PUBLISHED_ONCE), Edition.published_at <= at)
         .order_by(Edition.published_at, Edition.number)).all()
     run_ids = {period: run_id for period, run_id in rows}            # the newest published by then wins
     if edition is not None:
@@ -88,7 +89,7 @@ def as_published(session, edition=None) -> Basis:
 def unpublished(session, period_code: str, run: ResultRun) -> bool:
     """Whether ``run`` is not the run of the period's published edition (a newer computation, or none published)."""
     published = session.scalar(select(Edition.run_id).where(Edition.period_code == period_code,
-                                                            Edition.status == "published")
+                                                            Edition.status == EditionStatus.PUBLISHED)
                                .order_by(Edition.number.desc()))
     return published != run.id
 

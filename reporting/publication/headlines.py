@@ -1,18 +1,20 @@
 """What a report's e-mail says about it: the headline figures of the report itself, aggregate only (no member
-data), read from the stored results of the report's run: measures met and not met, the largest changes since the
-previous quarter, the withhold tier of a year report."""
+data): measures met and not met, the largest changes since the previous quarter, the withhold tier of a year
+report. They are computed when the report is rendered, from the same rules and the same runs as its PDF (the
+edition's recorded rules, the editions in force when it was made), and stored with the artifact
+(``Artifact.headlines``), so that a message sent late or again states its attachment's figures."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
 from measures import REGISTRY, Period
-from reporting.publication import figures
 from reporting.engine import STATEWIDE
+from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET
 from reporting.publication.reports import ReportKind
-from reporting.storage.models import Result, ResultRun
+from reporting.storage.models import Result
 
 CHANGES = 3
 
@@ -33,38 +35,47 @@ def _results(session, run_id: int) -> dict:
     return {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run_id))}
 
 
-def for_artifact(session, pub, artifact) -> list[Headline]:
-    run = session.get(ResultRun, artifact.run_id)
-    period = Period.parse(run.period_code)
+def for_report(session, pub, spec, basis) -> list[Headline]:
+    """The headlines of the report ``spec`` made with the rules ``pub`` on ``basis`` (the runs its PDF reads)."""
+    period = Period.parse(spec.period)
+    run = basis.run(period.code)
     results = _results(session, run.id)
-    codes = [artifact.ico] if artifact.ico else sorted({ico for _, ico in results if ico != STATEWIDE})
+    codes = [spec.ico] if spec.ico else sorted({ico for _, ico in results if ico != STATEWIDE})
     previous = None
     if period.is_quarter:
-        prev_run = session.scalar(select(ResultRun).where(ResultRun.period_code == period.previous(1).code,
-                                                          ResultRun.is_current))
+        prev_run = basis.run(period.previous(1).code)
         previous = _results(session, prev_run.id) if prev_run else None
-    out = []
-    for code in codes:
-        h = Headline(code)
-        for mid in REGISTRY:
-            status = figures.cell(pub, mid, results.get((mid, code)), period.year).status
-            if status in (MET, MET_GAP):
-                h.met += 1
-            elif status == NOT_MET:
-                h.not_met += 1
-            elif status in (NA, NO_BENCHMARK):
-                h.na += 1
-        if previous:
-            moves = []
-            for mid, m in REGISTRY.items():
-                now, before = results.get((mid, code)), previous.get((mid, code))
-                if now and before and now.status == before.status == "reported" and now.value is not None \
-                        and before.value is not None and now.value != before.value:
-                    moves.append((m.title, before.value, now.value, m.unit, (now.value > before.value) == m.higher_is_better))
-            h.changes = sorted(moves, key=lambda c: -abs(c[2] - c[1]))[:CHANGES]
-        if artifact.kind == ReportKind.WITHHOLD:
-            w = figures.withhold_for_year(session, pub, [code], period.year).get(code)
-            if w:
-                h.tier, h.withhold_met, h.withhold_eligible = w.earned_back, w.met, w.eligible
-        out.append(h)
-    return out
+    return [_headline(session, pub, spec, basis, period, code, results, previous) for code in codes]
+
+
+def _headline(session, pub, spec, basis, period, code, results, previous) -> Headline:
+    h = Headline(code)
+    for mid in REGISTRY:
+        status = figures.cell(pub, mid, results.get((mid, code)), period.year).status
+        if status in (MET, MET_GAP):
+            h.met += 1
+        elif status == NOT_MET:
+            h.not_met += 1
+        elif status in (NA, NO_BENCHMARK):
+            h.na += 1
+    if previous:
+        moves = []
+        for mid, m in REGISTRY.items():
+            now, before = results.get((mid, code)), previous.get((mid, code))
+            if now and before and now.status == before.status == "reported" and now.value is not None \
+                    and before.value is not None and now.value != before.value:
+                moves.append((m.title, before.value, now.value, m.unit, (now.value > before.value) == m.higher_is_better))
+        h.changes = sorted(moves, key=lambda c: -abs(c[2] - c[1]))[:CHANGES]
+    if spec.kind == ReportKind.WITHHOLD:
+        w = figures.withhold_for_year(session, pub, [code], period.year, basis).get(code)
+        if w:
+            h.tier, h.withhold_met, h.withhold_eligible = w.earned_back, w.met, w.eligible
+    return h
+
+
+def to_json(headlines: list[Headline]) -> list[dict]:
+    return [asdict(h) for h in headlines]
+
+
+def from_json(rows: list[dict] | None) -> list[Headline]:
+    return [Headline(**{**row, "changes": [tuple(c) for c in row.get("changes", [])]}) for row in rows or []]

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from reporting import audit
-from reporting.publication import figures, reports, settings
+from reporting.publication import editions, figures, headlines, reports, settings
 from reporting.publication.audience import expected_reports
+from reporting.publication.editions import EditionStatus
 from reporting.rendering.html import report_html
 from reporting.rules.store import as_recorded
 from reporting.rendering.pdf import html_to_pdf, page_count, prepare
 from reporting.storage import db
-from reporting.storage.models import Artifact, Edition, utcnow
+from reporting.storage.models import Artifact, Edition
 from reporting.workers import in_processes
 
 log = logging.getLogger(__name__)
@@ -26,26 +27,37 @@ log = logging.getLogger(__name__)
 def render_report(spec) -> int:
     """Render one report to PDF from the newest computation (a reviewer's draft, outside any edition) and store
     it as an artifact; returns its id."""
-    html, run_id = _report_html(spec, None, settings())
-    return _store_report(spec, run_id, None, html_to_pdf(html))
+    made = _report_html(spec, None, settings())
+    return _store_report(spec, made, None, html_to_pdf(made.html))
 
 
-def _report_html(spec, edition, pub) -> tuple[str, int]:
-    """The report's HTML: an edition's on the editions in force when it was made, else on the newest computation."""
+@dataclass(frozen=True)
+class _Made:
+    """A report's HTML, the run it reads and the headlines its e-mail states, all from one context."""
+    html: str
+    run_id: int
+    headlines: list
+
+
+def _report_html(spec, edition, pub) -> _Made:
+    """The report's HTML: an edition's on the editions in force when it was made, else on the newest computation;
+    with it the headline figures of its e-mail, from the same rules and runs."""
     with db.transaction() as read:
         basis = figures.as_published(read, edition) if edition is not None else figures.live(read)
         context = reports.context_for(read, pub, spec, basis, edition)
-        return report_html(reports.REPORT_KINDS[spec.kind].template, context), context["run"].id
+        return _Made(report_html(reports.REPORT_KINDS[spec.kind].template, context), context["run"].id,
+                     headlines.to_json(headlines.for_report(read, pub, spec, basis)))
 
 
-def _store_report(spec, run_id: int, edition, pdf: bytes) -> int:
-    preview = getattr(edition, "status", "") == "preview"
+def _store_report(spec, made: _Made, edition, pdf: bytes) -> int:
+    run_id = made.run_id
+    preview = edition is not None and EditionStatus(edition.status).is_preview
     filename = spec.filename.replace(".pdf", "-preview.pdf") if preview else spec.filename
     with db.transaction() as s:
         artifact = Artifact(edition_id=getattr(edition, "id", None), run_id=run_id, kind=spec.kind, ico=spec.ico,
                             period_code=spec.period, audience=spec.audience, filename=filename,
                             sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=page_count(pdf),
-                            content=pdf, preview=preview)
+                            content=pdf, preview=preview, headlines=made.headlines)
         s.add(artifact)
         s.flush()
         audit.record("render", spec.filename, detail={"artifact": artifact.id, "run": run_id, "pages": artifact.pages},
@@ -65,24 +77,23 @@ def render_edition(edition_id: int) -> int:
     distribution", and the published reports again once it is published); returns how many were rendered."""
     with db.transaction() as session:
         edition = session.get(Edition, edition_id)
-        preview = edition.status == "preview"
+        preview = editions.status_of(edition).is_preview
         have = {(a.kind, a.ico) for a in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id,
                                                                                   Artifact.preview == preview))}
         todo = [s for s in expected_reports(session, edition) if (s.kind, s.ico) not in have]
-        run_id = edition.run_id
         frozen = _frozen(edition)
         pub = as_recorded(session, edition.rule_versions)          # the rules it was made with, not today's
     t = time.perf_counter()
-    htmls = [_report_html(spec, frozen, pub)[0] for spec in todo]
+    made = [_report_html(spec, frozen, pub) for spec in todo]
     t_html = time.perf_counter()
-    pdfs = _pdfs(htmls)
+    pdfs = _pdfs([m.html for m in made])
     t_pdf = time.perf_counter()
-    for spec, pdf in zip(todo, pdfs):
-        _store_report(spec, run_id, frozen, pdf)
+    for spec, m, pdf in zip(todo, made, pdfs):
+        _store_report(spec, m, frozen, pdf)
     log.info("edition %d: %d reports, HTML %.2f s, PDF %.2f s, stored %.2f s", edition_id, len(todo), t_html - t,
              t_pdf - t_html, time.perf_counter() - t_pdf)
     with db.transaction() as session:
-        session.get(Edition, edition_id).rendered_at = utcnow()
+        editions.rendered(session, edition_id)
     return len(todo)
 
 

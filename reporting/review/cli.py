@@ -82,9 +82,8 @@ def inquiries_close(inquiry_id, resolution, reason):
             inquiries_.close(session, None, inquiry, resolution, reason, via="command line")
     except ReportingError as e:
         _fail(e.message)
-    from reporting.delivery import notices
-    notices.send_due()
-    click.echo(f"Inquiry {inquiry_id} closed: {resolution}.")
+    click.echo(f"Inquiry {inquiry_id} closed: {resolution}. The ICO is told by e-mail within a minute (by the "
+               f"scheduler).")
 
 
 @click.command("publish")

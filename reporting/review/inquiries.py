@@ -24,6 +24,7 @@ from reporting.access import (can_see_ico, is_ico_user, may_answer_inquiry, may_
 from reporting.storage.models import Edition, Inquiry, InquiryMessage, Organization, User, utcnow
 from reporting.links import external_url
 from reporting.participation import has_left, left_label
+from reporting.publication import editions
 
 MAX_MESSAGE = 5000
 RESOLUTIONS = ("corrected", "no_change")
@@ -48,10 +49,8 @@ def _text(message: str) -> str:
 
 def _edition_open_to_inquiries(session, period: str) -> Edition:
     """The edition an inquiry may be opened on: the period's preview, or a revised published edition."""
-    latest = session.scalar(select(Edition).where(Edition.period_code == period,
-                                                  Edition.status.in_(["preview", "published"]))
-                            .order_by(Edition.number.desc()))
-    if latest is None or (latest.status == "published" and not latest.revised):
+    latest = next((e for e in editions.open_to_inquiries(session) if e.period_code == period), None)
+    if latest is None:
         raise ReportingError(f"{period} is not open to inquiries: results can be questioned while a period is in "
                              f"preview, or after publication when its edition was revised.", 422)
     return latest

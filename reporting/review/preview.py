@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
 
 from reporting import audit
 from reporting.access import reviewers_of
 from reporting.delivery import notices
 from reporting.errors import ReportingError
 from reporting.publication import editions
+from reporting.publication.editions import EditionStatus
 from reporting.engine.store import current_run
 from reporting.review.inquiries import note, open_for_period, resubmission_allowed
 from reporting.storage.queries import in_force
@@ -31,35 +31,41 @@ def edition_for(session, period: str, trigger: str, force_new: bool = False) -> 
     inquiries), awaiting approval, or published at once. Returns the edition and whether it is new."""
     mode = current_app.config["PUBLISH_MODE"]
     latest, current = editions.latest(session, period), current_run(session, period)
-    if latest is not None and latest.status != "withdrawn" and not force_new and \
+    if latest is not None and latest.status != EditionStatus.WITHDRAWN and not force_new and \
             session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest:
         return latest, False
-    edition = editions.create(session, period, current.id, publish=mode == "auto", actor=f"auto ({trigger})",
-                              preview_until=window_end() if mode == "preview" else None)
-    audit.record("publish" if edition.status == "published" else edition.status, period, actor=trigger,
+    actor = f"auto ({trigger})"
+    if mode == "auto":
+        edition = editions.create(session, period, current.id, publish=True, actor=actor)
+    elif mode == "preview":
+        edition = editions.open_preview(session, period, current.id, window_end(), actor)
+    else:
+        edition = editions.hold(session, period, current.id, actor)
+    status = editions.status_of(edition)
+    audit.record("publish" if status.is_public else status, period, actor=trigger,
                  session=session, detail={"edition": edition.number, "run": current.id, "revised": edition.revised})
-    if edition.status == "preview":
+    if status.is_preview:
         note(session, period, f"Revised preview: edition {edition.number}, open until "
                               f"{edition.preview_until:%Y-%m-%d %H:%M} UTC.")
     return edition, True
 
 
 def preview_of(session, period: str) -> Edition | None:
-    return session.scalar(select(Edition).where(Edition.period_code == period, Edition.status == "preview")
-                          .order_by(Edition.number.desc()))
+    return editions.preview_of(session, period)
 
 
-def settle(session, edition: Edition, actor: str) -> str:
-    """At a cycle: publish a preview whose window has passed with no inquiry open; otherwise leave it (and remind
-    the reviewers once a day when inquiries keep it past its window). Returns the edition's status."""
-    if edition.status != "preview" or edition.preview_until is None or edition.preview_until > utcnow():
-        return edition.status
+def settle(session, edition: Edition, actor: str) -> Edition:
+    """At a cycle: publish a preview whose window has passed with no inquiry open (as ``publish_now`` does: with
+    the rules in force); otherwise leave it (and remind the reviewers once a day when inquiries keep it past its
+    window). Returns the period's edition after it."""
+    if not editions.status_of(edition).is_preview or edition.preview_until is None or edition.preview_until > utcnow():
+        return edition
     still_open = open_for_period(session, edition.period_code)
     if not still_open:
-        editions.mark_published(session, edition, actor)
-        audit.record("publish", edition.period_code, detail={"edition": edition.number, "after_preview": True},
+        published = _publish(session, edition, actor)
+        audit.record("publish", edition.period_code, detail={"edition": published.number, "after_preview": True},
                      actor=actor, session=session)
-        return edition.status
+        return published
     reviewers = [u.email for u in reviewers_of(session, set(), cms_only=True)]
     ids = ", ".join(str(i.id) for i in still_open)
     link = external_url("inquiries.index", period=edition.period_code, status="open")
@@ -67,24 +73,44 @@ def settle(session, edition: Edition, actor: str) -> str:
                   f"One Care {edition.period_code}: preview past its window, {len(still_open)} inquiries open",
                   f"The preview of {edition.period_code} (edition {edition.number}) ended on {edition.preview_until:%Y-%m-%d} "
                   f"but is not published: inquiries {ids} are open. Close them, or publish with a reason: {link}\n")
-    return edition.status
+    return edition
+
+
+def publishable(session, period: str, reason: str = "") -> Edition:
+    """The period's preview, when it may be published now: with inquiries open, only with a written reason."""
+    edition = editions.preview_of(session, period)
+    if edition is None:
+        raise ReportingError(f"{period} has no edition in preview: there is nothing to publish.", 409)
+    still_open = open_for_period(session, period)
+    if still_open and not (reason or "").strip():
+        raise ReportingError(f"{period} has open inquiries ({', '.join(str(i.id) for i in still_open)}): close them, or "
+                             f"publish anyway with a reason.", 409)
+    return edition
 
 
 def publish_now(session, period: str, actor, reason: str = "") -> Edition:
-    """Publish the period's preview now. With inquiries open, only with a written reason (kept on the edition)."""
-    edition = preview_of(session, period)
-    if edition is None:
-        raise ReportingError(f"{period} has no edition in preview.", 409)
-    still_open = open_for_period(session, period)
-    reason = (reason or "").strip()
-    if still_open and not reason:
-        raise ReportingError(f"{period} has open inquiries ({', '.join(str(i.id) for i in still_open)}): close them, or "
-                             f"publish anyway with a reason.", 409)
+    """Publish the period now. What is published is the newest computation with the rules in force: the preview
+    itself when it still stands for them, else a new edition made of them, published at once (the preview is
+    withdrawn; a resubmission accepted or rules adopted during the preview are in it). The reason, required
+    while inquiries are open, is kept on the edition."""
+    edition = publishable(session, period, reason)
+    reason = (reason or "").strip()[:2000]
     who = getattr(actor, "email", None) or str(actor)
-    editions.mark_published(session, edition, who, reason[:2000])
-    audit.record("publish", period, detail={"edition": edition.number, "reason": reason[:500], "open": len(still_open)},
+    edition = _publish(session, edition, who, reason)
+    audit.record("publish", period, detail={"edition": edition.number, "run": edition.run_id, "reason": reason[:500],
+                                            "open": len(open_for_period(session, period))},
                  actor=actor, session=session)
     return edition
+
+
+def _publish(session, preview: Edition, actor: str, reason: str = "") -> Edition:
+    """Publish the newest computation with the rules in force: ``preview`` when it is made of them, else a new
+    edition made of them (``preview`` is withdrawn)."""
+    current = current_run(session, preview.period_code)
+    if editions.stands_for_now(session, preview, current.id):
+        editions.mark_published(session, preview, actor, reason)
+        return preview
+    return editions.create(session, preview.period_code, current.id, publish=True, actor=actor, reason=reason)
 
 
 def resubmission_in_preview(session, org, period: str) -> bool:

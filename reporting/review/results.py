@@ -9,14 +9,13 @@ from reporting.artifacts import run_states
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.access import can_see_ico, can_see_statewide, may_see_edition
+from reporting.publication import editions
 from reporting.publication.figures import withheld_from
-from reporting.storage.models import Edition, Organization, Result
+from reporting.storage.models import Organization, Result
 
 
 def visible_results(session, user, period: Period) -> list[dict]:
-    edition = session.scalar(select(Edition).where(Edition.period_code == period.code,
-                                                   Edition.status.in_(["preview", "published", "awaiting_approval"]))
-                             .order_by(Edition.number.desc()))
+    edition = editions.shown_to_user(session, period.code)
     if edition is None or not may_see_edition(user, edition.status):
         raise NotFound(f"{period.code} has no edition in preview or published yet.")
     orgs = {o.code: o for o in session.scalars(select(Organization))}

@@ -14,13 +14,13 @@ from __future__ import annotations
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
-from reporting.storage.models import (ApiToken, AuditEvent, DataChange, Delivery, JobRun, Notice, Schedule, User,
+from reporting.storage.models import (ApiToken, AuditEvent, DataChange, Delivery, JobRun, Schedule, User,
                                       utcnow)
 
 _KEY = "reporting.data_changed"
 # what no cached page shows (a page's viewer is keyed by role, ICO and state; the name in the header is filled
 # in per request)
-BOOKKEEPING = (DataChange, AuditEvent, ApiToken, User, JobRun, Delivery, Notice, Schedule)
+BOOKKEEPING = (DataChange, AuditEvent, ApiToken, User, JobRun, Delivery, Schedule)
 _IGNORED_TABLES = {m.__tablename__ for m in BOOKKEEPING}
 KEEP = 1000
 PRUNE_EVERY = 100

@@ -314,15 +314,21 @@ class Artifact(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     preview: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())   # marked "Preview: not for distribution"
+    headlines: Mapped[list | None] = mapped_column(JSON)    # the e-mail's figures, from the context the PDF was rendered from
 
 
 class Delivery(Base):
-    """The delivery ledger: one row per artifact of an edition and recipient, claimed before sending."""
+    """The outbox: one row per message, claimed before sending. A report's row is one per artifact of an edition
+    and recipient; a notice (an inquiry's news, a reminder, a summary) has no artifact, its subject and body, and
+    a key unique per news and recipient."""
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("artifact_id", "recipient"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
-    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id"))
+    edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"), index=True)
+    artifact_id: Mapped[int | None] = mapped_column(ForeignKey("artifacts.id"))
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)           # a notice's: news and recipient
+    subject: Mapped[str] = mapped_column(String(300), default="", server_default="")   # a notice's
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")              # a notice's
     recipient: Mapped[str] = mapped_column(String(254))
     reason: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(20), default="pending")   # pending|sending|sent|failed|uncertain
@@ -331,10 +337,20 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     message_id: Mapped[str] = mapped_column(String(200), default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
-    artifact: Mapped[Artifact] = relationship()
+    artifact: Mapped[Artifact | None] = relationship()
+
+    @property
+    def is_notice(self) -> bool:
+        return self.artifact_id is None
+
+    @property
+    def what(self) -> str:
+        """What the message carries, for the admin's list: the report's file, or the notice's subject."""
+        return self.subject if self.artifact_id is None else self.artifact.filename
 
 
 class Inquiry(Base):
@@ -366,22 +382,6 @@ class InquiryMessage(Base):
     role: Mapped[str] = mapped_column(String(20))          # the author's role, or "system" for notes of the service
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     text: Mapped[str] = mapped_column(Text)
-
-
-class Notice(Base):
-    """A short e-mail (an inquiry's news, a reminder) sent exactly once: unique on its key, claimed before
-    sending, like the delivery ledger."""
-    __tablename__ = "notices"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
-    recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")   # pending | sending | sent | failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
-    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class Schedule(Base):

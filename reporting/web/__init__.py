@@ -210,13 +210,11 @@ def _open_inquiries() -> int:
 
 def _previews_in_window() -> list:
     """Editions in preview, for the banner that says a period's figures are not published yet."""
-    from sqlalchemy import select
-
+    from reporting.publication import editions
     from reporting.storage import db
-    from reporting.storage.models import Edition
     if not current_user.is_authenticated:
         return []
-    return list(db.session.scalars(select(Edition).where(Edition.status == "preview").order_by(Edition.period_code)))
+    return editions.in_preview(db.session)
 
 
 def _audit_origin():

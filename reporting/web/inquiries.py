@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-
 from measures import REGISTRY
 from reporting import pipeline
 from reporting.errors import ReportingError
 from reporting.periods import parse
+from reporting.publication import editions
 from reporting.review import inquiries as review
-from reporting.review.preview import preview_of
 from reporting.access import reviews, visible_icos
 from reporting.storage import db
 from reporting.storage.models import Edition
@@ -30,14 +28,7 @@ def _checked() -> None:
 
 def _open_periods() -> list[Edition]:
     """Editions open to inquiries: in preview, or published and revised (newest first)."""
-    rows = db.session.scalars(select(Edition).where(Edition.status.in_(["preview", "published"]))
-                              .order_by(Edition.created_at.desc())).all()
-    seen, out = set(), []
-    for e in rows:
-        if e.period_code not in seen and (e.status == "preview" or e.revised):
-            out.append(e)
-        seen.add(e.period_code)
-    return out
+    return editions.open_to_inquiries(db.session)
 
 
 @bp.route("")
@@ -47,7 +38,7 @@ def index():
     args = {k: (request.args.get(k) or "").strip() for k in ("period", "ico", "status")}
     period = period_arg()
     rows = review.visible(db.session, current_user, period, args["ico"] or None, args["status"] or None)
-    period_preview = preview_of(db.session, period.code) if period else None
+    period_preview = editions.preview_of(db.session, period.code) if period else None
     return render_template("inquiries/index.html", rows=rows, args=args, measures=REGISTRY,
                            icos=visible_icos(db.session, current_user), open_periods=_open_periods(),
                            period_preview=period_preview,
@@ -70,7 +61,8 @@ def new():
         except ReportingError as e:
             flash(e.message, "error")
             return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY), e.status
-        flash(f"Inquiry {inquiry.id} opened. The reviewers have been told; you will get an e-mail when they answer.",
+        flash(f"Inquiry {inquiry.id} opened. The reviewers are told by e-mail within a minute; you will get one when "
+              f"they answer.",
               "success")
         return redirect(url_for("inquiries.thread", inquiry_id=inquiry.id))
     return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY)

@@ -152,3 +152,88 @@ def test_two_cycles_at_once_against_postgresql_send_each_message_once(example_ur
     got = smtp.recorder.by_recipient()
     assert set(got) == RECIPIENTS and all(len(m) == 1 for m in got.values()), {k: len(v) for k, v in got.items()}
     assert sorted(s for _, s in ledger(example_url)) == ["sent"] * 5
+
+
+# --- notices: the same outbox, the same faults -----------------------------------------------------
+
+def _queue_inquiry_notices(app) -> set[str]:
+    """An ICO user opens an inquiry on a preview (through the API): notices are queued for its reviewers."""
+    from reporting.engine.store import current_run
+    from reporting.publication import editions
+    from reporting.storage import db
+    from reporting.storage.models import utcnow
+    from tests.ingest.test_upload_paths import issue_token
+    with app.app_context():
+        with db.transaction() as s:
+            editions.open_preview(s, "2015Q3", current_run(s, "2015Q3").id, utcnow().replace(year=2100), "test")
+        db.session.remove()
+    token = issue_token(app, "ha@example.org")
+    r = app.test_client().post("/api/v1/inquiries", headers={"Authorization": f"Bearer {token}"},
+                               json={"period": "2015Q3", "measure_id": "fuh_7d", "message": "Looks low."})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return {"cms@example.org", "state@example.org"}
+
+
+def test_a_notice_killed_mid_send_is_sent_exactly_once_after_restart(example_url, example, smtp, tmp_path):
+    recipients = _queue_inquiry_notices(example)
+    env = env_for(example_url, tmp_path / "instance", smtp) | {"CYCLE_FIRST_PERIOD": "2030Q1"}    # no cycle due
+    in_rcpt, release = threading.Event(), threading.Event()
+
+    def hold_first(address):
+        if not in_rcpt.is_set():
+            in_rcpt.set()
+            release.wait(30)            # the scheduler is killed while its first notice is half sent
+    smtp.recorder.on_rcpt = hold_first
+    first = flask(["scheduler"], env, open(tmp_path / "scheduler-1.log", "w"))
+    try:
+        assert in_rcpt.wait(120), (tmp_path / "scheduler-1.log").read_text()[-3000:]
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+    finally:
+        release.set()
+        stop(first)
+    smtp.recorder.on_rcpt = None
+    assert "sending" in {s for _, s in ledger(example_url)}
+    time.sleep(2.5)                     # past DELIVERY_STALE_SECONDS
+    second = flask(["scheduler"], env, open(tmp_path / "scheduler-2.log", "w"))
+    try:
+        done = wait_for(lambda: {s for _, s in ledger(example_url)} == {"sent"})
+        assert done, (ledger(example_url), (tmp_path / "scheduler-2.log").read_text()[-3000:])
+        time.sleep(2)
+    finally:
+        stop(second)
+    got = smtp.recorder.by_recipient()
+    assert set(got) == recipients and all(len(m) == 1 for m in got.values()), {k: len(v) for k, v in got.items()}
+    assert sorted(r for r, _ in ledger(example_url)) == sorted(recipients)
+
+
+def test_a_notice_left_sending_at_data_is_uncertain_as_a_report_would_be(example, smtp, dbs):
+    """A send cut off after the mail server may have the message: shown to admins, never resent by itself; an
+    admin's "Send again" sends it once."""
+    from reporting.delivery import ledger as outbox
+    from reporting.jobs.tasks import delivery_worker
+    from reporting.storage import db
+    from tests.conftest import csrf_token, login
+    example.config.update(smtp.config())
+    recipients = _queue_inquiry_notices(example)
+    with example.app_context():
+        with db.transaction() as s:
+            cut = s.scalar(select(Delivery.id).where(Delivery.recipient == "cms@example.org"))
+            assert outbox.claim(s, cut)
+            outbox.mark_stage(s, cut, "data")
+            s.get(Delivery, cut).claimed_at = s.get(Delivery, cut).claimed_at.replace(year=2000)
+        delivery_worker()
+        delivery_worker()
+    assert {k: len(v) for k, v in smtp.recorder.by_recipient().items()} == {"state@example.org": 1}
+    row = dbs.get(Delivery, cut)
+    assert row.status == "uncertain" and "may or may not have been delivered" in row.last_error
+    admin = example.test_client()
+    login(admin, "admin@example.org")
+    page = admin.get("/admin/deliveries?status=uncertain").get_data(as_text=True)
+    assert "One Care inquiry" in page and "cms@example.org" in page and "Send again" in page
+    admin.post(f"/admin/deliveries/{cut}/resend", data={"csrf_token": csrf_token(admin, "/admin/deliveries")})
+    with example.app_context():
+        delivery_worker()
+        delivery_worker()
+    got = smtp.recorder.by_recipient()
+    assert set(got) == recipients and all(len(m) == 1 for m in got.values())

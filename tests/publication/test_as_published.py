@@ -41,7 +41,7 @@ def _html(app, edition_id, kind, ico=None):
         with db.transaction() as s:
             edition = s.get(Edition, edition_id)
             frozen, pub = _frozen(edition), as_recorded(s, edition.rule_versions)
-        return _report_html(ReportSpec(kind, frozen.period_code, ico), frozen, pub)[0]
+        return _report_html(ReportSpec(kind, frozen.period_code, ico), frozen, pub).html
 
 
 def test_an_editions_trends_hold_only_what_was_published_when_it_was_made(example):
