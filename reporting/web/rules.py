@@ -31,7 +31,7 @@ def _checked_form() -> None:
 def _year() -> int:
     years = store.years(db.session)
     raw = request.args.get("year", "")
-    if raw.isdigit() and len(raw) == 4:
+    if raw.isascii() and raw.isdigit() and len(raw) == 4:
         return int(raw)
     return years[0] if years else 0
 
@@ -55,7 +55,7 @@ def index():
 def new_draft():
     _checked_form()
     year = request.form.get("year", "")
-    if not (year.isdigit() and len(year) == 4):
+    if not (year.isascii() and year.isdigit() and len(year) == 4):
         raise ReportingError("Give the measurement year, e.g. 2015.")
     with db.changes() as s:
         draft = store.create_draft(s, int(year), current_user.email)
