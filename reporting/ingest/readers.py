@@ -6,18 +6,24 @@ too many entries, a declared size or compression ratio past the limits, encrypte
 macro-enabled workbooks. A CSV must be UTF-8 (a byte-order mark is allowed)."""
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import posixpath
 import re
+import xml.sax
+import xml.sax.handler
 import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import defusedxml.ElementTree as defused_et
 import numpy as np
 import pandas as pd
+from defusedxml import DefusedXmlException
+from defusedxml.expatreader import DefusedExpatParser
 
 from measures.dictionary import FILES
 from reporting.ingest.report import Failure, Report
@@ -34,12 +40,21 @@ class Limits:
     max_entries: int = 50
     max_line_bytes: int = 65_536
     max_columns: int = 50
-    max_cells: int = 10_000_000
+    max_cells: int = 10_000_000                   # one sheet's extent, and all the CSV files' cells together
+    max_csv_bytes: int = 128 * 1024 * 1024        # all the CSV files of one upload, unpacked
 
     @classmethod
     def from_config(cls, cfg) -> "Limits":
         return cls(cfg["ZIP_MAX_UNCOMPRESSED_MB"] * 2**20, cfg["ZIP_MAX_RATIO"], cfg["ZIP_MAX_ENTRIES"],
-                   cfg["UPLOAD_MAX_LINE_BYTES"], cfg["UPLOAD_MAX_COLUMNS"], cfg["UPLOAD_MAX_CELLS"])
+                   cfg["UPLOAD_MAX_LINE_BYTES"], cfg["UPLOAD_MAX_COLUMNS"], cfg["UPLOAD_MAX_CELLS"],
+                   cfg["UPLOAD_MAX_CSV_MB"] * 2**20)
+
+
+@dataclass
+class _Budget:
+    """What is left of one upload's CSV limits as its files are read."""
+    csv_bytes: int
+    cells: int
 
 
 MAX_NAME_CHARS = 255
@@ -94,19 +109,20 @@ def read_package(files: list[PackageFile], report: Report, limits: Limits = Limi
                            "No file was uploaded. Choose a ZIP of the CSV files, the CSV files themselves, or one XLSX workbook."))
         return {}
     tables: dict[str, RawTable] = {}
+    budget = _Budget(limits.max_csv_bytes, limits.max_cells)
     for f in files:
         lower = f.name.lower()
         if not f.content:
             report.add(Failure(f.name, None, "", "", "empty_file", "error",
                                f"{f.name} is empty. A file with no data rows still needs its header line."))
         elif lower.endswith(".zip") or (f.content[:4] == b"PK\x03\x04" and not lower.endswith((".xlsx", ".xlsm"))):
-            for name, data in _zip_entries(f, report, limits):
-                _add_csv(tables, name, data, f"{f.name}/{name}", report, limits)
+            for name, data in _zip_entries(f, report, limits, budget):
+                _add_csv(tables, name, data, f"{f.name}/{name}", report, limits, budget)
         elif lower.endswith((".xlsx", ".xlsm")):
             for table in _read_xlsx(f, report, limits):
                 _put(tables, table, report)
         elif lower.endswith(".csv"):
-            _add_csv(tables, f.name, f.content, f.name, report, limits)
+            _add_csv(tables, f.name, f.content, f.name, report, limits, budget)
         else:
             report.add(Failure(f.name, None, "", "", "unsupported_file", "error",
                                f"{f.name} is not a ZIP, CSV or XLSX file. Upload the package as a ZIP of the CSV files, "
@@ -129,8 +145,9 @@ def _known_name(filename: str) -> str | None:
     return stem if stem in FILES else None
 
 
-def _zip_entries(f: PackageFile, report: Report, limits: Limits):
-    """Check every entry before inflating anything; yield (name, bytes) of the CSV entries."""
+def _zip_entries(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
+    """Check every entry before inflating anything; yield (name, bytes) of the CSV entries. An entry declaring
+    more than the CSV left to the upload is refused unread."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(f.content))
         infos = archive.infolist()
@@ -144,11 +161,19 @@ def _zip_entries(f: PackageFile, report: Report, limits: Limits):
         for rule, message in problems:
             report.add(Failure(f.name, None, "", "", rule, "error", message))
         return
-    budget = [limits.max_uncompressed]
+    left = [limits.max_uncompressed]
     for info in infos:
         if info.is_dir() or posixpath.basename(info.filename).startswith(("._", ".")) or "__MACOSX" in info.filename:
             continue
-        data = _inflate(archive, info, budget, f.name, report)
+        if _known_name(info.filename) is None:
+            yield info.filename, b""         # reported as not a file of the package, never inflated
+            continue
+        if info.file_size > budget.csv_bytes:
+            report.add(_too_large(f"{f.name}/{info.filename}", f"would unpack to {info.file_size / 2**20:,.1f} MB",
+                                  f"one upload may hold {limits.max_csv_bytes / 2**20:,.0f} MB of CSV in all "
+                                  f"(UPLOAD_MAX_CSV_MB)"))
+            continue
+        data = _inflate(archive, info, left, f.name, report)
         if data is not None:
             yield info.filename, data
 
@@ -206,60 +231,132 @@ def _zip_problems(infos, limits: Limits) -> list[tuple[str, str]]:
     return problems
 
 
-def _add_csv(tables: dict, filename: str, data: bytes, source: str, report: Report, limits: Limits) -> None:
+def _add_csv(tables: dict, filename: str, data: bytes, source: str, report: Report, limits: Limits,
+             budget: _Budget) -> None:
     name = _known_name(filename)
     if name is None:
         expected = ", ".join(spec.filename for spec in FILES.values())
         report.add(Failure(source, None, "", "", "unknown_file", "error",
                            f"'{posixpath.basename(filename)}' is not a file of the package. The files are: {expected}."))
         return
-    if not _shape_ok(data, f"{name}.csv", report, limits):
+    if not _shape_ok(data, f"{name}.csv", report, limits, budget):
         return
-    text = _decode(data, f"{name}.csv", report)
-    if text is None:
+    if not _is_utf8(data, f"{name}.csv", report):
         return
-    if not text.strip():
+    if not data.lstrip(b"\xef\xbb\xbf").strip():
         report.add(Failure(f"{name}.csv", None, "", "", "empty_file", "error",
                            f"{name}.csv is empty. A file with no data rows still needs its header line."))
         return
-    frame = _parse_csv(text, f"{name}.csv", report)
+    frame = _parse_csv(data, f"{name}.csv", report)
     if frame is not None:
         _put(tables, RawTable(name, source, frame), report)
 
 
-def _shape_ok(data: bytes, filename: str, report: Report, limits: Limits) -> bool:
-    """The longest line and the header's width, found in the bytes (a few milliseconds a megabyte) before pandas
-    builds anything: a file of a few megabytes on one line, or with a header of 300,000 columns, would otherwise
-    take minutes and gigabytes to reject."""
-    line, length = _longest_line(data)
+def _too_large(filename: str, what: str, limit: str) -> Failure:
+    return Failure(filename, None, "", "", "file_too_large", "error",
+                   f"{filename} {what}; {limit}. Split the quarter's package or check that the file is the export of "
+                   f"the table (an honest package of a million rows holds about 60 MB and 6 million cells).")
+
+
+def _shape_ok(data: bytes, filename: str, report: Report, limits: Limits, budget: _Budget) -> bool:
+    """The size, the longest line, the header's width and the number of cells, found in the bytes before pandas
+    builds anything: a file of a few megabytes on one line, a header of 300,000 columns (or of 9,000 hidden after
+    a quoted line break), or 128 MB of one-character cells would otherwise take minutes and gigabytes."""
+    if len(data) > budget.csv_bytes:
+        report.add(_too_large(filename, f"holds {len(data) / 2**20:,.1f} MB of CSV",
+                              f"one upload may hold {limits.max_csv_bytes / 2**20:,.0f} MB of CSV in all "
+                              f"(UPLOAD_MAX_CSV_MB)"))
+        return False
+    budget.csv_bytes -= len(data)
+    line, length, lines = _line_stats(data)
     if length > limits.max_line_bytes:
         report.add(Failure(filename, line, "", "", "line_too_long", "error",
                            f"Line {line:,} of {filename} is {length:,} bytes long; the limit is "
                            f"{limits.max_line_bytes:,}. Each row of the file is one line: check the line endings and "
                            f"that the file is the CSV export of the table."))
         return False
-    header = data.split(b"\n", 1)[0].decode("utf-8", "replace")
-    width = len(next(csv.reader([header]), []))
+    width = _header_width(data, limits)
+    if width is None:
+        report.add(Failure(filename, 1, "", "", "line_too_long", "error",
+                           f"The header of {filename} runs past {limits.max_line_bytes:,} bytes (a quote opened in it "
+                           f"is not closed, or it spans many lines). The header is one line naming the columns of the "
+                           f"data dictionary."))
+        return False
     if width > limits.max_columns:
         report.add(Failure(filename, 1, "", "", "too_many_columns", "error",
                            f"The header of {filename} has {width:,} columns; the limit is {limits.max_columns}. The "
                            f"file has at most 14 columns: keep the columns of the data dictionary."))
         return False
+    cells = lines * width        # at most: a quoted line break makes two lines of one row
+    if cells > budget.cells:
+        report.add(_too_large(filename, f"holds up to {cells:,} cells ({lines:,} lines x {width} columns)",
+                              f"one upload may hold {limits.max_cells:,} cells in all (UPLOAD_MAX_CELLS)"))
+        return False
+    budget.cells -= cells
     return True
 
 
-def _longest_line(data: bytes, chunk: int = 1 << 24) -> tuple[int, int]:
-    """(line number, length in bytes) of the longest line, scanning the bytes in chunks."""
+def _line_stats(data: bytes, chunk: int = 1 << 20) -> tuple[int, int, int]:
+    """(line number, length in bytes) of the longest line, and the number of lines, scanning the bytes a
+    megabyte at a time (a file of line breaks only costs a few megabytes, not eight bytes per line)."""
     view = np.frombuffer(data, dtype=np.uint8)
-    ends = [np.flatnonzero(view[i:i + chunk] == 10) + i for i in range(0, len(view), chunk)]
-    ends = np.concatenate(ends + [np.array([len(view)])])
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    lengths = ends - starts
-    longest = int(lengths.argmax())
-    return longest + 1, int(lengths[longest])
+    longest, longest_line, lines, start = -1, 1, 0, 0
+    for at in range(0, len(view), chunk):
+        ends = np.flatnonzero(view[at:at + chunk] == 10) + at
+        if len(ends):
+            lengths = np.diff(ends, prepend=start - 1) - 1
+            lengths[0] = ends[0] - start
+            i = int(lengths.argmax())
+            if lengths[i] > longest:
+                longest, longest_line = int(lengths[i]), lines + i + 1
+            lines += len(ends)
+            start = int(ends[-1]) + 1
+    if start < len(view):        # the last line, without its line break
+        if len(view) - start > longest:
+            longest, longest_line = len(view) - start, lines + 1
+        lines += 1
+    return longest_line, max(longest, 0), lines
 
 
-def _decode(data: bytes, filename: str, report: Report) -> str | None:
+def _header_width(data: bytes, limits: Limits) -> int | None:
+    """The number of columns of the header record, read with the csv module (a quoted line break inside the
+    header does not hide the columns after it); None when the record runs past the line limit."""
+    prefix = data[: limits.max_line_bytes + 1].decode("utf-8-sig", "replace")
+    lines = prefix.splitlines(keepends=True)
+    used = [0]
+
+    def counted():
+        for text in lines:
+            used[0] += len(text)
+            yield text
+    try:
+        header = next(csv.reader(counted(), strict=True), [])
+    except csv.Error:
+        header = None        # the prefix ended inside a quoted field
+    if header is None or (used[0] >= len(prefix) and len(data) > len(prefix.encode())):
+        return None
+    return len(header)
+
+
+def _is_utf8(data: bytes, filename: str, report: Report) -> bool:
+    """UTF-8 (a byte-order mark allowed), checked a megabyte at a time without keeping a decoded copy; a file in
+    another encoding gets ``_decode``'s message, which names it."""
+    if _decode(data[:4096], filename, report, final=False) is None:
+        return False
+    decoder, step = codecs.getincrementaldecoder("utf-8")(), 1 << 20
+    for at in range(0, len(data), step):
+        pending = len(decoder.getstate()[0])        # bytes of a character cut by the previous megabyte
+        try:
+            decoder.decode(data[at:at + step], final=at + step >= len(data))
+        except UnicodeDecodeError as e:
+            bad = at - pending + e.start
+            return _decode(data[bad:bad + 4096], filename, report, line=data[:bad].count(b"\n") + 1) is not None
+    return True
+
+
+def _decode(data: bytes, filename: str, report: Report, final: bool = True, line: int | None = None) -> str | None:
+    """``data`` as text, or None with the reason in ``report`` (the encoding it looks like). ``final=False``: a
+    prefix of the file (it may end inside a character); ``line``: where ``data``, a piece of the file, starts."""
     for bom, encoding in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
                           (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
         if data.startswith(bom):
@@ -273,9 +370,9 @@ def _decode(data: bytes, filename: str, report: Report) -> str | None:
                            f"UTF-8. Save it as 'CSV UTF-8 (comma delimited)' and upload it again."))
         return None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig") if final else codecs.getincrementaldecoder("utf-8-sig")().decode(data)
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
+        line = line or data[: e.start].count(b"\n") + 1
         guess = "Windows-1252 (Western European)"
         try:
             data.decode("cp1252")
@@ -287,15 +384,17 @@ def _decode(data: bytes, filename: str, report: Report) -> str | None:
         return None
 
 
-def _parse_csv(text: str, filename: str, report: Report) -> pd.DataFrame | None:
+def _parse_csv(data: bytes, filename: str, report: Report) -> pd.DataFrame | None:
+    """The bytes (already checked as UTF-8 and within the limits) as a frame of strings, read by pandas from the
+    bytes themselves: no decoded copy of the file."""
     import warnings
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=True, engine="c", index_col=False)
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False,
+                                skip_blank_lines=True, engine="c", index_col=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
-        line = _line_of(str(e)) or _first_long_line(text)
+        line = _line_of(str(e)) or _first_long_line(data)
         where = f" (line {line})" if line else ""
         report.add(Failure(filename, line, "", "", "csv_syntax", "error",
                            f"{filename} is not valid CSV{where}: a row has more fields than the header, or a quote is "
@@ -307,8 +406,8 @@ def _parse_csv(text: str, filename: str, report: Report) -> pd.DataFrame | None:
     return frame.fillna("")
 
 
-def _first_long_line(text: str) -> int | None:
-    rows = csv.reader(io.StringIO(text))
+def _first_long_line(data: bytes) -> int | None:
+    rows = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
     width = len(next(rows, []))
     for number, row in enumerate(rows, start=2):
         if len(row) > width:
@@ -347,66 +446,178 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits):
                            f"{f.name} cannot be read as a workbook ({type(e).__name__}). Save it again as .xlsx."))
 
 
-_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.I)
-_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
-_CELL_ROW = re.compile(rb'<c\s+r="[A-Z]{1,3}(\d+)"')
-_CELL_COLUMN = re.compile(rb'<c\s+r="([A-Z]{1,3})\d')
+_SHEET_FOLDER = "xl/worksheets/"
+_XML_PART_MAX = 4 * 2**20          # the workbook and its relationships: a few KB in any real workbook
+MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384     # the extent of any Excel sheet
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
+class _SheetTooLarge(Exception):
+    def __init__(self, verb: str, columns: int, rows: int):
+        super().__init__(verb)
+        self.verb, self.columns, self.rows = verb, columns, rows
+
+
+def _local(name) -> str:
+    """An element's or attribute's name without its namespace (``{ns}c``, ``(ns, 'c')``, ``x:c`` → ``c``)."""
+    if isinstance(name, tuple):
+        name = name[1]
+    return name.rpartition("}")[2].rpartition(":")[2]
+
+
+def _attr(attributes, name: str) -> str | None:
+    """An attribute by its local name, whatever its prefix (SAX ``AttributesNSImpl`` or an ElementTree dict)."""
+    value = attributes.get((None, name)) if not isinstance(attributes, dict) else attributes.get(name)
+    if value is not None:
+        return value
+    for key in attributes.keys():
+        if _local(key) == name:
+            return attributes[key] if isinstance(attributes, dict) else attributes.getValue(key)
+    return None
+
+
+def _reference(ref: str) -> tuple[int, int] | None:
+    """``CV400000`` → (column 100, row 400000); None when it is not a cell reference."""
+    m = _REF.match(ref.strip())
+    if not m:
+        return None
+    column = 0
+    for ch in m.group(1).upper():
+        column = column * 26 + ord(ch) - 64
+    return column, int(m.group(2))
+
+
+class _Extent(xml.sax.handler.ContentHandler):
+    """The extent of a sheet as calamine lays it out, read as the XML streams past: the declared
+    ``<dimension>``, every ``<row r>`` and every ``<c r>``, and where ``r`` is left out the position it takes
+    (the next row, the next column). It stops at the first cell past the limits, so a far cell costs nothing."""
+
+    def __init__(self, limits: Limits):
+        super().__init__()
+        self.limits, self.row, self.column, self.rows, self.columns, self.cells = limits, 0, 0, 0, 0, 0
+
+    def startElementNS(self, name, qname, attributes):
+        local = name[1]
+        if local == "c":
+            ref = _reference(_attr(attributes, "r") or "")
+            self.column, self.row = ref if ref else (self.column + 1, max(self.row, 1))
+            self.cells += 1
+            self._check("holds cells up to", max(self.columns, self.column), max(self.rows, self.row))
+            self.columns, self.rows = max(self.columns, self.column), max(self.rows, self.row)
+        elif local == "row":
+            r = _attr(attributes, "r")
+            self.row = int(r) if r and r.strip().isascii() and r.strip().isdigit() else self.row + 1
+            self.column = 0
+            self._check("holds rows up to", max(self.columns, 1), self.row)
+        elif local == "dimension":
+            last = (_attr(attributes, "ref") or "").rpartition(":")[2]
+            if ref := _reference(last):
+                self._check("declares", *ref)
+
+    def _check(self, verb: str, columns: int, rows: int) -> None:
+        limits = self.limits
+        if (columns > min(limits.max_columns, MAX_SHEET_COLUMNS) or rows > MAX_SHEET_ROWS
+                or columns * rows > limits.max_cells or self.cells > limits.max_cells):
+            raise _SheetTooLarge(verb, columns, rows)
 
 
 def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, limits: Limits) -> bool:
-    """Every sheet's declared extent (``<dimension>``) and actual extent (its cells' references) within the
-    column and cell limits, read from the XML before calamine lays out the sheet as a dense grid (a 5 KB
-    workbook declaring A1:CV400000 would otherwise take gigabytes)."""
-    names = _sheet_names(archive)
-    budget = [limits.max_uncompressed]
+    """Every sheet's declared extent (``<dimension>``) and actual extent (its rows' and cells' positions) within
+    the column and cell limits, read with an XML parser (defusedxml: no DTD, no entities) from the parts the
+    workbook's relationships name, wherever they are, and from any part in ``xl/worksheets/``, before calamine
+    lays out a sheet as a dense grid (a 5 KB workbook with one far cell would otherwise take gigabytes)."""
+    sheets = _workbook_sheets(archive, source, report)
+    if sheets is None:
+        return False
+    by_name = {i.filename.lower(): i for i in infos}
+    parts = dict(sheets)
     for info in infos:
-        if not _SHEET_PART.match(info.filename):
-            continue
-        xml = _inflate(archive, info, budget, source, report)
-        if xml is None:
+        if info.filename.lower().startswith(_SHEET_FOLDER) and info.filename.lower().endswith(".xml"):
+            parts.setdefault(info.filename.lower(), info.filename)
+    for part, sheet in parts.items():
+        if part in by_name and not _sheet_fits(archive, by_name[part], sheet, source, report, limits):
             return False
-        sheet = names.get(info.filename.lower(), info.filename)
-        extents = []
-        if m := _DIMENSION.search(xml[:4096]):
-            last_col, last_row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
-            extents.append(("declares", _column_number(last_col or b"A"), int(last_row or 1)))
-        rows = _CELL_ROW.findall(xml)
-        columns = set(_CELL_COLUMN.findall(xml))
-        longest = max(rows, key=len) if rows else b"1"
-        max_row = int(max((r for r in rows if len(r) == len(longest)), default=longest))
-        extents.append(("holds cells up to", max(map(_column_number, columns), default=1), max_row))
-        for verb, columns, nrows in extents:
-            if columns > limits.max_columns or columns * nrows > limits.max_cells:
-                report.add(Failure(source, None, "", sheet, "sheet_too_large", "error",
-                                   f"The sheet '{sheet}' of {source} {verb} {columns:,} columns x {nrows:,} rows; the "
-                                   f"limits are {limits.max_columns} columns and {limits.max_cells:,} cells. Delete the "
-                                   f"empty formatted rows and columns below and beside the table, or upload CSV files."))
-                return False
     return True
 
 
-def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet part (``xl/worksheets/sheet1.xml``) → sheet name, from the workbook and its relationships."""
+def _sheet_fits(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, source: str, report: Report,
+                limits: Limits) -> bool:
+    extent = _Extent(limits)
+    parser = DefusedExpatParser(forbid_dtd=True)
+    parser.setFeature(xml.sax.handler.feature_namespaces, True)
+    parser.setContentHandler(extent)
     try:
-        workbook = archive.read("xl/workbook.xml")[:1 << 20]
-        rels = archive.read("xl/_rels/workbook.xml.rels")[:1 << 20]
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, zlib.error):
+        with archive.open(info) as stream:        # never past the declared size, a megabyte at a time
+            while chunk := stream.read(1 << 20):
+                parser.feed(chunk)
+        parser.close()
+    except _SheetTooLarge as e:
+        report.add(Failure(source, None, "", sheet, "sheet_too_large", "error",
+                           f"The sheet '{sheet}' of {source} {e.verb} {e.columns:,} columns x {e.rows:,} rows; the "
+                           f"limits are {limits.max_columns} columns and {limits.max_cells:,} cells. Delete the "
+                           f"empty formatted rows and columns below and beside the table, or upload CSV files."))
+        return False
+    except (xml.sax.SAXException, DefusedXmlException, ValueError, zipfile.BadZipFile, EOFError, OSError,
+            RuntimeError, zlib.error) as e:
+        report.add(Failure(source, None, "", sheet, "unreadable_xlsx", "error",
+                           f"The sheet '{sheet}' of {source} is not readable XML ({type(e).__name__}). Save the "
+                           f"workbook again from Excel as .xlsx, or upload CSV files."))
+        return False
+    return True
+
+
+def _xml_part(archive: zipfile.ZipFile, name: str, source: str, report: Report):
+    """A small part of the workbook (at most ``_XML_PART_MAX`` inflated) parsed by defusedxml; None if absent."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > _XML_PART_MAX:
+        raise ValueError(f"{name} declares {info.file_size:,} bytes")
+    data = _inflate(archive, info, [_XML_PART_MAX], source, report)
+    if data is None:
+        raise ValueError(f"{name} does not inflate to its declared size")
+    return defused_et.fromstring(data)
+
+
+def _workbook_sheets(archive: zipfile.ZipFile, source: str, report: Report) -> dict[str, str] | None:
+    """Sheet part (lower case, e.g. ``xl/worksheets/sheet1.xml`` or ``elsewhere/s.xml``) → sheet name, from
+    ``xl/workbook.xml`` and ``xl/_rels/workbook.xml.rels`` read with an XML parser (any attribute order,
+    quotes, spacing or namespace prefix). None, with the reason in ``report``, when they are not readable."""
+    try:
+        workbook = _xml_part(archive, "xl/workbook.xml", source, report)
+        rels = _xml_part(archive, "xl/_rels/workbook.xml.rels", source, report)
+    except (defused_et.ParseError, DefusedXmlException, ValueError, zipfile.BadZipFile, OSError, zlib.error) as e:
+        report.add(Failure(source, None, "", "", "unreadable_xlsx", "error",
+                           f"{source} is not a readable XLSX workbook: its list of sheets cannot be read "
+                           f"({type(e).__name__}). Save it again from Excel as .xlsx."))
+        return None
+    if workbook is None or rels is None:
         return {}
-    targets = {m.group(1): m.group(2) for m in re.finditer(rb'Id="([^"]+)"[^>]*Target="([^"]+)"', rels)}
-    targets |= {m.group(2): m.group(1) for m in re.finditer(rb'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)}
+    targets: dict[str, set[str]] = {}
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship" and (_attr(rel.attrib, "TargetMode") or "").lower() != "external":
+            targets[_attr(rel.attrib, "Id") or ""] = _part_names(_attr(rel.attrib, "Target") or "")
     out = {}
-    for m in re.finditer(rb'<sheet\b[^>]*name="([^"]*)"[^>]*r:id="([^"]+)"', workbook):
-        target = targets.get(m.group(2), b"").decode("utf-8", "replace").lstrip("/")
-        part = target if target.startswith("xl/") else "xl/" + target
-        out[part.lower()] = m.group(1).decode("utf-8", "replace")
+    for sheet in workbook.iter():
+        if _local(sheet.tag) == "sheet":
+            for part in targets.get(_attr(sheet.attrib, "id") or "", ()):
+                out[part] = _attr(sheet.attrib, "name") or part
+    # Every other part a relationship names is checked as a sheet too (a sheet may be typed as anything).
+    for parts in targets.values():
+        out.update({p: p for p in parts if p not in out and not p.endswith(("sharedstrings.xml", "styles.xml"))})
     return out
+
+
+def _part_names(target: str) -> set[str]:
+    """Where a relationship's target may be in the archive (lower case): as readers resolve it (``/x`` from the
+    root, ``xl/x`` as written, ``x`` beside the workbook) and normalised."""
+    target = target.replace("\\", "/").strip()
+    if target.startswith("/"):
+        raw = target.lstrip("/")
+    else:
+        raw = target if target.lower().startswith("xl/") else "xl/" + target
+    return {raw.lower(), posixpath.normpath(raw).lower(), posixpath.normpath("xl/" + target.lstrip("/")).lower()}
 
 
 def _xlsx_tables(f: PackageFile, report: Report):
@@ -424,17 +635,17 @@ def _xlsx_tables(f: PackageFile, report: Report):
                                    f"The workbook has no sheet named '{name}'. Add it (a header row is enough when "
                                    f"there are no rows), named exactly '{name}'."))
             continue
-        rows = book.get_sheet_by_name(names[name]).to_python(skip_empty_area=False)
-        rows = [r for r in rows if any(v not in ("", None) for v in r)]
-        if not rows:
+        # Row by row (the extent is within the limits, checked above): no list of the raw values beside the text.
+        rows = (r for r in ([_cell(v) for v in row] for row in book.get_sheet_by_name(names[name]).iter_rows())
+                if any(r))
+        header = next(rows, None)
+        if header is None:
             report.add(Failure(f"{name}.csv", None, "", "", "empty_file", "error",
                                f"The sheet '{name}' is empty. It needs at least its header row."))
             continue
-        header = [_cell(v) for v in rows[0]]
-        body = [[_cell(v) for v in r] + [""] * (len(header) - len(r)) for r in rows[1:]]
+        body = [r[:len(header)] + [""] * (len(header) - len(r)) for r in rows]
         yield RawTable(name, f"{f.name}[{names[name]}]",
-                       pd.DataFrame([r[:len(header)] for r in body], columns=header, dtype=str)
-                       if body else pd.DataFrame(columns=header, dtype=str))
+                       pd.DataFrame(body, columns=header, dtype=str) if body else pd.DataFrame(columns=header, dtype=str))
 
 
 def _cell(v) -> str:

@@ -139,8 +139,9 @@ def test_echoed_values_are_capped_and_bidi_controls_shown():
 
 def test_the_limits_come_from_the_configuration():
     limits = Limits.from_config({"ZIP_MAX_UNCOMPRESSED_MB": 1, "ZIP_MAX_RATIO": 2, "ZIP_MAX_ENTRIES": 3,
-                                 "UPLOAD_MAX_LINE_BYTES": 4, "UPLOAD_MAX_COLUMNS": 5, "UPLOAD_MAX_CELLS": 6})
-    assert limits == Limits(2**20, 2, 3, 4, 5, 6)
+                                 "UPLOAD_MAX_LINE_BYTES": 4, "UPLOAD_MAX_COLUMNS": 5, "UPLOAD_MAX_CELLS": 6,
+                                 "UPLOAD_MAX_CSV_MB": 7})
+    assert limits == Limits(2**20, 2, 3, 4, 5, 6, 7 * 2**20)
 
 
 def test_an_xlsx_larger_than_its_declared_size_is_refused_not_a_crash():
