@@ -40,8 +40,8 @@ class Limits:
     max_entries: int = 50
     max_line_bytes: int = 65_536
     max_columns: int = 50
-    max_cells: int = 10_000_000                   # one sheet's extent, and all the CSV files' cells together
-    max_csv_bytes: int = 128 * 1024 * 1024        # all the CSV files of one upload, unpacked
+    max_cells: int = 6_000_000                    # all the CSV files' and sheets' cells of one upload together
+    max_csv_bytes: int = 64 * 1024 * 1024         # all the CSV files of one upload, unpacked
 
     @classmethod
     def from_config(cls, cfg) -> "Limits":
@@ -119,7 +119,7 @@ def read_package(files: list[PackageFile], report: Report, limits: Limits = Limi
             for name, data in _zip_entries(f, report, limits, budget):
                 _add_csv(tables, name, data, f"{f.name}/{name}", report, limits, budget)
         elif lower.endswith((".xlsx", ".xlsm")):
-            for table in _read_xlsx(f, report, limits):
+            for table in _read_xlsx(f, report, limits, budget):
                 _put(tables, table, report)
         elif lower.endswith(".csv"):
             _add_csv(tables, f.name, f.content, f.name, report, limits, budget)
@@ -179,28 +179,46 @@ def _zip_entries(f: PackageFile, report: Report, limits: Limits, budget: _Budget
 
 
 def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], source: str,
-             report: Report) -> bytes | None:
-    """One entry, inflated a megabyte at a time: never past its declared size (an entry that holds more fails
-    its CRC) nor past what is left of the package's budget, so a lying archive costs no more memory than its
-    declared sizes allow."""
-    chunks, size = [], 0
+             report: Report) -> bytearray | None:
+    """One entry, inflated a megabyte at a time into one buffer of its declared size (no list of pieces joined
+    into a second copy): never past its declared size (an entry that holds more fails its CRC) nor past what is
+    left of the package's budget, so a lying archive costs no more memory than its declared sizes allow."""
+    buffer, size = bytearray(max(0, min(info.file_size, budget[0]))), 0
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(1 << 20):
-                size += len(chunk)
-                if size > info.file_size or size > budget[0]:
+                if size + len(chunk) > len(buffer):
                     report.add(Failure(source, None, "", info.filename, "zip_bomb", "error",
                                        f"The entry {info.filename} of {source} inflates past its declared size or the "
                                        f"limit of {budget[0] / 2**20:,.0f} MB left for this upload. It is refused as a "
                                        f"possible ZIP bomb."))
                     return None
-                chunks.append(chunk)
+                buffer[size:size + len(chunk)] = chunk
+                size += len(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError, zlib.error) as e:
         report.add(Failure(source, None, "", info.filename, "unreadable_zip", "error",
                            f"The entry {info.filename} of {source} cannot be read ({e}). Create the ZIP again."))
         return None
+    del buffer[size:]
     budget[0] -= size
-    return b"".join(chunks)
+    return buffer
+
+
+class _Reader(io.RawIOBase):
+    """A read-only file over a buffer, sharing it (``io.BytesIO`` copies anything but ``bytes``)."""
+
+    def __init__(self, data):
+        super().__init__()
+        self._view, self._at = memoryview(data), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        n = min(len(target), len(self._view) - self._at)
+        target[:n] = self._view[self._at:self._at + n]
+        self._at += n
+        return n
 
 
 def _zip_problems(infos, limits: Limits) -> list[tuple[str, str]]:
@@ -231,7 +249,7 @@ def _zip_problems(infos, limits: Limits) -> list[tuple[str, str]]:
     return problems
 
 
-def _add_csv(tables: dict, filename: str, data: bytes, source: str, report: Report, limits: Limits,
+def _add_csv(tables: dict, filename: str, data: bytes | bytearray, source: str, report: Report, limits: Limits,
              budget: _Budget) -> None:
     name = _known_name(filename)
     if name is None:
@@ -243,13 +261,16 @@ def _add_csv(tables: dict, filename: str, data: bytes, source: str, report: Repo
         return
     if not _is_utf8(data, f"{name}.csv", report):
         return
-    if not data.lstrip(b"\xef\xbb\xbf").strip():
+    if not _NOT_BLANK.search(data):
         report.add(Failure(f"{name}.csv", None, "", "", "empty_file", "error",
                            f"{name}.csv is empty. A file with no data rows still needs its header line."))
         return
     frame = _parse_csv(data, f"{name}.csv", report)
     if frame is not None:
         _put(tables, RawTable(name, source, frame), report)
+
+
+_NOT_BLANK = re.compile(rb"[^\s\xef\xbb\xbf]")       # anything but white space and a byte-order mark
 
 
 def _too_large(filename: str, what: str, limit: str) -> Failure:
@@ -391,7 +412,7 @@ def _parse_csv(data: bytes, filename: str, report: Report) -> pd.DataFrame | Non
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False,
+            frame = pd.read_csv(io.BufferedReader(_Reader(data)), dtype=str, keep_default_na=False, na_filter=False,
                                 skip_blank_lines=True, engine="c", index_col=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
         line = _line_of(str(e)) or _first_long_line(data)
@@ -407,7 +428,7 @@ def _parse_csv(data: bytes, filename: str, report: Report) -> pd.DataFrame | Non
 
 
 def _first_long_line(data: bytes) -> int | None:
-    rows = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
+    rows = csv.reader(io.TextIOWrapper(io.BufferedReader(_Reader(data)), encoding="utf-8-sig", newline=""))
     width = len(next(rows, []))
     for number, row in enumerate(rows, start=2):
         if len(row) > width:
@@ -421,7 +442,7 @@ def _line_of(message: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _read_xlsx(f: PackageFile, report: Report, limits: Limits):
+def _read_xlsx(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
     """Sheets named like the files (without .csv). The archive is checked like a ZIP first; no macro or
     external link is ever run or followed: only cell values are read (calamine)."""
     try:
@@ -437,7 +458,7 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits):
         problems.append(("xlsx_macros", f"{f.name} contains macros. Save it as a plain .xlsx workbook without macros."))
     for rule, message in problems:
         report.add(Failure(f.name, None, "", "", rule, "error", message))
-    if problems or not _sheets_fit(archive, infos, f.name, report, limits):
+    if problems or not _sheets_fit(archive, infos, f.name, report, limits, budget):
         return
     try:
         yield from _xlsx_tables(f, report)
@@ -492,9 +513,10 @@ class _Extent(xml.sax.handler.ContentHandler):
     ``<dimension>``, every ``<row r>`` and every ``<c r>``, and where ``r`` is left out the position it takes
     (the next row, the next column). It stops at the first cell past the limits, so a far cell costs nothing."""
 
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, cells_left: int):
         super().__init__()
-        self.limits, self.row, self.column, self.rows, self.columns, self.cells = limits, 0, 0, 0, 0, 0
+        self.limits, self.cells_left = limits, cells_left
+        self.row, self.column, self.rows, self.columns, self.cells = 0, 0, 0, 0, 0
 
     def startElementNS(self, name, qname, attributes):
         local = name[1]
@@ -517,51 +539,89 @@ class _Extent(xml.sax.handler.ContentHandler):
     def _check(self, verb: str, columns: int, rows: int) -> None:
         limits = self.limits
         if (columns > min(limits.max_columns, MAX_SHEET_COLUMNS) or rows > MAX_SHEET_ROWS
-                or columns * rows > limits.max_cells or self.cells > limits.max_cells):
+                or columns * rows > self.cells_left or self.cells > self.cells_left):
             raise _SheetTooLarge(verb, columns, rows)
 
 
-def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, limits: Limits) -> bool:
+def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, limits: Limits,
+                budget: _Budget) -> bool:
     """Every sheet's declared extent (``<dimension>``) and actual extent (its rows' and cells' positions) within
     the column and cell limits, read with an XML parser (defusedxml: no DTD, no entities) from the parts the
     workbook's relationships name, wherever they are, and from any part in ``xl/worksheets/``, before calamine
     lays out a sheet as a dense grid (a 5 KB workbook with one far cell would otherwise take gigabytes)."""
-    sheets = _workbook_sheets(archive, source, report)
-    if sheets is None:
+    found = _workbook_parts(archive, source, report)
+    if found is None:
         return False
+    sheets, strings = found
     by_name = {i.filename.lower(): i for i in infos}
     parts = dict(sheets)
     for info in infos:
         if info.filename.lower().startswith(_SHEET_FOLDER) and info.filename.lower().endswith(".xml"):
             parts.setdefault(info.filename.lower(), info.filename)
     for part, sheet in parts.items():
-        if part in by_name and not _sheet_fits(archive, by_name[part], sheet, source, report, limits):
+        if part in by_name and not _sheet_fits(archive, by_name[part], sheet, source, report, limits, budget):
             return False
-    return True
+    strings |= {name for name in by_name if name.endswith("sharedstrings.xml")}
+    cells = limits.max_cells - budget.cells        # the sheets' cells: no workbook needs more strings than that
+    return all(_strings_fit(archive, by_name[part], source, report, cells) for part in strings if part in by_name)
+
+
+class _Strings(xml.sax.handler.ContentHandler):
+    """Counts the shared strings (``<si>``) as the XML streams past, stopping past ``limit``."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit, self.count = limit, 0
+
+    def startElementNS(self, name, qname, attributes):
+        if name[1] == "si":
+            self.count += 1
+            if self.count > self.limit:
+                raise _SheetTooLarge("holds shared strings", self.count, 0)
+
+
+def _strings_fit(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, report: Report, cells: int) -> bool:
+    """The shared strings, which calamine holds in memory for the whole workbook: no more of them than the
+    sheets have cells (a 500 MB list of one-letter strings would otherwise take gigabytes)."""
+    return _parse_streaming(archive, info, _Strings(cells), source, report, "shared strings",
+                            lambda e: f"The workbook {source} holds more shared strings than its sheets have cells "
+                                      f"({cells:,}). Save it again from Excel as .xlsx, or upload CSV files.")
 
 
 def _sheet_fits(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, source: str, report: Report,
-                limits: Limits) -> bool:
-    extent = _Extent(limits)
+                limits: Limits, budget: _Budget) -> bool:
+    """One sheet's extent within the columns and the cells left to the upload, which it then uses up."""
+    extent = _Extent(limits, budget.cells)
+    fits = _parse_streaming(archive, info, extent, source, report, f"sheet '{sheet}'",
+                            lambda e: f"The sheet '{sheet}' of {source} {e.verb} {e.columns:,} columns x {e.rows:,} "
+                                      f"rows; the limits are {limits.max_columns} columns and {limits.max_cells:,} "
+                                      f"cells in all the upload's sheets and files. Delete the empty formatted rows "
+                                      f"and columns below and beside the table, or upload CSV files.", sheet)
+    budget.cells -= extent.rows * extent.columns
+    return fits
+
+
+def _parse_streaming(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler, source: str, report: Report,
+                     what: str, too_large, where: str = "") -> bool:
+    """Feed one part of the workbook to ``handler`` through defusedxml (no DTD, no entities), a megabyte at a
+    time and never past its declared size; a ``_SheetTooLarge`` from the handler is reported with
+    ``too_large(e)`` as ``sheet_too_large``, XML that does not parse as ``unreadable_xlsx``."""
     parser = DefusedExpatParser(forbid_dtd=True)
     parser.setFeature(xml.sax.handler.feature_namespaces, True)
-    parser.setContentHandler(extent)
+    parser.setContentHandler(handler)
     try:
-        with archive.open(info) as stream:        # never past the declared size, a megabyte at a time
+        with archive.open(info) as stream:
             while chunk := stream.read(1 << 20):
                 parser.feed(chunk)
         parser.close()
     except _SheetTooLarge as e:
-        report.add(Failure(source, None, "", sheet, "sheet_too_large", "error",
-                           f"The sheet '{sheet}' of {source} {e.verb} {e.columns:,} columns x {e.rows:,} rows; the "
-                           f"limits are {limits.max_columns} columns and {limits.max_cells:,} cells. Delete the "
-                           f"empty formatted rows and columns below and beside the table, or upload CSV files."))
+        report.add(Failure(source, None, "", where, "sheet_too_large", "error", too_large(e)))
         return False
     except (xml.sax.SAXException, DefusedXmlException, ValueError, zipfile.BadZipFile, EOFError, OSError,
             RuntimeError, zlib.error) as e:
-        report.add(Failure(source, None, "", sheet, "unreadable_xlsx", "error",
-                           f"The sheet '{sheet}' of {source} is not readable XML ({type(e).__name__}). Save the "
-                           f"workbook again from Excel as .xlsx, or upload CSV files."))
+        report.add(Failure(source, None, "", where, "unreadable_xlsx", "error",
+                           f"The {what} of {source} is not readable XML ({type(e).__name__}). Save the workbook "
+                           f"again from Excel as .xlsx, or upload CSV files."))
         return False
     return True
 
@@ -577,13 +637,14 @@ def _xml_part(archive: zipfile.ZipFile, name: str, source: str, report: Report):
     data = _inflate(archive, info, [_XML_PART_MAX], source, report)
     if data is None:
         raise ValueError(f"{name} does not inflate to its declared size")
-    return defused_et.fromstring(data)
+    return defused_et.fromstring(bytes(data))
 
 
-def _workbook_sheets(archive: zipfile.ZipFile, source: str, report: Report) -> dict[str, str] | None:
-    """Sheet part (lower case, e.g. ``xl/worksheets/sheet1.xml`` or ``elsewhere/s.xml``) → sheet name, from
-    ``xl/workbook.xml`` and ``xl/_rels/workbook.xml.rels`` read with an XML parser (any attribute order,
-    quotes, spacing or namespace prefix). None, with the reason in ``report``, when they are not readable."""
+def _workbook_parts(archive: zipfile.ZipFile, source: str, report: Report) -> tuple[dict[str, str], set[str]] | None:
+    """Sheet part (lower case, e.g. ``xl/worksheets/sheet1.xml`` or ``elsewhere/s.xml``) → sheet name, and the
+    shared strings' parts, from ``xl/workbook.xml`` and ``xl/_rels/workbook.xml.rels`` read with an XML parser
+    (any attribute order, quotes, spacing or namespace prefix). None, with the reason in ``report``, when they
+    are not readable."""
     try:
         workbook = _xml_part(archive, "xl/workbook.xml", source, report)
         rels = _xml_part(archive, "xl/_rels/workbook.xml.rels", source, report)
@@ -593,11 +654,14 @@ def _workbook_sheets(archive: zipfile.ZipFile, source: str, report: Report) -> d
                            f"({type(e).__name__}). Save it again from Excel as .xlsx."))
         return None
     if workbook is None or rels is None:
-        return {}
+        return {}, set()
     targets: dict[str, set[str]] = {}
+    strings: set[str] = set()
     for rel in rels.iter():
         if _local(rel.tag) == "Relationship" and (_attr(rel.attrib, "TargetMode") or "").lower() != "external":
             targets[_attr(rel.attrib, "Id") or ""] = _part_names(_attr(rel.attrib, "Target") or "")
+            if (_attr(rel.attrib, "Type") or "").endswith("/sharedStrings"):
+                strings |= targets[_attr(rel.attrib, "Id") or ""]
     out = {}
     for sheet in workbook.iter():
         if _local(sheet.tag) == "sheet":
@@ -605,8 +669,8 @@ def _workbook_sheets(archive: zipfile.ZipFile, source: str, report: Report) -> d
                 out[part] = _attr(sheet.attrib, "name") or part
     # Every other part a relationship names is checked as a sheet too (a sheet may be typed as anything).
     for parts in targets.values():
-        out.update({p: p for p in parts if p not in out and not p.endswith(("sharedstrings.xml", "styles.xml"))})
-    return out
+        out.update({p: p for p in parts if p not in out and p not in strings and not p.endswith("styles.xml")})
+    return out, strings
 
 
 def _part_names(target: str) -> set[str]:
