@@ -12,18 +12,17 @@ import hashlib
 import io
 import posixpath
 import re
-import xml.sax
-import xml.sax.handler
+import xml.parsers.expat
 import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 import defusedxml.ElementTree as defused_et
 import numpy as np
 import pandas as pd
-from defusedxml import DefusedXmlException
-from defusedxml.expatreader import DefusedExpatParser
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from measures.dictionary import FILES
 from reporting.ingest.report import Failure, Report
@@ -42,12 +41,13 @@ class Limits:
     max_columns: int = 50
     max_cells: int = 6_000_000                    # all the CSV files' and sheets' cells of one upload together
     max_csv_bytes: int = 64 * 1024 * 1024         # all the CSV files of one upload, unpacked
+    max_xlsx_cells: int = 2_000_000               # all the sheets of one workbook (XLSX is the slow path)
 
     @classmethod
     def from_config(cls, cfg) -> "Limits":
         return cls(cfg["ZIP_MAX_UNCOMPRESSED_MB"] * 2**20, cfg["ZIP_MAX_RATIO"], cfg["ZIP_MAX_ENTRIES"],
                    cfg["UPLOAD_MAX_LINE_BYTES"], cfg["UPLOAD_MAX_COLUMNS"], cfg["UPLOAD_MAX_CELLS"],
-                   cfg["UPLOAD_MAX_CSV_MB"] * 2**20)
+                   cfg["UPLOAD_MAX_CSV_MB"] * 2**20, cfg["UPLOAD_MAX_XLSX_CELLS"])
 
 
 @dataclass
@@ -55,6 +55,7 @@ class _Budget:
     """What is left of one upload's CSV limits as its files are read."""
     csv_bytes: int
     cells: int
+    xlsx_cells: int = 0             # used by the sheets of workbooks so far
 
 
 MAX_NAME_CHARS = 255
@@ -470,7 +471,6 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
 _SHEET_FOLDER = "xl/worksheets/"
 _XML_PART_MAX = 4 * 2**20          # the workbook and its relationships: a few KB in any real workbook
 MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384     # the extent of any Excel sheet
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
 class _SheetTooLarge(Exception):
@@ -480,66 +480,72 @@ class _SheetTooLarge(Exception):
 
 
 def _local(name) -> str:
-    """An element's or attribute's name without its namespace (``{ns}c``, ``(ns, 'c')``, ``x:c`` → ``c``)."""
-    if isinstance(name, tuple):
-        name = name[1]
-    return name.rpartition("}")[2].rpartition(":")[2]
+    """An element's or attribute's name without its namespace (``ns c`` from expat, ``{ns}c`` from ElementTree,
+    ``x:c``) → ``c``."""
+    return name.rpartition(" ")[2].rpartition("}")[2].rpartition(":")[2]
 
 
-def _attr(attributes, name: str) -> str | None:
-    """An attribute by its local name, whatever its prefix (SAX ``AttributesNSImpl`` or an ElementTree dict)."""
-    value = attributes.get((None, name)) if not isinstance(attributes, dict) else attributes.get(name)
+def _attr(attributes: dict, name: str) -> str | None:
+    """An attribute by its local name, whatever its namespace or prefix."""
+    value = attributes.get(name)
     if value is not None:
         return value
-    for key in attributes.keys():
-        if _local(key) == name:
-            return attributes[key] if isinstance(attributes, dict) else attributes.getValue(key)
-    return None
+    return next((v for k, v in attributes.items() if _local(k) == name), None)
+
+
+@lru_cache(maxsize=20_000)
+def _column(letters: str) -> int:
+    """``CV`` → 100."""
+    column = 0
+    for ch in letters.upper():
+        column = column * 26 + ord(ch) - 64
+    return column
+
+
+_KIND: dict[str, str] = {}          # an element's full name → its local name
 
 
 def _reference(ref: str) -> tuple[int, int] | None:
-    """``CV400000`` → (column 100, row 400000); None when it is not a cell reference."""
-    m = _REF.match(ref.strip())
-    if not m:
+    """``CV400000`` → (column 100, row 400000); None when it is not a cell reference (``$`` signs allowed)."""
+    ref = ref.strip().replace("$", "")
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters):]
+    if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha() and digits and len(digits) <= 7):
         return None
-    column = 0
-    for ch in m.group(1).upper():
-        column = column * 26 + ord(ch) - 64
-    return column, int(m.group(2))
+    return _column(letters), int(digits)
 
 
-class _Extent(xml.sax.handler.ContentHandler):
+class _Extent:
     """The extent of a sheet as calamine lays it out, read as the XML streams past: the declared
     ``<dimension>``, every ``<row r>`` and every ``<c r>``, and where ``r`` is left out the position it takes
     (the next row, the next column). It stops at the first cell past the limits, so a far cell costs nothing."""
 
     def __init__(self, limits: Limits, cells_left: int):
-        super().__init__()
-        self.limits, self.cells_left = limits, cells_left
+        self.max_columns, self.cells_left = min(limits.max_columns, MAX_SHEET_COLUMNS), cells_left
         self.row, self.column, self.rows, self.columns, self.cells = 0, 0, 0, 0, 0
 
-    def startElementNS(self, name, qname, attributes):
-        local = name[1]
+    def start(self, name: str, attributes: dict) -> None:
+        local = _KIND.get(name) or _KIND.setdefault(name, _local(name))     # one look-up per element
         if local == "c":
-            ref = _reference(_attr(attributes, "r") or "")
-            self.column, self.row = ref if ref else (self.column + 1, max(self.row, 1))
+            ref = attributes.get("r") or _attr(attributes, "r")
+            position = _reference(ref) if ref else None
+            self.column, self.row = position if position else (self.column + 1, max(self.row, 1))
             self.cells += 1
-            self._check("holds cells up to", max(self.columns, self.column), max(self.rows, self.row))
-            self.columns, self.rows = max(self.columns, self.column), max(self.rows, self.row)
+            if self.column > self.columns or self.row > self.rows or self.cells > self.cells_left:
+                self.columns, self.rows = max(self.columns, self.column), max(self.rows, self.row)
+                self._check("holds cells up to", self.columns, self.rows)
         elif local == "row":
-            r = _attr(attributes, "r")
-            self.row = int(r) if r and r.strip().isascii() and r.strip().isdigit() else self.row + 1
+            r = (_attr(attributes, "r") or "").strip()
+            self.row = int(r) if r.isascii() and r.isdigit() else self.row + 1
             self.column = 0
             self._check("holds rows up to", max(self.columns, 1), self.row)
         elif local == "dimension":
-            last = (_attr(attributes, "ref") or "").rpartition(":")[2]
-            if ref := _reference(last):
+            if ref := _reference((_attr(attributes, "ref") or "").rpartition(":")[2]):
                 self._check("declares", *ref)
 
     def _check(self, verb: str, columns: int, rows: int) -> None:
-        limits = self.limits
-        if (columns > min(limits.max_columns, MAX_SHEET_COLUMNS) or rows > MAX_SHEET_ROWS
-                or columns * rows > self.cells_left or self.cells > self.cells_left):
+        if (columns > self.max_columns or rows > MAX_SHEET_ROWS or columns * rows > self.cells_left
+                or self.cells > self.cells_left):
             raise _SheetTooLarge(verb, columns, rows)
 
 
@@ -562,19 +568,18 @@ def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, li
         if part in by_name and not _sheet_fits(archive, by_name[part], sheet, source, report, limits, budget):
             return False
     strings |= {name for name in by_name if name.endswith("sharedstrings.xml")}
-    cells = limits.max_cells - budget.cells        # the sheets' cells: no workbook needs more strings than that
+    cells = budget.xlsx_cells        # the sheets' cells: no workbook needs more strings than that
     return all(_strings_fit(archive, by_name[part], source, report, cells) for part in strings if part in by_name)
 
 
-class _Strings(xml.sax.handler.ContentHandler):
+class _Strings:
     """Counts the shared strings (``<si>``) as the XML streams past, stopping past ``limit``."""
 
     def __init__(self, limit: int):
-        super().__init__()
         self.limit, self.count = limit, 0
 
-    def startElementNS(self, name, qname, attributes):
-        if name[1] == "si":
+    def start(self, name: str, attributes: dict) -> None:
+        if name.endswith("si") and _local(name) == "si":
             self.count += 1
             if self.count > self.limit:
                 raise _SheetTooLarge("holds shared strings", self.count, 0)
@@ -591,33 +596,55 @@ def _strings_fit(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, r
 def _sheet_fits(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, source: str, report: Report,
                 limits: Limits, budget: _Budget) -> bool:
     """One sheet's extent within the columns and the cells left to the upload, which it then uses up."""
-    extent = _Extent(limits, budget.cells)
+    extent = _Extent(limits, min(budget.cells, limits.max_xlsx_cells - budget.xlsx_cells))
     fits = _parse_streaming(archive, info, extent, source, report, f"sheet '{sheet}'",
                             lambda e: f"The sheet '{sheet}' of {source} {e.verb} {e.columns:,} columns x {e.rows:,} "
-                                      f"rows; the limits are {limits.max_columns} columns and {limits.max_cells:,} "
-                                      f"cells in all the upload's sheets and files. Delete the empty formatted rows "
+                                      f"rows; the limits are {limits.max_columns} columns and {limits.max_xlsx_cells:,} "
+                                      f"cells in all the workbook's sheets. Delete the empty formatted rows "
                                       f"and columns below and beside the table, or upload CSV files.", sheet)
     budget.cells -= extent.rows * extent.columns
+    budget.xlsx_cells += extent.rows * extent.columns
     return fits
+
+
+def _no_dtd(name, *_):
+    raise DTDForbidden(name, None, None)
+
+
+def _no_entities(name, *_):
+    raise EntitiesForbidden(name, None, None, None, None, None)
+
+
+def _no_external(context, *_):
+    raise ExternalReferenceForbidden(context, None, None, None)
+
+
+def _expat(start):
+    """An expat parser calling only ``start(name, attributes)`` (no text, no end tags: a Python call per element,
+    not three), refusing what defusedxml refuses: a DTD, entity declarations, external references."""
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = _no_dtd
+    parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = _no_entities
+    parser.ExternalEntityRefHandler = _no_external
+    return parser
 
 
 def _parse_streaming(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler, source: str, report: Report,
                      what: str, too_large, where: str = "") -> bool:
-    """Feed one part of the workbook to ``handler`` through defusedxml (no DTD, no entities), a megabyte at a
-    time and never past its declared size; a ``_SheetTooLarge`` from the handler is reported with
-    ``too_large(e)`` as ``sheet_too_large``, XML that does not parse as ``unreadable_xlsx``."""
-    parser = DefusedExpatParser(forbid_dtd=True)
-    parser.setFeature(xml.sax.handler.feature_namespaces, True)
-    parser.setContentHandler(handler)
+    """Feed one part of the workbook to ``handler.start`` a megabyte at a time, never past its declared size; a
+    ``_SheetTooLarge`` from the handler is reported with ``too_large(e)`` as ``sheet_too_large``, XML that does
+    not parse (or has a DTD or entities) as ``unreadable_xlsx``."""
+    parser = _expat(handler.start)
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(1 << 20):
-                parser.feed(chunk)
-        parser.close()
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
     except _SheetTooLarge as e:
         report.add(Failure(source, None, "", where, "sheet_too_large", "error", too_large(e)))
         return False
-    except (xml.sax.SAXException, DefusedXmlException, ValueError, zipfile.BadZipFile, EOFError, OSError,
+    except (xml.parsers.expat.ExpatError, DefusedXmlException, ValueError, zipfile.BadZipFile, EOFError, OSError,
             RuntimeError, zlib.error) as e:
         report.add(Failure(source, None, "", where, "unreadable_xlsx", "error",
                            f"The {what} of {source} is not readable XML ({type(e).__name__}). Save the workbook "
@@ -707,9 +734,16 @@ def _xlsx_tables(f: PackageFile, report: Report):
             report.add(Failure(f"{name}.csv", None, "", "", "empty_file", "error",
                                f"The sheet '{name}' is empty. It needs at least its header row."))
             continue
-        body = [r[:len(header)] + [""] * (len(header) - len(r)) for r in rows]
-        yield RawTable(name, f"{f.name}[{names[name]}]",
-                       pd.DataFrame(body, columns=header, dtype=str) if body else pd.DataFrame(columns=header, dtype=str))
+        yield RawTable(name, f"{f.name}[{names[name]}]", _frame_of_rows(rows, header))
+
+
+def _frame_of_rows(rows, header: list[str], chunk: int = 50_000) -> pd.DataFrame:
+    """Rows of text as a frame of strings, built ``chunk`` rows at a time: the Python strings of one chunk are
+    alive at once, not those of the whole sheet beside its frame."""
+    frames, width = [], len(header)
+    while body := [r[:width] + [""] * (width - len(r)) for _, r in zip(range(chunk), rows)]:
+        frames.append(pd.DataFrame(body, columns=header, dtype=str))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=header, dtype=str)
 
 
 def _cell(v) -> str:
