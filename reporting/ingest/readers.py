@@ -277,7 +277,7 @@ _NOT_BLANK = re.compile(rb"[^\s\xef\xbb\xbf]")       # anything but white space 
 def _too_large(filename: str, what: str, limit: str) -> Failure:
     return Failure(filename, None, "", "", "file_too_large", "error",
                    f"{filename} {what}; {limit}. Split the quarter's package or check that the file is the export of "
-                   f"the table (an honest package of a million rows holds about 60 MB and 6 million cells).")
+                   f"the table (an honest package of a million rows holds about 37 MB and 4.7 million cells).")
 
 
 def _shape_ok(data: bytes, filename: str, report: Report, limits: Limits, budget: _Budget) -> bool:
