@@ -10,6 +10,7 @@ UPLOAD_MAX_LINE_BYTES = 65_536     # one CSV line
 UPLOAD_MAX_COLUMNS = 50            # columns of a CSV header or an XLSX sheet (the widest file has 14)
 UPLOAD_MAX_CELLS = 6_000_000       # cells of one upload: CSV lines x header columns, XLSX sheets' extents (rows x columns)
 UPLOAD_MAX_XLSX_CELLS = 2_000_000  # all sheets of one workbook (rows x columns): XLSX is the slow path, large packages go as CSV
+UPLOAD_MAX_XLSX_MB = 128           # all parts of one workbook, unpacked (calamine holds strings and styles in memory)
 UPLOAD_MAX_CSV_MB = 64             # all CSV files of one upload, unpacked (an honest 1 M-row package: 37 MB, 4.7 M cells)
 API_MAX_JSON_KB = 64               # a JSON request body of the API (an inquiry is a few hundred bytes)
 API_MAX_JSON_DEPTH = 20            # nesting of arrays and objects in a JSON body (an inquiry has depth 1)

@@ -3,7 +3,12 @@
 Every file becomes a frame of strings (nothing is interpreted yet) with its header names
 normalised. Hostile input is refused before it is inflated: path tricks, nested archives,
 too many entries, a declared size or compression ratio past the limits, encrypted entries,
-macro-enabled workbooks. A CSV must be UTF-8 (a byte-order mark is allowed)."""
+macro-enabled workbooks. What a table would cost is bounded before pandas or calamine builds it:
+the CSV text and cells of the whole upload (lines × the header's width, read as CSV), each line,
+and a workbook's size, sheets' extents (read by an XML parser through the workbook's relationships,
+every cell with or without its reference) and shared strings. Inflated entries are kept once and
+read without copies, so that reading any upload within the limits stays within a few hundred MB.
+A CSV must be UTF-8 (a byte-order mark is allowed)."""
 from __future__ import annotations
 
 import codecs
@@ -42,12 +47,13 @@ class Limits:
     max_cells: int = 6_000_000                    # all the CSV files' and sheets' cells of one upload together
     max_csv_bytes: int = 64 * 1024 * 1024         # all the CSV files of one upload, unpacked
     max_xlsx_cells: int = 2_000_000               # all the sheets of one workbook (XLSX is the slow path)
+    max_xlsx_bytes: int = 128 * 1024 * 1024       # all the parts of one workbook, unpacked
 
     @classmethod
     def from_config(cls, cfg) -> "Limits":
         return cls(cfg["ZIP_MAX_UNCOMPRESSED_MB"] * 2**20, cfg["ZIP_MAX_RATIO"], cfg["ZIP_MAX_ENTRIES"],
                    cfg["UPLOAD_MAX_LINE_BYTES"], cfg["UPLOAD_MAX_COLUMNS"], cfg["UPLOAD_MAX_CELLS"],
-                   cfg["UPLOAD_MAX_CSV_MB"] * 2**20, cfg["UPLOAD_MAX_XLSX_CELLS"])
+                   cfg["UPLOAD_MAX_CSV_MB"] * 2**20, cfg["UPLOAD_MAX_XLSX_CELLS"], cfg["UPLOAD_MAX_XLSX_MB"] * 2**20)
 
 
 @dataclass
@@ -343,19 +349,19 @@ def _line_stats(data: bytes, chunk: int = 1 << 20) -> tuple[int, int, int]:
 def _header_width(data: bytes, limits: Limits) -> int | None:
     """The number of columns of the header record, read with the csv module (a quoted line break inside the
     header does not hide the columns after it); None when the record runs past the line limit."""
-    prefix = data[: limits.max_line_bytes + 1].decode("utf-8-sig", "replace")
-    lines = prefix.splitlines(keepends=True)
+    raw = data[: limits.max_line_bytes + 1]
+    lines = raw.decode("utf-8-sig", "replace").splitlines(keepends=True)
     used = [0]
 
     def counted():
-        for text in lines:
-            used[0] += len(text)
+        for number, text in enumerate(lines, start=1):
+            used[0] = number
             yield text
     try:
-        header = next(csv.reader(counted(), strict=True), [])
+        header = next(csv.reader(counted()), [])
     except csv.Error:
-        header = None        # the prefix ended inside a quoted field
-    if header is None or (used[0] >= len(prefix) and len(data) > len(prefix.encode())):
+        return None
+    if used[0] == len(lines) and len(data) > len(raw):      # the record reached the end of what was read
         return None
     return len(header)
 
@@ -453,7 +459,8 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
         report.add(Failure(f.name, None, "", "", "unreadable_xlsx", "error",
                            f"{f.name} is not a readable XLSX workbook. Save it again from Excel as .xlsx."))
         return
-    problems = [p for p in _zip_problems(infos, Limits(limits.max_uncompressed, limits.max_ratio, 10_000))
+    problems = [p for p in _zip_problems(infos, Limits(min(limits.max_uncompressed, limits.max_xlsx_bytes),
+                                                       limits.max_ratio, 10_000))
                 if p[0] != "zip_nested_archive"]
     if any(i.filename.lower().endswith("vbaproject.bin") for i in infos):
         problems.append(("xlsx_macros", f"{f.name} contains macros. Save it as a plain .xlsx workbook without macros."))
@@ -477,6 +484,21 @@ class _SheetTooLarge(Exception):
     def __init__(self, verb: str, columns: int, rows: int):
         super().__init__(verb)
         self.verb, self.columns, self.rows = verb, columns, rows
+
+
+class _TextTooLong(Exception):
+    """A cell's or a shared string's text past ``UPLOAD_MAX_LINE_BYTES`` (calamine would hold all of it)."""
+
+
+class _TextBound:
+    """The text of one cell (or shared string) at most ``max_text`` characters, counted as expat delivers it;
+    ``run`` is set to 0 where a cell or string starts."""
+    max_text, run = 65_536, 0
+
+    def text(self, data: str) -> None:
+        self.run += len(data)
+        if self.run > self.max_text:
+            raise _TextTooLong(self.max_text)
 
 
 def _local(name) -> str:
@@ -515,7 +537,7 @@ def _reference(ref: str) -> tuple[int, int] | None:
     return _column(letters), int(digits)
 
 
-class _Extent:
+class _Extent(_TextBound):
     """The extent of a sheet as calamine lays it out, read as the XML streams past: the declared
     ``<dimension>``, every ``<row r>`` and every ``<c r>``, and where ``r`` is left out the position it takes
     (the next row, the next column). It stops at the first cell past the limits, so a far cell costs nothing."""
@@ -523,10 +545,12 @@ class _Extent:
     def __init__(self, limits: Limits, cells_left: int):
         self.max_columns, self.cells_left = min(limits.max_columns, MAX_SHEET_COLUMNS), cells_left
         self.row, self.column, self.rows, self.columns, self.cells = 0, 0, 0, 0, 0
+        self.max_text = limits.max_line_bytes
 
     def start(self, name: str, attributes: dict) -> None:
         local = _KIND.get(name) or _KIND.setdefault(name, _local(name))     # one look-up per element
         if local == "c":
+            self.run = 0
             ref = attributes.get("r") or _attr(attributes, "r")
             position = _reference(ref) if ref else None
             self.column, self.row = position if position else (self.column + 1, max(self.row, 1))
@@ -569,26 +593,30 @@ def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, li
             return False
     strings |= {name for name in by_name if name.endswith("sharedstrings.xml")}
     cells = budget.xlsx_cells        # the sheets' cells: no workbook needs more strings than that
-    return all(_strings_fit(archive, by_name[part], source, report, cells) for part in strings if part in by_name)
+    return all(_strings_fit(archive, by_name[part], source, report, cells, limits.max_line_bytes)
+               for part in strings if part in by_name)
 
 
-class _Strings:
-    """Counts the shared strings (``<si>``) as the XML streams past, stopping past ``limit``."""
+class _Strings(_TextBound):
+    """Counts the shared strings (``<si>``) as the XML streams past, stopping past ``limit`` strings or a string
+    longer than ``max_text``."""
 
-    def __init__(self, limit: int):
-        self.limit, self.count = limit, 0
+    def __init__(self, limit: int, max_text: int):
+        self.limit, self.count, self.max_text = limit, 0, max_text
 
     def start(self, name: str, attributes: dict) -> None:
         if name.endswith("si") and _local(name) == "si":
+            self.run = 0
             self.count += 1
             if self.count > self.limit:
                 raise _SheetTooLarge("holds shared strings", self.count, 0)
 
 
-def _strings_fit(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, report: Report, cells: int) -> bool:
+def _strings_fit(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, report: Report, cells: int,
+                 max_text: int) -> bool:
     """The shared strings, which calamine holds in memory for the whole workbook: no more of them than the
     sheets have cells (a 500 MB list of one-letter strings would otherwise take gigabytes)."""
-    return _parse_streaming(archive, info, _Strings(cells), source, report, "shared strings",
+    return _parse_streaming(archive, info, _Strings(cells, max_text), source, report, "shared strings",
                             lambda e: f"The workbook {source} holds more shared strings than its sheets have cells "
                                       f"({cells:,}). Save it again from Excel as .xlsx, or upload CSV files.")
 
@@ -599,8 +627,9 @@ def _sheet_fits(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, sou
     extent = _Extent(limits, min(budget.cells, limits.max_xlsx_cells - budget.xlsx_cells))
     fits = _parse_streaming(archive, info, extent, source, report, f"sheet '{sheet}'",
                             lambda e: f"The sheet '{sheet}' of {source} {e.verb} {e.columns:,} columns x {e.rows:,} "
-                                      f"rows; the limits are {limits.max_columns} columns and {limits.max_xlsx_cells:,} "
-                                      f"cells in all the workbook's sheets. Delete the empty formatted rows "
+                                      f"rows; the limits are {limits.max_columns} columns and "
+                                      f"{limits.max_xlsx_cells:,} cells in all the workbook's sheets. Delete the "
+                                      f"empty formatted rows "
                                       f"and columns below and beside the table, or upload CSV files.", sheet)
     budget.cells -= extent.rows * extent.columns
     budget.xlsx_cells += extent.rows * extent.columns
@@ -619,11 +648,14 @@ def _no_external(context, *_):
     raise ExternalReferenceForbidden(context, None, None, None)
 
 
-def _expat(start):
-    """An expat parser calling only ``start(name, attributes)`` (no text, no end tags: a Python call per element,
-    not three), refusing what defusedxml refuses: a DTD, entity declarations, external references."""
+def _expat(handler):
+    """An expat parser calling only ``handler.start(name, attributes)`` and ``handler.text(data)`` (no end tags:
+    two Python calls per cell, not SAX's five), refusing what defusedxml refuses: a DTD, entity declarations,
+    external references."""
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
-    parser.StartElementHandler = start
+    parser.buffer_text = True
+    parser.StartElementHandler = handler.start
+    parser.CharacterDataHandler = handler.text
     parser.StartDoctypeDeclHandler = _no_dtd
     parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = _no_entities
     parser.ExternalEntityRefHandler = _no_external
@@ -635,7 +667,7 @@ def _parse_streaming(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler, s
     """Feed one part of the workbook to ``handler.start`` a megabyte at a time, never past its declared size; a
     ``_SheetTooLarge`` from the handler is reported with ``too_large(e)`` as ``sheet_too_large``, XML that does
     not parse (or has a DTD or entities) as ``unreadable_xlsx``."""
-    parser = _expat(handler.start)
+    parser = _expat(handler)
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(1 << 20):
@@ -643,6 +675,11 @@ def _parse_streaming(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler, s
         parser.Parse(b"", True)
     except _SheetTooLarge as e:
         report.add(Failure(source, None, "", where, "sheet_too_large", "error", too_large(e)))
+        return False
+    except _TextTooLong as e:
+        report.add(Failure(source, None, "", where, "sheet_too_large", "error",
+                           f"The {what} of {source} holds a text longer than {e.args[0]:,} characters, the limit of "
+                           f"one cell (UPLOAD_MAX_LINE_BYTES). Check the cells of the sheet, or upload CSV files."))
         return False
     except (xml.parsers.expat.ExpatError, DefusedXmlException, ValueError, zipfile.BadZipFile, EOFError, OSError,
             RuntimeError, zlib.error) as e:

@@ -145,6 +145,13 @@ def _shared_strings_bomb() -> bytes:
     return data.getvalue()
 
 
+def _huge_cell() -> bytes:
+    """One cell of 110 MB of random letters (within the ratio limit and UPLOAD_MAX_XLSX_MB): 420 MB before."""
+    import numpy as np
+    text = np.random.default_rng(28).integers(97, 123, size=110 * 2**20, dtype=np.uint8).tobytes().decode()
+    return _workbook(_sheet(f'<row r="2"><c r="A2" t="inlineStr"><is><t>{text}</t></is></c></row>'))
+
+
 def _csv_at_the_limits() -> bytes:
     """Not hostile: a ZIP of members.csv as large as the default limits let a package be (UPLOAD_MAX_CELLS cells
     within UPLOAD_MAX_CSV_MB), read in full: what any upload within the limits costs at most."""
@@ -201,6 +208,7 @@ CASES = {
     "far_cell_without_r": ("package.xlsx", _far_cell_without_r, "sheet_too_large"),
     "far_row_without_r": ("package.xlsx", _far_row_without_r, "missing_file"),
     "shared_strings_bomb": ("package.xlsx", _shared_strings_bomb, "sheet_too_large"),
+    "huge_cell": ("package.xlsx", _huge_cell, "sheet_too_large"),
     "lying_zip": ("package.zip", _lying_zip, "zip_bomb|unreadable_zip"),
     # Within the limits: read in full (their only failures are those of a workbook without the other sheets).
     "csv_at_the_limits": ("package.zip", _csv_at_the_limits, ""),
@@ -297,8 +305,8 @@ def test_echoed_values_are_capped_and_bidi_controls_shown():
 def test_the_limits_come_from_the_configuration():
     limits = Limits.from_config({"ZIP_MAX_UNCOMPRESSED_MB": 1, "ZIP_MAX_RATIO": 2, "ZIP_MAX_ENTRIES": 3,
                                  "UPLOAD_MAX_LINE_BYTES": 4, "UPLOAD_MAX_COLUMNS": 5, "UPLOAD_MAX_CELLS": 6,
-                                 "UPLOAD_MAX_CSV_MB": 7, "UPLOAD_MAX_XLSX_CELLS": 8})
-    assert limits == Limits(2**20, 2, 3, 4, 5, 6, 7 * 2**20, 8)
+                                 "UPLOAD_MAX_CSV_MB": 7, "UPLOAD_MAX_XLSX_CELLS": 8, "UPLOAD_MAX_XLSX_MB": 9})
+    assert limits == Limits(2**20, 2, 3, 4, 5, 6, 7 * 2**20, 8, 9 * 2**20)
 
 
 def test_an_xlsx_larger_than_its_declared_size_is_refused_not_a_crash():
