@@ -121,18 +121,20 @@ def init_app(app) -> None:
         if not request.is_json or request.method in ("GET", "HEAD", "OPTIONS"):
             return None
         limit = app.config["API_MAX_JSON_KB"] * 1024
-        too_large = error_response(413, f"The JSON body is larger than the limit of {app.config['API_MAX_JSON_KB']} "
-                                        f"KB. Send only the fields the request takes (see the API in the README).",
-                                   "Request too large")
+
+        def too_large():
+            return error_response(413, f"The JSON body is larger than the limit of {app.config['API_MAX_JSON_KB']} "
+                                       f"KB. Send only the fields the request takes (see the API in the README).",
+                                  "Request too large")
         if (request.content_length or 0) > limit:
-            return too_large
+            return too_large()
         request.max_content_length = limit + 1    # a body sent without its length (chunked) is read one byte past
         try:
             data = request.get_data(cache=True)
         except HTTPException as e:
-            return too_large if e.code == 413 else error_response(e.code or 400, MESSAGES.get(e.code or 400, ""))
+            return too_large() if e.code == 413 else error_response(e.code or 400, MESSAGES.get(e.code or 400, ""))
         if len(data) > limit:
-            return too_large
+            return too_large()
         depth = json_depth(data)
         if depth > app.config["API_MAX_JSON_DEPTH"]:
             return error_response(400, f"The JSON body is nested {depth:,} levels deep; the limit is "
