@@ -13,8 +13,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^([0-9]{4})Q([1-4])$")     # ASCII digits only: \d would also take ٢٠١٥ or ２０１５
+_YEAR = re.compile(r"^([0-9]{4})$")
 
 
 @dataclass(frozen=True, order=True)
@@ -27,7 +27,15 @@ class Period:
 
     @classmethod
     def parse(cls, code: str) -> "Period":
-        code = (code or "").strip().upper()
+        """A period code written in ASCII: ``2014Q3`` or ``2014``, any case, spaces around ignored. Digits of
+        other scripts (Arabic-Indic ``٢٠١٥Q3``, full-width ``２０１５Q3``, mathematical...) are refused: read as
+        its own code, such a period would be a second, rogue 2015Q3."""
+        code = (code or "").strip()
+        if not code.isascii():
+            raise ValueError(f"'{code}' is not a period: it holds characters other than the ASCII digits 0-9 and Q "
+                             f"(digits of another script, such as Arabic-Indic or full-width digits). Write the "
+                             f"period with the digits 0-9, e.g. 2014Q3 or 2014")
+        code = code.upper()
         if m := _QUARTER.match(code):
             year, q = int(m.group(1)), int(m.group(2))
             begin = date(year, 3 * q - 2, 1)

@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV_VARS = {
     "REPORTING_ENV": str, "SECRET_KEY": str, "DATABASE_URL": str,
     "MAX_UPLOAD_MB": int, "ZIP_MAX_UNCOMPRESSED_MB": int, "UPLOAD_MAX_FILES": int, "UPLOAD_MAX_LINE_BYTES": int,
-    "UPLOAD_MAX_COLUMNS": int, "UPLOAD_MAX_CELLS": int, "PROGRAM_FIRST_PERIOD": str, "TRUSTED_PROXIES": int,
+    "UPLOAD_MAX_COLUMNS": int, "UPLOAD_MAX_CELLS": int, "UPLOAD_MAX_CSV_MB": int, "UPLOAD_MAX_XLSX_CELLS": int,
+    "UPLOAD_MAX_XLSX_MB": int, "API_MAX_JSON_KB": int,
+    "API_MAX_JSON_DEPTH": int, "PROGRAM_FIRST_PERIOD": str, "TRUSTED_PROXIES": int,
     "MAIL_REPLY_TO": str, "ZIP_MAX_RATIO": int, "ZIP_MAX_ENTRIES": int,
     "DUE_DATE_MONTHS_AFTER": int,
     "LOGIN_MAX_FAILURES": int, "LOGIN_LOCKOUT_MINUTES": int, "LOGIN_RATE_PER_ADDRESS": str,
@@ -72,7 +74,8 @@ def _derive(app, problems: list[str]) -> None:
     if c["PREVIEW_DAYS"] < 0:
         problems.append("PREVIEW_DAYS must be 0 or more")
     for name in ("MAX_UPLOAD_MB", "ZIP_MAX_UNCOMPRESSED_MB", "UPLOAD_MAX_FILES", "UPLOAD_MAX_LINE_BYTES",
-                 "UPLOAD_MAX_COLUMNS", "UPLOAD_MAX_CELLS"):
+                 "UPLOAD_MAX_COLUMNS", "UPLOAD_MAX_CELLS", "UPLOAD_MAX_CSV_MB", "UPLOAD_MAX_XLSX_CELLS",
+                 "UPLOAD_MAX_XLSX_MB", "API_MAX_JSON_KB", "API_MAX_JSON_DEPTH"):
         if c[name] <= 0:
             problems.append(f"{name} must be positive")
     if c["TRUSTED_PROXIES"] < 0:

@@ -3,6 +3,7 @@ dates."""
 from __future__ import annotations
 
 import calendar
+import unicodedata
 from datetime import date
 from functools import lru_cache
 
@@ -25,11 +26,23 @@ def parse(code: str | Period, quarter_only: bool = False) -> Period:
         try:
             period = Period.parse(code)
         except ValueError:
-            raise ReportingError(f"'{(code or '').strip()}' is not a period: write a quarter such as 2015Q3 or a year "
-                                 f"such as 2015.") from None
+            raise ReportingError(_not_a_period(str(code or "").strip())) from None
     if quarter_only and not period.is_quarter:
         raise ReportingError(f"'{code}' is a year; packages are submitted per quarter, e.g. {code}Q1.")
     return period
+
+
+def _not_a_period(text: str) -> str:
+    """Why ``text`` is not a period, in words. A period is written in ASCII: ``٢٠١٥Q3`` or ``２０１５Q3`` would
+    otherwise be a second, rogue 2015Q3, so the message names the first foreign character."""
+    if text.isascii():
+        return f"'{text}' is not a period: write a quarter such as 2015Q3 or a year such as 2015."
+    foreign = next(ch for ch in text if not ch.isascii())
+    shown = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text[:40])
+    name = unicodedata.name(foreign, f"U+{ord(foreign):04X}").lower()
+    first = f"'{foreign}', {name}" if foreign.isprintable() else name
+    return (f"'{shown}' is not a period: it is written with characters other than the digits 0-9 and Q (the first is "
+            f"{first}). Write the period with the ASCII digits 0-9, e.g. 2015Q3 or 2015.")
 
 
 @lru_cache(maxsize=4096)

@@ -3,21 +3,31 @@
 Every file becomes a frame of strings (nothing is interpreted yet) with its header names
 normalised. Hostile input is refused before it is inflated: path tricks, nested archives,
 too many entries, a declared size or compression ratio past the limits, encrypted entries,
-macro-enabled workbooks. A CSV must be UTF-8 (a byte-order mark is allowed)."""
+macro-enabled workbooks. What a table would cost is bounded before pandas or calamine builds it:
+the CSV text and cells of the whole upload (lines × the header's width, read as CSV), each line,
+and a workbook's size, sheets' extents (read by an XML parser through the workbook's relationships,
+every cell with or without its reference) and shared strings. Inflated entries are kept once and
+read without copies, so that reading any upload within the limits stays within a few hundred MB.
+A CSV must be UTF-8 (a byte-order mark is allowed)."""
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import posixpath
 import re
+import xml.parsers.expat
 import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
+import defusedxml.ElementTree as defused_et
 import numpy as np
 import pandas as pd
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from measures.dictionary import FILES
 from reporting.ingest.report import Failure, Report
@@ -34,12 +44,24 @@ class Limits:
     max_entries: int = 50
     max_line_bytes: int = 65_536
     max_columns: int = 50
-    max_cells: int = 10_000_000
+    max_cells: int = 6_000_000                    # all the CSV files' and sheets' cells of one upload together
+    max_csv_bytes: int = 64 * 1024 * 1024         # all the CSV files of one upload, unpacked
+    max_xlsx_cells: int = 2_000_000               # all the sheets of one workbook (XLSX is the slow path)
+    max_xlsx_bytes: int = 128 * 1024 * 1024       # all the parts of one workbook, unpacked
 
     @classmethod
     def from_config(cls, cfg) -> "Limits":
         return cls(cfg["ZIP_MAX_UNCOMPRESSED_MB"] * 2**20, cfg["ZIP_MAX_RATIO"], cfg["ZIP_MAX_ENTRIES"],
-                   cfg["UPLOAD_MAX_LINE_BYTES"], cfg["UPLOAD_MAX_COLUMNS"], cfg["UPLOAD_MAX_CELLS"])
+                   cfg["UPLOAD_MAX_LINE_BYTES"], cfg["UPLOAD_MAX_COLUMNS"], cfg["UPLOAD_MAX_CELLS"],
+                   cfg["UPLOAD_MAX_CSV_MB"] * 2**20, cfg["UPLOAD_MAX_XLSX_CELLS"], cfg["UPLOAD_MAX_XLSX_MB"] * 2**20)
+
+
+@dataclass
+class _Budget:
+    """What is left of one upload's CSV limits as its files are read."""
+    csv_bytes: int
+    cells: int
+    xlsx_cells: int = 0             # used by the sheets of workbooks so far
 
 
 MAX_NAME_CHARS = 255
@@ -94,19 +116,20 @@ def read_package(files: list[PackageFile], report: Report, limits: Limits = Limi
                            "No file was uploaded. Choose a ZIP of the CSV files, the CSV files themselves, or one XLSX workbook."))
         return {}
     tables: dict[str, RawTable] = {}
+    budget = _Budget(limits.max_csv_bytes, limits.max_cells)
     for f in files:
         lower = f.name.lower()
         if not f.content:
             report.add(Failure(f.name, None, "", "", "empty_file", "error",
                                f"{f.name} is empty. A file with no data rows still needs its header line."))
         elif lower.endswith(".zip") or (f.content[:4] == b"PK\x03\x04" and not lower.endswith((".xlsx", ".xlsm"))):
-            for name, data in _zip_entries(f, report, limits):
-                _add_csv(tables, name, data, f"{f.name}/{name}", report, limits)
+            for name, data in _zip_entries(f, report, limits, budget):
+                _add_csv(tables, name, data, f"{f.name}/{name}", report, limits, budget)
         elif lower.endswith((".xlsx", ".xlsm")):
-            for table in _read_xlsx(f, report, limits):
+            for table in _read_xlsx(f, report, limits, budget):
                 _put(tables, table, report)
         elif lower.endswith(".csv"):
-            _add_csv(tables, f.name, f.content, f.name, report, limits)
+            _add_csv(tables, f.name, f.content, f.name, report, limits, budget)
         else:
             report.add(Failure(f.name, None, "", "", "unsupported_file", "error",
                                f"{f.name} is not a ZIP, CSV or XLSX file. Upload the package as a ZIP of the CSV files, "
@@ -129,8 +152,9 @@ def _known_name(filename: str) -> str | None:
     return stem if stem in FILES else None
 
 
-def _zip_entries(f: PackageFile, report: Report, limits: Limits):
-    """Check every entry before inflating anything; yield (name, bytes) of the CSV entries."""
+def _zip_entries(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
+    """Check every entry before inflating anything; yield (name, bytes) of the CSV entries. An entry declaring
+    more than the CSV left to the upload is refused unread."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(f.content))
         infos = archive.infolist()
@@ -144,38 +168,64 @@ def _zip_entries(f: PackageFile, report: Report, limits: Limits):
         for rule, message in problems:
             report.add(Failure(f.name, None, "", "", rule, "error", message))
         return
-    budget = [limits.max_uncompressed]
+    left = [limits.max_uncompressed]
     for info in infos:
         if info.is_dir() or posixpath.basename(info.filename).startswith(("._", ".")) or "__MACOSX" in info.filename:
             continue
-        data = _inflate(archive, info, budget, f.name, report)
+        if _known_name(info.filename) is None:
+            yield info.filename, b""         # reported as not a file of the package, never inflated
+            continue
+        if info.file_size > budget.csv_bytes:
+            report.add(_too_large(f"{f.name}/{info.filename}", f"would unpack to {info.file_size / 2**20:,.1f} MB",
+                                  f"one upload may hold {limits.max_csv_bytes / 2**20:,.0f} MB of CSV in all "
+                                  f"(UPLOAD_MAX_CSV_MB)"))
+            continue
+        data = _inflate(archive, info, left, f.name, report)
         if data is not None:
             yield info.filename, data
 
 
 def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], source: str,
-             report: Report) -> bytes | None:
-    """One entry, inflated a megabyte at a time: never past its declared size (an entry that holds more fails
-    its CRC) nor past what is left of the package's budget, so a lying archive costs no more memory than its
-    declared sizes allow."""
-    chunks, size = [], 0
+             report: Report) -> bytearray | None:
+    """One entry, inflated a megabyte at a time into one buffer of its declared size (no list of pieces joined
+    into a second copy): never past its declared size (an entry that holds more fails its CRC) nor past what is
+    left of the package's budget, so a lying archive costs no more memory than its declared sizes allow."""
+    buffer, size = bytearray(max(0, min(info.file_size, budget[0]))), 0
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(1 << 20):
-                size += len(chunk)
-                if size > info.file_size or size > budget[0]:
+                if size + len(chunk) > len(buffer):
                     report.add(Failure(source, None, "", info.filename, "zip_bomb", "error",
                                        f"The entry {info.filename} of {source} inflates past its declared size or the "
                                        f"limit of {budget[0] / 2**20:,.0f} MB left for this upload. It is refused as a "
                                        f"possible ZIP bomb."))
                     return None
-                chunks.append(chunk)
+                buffer[size:size + len(chunk)] = chunk
+                size += len(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError, zlib.error) as e:
         report.add(Failure(source, None, "", info.filename, "unreadable_zip", "error",
                            f"The entry {info.filename} of {source} cannot be read ({e}). Create the ZIP again."))
         return None
+    del buffer[size:]
     budget[0] -= size
-    return b"".join(chunks)
+    return buffer
+
+
+class _Reader(io.RawIOBase):
+    """A read-only file over a buffer, sharing it (``io.BytesIO`` copies anything but ``bytes``)."""
+
+    def __init__(self, data):
+        super().__init__()
+        self._view, self._at = memoryview(data), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        n = min(len(target), len(self._view) - self._at)
+        target[:n] = self._view[self._at:self._at + n]
+        self._at += n
+        return n
 
 
 def _zip_problems(infos, limits: Limits) -> list[tuple[str, str]]:
@@ -206,60 +256,135 @@ def _zip_problems(infos, limits: Limits) -> list[tuple[str, str]]:
     return problems
 
 
-def _add_csv(tables: dict, filename: str, data: bytes, source: str, report: Report, limits: Limits) -> None:
+def _add_csv(tables: dict, filename: str, data: bytes | bytearray, source: str, report: Report, limits: Limits,
+             budget: _Budget) -> None:
     name = _known_name(filename)
     if name is None:
         expected = ", ".join(spec.filename for spec in FILES.values())
         report.add(Failure(source, None, "", "", "unknown_file", "error",
                            f"'{posixpath.basename(filename)}' is not a file of the package. The files are: {expected}."))
         return
-    if not _shape_ok(data, f"{name}.csv", report, limits):
+    if not _shape_ok(data, f"{name}.csv", report, limits, budget):
         return
-    text = _decode(data, f"{name}.csv", report)
-    if text is None:
+    if not _is_utf8(data, f"{name}.csv", report):
         return
-    if not text.strip():
+    if not _NOT_BLANK.search(data):
         report.add(Failure(f"{name}.csv", None, "", "", "empty_file", "error",
                            f"{name}.csv is empty. A file with no data rows still needs its header line."))
         return
-    frame = _parse_csv(text, f"{name}.csv", report)
+    frame = _parse_csv(data, f"{name}.csv", report)
     if frame is not None:
         _put(tables, RawTable(name, source, frame), report)
 
 
-def _shape_ok(data: bytes, filename: str, report: Report, limits: Limits) -> bool:
-    """The longest line and the header's width, found in the bytes (a few milliseconds a megabyte) before pandas
-    builds anything: a file of a few megabytes on one line, or with a header of 300,000 columns, would otherwise
-    take minutes and gigabytes to reject."""
-    line, length = _longest_line(data)
+_NOT_BLANK = re.compile(rb"[^\s\xef\xbb\xbf]")       # anything but white space and a byte-order mark
+
+
+def _too_large(filename: str, what: str, limit: str) -> Failure:
+    return Failure(filename, None, "", "", "file_too_large", "error",
+                   f"{filename} {what}; {limit}. Split the quarter's package or check that the file is the export of "
+                   f"the table (an honest package of a million rows holds about 37 MB and 4.7 million cells).")
+
+
+def _shape_ok(data: bytes, filename: str, report: Report, limits: Limits, budget: _Budget) -> bool:
+    """The size, the longest line, the header's width and the number of cells, found in the bytes before pandas
+    builds anything: a file of a few megabytes on one line, a header of 300,000 columns (or of 9,000 hidden after
+    a quoted line break), or 128 MB of one-character cells would otherwise take minutes and gigabytes."""
+    if len(data) > budget.csv_bytes:
+        report.add(_too_large(filename, f"holds {len(data) / 2**20:,.1f} MB of CSV",
+                              f"one upload may hold {limits.max_csv_bytes / 2**20:,.0f} MB of CSV in all "
+                              f"(UPLOAD_MAX_CSV_MB)"))
+        return False
+    budget.csv_bytes -= len(data)
+    line, length, lines = _line_stats(data)
     if length > limits.max_line_bytes:
         report.add(Failure(filename, line, "", "", "line_too_long", "error",
                            f"Line {line:,} of {filename} is {length:,} bytes long; the limit is "
                            f"{limits.max_line_bytes:,}. Each row of the file is one line: check the line endings and "
                            f"that the file is the CSV export of the table."))
         return False
-    header = data.split(b"\n", 1)[0].decode("utf-8", "replace")
-    width = len(next(csv.reader([header]), []))
+    width = _header_width(data, limits)
+    if width is None:
+        report.add(Failure(filename, 1, "", "", "line_too_long", "error",
+                           f"The header of {filename} runs past {limits.max_line_bytes:,} bytes (a quote opened in it "
+                           f"is not closed, or it spans many lines). The header is one line naming the columns of the "
+                           f"data dictionary."))
+        return False
     if width > limits.max_columns:
         report.add(Failure(filename, 1, "", "", "too_many_columns", "error",
                            f"The header of {filename} has {width:,} columns; the limit is {limits.max_columns}. The "
                            f"file has at most 14 columns: keep the columns of the data dictionary."))
         return False
+    cells = lines * width        # at most: a quoted line break makes two lines of one row
+    if cells > budget.cells:
+        report.add(_too_large(filename, f"holds up to {cells:,} cells ({lines:,} lines x {width} columns)",
+                              f"one upload may hold {limits.max_cells:,} cells in all (UPLOAD_MAX_CELLS)"))
+        return False
+    budget.cells -= cells
     return True
 
 
-def _longest_line(data: bytes, chunk: int = 1 << 24) -> tuple[int, int]:
-    """(line number, length in bytes) of the longest line, scanning the bytes in chunks."""
+def _line_stats(data: bytes, chunk: int = 1 << 20) -> tuple[int, int, int]:
+    """(line number, length in bytes) of the longest line, and the number of lines, scanning the bytes a
+    megabyte at a time (a file of line breaks only costs a few megabytes, not eight bytes per line)."""
     view = np.frombuffer(data, dtype=np.uint8)
-    ends = [np.flatnonzero(view[i:i + chunk] == 10) + i for i in range(0, len(view), chunk)]
-    ends = np.concatenate(ends + [np.array([len(view)])])
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    lengths = ends - starts
-    longest = int(lengths.argmax())
-    return longest + 1, int(lengths[longest])
+    longest, longest_line, lines, start = -1, 1, 0, 0
+    for at in range(0, len(view), chunk):
+        ends = np.flatnonzero(view[at:at + chunk] == 10) + at
+        if len(ends):
+            lengths = np.diff(ends, prepend=start - 1) - 1
+            lengths[0] = ends[0] - start
+            i = int(lengths.argmax())
+            if lengths[i] > longest:
+                longest, longest_line = int(lengths[i]), lines + i + 1
+            lines += len(ends)
+            start = int(ends[-1]) + 1
+    if start < len(view):        # the last line, without its line break
+        if len(view) - start > longest:
+            longest, longest_line = len(view) - start, lines + 1
+        lines += 1
+    return longest_line, max(longest, 0), lines
 
 
-def _decode(data: bytes, filename: str, report: Report) -> str | None:
+def _header_width(data: bytes, limits: Limits) -> int | None:
+    """The number of columns of the header record, read with the csv module (a quoted line break inside the
+    header does not hide the columns after it); None when the record runs past the line limit."""
+    raw = data[: limits.max_line_bytes + 1]
+    lines = raw.decode("utf-8-sig", "replace").splitlines(keepends=True)
+    used = [0]
+
+    def counted():
+        for number, text in enumerate(lines, start=1):
+            used[0] = number
+            yield text
+    try:
+        header = next(csv.reader(counted()), [])
+    except csv.Error:
+        return None
+    if used[0] == len(lines) and len(data) > len(raw):      # the record reached the end of what was read
+        return None
+    return len(header)
+
+
+def _is_utf8(data: bytes, filename: str, report: Report) -> bool:
+    """UTF-8 (a byte-order mark allowed), checked a megabyte at a time without keeping a decoded copy; a file in
+    another encoding gets ``_decode``'s message, which names it."""
+    if _decode(data[:4096], filename, report, final=False) is None:
+        return False
+    decoder, step = codecs.getincrementaldecoder("utf-8")(), 1 << 20
+    for at in range(0, len(data), step):
+        pending = len(decoder.getstate()[0])        # bytes of a character cut by the previous megabyte
+        try:
+            decoder.decode(data[at:at + step], final=at + step >= len(data))
+        except UnicodeDecodeError as e:
+            bad = at - pending + e.start
+            return _decode(data[bad:bad + 4096], filename, report, line=data[:bad].count(b"\n") + 1) is not None
+    return True
+
+
+def _decode(data: bytes, filename: str, report: Report, final: bool = True, line: int | None = None) -> str | None:
+    """``data`` as text, or None with the reason in ``report`` (the encoding it looks like). ``final=False``: a
+    prefix of the file (it may end inside a character); ``line``: where ``data``, a piece of the file, starts."""
     for bom, encoding in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
                           (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
         if data.startswith(bom):
@@ -273,9 +398,9 @@ def _decode(data: bytes, filename: str, report: Report) -> str | None:
                            f"UTF-8. Save it as 'CSV UTF-8 (comma delimited)' and upload it again."))
         return None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig") if final else codecs.getincrementaldecoder("utf-8-sig")().decode(data)
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
+        line = line or data[: e.start].count(b"\n") + 1
         guess = "Windows-1252 (Western European)"
         try:
             data.decode("cp1252")
@@ -287,15 +412,17 @@ def _decode(data: bytes, filename: str, report: Report) -> str | None:
         return None
 
 
-def _parse_csv(text: str, filename: str, report: Report) -> pd.DataFrame | None:
+def _parse_csv(data: bytes, filename: str, report: Report) -> pd.DataFrame | None:
+    """The bytes (already checked as UTF-8 and within the limits) as a frame of strings, read by pandas from the
+    bytes themselves: no decoded copy of the file."""
     import warnings
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=True, engine="c", index_col=False)
+            frame = pd.read_csv(io.BufferedReader(_Reader(data)), dtype=str, keep_default_na=False, na_filter=False,
+                                skip_blank_lines=True, engine="c", index_col=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
-        line = _line_of(str(e)) or _first_long_line(text)
+        line = _line_of(str(e)) or _first_long_line(data)
         where = f" (line {line})" if line else ""
         report.add(Failure(filename, line, "", "", "csv_syntax", "error",
                            f"{filename} is not valid CSV{where}: a row has more fields than the header, or a quote is "
@@ -307,8 +434,8 @@ def _parse_csv(text: str, filename: str, report: Report) -> pd.DataFrame | None:
     return frame.fillna("")
 
 
-def _first_long_line(text: str) -> int | None:
-    rows = csv.reader(io.StringIO(text))
+def _first_long_line(data: bytes) -> int | None:
+    rows = csv.reader(io.TextIOWrapper(io.BufferedReader(_Reader(data)), encoding="utf-8-sig", newline=""))
     width = len(next(rows, []))
     for number, row in enumerate(rows, start=2):
         if len(row) > width:
@@ -322,7 +449,7 @@ def _line_of(message: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _read_xlsx(f: PackageFile, report: Report, limits: Limits):
+def _read_xlsx(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
     """Sheets named like the files (without .csv). The archive is checked like a ZIP first; no macro or
     external link is ever run or followed: only cell values are read (calamine)."""
     try:
@@ -332,13 +459,14 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits):
         report.add(Failure(f.name, None, "", "", "unreadable_xlsx", "error",
                            f"{f.name} is not a readable XLSX workbook. Save it again from Excel as .xlsx."))
         return
-    problems = [p for p in _zip_problems(infos, Limits(limits.max_uncompressed, limits.max_ratio, 10_000))
+    problems = [p for p in _zip_problems(infos, Limits(min(limits.max_uncompressed, limits.max_xlsx_bytes),
+                                                       limits.max_ratio, 10_000))
                 if p[0] != "zip_nested_archive"]
     if any(i.filename.lower().endswith("vbaproject.bin") for i in infos):
         problems.append(("xlsx_macros", f"{f.name} contains macros. Save it as a plain .xlsx workbook without macros."))
     for rule, message in problems:
         report.add(Failure(f.name, None, "", "", rule, "error", message))
-    if problems or not _sheets_fit(archive, infos, f.name, report, limits):
+    if problems or not _sheets_fit(archive, infos, f.name, report, limits, budget):
         return
     try:
         yield from _xlsx_tables(f, report)
@@ -347,66 +475,277 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits):
                            f"{f.name} cannot be read as a workbook ({type(e).__name__}). Save it again as .xlsx."))
 
 
-_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.I)
-_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
-_CELL_ROW = re.compile(rb'<c\s+r="[A-Z]{1,3}(\d+)"')
-_CELL_COLUMN = re.compile(rb'<c\s+r="([A-Z]{1,3})\d')
+_SHEET_FOLDER = "xl/worksheets/"
+_XML_PART_MAX = 4 * 2**20          # the workbook and its relationships: a few KB in any real workbook
+MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384     # the extent of any Excel sheet
 
 
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
+class _SheetTooLarge(Exception):
+    def __init__(self, verb: str, columns: int, rows: int):
+        super().__init__(verb)
+        self.verb, self.columns, self.rows = verb, columns, rows
 
 
-def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, limits: Limits) -> bool:
-    """Every sheet's declared extent (``<dimension>``) and actual extent (its cells' references) within the
-    column and cell limits, read from the XML before calamine lays out the sheet as a dense grid (a 5 KB
-    workbook declaring A1:CV400000 would otherwise take gigabytes)."""
-    names = _sheet_names(archive)
-    budget = [limits.max_uncompressed]
+class _TextTooLong(Exception):
+    """A cell's or a shared string's text past ``UPLOAD_MAX_LINE_BYTES`` (calamine would hold all of it)."""
+
+
+class _TextBound:
+    """The text of one cell (or shared string) at most ``max_text`` characters, counted as expat delivers it;
+    ``run`` is set to 0 where a cell or string starts."""
+    max_text, run = 65_536, 0
+
+    def text(self, data: str) -> None:
+        self.run += len(data)
+        if self.run > self.max_text:
+            raise _TextTooLong(self.max_text)
+
+
+def _local(name) -> str:
+    """An element's or attribute's name without its namespace (``ns c`` from expat, ``{ns}c`` from ElementTree,
+    ``x:c``) → ``c``."""
+    return name.rpartition(" ")[2].rpartition("}")[2].rpartition(":")[2]
+
+
+def _attr(attributes: dict, name: str) -> str | None:
+    """An attribute by its local name, whatever its namespace or prefix."""
+    value = attributes.get(name)
+    if value is not None:
+        return value
+    return next((v for k, v in attributes.items() if _local(k) == name), None)
+
+
+@lru_cache(maxsize=20_000)
+def _column(letters: str) -> int:
+    """``CV`` → 100."""
+    column = 0
+    for ch in letters.upper():
+        column = column * 26 + ord(ch) - 64
+    return column
+
+
+_KIND: dict[str, str] = {}          # an element's full name → its local name
+
+
+def _reference(ref: str) -> tuple[int, int] | None:
+    """``CV400000`` → (column 100, row 400000); None when it is not a cell reference (``$`` signs allowed)."""
+    ref = ref.strip().replace("$", "")
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters):]
+    if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha() and digits and len(digits) <= 7):
+        return None
+    return _column(letters), int(digits)
+
+
+class _Extent(_TextBound):
+    """The extent of a sheet as calamine lays it out, read as the XML streams past: the declared
+    ``<dimension>``, every ``<row r>`` and every ``<c r>``, and where ``r`` is left out the position it takes
+    (the next row, the next column). It stops at the first cell past the limits, so a far cell costs nothing."""
+
+    def __init__(self, limits: Limits, cells_left: int):
+        self.max_columns, self.cells_left = min(limits.max_columns, MAX_SHEET_COLUMNS), cells_left
+        self.row, self.column, self.rows, self.columns, self.cells = 0, 0, 0, 0, 0
+        self.max_text = limits.max_line_bytes
+
+    def start(self, name: str, attributes: dict) -> None:
+        local = _KIND.get(name) or _KIND.setdefault(name, _local(name))     # one look-up per element
+        if local == "c":
+            self.run = 0
+            ref = attributes.get("r") or _attr(attributes, "r")
+            position = _reference(ref) if ref else None
+            self.column, self.row = position if position else (self.column + 1, max(self.row, 1))
+            self.cells += 1
+            if self.column > self.columns or self.row > self.rows or self.cells > self.cells_left:
+                self.columns, self.rows = max(self.columns, self.column), max(self.rows, self.row)
+                self._check("holds cells up to", self.columns, self.rows)
+        elif local == "row":
+            r = (_attr(attributes, "r") or "").strip()
+            self.row = int(r) if r.isascii() and r.isdigit() else self.row + 1
+            self.column = 0
+            self._check("holds rows up to", max(self.columns, 1), self.row)
+        elif local == "dimension":
+            if ref := _reference((_attr(attributes, "ref") or "").rpartition(":")[2]):
+                self._check("declares", *ref)
+
+    def _check(self, verb: str, columns: int, rows: int) -> None:
+        if (columns > self.max_columns or rows > MAX_SHEET_ROWS or columns * rows > self.cells_left
+                or self.cells > self.cells_left):
+            raise _SheetTooLarge(verb, columns, rows)
+
+
+def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, limits: Limits,
+                budget: _Budget) -> bool:
+    """Every sheet's declared extent (``<dimension>``) and actual extent (its rows' and cells' positions) within
+    the column and cell limits, read with an XML parser (defusedxml: no DTD, no entities) from the parts the
+    workbook's relationships name, wherever they are, and from any part in ``xl/worksheets/``, before calamine
+    lays out a sheet as a dense grid (a 5 KB workbook with one far cell would otherwise take gigabytes)."""
+    found = _workbook_parts(archive, source, report)
+    if found is None:
+        return False
+    sheets, strings = found
+    by_name = {i.filename.lower(): i for i in infos}
+    parts = dict(sheets)
     for info in infos:
-        if not _SHEET_PART.match(info.filename):
-            continue
-        xml = _inflate(archive, info, budget, source, report)
-        if xml is None:
+        if info.filename.lower().startswith(_SHEET_FOLDER) and info.filename.lower().endswith(".xml"):
+            parts.setdefault(info.filename.lower(), info.filename)
+    for part, sheet in parts.items():
+        if part in by_name and not _sheet_fits(archive, by_name[part], sheet, source, report, limits, budget):
             return False
-        sheet = names.get(info.filename.lower(), info.filename)
-        extents = []
-        if m := _DIMENSION.search(xml[:4096]):
-            last_col, last_row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
-            extents.append(("declares", _column_number(last_col or b"A"), int(last_row or 1)))
-        rows = _CELL_ROW.findall(xml)
-        columns = set(_CELL_COLUMN.findall(xml))
-        longest = max(rows, key=len) if rows else b"1"
-        max_row = int(max((r for r in rows if len(r) == len(longest)), default=longest))
-        extents.append(("holds cells up to", max(map(_column_number, columns), default=1), max_row))
-        for verb, columns, nrows in extents:
-            if columns > limits.max_columns or columns * nrows > limits.max_cells:
-                report.add(Failure(source, None, "", sheet, "sheet_too_large", "error",
-                                   f"The sheet '{sheet}' of {source} {verb} {columns:,} columns x {nrows:,} rows; the "
-                                   f"limits are {limits.max_columns} columns and {limits.max_cells:,} cells. Delete the "
-                                   f"empty formatted rows and columns below and beside the table, or upload CSV files."))
-                return False
+    strings |= {name for name in by_name if name.endswith("sharedstrings.xml")}
+    cells = budget.xlsx_cells        # the sheets' cells: no workbook needs more strings than that
+    return all(_strings_fit(archive, by_name[part], source, report, cells, limits.max_line_bytes)
+               for part in strings if part in by_name)
+
+
+class _Strings(_TextBound):
+    """Counts the shared strings (``<si>``) as the XML streams past, stopping past ``limit`` strings or a string
+    longer than ``max_text``."""
+
+    def __init__(self, limit: int, max_text: int):
+        self.limit, self.count, self.max_text = limit, 0, max_text
+
+    def start(self, name: str, attributes: dict) -> None:
+        if name.endswith("si") and _local(name) == "si":
+            self.run = 0
+            self.count += 1
+            if self.count > self.limit:
+                raise _SheetTooLarge("holds shared strings", self.count, 0)
+
+
+def _strings_fit(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, report: Report, cells: int,
+                 max_text: int) -> bool:
+    """The shared strings, which calamine holds in memory for the whole workbook: no more of them than the
+    sheets have cells (a 500 MB list of one-letter strings would otherwise take gigabytes)."""
+    return _parse_streaming(archive, info, _Strings(cells, max_text), source, report, "shared strings",
+                            lambda e: f"The workbook {source} holds more shared strings than its sheets have cells "
+                                      f"({cells:,}). Save it again from Excel as .xlsx, or upload CSV files.")
+
+
+def _sheet_fits(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, source: str, report: Report,
+                limits: Limits, budget: _Budget) -> bool:
+    """One sheet's extent within the columns and the cells left to the upload, which it then uses up."""
+    extent = _Extent(limits, min(budget.cells, limits.max_xlsx_cells - budget.xlsx_cells))
+    fits = _parse_streaming(archive, info, extent, source, report, f"sheet '{sheet}'",
+                            lambda e: f"The sheet '{sheet}' of {source} {e.verb} {e.columns:,} columns x {e.rows:,} "
+                                      f"rows; the limits are {limits.max_columns} columns and "
+                                      f"{limits.max_xlsx_cells:,} cells in all the workbook's sheets. Delete the "
+                                      f"empty formatted rows "
+                                      f"and columns below and beside the table, or upload CSV files.", sheet)
+    budget.cells -= extent.rows * extent.columns
+    budget.xlsx_cells += extent.rows * extent.columns
+    return fits
+
+
+def _no_dtd(name, *_):
+    raise DTDForbidden(name, None, None)
+
+
+def _no_entities(name, *_):
+    raise EntitiesForbidden(name, None, None, None, None, None)
+
+
+def _no_external(context, *_):
+    raise ExternalReferenceForbidden(context, None, None, None)
+
+
+def _expat(handler):
+    """An expat parser calling only ``handler.start(name, attributes)`` and ``handler.text(data)`` (no end tags:
+    two Python calls per cell, not SAX's five), refusing what defusedxml refuses: a DTD, entity declarations,
+    external references."""
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.StartElementHandler = handler.start
+    parser.CharacterDataHandler = handler.text
+    parser.StartDoctypeDeclHandler = _no_dtd
+    parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = _no_entities
+    parser.ExternalEntityRefHandler = _no_external
+    return parser
+
+
+def _parse_streaming(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler, source: str, report: Report,
+                     what: str, too_large, where: str = "") -> bool:
+    """Feed one part of the workbook to ``handler.start`` a megabyte at a time, never past its declared size; a
+    ``_SheetTooLarge`` from the handler is reported with ``too_large(e)`` as ``sheet_too_large``, XML that does
+    not parse (or has a DTD or entities) as ``unreadable_xlsx``."""
+    parser = _expat(handler)
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(1 << 20):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _SheetTooLarge as e:
+        report.add(Failure(source, None, "", where, "sheet_too_large", "error", too_large(e)))
+        return False
+    except _TextTooLong as e:
+        report.add(Failure(source, None, "", where, "sheet_too_large", "error",
+                           f"The {what} of {source} holds a text longer than {e.args[0]:,} characters, the limit of "
+                           f"one cell (UPLOAD_MAX_LINE_BYTES). Check the cells of the sheet, or upload CSV files."))
+        return False
+    except (xml.parsers.expat.ExpatError, DefusedXmlException, ValueError, zipfile.BadZipFile, EOFError, OSError,
+            RuntimeError, zlib.error) as e:
+        report.add(Failure(source, None, "", where, "unreadable_xlsx", "error",
+                           f"The {what} of {source} is not readable XML ({type(e).__name__}). Save the workbook "
+                           f"again from Excel as .xlsx, or upload CSV files."))
+        return False
     return True
 
 
-def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet part (``xl/worksheets/sheet1.xml``) → sheet name, from the workbook and its relationships."""
+def _xml_part(archive: zipfile.ZipFile, name: str, source: str, report: Report):
+    """A small part of the workbook (at most ``_XML_PART_MAX`` inflated) parsed by defusedxml; None if absent."""
     try:
-        workbook = archive.read("xl/workbook.xml")[:1 << 20]
-        rels = archive.read("xl/_rels/workbook.xml.rels")[:1 << 20]
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, zlib.error):
-        return {}
-    targets = {m.group(1): m.group(2) for m in re.finditer(rb'Id="([^"]+)"[^>]*Target="([^"]+)"', rels)}
-    targets |= {m.group(2): m.group(1) for m in re.finditer(rb'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)}
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > _XML_PART_MAX:
+        raise ValueError(f"{name} declares {info.file_size:,} bytes")
+    data = _inflate(archive, info, [_XML_PART_MAX], source, report)
+    if data is None:
+        raise ValueError(f"{name} does not inflate to its declared size")
+    return defused_et.fromstring(bytes(data))
+
+
+def _workbook_parts(archive: zipfile.ZipFile, source: str, report: Report) -> tuple[dict[str, str], set[str]] | None:
+    """Sheet part (lower case, e.g. ``xl/worksheets/sheet1.xml`` or ``elsewhere/s.xml``) → sheet name, and the
+    shared strings' parts, from ``xl/workbook.xml`` and ``xl/_rels/workbook.xml.rels`` read with an XML parser
+    (any attribute order, quotes, spacing or namespace prefix). None, with the reason in ``report``, when they
+    are not readable."""
+    try:
+        workbook = _xml_part(archive, "xl/workbook.xml", source, report)
+        rels = _xml_part(archive, "xl/_rels/workbook.xml.rels", source, report)
+    except (defused_et.ParseError, DefusedXmlException, ValueError, zipfile.BadZipFile, OSError, zlib.error) as e:
+        report.add(Failure(source, None, "", "", "unreadable_xlsx", "error",
+                           f"{source} is not a readable XLSX workbook: its list of sheets cannot be read "
+                           f"({type(e).__name__}). Save it again from Excel as .xlsx."))
+        return None
+    if workbook is None or rels is None:
+        return {}, set()
+    targets: dict[str, set[str]] = {}
+    strings: set[str] = set()
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship" and (_attr(rel.attrib, "TargetMode") or "").lower() != "external":
+            targets[_attr(rel.attrib, "Id") or ""] = _part_names(_attr(rel.attrib, "Target") or "")
+            if (_attr(rel.attrib, "Type") or "").endswith("/sharedStrings"):
+                strings |= targets[_attr(rel.attrib, "Id") or ""]
     out = {}
-    for m in re.finditer(rb'<sheet\b[^>]*name="([^"]*)"[^>]*r:id="([^"]+)"', workbook):
-        target = targets.get(m.group(2), b"").decode("utf-8", "replace").lstrip("/")
-        part = target if target.startswith("xl/") else "xl/" + target
-        out[part.lower()] = m.group(1).decode("utf-8", "replace")
-    return out
+    for sheet in workbook.iter():
+        if _local(sheet.tag) == "sheet":
+            for part in targets.get(_attr(sheet.attrib, "id") or "", ()):
+                out[part] = _attr(sheet.attrib, "name") or part
+    # Every other part a relationship names is checked as a sheet too (a sheet may be typed as anything).
+    for parts in targets.values():
+        out.update({p: p for p in parts if p not in out and p not in strings and not p.endswith("styles.xml")})
+    return out, strings
+
+
+def _part_names(target: str) -> set[str]:
+    """Where a relationship's target may be in the archive (lower case): as readers resolve it (``/x`` from the
+    root, ``xl/x`` as written, ``x`` beside the workbook) and normalised."""
+    target = target.replace("\\", "/").strip()
+    if target.startswith("/"):
+        raw = target.lstrip("/")
+    else:
+        raw = target if target.lower().startswith("xl/") else "xl/" + target
+    return {raw.lower(), posixpath.normpath(raw).lower(), posixpath.normpath("xl/" + target.lstrip("/")).lower()}
 
 
 def _xlsx_tables(f: PackageFile, report: Report):
@@ -424,17 +763,24 @@ def _xlsx_tables(f: PackageFile, report: Report):
                                    f"The workbook has no sheet named '{name}'. Add it (a header row is enough when "
                                    f"there are no rows), named exactly '{name}'."))
             continue
-        rows = book.get_sheet_by_name(names[name]).to_python(skip_empty_area=False)
-        rows = [r for r in rows if any(v not in ("", None) for v in r)]
-        if not rows:
+        # Row by row (the extent is within the limits, checked above): no list of the raw values beside the text.
+        rows = (r for r in ([_cell(v) for v in row] for row in book.get_sheet_by_name(names[name]).iter_rows())
+                if any(r))
+        header = next(rows, None)
+        if header is None:
             report.add(Failure(f"{name}.csv", None, "", "", "empty_file", "error",
                                f"The sheet '{name}' is empty. It needs at least its header row."))
             continue
-        header = [_cell(v) for v in rows[0]]
-        body = [[_cell(v) for v in r] + [""] * (len(header) - len(r)) for r in rows[1:]]
-        yield RawTable(name, f"{f.name}[{names[name]}]",
-                       pd.DataFrame([r[:len(header)] for r in body], columns=header, dtype=str)
-                       if body else pd.DataFrame(columns=header, dtype=str))
+        yield RawTable(name, f"{f.name}[{names[name]}]", _frame_of_rows(rows, header))
+
+
+def _frame_of_rows(rows, header: list[str], chunk: int = 50_000) -> pd.DataFrame:
+    """Rows of text as a frame of strings, built ``chunk`` rows at a time: the Python strings of one chunk are
+    alive at once, not those of the whole sheet beside its frame."""
+    frames, width = [], len(header)
+    while body := [r[:width] + [""] * (width - len(r)) for _, r in zip(range(chunk), rows)]:
+        frames.append(pd.DataFrame(body, columns=header, dtype=str))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=header, dtype=str)
 
 
 def _cell(v) -> str:

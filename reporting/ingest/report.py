@@ -32,6 +32,7 @@ RULES: dict[str, tuple[str, str]] = {
     "csv_syntax": ("error", "a file that is not valid CSV"),
     "line_too_long": ("error", "a line longer than the limit"),
     "too_many_columns": ("error", "a header or line with more columns than the limit"),
+    "file_too_large": ("error", "CSV files past the upload's limit of megabytes or cells"),
     "missing_file": ("error", "a required file or sheet is missing"),
     "duplicate_column": ("error", "a column twice in a header"),
     "unknown_column": ("warning", "a column that is not in the dictionary (ignored)"),
