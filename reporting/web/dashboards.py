@@ -53,14 +53,20 @@ def _period_arg(choices) -> Period:
     return period
 
 
+def _basis() -> figures.Basis:
+    """What the signed-in user is shown of each period: the same read as the API's (``figures.seen_by``)."""
+    return figures.seen_by(db.session, current_user, current_app.config["PUBLISH_MODE"])
+
+
 @bp.route("/overview")
 @allow("signed_in")
 @cached_page
 def overview():
-    choices = figures.period_choices(db.session)
-    default = figures.default_period(db.session)
+    basis = _basis()
+    choices = basis.choices()
+    default = figures.default_period(db.session, basis)
     period = _period_arg([default] + [c for c in choices if c != default] if default else choices)
-    ov = figures.overview(db.session, current_user, settings(), period)
+    ov = figures.overview(db.session, current_user, settings(), period, basis)
     return render_template("dashboards/overview.html", ov=ov, choices=choices)
 
 
@@ -68,10 +74,13 @@ def overview():
 @allow("signed_in")
 @cached_page
 def ico(code):
-    org, trends, subs = figures.ico_page(db.session, current_user, settings(), code)
+    basis = _basis()
+    org, trends, subs = figures.ico_page(db.session, current_user, settings(), code, basis)
+    shown = figures.ico_period(db.session, current_user, settings(), org, period_arg(), basis)
     charts = {t.measure.id: trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
     updating = [p for p in stale_periods(db.session) if trends and p in trends[0].periods]
     return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs, updating=updating,
+                           shown=shown,
                            deadlines_ahead=not ended_by(org, date.today()),
                            status_rows=records.status_rows(
                                db.session, org, sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
@@ -91,7 +100,7 @@ def measures_catalog():
 @allow("signed_in")
 @cached_page
 def measure(measure_id):
-    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id)
+    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
     return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart,
@@ -181,10 +190,10 @@ def units_export(measure_id, code, period, fmt):
 
 
 def _overview_export(fmt, public: bool):
-    period = _period_arg(figures.period_choices(db.session))
     # The public table is the published one: the period's published edition, never a newer computation.
-    ov = figures.overview(db.session, current_user, settings(), period,
-                          figures.as_published(db.session) if public else None)
+    basis = figures.as_published(db.session) if public else _basis()
+    period = _period_arg(figures.period_choices(db.session) if public else basis.choices())
+    ov = figures.overview(db.session, current_user, settings(), period, basis)
     columns, rows, preamble = tables.overview_table(ov, public=public)
     kind = "public" if public else "overview"
     audit.record("download", f"{kind} table {period.code} {fmt}")
@@ -207,9 +216,10 @@ def public_export(fmt):
 @bp.route("/icos/<code>/export.<fmt>")
 @allow("signed_in")
 def ico_export(code, fmt):
-    org, trends, _ = figures.ico_page(db.session, current_user, settings(), code)
+    basis = _basis()
+    org, trends, _ = figures.ico_page(db.session, current_user, settings(), code, basis)
     columns, rows = tables.trend_table(trends, [org.code, STATEWIDE])
-    runs = figures.current_runs(db.session)
+    runs = basis.runs
     latest = runs.get(trends[0].periods[-1]) if trends and trends[0].periods else None
     preamble = tables.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
                                           figures.provenance(latest, [org.code]) if latest else None,
@@ -221,7 +231,7 @@ def ico_export(code, fmt):
 @bp.route("/measures/<measure_id>/export.<fmt>")
 @allow("signed_in")
 def measure_export(measure_id, fmt):
-    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id)
+    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
     columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE])
     preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
     audit.record("download", f"measure {m.id} {fmt}")
