@@ -408,10 +408,12 @@ def withhold_years(session, pub) -> list[int]:
 
 # --- gap lists --------------------------------------------------------------------------------
 
-def gap_list(session, user, measure_id: str, code: str, period: Period, every_unit: bool = False):
+def gap_list(session, user, measure_id: str, code: str, period: Period, every_unit: bool = False,
+             basis: Basis | None = None):
     """The units behind a gap: in the denominator and not in the numerator (for lower-is-better
     measures, the units in the numerator: the readmissions, the admissions). ``every_unit``: the
-    whole per-unit frame behind the result, with its population flags, to trace the numbers."""
+    whole per-unit frame behind the result, with its population flags, to trace the numbers. ``basis``: the
+    run the viewer is shown of the period (``seen_by``); the newest computation without one."""
     from reporting.engine.store import frame_from_bytes
     if measure_id not in REGISTRY:
         raise NotFound("There is no such measure.")
@@ -419,7 +421,7 @@ def gap_list(session, user, measure_id: str, code: str, period: Period, every_un
     if measure.unit == "score":
         raise NotFound("Survey scores have no member list: responses are reported as a score.")
     org = ico_for(session, user, code, "member lists")
-    run = current_runs(session).get(period.code)
+    run = (basis or live(session)).run(period.code)
     if run is None:
         raise NotFound(f"There are no results for {period.code}.")
     row = session.scalar(select(ResultUnits).where(ResultUnits.run_id == run.id, ResultUnits.measure_id == measure_id,

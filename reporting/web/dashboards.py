@@ -38,7 +38,7 @@ def home():
     cfg, today = current_app.config, date.today()
     if is_ico_user(current_user) and current_user.organization:
         home = homes.ico_home(db.session, settings(), current_user.organization, today, cfg["DUE_DATE_MONTHS_AFTER"],
-                              cfg["PROGRAM_FIRST_PERIOD"])
+                              cfg["PROGRAM_FIRST_PERIOD"], _basis())
         return render_template("homes/ico.html", home=home, measures=REGISTRY, today=today)
     home = homes.reviewer_home(db.session, current_user, settings(), today, cfg["DUE_DATE_MONTHS_AFTER"])
     return render_template("homes/reviewer.html", home=home, measures=REGISTRY, today=today)
@@ -118,7 +118,7 @@ def withhold():
     if year is None:
         raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
     orgs = visible_icos(db.session, current_user)
-    rows = figures.withhold_for_year(db.session, settings(), [o.code for o in orgs], year)
+    rows = figures.withhold_for_year(db.session, settings(), [o.code for o in orgs], year, _basis())
     from reporting.rules import store as rules
     in_force = rules.in_force(db.session, year)
     return render_template("dashboards/withhold.html", year=year, years=years, rows=rows,
@@ -130,7 +130,7 @@ def withhold():
 @bp.route("/gaps/<measure_id>/<code>/<period:period>")
 @allow("signed_in")
 def gaps(measure_id, code, period):
-    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period)
+    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, basis=_basis())
     page = max(1, request.args.get("page", 1, type=int))
     audit.record("view", f"gap list {m.id} {org.code} {period.code}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units.iloc[(page - 1) * 200: page * 200])
@@ -149,7 +149,7 @@ def _send(columns, rows, preamble, name, fmt):
 
 
 def _units_export(measure_id, code, period, fmt, every_unit: bool):
-    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit)
+    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit, _basis())
     what = (f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}")
     preamble = tables.export_preamble(what, period.code, figures.provenance(run, [org.code]),
                                           f"{org.name} and reviewers: member-level, confidential")
@@ -245,7 +245,8 @@ def withhold_export(fmt):
     if year is None:
         raise ReportingError("Say which year: ?year=2015")
     codes = [o.code for o in visible_icos(db.session, current_user)]
-    columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, settings(), codes, year), year)
+    columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, settings(), codes, year, _basis()),
+                                          year)
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)
 

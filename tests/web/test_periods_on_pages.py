@@ -195,3 +195,40 @@ def test_pages_and_the_api_agree_on_a_period_for_the_same_user(example, mode):
     ha_page = ha_client.get("/overview?period=2015Q1").status_code
     ha_api = api(ha_client, tokens["ha@example.org"], "/api/v1/results?period=2015Q1").status_code
     assert ha_page == ha_api == (404 if awaiting else 200)
+
+
+def test_a_period_in_preview_keeps_its_buttons_and_the_home_shows_the_quarters_inquiries(later):
+    """#27 item 5: 2015Q3 in preview, then Health Alliance's 2016Q1 is computed and an annual 2015 edition opens
+    in preview too: the 2015Q3 page still offers "Question this result" (the banner links to it); the ICO home
+    lists 2015Q3's open inquiry with the figure it questions (linked) and, once a reviewer writes, says so."""
+    from reporting import pipeline
+    later.config.update({"PUBLISH_MODE": "preview", "PREVIEW_DAYS": 5})
+    with later.app_context():
+        assert pipeline.run_cycle("2015Q3", trigger="test").status == "preview"
+    ha = signed_in(later, "ha@example.org")
+    newest = ha.get("/icos/HA").get_data(as_text=True)
+    assert ">Question this result</a>" not in newest and '<option value="2016Q1" selected>' in newest
+    assert 'href="/icos/HA?period=2015Q3"' in newest                            # the preview banner's link
+    q3 = ha.get("/icos/HA?period=2015Q3").get_data(as_text=True)
+    assert q3.count(">Question this result</a>") == 15 and "/inquiries/new?period=2015Q3&amp;measure=fuh_7d" in q3
+    shown = headlines(q3)["fuh_7d"].split()[0]
+    r = ha.post("/inquiries/new", data={"csrf_token": csrf_token(ha, "/inquiries/new"), "period": "2015Q3",
+                                        "measure_id": "fuh_7d", "message": "Our 7-day rate looks low."})
+    assert r.status_code == 302
+    inquiry_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    with later.app_context():                                   # the annual edition opens after the quarter's
+        pipeline.compute_many(["2015"], trigger="test")
+        assert pipeline.run_cycle("2015", trigger="test").status == "preview"
+    home = ha.get("/").get_data(as_text=True)
+    card = home[home.index('id="home-edition"'):home.index('id="home-withhold"')]
+    assert "2015Q3" in card and "1 open inquiry on 2015Q3" in card
+    item = re.search(rf'<li id="inquiry-{inquiry_id}">(.*?)</li>', card, re.S).group(1)
+    assert f'href="/icos/HA?period=2015Q3#m-fuh_7d"' in item and f"2015Q3: {shown}" in item
+    assert "waiting for a reviewer" in item and "a reviewer answered" not in item
+    assert ha.get("/icos/HA?period=2015Q3#m-fuh_7d").status_code == 200
+    cms = signed_in(later, "cms@example.org")
+    assert cms.post(f"/inquiries/{inquiry_id}/messages", data={"csrf_token": csrf_token(cms, "/account"),
+                                                               "message": "We are checking."}).status_code == 302
+    home = ha.get("/").get_data(as_text=True)
+    item = re.search(rf'<li id="inquiry-{inquiry_id}">(.*?)</li>', home, re.S).group(1)
+    assert "a reviewer answered" in item and "waiting for a reviewer" not in item
