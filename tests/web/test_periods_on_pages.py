@@ -132,6 +132,15 @@ def test_an_ico_that_joins_later_is_not_missing_before_it_joined(example):
     assert "Not reported for 2015Q3: Harbor Coast (missing)" in q3 and "Statewide of 2 of 3 ICOs" in q3
     home = client.get("/").get_data(as_text=True)
     assert "Harbor Coast" in home                                # late or missing for the due period
+    # Its own user's home asks for its first quarter, not the programme's.
+    with example.app_context(), db.transaction() as s:
+        accounts.create_user(s, email="hc@example.org", role="ico_submitter", password="a good password 12", ico="HC",
+                             actor="test")
+    hc = example.test_client()
+    login(hc, "hc@example.org", "a good password 12")
+    due = hc.get("/").get_data(as_text=True)
+    due = due[due.index('id="home-due"'):due.index('id="home-edition"')]
+    assert '<p class="big">2015Q2</p>' in due and "not started" in due
 
 
 def api(client, token, path):
