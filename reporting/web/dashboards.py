@@ -219,8 +219,7 @@ def ico_export(code, fmt):
     basis = _basis()
     org, trends, _ = figures.ico_page(db.session, current_user, settings(), code, basis)
     columns, rows = tables.trend_table(trends, [org.code, STATEWIDE])
-    runs = basis.runs
-    latest = runs.get(trends[0].periods[-1]) if trends and trends[0].periods else None
+    latest = basis.run(trends[0].latest_period(org.code)) if trends else None     # the ICO's own newest period
     preamble = tables.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
                                           figures.provenance(latest, [org.code]) if latest else None,
                                           f"{org.name} and reviewers: exact values")
