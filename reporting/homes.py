@@ -21,7 +21,7 @@ from reporting.participation import first_quarter, has_left
 from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
 from reporting.review.inquiries import open_for_period
-from reporting.access import is_admin, may_see_edition, reviews, visible_icos
+from reporting.access import is_admin, reviews, visible_icos
 from reporting.storage.models import Delivery, Edition, Inquiry, Organization, Result, ResultUnits, Submission
 
 MOVES = 3
@@ -158,9 +158,9 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
     home.period = quarters[-1]
     year = stored(home.period).year
     home.year = year
-    projection = figures.withhold_for_year(session, pub, [org.code], year)
+    projection = figures.withhold_for_year(session, pub, [org.code], year, basis)
     if org.code not in projection:      # no year run yet: project from the newest quarter's results
-        projection = _quarter_projection(session, pub, org.code, home.period)
+        projection = _quarter_projection(session, pub, org.code, home.period, runs)
     home.withhold = projection.get(org.code)
     if home.withhold:
         home.edges = sorted((e for r in home.withhold.rows if (e := _edge(r)) is not None),
@@ -181,12 +181,10 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
     return home
 
 
-def newest_quarter_edition(session, user=None) -> Edition | None:
+def newest_quarter_edition(session) -> Edition | None:
     """The edition of the newest quarter that is in preview or published (an annual edition is not a quarter's),
-    its newest number; one awaiting approval counts where ``user`` may see it."""
-    shown = ["preview", "published"] + (["awaiting_approval"] if user is not None and
-                                        may_see_edition(user, "awaiting_approval") else [])
-    rows = session.scalars(select(Edition).where(Edition.status.in_(shown))).all()
+    its newest number."""
+    rows = session.scalars(select(Edition).where(Edition.status.in_(["preview", "published"]))).all()
     rows = [e for e in rows if "Q" in e.period_code]
     return max(rows, key=lambda e: (chronological(e.period_code), e.number), default=None)
 
@@ -207,11 +205,11 @@ def questioned(session, inquiries: list[Inquiry]) -> list[Questioned]:
     return out
 
 
-def _quarter_projection(session, pub, code: str, quarter: str) -> dict:
+def _quarter_projection(session, pub, code: str, quarter: str, runs: dict | None = None) -> dict:
     from reporting.publication.benchmarks import withhold
     year = stored(quarter).year
     chosen = pub.withhold.get(year, {})
-    this = _results(session, quarter, [code])
+    this = _results(session, quarter, [code], runs)
     if not chosen or not this:
         return {}
     return {code: withhold(code, year, {m: this.get((m, code)) for m in chosen}, {}, pub.benchmarks, chosen,

@@ -338,6 +338,7 @@ class IcoPeriod:
     unpublished: bool = False           # newer than the period's published edition, or none published
     edition: Edition | None = None      # the edition the figures belong to, if any
     year: int | None = None             # the year whose benchmarks judge it
+    statewide_of: tuple | None = None   # (ICOs pooled, ICOs taking part) when the statewide covers fewer
 
 
 def ico_period(session, user, pub, org, period: Period | None, basis: Basis) -> IcoPeriod:
@@ -358,9 +359,10 @@ def ico_period(session, user, pub, org, period: Period | None, basis: Basis) -> 
              for mid in REGISTRY}
     statewide = {mid: r for (mid, ico), r in results.items() if ico == STATEWIDE} \
         if statewide_shown(session, user, run) else {}
+    pooled, expected = len(run.inputs or {}), len(expected_icos(list(session.scalars(select(Organization))), run, period))
     return IcoPeriod(period.code, choices, cells, statewide,
                      not basis.published and unpublished(session, period.code, run), basis.edition(period.code),
-                     period.year)
+                     period.year, (pooled, expected) if statewide and pooled < expected else None)
 
 
 def measure_page(session, user, pub, measure_id: str, basis: Basis | None = None):

@@ -57,6 +57,8 @@ def test_a_reviewer_sees_an_icos_own_benchmark_status_after_another_ico_sends_a_
     # Health Alliance's own page opens on its own newest quarter, 2016Q1, which has no benchmarks.
     ha = headlines(signed_in(later, "cms@example.org").get("/icos/HA").get_data(as_text=True))
     assert all("2016Q1" in h and ("no benchmark" in h or h.startswith("NA")) for h in ha.values()), ha
+    ha_page = signed_in(later, "cms@example.org").get("/icos/HA").get_data(as_text=True)
+    assert "statewide 2016Q1 (of 1 of 2 ICOs):" in ha_page and "(of 2 of 2" not in reviewer
     # The measure page's member-list links name each ICO's own newest period.
     page = signed_in(later, "cms@example.org").get("/measures/fuh_7d").get_data(as_text=True)
     assert "/gaps/fuh_7d/HB/2015Q3" in page and "/gaps/fuh_7d/HA/2016Q1" in page
