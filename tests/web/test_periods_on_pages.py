@@ -5,22 +5,26 @@ the submissions grid respects an ICO's start date, and pages and the API answer 
 publish mode."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
+from measures import REGISTRY
+from reporting import accounts, pipeline
+from reporting.cli_files import files_from_paths
 from reporting.rendering.filters import fmt_value
+from reporting.storage import db
+from reporting.storage.models import Result, ResultRun
 from tests.conftest import csrf_token, login
+from tests.ingest.test_upload_paths import issue_token
 from tests.web.later_quarter import moved_package
 
 
 @pytest.fixture
 def later(example, tmp_path):
     """The worked example, then Health Alliance alone sends 2016Q1 (Harbor Care's newest stays 2015Q3)."""
-    from reporting import pipeline
-    from reporting.cli_files import files_from_paths
     folder = moved_package("HA", tmp_path / "HA-2016Q1")
     with example.app_context():
         outcome = pipeline.accept_package("HA", "2016Q1", files_from_paths([folder]), uploader="test", via="cli")
@@ -71,11 +75,7 @@ def test_the_icos_page_shows_any_period_with_a_chooser(later):
     assert '<option value="2015Q2" selected>' in page and '<option value="2016Q1">' in page
     shown = headlines(page)
     assert all("2015Q2" in h for h in shown.values()) and "no benchmark" not in " ".join(shown.values())
-    from reporting.storage.models import Result, ResultRun
-    from sqlalchemy import select
-    from reporting.storage import db
     with later.app_context():
-        from measures import REGISTRY
         run = db.session.scalar(select(ResultRun).where(ResultRun.period_code == "2015Q2", ResultRun.is_current))
         stored = {r.measure_id: r for r in db.session.scalars(select(Result).where(Result.run_id == run.id,
                                                                                     Result.ico == "HA"))}
@@ -106,7 +106,6 @@ def test_the_overview_opens_on_a_quarter_every_ico_reported_and_names_the_missin
     hb = signed_in(later, "hb@example.org")
     assert "Quality measures, 2015Q3" in hb.get("/overview").get_data(as_text=True)
     # Once 2016Q1 is published, it is where the overview opens.
-    from reporting import pipeline
     later.config["PUBLISH_MODE"] = "auto"
     with later.app_context():
         assert pipeline.run_cycle("2016Q1", trigger="test").status == "published"
@@ -117,8 +116,6 @@ def test_an_ico_that_joins_later_is_not_missing_before_it_joined(example):
     """#27 item 9 (and item 6): an ICO that joined in 2015Q2 is not 'missing' before it joined; from then on it
     is missing where it sent nothing, the overview opens on the newest quarter every ICO taking part reported,
     and the statewide figure says it covers 2 of 3 ICOs."""
-    from reporting import accounts
-    from reporting.storage import db
     with example.app_context(), db.transaction() as s:
         accounts.add_ico(s, code="HC", name="Harbor Coast", state="MA", active_from=date(2015, 4, 1), actor="test")
     client = signed_in(example, "cms@example.org")
@@ -160,8 +157,6 @@ def test_pages_and_the_api_agree_on_a_period_for_the_same_user(example, mode):
     """#24 "Previews disagree": after a cycle leaves 2015Q2 awaiting approval (or in preview), an ICO user's
     overview and ``GET /api/v1/results`` give the same answer: both refuse while it awaits approval, both show
     the same figures in preview and once approved; a reviewer's both show it throughout."""
-    from reporting import pipeline
-    from tests.ingest.test_upload_paths import issue_token
     example.config.update({"PUBLISH_MODE": mode, "PREVIEW_DAYS": 5})
     with example.app_context():
         outcome = pipeline.run_cycle("2015Q2", trigger="test")
@@ -178,7 +173,6 @@ def test_pages_and_the_api_agree_on_a_period_for_the_same_user(example, mode):
         by_measure = {r["measure_id"]: r for r in rows.get_json() if r["ico"] == ico}
         text = page.get_data(as_text=True)
         for measure_id, r in by_measure.items():
-            from measures import REGISTRY
             expected = fmt_value(r["value"], REGISTRY[measure_id].unit) if r["status"] == "reported" else "NA"
             assert page_value(text, measure_id, ico) == expected, (email, measure_id)
         assert len(by_measure) == 15 and {r["ico"] for r in rows.get_json()} >= {ico}
@@ -212,7 +206,6 @@ def test_a_period_in_preview_keeps_its_buttons_and_the_home_shows_the_quarters_i
     """#27 item 5: 2015Q3 in preview, then Health Alliance's 2016Q1 is computed and an annual 2015 edition opens
     in preview too: the 2015Q3 page still offers "Question this result" (the banner links to it); the ICO home
     lists 2015Q3's open inquiry with the figure it questions (linked) and, once a reviewer writes, says so."""
-    from reporting import pipeline
     later.config.update({"PUBLISH_MODE": "preview", "PREVIEW_DAYS": 5})
     with later.app_context():
         assert pipeline.run_cycle("2015Q3", trigger="test").status == "preview"
