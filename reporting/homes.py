@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from measures import REGISTRY
 from reporting.publication import figures
 from reporting.engine import STATEWIDE
-from reporting.participation import has_left
+from reporting.participation import first_quarter, has_left
 from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
 from reporting.publication.editions import PENDING, EditionStatus
 from reporting.review.inquiries import open_for_period
-from reporting.access import is_admin, statewide_hidden_in, visible_icos
-from reporting.storage.models import Delivery, Edition, Organization, Result, ResultUnits, Submission
+from reporting.access import is_admin, reviews, statewide_hidden_in, visible_icos
+from reporting.storage.models import Delivery, Edition, Inquiry, Organization, Result, ResultUnits, Submission
 
 MOVES = 3
 
@@ -72,6 +72,14 @@ class Due:
     submission_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Questioned:
+    """An open inquiry as the ICO's home shows it: the figure it questions and whether a reviewer answered."""
+    inquiry: Inquiry
+    result: Result | None        # the questioned result in the edition it was opened on (None: the whole edition)
+    answered_at: object = None   # when a reviewer last wrote, if they did after the ICO's last message
+
+
 @dataclass
 class IcoHome:
     org: Organization
@@ -93,17 +101,17 @@ def _quarters_with_runs(session) -> list[str]:
     return sorted((p for p in figures.current_runs(session) if stored(p).is_quarter), key=chronological)
 
 
-def _results(session, period: str, codes: list[str]) -> dict:
-    run = figures.current_runs(session).get(period)
+def _results(session, period: str, codes: list[str], runs: dict | None = None) -> dict:
+    run = (figures.current_runs(session) if runs is None else runs).get(period)
     if run is None:
         return {}
     rows = session.scalars(select(Result).where(Result.run_id == run.id, Result.ico.in_(codes)))
     return {(r.measure_id, r.ico): r for r in rows}
 
 
-def moves(session, codes: list[str], period: str) -> tuple[str | None, list[Move]]:
+def moves(session, codes: list[str], period: str, runs: dict | None = None) -> tuple[str | None, list[Move]]:
     previous = stored(period).previous(1).code
-    now, before = _results(session, period, codes), _results(session, previous, codes)
+    now, before = _results(session, period, codes, runs), _results(session, previous, codes, runs)
     out = []
     for (mid, ico), r in now.items():
         b = before.get((mid, ico))
@@ -118,7 +126,9 @@ def _due(session, org: Organization, today: date, months_after: int, first: str)
     accepted = {s.period_code for s in subs if s.status == "accepted"}
     if has_left(org, last):
         return None                                              # left the demonstration
-    p = stored(min(accepted, key=chronological) if accepted else first)
+    joined = first_quarter(org)                                  # nothing is due from before the ICO joined
+    start = max((c for c in (first, joined) if c), key=chronological)
+    p = stored(min(accepted, key=chronological) if accepted else start)
     while p.begin <= last.begin and p.code in accepted:
         p = p.previous(-1)
     if p.begin > last.begin and has_left(org, p):
@@ -134,28 +144,30 @@ def _due(session, org: Organization, today: date, months_after: int, first: str)
     return Due(p.code, due, (due - today).days, state, s.error_count if s else 0, s.id if s else None)
 
 
-def ico_home(session, pub, org: Organization, today: date, months_after: int, first: str) -> IcoHome:
+def ico_home(session, pub, org: Organization, today: date, months_after: int, first: str,
+             basis: figures.Basis | None = None) -> IcoHome:
+    """``basis``: what the ICO's users are shown of each period (``figures.seen_by``); the newest computation
+    without one."""
     home = IcoHome(org, _due(session, org, today, months_after, first), None)
-    runs = figures.current_runs(session)          # read once: the home is a hot page
-    quarters = [q for q in _quarters_with_runs(session) if org.code in (runs[q].inputs or {})]
-    home.edition = session.scalar(select(Edition).where(Edition.status.in_([EditionStatus.PREVIEW, EditionStatus.PUBLISHED]))
-                                  .order_by(Edition.created_at.desc()))
+    runs = (basis or figures.live(session)).runs          # read once: the home is a hot page
+    quarters = sorted((q for q, run in runs.items() if stored(q).is_quarter and org.code in (run.inputs or {})), key=chronological)
+    home.edition = newest_quarter_edition(session)
     if home.edition is not None:
-        home.open_inquiries = [i for i in open_for_period(session, home.edition.period_code)
-                               if i.organization_id == org.id]
+        home.open_inquiries = questioned(session, [i for i in open_for_period(session, home.edition.period_code)
+                                                   if i.organization_id == org.id])
     if not quarters:
         return home
     home.period = quarters[-1]
     year = stored(home.period).year
     home.year = year
-    projection = figures.withhold_for_year(session, pub, [org.code], year)
+    projection = figures.withhold_for_year(session, pub, [org.code], year, basis)
     if org.code not in projection:      # no year run yet: project from the newest quarter's results
-        projection = _quarter_projection(session, pub, org.code, home.period)
+        projection = _quarter_projection(session, pub, org.code, home.period, runs)
     home.withhold = projection.get(org.code)
     if home.withhold:
         home.edges = sorted((e for r in home.withhold.rows if (e := _edge(r)) is not None),
                             key=lambda e: abs(e.distance))[:MOVES]
-    latest = _results(session, home.period, [org.code])
+    latest = _results(session, home.period, [org.code], runs)
     lists = set(session.scalars(select(ResultUnits.measure_id).where(
         ResultUnits.run_id == runs[home.period].id, ResultUnits.ico == org.code)))
     for mid in REGISTRY:
@@ -166,17 +178,41 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
             home.shortfalls.append(Shortfall(mid, cell.result.value, cell.benchmark, gap,
                                              mid in lists and REGISTRY[mid].unit != "score"))
     home.shortfalls.sort(key=lambda s: -s.gap)
-    home.previous, all_moves = moves(session, [org.code], home.period)
+    home.previous, all_moves = moves(session, [org.code], home.period, runs)
     home.moves_up = sorted((m for m in all_moves if m.better and m.change), key=lambda m: -abs(m.change))[:MOVES]
     home.moves_down = sorted((m for m in all_moves if not m.better and m.change), key=lambda m: -abs(m.change))[:MOVES]
     return home
 
 
-def _quarter_projection(session, pub, code: str, quarter: str) -> dict:
+def newest_quarter_edition(session) -> Edition | None:
+    """The edition of the newest quarter that is in preview or published (an annual edition is not a quarter's),
+    its newest number."""
+    rows = session.scalars(select(Edition).where(Edition.status.in_([EditionStatus.PREVIEW, EditionStatus.PUBLISHED]))).all()
+    rows = [e for e in rows if "Q" in e.period_code]
+    return max(rows, key=lambda e: (chronological(e.period_code), e.number), default=None)
+
+
+def questioned(session, inquiries: list[Inquiry]) -> list[Questioned]:
+    """Each inquiry with the result it questions (in the edition it was opened on) and a reviewer's answer."""
+    out = []
+    for i in sorted(inquiries, key=lambda i: i.id):
+        result = None
+        if i.measure_id:
+            run_id = session.scalar(select(Edition.run_id).where(Edition.period_code == i.period_code,
+                                                                 Edition.number == i.edition_number))
+            result = session.scalar(select(Result).where(Result.run_id == run_id, Result.measure_id == i.measure_id,
+                                                         Result.ico == i.organization.code))
+        last = i.messages[-1] if i.messages else None
+        answered = last.at if last is not None and reviews(last) else None       # a message has its author's role
+        out.append(Questioned(i, result, answered))
+    return out
+
+
+def _quarter_projection(session, pub, code: str, quarter: str, runs: dict | None = None) -> dict:
     from reporting.publication.benchmarks import withhold
     year = stored(quarter).year
     chosen = pub.withhold.get(year, {})
-    this = _results(session, quarter, [code])
+    this = _results(session, quarter, [code], runs)
     if not chosen or not this:
         return {}
     return {code: withhold(code, year, {m: this.get((m, code)) for m in chosen}, {}, pub.benchmarks, chosen,

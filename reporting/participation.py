@@ -1,6 +1,7 @@
 """Whether an ICO takes part in the demonstration in a period, in one wording used everywhere
 (overview, statewide report, withhold, submissions pages): an ICO whose ``active_to`` ends before a
-period "left the demonstration after <its last quarter>"; a year's withhold covers the months it took part."""
+period "left the demonstration after <its last quarter>"; one whose ``active_from`` is after a period's end
+is "not yet taking part (joined in <its first quarter>)"; a year's withhold covers the months it took part."""
 from __future__ import annotations
 
 from datetime import date
@@ -20,6 +21,27 @@ def last_quarter(org) -> str | None:
 def has_left(org, period: Period) -> bool:
     end = getattr(org, "active_to", None)
     return end is not None and period.begin > end
+
+
+def not_joined_yet(org, period: Period) -> bool:
+    """Whether ``period`` ends before the ICO's start date (``active_from``): nothing is due from it."""
+    start = getattr(org, "active_from", None)
+    return start is not None and period.end < start
+
+
+def takes_part(org, period: Period) -> bool:
+    """Whether the ICO takes part in ``period``: enabled, joined by its end and not left before it begins."""
+    return getattr(org, "enabled", True) and not not_joined_yet(org, period) and not has_left(org, period)
+
+
+def first_quarter(org) -> str | None:
+    """The first quarter the ICO took part in (the quarter of its ``active_from``), or None without a start date."""
+    start: date | None = getattr(org, "active_from", None)
+    return None if start is None else f"{start.year}Q{(start.month - 1) // 3 + 1}"
+
+
+def joined_label(org) -> str:
+    return f"not yet taking part (joined in {first_quarter(org)})"
 
 
 def ended_by(org, day: date) -> bool:

@@ -77,7 +77,8 @@ def _letter(session, row: Delivery) -> Letter | NoticeLetter:
         return NoticeLetter(row.recipient, row.subject, row.body, row.id)
     artifact, edition = row.artifact, session.get(Edition, row.edition_id)
     org = ico_by_code(session, artifact.ico) if artifact.ico else None
-    link = external_url("dashboards.ico", code=org.code) if org else external_url("dashboards.overview")
+    link = external_url("dashboards.ico", code=org.code, period=artifact.period_code) if org else \
+        external_url("dashboards.overview", period=artifact.period_code)
     return Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None, edition.number,
                   edition.revised, artifact.filename, artifact.content, row.id, link,
                   edition.preview_until if artifact.preview else None, _headlines(session, artifact, edition))

@@ -13,7 +13,7 @@ from measures.dictionary import FILES
 from reporting.errors import Forbidden, NotFound
 from reporting.ingest.readers import safe_filename
 from reporting.ingest.report import FAILURE_COLUMNS
-from reporting.participation import has_left, left_label
+from reporting.participation import has_left, joined_label, left_label, not_joined_yet
 from reporting.periods import chronological, stored
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.access import can_see_ico, ico_for, visible_icos
@@ -82,6 +82,8 @@ def period_status(period: ReportingPeriod, versions: list[Submission], today: da
         state = "rejected"
     elif org is not None and has_left(org, period):
         state = left_label(org)
+    elif org is not None and not_joined_yet(org, period):
+        state = joined_label(org)
     elif period.due_date < today:
         state = "missing"
     else:

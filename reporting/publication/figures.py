@@ -5,7 +5,9 @@ Which run stands for each period is a ``Basis``: on the pages the newest computa
 edition's reports the editions in force when it was made (``as_published``), so that anything published reads
 published figures only and a report rendered again later shows the same numbers. Functions that answer a person
 take the viewer and return only what that viewer may see (``reporting.access``); the report builders
-(``publication.reports``) call them for a report's audience."""
+(``publication.reports``) call them for a report's audience. ``seen_by`` is the basis of the pages and the API
+for one viewer: the newest computation of each period where ``access.may_see_edition`` lets the viewer see it,
+else the period's published edition, so a page and the API's ``/results`` answer the same question alike."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,12 +21,12 @@ from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.freshness import newer_data
 from reporting.periods import chronological, stored
-from reporting.participation import departed, ended_by, left_label, months_covered
+from reporting.participation import departed, ended_by, left_label, months_covered, takes_part
 from reporting.publication.benchmarks import benchmark_status, withhold
-from reporting.access import ICO_SUBMITTER, ico_for, role_of, statewide_hidden_in, visible_icos
+from reporting.access import ICO_SUBMITTER, ico_for, may_see_edition, role_of, statewide_hidden_in, visible_icos
 from reporting.publication.released import statewide_withheld
 from reporting.publication.editions import PUBLISHED_ONCE, EditionStatus
-from reporting.storage.models import Edition, Result, ResultRun, ResultUnits, Submission, utcnow
+from reporting.storage.models import Edition, Organization, Result, ResultRun, ResultUnits, Submission, utcnow
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,49 @@ class Basis:
     """The run that stands for each period in what is read."""
     runs: dict                      # period code -> ResultRun
     published: bool = False         # as published (editions), or the newest computation
+    editions: dict = field(default_factory=dict)    # period code -> the Edition on its run (``seen_by``), or None
 
     def run(self, period_code: str) -> ResultRun | None:
         return self.runs.get(period_code)
+
+    def edition(self, period_code: str) -> Edition | None:
+        return self.editions.get(period_code)
+
+    def choices(self) -> list[str]:
+        """The periods on this basis, newest first (a year after its Q4)."""
+        return sorted(self.runs, key=chronological, reverse=True)
 
 
 def live(session) -> Basis:
     """The newest computation of every period: what the pages show (``unpublished`` says where it is newer than
     the published edition)."""
     return Basis(current_runs(session))
+
+
+SHOWN = ("preview", "awaiting_approval", "published")
+UNPUBLISHED = "unpublished"          # a computation in no edition (yet): what ``edition_status`` says of it
+
+
+def seen_by(session, user, publish_mode: str) -> Basis:
+    """What ``user`` is shown of each period, on the pages and through the API alike: the newest computation,
+    where ``access.may_see_edition`` allows its status (its edition's; a computation in no edition yet is on its
+    way to approval in ``approval`` mode, else merely unpublished); otherwise the period's newest published
+    edition, or nothing of the period. ``editions`` names the edition each chosen run belongs to (None: none)."""
+    current = current_runs(session)
+    editions = session.scalars(select(Edition).where(Edition.period_code.in_(list(current)),
+                                                     Edition.status.in_(SHOWN)).order_by(Edition.number)).all()
+    on_run = {(e.period_code, e.run_id): e for e in editions}          # the newest edition on each run wins
+    published = {e.period_code: e for e in editions if e.status == "published"}
+    runs, chosen = {}, {}
+    for period, run in current.items():
+        edition = on_run.get((period, run.id))
+        status = edition.status if edition else ("awaiting_approval" if publish_mode == "approval" else UNPUBLISHED)
+        if may_see_edition(user, status):
+            runs[period], chosen[period] = run, edition
+        elif period in published:
+            chosen[period] = published[period]
+            runs[period] = session.get(ResultRun, published[period].run_id)
+    return Basis(runs, editions=chosen)
 
 
 def as_published(session, edition=None) -> Basis:
@@ -94,14 +130,32 @@ def unpublished(session, period_code: str, run: ResultRun) -> bool:
     return published != run.id
 
 
-def period_choices(session) -> list[str]:
-    codes = list(current_runs(session))
-    return sorted(codes, key=chronological, reverse=True)
+def period_choices(session, basis: Basis | None = None) -> list[str]:
+    return (basis or live(session)).choices()
 
 
-def default_period(session) -> str | None:
-    quarters = [c for c in period_choices(session) if stored(c).is_quarter]
-    return quarters[0] if quarters else None
+def expected_icos(orgs, run: ResultRun, period: Period) -> list:
+    """The ICOs a period's figures should cover: those taking part in it (joined, not left, enabled) in the
+    states of the ICOs that reported it (a statewide figure is one state's), and any that reported it."""
+    reported = set(run.inputs or {})
+    states = {o.state for o in orgs if o.code in reported}
+    return [o for o in orgs if o.code in reported or (o.state in states and takes_part(o, period))]
+
+
+def default_period(session, basis: Basis | None = None) -> str | None:
+    """The quarter the overview opens on: the newest that every ICO taking part has reported, or that has a
+    published edition; the newest quarter when none is either (the first quarter of all)."""
+    basis = basis or live(session)
+    quarters = [c for c in basis.choices() if stored(c).is_quarter]
+    if not quarters:
+        return None
+    orgs = list(session.scalars(select(Organization)))
+    published = set(session.scalars(select(Edition.period_code).where(Edition.status == EditionStatus.PUBLISHED)))
+    for code in quarters:
+        run = basis.run(code)
+        if code in published or all(o.code in (run.inputs or {}) for o in expected_icos(orgs, run, stored(code))):
+            return code
+    return quarters[0]
 
 
 def visible_codes(session, user) -> list[str]:
@@ -130,6 +184,11 @@ def statewide_hidden_periods(session, viewer, basis: Basis | None = None) -> lis
     """The quarters (and years) whose statewide figures ``viewer`` may not see (``access.statewide_hidden_in``)."""
     runs = (basis or live(session)).runs
     return [p for p, run in runs.items() if statewide_hidden_in(session, viewer, run)]
+
+
+def statewide_shown(session, user, run: ResultRun) -> bool:
+    """Whether ``user`` sees the statewide figures of ``run`` (``access.statewide_hidden_in``), as the API asks."""
+    return not statewide_hidden_in(session, user, run)
 
 
 def provenance(run: ResultRun, codes: list[str]) -> Provenance:
@@ -162,6 +221,8 @@ class Overview:
     departed: list = ()                     # (org, "left the demonstration after 2015Q3") before this period
     names: dict = None                      # code -> name, for the withhold summary
     coverage: dict = None                   # code -> "January to September 2015": the months its withhold covers
+    missing: list = ()                      # the ICOs (the viewer may see) taking part that have not reported it
+    statewide_of: tuple | None = None       # (ICOs pooled, ICOs taking part) when the statewide covers fewer
 
 
 def overview(session, user, pub, period: Period, basis: Basis | None = None) -> Overview:
@@ -176,7 +237,11 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
     codes = [o.code for o in orgs if o.code in (run.inputs or {})]
     results = _results(session, run.id, codes, user)
     last = _last_year_results(session, period, codes, basis) if not period.is_quarter else {}
-    statewide = [] if statewide_hidden_in(session, user, run) else [(STATEWIDE, "Statewide")]
+    expected = expected_icos(list(session.scalars(select(Organization))), run, period)
+    pooled = len(run.inputs or {})
+    statewide_of = (pooled, len(expected)) if pooled < len(expected) else None
+    statewide = [(STATEWIDE, f"Statewide of {pooled} of {len(expected)} ICOs" if statewide_of else "Statewide")] \
+        if statewide_shown(session, user, run) else []
     columns = [(o.code, o.name) for o in orgs if o.code in codes] + statewide
     domains = []
     for domain in DOMAINS:
@@ -188,10 +253,13 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
     prov = provenance(run, codes)
     prov.updating = newer_data(session, period_code, run)
     prov.unpublished = not basis.published and unpublished(session, period_code, run)
+    seen = {o.code for o in orgs}
     return Overview(period_code, columns, domains, prov,
                     withhold_for_year(session, pub, [o.code for o in orgs], period.year, basis), period.year,
                     departed([o for o in orgs if o.code not in codes], period), {o.code: o.name for o in orgs},
-                    withhold_coverage(orgs, period.year))
+                    withhold_coverage(orgs, period.year),
+                    [o for o in expected if o.code in seen and o.code not in codes],
+                    statewide_of if statewide else None)
 
 
 # --- trends -----------------------------------------------------------------------------------
@@ -241,6 +309,15 @@ class Trend:
         return self.series.get(code, [None] * len(self.periods))[self.periods.index(period)]
 
 
+def _latest_cell(pub, measure_id: str, periods: list[str], values: list) -> Cell:
+    """The newest result of a series, judged against the benchmark of its own period's year (an ICO that has not
+    sent the newest quarter of any ICO is judged on its own newest one)."""
+    found = next(((p, r) for p, r in zip(reversed(periods), reversed(values)) if r is not None), None)
+    if found is None:
+        return cell(pub, measure_id, None, stored(periods[-1]).year if periods else clock.today().year)
+    return cell(pub, measure_id, found[1], stored(found[0]).year)
+
+
 def trends(session, pub, codes: list[str], measure_ids, viewer="", basis: Basis | None = None) -> list[Trend]:
     data = quarter_results(session, codes, viewer=viewer, basis=basis)
     periods = sorted({p for rows in data.values() for p, _ in rows}, key=chronological)
@@ -250,25 +327,60 @@ def trends(session, pub, codes: list[str], measure_ids, viewer="", basis: Basis 
         for code in codes + [STATEWIDE]:
             by_period = dict(data.get((mid, code), []))
             series[code] = [by_period.get(p) for p in periods]
-        latest = {code: cell(pub, mid, next((r for r in reversed(vals) if r is not None), None),
-                              stored(periods[-1]).year if periods else clock.today().year)
-                  for code, vals in series.items()}
+        latest = {code: _latest_cell(pub, mid, periods, vals) for code, vals in series.items()}
         out.append(Trend(REGISTRY[mid], periods, series, benchmark_series(pub, mid, periods), latest))
     return out
 
 
-def ico_page(session, user, pub, code: str):
+def ico_page(session, user, pub, code: str, basis: Basis | None = None):
     org = ico_for(session, user, code, "results")
     subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)
                            .order_by(Submission.period_code, Submission.version)).all()
-    return org, trends(session, pub, [org.code], list(REGISTRY), user), subs
+    return org, trends(session, pub, [org.code], list(REGISTRY), user, basis), subs
 
 
-def measure_page(session, user, pub, measure_id: str):
+@dataclass
+class IcoPeriod:
+    """One period of an ICO's page: each measure's value judged against that period's own year."""
+    period: str | None                  # the period shown (None: the ICO has no results yet)
+    choices: list[str]                  # the periods with results of this ICO, newest first
+    cells: dict                         # measure id -> Cell
+    statewide: dict                     # measure id -> statewide Result of the period (when the viewer may see it)
+    unpublished: bool = False           # newer than the period's published edition, or none published
+    edition: Edition | None = None      # the edition the figures belong to, if any
+    year: int | None = None             # the year whose benchmarks judge it
+    statewide_of: tuple | None = None   # (ICOs pooled, ICOs taking part) when the statewide covers fewer
+
+
+def ico_period(session, user, pub, org, period: Period | None, basis: Basis) -> IcoPeriod:
+    """``org``'s results in ``period`` on ``basis`` (by default its own newest quarter with results)."""
+    choices = [p for p in basis.choices() if org.code in (basis.run(p).inputs or {})]
+    if period is None:
+        quarters = [p for p in choices if stored(p).is_quarter]
+        if not choices:
+            return IcoPeriod(None, [], {}, {})
+        period = stored((quarters or choices)[0])
+    if period.code not in choices:
+        raise NotFound(f"{org.name} has no results for {period.code}"
+                       + (f". Choose one of: {', '.join(choices)}." if choices else " yet."))
+    run = basis.run(period.code)
+    results = _results(session, run.id, [org.code], user)
+    last = _last_year_results(session, period, [org.code], basis) if not period.is_quarter else {}
+    cells = {mid: cell(pub, mid, results.get((mid, org.code)), period.year, last.get((mid, org.code)))
+             for mid in REGISTRY}
+    statewide = {mid: r for (mid, ico), r in results.items() if ico == STATEWIDE} \
+        if statewide_shown(session, user, run) else {}
+    pooled, expected = len(run.inputs or {}), len(expected_icos(list(session.scalars(select(Organization))), run, period))
+    return IcoPeriod(period.code, choices, cells, statewide,
+                     not basis.published and unpublished(session, period.code, run), basis.edition(period.code),
+                     period.year, (pooled, expected) if statewide and pooled < expected else None)
+
+
+def measure_page(session, user, pub, measure_id: str, basis: Basis | None = None):
     if measure_id not in REGISTRY:
         raise NotFound("There is no such measure. The measure catalog lists them all.")
     codes = visible_codes(session, user)
-    trend = trends(session, pub, codes, [measure_id], user)[0]
+    trend = trends(session, pub, codes, [measure_id], user, basis)[0]
     names = {o.code: o.name for o in visible_icos(session, user)}
     return REGISTRY[measure_id], trend, names
 
@@ -309,10 +421,12 @@ def withhold_years(session, pub) -> list[int]:
 
 # --- gap lists --------------------------------------------------------------------------------
 
-def gap_list(session, user, measure_id: str, code: str, period: Period, every_unit: bool = False):
+def gap_list(session, user, measure_id: str, code: str, period: Period, every_unit: bool = False,
+             basis: Basis | None = None):
     """The units behind a gap: in the denominator and not in the numerator (for lower-is-better
     measures, the units in the numerator: the readmissions, the admissions). ``every_unit``: the
-    whole per-unit frame behind the result, with its population flags, to trace the numbers."""
+    whole per-unit frame behind the result, with its population flags, to trace the numbers. ``basis``: the
+    run the viewer is shown of the period (``seen_by``); the newest computation without one."""
     from reporting.engine.store import frame_from_bytes
     if measure_id not in REGISTRY:
         raise NotFound("There is no such measure.")
@@ -320,7 +434,7 @@ def gap_list(session, user, measure_id: str, code: str, period: Period, every_un
     if measure.unit == "score":
         raise NotFound("Survey scores have no member list: responses are reported as a score.")
     org = ico_for(session, user, code, "member lists")
-    run = current_runs(session).get(period.code)
+    run = (basis or live(session)).run(period.code)
     if run is None:
         raise NotFound(f"There are no results for {period.code}.")
     row = session.scalar(select(ResultUnits).where(ResultUnits.run_id == run.id, ResultUnits.measure_id == measure_id,

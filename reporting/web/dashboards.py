@@ -36,7 +36,7 @@ def home():
     cfg, today = current_app.config, clock.today()
     if is_ico_user(current_user) and current_user.organization:
         home = homes.ico_home(db.session, settings(), current_user.organization, today, cfg["DUE_DATE_MONTHS_AFTER"],
-                              cfg["PROGRAM_FIRST_PERIOD"])
+                              cfg["PROGRAM_FIRST_PERIOD"], _basis())
         return render_template("homes/ico.html", home=home, measures=REGISTRY, today=today)
     home = homes.reviewer_home(db.session, current_user, settings(), today, cfg["DUE_DATE_MONTHS_AFTER"])
     return render_template("homes/reviewer.html", home=home, measures=REGISTRY, today=today)
@@ -51,14 +51,20 @@ def _period_arg(choices) -> Period:
     return period
 
 
+def _basis() -> figures.Basis:
+    """What the signed-in user is shown of each period: the same read as the API's (``figures.seen_by``)."""
+    return figures.seen_by(db.session, current_user, current_app.config["PUBLISH_MODE"])
+
+
 @bp.route("/overview")
 @allow("signed_in")
 @cached_page
 def overview():
-    choices = figures.period_choices(db.session)
-    default = figures.default_period(db.session)
+    basis = _basis()
+    choices = basis.choices()
+    default = figures.default_period(db.session, basis)
     period = _period_arg([default] + [c for c in choices if c != default] if default else choices)
-    ov = figures.overview(db.session, current_user, settings(), period)
+    ov = figures.overview(db.session, current_user, settings(), period, basis)
     return render_template("dashboards/overview.html", ov=ov, choices=choices)
 
 
@@ -66,10 +72,13 @@ def overview():
 @allow("signed_in")
 @cached_page
 def ico(code):
-    org, trends, subs = figures.ico_page(db.session, current_user, settings(), code)
+    basis = _basis()
+    org, trends, subs = figures.ico_page(db.session, current_user, settings(), code, basis)
+    shown = figures.ico_period(db.session, current_user, settings(), org, period_arg(), basis)
     charts = {t.measure.id: trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
     updating = [p for p in stale_periods(db.session) if trends and p in trends[0].periods]
     return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs, updating=updating,
+                           shown=shown,
                            deadlines_ahead=not ended_by(org, clock.today()),
                            status_rows=records.status_rows(
                                db.session, org, sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
@@ -89,7 +98,7 @@ def measures_catalog():
 @allow("signed_in")
 @cached_page
 def measure(measure_id):
-    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id)
+    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
     return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart,
@@ -107,7 +116,7 @@ def withhold():
     if year is None:
         raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
     orgs = visible_icos(db.session, current_user)
-    rows = figures.withhold_for_year(db.session, settings(), [o.code for o in orgs], year)
+    rows = figures.withhold_for_year(db.session, settings(), [o.code for o in orgs], year, _basis())
     from reporting.rules import store as rules
     in_force = rules.in_force(db.session, year)
     return render_template("dashboards/withhold.html", year=year, years=years, rows=rows,
@@ -119,7 +128,7 @@ def withhold():
 @bp.route("/gaps/<measure_id>/<code>/<period:period>")
 @allow("signed_in")
 def gaps(measure_id, code, period):
-    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period)
+    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, basis=_basis())
     page = max(1, request.args.get("page", 1, type=int))
     audit.record("view", f"gap list {m.id} {org.code} {period.code}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units.iloc[(page - 1) * 200: page * 200])
@@ -138,7 +147,7 @@ def _send(columns, rows, preamble, name, fmt):
 
 
 def _units_export(measure_id, code, period, fmt, every_unit: bool):
-    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit)
+    org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit, _basis())
     what = (f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}")
     preamble = tables.export_preamble(what, period.code, figures.provenance(run, [org.code]),
                                           f"{org.name} and reviewers: member-level, confidential")
@@ -179,10 +188,10 @@ def units_export(measure_id, code, period, fmt):
 
 
 def _overview_export(fmt, public: bool):
-    period = _period_arg(figures.period_choices(db.session))
     # The public table is the published one: the period's published edition, never a newer computation.
-    ov = figures.overview(db.session, current_user, settings(), period,
-                          figures.as_published(db.session) if public else None)
+    basis = figures.as_published(db.session) if public else _basis()
+    period = _period_arg(figures.period_choices(db.session) if public else basis.choices())
+    ov = figures.overview(db.session, current_user, settings(), period, basis)
     hidden = released.public_hidden(db.session, ov.period, ov.provenance.run_id) if public else None
     columns, rows, preamble = tables.overview_table(ov, public=public, hidden=hidden)
     kind = "public" if public else "overview"
@@ -206,10 +215,10 @@ def public_export(fmt):
 @bp.route("/icos/<code>/export.<fmt>")
 @allow("signed_in")
 def ico_export(code, fmt):
-    org, trends, _ = figures.ico_page(db.session, current_user, settings(), code)
+    basis = _basis()
+    org, trends, _ = figures.ico_page(db.session, current_user, settings(), code, basis)
     columns, rows = tables.trend_table(trends, [org.code, STATEWIDE])
-    runs = figures.current_runs(db.session)
-    latest = runs.get(trends[0].periods[-1]) if trends and trends[0].periods else None
+    latest = basis.run(trends[0].latest_period(org.code)) if trends else None     # the ICO's own newest period
     preamble = tables.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
                                           figures.provenance(latest, [org.code]) if latest else None,
                                           f"{org.name} and reviewers: exact values")
@@ -220,7 +229,7 @@ def ico_export(code, fmt):
 @bp.route("/measures/<measure_id>/export.<fmt>")
 @allow("signed_in")
 def measure_export(measure_id, fmt):
-    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id)
+    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
     columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE])
     preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
     audit.record("download", f"measure {m.id} {fmt}")
@@ -234,7 +243,8 @@ def withhold_export(fmt):
     if year is None:
         raise ReportingError("Say which year: ?year=2015")
     codes = [o.code for o in visible_icos(db.session, current_user)]
-    columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, settings(), codes, year), year)
+    columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, settings(), codes, year, _basis()),
+                                          year)
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)
 
