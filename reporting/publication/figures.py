@@ -81,7 +81,7 @@ def live(session) -> Basis:
     return Basis(current_runs(session))
 
 
-SHOWN = ("preview", "awaiting_approval", "published")
+SHOWN = (EditionStatus.PREVIEW, EditionStatus.AWAITING_APPROVAL, EditionStatus.PUBLISHED)
 UNPUBLISHED = "unpublished"          # a computation in no edition (yet): what ``edition_status`` says of it
 
 
@@ -94,11 +94,11 @@ def seen_by(session, user, publish_mode: str) -> Basis:
     editions = session.scalars(select(Edition).where(Edition.period_code.in_(list(current)),
                                                      Edition.status.in_(SHOWN)).order_by(Edition.number)).all()
     on_run = {(e.period_code, e.run_id): e for e in editions}          # the newest edition on each run wins
-    published = {e.period_code: e for e in editions if e.status == "published"}
+    published = {e.period_code: e for e in editions if e.status == EditionStatus.PUBLISHED}
     runs, chosen = {}, {}
     for period, run in current.items():
         edition = on_run.get((period, run.id))
-        status = edition.status if edition else ("awaiting_approval" if publish_mode == "approval" else UNPUBLISHED)
+        status = edition.status if edition else (EditionStatus.AWAITING_APPROVAL if publish_mode == "approval" else UNPUBLISHED)
         if may_see_edition(user, status):
             runs[period], chosen[period] = run, edition
         elif period in published:
