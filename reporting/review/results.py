@@ -27,6 +27,7 @@ def visible_results(session, user, period: Period) -> list[dict]:
         if r.ico == STATEWIDE and not statewide or r.ico != STATEWIDE and not (r.ico in orgs and can_see_ico(user, orgs[r.ico])):
             continue
         out.append({"measure_id": r.measure_id, "ico": r.ico, "period": r.period_code, "numerator": r.numerator,
-                    "denominator": r.denominator, "value": r.value, "status": r.status, "edition": edition.number,
+                    "denominator": r.denominator, "value": r.value, "status": r.status,
+                    "adjusted_value": r.adjusted_value, "vs_statewide": r.vs_statewide, "edition": edition.number,
                     "edition_status": edition.status})
     return out
