@@ -20,7 +20,7 @@ from reporting.errors import NotFound
 from reporting.freshness import newer_data
 from reporting.periods import chronological, stored
 from reporting.participation import departed, ended_by, left_label, months_covered
-from reporting.publication.benchmarks import benchmark_status, withhold
+from reporting.publication.benchmarks import benchmark_status, judged, withhold
 from reporting.access import ico_for, statewide_hidden_from, visible_icos
 from reporting.storage.models import Edition, Result, ResultRun, ResultUnits, Submission, utcnow
 
@@ -129,7 +129,9 @@ def cell(pub, measure_id: str, result: Result | None, year: int, last_year: Resu
     """A result with its benchmark and status for the year."""
     bench = pub.benchmarks.get((measure_id, year))
     gap = pub.withhold.get(year, {}).get(measure_id, False)
-    return Cell(result, bench.value if bench else None, benchmark_status(measure_id, result, bench, last_year, gap))
+    case_mix = pub.case_mix.get(year, False)
+    return Cell(result, bench.value if bench else None,
+                benchmark_status(measure_id, judged(result, case_mix), bench, judged(last_year, case_mix), gap))
 
 
 def _last_year_results(session, period: Period, codes, basis: Basis) -> dict:
@@ -275,7 +277,8 @@ def withhold_for_year(session, pub, codes: list[str], year: int, basis: Basis | 
         if not any((m, code) in this for m in chosen):
             continue
         out[code] = withhold(code, year, {m: this.get((m, code)) for m in chosen},
-                             {m: last.get((m, code)) for m in chosen}, pub.benchmarks, chosen, pub.tiers.get(year))
+                             {m: last.get((m, code)) for m in chosen}, pub.benchmarks, chosen, pub.tiers.get(year),
+                             pub.case_mix.get(year, False))
     return out
 
 

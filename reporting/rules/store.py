@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -40,6 +40,7 @@ class Rules:
     withhold: dict            # year -> {measure id: gap closure}
     tiers: dict               # year -> [(min share 0-1, earned back %)], highest first
     versions: dict            # year -> version
+    case_mix: dict = field(default_factory=dict)    # year -> survey measures judged on case-mix adjusted values
 
 
 def in_force(session, year: int) -> RuleSet | None:
@@ -73,8 +74,9 @@ def years(session) -> list[int]:
 
 
 def rules_of(sets: list[RuleSet]) -> Rules:
-    benchmarks, withhold, tiers, versions = {}, {}, {}, {}
+    benchmarks, withhold, tiers, versions, case_mix = {}, {}, {}, {}, {}
     for rs in sets:
+        case_mix[rs.year] = bool(rs.case_mix_adjusted)
         for m in rs.measures:
             if m.benchmark is not None:
                 benchmarks[(m.measure_id, rs.year)] = Benchmark(m.measure_id, rs.year, m.benchmark, m.source)
@@ -82,7 +84,7 @@ def rules_of(sets: list[RuleSet]) -> Rules:
                 withhold.setdefault(rs.year, {})[m.measure_id] = m.gap_closure
         tiers[rs.year] = sorted(((t.min_share_met / 100.0, t.earned_back) for t in rs.tiers), reverse=True)
         versions[rs.year] = rs.version
-    return Rules(benchmarks, withhold, tiers, versions)
+    return Rules(benchmarks, withhold, tiers, versions, case_mix)
 
 
 def current_rules(session) -> Rules:
@@ -180,7 +182,7 @@ def create_draft(session, year: int, actor: str, note: str = "") -> RuleSet:
     base = in_force(session, year)
     number = (session.scalar(select(func.max(RuleSet.version)).where(RuleSet.year == year)) or 0) + 1
     draft = RuleSet(year=year, version=number, status="draft", based_on_id=base.id if base else None,
-                    note=note[:500], created_by=actor)
+                    note=note[:500], created_by=actor, case_mix_adjusted=bool(base and base.case_mix_adjusted))
     if base:
         draft.measures = [RuleMeasure(measure_id=m.measure_id, benchmark=m.benchmark, source=m.source,
                                       withhold=m.withhold, gap_closure=m.gap_closure) for m in base.measures]
@@ -296,11 +298,21 @@ def parse_changes(text: str) -> dict[str, dict]:
     return changes
 
 
-def propose(session, year: int, text: str, actor: str) -> RuleSet:
+def propose(session, year: int, text: str, actor: str, case_mix_adjusted: bool | None = None) -> RuleSet:
     changes = parse_changes(text)
     draft = create_draft(session, year, actor, note="proposed from a file")
     apply_changes(session, draft, changes, actor)
+    if case_mix_adjusted is not None:
+        set_case_mix(session, draft, case_mix_adjusted, actor)
     return draft
+
+
+def set_case_mix(session, draft: RuleSet, on: bool, actor: str) -> None:
+    """Whether benchmarks and the withhold judge the survey measures on their case-mix adjusted values."""
+    _editable(draft)
+    if draft.case_mix_adjusted != on:
+        draft.case_mix_adjusted = on
+        audit.record("rules.case_mix", draft.label, detail={"case_mix_adjusted": on}, actor=actor, session=session)
 
 
 def adopt(session, draft_id: int, actor: str) -> RuleSet:

@@ -80,3 +80,43 @@ def test_the_api_the_pages_and_the_export_show_them(example):
     table = list(csv.DictReader(io.StringIO("\n".join(lines[header:]))))
     row = next(r for r in table if r["ico"] == "HA" and r["period"] == "2015Q3")
     assert float(row["adjusted_value"]) == pytest.approx(adjusted) and row["vs_statewide"] == rating["vs_statewide"]
+
+
+def test_a_rule_set_that_judges_on_adjusted_scores_changes_benchmarks_and_withhold(example, tmp_path, dbs):
+    """A new 2015 version with case_mix_adjusted on: the impact preview shows, per ICO, the value judged now (raw)
+    and in the draft (adjusted) and the status each gives; adopted, the withhold judges the adjusted value."""
+    from sqlalchemy import select
+
+    from reporting.storage.models import AuditEvent
+    from tests.rules.test_rules import impact_rows, invoke, stored
+    rating = {ico: stored(example, "2015", "rating_health_plan", ico) for ico in ("HA", "HB")}
+    ico = next(k for k, r in rating.items() if r.status == "reported" and r.adjusted_value != r.value)
+    raw, adjusted = rating[ico].value, rating[ico].adjusted_value
+    benchmark = (raw + adjusted) / 2                           # met on one of them only
+    path = tmp_path / "proposal.csv"
+    path.write_text(f"measure_id,benchmark,withhold\nrating_health_plan,{benchmark:.6f},true\n")
+    r = invoke(example, "rules", "propose", "--year", "2015", "--from", str(path), "--case-mix-adjusted", "yes")
+    assert r.exit_code == 0, r.output
+    draft_id = int(r.output.strip().splitlines()[-1])
+    row = impact_rows(example, draft_id)[(ico, "rating_health_plan")]
+    assert float(row["value_draft"]) == pytest.approx(adjusted) and float(row["value"]) == pytest.approx(raw)
+    assert row["status_draft"] == ("met" if adjusted >= benchmark else "not_met")
+    fuh = impact_rows(example, draft_id)[(ico, "fuh_7d")]
+    assert fuh["value"] == fuh["value_draft"]                  # not a survey measure: judged as before
+    client = example.test_client()
+    login(client, "cms@example.org")
+    page = client.get(f"/rules/{draft_id}/impact").get_data(as_text=True)
+    assert "judge the survey measures on their case-mix adjusted scores" in page
+
+    assert invoke(example, "rules", "adopt", "--draft", str(draft_id)).exit_code == 0
+    shown = json.loads(invoke(example, "rules", "show", "--year", "2015", "--format", "json").output)
+    assert shown["case_mix_adjusted"] is True and shown["version"] == 2
+    w = invoke(example, "withhold", "--year", "2015").output
+    line = next(x for x in w.split(f"{ico}:")[1].splitlines() if x.strip().startswith("rating_health_plan"))
+    assert f"{adjusted:.4f}" in line and ("not met" not in line) == (adjusted >= benchmark)
+    assert [e.detail for e in dbs.scalars(select(AuditEvent).where(AuditEvent.action == "rules.case_mix"))] == \
+        [{"case_mix_adjusted": True}]
+    # a draft made from it keeps the setting
+    again = invoke(example, "rules", "propose", "--year", "2015", "--from", str(path))
+    assert impact_rows(example, int(again.output.strip().splitlines()[-1]))[(ico, "rating_health_plan")]["value_draft"] \
+        == row["value_draft"]

@@ -15,25 +15,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('rows_survey_responses', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('general_health', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('mental_health', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('education', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('proxy', sa.String(length=40), nullable=True))
-        batch_op.add_column(sa.Column('survey_language', sa.String(length=40), nullable=True))
-    with op.batch_alter_table('results', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('adjusted_value', sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column('vs_statewide', sa.String(length=20), nullable=True))
-    with op.batch_alter_table('rule_sets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('case_mix_adjusted', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN (SQLite has it): a batch copy of rule_sets would drop the old table, and the foreign keys'
+    # ON DELETE CASCADE would empty rule_measures and rule_tiers with it.
+    for name, kind in (('general_health', sa.Integer()), ('mental_health', sa.Integer()), ('education', sa.Integer()),
+                       ('proxy', sa.String(length=40)), ('survey_language', sa.String(length=40))):
+        op.add_column('rows_survey_responses', sa.Column(name, kind, nullable=True))
+    op.add_column('results', sa.Column('adjusted_value', sa.Float(), nullable=True))
+    op.add_column('results', sa.Column('vs_statewide', sa.String(length=20), nullable=True))
+    op.add_column('rule_sets', sa.Column('case_mix_adjusted', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('rule_sets', schema=None) as batch_op:
-        batch_op.drop_column('case_mix_adjusted')
-    with op.batch_alter_table('results', schema=None) as batch_op:
-        batch_op.drop_column('vs_statewide')
-        batch_op.drop_column('adjusted_value')
-    with op.batch_alter_table('rows_survey_responses', schema=None) as batch_op:
-        for name in ('survey_language', 'proxy', 'education', 'mental_health', 'general_health'):
-            batch_op.drop_column(name)
+    op.drop_column('rule_sets', 'case_mix_adjusted')
+    op.drop_column('results', 'vs_statewide')
+    op.drop_column('results', 'adjusted_value')
+    for name in ('survey_language', 'proxy', 'education', 'mental_health', 'general_health'):
+        op.drop_column('rows_survey_responses', name)
