@@ -118,46 +118,82 @@ def _fill_missing(x: pd.Series, ico: pd.Series) -> np.ndarray:
 
 
 def fit_item(item: str, y: pd.Series, ico: pd.Series, adjusters: pd.DataFrame) -> ItemFit:
-    """The case-mix model of one item over the respondents who answer it (``y`` on 0-100, one row each)."""
-    from statsmodels.regression.linear_model import OLS     # a second of import: only where a model is fitted
+    """The case-mix model of one item over the respondents who answer it (``y`` on 0-100, one row each).
 
-    y = y.reset_index(drop=True).astype(float)
+    The model ``y = Σ_j α_j·ICO_j + Σ_k β_k·x_k + ε`` is fitted as its Frisch-Waugh-Lovell equivalent: β by
+    statsmodels OLS of the within-ICO deviations of y on those of the indicators (the same β and residuals as
+    the full design, at a cost linear in the respondents with 18 columns instead of 18 + one per ICO). The HC1
+    variance of each contrast ``α_j − Σ_l w_l·α_l = (ȳ_j − ȳ) − (x̄_j − x̄)·β`` is ``n/(n − p)·Σ_i a_i²·e_i²``
+    with ``a_i`` the weight of y_i in it, summed per ICO (p = ICOs + indicator columns): exactly the full
+    model's HC1 sandwich (tests/engine/test_casemix.py compares both)."""
+    y_ = np.asarray(y, dtype=float)
     ico = ico.reset_index(drop=True).astype(str)
+    codes, labels = pd.factorize(ico, sort=True)
+    icos, n = list(labels), len(y_)
+    n_j = np.bincount(codes, minlength=len(icos)).astype(float)
     x, owned = indicators(adjusters.reset_index(drop=True), ico)
-    icos = sorted(ico.unique())
-    dummies = pd.DataFrame({f"ico={j}": (ico == j).to_numpy(dtype=float) for j in icos})
     x = x.loc[:, [c for c in x.columns if np.ptp(x[c].to_numpy()) > 0]]          # constant columns dropped
     kept = [a.name for a in ADJUSTERS if any(c in x.columns for c in owned[a.name])]
-    while kept and _rank_deficient(dummies, x):
+    within = _within(x.to_numpy(), codes, n_j)
+    while kept and _rank_deficient(within):
         dropped = kept.pop()                                                     # the last listed first
         x = x.drop(columns=[c for c in owned[dropped] if c in x.columns])
-    design = pd.concat([dummies, x], axis=1).to_numpy()
-    model = OLS(y.to_numpy(), design)
-    if len(y) > design.shape[1]:
-        fit = model.fit(cov_type="HC1")
-        covariance = np.asarray(fit.cov_params())[:len(icos), :len(icos)]
-    else:                                   # no residual degrees of freedom: no standard error
-        fit = model.fit()
-        covariance = np.full((len(icos), len(icos)), np.nan)
-    beta = pd.Series(fit.params[len(icos):], index=x.columns)
-    n = ico.value_counts().reindex(icos)
-    w = (n / n.sum()).to_numpy()
-    means = y.groupby(ico).mean().reindex(icos)
-    x_all, x_own = x.mean(), x.groupby(ico.to_numpy()).mean().reindex(icos)
-    adjusted, se = {}, {}
-    for k, j in enumerate(icos):
-        adjusted[j] = float(means[j] + (beta * (x_all - x_own.loc[j])).sum())
-        contrast = -w.copy()
-        contrast[k] += 1.0
-        variance = float(contrast @ covariance @ contrast)
-        se[j] = math.sqrt(max(variance, 0.0)) if not math.isnan(variance) else math.nan
-    return ItemFit(item, {j: int(n[j]) for j in icos}, {j: float(means[j]) for j in icos}, adjusted, se,
-                   float(y.mean()), tuple(kept), {c: float(b) for c, b in beta.items()})
+        within = _within(x.to_numpy(), codes, n_j)
+    means = np.bincount(codes, weights=y_, minlength=len(icos)) / n_j
+    beta, residuals, cov_beta = _regression(y_ - means[codes], within)
+    x_all, x_own = x.to_numpy().mean(axis=0), _group_means(x.to_numpy(), codes, n_j)
+    adjusted = means + (x_all - x_own) @ beta
+    variance = _contrast_variance(residuals, within, cov_beta, codes, n_j, x_own - x_all)
+    p = len(icos) + within.shape[1]
+    scaled = variance * (n / (n - p)) if n > p else np.full(len(icos), np.nan)   # HC1; none without residual df
+    se = np.sqrt(np.maximum(scaled, 0.0))
+    return ItemFit(item, {j: int(n_j[k]) for k, j in enumerate(icos)}, {j: float(means[k]) for k, j in enumerate(icos)},
+                   {j: float(adjusted[k]) for k, j in enumerate(icos)}, {j: float(se[k]) for k, j in enumerate(icos)},
+                   float(y_.mean()), tuple(kept), {c: float(b) for c, b in zip(x.columns, beta)})
 
 
-def _rank_deficient(dummies: pd.DataFrame, x: pd.DataFrame) -> bool:
-    design = np.hstack([dummies.to_numpy(), x.to_numpy()])
-    return int(np.linalg.matrix_rank(design)) < design.shape[1]
+def _group_means(values: np.ndarray, codes: np.ndarray, n_j: np.ndarray) -> np.ndarray:
+    """Per ICO (rows) the mean of each column of ``values``."""
+    return np.stack([np.bincount(codes, weights=values[:, k], minlength=len(n_j)) for k in range(values.shape[1])],
+                    axis=1).reshape(len(n_j), values.shape[1]) / n_j[:, None]
+
+
+def _within(values: np.ndarray, codes: np.ndarray, n_j: np.ndarray) -> np.ndarray:
+    """Each column's deviation from its ICO's mean (what is left once the ICO indicators are partialled out)."""
+    return values - _group_means(values, codes, n_j)[codes] if values.shape[1] else values
+
+
+def _rank_deficient(within: np.ndarray) -> bool:
+    """The full design [ICO indicators, x] is rank-deficient exactly when the within-ICO x is."""
+    if not within.shape[1]:
+        return False
+    gram = within.T @ within
+    return int(np.linalg.matrix_rank(gram, hermitian=True)) < within.shape[1]
+
+
+def _regression(y_within: np.ndarray, within: np.ndarray):
+    """β, the residuals and β's HC0 covariance, by statsmodels OLS on the within-ICO deviations."""
+    if not within.shape[1]:
+        return np.zeros(0), y_within, np.zeros((0, 0))
+    from statsmodels.regression.linear_model import OLS     # a second of import: only where a model is fitted
+    fit = OLS(y_within, within).fit()
+    return np.asarray(fit.params), np.asarray(fit.resid), np.asarray(fit.cov_HC0)
+
+
+def _contrast_variance(e: np.ndarray, within: np.ndarray, cov_beta: np.ndarray, codes: np.ndarray,
+                       n_j: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Σ_i a_i²·e_i² for each ICO's contrast, with a_i = [i in j]/n_j − 1/n − d_j·h_i and h_i the weight of
+    y_i in β: S_j/n_j² − 2·S_j/(n_j·n) + S/n² − 2·d_j·(H_j/n_j − H/n) + d_j·Cov_HC0(β)·d_j."""
+    n = float(n_j.sum())
+    e2 = e * e
+    s_j = np.bincount(codes, weights=e2, minlength=len(n_j))
+    out = s_j / n_j ** 2 - 2 * s_j / (n_j * n) + s_j.sum() / n ** 2
+    if within.shape[1]:
+        # Σ over the ICO of e²·h_i, with h_i = (X̃'X̃)⁻¹·x̃_i: the ICO's sums of e²·x̃ times the inverse
+        h_j = (_group_means(within * e2[:, None], codes, n_j) * n_j[:, None]) @ np.linalg.inv(within.T @ within)
+        out = out - 2 * np.einsum("jk,jk->j", d, h_j / n_j[:, None] - h_j.sum(axis=0) / n) \
+            + np.einsum("jk,kl,jl->j", d, cov_beta, d)
+    return out
 
 
 def adjust_measure(items, units: dict[str, pd.DataFrame], respondents: dict[str, int], statewide: float | None,

@@ -220,3 +220,26 @@ def test_adjusted_means_and_errors_equal_an_independent_computation(seed):
     for j in icos:
         assert abs(fit.adjusted[j] - adjusted[j]) < 1e-9, j
         assert abs(fit.se[j] - se[j]) < 1e-9, j
+
+
+def test_the_same_as_statsmodels_ols_with_hc1_on_the_full_design():
+    """The engine fits the model's Frisch-Waugh-Lovell form; statsmodels on the full design (one indicator per
+    ICO, no intercept, cov_type="HC1") gives the same adjusted means and contrast errors."""
+    from statsmodels.regression.linear_model import OLS
+    rng = np.random.default_rng(8)
+    n, icos = 500, ["A", "B", "C"]
+    frame = pd.DataFrame({"ico": rng.choice(icos, n), "general_health": rng.integers(1, 6, n).astype(float),
+                          "proxy": rng.choice(["N", "Y"], n), "age": rng.integers(21, 70, n).astype(float)})
+    y = rng.normal(70, 12, n) + 5 * (frame["proxy"] == "Y")
+    fit = casemix.fit_item("item", pd.Series(y), frame["ico"], frame)
+    x, _ = casemix.indicators(frame, frame["ico"])
+    x = x.loc[:, x.std() > 0]
+    design = np.hstack([np.column_stack([(frame["ico"] == j).to_numpy(float) for j in icos]), x.to_numpy()])
+    full = OLS(np.asarray(y), design).fit(cov_type="HC1")
+    cov, w = np.asarray(full.cov_params())[:3, :3], frame["ico"].value_counts(normalize=True).reindex(icos).to_numpy()
+    for k, j in enumerate(icos):
+        c = -w.copy()
+        c[k] += 1
+        assert abs(fit.se[j] - math.sqrt(c @ cov @ c)) < 1e-9
+        params = np.asarray(full.params)
+        assert abs(fit.adjusted[j] - (params[k] + params[3:] @ x.to_numpy().mean(axis=0))) < 1e-9
