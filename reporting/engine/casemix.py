@@ -154,6 +154,8 @@ def fit_item(item: str, y: pd.Series, ico: pd.Series, adjusters: pd.DataFrame) -
 
 def _group_means(values: np.ndarray, codes: np.ndarray, n_j: np.ndarray) -> np.ndarray:
     """Per ICO (rows) the mean of each column of ``values``."""
+    if not values.shape[1]:
+        return np.zeros((len(n_j), 0))
     return np.stack([np.bincount(codes, weights=values[:, k], minlength=len(n_j)) for k in range(values.shape[1])],
                     axis=1).reshape(len(n_j), values.shape[1]) / n_j[:, None]
 

@@ -243,3 +243,11 @@ def test_the_same_as_statsmodels_ols_with_hc1_on_the_full_design():
         assert abs(fit.se[j] - math.sqrt(c @ cov @ c)) < 1e-9
         params = np.asarray(full.params)
         assert abs(fit.adjusted[j] - (params[k] + params[3:] @ x.to_numpy().mean(axis=0))) < 1e-9
+
+
+def test_without_any_adjuster_the_adjusted_means_are_the_raw_ones():
+    frames = {"A": answers([8, 10, 6], [None] * 3), "B": answers([9, 7, 6, 4], [None] * 4)}
+    out = casemix.adjust_measure(RATING, frames, {"A": 3, "B": 4}, 500 / 7, min_respondents=1)
+    assert out["A"].value == pytest.approx(80) and out["B"].value == pytest.approx(65)
+    # SE of ȳ_A − ȳ with HC1 (n = 7, p = 2): residuals from the ICO means
+    assert out["A"].se > 0 and out["A"].vs_statewide in ("higher", "no_difference")
