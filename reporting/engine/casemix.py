@@ -92,29 +92,23 @@ class Adjusted:
 
 def indicators(frame: pd.DataFrame, ico: pd.Series) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """The adjusters' indicator columns (reference categories left out), a missing adjuster replaced by the
-    mean of its indicators over the ICO's respondents who have it (the programme's when none has it).
-    Returns the columns and, per adjuster, the names of its columns."""
+    mean of its indicators over the ICO's respondents who have it (the programme's when none has it; 0 when
+    nobody has it, a constant column). Returns the columns and, per adjuster, the names of its columns."""
+    codes, labels = pd.factorize(ico.reset_index(drop=True), sort=True)
     columns, owned = {}, {}
     for adjuster in ADJUSTERS:
         raw = frame[adjuster.column] if adjuster.column in frame else pd.Series(None, index=frame.index, dtype=object)
-        category = adjuster.categorise(raw.reset_index(drop=True))
-        known = category.notna().to_numpy()
+        category = adjuster.categorise(raw.reset_index(drop=True)).to_numpy(dtype=object)
+        known = pd.notna(category)
+        have = np.bincount(codes, weights=known, minlength=len(labels))
         names = [f"{adjuster.name}={c}" for c in adjuster.categories[1:]]
         owned[adjuster.name] = names
         for c, name in zip(adjuster.categories[1:], names):
-            x = pd.Series(np.where(known, (category == c).to_numpy(dtype=float), np.nan))
-            columns[name] = _fill_missing(x, ico.reset_index(drop=True))
+            x = (category == c).astype(float)
+            overall = x.sum() / known.sum() if known.any() else 0.0
+            own = np.where(have > 0, np.bincount(codes, weights=x, minlength=len(labels)) / np.maximum(have, 1), overall)
+            columns[name] = np.where(known, x, own[codes])
     return pd.DataFrame(columns), owned
-
-
-def _fill_missing(x: pd.Series, ico: pd.Series) -> np.ndarray:
-    """Missing values take the ICO's mean over those who have a value; the programme's when the ICO has none;
-    0 when nobody has one (the column is then constant and dropped)."""
-    if not x.isna().any():
-        return x.to_numpy()
-    own = x.groupby(ico).transform("mean")
-    overall = x.mean()
-    return x.fillna(own).fillna(0.0 if math.isnan(overall) else overall).to_numpy()
 
 
 def fit_item(item: str, y: pd.Series, ico: pd.Series, adjusters: pd.DataFrame) -> ItemFit:
@@ -205,13 +199,17 @@ def adjust_measure(items, units: dict[str, pd.DataFrame], respondents: dict[str,
     ``items``: the measure's (column, score) pairs; ``respondents``: the ICO's denominator, which decides
     whether ``vs_statewide`` is given; ``statewide``: the measure's (raw, pooled) statewide value."""
     fits = []
+    needed = [a.column for a in ADJUSTERS] + [column for column, _ in items]
+    present = [(ico, frame) for ico, frame in units.items() if len(frame)]
+    if not present:
+        return {ico: Adjusted(None, None, None, None) for ico in units}
+    pooled = pd.concat([f[needed] if set(needed) <= set(f.columns) else f.reindex(columns=needed) for _, f in present],
+                       ignore_index=True)
+    icos = pd.Series(np.repeat([ico for ico, _ in present], [len(f) for _, f in present]))
     for column, score in items:
-        parts = [frame.loc[_answers(frame[column])].assign(_ico=ico) for ico, frame in units.items() if len(frame)]
-        parts = [p for p in parts if len(p)]
-        if not parts:
-            continue
-        pooled = pd.concat(parts, ignore_index=True)
-        fits.append(fit_item(column, score(pooled[column]), pooled["_ico"], pooled))
+        answering = _answers(pooled[column]).to_numpy()
+        if answering.any():
+            fits.append(fit_item(column, score(pooled[column][answering]), icos[answering], pooled[answering]))
     out = {}
     for ico in units:
         own = [f for f in fits if ico in f.adjusted]
