@@ -165,11 +165,17 @@ def case_mix(results: list[MeasureResult], units: dict, measures: dict[str, Meas
                 out.append(replace(r, adjusted_value=r.value))
             elif r.ico in adjusted and adjusted[r.ico].value is not None:
                 a = adjusted[r.ico]
-                out.append(replace(r, adjusted_value=a.value, vs_statewide=a.vs_statewide,
-                                   extras={**r.extras, "adjusted_se": a.se, "adjusted_difference": a.difference}))
+                out.append(replace(r, adjusted_value=_finite(a.value), vs_statewide=a.vs_statewide,
+                                   extras={**r.extras, "adjusted_se": _finite(a.se),
+                                           "adjusted_difference": _finite(a.difference)}))
             else:
                 out.append(r)
     return out
+
+
+def _finite(x: float | None) -> float | None:
+    """A number JSON and the database keep: None for a missing or undefined one (no residual degrees of freedom)."""
+    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def ordered(results: list[MeasureResult]) -> list[MeasureResult]:

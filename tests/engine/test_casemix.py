@@ -251,3 +251,11 @@ def test_without_any_adjuster_the_adjusted_means_are_the_raw_ones():
     assert out["A"].value == pytest.approx(80) and out["B"].value == pytest.approx(65)
     # SE of ȳ_A − ȳ with HC1 (n = 7, p = 2): residuals from the ICO means
     assert out["A"].se > 0 and out["A"].vs_statewide in ("higher", "no_difference")
+
+
+def test_no_residual_degrees_of_freedom_gives_no_error_and_no_comparison():
+    period = Period.parse("2015Q2")
+    views = {ico: _view(_responses([(f"{ico}1", f"U{ico}", "2015-05-01", rating, "N")])) for ico, rating in (("A", 8.0), ("B", 6.0))}
+    results = {r.ico: r for r in compute_period(views, period, {"rating_health_plan": REGISTRY["rating_health_plan"]}).results}
+    assert results["A"].adjusted_value == 80 and results["A"].extras["adjusted_se"] is None
+    assert results["A"].vs_statewide is None
