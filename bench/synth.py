@@ -69,13 +69,19 @@ def quarter_package(period: str, members: int, seed: int = 1, rows_target: int |
     facility = pd.DataFrame({"stay_id": [f"NF{period}{i:08d}" for i in range(len(who))], "member_id": who,
                              "admission_date": adm, "discharge_date": np.where(ongoing, None, dis),
                              "discharge_to": np.where(ongoing, None, rng.choice(["community", "hospital", "other"], len(who)))})
-    who = ids[rng.integers(0, members, n(0.8))]
+    # A CAHPS-like sample: about 3 % of the members answer each quarter (some 1,200 a year for 10,000 members),
+    # with the case-mix adjusters of dictionary version 2, each blank now and then.
+    who = ids[rng.integers(0, members, max(1, int(members * 0.03)))]
     item = lambda: np.where(rng.random(len(who)) < .1, None, rng.integers(1, 5, len(who)))  # noqa: E731
+    adjuster = lambda values: np.where(rng.random(len(who)) < .05, None, rng.choice(values, len(who)))  # noqa: E731
     survey = pd.DataFrame({"response_id": [f"R{period}{i:08d}" for i in range(len(who))], "member_id": who,
                            "survey_date": _dates(rng, b, e, len(who)), "rating_health_plan": rng.integers(0, 11, len(who)),
                            "gnc_specialist": item(), "gnc_care_tests": item(), "gcq_urgent": item(),
                            "gcq_routine": item(), "cc_records": item(), "cc_followup": item(),
-                           "flu_vaccine": rng.choice(["Y", "N"], len(who))})
+                           "flu_vaccine": rng.choice(["Y", "N"], len(who)),
+                           "general_health": adjuster([1, 2, 3, 4, 5]), "mental_health": adjuster([1, 2, 3, 4, 5]),
+                           "education": adjuster([1, 2, 3, 4, 5, 6]), "proxy": adjuster(["Y", "N"]),
+                           "survey_language": adjuster(["english", "spanish", "other"])})
     return {"members": spans, "assessments": assessments, "care_plans": care_plans, "inpatient_stays": inpatient,
             "visits": visits, "facility_stays": facility, "survey_responses": survey}
 

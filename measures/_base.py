@@ -113,6 +113,8 @@ class Measure:
     has_numerator: bool = True
     gap_label: str = ""       # what a unit on the gap list is waiting for
     upcoming: Callable[[DataInView, object, int], pd.DataFrame] | None = None   # (data, as_of, days): deadlines ahead
+    # Survey measures: the items the engine adjusts for case mix, each (column, its score on 0-100 from the answers)
+    case_mix_items: tuple[tuple[str, Callable[[pd.Series], pd.Series]], ...] = ()
 
     def __post_init__(self):
         if self.domain not in DOMAINS:

@@ -1,4 +1,4 @@
-"""The data dictionary (``docs/data-dictionary.md``, version 1) declared once.
+"""The data dictionary (``docs/data-dictionary.md``, version 2) declared once.
 
 Every file of a quarterly package, its columns, their types, allowed values and
 whether they are required. Ingestion validates against it, storage builds its row
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-DICTIONARY_VERSION = "1"
+DICTIONARY_VERSION = "2"
+# Version 2 added the case-mix adjusters of survey_responses.csv (all optional): a version 1 package,
+# which has none of them, stays valid and means the same.
 
 ID_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
 
@@ -22,6 +24,7 @@ class Column:
     low: int | None = None
     high: int | None = None
     description: str = ""
+    since: str = "1"          # the dictionary version that added the column
 
     def describe_type(self) -> str:
         if self.type == "id":
@@ -64,6 +67,14 @@ class FileSpec:
 OUTCOMES = ("completed", "refused", "unable_to_reach")
 RATING_CATEGORIES = ("F1", "C3B", "C3A", "C2B", "C2A", "C1")
 LTSS_CATEGORIES = ("F1", "C3A", "C3B")
+HEALTH_LABELS = {1: "excellent", 2: "very good", 3: "good", 4: "fair", 5: "poor"}
+EDUCATION_LABELS = {1: "eighth grade or less", 2: "some high school", 3: "high school graduate or GED",
+                    4: "some college or a 2-year degree", 5: "a 4-year college degree", 6: "more than a 4-year degree"}
+LANGUAGES = ("english", "spanish", "other")
+
+
+def _labels(labels: dict[int, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in labels.items())
 
 
 def _freq(name: str, description: str) -> Column:
@@ -162,17 +173,27 @@ SURVEY_RESPONSES = FileSpec(
         _freq("cc_records", "care coordination: personal doctor had your medical records"),
         _freq("cc_followup", "care coordination: someone followed up to give test results"),
         Column("flu_vaccine", "flag", description="had a flu shot since July 1 of the prior year"),
+        Column("general_health", "int", low=1, high=5, since="2",
+               description="case-mix adjuster: self-rated general health, " + _labels(HEALTH_LABELS)),
+        Column("mental_health", "int", low=1, high=5, since="2",
+               description="case-mix adjuster: self-rated mental or emotional health, " + _labels(HEALTH_LABELS)),
+        Column("education", "int", low=1, high=6, since="2",
+               description="case-mix adjuster: highest grade completed, " + _labels(EDUCATION_LABELS)),
+        Column("proxy", "flag", since="2", description="case-mix adjuster: Y = someone helped the member answer"),
+        Column("survey_language", "enum", False, LANGUAGES, since="2",
+               description="case-mix adjuster: the language the survey was answered in"),
     ),
     key=("response_id",),
 )
 
 def typed(frame, spec: FileSpec):
     """A frame of one file with its columns typed as the measures read them: dates as datetime64,
-    integers as nullable floats, everything else as objects with None for blank."""
+    integers as nullable floats, everything else as objects with None for blank. A column the frame lacks
+    (a file written before the dictionary version that added it) is blank."""
     import pandas as pd
     out = frame.copy()
     for col in spec.columns:
-        s = out[col.name]
+        s = out[col.name] if col.name in out else pd.Series(None, index=out.index, dtype=object)
         if col.type == "date":
             out[col.name] = pd.to_datetime(s)
         elif col.type == "int":

@@ -19,5 +19,6 @@ MEASURE = Measure(
         "responses that answer the flu vaccine question Y or N. Numerator: those answering Y "
         "(a flu shot since July 1 of the prior year)."),
     population=population,
+    case_mix_items=(("flu_vaccine", _survey.flag_score),),
     gap_label="no flu shot reported",
 )

@@ -13,5 +13,6 @@ MEASURE = Measure(
     population=_survey.composite_population(ITEMS),
     value=_survey.composite_value(ITEMS),
     extras=_survey.composite_extras(ITEMS),
+    case_mix_items=_survey.composite_items(ITEMS),
     has_numerator=False,
 )

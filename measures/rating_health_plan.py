@@ -29,4 +29,5 @@ MEASURE = Measure(
         "responses with a rating of the health plan (0 = worst, 10 = best). Value: 10 × the mean rating. "
         "Also reported: top box, the percent rating 9 or 10."),
     population=population, value=value, extras=extras, has_numerator=False,
+    case_mix_items=(("rating_health_plan", _survey.rating_score),),
 )

@@ -44,6 +44,15 @@ ICOS = [
                readmit=0.22),
     IcoProfile("NHP", "Network Health", 1600, assessment_skill=0.70, followup_7=0.36, readmit=0.19),
 ]
+# The survey respondents' case mix differs between ICOs (data dictionary version 2): CCA serves the sickest
+# members, with more proxy and Spanish-language answers; Fallon the healthiest. Sicker respondents and proxies
+# rate lower, Spanish-language respondents higher, so the case-mix adjustment moves the ICOs' scores.
+# code -> (general health 1..5 probabilities, education 1..6 probabilities, proxy share, spanish share, other share)
+CASE_MIX = {
+    "CCA": ((.03, .09, .24, .38, .26), (.10, .20, .38, .20, .08, .04), .24, .20, .06),
+    "FTC": ((.14, .28, .34, .17, .07), (.03, .08, .30, .32, .18, .09), .06, .04, .02),
+    "NHP": ((.08, .18, .32, .28, .14), (.06, .14, .34, .26, .13, .07), .14, .10, .04),
+}
 CATEGORIES = ["C1", "C2A", "C2B", "C3A", "C3B", "F1"]
 CATEGORY_P = [0.42, 0.20, 0.12, 0.11, 0.08, 0.07]
 
@@ -197,17 +206,35 @@ class Simulation:
             if not self.alive_enrolled(s, day):
                 continue
             self.resp_no += 1
+            mix = self.case_mix()
+            effect = mix.pop("_effect")
 
             def item(low=1, high=4):
                 if rng.random() < 0.08:
                     return None
-                return int(np.clip(round(rng.normal(2.9 + quality * 0.5, 0.9)), low, high))
-            rating = int(np.clip(round(rng.normal(7.6 + quality, 1.8)), 0, 10))
+                return int(np.clip(round(rng.normal(2.9 + quality * 0.5 + 0.35 * effect, 0.9)), low, high))
+            rating = int(np.clip(round(rng.normal(7.6 + quality + effect, 1.8)), 0, 10))
             self.survey.append(dict(response_id=f"R{self.resp_no:07d}", member_id=s["member_id"], survey_date=day,
                                     rating_health_plan=rating if rng.random() > 0.04 else None,
                                     gnc_specialist=item(), gnc_care_tests=item(), gcq_urgent=item(),
                                     gcq_routine=item(), cc_records=item(), cc_followup=item(),
-                                    flu_vaccine=rng.choice(["Y", "N", None], p=[.62, .33, .05])))
+                                    flu_vaccine=rng.choice(["Y", "N", None], p=[.62, .33, .05]), **mix))
+
+    def case_mix(self) -> dict:
+        """One respondent's case-mix adjusters (each blank now and then) and how they move the answers."""
+        rng = self.rng
+        health_p, education_p, proxy, spanish, other = CASE_MIX.get(self.p.code, CASE_MIX["NHP"])
+        general = int(rng.choice(5, p=health_p)) + 1
+        mental = int(np.clip(general + rng.integers(-1, 2), 1, 5))
+        helped = rng.random() < proxy + 0.04 * (general - 3)
+        language = rng.choice(["english", "spanish", "other"], p=[1 - spanish - other, spanish, other])
+        effect = -0.45 * (general - 3) - 0.25 * (mental - 3) - 0.7 * helped + 0.5 * (language == "spanish")
+
+        def blank(v, share=0.05):
+            return None if rng.random() < share else v
+        return {"general_health": blank(general), "mental_health": blank(mental),
+                "education": blank(int(rng.choice(6, p=education_p)) + 1), "proxy": blank("Y" if helped else "N"),
+                "survey_language": blank(str(language), 0.02), "_effect": effect}
 
     # -- cutting quarterly packages -----------------------------------------------------------
     def package(self, code: str) -> dict[str, pd.DataFrame]:

@@ -139,6 +139,22 @@ def preview_newest() -> str:
             f"with one open inquiry (CCA, FUH 7-day) and one closed: see Inquiries.")
 
 
+def case_mix_rules() -> str:
+    """2015's rule set version 2 turns the case-mix adjustment on: benchmarks and the withhold judge the survey
+    measures on their adjusted scores (the impact preview of that draft is what the demo reports)."""
+    from reporting.rules import impact, store
+    with db.transaction() as session:
+        current = store.in_force(session, 2015)
+        if current is None or current.case_mix_adjusted:
+            return "2015 rules: nothing to change for the case-mix adjustment."
+        draft = store.create_draft(session, 2015, "demo", note="Experience of care judged on case-mix adjusted scores")
+        store.set_case_mix(session, draft, True, "demo")
+        summary = impact.impact(session, draft).summary()
+        store.adopt(session, draft.id, "demo")
+        label = draft.label
+    return f"Rules {label}: survey measures judged on case-mix adjusted scores. {summary}"
+
+
 def service_date() -> str:
     """Which date the demo runs on: its data end with 2015Q4, so it reads as a live quarter in early 2016."""
     if clock.fixed():
@@ -148,4 +164,4 @@ def service_date() -> str:
 
 
 NEWEST = "2015Q4"
-EXTRA_STEPS: list = [publish_history, preview_newest, service_date]
+EXTRA_STEPS: list = [case_mix_rules, publish_history, preview_newest, service_date]

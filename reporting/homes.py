@@ -216,7 +216,7 @@ def _quarter_projection(session, pub, code: str, quarter: str, runs: dict | None
     if not chosen or not this:
         return {}
     return {code: withhold(code, year, {m: this.get((m, code)) for m in chosen}, {}, pub.benchmarks, chosen,
-                           pub.tiers.get(year))}
+                           pub.tiers.get(year), pub.case_mix.get(year, False))}
 
 
 def _edge(row) -> Edge | None:

@@ -8,11 +8,12 @@ same computation over the pooled per-unit frames of every ICO, never an average 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from measures import REGISTRY, DataInView, Measure, Period
+from reporting.engine import casemix
 
 STATEWIDE = "STATEWIDE"
 Z = 1.959964
@@ -32,6 +33,8 @@ class MeasureResult:
     ci_high: float | None
     elements: dict = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
+    adjusted_value: float | None = None     # survey measures: case-mix adjusted (engine.casemix)
+    vs_statewide: str | None = None         # higher | lower | no_difference; None below the minimum or not adjusted
 
 
 def wilson(numerator: int, denominator: int, z: float = Z) -> tuple[float | None, float | None]:
@@ -80,7 +83,8 @@ def compute_period(views: dict[str, DataInView], period: Period,
                    measures: dict[str, Measure] | None = None) -> PeriodComputation:
     """All measures for every ICO in ``views`` and statewide (pooled per-unit frames)."""
     results, units = compute_icos(views, period, measures)
-    return PeriodComputation(period.code, ordered(results + pool_statewide(units, period.code, measures)), units)
+    results = case_mix(results + pool_statewide(units, period.code, measures), units, measures)
+    return PeriodComputation(period.code, ordered(results), units)
 
 
 def compute_periods(inputs, periods: list[Period]) -> list[PeriodComputation]:
@@ -101,7 +105,8 @@ def compute_periods(inputs, periods: list[Period]) -> list[PeriodComputation]:
             by_period[code][0].extend(results)
             by_period[code][1].update(units)
             by_period[code][2].update(stored)
-    return [PeriodComputation(p.code, ordered(by_period[p.code][0] + pool_statewide(by_period[p.code][1], p.code)),
+    return [PeriodComputation(p.code, ordered(case_mix(by_period[p.code][0] + pool_statewide(by_period[p.code][1], p.code),
+                                                       by_period[p.code][1])),
                               by_period[p.code][1], by_period[p.code][2]) for p in periods]
 
 
@@ -136,6 +141,41 @@ def pool_statewide(units: dict, period: str, measures: dict[str, Measure] | None
         if per_ico:
             out.append(summarise(measure, pd.concat(per_ico, ignore_index=True), STATEWIDE, period))
     return out
+
+
+def case_mix(results: list[MeasureResult], units: dict, measures: dict[str, Measure] | None = None) -> list[MeasureResult]:
+    """The survey measures' results with their case-mix adjusted values and comparison with statewide
+    (``casemix.adjust_measure``), over every ICO's per-unit frames of the period; statewide keeps its value
+    as its adjusted value. The standard error and difference are kept in ``extras`` for auditing."""
+    out = []
+    by_measure: dict[str, list[MeasureResult]] = {}
+    for r in results:
+        by_measure.setdefault(r.measure_id, []).append(r)
+    for measure_id, group in by_measure.items():
+        measure = (measures or REGISTRY).get(measure_id)
+        if measure is None or not measure.case_mix_items:
+            out += group
+            continue
+        statewide = next((r.value for r in group if r.ico == STATEWIDE), None)
+        frames = {r.ico: units[(measure_id, r.ico)] for r in group if r.ico != STATEWIDE and (measure_id, r.ico) in units}
+        adjusted = casemix.adjust_measure(measure.case_mix_items, frames, {r.ico: r.denominator for r in group},
+                                          statewide, measure.min_denominator)
+        for r in group:
+            if r.ico == STATEWIDE:
+                out.append(replace(r, adjusted_value=r.value))
+            elif r.ico in adjusted and adjusted[r.ico].value is not None:
+                a = adjusted[r.ico]
+                out.append(replace(r, adjusted_value=_finite(a.value), vs_statewide=a.vs_statewide,
+                                   extras={**r.extras, "adjusted_se": _finite(a.se),
+                                           "adjusted_difference": _finite(a.difference)}))
+            else:
+                out.append(r)
+    return out
+
+
+def _finite(x: float | None) -> float | None:
+    """A number JSON and the database keep: None for a missing or undefined one (no residual degrees of freedom)."""
+    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def ordered(results: list[MeasureResult]) -> list[MeasureResult]:

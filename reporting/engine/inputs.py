@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
@@ -177,9 +178,11 @@ def _to_cache(package: Package, frames: dict) -> bool:
 
 def _as_read(frame, spec):
     """The columns typed exactly as ``read_rows`` types them: Parquet gives pandas strings for text and
-    keeps dates in microseconds."""
+    keeps dates in microseconds. A column the file was cached without (added by a later dictionary version)
+    is blank."""
     for col in spec.columns:
         if col.name not in frame:
+            frame[col.name] = pd.Series(pd.NA, index=frame.index, dtype="Float64") if col.type == "int" else None
             continue
         if col.type == "date":
             frame[col.name] = frame[col.name].astype("datetime64[us]")

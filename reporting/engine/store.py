@@ -59,7 +59,8 @@ def current_run(session, period_code: str) -> ResultRun | None:
 def results_of(session, run_id: int) -> list[MeasureResult]:
     rows = session.scalars(select(Result).where(Result.run_id == run_id)).all()
     return [MeasureResult(r.measure_id, r.measure_version, r.ico, r.period_code, r.numerator, r.denominator,
-                          r.value, r.status, r.ci_low, r.ci_high, r.elements or {}, r.extras or {}) for r in rows]
+                          r.value, r.status, r.ci_low, r.ci_high, r.elements or {}, r.extras or {},
+                          r.adjusted_value, r.vs_statewide) for r in rows]
 
 
 def units_of(session, run_id: int, measure_id: str, ico: str) -> pd.DataFrame | None:

@@ -102,6 +102,8 @@ def _columns(raw: pd.DataFrame, spec: FileSpec, report: Report) -> pd.DataFrame 
             report.add(Failure(spec.filename, 1, name, name, "unknown_column", "warning",
                                f"{spec.filename} has a column '{name}' that is not in the data dictionary; it was ignored. "
                                f"The columns are: {', '.join(spec.column_names)}."))
+    newer = {c.name for c in spec.columns if c.since != "1"}
+    version_1 = not newer.intersection(names)      # a version 1 file: its columns added later are simply blank
     for col in spec.columns:
         if col.name not in names:
             if col.required:
@@ -109,9 +111,10 @@ def _columns(raw: pd.DataFrame, spec: FileSpec, report: Report) -> pd.DataFrame 
                                    f"{spec.filename} has no column '{col.name}' ({col.describe_type()}). Add it to the "
                                    f"header line; column names are matched without regard to case or order."))
                 ok = False
-            else:
+            elif not (version_1 and col.name in newer):
                 report.add(Failure(spec.filename, 1, col.name, "", "missing_column", "warning",
                                    f"{spec.filename} has no column '{col.name}'; its values are taken as blank."))
+            if not col.required:
                 frame = frame.assign(**{col.name: ""})
     if not ok:
         return None

@@ -7,7 +7,8 @@
   edition: population counts, the score (a percent as a proportion 0-1, a rate per 1,000 member-months,
   a survey score), and these extensions (documented in ``docs/fhir.md``):
   ``result-status`` (valueCode ``reported``/``NA``), ``confidence-interval`` (valueRange, 95 % Wilson),
-  ``edition`` (sub-extensions ``number`` valueInteger and ``status`` valueCode).
+  ``edition`` (sub-extensions ``number`` valueInteger and ``status`` valueCode); for the survey measures
+  ``case-mix-adjusted-score`` (valueQuantity) and ``vs-statewide`` (valueCode ``higher``/``lower``/``no_difference``).
 - ``MeasureReport`` (``subject-list``) for an ICO's own use: the members behind the gap, as a contained
   ``List`` of member identifiers. Never offered to anyone but the ICO (and admins).
 
@@ -161,6 +162,10 @@ def summary(pub: Published, measure_id: str, ico: str, base: str, states: set[st
     if reported and r.ci_low is not None and r.ci_high is not None:
         extensions.append({"url": _ext(base, "confidence-interval"),
                            "valueRange": {"low": _quantity(m, r.ci_low), "high": _quantity(m, r.ci_high)}})
+    if reported and r.adjusted_value is not None:          # survey measures, case-mix adjusted (measures.md)
+        extensions.append({"url": _ext(base, "case-mix-adjusted-score"), "valueQuantity": _quantity(m, r.adjusted_value)})
+        if r.vs_statewide:
+            extensions.append({"url": _ext(base, "vs-statewide"), "valueCode": r.vs_statewide})
     return MeasureReport.model_validate(_common(pub, m, ico, base, states, "summary") | {
         "id": report_id(pub.period.code, ico, measure_id), "extension": extensions, "group": [group]})
 

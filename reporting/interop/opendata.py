@@ -17,7 +17,8 @@ from reporting.engine import STATEWIDE
 from reporting.interop.published import Published
 from reporting.publication.suppression import SUPPRESSED, suppress
 
-COLUMNS = ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "suppressed"]
+COLUMNS = ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "suppressed", "adjusted_value",
+           "vs_statewide"]
 UNITS = {"percent": "percent (0-100)", "per_1000": "admissions per 1,000 member-months",
          "score": "survey score (mean of the items' scale)"}
 LICENSE = {"name": "ODC-PDDL-1.0", "path": "https://opendatacommons.org/licenses/pddl/",
@@ -33,12 +34,16 @@ def rows(pub: Published) -> list[dict]:
         for cell in sorted(suppress(m.id, present, pub.hidden), key=lambda c: (c.ico == STATEWIDE, c.ico)):
             hidden = [cell.numerator, cell.denominator, cell.value]       # the row's cells
             reported = cell.status == "reported"
+            result = pub.results[(m.id, cell.ico)]
+            adjusted = reported and cell.value not in (None, SUPPRESSED) and result.adjusted_value is not None
             out.append({
                 "measure_id": m.id, "ico": cell.ico, "period": pub.period.code,
                 "numerator": _shown(cell.numerator), "denominator": _shown(cell.denominator),
                 "value": _shown(cell.value) if reported else "",        # an NA result shows no value
                 "status": cell.status,
                 "suppressed": "true" if any(v == SUPPRESSED for v in hidden) else "false",
+                "adjusted_value": _shown(result.adjusted_value) if adjusted else "",
+                "vs_statewide": (result.vs_statewide or "") if adjusted else "",
             })
     return out
 
@@ -104,6 +109,16 @@ def descriptor(pub: Published, base: str) -> dict:
                     {"name": "suppressed", "type": "boolean", "title": "Suppressed",
                      "description": "true when any cell of this row is suppressed.",
                      "trueValues": ["true"], "falseValues": ["false"], "constraints": {"required": True}},
+                    {"name": "adjusted_value", "type": "number", "title": "Case-mix adjusted value",
+                     "description": "Survey measures only: the value adjusted for the respondents' age, education, "
+                                    "self-rated general and mental health, proxy answers and survey language (CMS's "
+                                    "CAHPS method; measures.md). Statewide: its value. Empty otherwise and where "
+                                    "the value is empty.", "unit": "see measure_id"},
+                    {"name": "vs_statewide", "type": "string", "title": "Compared with statewide",
+                     "description": "Survey measures: higher or lower when the adjusted value differs from "
+                                    "statewide by more than 1.96 standard errors (HC1), else no_difference; empty "
+                                    "for statewide, other measures, and below the minimum of respondents.",
+                     "constraints": {"enum": ["higher", "lower", "no_difference", ""]}},
                 ],
                 "primaryKey": ["measure_id", "ico", "period"],
             },

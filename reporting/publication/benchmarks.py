@@ -92,6 +92,21 @@ def closes_gap(measure_id: str, value: float, last_year: float, benchmark: float
     return gap > 0 and sign * (value - last_year) >= 0.1 * gap - 1e-9
 
 
+@dataclass(frozen=True)
+class Judged:
+    """What benchmarks and the withhold compare: a survey result's case-mix adjusted value in place of its raw one."""
+    status: str
+    value: float | None
+
+
+def judged(result, case_mix: bool):
+    """``result`` as benchmarks and the withhold judge it: with ``case_mix`` (the rule set's
+    ``case_mix_adjusted``) a survey measure's adjusted value, else the result itself (measures.md)."""
+    if not case_mix or result is None or getattr(result, "adjusted_value", None) is None:
+        return result
+    return Judged(result.status, result.adjusted_value)
+
+
 def benchmark_status(measure_id: str, result, benchmark: Benchmark | None, last_year=None,
                      gap_closure: bool = False) -> str:
     """met / met by gap closure / not met / NA / no benchmark, on unrounded values."""
@@ -141,14 +156,14 @@ class Withhold:
 
 
 def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: dict, chosen: dict[str, bool],
-             tiers=None) -> Withhold:
+             tiers=None, case_mix: bool = False) -> Withhold:
     """Quality withhold for one ICO and calendar year. ``results``/``last_year``: measure id -> result for
-    P = that year / the year before."""
+    P = that year / the year before; ``case_mix``: survey measures judged on their adjusted values."""
     rows = []
     for measure_id, gap_closure in chosen.items():
         bench = benchmarks.get((measure_id, year))
-        r = results.get(measure_id)
-        last = last_year.get(measure_id)
+        r = judged(results.get(measure_id), case_mix)
+        last = judged(last_year.get(measure_id), case_mix)
         status = benchmark_status(measure_id, r, bench, last, gap_closure)
         before = last.value if (gap_closure and last is not None and last.status == "reported") else None
         rows.append(WithholdRow(measure_id, r.value if r else None, bench.value if bench else None, status,

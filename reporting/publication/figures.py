@@ -22,7 +22,7 @@ from reporting.errors import NotFound
 from reporting.freshness import newer_data
 from reporting.periods import chronological, stored
 from reporting.participation import departed, ended_by, left_label, months_covered, takes_part
-from reporting.publication.benchmarks import benchmark_status, withhold
+from reporting.publication.benchmarks import benchmark_status, judged, withhold
 from reporting.access import ICO_SUBMITTER, ico_for, may_see_edition, role_of, statewide_hidden_in, visible_icos
 from reporting.publication.released import statewide_withheld
 from reporting.publication.editions import PUBLISHED_ONCE, EditionStatus
@@ -200,7 +200,9 @@ def cell(pub, measure_id: str, result: Result | None, year: int, last_year: Resu
     """A result with its benchmark and status for the year."""
     bench = pub.benchmarks.get((measure_id, year))
     gap = pub.withhold.get(year, {}).get(measure_id, False)
-    return Cell(result, bench.value if bench else None, benchmark_status(measure_id, result, bench, last_year, gap))
+    case_mix = pub.case_mix.get(year, False)
+    return Cell(result, bench.value if bench else None,
+                benchmark_status(measure_id, judged(result, case_mix), bench, judged(last_year, case_mix), gap))
 
 
 def _last_year_results(session, period: Period, codes, basis: Basis) -> dict:
@@ -400,7 +402,8 @@ def withhold_for_year(session, pub, codes: list[str], year: int, basis: Basis | 
         if not any((m, code) in this for m in chosen):
             continue
         out[code] = withhold(code, year, {m: this.get((m, code)) for m in chosen},
-                             {m: last.get((m, code)) for m in chosen}, pub.benchmarks, chosen, pub.tiers.get(year))
+                             {m: last.get((m, code)) for m in chosen}, pub.benchmarks, chosen, pub.tiers.get(year),
+                             pub.case_mix.get(year, False))
     return out
 
 

@@ -18,7 +18,7 @@ def ordered_results(results):
 
 # The results as computed, unrounded: the columns of the specification's worked example (``results`` in the CLI).
 RESULT_FIELDS = ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "ci_low", "ci_high",
-                 "elements"]
+                 "elements", "adjusted_value", "vs_statewide"]
 
 
 def result_records(results) -> list[dict]:
@@ -30,7 +30,7 @@ def result_records(results) -> list[dict]:
 
 RESULT_COLUMNS = ["measure_id", "measure", "domain", "unit", "ico", "period", "numerator", "denominator", "value",
                   "value_rounded", "status", "ci_low", "ci_high", "benchmark", "benchmark_status", "elements",
-                  "value_computed_na"]
+                  "value_computed_na", "adjusted_value", "vs_statewide"]
 
 
 def _result_row(m, code, period, cell: Cell, published=None):
@@ -38,14 +38,15 @@ def _result_row(m, code, period, cell: Cell, published=None):
     denominator is kept, for reviewers, in ``value_computed_na``."""
     r = cell.result
     if r is None:
-        return [m.id, m.title, m.domain, m.unit, code, period] + [None] * 11
+        return [m.id, m.title, m.domain, m.unit, code, period] + [None] * 13
     src = published or r
     na = r.status != "reported"
     value = None if na else src.value
     rounded = rounded_value(m, value) if isinstance(value, (int, float)) else value    # as pages and PDFs show it
     return [m.id, m.title, m.domain, m.unit, code, period, src.numerator, src.denominator, value, rounded, r.status,
             None if na else src.ci_low, None if na else src.ci_high, cell.benchmark, cell.status, src.elements,
-            r.value if na and published is None else None]
+            r.value if na and published is None else None,
+            None if value is None else r.adjusted_value, None if value is None else r.vs_statewide]   # survey measures, case-mix
 
 
 def export_preamble(kind: str, period: str, prov: Provenance | None, audience: str) -> list[tuple[str, str]]:

@@ -33,6 +33,7 @@ def visible_results(session, user, period: Period) -> list[dict]:
             continue
         out.append({"measure_id": r.measure_id, "ico": r.ico, "period": r.period_code, "numerator": r.numerator,
                     "denominator": r.denominator, "value": r.value, "status": r.status,
+                    "adjusted_value": r.adjusted_value, "vs_statewide": r.vs_statewide,
                     "edition": edition.number if edition else None,
                     "edition_status": edition.status if edition else UNPUBLISHED})
     return out

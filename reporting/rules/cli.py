@@ -34,7 +34,7 @@ def show(year, version, fmt):
             rs = store.by_version(session, year, version)
             if fmt == "json":
                 click.echo(json.dumps({"year": rs.year, "version": rs.version, "status": rs.status,
-                                       "measures": store.measure_rows(rs), "tiers": store.tier_rows(rs)}, indent=2))
+                                       "case_mix_adjusted": rs.case_mix_adjusted, "measures": store.measure_rows(rs), "tiers": store.tier_rows(rs)}, indent=2))
             else:
                 click.echo(store.to_csv(rs), nl=False)
     except ReportingError as e:
@@ -44,7 +44,9 @@ def show(year, version, fmt):
 @rules_cli.command("propose")
 @click.option("--year", required=True, type=int)
 @click.option("--from", "path", required=True, type=click.Path(exists=True, dir_okay=False))
-def propose(year, path):
+@click.option("--case-mix-adjusted", "case_mix", type=click.Choice(["yes", "no"]), default=None,
+              help="judge the survey measures on their case-mix adjusted values (default: as the version in force)")
+def propose(year, path, case_mix):
     """A draft from a CSV with measure_id and any of benchmark, withhold, gap_closure; prints the draft's id
     alone on the last line."""
     try:
@@ -54,7 +56,8 @@ def propose(year, path):
         _fail(f"{path} is not UTF-8: save it as CSV UTF-8.")
     try:
         with db.transaction() as session:
-            draft = store.propose(session, year, text, ACTOR)
+            draft = store.propose(session, year, text, ACTOR,
+                                  None if case_mix is None else case_mix == "yes")
             label, draft_id = draft.label, draft.id
     except ReportingError as e:
         _fail(e.message)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -46,6 +46,7 @@ class Rules:
     tiers: dict               # year -> [(min share 0-1, earned back %)], highest first
     versions: dict            # year -> version
     invalid: dict = None      # year -> [what is wrong with a stored value left out]
+    case_mix: dict = field(default_factory=dict)    # year -> survey measures judged on case-mix adjusted values
 
 
 def in_force(session, year: int) -> RuleSet | None:
@@ -81,8 +82,9 @@ def years(session) -> list[int]:
 def rules_of(sets: list[RuleSet]) -> Rules:
     """The rules of ``sets``; a stored value that is not valid is left out (a benchmark: none; a tier: dropped)
     and named in ``invalid``, so that no page reads an infinite or out-of-range number."""
-    benchmarks, withhold, tiers, versions, invalid = {}, {}, {}, {}, {}
+    benchmarks, withhold, tiers, versions, invalid, case_mix = {}, {}, {}, {}, {}, {}
     for rs in sets:
+        case_mix[rs.year] = bool(rs.case_mix_adjusted)
         problems = stored_problems(rs)
         if problems:
             invalid[rs.year] = list(problems.values())
@@ -94,7 +96,7 @@ def rules_of(sets: list[RuleSet]) -> Rules:
         tiers[rs.year] = sorted(((t.min_share_met / 100.0, t.earned_back) for t in rs.tiers
                                  if ("tier", t.tier) not in problems), reverse=True)
         versions[rs.year] = rs.version
-    return Rules(benchmarks, withhold, tiers, versions, invalid)
+    return Rules(benchmarks, withhold, tiers, versions, invalid, case_mix)
 
 
 def stored_problems(rs: RuleSet) -> dict[tuple[str, object], str]:
@@ -208,7 +210,7 @@ def create_draft(session, year: int, actor: str, note: str = "") -> RuleSet:
     base = in_force(session, year)
     number = (session.scalar(select(func.max(RuleSet.version)).where(RuleSet.year == year)) or 0) + 1
     draft = RuleSet(year=year, version=number, status="draft", based_on_id=base.id if base else None,
-                    note=note[:500], created_by=actor)
+                    note=note[:500], created_by=actor, case_mix_adjusted=bool(base and base.case_mix_adjusted))
     return _seeded(session, draft, base, actor)
 
 
@@ -221,7 +223,8 @@ def start_year(session, year: int, actor: str) -> RuleSet:
         raise ReportingError(f"{year} has rule sets already: make a draft from its version in force instead.", 409)
     seed = session.scalar(select(RuleSet).where(RuleSet.status == "in_force").order_by(RuleSet.year.desc()).limit(1))
     draft = RuleSet(year=year, version=1, status="draft", created_by=actor,
-                    note=f"Started from {seed.label}" if seed else "Started with no benchmarks")
+                    note=f"Started from {seed.label}" if seed else "Started with no benchmarks",
+                    case_mix_adjusted=bool(seed and seed.case_mix_adjusted))
     return _seeded(session, draft, seed, actor)
 
 
@@ -434,11 +437,21 @@ def parse_changes(text: str) -> tuple[dict[str, dict], list[tuple[float, int]] |
     return changes, tiers
 
 
-def propose(session, year: int, text: str, actor: str) -> RuleSet:
+def propose(session, year: int, text: str, actor: str, case_mix_adjusted: bool | None = None) -> RuleSet:
     changes, tiers = parse_changes(text)
     draft = create_draft(session, year, actor, note="proposed from a file")
     apply_changes(session, draft, changes, actor, tiers)
+    if case_mix_adjusted is not None:
+        set_case_mix(session, draft, case_mix_adjusted, actor)
     return draft
+
+
+def set_case_mix(session, draft: RuleSet, on: bool, actor: str) -> None:
+    """Whether benchmarks and the withhold judge the survey measures on their case-mix adjusted values."""
+    _editable(draft)
+    if draft.case_mix_adjusted != on:
+        draft.case_mix_adjusted = on
+        audit.record("rules.case_mix", draft.label, detail={"case_mix_adjusted": on}, actor=actor, session=session)
 
 
 def adopt(session, draft_id: int, actor: str) -> RuleSet:

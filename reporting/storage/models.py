@@ -216,6 +216,8 @@ class Result(Base):
     ci_high: Mapped[float | None] = mapped_column(Float)
     elements: Mapped[dict] = mapped_column(JSON, default=dict)
     extras: Mapped[dict] = mapped_column(JSON, default=dict)
+    adjusted_value: Mapped[float | None] = mapped_column(Float)     # survey measures: case-mix adjusted (measures.md)
+    vs_statewide: Mapped[str | None] = mapped_column(String(20))    # higher | lower | no_difference, or None
 
 
 class ResultUnits(Base):
@@ -268,6 +270,7 @@ class RuleSet(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     adopted_by: Mapped[str] = mapped_column(String(254), default="")
     adopted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    case_mix_adjusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())   # survey measures judged on adjusted scores
     measures: Mapped[list["RuleMeasure"]] = relationship(cascade="all, delete-orphan", order_by="RuleMeasure.id")
     tiers: Mapped[list["RuleTier"]] = relationship(cascade="all, delete-orphan", order_by="RuleTier.tier")
 

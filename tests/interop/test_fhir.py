@@ -93,6 +93,13 @@ def test_the_cli_bundle_equals_results_number_by_number(example, tmp_path):
             score = float(report.group[0].measureScore.value)
             value = float(row["value"])
             assert score == pytest.approx(value / 100 if m.unit == "percent" else value, abs=1e-9)
+            if row["adjusted_value"]:                        # survey measures: case-mix adjusted (issue 25)
+                adjusted = float(row["adjusted_value"])
+                assert float(ext["case-mix-adjusted-score"].valueQuantity.value) == pytest.approx(
+                    adjusted / 100 if m.unit == "percent" else adjusted, abs=1e-9)
+                assert (ext["vs-statewide"].valueCode if "vs-statewide" in ext else "") == row["vs_statewide"]
+            else:
+                assert "case-mix-adjusted-score" not in ext
             if row["ci_low"]:
                 interval = ext["confidence-interval"].valueRange
                 assert float(interval.low.value) == pytest.approx(float(row["ci_low"]) / 100, abs=1e-9)

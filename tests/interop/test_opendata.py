@@ -47,7 +47,15 @@ def test_the_open_data_package_validates_and_equals_the_public_report(published_
     report = validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["type", "message"])
     table = pd.read_csv(tmp_path / "results.csv", dtype={"ico": str})
-    assert list(table.columns) == ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "suppressed"]
+    assert list(table.columns) == ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "suppressed",
+                                   "adjusted_value", "vs_statewide"]
+    # Case-mix adjusted values for the survey measures only, where the value is shown (issue 25).
+    survey = table["measure_id"].map(lambda m: bool(REGISTRY[m].case_mix_items))
+    assert table.loc[~survey, "adjusted_value"].isna().all() and table.loc[table["value"].isna(), "adjusted_value"].isna().all()
+    shown = table[survey & table["value"].notna()]
+    assert len(shown) and shown["adjusted_value"].notna().all()
+    assert set(shown.loc[shown["ico"] != "STATEWIDE", "vs_statewide"]) <= {"higher", "lower", "no_difference"}
+    assert (shown.loc[shown["ico"] == "STATEWIDE", "adjusted_value"] == shown.loc[shown["ico"] == "STATEWIDE", "value"]).all()
     assert len(table) == len(REGISTRY) * 3 and set(table["ico"]) == {"HA", "HB", "STATEWIDE"}
     # Suppressed cells are empty, and flagged.
     flagged = table[table["suppressed"]]

@@ -58,6 +58,10 @@ def test_scorecard_values_match_the_stored_results(example, dbs, tmp_path):
                 assert f"{fmt_value(r.ci_low, m.unit)}–{fmt_value(r.ci_high, m.unit)}" in text, m.id
         if r.numerator is not None:
             assert f"{r.numerator:,}/{r.denominator:,}" in text, m.id
+        if r.status == "reported" and r.adjusted_value is not None:        # survey measures: adjusted headline (issue 25)
+            assert f"{fmt_value(r.adjusted_value, m.unit)}{'%' if m.unit == 'percent' else ''} raw {fmt_value(r.value, m.unit)}" \
+                in " ".join(text.split()), m.id
+    assert "case-mix adjusted, as CMS adjusts CAHPS" in " ".join(text.split())
     # Only two ICOs report: the scorecard (the ICO's report) leaves statewide out and says why (issue 18).
     assert "fewer than three ICOs reported" in " ".join(text.split())
     # No other ICO: neither its name nor counts that only it has.
