@@ -203,8 +203,11 @@ def may_download(user, per_ico: bool, ico: str | None, visible_codes: set[str], 
 # --- previews and inquiries ---------------------------------------------------------------------
 
 def may_see_edition(user, status: str) -> bool:
-    """An edition awaiting a reviewer's approval is not shown to ICO users; a preview or published one is."""
-    return EditionStatus(status).visible_to_icos or not is_ico_user(user)
+    """An edition awaiting a reviewer's approval is not shown to ICO users; a preview or published one is, and so
+    is a computation in no edition yet (``status`` "unpublished": pages label it so)."""
+    if not is_ico_user(user) or status not in EditionStatus.__members__.values():
+        return True
+    return EditionStatus(status).visible_to_icos
 
 
 def may_open_inquiry(user) -> bool:

@@ -16,6 +16,7 @@ Pure: frames in, values out; no Flask, no database.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,7 +54,7 @@ class Adjuster:
     name: str
     column: str               # in the survey measures' per-unit frames
     categories: tuple[str, ...]
-    categorise: object        # Series -> Series of category labels, None when missing
+    categorise: Callable[[pd.Series], pd.Series]    # category labels, None when missing
     label: str                # in the sentence that says what was adjusted for
 
 
