@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 
 from measures import Period
 from reporting import accounts, clock, demo, pipeline
+from reporting.access import OPERATOR
 from reporting.cli_files import files_from_paths
+from reporting.rules import impact, store
 from reporting.storage import db
 from reporting.storage.models import Organization, Submission, User
 
@@ -142,14 +144,13 @@ def preview_newest() -> str:
 def case_mix_rules() -> str:
     """2015's rule set version 2 turns the case-mix adjustment on: benchmarks and the withhold judge the survey
     measures on their adjusted scores (the impact preview of that draft is what the demo reports)."""
-    from reporting.rules import impact, store
     with db.transaction() as session:
         current = store.in_force(session, 2015)
         if current is None or current.case_mix_adjusted:
             return "2015 rules: nothing to change for the case-mix adjustment."
         draft = store.create_draft(session, 2015, "demo", note="Experience of care judged on case-mix adjusted scores")
         store.set_case_mix(session, draft, True, "demo")
-        summary = impact.impact(session, draft).summary()
+        summary = impact.impact(session, draft, OPERATOR).summary()
         store.adopt(session, draft.id, "demo")
         label = draft.label
     return f"Rules {label}: survey measures judged on case-mix adjusted scores. {summary}"
