@@ -34,6 +34,7 @@ class Cell:
     result: Result | None
     benchmark: float | None
     status: str
+    adjusted: float | None = None       # the case-mix adjusted value the status judges, where the rules say so
 
 
 @dataclass
@@ -201,8 +202,10 @@ def cell(pub, measure_id: str, result: Result | None, year: int, last_year: Resu
     bench = pub.benchmarks.get((measure_id, year))
     gap = pub.withhold.get(year, {}).get(measure_id, False)
     case_mix = pub.case_mix.get(year, False)
+    on = judged(result, case_mix)
     return Cell(result, bench.value if bench else None,
-                benchmark_status(measure_id, judged(result, case_mix), bench, judged(last_year, case_mix), gap))
+                benchmark_status(measure_id, on, bench, judged(last_year, case_mix), gap),
+                on.value if on is not result and on is not None else None)
 
 
 def _last_year_results(session, period: Period, codes, basis: Basis) -> dict:

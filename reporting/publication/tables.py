@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from measures import REGISTRY, Period
 from reporting.engine import STATEWIDE
-from reporting.publication.benchmarks import Benchmark, benchmark_status
-from reporting.publication.figures import Cell, Overview, Provenance, Trend
+
+from reporting.publication.figures import Cell, Overview, Provenance, Trend, cell
 from reporting.publication.suppression import suppress
 from reporting.rendering.filters import rounded_value
 
@@ -78,17 +78,15 @@ def overview_table(ov: Overview, public: bool = False, hidden: set | None = None
     return RESULT_COLUMNS, rows, export_preamble("Overview", ov.period, ov.provenance, audience)
 
 
-def trend_table(trends_: list[Trend], codes: list[str]):
+def trend_table(trends_: list[Trend], codes: list[str], pub):
+    """Every quarter of ``trends_`` for ``codes``, each judged as its page judges it (``figures.cell``: its own
+    year's benchmark, on the case-mix adjusted value where that year's rules say so)."""
     rows = []
     for t in trends_:
-        benches = dict(zip(t.periods, t.benchmarks))
         for code in codes:
             for period, r in zip(t.periods, t.series.get(code, [])):
                 if r is not None:
-                    bench = benches.get(period)
-                    status = benchmark_status(t.measure.id, r, Benchmark(t.measure.id, Period.parse(period).year, bench, "")
-                                              if bench is not None else None)
-                    rows.append(_result_row(t.measure, code, period, Cell(r, bench, status)))
+                    rows.append(_result_row(t.measure, code, period, cell(pub, t.measure.id, r, Period.parse(period).year)))
     return RESULT_COLUMNS, rows
 
 

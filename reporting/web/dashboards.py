@@ -217,7 +217,7 @@ def public_export(fmt):
 def ico_export(code, fmt):
     basis = _basis()
     org, trends, _ = figures.ico_page(db.session, current_user, settings(), code, basis)
-    columns, rows = tables.trend_table(trends, [org.code, STATEWIDE])
+    columns, rows = tables.trend_table(trends, [org.code, STATEWIDE], settings())
     latest = basis.run(trends[0].latest_period(org.code)) if trends else None     # the ICO's own newest period
     preamble = tables.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
                                           figures.provenance(latest, [org.code]) if latest else None,
@@ -230,7 +230,7 @@ def ico_export(code, fmt):
 @allow("signed_in")
 def measure_export(measure_id, fmt):
     m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
-    columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE])
+    columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE], settings())
     preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
     audit.record("download", f"measure {m.id} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{m.id}", fmt)
