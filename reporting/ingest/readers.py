@@ -527,13 +527,18 @@ def _column(letters: str) -> int:
 _KIND: dict[str, str] = {}          # an element's full name → its local name
 
 
+FAR = 1 << 40          # a position past every limit
+
+
 def _reference(ref: str) -> tuple[int, int] | None:
     """``CV400000`` → (column 100, row 400000); None when it is not a cell reference (``$`` signs allowed)."""
     ref = ref.strip().replace("$", "")
     letters = ref.rstrip("0123456789")
     digits = ref[len(letters):]
-    if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha() and digits and len(digits) <= 7):
+    if not (letters and letters.isascii() and letters.isalpha() and digits):
         return None
+    if len(letters) > 3 or len(digits) > 7:       # past any sheet Excel can write: a far cell, never "no reference"
+        return FAR, FAR                             # (calamine would lay out the whole grid up to it)
     return _column(letters), int(digits)
 
 

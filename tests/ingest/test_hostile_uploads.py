@@ -91,6 +91,17 @@ def _far_cell_elsewhere() -> bytes:
                      target="/data/far.xml")
 
 
+def _far_cell_past_excel_rows() -> bytes:
+    """A reference past any row Excel writes (8 digits): once taken for "no reference", calamine then laid out
+    the grid up to it (3.3 GB before gunicorn killed the worker, from 1.5 KB)."""
+    return _workbook(_sheet('<row><c r="A99999999"><v>1</v></c></row>'))
+
+
+def _far_cell_past_excel_columns() -> bytes:
+    """A column past any Excel writes (5 letters): the header widened to 475,255 columns (730 MB, 28 s)."""
+    return _workbook(_sheet('<row r="2"><c r="AAAAA2"><v>1</v></c></row>'))
+
+
 def _far_cell_without_r() -> bytes:
     """Issue 28 #3c: cells with no ``r`` on a row at 1,048,576, 60 of them (past the column limit)."""
     return _workbook(_sheet('<row r="1048576">' + "<c><v>1</v></c>" * 60 + "</row>"))
@@ -206,6 +217,8 @@ CASES = {
     "far_cell_prefixed": ("package.xlsx", _far_cell_prefixed, "sheet_too_large"),
     "far_cell_elsewhere": ("package.xlsx", _far_cell_elsewhere, "sheet_too_large"),
     "far_cell_without_r": ("package.xlsx", _far_cell_without_r, "sheet_too_large"),
+    "far_cell_past_excel_rows": ("package.xlsx", _far_cell_past_excel_rows, "sheet_too_large"),
+    "far_cell_past_excel_columns": ("package.xlsx", _far_cell_past_excel_columns, "sheet_too_large"),
     "far_row_without_r": ("package.xlsx", _far_row_without_r, "missing_file"),
     "shared_strings_bomb": ("package.xlsx", _shared_strings_bomb, "sheet_too_large"),
     "huge_cell": ("package.xlsx", _huge_cell, "sheet_too_large"),
