@@ -202,6 +202,14 @@ def may_download(user, per_ico: bool, ico: str | None, visible_codes: set[str], 
 
 # --- previews and inquiries ---------------------------------------------------------------------
 
+def may_publish(session, user, edition) -> bool:
+    """Approving or publishing ``edition``: a reviewer who holds PUBLISH and sees its ICOs (a state reviewer the
+    editions of their own state's ICOs only)."""
+    if not can(user, PUBLISH):
+        return False
+    return sees_every_ico(user) or getattr(user, "state", None) in run_states(session, edition.run_id)
+
+
 def may_see_edition(user, status: str) -> bool:
     """An edition awaiting a reviewer's approval is not shown to ICO users; a preview or published one is, and so
     is a computation in no edition yet (``status`` "unpublished": pages label it so)."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from reporting import accounts, audit
+from reporting import access, accounts, audit
 from reporting.delivery import ledger
-from reporting.errors import NotFound, ReportingError
+from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.jobs import schedules as schedules_
 from reporting.rendering.exports import csv_bytes
 from reporting.storage import db
-from reporting.storage.models import User, utcnow
+from reporting.storage.models import Edition, User, utcnow
 from reporting.web.access import allow
 from reporting.web.downloads import download
 from reporting.web.forms import ActionForm, IcoForm, TokenForm, UserForm
@@ -199,6 +199,12 @@ def schedules():
 def approve(edition_id):
     ActionForm().validate_on_submit() or _bad_form()
     from reporting import pipeline
+    edition = db.session.get(Edition, edition_id)
+    if edition is None:
+        raise NotFound(f"There is no edition {edition_id}.")
+    if not access.may_publish(db.session, current_user, edition):
+        raise Forbidden(f"Edition {edition.number} of {edition.period_code} covers ICOs of another state: only "
+                        f"their state's reviewers or CMS may publish it.")
     pipeline.approve_edition(edition_id, current_user)
     flash("Edition published. The scheduler renders and sends it within a minute.", "success")
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)

@@ -113,3 +113,28 @@ def test_refusals_as_a_reviewer_meets_them(example):
     with example.app_context():
         assert [e.status for e in db.session.scalars(select(Edition))] == ["published"]
         db.session.remove()
+
+
+def test_a_reviewer_of_another_state_cannot_approve_an_edition(example, dbs):
+    """An RI state reviewer posting the approval of MA's edition was answered 302 and published it (attack on
+    the merged service); only CMS and the state's own reviewers may."""
+    from reporting import pipeline
+    from reporting.storage.models import Edition
+    from tests.conftest import login
+    example.config.update({"PUBLISH_MODE": "approval"})
+    with example.app_context():
+        outcome = pipeline.run_cycle("2015Q2", trigger="test")
+    assert outcome.status == "awaiting approval"
+
+    def approve(email):
+        client = example.test_client()
+        login(client, email)
+        return client.post(f"/admin/editions/{outcome.edition_id}/approve",
+                           data={"csrf_token": csrf_token(client, "/account")})
+
+    refused = approve("ri@example.org")
+    assert refused.status_code == 403 and "another state" in refused.get_data(as_text=True)
+    assert dbs.get(Edition, outcome.edition_id).status == "awaiting_approval"
+    assert approve("state@example.org").status_code == 302
+    dbs.expire_all()
+    assert dbs.get(Edition, outcome.edition_id).status == "published"
