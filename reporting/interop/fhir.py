@@ -164,7 +164,7 @@ def summary(pub: Published, measure_id: str, ico: str, base: str, states: set[st
                            "valueRange": {"low": _quantity(m, r.ci_low), "high": _quantity(m, r.ci_high)}})
     if reported and r.adjusted_value is not None:          # survey measures, case-mix adjusted (measures.md)
         extensions.append({"url": _ext(base, "case-mix-adjusted-score"), "valueQuantity": _quantity(m, r.adjusted_value)})
-        if r.vs_statewide:
+        if r.vs_statewide and (measure_id, STATEWIDE) in pub.results:     # only beside a statewide figure shown
             extensions.append({"url": _ext(base, "vs-statewide"), "valueCode": r.vs_statewide})
     return MeasureReport.model_validate(_common(pub, m, ico, base, states, "summary") | {
         "id": report_id(pub.period.code, ico, measure_id), "extension": extensions, "group": [group]})

@@ -27,13 +27,14 @@ def visible_results(session, user, period: Period) -> list[dict]:
     icos = {r.ico for r in rows if r.ico != STATEWIDE}
     statewide = can_see_statewide(user, run_states(session, run.id), len(icos))
     withheld = withheld_from(session, user)          # statewide figures that would give another ICO's
+    shown = {r.measure_id for r in rows if r.ico == STATEWIDE and statewide and (r.measure_id, r.period_code) not in withheld}
     out = []
     for r in rows:
-        if r.ico == STATEWIDE and (not statewide or (r.measure_id, r.period_code) in withheld) or r.ico != STATEWIDE and not (r.ico in orgs and can_see_ico(user, orgs[r.ico])):
+        if r.ico == STATEWIDE and r.measure_id not in shown or r.ico != STATEWIDE and not (r.ico in orgs and can_see_ico(user, orgs[r.ico])):
             continue
         out.append({"measure_id": r.measure_id, "ico": r.ico, "period": r.period_code, "numerator": r.numerator,
                     "denominator": r.denominator, "value": r.value, "status": r.status,
-                    "adjusted_value": r.adjusted_value, "vs_statewide": r.vs_statewide,
+                    "adjusted_value": r.adjusted_value, "vs_statewide": r.vs_statewide if r.measure_id in shown else None,    # only beside statewide
                     "edition": edition.number if edition else None,
                     "edition_status": edition.status if edition else UNPUBLISHED})
     return out

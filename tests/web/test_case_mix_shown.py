@@ -43,3 +43,20 @@ def test_the_overview_and_exports_show_the_value_they_judge(example, dbs):
     for r in ico_rows:
         assert r["benchmark_status"] == overview[(r["measure_id"], "HA")]["benchmark_status"], r["measure_id"]
 
+
+
+def test_no_comparison_with_a_statewide_figure_the_viewer_may_not_see(example):
+    """With two ICOs the statewide figure is hidden from ICO users; "higher than statewide" beside it told HA which
+    way HB's figure lies (attack on the merged service): the API, the ICO page and FHIR leave it out; a reviewer
+    still gets it."""
+    from tests.ingest.test_upload_paths import issue_token
+    client = example.test_client()
+    for email, expect_some in (("ha@example.org", False), ("cms@example.org", True)):
+        token = issue_token(example, email)
+        rows = client.get("/api/v1/results?period=2015Q3", headers={"Authorization": f"Bearer {token}"}).get_json()
+        compared = [r for r in rows if r["ico"] == "HA" and r["vs_statewide"]]
+        assert bool(compared) == expect_some, (email, compared)
+        assert all(r["ico"] != "STATEWIDE" for r in rows) or expect_some
+    login(client, "ha@example.org")
+    page = client.get("/icos/HA?period=2015Q3").get_data(as_text=True)
+    assert "than statewide" not in page and "no significant difference from statewide" not in page
