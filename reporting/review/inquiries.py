@@ -42,7 +42,7 @@ def _text(message: str) -> str:
     if len(text) > MAX_MESSAGE:
         raise ReportingError(f"The message is {len(text):,} characters long; the limit is {MAX_MESSAGE:,}. "
                              f"Shorten it, or add a second message.", 422)
-    if any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" for c in text):
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") and c not in "\n\t" for c in text):    # Cs: a lone surrogate
         raise ReportingError("The message contains control characters. Write it as plain text.", 422)
     return text
 

@@ -118,7 +118,7 @@ def test_inquiry_rules_and_refusals(previewing, dbs):
     cli(app, "cycle", "--period", "2015Q3")
     for change, words in [({"measure_id": "nope"}, "There is no measure"), ({"message": ""}, "Write a message"),
                           ({"message": "x" * 5001}, "the limit is 5,000"), ({"period": "2015Q2"}, "not open to inquiries"),
-                          ({"message": "a\x00b"}, "control characters")]:
+                          ({"message": "a\x00b"}, "control characters"), ({"message": "a\ud800b"}, "control characters")]:
         r = api(client, ha, "POST", "/api/v1/inquiries", body | change)
         assert r.status_code == 422 and words in r.get_json()["message"], (change, r.get_json())
     assert api(client, cms, "POST", "/api/v1/inquiries", body).status_code == 403
