@@ -124,24 +124,33 @@ def determined_in(relations: list[Relation], unknown: list[Key], targets: Iterab
 
 
 def _reduced(a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
-    """The reduced row echelon form of ``a`` (partial pivoting), its zero rows dropped."""
+    """A reduced row echelon form of ``a`` up to the order of its columns (each pivot column has a single non-zero,
+    1, in its pivot row), its zero rows dropped: same row space, and the test above holds for any column order.
+    Complete pivoting, one step per pivot, so the loop runs ``rank(a)`` times rather than once per column."""
     a = a.astype(float).copy()
     rows, cols = a.shape
-    pivot_row = 0
-    for j in range(cols):
-        if pivot_row >= rows:
+    free = np.ones(rows, dtype=bool)
+    pivots = []
+    for _ in range(rows):
+        left = np.flatnonzero(free)
+        if not left.size:
             break
-        best = pivot_row + int(np.argmax(np.abs(a[pivot_row:, j])))
-        if abs(a[best, j]) <= tol:
-            continue
-        a[[pivot_row, best]] = a[[best, pivot_row]]
-        a[pivot_row] /= a[pivot_row, j]
+        sub = np.abs(a[left])
+        at = int(np.argmax(sub))
+        if sub.flat[at] <= tol:
+            break
+        i, j = int(left[at // cols]), at % cols
+        a[i] /= a[i, j]
         factors = a[:, j].copy()
-        factors[pivot_row] = 0
-        a -= np.outer(factors, a[pivot_row])
-        a[np.abs(a) <= tol] = 0
-        pivot_row += 1
-    return a[:pivot_row]
+        factors[i] = 0
+        touched = np.flatnonzero(factors)
+        if touched.size:
+            block = a[touched] - np.outer(factors[touched], a[i])
+            block[np.abs(block) <= tol] = 0
+            a[touched] = block
+        free[i] = False
+        pivots.append(i)
+    return a[pivots]
 
 
 # --- bounds ----------------------------------------------------------------------------------------
@@ -184,24 +193,36 @@ def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool =
     ``bounds=False``: by the equations alone (the cheaper test); ``equations=False``: by the bounds alone."""
     counts = {c.key: c for c in counts}
     relations = list(relations)
-    determined, by_bounds, ranges = [], set(), {}
     keys = set(counts) | {k for r in relations for k in (r.total, *r.parts)}
+    done = Audit([], set(), {})
     for members, rels in _components(keys, relations):
-        unknown = [k for k in members if k not in counts or not counts[k].shown]
-        targets = [k for k in unknown if k in counts and counts[k].must_hold]
-        if not targets:
-            continue
-        exact = determined_in(rels, unknown, targets) if equations else set()
-        values = {k: counts[k].value for k in members if k in counts and counts[k].shown}
-        found = _ranges(rels, values, unknown) if (rels and bounds) else {}
-        for t in targets:
-            low, high = found.get(t, (0.0, np.inf))
-            ranges[t] = (low, None if not np.isfinite(high) else high)
-            pinned = low <= high and np.isfinite(high) and np.ceil(low - 1e-9) == np.floor(high + 1e-9)
-            if t in exact or pinned:
-                determined.append(t)
-                if t not in exact:
-                    by_bounds.add(t)
+        part = _audit_component(members, counts, rels, bounds, equations)
+        done.determined += part.determined
+        done.by_bounds |= part.by_bounds
+        done.ranges |= part.ranges
+    done.determined.sort(key=repr)
+    return done
+
+
+def _audit_component(members: list, counts: dict, rels: list[Relation], bounds: bool = True,
+                     equations: bool = True) -> Audit:
+    """``audit`` of one connected component (``members`` and ``rels``), its determined keys sorted."""
+    determined, by_bounds, ranges = [], set(), {}
+    unknown = [k for k in members if k not in counts or not counts[k].shown]
+    targets = [k for k in unknown if k in counts and counts[k].must_hold]
+    if not targets:
+        return Audit(determined, by_bounds, ranges)
+    exact = determined_in(rels, unknown, targets) if equations else set()
+    values = {k: counts[k].value for k in members if k in counts and counts[k].shown}
+    found = _ranges(rels, values, unknown) if (rels and bounds) else {}
+    for t in targets:
+        low, high = found.get(t, (0.0, np.inf))
+        ranges[t] = (low, None if not np.isfinite(high) else high)
+        pinned = low <= high and np.isfinite(high) and np.ceil(low - 1e-9) == np.floor(high + 1e-9)
+        if t in exact or pinned:
+            determined.append(t)
+            if t not in exact:
+                by_bounds.add(t)
     return Audit(sorted(determined, key=repr), by_bounds, ranges)
 
 
@@ -214,47 +235,65 @@ class Protection:
     unfixable: list                    # counts determined by fixed counts alone (earlier releases): reported
 
 
+def components(counts: dict, relations: list[Relation]) -> list[tuple[list[Key], list[Relation]]]:
+    """The connected components of ``counts`` (key -> Count) and ``relations``, for ``protect(components=...)``
+    when several protections run over the same keys and relations."""
+    return _components(set(counts) | {k for r in relations for k in (r.total, *r.parts)}, relations)
+
+
 def protect(counts: Iterable[Count], relations: Iterable[Relation],
             may_hide: Callable[[Key], bool] = lambda key: True, limit: int = 10_000,
-            relevant: Callable[[dict], bool] | None = None) -> Protection:
+            relevant: Callable[[list], bool] | None = None, components: list | None = None) -> Protection:
     """Suppress more counts until the auditor finds none determined. Only counts that are not ``fixed`` and that
     ``may_hide`` admits are suppressed; a count that nothing left can protect is reported in ``unfixable``.
     Each connected component is protected on its own (suppressing in one never changes another); ``relevant``
-    (of a component's counts) skips components known to hold already."""
-    counts = {c.key: c for c in counts}
+    (of a component's keys that have a count) skips components known to hold already, before their counts are
+    read. ``components``: those of ``counts`` and ``relations`` (``components()``), when already known;
+    ``counts`` may then be a mapping key -> Count whose values are read only for the components protected."""
+    counts = counts if isinstance(counts, dict) else {c.key: c for c in counts}
     relations = list(relations)
-    complementary, unfixable = [], []
-    keys = set(counts) | {k for r in relations for k in (r.total, *r.parts)}
-    for members, rels in _components(keys, relations):
+    complementary, unfixable, changed = [], [], {}
+    for members, rels in components if components is not None else _components(
+            set(counts) | {k for r in relations for k in (r.total, *r.parts)}, relations):
+        if not rels:
+            continue
+        if relevant is not None and not relevant([k for k in members if k in counts]):
+            continue
         part = {k: counts[k] for k in members if k in counts}
-        if not rels or not any(c.must_hold for c in part.values()) or \
-                not any(c.shown and not c.fixed and may_hide(c.key) for c in part.values()) or \
-                (relevant is not None and not relevant(part)):
+        if not any(c.must_hold for c in part.values()) or \
+                not any(c.shown and not c.fixed and may_hide(c.key) for c in part.values()):
             continue                        # nothing to protect, or nothing may change (audited when it could)
-        related = defaultdict(set)
-        for r in rels:
-            group = (r.total, *r.parts)
-            for k in group:
-                related[k].update(group)
-        for _ in range(limit):
-            pending = [k for k in audit(part.values(), rels, bounds=False).determined if k not in unfixable]
-            exact = bool(pending)
-            if not pending:
-                pending = [k for k in audit(part.values(), rels, equations=False).determined if k not in unfixable]
-            if not pending:
-                break
-            target = pending[0]
-            candidates = [c for c in part.values() if c.shown and not c.fixed and may_hide(c.key)]
-            if not candidates:
-                unfixable.append(target)
-                part[target] = _replace(part[target], protected=False)      # known already: stop asking
-                continue
-            choice = _choose(target, candidates, part, rels, related, exact)
-            part[choice.key] = _replace(choice, shown=False, protected=True)
-            complementary.append(choice.key)
-        counts.update(part)
-    hidden = {k for k, c in counts.items() if not c.shown}
+        _protect_component(members, part, rels, may_hide, limit, complementary, unfixable)
+        changed.update(part)
+    hidden = {k for k, c in counts.items() if not changed.get(k, c).shown}
     return Protection(hidden, complementary, unfixable)
+
+
+def _protect_component(members: list, part: dict, rels: list[Relation], may_hide, limit: int, complementary: list,
+                       unfixable: list) -> None:
+    """``protect`` of one connected component: ``part`` (its counts) updated in place."""
+    related = defaultdict(set)
+    for r in rels:
+        group = (r.total, *r.parts)
+        for k in group:
+            related[k].update(group)
+    for _ in range(limit):
+        pending = [k for k in _audit_component(members, part, rels, bounds=False).determined if k not in unfixable]
+        exact = bool(pending)
+        if not pending:
+            pending = [k for k in _audit_component(members, part, rels, equations=False).determined
+                       if k not in unfixable]
+        if not pending:
+            break
+        target = pending[0]
+        candidates = [c for c in part.values() if c.shown and not c.fixed and may_hide(c.key)]
+        if not candidates:
+            unfixable.append(target)
+            part[target] = _replace(part[target], protected=False)      # known already: stop asking
+            continue
+        choice = _choose(target, candidates, part, members, rels, related, exact)
+        part[choice.key] = _replace(choice, shown=False, protected=True)
+        complementary.append(choice.key)
 
 
 def _replace(c: Count, **changes) -> Count:
@@ -262,8 +301,8 @@ def _replace(c: Count, **changes) -> Count:
                     | changes))
 
 
-def _choose(target, candidates: list[Count], counts: dict, relations: list[Relation], related: dict,
-            exact: bool = True) -> Count:
+def _choose(target, candidates: list[Count], counts: dict, members: list, relations: list[Relation],
+            related: dict, exact: bool = True) -> Count:
     """The count to suppress for ``target``: one whose suppression frees it (in a relation with it first), else
     the next-smallest in a relation with it, else the next-smallest of its component; non-zero before zero."""
     order = sorted(candidates, key=lambda c: (c.key not in related[target], c.value == 0, c.value or 0, repr(c.key)))
@@ -271,10 +310,9 @@ def _choose(target, candidates: list[Count], counts: dict, relations: list[Relat
         trial = dict(counts)
         trial[c.key] = _replace(c, shown=False, protected=True)
         if exact:
-            unknown = [k for k in {x for r in relations for x in (r.total, *r.parts)}
-                       if k not in trial or not trial[k].shown]
+            unknown = [k for k in members if k not in trial or not trial[k].shown]
             if target not in determined_in(relations, unknown, [target]):
                 return c
-        elif target not in audit(trial.values(), relations).determined:
+        elif target not in _audit_component(members, trial, relations).determined:
             return c
     return order[0]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from measures import REGISTRY, Period
 from reporting.engine import STATEWIDE
-from reporting.publication.disclosure import Count, Relation, protect
+from reporting.publication.disclosure import Count, Relation, components, protect
 
 SUPPRESSED = "suppressed"
 
@@ -169,14 +169,20 @@ def plan(releases: list[Release], insiders: bool = True) -> Plan:
 
 
 def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable: list) -> set:
-    """Protect against the public, then against each insider in turn (hiding more never un-protects a count)."""
-    hidden = protect(counts.values(), rels, may_hide=lambda k: k in mine).hidden
+    """Protect against the public, then against each insider in turn (hiding more never un-protects a count).
+    The components are found once; an insider's pass reads only the components holding one of its suppressed
+    counts (where it knows more than the public)."""
+    comps = components(counts, rels)
+    hidden = protect(counts, rels, may_hide=lambda k: k in mine, components=comps).hidden
+    where = {k: i for i, (members, _) in enumerate(comps) for k in members}
     for ico in insiders:
-        seen = {k: Count(k, c.value, shown=True, fixed=True) if k[2] == ico else
-                _state(c, k in hidden) for k, c in counts.items()}
-        # only where the insider knows more than the public: groups holding one of its suppressed counts
-        done = protect(seen.values(), rels, may_hide=lambda k: k in mine and k[2] != ico,
-                       relevant=lambda part: any(k in hidden and k[2] == ico for k in part))
+        mine_hidden = sorted({where[k] for k in hidden if k[2] == ico and k in where})
+        if not mine_hidden:
+            continue
+        relevant = [comps[i] for i in mine_hidden]
+        seen = {k: Count(k, c.value, shown=True, fixed=True) if k[2] == ico else _state(c, k in hidden)
+                for members, _ in relevant for k in members if (c := counts.get(k)) is not None}
+        done = protect(seen, rels, may_hide=lambda k: k in mine and k[2] != ico, components=relevant)
         hidden |= {k for k in done.hidden if k in counts and k[2] != ico}
         unfixable += done.unfixable
     return hidden
