@@ -125,21 +125,28 @@ def determined_in(relations: list[Relation], unknown: list[Key], targets: Iterab
 
 def _reduced(a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     """A reduced row echelon form of ``a`` up to the order of its columns (each pivot column has a single non-zero,
-    1, in its pivot row), its zero rows dropped: same row space, and the test above holds for any column order.
-    Complete pivoting, one step per pivot, so the loop runs ``rank(a)`` times rather than once per column."""
+    1, in its pivot row), its zero rows dropped: same row space, and the test above holds for any column order."""
+    a, pivots, _ = _eliminate(a[np.abs(a).sum(axis=1) > 0], a.shape[1], tol)
+    return a[pivots]
+
+
+def _eliminate(a: np.ndarray, width: int, tol: float = 1e-9) -> tuple[np.ndarray, list, list]:
+    """Gauss-Jordan elimination of ``a`` pivoting only in its first ``width`` columns (the row operations carry
+    the other columns along): ``(a reduced, pivot rows, pivot columns)``. Complete pivoting, one step per pivot,
+    so the loop runs ``rank`` times rather than once per column."""
     a = a.astype(float).copy()
-    rows, cols = a.shape
+    rows = a.shape[0]
     free = np.ones(rows, dtype=bool)
-    pivots = []
+    pivots, columns = [], []
     for _ in range(rows):
         left = np.flatnonzero(free)
-        if not left.size:
+        if not left.size or not width:
             break
-        sub = np.abs(a[left])
+        sub = np.abs(a[left, :width])
         at = int(np.argmax(sub))
         if sub.flat[at] <= tol:
             break
-        i, j = int(left[at // cols]), at % cols
+        i, j = int(left[at // width]), at % width
         a[i] /= a[i, j]
         factors = a[:, j].copy()
         factors[i] = 0
@@ -150,7 +157,33 @@ def _reduced(a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
             a[touched] = block
         free[i] = False
         pivots.append(i)
-    return a[pivots]
+        columns.append(j)
+    return a, pivots, columns
+
+
+def freed_by(relations: list[Relation], unknown: list[Key], target: Key, candidates: list[Key],
+             tol: float = 1e-9) -> list[bool] | None:
+    """For a ``target`` the relations determine, whether suppressing each candidate (a shown count) on its own
+    would leave it undetermined, from one elimination instead of one per candidate. With ``y A = e_t`` (the
+    rows combining to ``e_t``, ``y0`` one of them plus the left null space of ``A``), ``t`` stays determined
+    once column ``a_c`` joins ``A`` iff some such ``y`` has ``y a_c = 0``: it is freed iff ``a_c`` lies in the
+    column space of ``A`` (so ``y a_c`` is the same for every ``y``) and ``y0 a_c != 0``. Eliminating ``[A | C]``
+    on ``A``'s columns reads both off: ``a_c``'s entries left in the rows where ``A`` became zero, and its entry in
+    the row that became ``e_t``. ``None`` when the target is not determined (nothing to free)."""
+    a = _matrix(relations, list(unknown) + list(candidates))
+    a = a[np.abs(a).sum(axis=1) > 0]
+    width = len(unknown)
+    reduced, pivots, columns = _eliminate(a, width, tol)
+    column = list(unknown).index(target)
+    if column not in columns:
+        return None
+    row = reduced[pivots[columns.index(column)]]
+    if np.count_nonzero(np.abs(row[:width]) > tol) != 1:
+        return None
+    rest = np.ones(reduced.shape[0], dtype=bool)
+    rest[pivots] = False
+    in_span = ~(np.abs(reduced[rest][:, width:]) > tol).any(axis=0)
+    return list(in_span & (np.abs(row[width:]) > tol))
 
 
 # --- bounds ----------------------------------------------------------------------------------------
@@ -306,6 +339,11 @@ def _choose(target, candidates: list[Count], counts: dict, members: list, relati
     """The count to suppress for ``target``: one whose suppression frees it (in a relation with it first), else
     the next-smallest in a relation with it, else the next-smallest of its component; non-zero before zero."""
     order = sorted(candidates, key=lambda c: (c.key not in related[target], c.value == 0, c.value or 0, repr(c.key)))
+    if exact:
+        unknown = [k for k in members if k not in counts or not counts[k].shown]
+        freed = freed_by(relations, unknown, target, [c.key for c in order[:8]])
+        if freed is not None:
+            return next((c for c, ok in zip(order, freed) if ok), order[0])
     for c in order[:8]:
         trial = dict(counts)
         trial[c.key] = _replace(c, shown=False, protected=True)
