@@ -196,26 +196,39 @@ def _ranges(relations: list[Relation], values: dict, unknown: list) -> dict:
     relation ``sum(a_j x_j) + c == 0`` bounds each of its unknowns by the range of the others."""
     a = _matrix(relations, unknown)
     c = np.array([values.get(r.total, 0) - sum(values.get(p, 0) for p in r.parts) for r in relations], dtype=float)
+    lo, hi = _propagate(a[None], c[None])
+    return {k: (lo[0, i], hi[0, i] if hi[0, i] < _OPEN / 2 else np.inf) for i, k in enumerate(unknown)}
+
+
+def _propagate(a: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_ranges`` of several systems at once, ``a`` (systems x relations x unknowns) and ``c`` (systems x
+    relations): each system narrows on its own until it settles (then it is left as it is) or for a dozen rounds.
+    The values are whole numbers (or halves) far below 2**53, so the sums are exact in any order."""
     pos, neg = np.maximum(a, 0), np.minimum(a, 0)
-    lo, hi = np.zeros(len(unknown)), np.full(len(unknown), _OPEN)
+    lo, hi = np.zeros((a.shape[0], a.shape[2])), np.full((a.shape[0], a.shape[2]), _OPEN)
     nonzero = a != 0
+    active = np.ones(a.shape[0], dtype=bool)
     for _ in range(12):                 # each round narrows; a dozen settles the groups met here
-        low_terms, high_terms = pos * lo + neg * hi, pos * hi + neg * lo          # of a_j x_j
-        low_others = low_terms.sum(axis=1, keepdims=True) - low_terms
-        high_others = high_terms.sum(axis=1, keepdims=True) - high_terms
+        low_terms = pos * lo[:, None, :] + neg * hi[:, None, :]                  # of a_j x_j
+        high_terms = pos * hi[:, None, :] + neg * lo[:, None, :]
+        low_others = low_terms.sum(axis=2, keepdims=True) - low_terms
+        high_others = high_terms.sum(axis=2, keepdims=True) - high_terms
         # a_j x_j = -c - others
         with np.errstate(divide="ignore", invalid="ignore"):
-            b1, b2 = (-c[:, None] - high_others) / a, (-c[:, None] - low_others) / a
+            b1, b2 = (-c[:, :, None] - high_others) / a, (-c[:, :, None] - low_others) / a
         high_ok, low_ok = high_others < _OPEN / 2, low_others > -_OPEN / 2        # the others' range is bounded
         lower, lower_ok = np.where(a > 0, b1, b2), np.where(a > 0, high_ok, low_ok)
         upper, upper_ok = np.where(a > 0, b2, b1), np.where(a > 0, low_ok, high_ok)
-        new_lo = np.where(nonzero & lower_ok, lower, -np.inf).max(axis=0, initial=0)
-        new_hi = np.where(nonzero & upper_ok, upper, np.inf).min(axis=0, initial=_OPEN)
+        new_lo = np.where(nonzero & lower_ok, lower, -np.inf).max(axis=1, initial=0)
+        new_hi = np.where(nonzero & upper_ok, upper, np.inf).min(axis=1, initial=_OPEN)
         new_lo, new_hi = np.maximum(lo, new_lo), np.minimum(hi, new_hi)
-        if np.allclose(new_lo, lo) and np.allclose(new_hi, hi):
+        settled = np.isclose(new_lo, lo).all(axis=1) & np.isclose(new_hi, hi).all(axis=1)
+        moving = active & ~settled
+        lo[moving], hi[moving] = new_lo[moving], new_hi[moving]
+        active = moving
+        if not active.any():
             break
-        lo, hi = new_lo, new_hi
-    return {k: (lo[i], hi[i] if hi[i] < _OPEN / 2 else np.inf) for i, k in enumerate(unknown)}
+    return lo, hi
 
 
 # --- the auditor ------------------------------------------------------------------------------------
@@ -257,6 +270,70 @@ def _audit_component(members: list, counts: dict, rels: list[Relation], bounds: 
             if t not in exact:
                 by_bounds.add(t)
     return Audit(sorted(determined, key=repr), by_bounds, ranges)
+
+
+def holds_each(members: list, relations: list[Relation], counts: dict, known: list[set], tol: float = 1e-9) -> list:
+    """For one connected component (``members``, ``relations``) seen as ``counts`` (key -> Count) by several
+    readers who each also know the counts of one set in ``known``: whether the audit (equations and bounds)
+    finds nothing determined for each reader, at the cost of about one audit for all of them.
+
+    Equations: with ``U`` the counts unknown to the public and ``N`` a basis of the null space of ``A_U`` (read
+    off its reduced form), a reader who knows ``S`` has ``e_j`` in the row space of ``A_{U-S}`` exactly when every
+    null vector of ``A_U`` that is zero on ``S`` is zero at ``j``: the null space of the small ``N_S`` gives those
+    vectors (``N K``). Bounds: the readers' systems stacked (``_propagate``), the known counts moved to the
+    right-hand side."""
+    unknown = [k for k in members if k not in counts or not counts[k].shown]
+    where = {k: i for i, k in enumerate(unknown)}
+    a = _matrix(relations, unknown)
+    used = np.abs(a).sum(axis=1) > 0
+    a, rels = a[used], [r for r, u in zip(relations, used) if u]
+    out = [True] * len(known)
+    if not unknown or not a.shape[0]:
+        return out
+    n = len(unknown)
+    reduced, pivots, columns = _eliminate(a, n, tol)
+    null = _null_basis(reduced[pivots], columns, n)
+    shown = {k: c.value for k in members if k in counts and counts[k].shown for c in (counts[k],)}
+    base = np.array([shown.get(r.total, 0) - sum(shown.get(p, 0) for p in r.parts) for r in rels], dtype=float)
+    bounded = []
+    for i, extra in enumerate(known):
+        s = [where[k] for k in extra if k in where]
+        targets = [where[k] for k in unknown if k in counts and counts[k].must_hold and k not in extra]
+        if not targets:
+            continue
+        if s:
+            small, small_pivots, small_columns = _eliminate(null[s], null.shape[1], tol)
+            free_null = null @ _null_basis(small[small_pivots], small_columns, null.shape[1])
+        else:
+            free_null = null
+        if (np.abs(free_null[targets]) <= tol).all(axis=1).any():
+            out[i] = False
+        else:
+            bounded.append((i, s, targets))
+    if bounded:
+        stack = np.repeat(a[None], len(bounded), axis=0)
+        rhs = np.repeat(base[None], len(bounded), axis=0)
+        for b, (i, s, _) in enumerate(bounded):
+            if s:
+                rhs[b] += a[:, s] @ np.array([counts[unknown[j]].value for j in s], dtype=float)
+                stack[b][:, s] = 0
+        lo, hi = _propagate(stack, rhs)
+        for b, (i, _, targets) in enumerate(bounded):
+            low, high = lo[b, targets], hi[b, targets]
+            finite = high < _OPEN / 2
+            pinned = (low <= high) & finite & (np.ceil(low - 1e-9) == np.floor(high + 1e-9))
+            out[i] = not pinned.any()
+    return out
+
+
+def _null_basis(reduced: np.ndarray, columns: list, width: int) -> np.ndarray:
+    """A basis of the null space (width x nullity) of a matrix in reduced form with pivot ``columns``."""
+    free = [j for j in range(width) if j not in set(columns)]
+    basis = np.zeros((width, len(free)))
+    basis[free, range(len(free))] = 1
+    if columns and free:
+        basis[columns] = -reduced[:, free]
+    return basis
 
 
 # --- complementary suppression ----------------------------------------------------------------------

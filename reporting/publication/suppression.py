@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from measures import REGISTRY, Period
 from reporting.engine import STATEWIDE
-from reporting.publication.disclosure import Count, Relation, components, protect
+from reporting.publication.disclosure import Count, Relation, components, holds_each, protect
 
 SUPPRESSED = "suppressed"
 
@@ -170,21 +170,34 @@ def plan(releases: list[Release], insiders: bool = True) -> Plan:
 
 def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable: list) -> set:
     """Protect against the public, then against each insider in turn (hiding more never un-protects a count).
-    The components are found once; an insider's pass reads only the components holding one of its suppressed
-    counts (where it knows more than the public)."""
+    Component by component (suppressing in one never changes another): an insider's pass reads only the
+    components holding one of its suppressed counts (where it knows more than the public), and the insiders
+    are first audited together (``holds_each``); only those for whom something is determined run ``protect``,
+    and once that hides more, the rest are audited together again."""
     comps = components(counts, rels)
     hidden = protect(counts, rels, may_hide=lambda k: k in mine, components=comps).hidden
-    where = {k: i for i, (members, _) in enumerate(comps) for k in members}
-    for ico in insiders:
-        mine_hidden = sorted({where[k] for k in hidden if k[2] == ico and k in where})
-        if not mine_hidden:
+    for members, crels in comps:
+        if not crels or not insiders:
             continue
-        relevant = [comps[i] for i in mine_hidden]
-        seen = {k: Count(k, c.value, shown=True, fixed=True) if k[2] == ico else _state(c, k in hidden)
-                for members, _ in relevant for k in members if (c := counts.get(k)) is not None}
-        done = protect(seen, rels, may_hide=lambda k: k in mine and k[2] != ico, components=relevant)
-        hidden |= {k for k in done.hidden if k in counts and k[2] != ico}
-        unfixable += done.unfixable
+        held: dict | None = None                 # insider -> audited and found holding, on the current ``hidden``
+        for n, ico in enumerate(insiders):
+            if not any(k in hidden and k[2] == ico for k in members if k in counts):
+                continue
+            if held is None:
+                public = {k: _state(counts[k], k in hidden) for k in members if k in counts}
+                rest = insiders[n:]
+                known = [{k for k in members if k in counts and k[2] == other} for other in rest]
+                held = dict(zip(rest, holds_each(members, crels, public, known)))
+            if held.get(ico):
+                continue
+            seen = {k: Count(k, counts[k].value, shown=True, fixed=True) if k[2] == ico else
+                    _state(counts[k], k in hidden) for k in members if k in counts}
+            done = protect(seen, rels, may_hide=lambda k: k in mine and k[2] != ico, components=[(members, crels)])
+            more = {k for k in done.hidden if k in counts and k[2] != ico} - hidden
+            unfixable += done.unfixable
+            if more:
+                hidden |= more
+                held = None
     return hidden
 
 
