@@ -379,16 +379,75 @@ def protect(counts: Iterable[Count], relations: Iterable[Relation],
     return Protection(hidden, complementary, unfixable)
 
 
+class _Elimination:
+    """The relations of one component eliminated on its unknowns, carrying the columns of the counts that may yet
+    be suppressed, kept up to date as they are: suppressing one more count is one more pivot step, not a new
+    elimination. Reads what ``determined_in`` and ``freed_by`` read (a pivot row that is ``e_j`` on the unknowns;
+    a candidate's entries in the rows left without a pivot and in the target's row)."""
+
+    def __init__(self, relations: list[Relation], unknown: list, others: list, tol: float = 1e-9):
+        self.columns = {k: i for i, k in enumerate(list(unknown) + list(others))}
+        a = _matrix(relations, list(self.columns))
+        self.tol = tol
+        self.eligible = np.zeros(a.shape[1], dtype=bool)
+        self.eligible[:len(unknown)] = True
+        a = a[np.abs(a).sum(axis=1) > 0]
+        self.a, pivots, columns = _eliminate(a, len(unknown), tol)
+        self.pivot = dict(zip(columns, pivots))             # column -> its pivot row
+        self.free = np.ones(self.a.shape[0], dtype=bool)
+        self.free[pivots] = False
+
+    def add(self, key) -> None:
+        """``key`` (one of the others) is now unknown too."""
+        j = self.columns[key]
+        self.eligible[j] = True
+        left = np.flatnonzero(self.free)
+        if not left.size:
+            return
+        at = int(np.argmax(np.abs(self.a[left, j])))
+        i = int(left[at])
+        if abs(self.a[i, j]) <= self.tol:
+            return
+        a = self.a
+        a[i] /= a[i, j]
+        factors = a[:, j].copy()
+        factors[i] = 0
+        touched = np.flatnonzero(factors)
+        if touched.size:
+            block = a[touched] - np.outer(factors[touched], a[i])
+            block[np.abs(block) <= self.tol] = 0
+            a[touched] = block
+        self.free[i] = False
+        self.pivot[j] = i
+
+    def determined(self, targets: list) -> list:
+        if not targets:
+            return []
+        unit = np.count_nonzero(np.abs(self.a[:, self.eligible]) > self.tol, axis=1) == 1
+        return [t for t in targets if (i := self.pivot.get(self.columns[t])) is not None and unit[i]]
+
+    def freed(self, target, candidates: list) -> list[bool]:
+        cols = [self.columns[c] for c in candidates]
+        row = self.a[self.pivot[self.columns[target]], cols]
+        rest = self.a[self.free][:, cols]
+        return list(~(np.abs(rest) > self.tol).any(axis=0) & (np.abs(row) > self.tol))
+
+
 def _protect_component(members: list, part: dict, rels: list[Relation], may_hide, limit: int, complementary: list,
                        unfixable: list) -> None:
-    """``protect`` of one connected component: ``part`` (its counts) updated in place."""
+    """``protect`` of one connected component: ``part`` (its counts) updated in place. The equations are
+    eliminated once (``_Elimination``) and updated as counts are suppressed."""
     related = defaultdict(set)
     for r in rels:
         group = (r.total, *r.parts)
         for k in group:
             related[k].update(group)
+    unknown = [k for k in members if k not in part or not part[k].shown]
+    others = [k for k, c in part.items() if c.shown and not c.fixed and may_hide(k)]
+    system = _Elimination(rels, unknown, others)
     for _ in range(limit):
-        pending = [k for k in _audit_component(members, part, rels, bounds=False).determined if k not in unfixable]
+        targets = sorted((k for k in members if k in part and part[k].must_hold), key=repr)
+        pending = [k for k in system.determined(targets) if k not in unfixable]
         exact = bool(pending)
         if not pending:
             pending = [k for k in _audit_component(members, part, rels, equations=False).determined
@@ -401,8 +460,9 @@ def _protect_component(members: list, part: dict, rels: list[Relation], may_hide
             unfixable.append(target)
             part[target] = _replace(part[target], protected=False)      # known already: stop asking
             continue
-        choice = _choose(target, candidates, part, members, rels, related, exact)
+        choice = _choose(target, candidates, part, members, rels, related, exact, system)
         part[choice.key] = _replace(choice, shown=False, protected=True)
+        system.add(choice.key)
         complementary.append(choice.key)
 
 
@@ -412,13 +472,16 @@ def _replace(c: Count, **changes) -> Count:
 
 
 def _choose(target, candidates: list[Count], counts: dict, members: list, relations: list[Relation],
-            related: dict, exact: bool = True) -> Count:
+            related: dict, exact: bool = True, system: _Elimination | None = None) -> Count:
     """The count to suppress for ``target``: one whose suppression frees it (in a relation with it first), else
     the next-smallest in a relation with it, else the next-smallest of its component; non-zero before zero."""
     order = sorted(candidates, key=lambda c: (c.key not in related[target], c.value == 0, c.value or 0, repr(c.key)))
     if exact:
-        unknown = [k for k in members if k not in counts or not counts[k].shown]
-        freed = freed_by(relations, unknown, target, [c.key for c in order[:8]])
+        if system is not None:
+            freed = system.freed(target, [c.key for c in order[:8]])
+        else:
+            unknown = [k for k in members if k not in counts or not counts[k].shown]
+            freed = freed_by(relations, unknown, target, [c.key for c in order[:8]])
         if freed is not None:
             return next((c for c, ok in zip(order, freed) if ok), order[0])
     for c in order[:8]:
