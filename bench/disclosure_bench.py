@@ -78,21 +78,32 @@ def editions(icos: int, seed: int = 28) -> list:
 
 
 def counted(fn):
-    """``fn`` run while counting the determined-count checks of the auditor (suppressed counts tested)."""
-    from reporting.publication import disclosure
+    """``fn`` run while counting the auditor's determined-count checks: suppressed counts tested against the
+    equations, by whichever path tests them (one elimination, the updated one, or several readers together)."""
+    from reporting.publication import disclosure, suppression
     checks = [0]
-    original = disclosure.determined_in
+    patched = []
 
-    def counting(relations, unknown, targets):
-        targets = list(targets)
-        checks[0] += len(targets)
-        return original(relations, unknown, targets)
+    def wrap(owner, name, count):
+        original = getattr(owner, name)
 
-    disclosure.determined_in = counting
+        def counting(*args, **kwargs):
+            checks[0] += count(*args, **kwargs)
+            return original(*args, **kwargs)
+        setattr(owner, name, counting)
+        patched.append((owner, name, original))
+
+    wrap(disclosure, "determined_in", lambda relations, unknown, targets: len(list(targets)))
+    if hasattr(disclosure, "_Elimination"):
+        wrap(disclosure._Elimination, "determined", lambda self, targets: len(targets))
+    if hasattr(suppression, "holds_each"):
+        wrap(suppression, "holds_each", lambda members, relations, counts, known, **_: sum(
+            1 for extra in known for k in members if k in counts and counts[k].must_hold and k not in extra))
     try:
         return fn(), checks[0]
     finally:
-        disclosure.determined_in = original
+        for owner, name, original in patched:
+            setattr(owner, name, original)
 
 
 def main() -> None:

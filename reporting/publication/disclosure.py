@@ -303,10 +303,11 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
             continue
         if s:
             small, small_pivots, small_columns = _eliminate(null[s], null.shape[1], tol)
-            free_null = null @ _null_basis(small[small_pivots], small_columns, null.shape[1])
+            kept = _null_basis(small[small_pivots], small_columns, null.shape[1])
+            free_null = np.einsum("ij,jk->ik", null[targets], kept)        # einsum: no BLAS threads for these
         else:
-            free_null = null
-        if (np.abs(free_null[targets]) <= tol).all(axis=1).any():
+            free_null = null[targets]
+        if (np.abs(free_null) <= tol).all(axis=1).any():
             out[i] = False
         else:
             bounded.append((i, s, targets))
@@ -315,7 +316,7 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
         rhs = np.repeat(base[None], len(bounded), axis=0)
         for b, (i, s, _) in enumerate(bounded):
             if s:
-                rhs[b] += a[:, s] @ np.array([counts[unknown[j]].value for j in s], dtype=float)
+                rhs[b] += (a[:, s] * np.array([counts[unknown[j]].value for j in s], dtype=float)).sum(axis=1)
                 stack[b][:, s] = 0
         lo, hi = _propagate(stack, rhs)
         for b, (i, _, targets) in enumerate(bounded):
