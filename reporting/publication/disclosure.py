@@ -203,24 +203,40 @@ def _ranges(relations: list[Relation], values: dict, unknown: list) -> dict:
 def _propagate(a: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``_ranges`` of several systems at once, ``a`` (systems x relations x unknowns) and ``c`` (systems x
     relations): each system narrows on its own until it settles (then it is left as it is) or for a dozen rounds.
-    The values are whole numbers (or halves) far below 2**53, so the sums are exact in any order."""
-    pos, neg = np.maximum(a, 0), np.minimum(a, 0)
-    lo, hi = np.zeros((a.shape[0], a.shape[2])), np.full((a.shape[0], a.shape[2]), _OPEN)
-    nonzero = a != 0
-    active = np.ones(a.shape[0], dtype=bool)
-    for _ in range(12):                 # each round narrows; a dozen settles the groups met here
-        low_terms = pos * lo[:, None, :] + neg * hi[:, None, :]                  # of a_j x_j
-        high_terms = pos * hi[:, None, :] + neg * lo[:, None, :]
-        low_others = low_terms.sum(axis=2, keepdims=True) - low_terms
-        high_others = high_terms.sum(axis=2, keepdims=True) - high_terms
+    Computed on the non-zero coefficients only (a relation holds a few of a component's unknowns); the values
+    are whole numbers (or halves) far below 2**53, so the sums are exact in any order."""
+    systems, _, width = a.shape
+    rows, cols = np.nonzero(np.abs(a).sum(axis=0))                    # sorted by row
+    by_col = np.argsort(cols, kind="stable")
+    coef = a[:, rows, cols]                                            # systems x entries
+    row_starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if rows.size else np.zeros(0, dtype=int)
+    col_sorted = cols[by_col]
+    col_starts = np.flatnonzero(np.r_[True, col_sorted[1:] != col_sorted[:-1]]) if rows.size else \
+        np.zeros(0, dtype=int)
+    col_ids = col_sorted[col_starts]
+    pos, neg = np.maximum(coef, 0), np.minimum(coef, 0)
+    nonzero = coef != 0
+    cc = c[:, rows]
+    lo, hi = np.zeros((systems, width)), np.full((systems, width), _OPEN)
+    active = np.ones(systems, dtype=bool)
+    for _ in range(12 if rows.size else 0):  # each round narrows; a dozen settles the groups met here
+        low_terms = pos * lo[:, cols] + neg * hi[:, cols]                # of a_j x_j
+        high_terms = pos * hi[:, cols] + neg * lo[:, cols]
+        low_others = np.add.reduceat(low_terms, row_starts, axis=1)[:, np.searchsorted(rows[row_starts], rows)] \
+            - low_terms
+        high_others = np.add.reduceat(high_terms, row_starts, axis=1)[:, np.searchsorted(rows[row_starts], rows)] \
+            - high_terms
         # a_j x_j = -c - others
         with np.errstate(divide="ignore", invalid="ignore"):
-            b1, b2 = (-c[:, :, None] - high_others) / a, (-c[:, :, None] - low_others) / a
+            b1, b2 = (-cc - high_others) / coef, (-cc - low_others) / coef
         high_ok, low_ok = high_others < _OPEN / 2, low_others > -_OPEN / 2        # the others' range is bounded
-        lower, lower_ok = np.where(a > 0, b1, b2), np.where(a > 0, high_ok, low_ok)
-        upper, upper_ok = np.where(a > 0, b2, b1), np.where(a > 0, low_ok, high_ok)
-        new_lo = np.where(nonzero & lower_ok, lower, -np.inf).max(axis=1, initial=0)
-        new_hi = np.where(nonzero & upper_ok, upper, np.inf).min(axis=1, initial=_OPEN)
+        lower, lower_ok = np.where(coef > 0, b1, b2), np.where(coef > 0, high_ok, low_ok)
+        upper, upper_ok = np.where(coef > 0, b2, b1), np.where(coef > 0, low_ok, high_ok)
+        new_lo, new_hi = np.zeros((systems, width)), np.full((systems, width), _OPEN)
+        new_lo[:, col_ids] = np.maximum(np.maximum.reduceat(
+            np.where(nonzero & lower_ok, lower, -np.inf)[:, by_col], col_starts, axis=1), 0)
+        new_hi[:, col_ids] = np.minimum(np.minimum.reduceat(
+            np.where(nonzero & upper_ok, upper, np.inf)[:, by_col], col_starts, axis=1), _OPEN)
         new_lo, new_hi = np.maximum(lo, new_lo), np.minimum(hi, new_hi)
         settled = np.isclose(new_lo, lo).all(axis=1) & np.isclose(new_hi, hi).all(axis=1)
         moving = active & ~settled
