@@ -130,13 +130,15 @@ def _reduced(a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     return a[pivots]
 
 
-def _eliminate(a: np.ndarray, width: int, tol: float = 1e-9) -> tuple[np.ndarray, list, list]:
+def _eliminate(a: np.ndarray, width: int, tol: float = 1e-9, free: np.ndarray | None = None
+               ) -> tuple[np.ndarray, list, list]:
     """Gauss-Jordan elimination of ``a`` pivoting only in its first ``width`` columns (the row operations carry
     the other columns along): ``(a reduced, pivot rows, pivot columns)``. Complete pivoting, one step per pivot,
-    so the loop runs ``rank`` times rather than once per column."""
+    so the loop runs ``rank`` times rather than once per column. ``free``: the rows that may still take a pivot
+    (the others are reduced already)."""
     a = a.astype(float).copy()
     rows = a.shape[0]
-    free = np.ones(rows, dtype=bool)
+    free = np.ones(rows, dtype=bool) if free is None else free.copy()
     pivots, columns = [], []
     for _ in range(rows):
         left = np.flatnonzero(free)
@@ -293,10 +295,9 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
     readers who each also know the counts of one set in ``known``: whether the audit (equations and bounds)
     finds nothing determined for each reader, at the cost of about one audit for all of them.
 
-    Equations: with ``U`` the counts unknown to the public and ``N`` a basis of the null space of ``A_U`` (read
-    off its reduced form), a reader who knows ``S`` has ``e_j`` in the row space of ``A_{U-S}`` exactly when every
-    null vector of ``A_U`` that is zero on ``S`` is zero at ``j``: the null space of the small ``N_S`` gives those
-    vectors (``N K``). Bounds: the readers' systems stacked (``_propagate``), the known counts moved to the
+    Equations: ``A_U`` (``U`` the counts unknown to the public) is reduced once; a reader who knows ``S`` has the
+    row space of ``A_{U-S}``, the projection of that of ``A_U``: strike the columns ``S`` out of the reduced form
+    and reduce again only the rows whose pivot was struck (at most ``|S|`` steps). Bounds: the readers' systems stacked (``_propagate``), the known counts moved to the
     right-hand side."""
     unknown = [k for k in members if k not in counts or not counts[k].shown]
     where = {k: i for i, k in enumerate(unknown)}
@@ -308,7 +309,7 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
         return out
     n = len(unknown)
     reduced, pivots, columns = _eliminate(a, n, tol)
-    null = _null_basis(reduced[pivots], columns, n)
+    reduced, pivot_of = reduced[pivots], dict(zip(columns, range(len(pivots))))
     shown = {k: c.value for k in members if k in counts and counts[k].shown for c in (counts[k],)}
     base = np.array([shown.get(r.total, 0) - sum(shown.get(p, 0) for p in r.parts) for r in rels], dtype=float)
     bounded = []
@@ -317,13 +318,17 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
         targets = [where[k] for k in unknown if k in counts and counts[k].must_hold and k not in extra]
         if not targets:
             continue
-        if s:
-            small, small_pivots, small_columns = _eliminate(null[s], null.shape[1], tol)
-            kept = _null_basis(small[small_pivots], small_columns, null.shape[1])
-            free_null = np.einsum("ij,jk->ik", null[targets], kept)        # einsum: no BLAS threads for these
+        if s:                         # the columns ``s`` struck out; the rows that lost their pivot reduced again
+            mine = reduced.copy()
+            mine[:, s] = 0
+            broken = np.zeros(len(mine), dtype=bool)
+            broken[[pivot_of[j] for j in s if j in pivot_of]] = True
+            mine, new_rows, new_columns = _eliminate(mine, n, tol, free=broken)
+            pivot_row = {j: r for j, r in pivot_of.items() if not broken[r]} | dict(zip(new_columns, new_rows))
         else:
-            free_null = null[targets]
-        if (np.abs(free_null) <= tol).all(axis=1).any():
+            mine, pivot_row = reduced, pivot_of
+        unit = np.count_nonzero(np.abs(mine) > tol, axis=1) == 1
+        if any(j in pivot_row and unit[pivot_row[j]] for j in targets):
             out[i] = False
         else:
             bounded.append((i, s, targets))
@@ -341,16 +346,6 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
             pinned = (low <= high) & finite & (np.ceil(low - 1e-9) == np.floor(high + 1e-9))
             out[i] = not pinned.any()
     return out
-
-
-def _null_basis(reduced: np.ndarray, columns: list, width: int) -> np.ndarray:
-    """A basis of the null space (width x nullity) of a matrix in reduced form with pivot ``columns``."""
-    free = [j for j in range(width) if j not in set(columns)]
-    basis = np.zeros((width, len(free)))
-    basis[free, range(len(free))] = 1
-    if columns and free:
-        basis[columns] = -reduced[:, free]
-    return basis
 
 
 # --- complementary suppression ----------------------------------------------------------------------
