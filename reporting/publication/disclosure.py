@@ -457,8 +457,9 @@ def _protect_component(members: list, part: dict, rels: list[Relation], may_hide
     unknown = [k for k in members if k not in part or not part[k].shown]
     others = [k for k, c in part.items() if c.shown and not c.fixed and may_hide(k)]
     system = _Elimination(rels, unknown, others)
+    ordered = sorted(members, key=repr)
     for _ in range(limit):
-        targets = sorted((k for k in members if k in part and part[k].must_hold), key=repr)
+        targets = [k for k in ordered if k in part and part[k].must_hold]
         pending = [k for k in system.determined(targets) if k not in unfixable]
         exact = bool(pending)
         if not pending:

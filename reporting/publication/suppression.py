@@ -188,8 +188,8 @@ def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable:
                 rest = insiders[n:]
                 known = [{k for k in members if k in counts and k[2] == other} for other in rest]
                 held = dict(zip(rest, holds_each(members, crels, public, known)))
-            if held.get(ico):
-                continue
+            if held.get(ico) or not any(k in mine and k[2] != ico and k not in hidden for k in members):
+                continue                         # holds, or nothing this insider's pass may suppress (as protect)
             seen = {k: Count(k, counts[k].value, shown=True, fixed=True) if k[2] == ico else
                     _state(counts[k], k in hidden) for k in members if k in counts}
             done = protect(seen, rels, may_hide=lambda k: k in mine and k[2] != ico, components=[(members, crels)])
