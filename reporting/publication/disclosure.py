@@ -9,7 +9,8 @@ published (a *latent* count: a quarter an ICO has no result for, the quarterly p
 window). With the shown counts moved to the right-hand side the equations read ``A x = b``; a suppressed count
 ``x_j`` is **determined** when the unit vector ``e_j`` lies in the row space of ``A``, that is when
 ``rank([A; e_j]) == rank(A)``, read for every count at once off one reduced row echelon form of its connected
-component (``determined_in``; tests/publication/test_disclosure_fast.py checks it against ``matrix_rank``). A determined suppressed count is a failure. Counts are also at least 0: bounds propagated through
+component (``determined_in``; tests/publication/test_disclosure_fast.py checks it against ``matrix_rank``).
+A determined suppressed count is a failure. Counts are also at least 0: bounds propagated through
 the relations (a part is at least its total's lower bound minus the other parts' upper bounds, and at most
 ...) can pin a count to one value (two suppressed cells that sum to 0), which is a failure too; a count narrowed
 to a range (say 1 to 10) is not: that a suppressed count is small is what suppression itself says.
@@ -303,7 +304,8 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
 
     Equations: ``A_U`` (``U`` the counts unknown to the public) is reduced once; a reader who knows ``S`` has the
     row space of ``A_{U-S}``, the projection of that of ``A_U``: strike the columns ``S`` out of the reduced form
-    and reduce again only the rows whose pivot was struck (at most ``|S|`` steps). Bounds: the readers' systems stacked (``_propagate``), the known counts moved to the
+    and reduce again only the rows whose pivot was struck (at most ``|S|`` steps). Bounds: the readers' systems
+    stacked (``_propagate``), the known counts moved to the
     right-hand side."""
     unknown = [k for k in members if k not in counts or not counts[k].shown]
     where = {k: i for i, k in enumerate(unknown)}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from measures import REGISTRY, Period
 from reporting.engine import STATEWIDE
@@ -101,8 +102,24 @@ def relations(results) -> list[Relation]:
     return out
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    is_quarter: bool
+    year: int
+    window: tuple
+
+
+@lru_cache(maxsize=4096)
+def _window(period: str) -> tuple[bool, int, tuple]:
+    """(a quarter?, its year, the four quarters a rolling window of ``period`` is made of), parsed once."""
+    p = Period.parse(period)
+    quarters = [f"{p.year}Q{q}" for q in range(1, 5)] if not p.is_quarter else \
+        [p.previous(i).code for i in range(3, -1, -1)]
+    return p.is_quarter, p.year, tuple(quarters)
+
+
 def _time_relations(mid: str, period: str, row: dict) -> list[Relation]:
-    rule, p = TIME_RULE[mid], Period.parse(period)
+    rule, p = TIME_RULE[mid], _Parsed(*_window(period))
     out = []
     for code, r in row.items():
         if code == STATEWIDE and rule == ROLLING:
@@ -113,9 +130,7 @@ def _time_relations(mid: str, period: str, row: dict) -> list[Relation]:
             elif not p.is_quarter and rule == LAST_QUARTER:
                 out.append(Relation(key(r, name), ((mid, f"{p.year}Q4", code, name),)))
             elif rule == ROLLING:
-                quarters = [f"{p.year}Q{q}" for q in range(1, 5)] if not p.is_quarter else \
-                    [p.previous(i).code for i in range(3, -1, -1)]
-                out.append(Relation(key(r, name), tuple((mid, q, code, name, "piece") for q in quarters)))
+                out.append(Relation(key(r, name), tuple((mid, q, code, name, "piece") for q in p.window)))
     return out
 
 
@@ -205,12 +220,13 @@ def _state(c: Count, hidden: bool) -> Count:
     return Count(c.key, c.value, shown=not hidden, fixed=c.fixed, protected=c.protected)
 
 
-def ico_withheld(own: str, results, public: dict, hidden_statewide: set) -> set[tuple[str, str]]:
+def ico_withheld(own: str, results, public: dict, hidden_statewide: set, rels: list | None = None
+                 ) -> set[tuple[str, str]]:
     """The statewide figures (measure, period) an ICO user of ``own`` may not see. ``results``: every result the
     service holds for the periods shown (newest computation); ``public``: key -> value of every count published;
     ``hidden_statewide``: (measure, period) already hidden from ICO users (fewer than three ICOs reporting).
     Counts of other ICOs not published must stay undetermined by the ICO's own counts, the statewide counts
-    shown and everything public."""
+    shown and everything public. ``rels``: ``relations(results)``, when the caller asks for several ICOs."""
     counts = {k: Count(k, v, shown=True, fixed=True) for k, v in public.items()}
     for r in results:
         for name, v in counts_of(r).items():
@@ -223,7 +239,7 @@ def ico_withheld(own: str, results, public: dict, hidden_statewide: set) -> set[
                 counts[k] = Count(k, v, shown=(r.measure_id, period_of(r)) not in hidden_statewide, protected=False)
             else:
                 counts[k] = Count(k, v, shown=False, fixed=True, protected=True)
-    done = protect(counts.values(), relations(results), may_hide=lambda k: k[2] == STATEWIDE)
+    done = protect(counts.values(), relations(results) if rels is None else rels, may_hide=lambda k: k[2] == STATEWIDE)
     return {(k[0], k[1]) for k in done.complementary} | {(k[0], k[1]) for k in done.unfixable if k[2] == STATEWIDE}
 
 
