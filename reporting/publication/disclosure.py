@@ -343,7 +343,7 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
     if bounded:
         stack = np.repeat(a[None], len(bounded), axis=0)
         rhs = np.repeat(base[None], len(bounded), axis=0)
-        for b, (i, s, _) in enumerate(bounded):
+        for b, (_, s, _) in enumerate(bounded):
             if s:
                 rhs[b] += (a[:, s] * np.array([counts[unknown[j]].value for j in s], dtype=float)).sum(axis=1)
                 stack[b][:, s] = 0
