@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from reporting.access import ICO_SUBMITTER, statewide_hidden_from
 from reporting.engine import STATEWIDE
-from reporting.publication.suppression import Release, counts_of, ico_withheld, key, plan
+from reporting.publication.suppression import Release, counts_of, ico_withheld, key, plan, relations
 from reporting.storage.models import Edition, Result, ResultRun
 
 RELEASED = ("published", "superseded", "withdrawn")
@@ -115,9 +115,9 @@ def _withheld(session, runs: dict) -> set:
     hidden = {(r.measure_id, r.period_code) for r in results if r.ico == STATEWIDE and
               statewide_hidden_from(ICO_SUBMITTER, len((runs[r.period_code].inputs or {})))}
     icos = sorted({r.ico for r in results} - {STATEWIDE})
-    out = set()
+    out, rels = set(), relations(results)
     for ico in icos:
-        out |= ico_withheld(ico, results, done.public, hidden | out)
+        out |= ico_withheld(ico, results, done.public, hidden | out, rels)
     return out - hidden
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from measures import REGISTRY, Period
 from reporting.engine import STATEWIDE
-from reporting.publication.disclosure import Count, Relation, protect
+from reporting.publication.disclosure import Count, Relation, components, holds_each, protect
 
 SUPPRESSED = "suppressed"
 
@@ -101,8 +102,24 @@ def relations(results) -> list[Relation]:
     return out
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    is_quarter: bool
+    year: int
+    window: tuple
+
+
+@lru_cache(maxsize=4096)
+def _window(period: str) -> tuple[bool, int, tuple]:
+    """(a quarter?, its year, the four quarters a rolling window of ``period`` is made of), parsed once."""
+    p = Period.parse(period)
+    quarters = [f"{p.year}Q{q}" for q in range(1, 5)] if not p.is_quarter else \
+        [p.previous(i).code for i in range(3, -1, -1)]
+    return p.is_quarter, p.year, tuple(quarters)
+
+
 def _time_relations(mid: str, period: str, row: dict) -> list[Relation]:
-    rule, p = TIME_RULE[mid], Period.parse(period)
+    rule, p = TIME_RULE[mid], _Parsed(*_window(period))
     out = []
     for code, r in row.items():
         if code == STATEWIDE and rule == ROLLING:
@@ -113,9 +130,7 @@ def _time_relations(mid: str, period: str, row: dict) -> list[Relation]:
             elif not p.is_quarter and rule == LAST_QUARTER:
                 out.append(Relation(key(r, name), ((mid, f"{p.year}Q4", code, name),)))
             elif rule == ROLLING:
-                quarters = [f"{p.year}Q{q}" for q in range(1, 5)] if not p.is_quarter else \
-                    [p.previous(i).code for i in range(3, -1, -1)]
-                out.append(Relation(key(r, name), tuple((mid, q, code, name, "piece") for q in quarters)))
+                out.append(Relation(key(r, name), tuple((mid, q, code, name, "piece") for q in p.window)))
     return out
 
 
@@ -169,16 +184,35 @@ def plan(releases: list[Release], insiders: bool = True) -> Plan:
 
 
 def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable: list) -> set:
-    """Protect against the public, then against each insider in turn (hiding more never un-protects a count)."""
-    hidden = protect(counts.values(), rels, may_hide=lambda k: k in mine).hidden
-    for ico in insiders:
-        seen = {k: Count(k, c.value, shown=True, fixed=True) if k[2] == ico else
-                _state(c, k in hidden) for k, c in counts.items()}
-        # only where the insider knows more than the public: groups holding one of its suppressed counts
-        done = protect(seen.values(), rels, may_hide=lambda k: k in mine and k[2] != ico,
-                       relevant=lambda part: any(k in hidden and k[2] == ico for k in part))
-        hidden |= {k for k in done.hidden if k in counts and k[2] != ico}
-        unfixable += done.unfixable
+    """Protect against the public, then against each insider in turn (hiding more never un-protects a count).
+    Component by component (suppressing in one never changes another): an insider's pass reads only the
+    components holding one of its suppressed counts (where it knows more than the public), and the insiders
+    are first audited together (``holds_each``); only those for whom something is determined run ``protect``,
+    and once that hides more, the rest are audited together again."""
+    comps = components(counts, rels)
+    hidden = protect(counts, rels, may_hide=lambda k: k in mine, components=comps).hidden
+    for members, crels in comps:
+        if not crels or not insiders:
+            continue
+        held: dict | None = None                 # insider -> audited and found holding, on the current ``hidden``
+        for n, ico in enumerate(insiders):
+            if not any(k in hidden and k[2] == ico for k in members if k in counts):
+                continue
+            if held is None:
+                public = {k: _state(counts[k], k in hidden) for k in members if k in counts}
+                rest = insiders[n:]
+                known = [{k for k in members if k in counts and k[2] == other} for other in rest]
+                held = dict(zip(rest, holds_each(members, crels, public, known)))
+            if held.get(ico) or not any(k in mine and k[2] != ico and k not in hidden for k in members):
+                continue                         # holds, or nothing this insider's pass may suppress (as protect)
+            seen = {k: Count(k, counts[k].value, shown=True, fixed=True) if k[2] == ico else
+                    _state(counts[k], k in hidden) for k in members if k in counts}
+            done = protect(seen, rels, may_hide=lambda k: k in mine and k[2] != ico, components=[(members, crels)])
+            more = {k for k in done.hidden if k in counts and k[2] != ico} - hidden
+            unfixable += done.unfixable
+            if more:
+                hidden |= more
+                held = None
     return hidden
 
 
@@ -186,12 +220,13 @@ def _state(c: Count, hidden: bool) -> Count:
     return Count(c.key, c.value, shown=not hidden, fixed=c.fixed, protected=c.protected)
 
 
-def ico_withheld(own: str, results, public: dict, hidden_statewide: set) -> set[tuple[str, str]]:
+def ico_withheld(own: str, results, public: dict, hidden_statewide: set, rels: list | None = None
+                 ) -> set[tuple[str, str]]:
     """The statewide figures (measure, period) an ICO user of ``own`` may not see. ``results``: every result the
     service holds for the periods shown (newest computation); ``public``: key -> value of every count published;
     ``hidden_statewide``: (measure, period) already hidden from ICO users (fewer than three ICOs reporting).
     Counts of other ICOs not published must stay undetermined by the ICO's own counts, the statewide counts
-    shown and everything public."""
+    shown and everything public. ``rels``: ``relations(results)``, when the caller asks for several ICOs."""
     counts = {k: Count(k, v, shown=True, fixed=True) for k, v in public.items()}
     for r in results:
         for name, v in counts_of(r).items():
@@ -204,7 +239,7 @@ def ico_withheld(own: str, results, public: dict, hidden_statewide: set) -> set[
                 counts[k] = Count(k, v, shown=(r.measure_id, period_of(r)) not in hidden_statewide, protected=False)
             else:
                 counts[k] = Count(k, v, shown=False, fixed=True, protected=True)
-    done = protect(counts.values(), relations(results), may_hide=lambda k: k[2] == STATEWIDE)
+    done = protect(counts.values(), relations(results) if rels is None else rels, may_hide=lambda k: k[2] == STATEWIDE)
     return {(k[0], k[1]) for k in done.complementary} | {(k[0], k[1]) for k in done.unfixable if k[2] == STATEWIDE}
 
 

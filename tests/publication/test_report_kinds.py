@@ -54,5 +54,5 @@ def test_an_editions_reports_come_from_the_registry_and_render_with_its_template
             per_ico = [spec for spec in specs if REPORT_KINDS[spec.kind].per_ico]
             assert sorted(spec.ico for spec in per_ico) == ["HA", "HB"]
             for spec in specs:
-                html = _report_html(spec, frozen, pub)[0]
+                html = _report_html(spec, frozen, pub).html
                 assert ("Health Alliance" if spec.ico == "HA" else "One Care") in html, spec
