@@ -38,10 +38,13 @@ TIME_RULE = {
     "assessment_90d": QUARTERS, "care_plan_90d": QUARTERS, "reassessment_365d": QUARTERS, "fuh_7d": QUARTERS,
     "fuh_30d": QUARTERS, "readmission_30d": QUARTERS, "facility_admissions": QUARTERS,
     "successful_transition_60d": QUARTERS,
+    # counted per member over P, but a member rarely has completed care plans in two quarters of a year: its
+    # year was the exact sum of its quarters in the demo, and an ICO user recovered another ICO's counts by it.
+    # Audited as adding up (more suppression, never less).
+    "ltss_coordinator_care_plan": QUARTERS,
     "community_residence": LAST_QUARTER,
     "rating_health_plan": ROLLING, "getting_needed_care": ROLLING, "getting_care_quickly": ROLLING,
     "care_coordination_survey": ROLLING, "flu_vaccine": ROLLING,
-    "ltss_coordinator_care_plan": NONE,
 }
 
 
