@@ -46,9 +46,7 @@ def test_tiers_are_edited_in_the_form_and_the_impact_follows(example, dbs):
     r = client.post(f"/rules/{draft_id}/edit", data=data)
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     assert _tiers(dbs, draft_id) == [(0.0, 0), (50.0, 100)]
-    rows = list(csv.reader(io.StringIO(client.get(f"/rules/{draft_id}/impact.csv").get_data(as_text=True))))
-    header = next(i for i, row in enumerate(rows) if row[:2] == ["ico", "measure_id"])
-    table = [dict(zip(rows[header], row)) for row in rows[header + 1:]]
+    table = _impact_rows(client, draft_id)
     tiers = {row["ico"]: row["status_draft"] for row in table if row["measure_id"] == "TIER"}
     assert tiers and set(tiers.values()) <= {"0", "100", "na"}
 
@@ -124,8 +122,14 @@ def test_the_impact_marks_a_measure_newly_added_to_the_withhold(example, dbs):
     marks = re.findall(r'<th scope="row">([^<]+)<strong data-withhold="(\w+)">', page)
     from measures import REGISTRY
     assert {(t.strip(), k) for t, k in marks} == {(REGISTRY[added].title, "added"), (REGISTRY[removed].title, "removed")}
-    rows = list(csv.reader(io.StringIO(client.get(f"/rules/{draft_id}/impact.csv").get_data(as_text=True))))
-    header = next(i for i, row in enumerate(rows) if row[:2] == ["ico", "measure_id"])
-    table = [dict(zip(rows[header], row)) for row in rows[header + 1:]]
+    table = _impact_rows(client, draft_id)
     assert {r["measure_id"] for r in table if r["withhold_change"] == "added"} == {added}
     assert {r["measure_id"] for r in table if r["withhold_change"] == "removed"} == {removed}
+
+
+def _impact_rows(client, draft_id) -> list[dict]:
+    """The impact CSV as a plain reader sees it: the header on the first row (issue 27 item 7)."""
+    text = client.get(f"/rules/{draft_id}/impact.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and list(rows[0])[:2] == ["ico", "measure_id"]
+    return rows

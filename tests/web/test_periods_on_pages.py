@@ -81,7 +81,8 @@ def test_the_icos_page_shows_any_period_with_a_chooser(later):
                                                                                     Result.ico == "HA"))}
     for mid, r in stored.items():
         unit = REGISTRY[mid].unit
-        expected = fmt_value(r.value, unit) + ("%" if unit == "percent" else "") if r.status == "reported" else "NA"
+        headline = r.adjusted_value if r.adjusted_value is not None else r.value     # survey: case-mix adjusted first
+        expected = fmt_value(headline, unit) + ("%" if unit == "percent" else "") if r.status == "reported" else "NA"
         assert shown[mid].split()[0] == expected, (mid, shown[mid])
     assert "/gaps/fuh_7d/HA/2015Q2" in page
     assert client.get("/icos/HA?period=2019Q1").status_code == 404
