@@ -21,5 +21,11 @@ if ! .venv/bin/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>
   fi
 fi
 
+# The style holds without anyone policing it: lint, format and types (pyproject.toml) before any test runs.
+echo "ruff check, ruff format --check, mypy (measures/ and reporting/engine/)"
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
+.venv/bin/mypy --no-error-summary
+
 mkdir -p test-artifacts
 exec .venv/bin/python -m pytest -p no:cacheprovider -n "${TEST_WORKERS:-2}" --dist loadfile "$@"
