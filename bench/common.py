@@ -1,4 +1,5 @@
 """Helpers shared by the benchmarks: an app on a given database, medians, peak memory."""
+
 from __future__ import annotations
 
 import os
@@ -18,12 +19,13 @@ def fresh_database(kind: str, folder: Path) -> str:
     from sqlalchemy import create_engine, text
 
     from reporting.storage import upgrade
+
     if kind == "sqlite":
         path = folder / "bench.sqlite3"
         path.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
-        name = f"reporting_bench_{os.getpid()}"     # this run's own: two benchmarks at once never share one
+        name = f"reporting_bench_{os.getpid()}"  # this run's own: two benchmarks at once never share one
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -36,8 +38,17 @@ def fresh_database(kind: str, folder: Path) -> str:
 
 def make_app(url: str, folder: Path, **extra):
     from reporting import create_app
-    return create_app({"REPORTING_ENV": "test", "SECRET_KEY": "bench", "DATABASE_URL": url,
-                       "INSTANCE_PATH": str(folder / "instance"), "OUTBOX_DIR": str(folder / "outbox"), **extra})
+
+    return create_app(
+        {
+            "REPORTING_ENV": "test",
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(folder / "instance"),
+            "OUTBOX_DIR": str(folder / "outbox"),
+            **extra,
+        }
+    )
 
 
 def timed(fn, runs: int = 3):

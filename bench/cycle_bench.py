@@ -7,6 +7,7 @@ to end: compute, publish, render 40 scorecards and the statewide and public repo
 messages to an SMTP server on loopback (aiosmtpd). Peak memory is that of the process and of its
 worker processes. Targets: under 60 s and under 4 GB.
 Usage: .venv/bin/python bench/cycle_bench.py [--national] [--icos 40] [--members 400000]"""
+
 import argparse
 import resource
 import statistics
@@ -18,7 +19,7 @@ from pathlib import Path
 from common import ROOT, fresh_database, make_app, section
 
 sys.path.insert(0, str(ROOT))
-from tests.smtp_server import SmtpServer  # noqa: E402
+from tests.smtp_server import SmtpServer
 
 QUARTERS = ("2015Q1", "2015Q2", "2015Q3", "2015Q4")
 
@@ -31,6 +32,7 @@ def demo():
     with app.app_context():
         from reporting import demo_setup, pipeline
         from reporting.rendering.pdf import check_environment
+
         check_environment()
         demo_setup.ensure_accounts()
         demo_setup.load_data(2014)
@@ -42,8 +44,11 @@ def demo():
                 total = time.perf_counter() - t
                 for k, v in {**o.timings, "total": total}.items():
                     stages.setdefault(k, []).append(v)
-                print(f"{period}: {o.rendered} PDFs, {o.sent} sent, {o.failed} failed; "
-                      + ", ".join(f"{k} {v:.2f} s" for k, v in o.timings.items()) + f"; total {total:.2f} s")
+                print(
+                    f"{period}: {o.rendered} PDFs, {o.sent} sent, {o.failed} failed; "
+                    + ", ".join(f"{k} {v:.2f} s" for k, v in o.timings.items())
+                    + f"; total {total:.2f} s"
+                )
             print("median: " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in stages.items()))
             print(f"messages received by the SMTP server: {len(smtp.recorder.messages)}")
     smtp.stop()
@@ -51,6 +56,7 @@ def demo():
 
 def national_cycle(icos: int, members: int):
     import national
+
     folder = Path(tempfile.mkdtemp(prefix="bench-national-"))
     url = national.database(folder, icos, members)
     smtp = SmtpServer()
@@ -59,6 +65,7 @@ def national_cycle(icos: int, members: int):
     with app.app_context():
         from reporting import pipeline
         from reporting.rendering.pdf import check_environment
+
         check_environment()
         with section(f"one quarter's cycle at national size: {icos} ICOs, {members:,} members (SQLite)"):
             t = time.perf_counter()

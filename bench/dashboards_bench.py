@@ -3,6 +3,7 @@
 clients browse the overview, ICO and measure pages for 60 s (after a warm-up). Reports requests per
 second, p50/p95/p99 latency and errors. Target: p95 under 200 ms, no errors.
 Usage: .venv/bin/python bench/dashboards_bench.py [--national] [--seconds 60] [--clients 20]"""
+
 import argparse
 import http.cookiejar
 import os
@@ -37,6 +38,7 @@ def prepare(folder: Path) -> str:
     with app.app_context():
         from reporting import accounts, demo_setup, pipeline
         from reporting.storage import db
+
         demo_setup.ensure_accounts()
         demo_setup.load_data(2014)
         pipeline.compute_many(demo_setup.demo.PERIODS + ["2014", "2015"], trigger="bench", warm=True)
@@ -47,11 +49,13 @@ def prepare(folder: Path) -> str:
 
 def prepare_national(folder: Path) -> str:
     import national
+
     url = national.database(folder)
     app = make_app(url, folder)
     with app.app_context():
         from reporting import accounts, pipeline
         from reporting.storage import db
+
         t = time.perf_counter()
         pipeline.compute_many(list(national.QUARTERS) + ["2015"], trigger="bench", warm=True)
         print(f"national: four quarters and the year computed in {time.perf_counter() - t:.0f} s (not timed below)")
@@ -69,18 +73,22 @@ class Client:
         with self.opener.open(self.base + path, timeout=30) as r:
             body = r.read()
             # a real page for a signed-in viewer, not a redirect to the sign-in page
-            if r.status == 200 and (urllib.parse.urlsplit(r.geturl()).path != urllib.parse.urlsplit(path).path
-                                    or b"Sign out" not in body):
+            if r.status == 200 and (
+                urllib.parse.urlsplit(r.geturl()).path != urllib.parse.urlsplit(path).path or b"Sign out" not in body
+            ):
                 return "not the page asked for", body
             return r.status, body
 
     def login(self):
         _, page = self.get("/login")
-        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-            re.search(rb'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-            re.search(rb'value="([^"]+)"', page[page.find(b"csrf_token"):])
-        data = urllib.parse.urlencode({"email": "bench@example.org", "password": PASSWORD,
-                                       "csrf_token": token.group(1).decode()}).encode()
+        token = (
+            re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+            or re.search(rb'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
+            or re.search(rb'value="([^"]+)"', page[page.find(b"csrf_token") :])
+        )
+        data = urllib.parse.urlencode(
+            {"email": "bench@example.org", "password": PASSWORD, "csrf_token": token.group(1).decode()}
+        ).encode()
         with self.opener.open(self.base + "/login", data=data, timeout=30) as r:
             r.read()
 
@@ -95,10 +103,30 @@ def main():
     folder = Path(tempfile.mkdtemp(prefix="bench-web-"))
     url = prepare_national(folder) if args.national else prepare(folder)
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, INSTANCE_PATH=str(folder / "instance"), SECRET_KEY="bench",
-               REPORTING_ENV="development", LOG_LEVEL="WARNING", LOGIN_RATE_PER_ADDRESS="1000 per minute")
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--workers", "4", "--bind", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        INSTANCE_PATH=str(folder / "instance"),
+        SECRET_KEY="bench",
+        REPORTING_ENV="development",
+        LOG_LEVEL="WARNING",
+        LOGIN_RATE_PER_ADDRESS="1000 per minute",
+    )
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--workers",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(60):
@@ -108,13 +136,21 @@ def main():
             except OSError:
                 time.sleep(0.5)
         from measures import REGISTRY
+
         if args.national:
             import national
-            paths = (["/overview", "/overview?period=2015Q3", "/overview?period=2015", "/overview?period=2015Q1"]
-                     + [f"/icos/{c}" for c in national.codes(40)] + [f"/measures/{m}" for m in REGISTRY])
+
+            paths = (
+                ["/overview", "/overview?period=2015Q3", "/overview?period=2015", "/overview?period=2015Q1"]
+                + [f"/icos/{c}" for c in national.codes(40)]
+                + [f"/measures/{m}" for m in REGISTRY]
+            )
         else:
-            paths = (["/overview", "/overview?period=2015Q2", "/overview?period=2015", "/overview?period=2014Q3"]
-                     + [f"/icos/{c}" for c in ("CCA", "FTC", "NHP")] + [f"/measures/{m}" for m in REGISTRY])
+            paths = (
+                ["/overview", "/overview?period=2015Q2", "/overview?period=2015", "/overview?period=2014Q3"]
+                + [f"/icos/{c}" for c in ("CCA", "FTC", "NHP")]
+                + [f"/measures/{m}" for m in REGISTRY]
+            )
         clients = [Client(base) for _ in range(args.clients)]
         for c in clients:
             c.login()
@@ -132,7 +168,7 @@ def main():
                 try:
                     status, _ = client.get(path)
                     ok = status == 200
-                except Exception as e:  # noqa: BLE001 - counted as an error
+                except Exception as e:
                     ok, status = False, repr(e)
                 elapsed = time.perf_counter() - t
                 if measuring[0]:
@@ -154,8 +190,10 @@ def main():
             duration = time.monotonic() - started
             q = statistics.quantiles(latencies, n=100)
             print(f"requests {len(latencies):,} in {duration:.0f} s: {len(latencies) / duration:.1f} per second")
-            print(f"latency p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms, "
-                  f"max {max(latencies) * 1000:.0f} ms; errors {len(errors)} (target: p95 < 200 ms, no errors)")
+            print(
+                f"latency p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms, "
+                f"max {max(latencies) * 1000:.0f} ms; errors {len(errors)} (target: p95 < 200 ms, no errors)"
+            )
             if errors:
                 print("first errors:", errors[:5])
             if args.national:

@@ -5,6 +5,7 @@ determined-count checks (suppressed counts tested against the equations). No dat
 results as the engine returns them. Target: under 5 s for 40 ICOs.
 
     .venv/bin/python bench/disclosure_bench.py [--icos 3 10 20 40] [--runs 3] [--profile N]"""
+
 from __future__ import annotations
 
 import argparse
@@ -40,11 +41,12 @@ def editions(icos: int, seed: int = 28) -> list:
     every ICO and statewide; years add up from their quarters where the measure's units do (``TIME_RULE``)."""
     from measures import REGISTRY
     from reporting.engine import STATEWIDE, MeasureResult
-    from reporting.publication.suppression import LAST_QUARTER, QUARTERS, Release, TIME_RULE
+    from reporting.publication.suppression import LAST_QUARTER, QUARTERS, TIME_RULE, Release
+
     rng = random.Random(seed)
     codes = [f"I{n:02d}" for n in range(icos)]
-    sizes = {c: int(rng.lognormvariate(7.5, 0.7)) for c in codes}         # members, ~600 to ~8,000
-    cell: dict = {}                                                        # (mid, period, ico) -> (num, den, el)
+    sizes = {c: int(rng.lognormvariate(7.5, 0.7)) for c in codes}  # members, ~600 to ~8,000
+    cell: dict = {}  # (mid, period, ico) -> (num, den, el)
     for year, quarters in QUARTERS_OF.items():
         for mid, m in REGISTRY.items():
             for c in codes:
@@ -57,7 +59,7 @@ def editions(icos: int, seed: int = 28) -> list:
                     cell[(mid, year, c)] = (num, sum(x[1] for x in qs), el)
                 elif TIME_RULE[mid] == LAST_QUARTER:
                     cell[(mid, year, c)] = qs[-1]
-                else:                                                      # per member, or a survey's own year
+                else:  # per member, or a survey's own year
                     cell[(mid, year, c)] = _counts(rng, mid, m.unit, int(sizes[c] * 2.5))
 
     def result(mid, period, ico, num, den, el):
@@ -81,6 +83,7 @@ def counted(fn):
     """``fn`` run while counting the auditor's determined-count checks: suppressed counts tested against the
     equations, by whichever path tests them (one elimination, the updated one, or several readers together)."""
     from reporting.publication import disclosure, suppression
+
     checks = [0]
     patched = []
 
@@ -90,6 +93,7 @@ def counted(fn):
         def counting(*args, **kwargs):
             checks[0] += count(*args, **kwargs)
             return original(*args, **kwargs)
+
         setattr(owner, name, counting)
         patched.append((owner, name, original))
 
@@ -97,8 +101,13 @@ def counted(fn):
     if hasattr(disclosure, "_Elimination"):
         wrap(disclosure._Elimination, "determined", lambda self, targets: len(targets))
     if hasattr(suppression, "holds_each"):
-        wrap(suppression, "holds_each", lambda members, relations, counts, known, **_: sum(
-            1 for extra in known for k in members if k in counts and counts[k].must_hold and k not in extra))
+        wrap(
+            suppression,
+            "holds_each",
+            lambda members, relations, counts, known, **_: sum(
+                1 for extra in known for k in members if k in counts and counts[k].must_hold and k not in extra
+            ),
+        )
     try:
         return fn(), checks[0]
     finally:
@@ -127,17 +136,19 @@ def main() -> None:
             releases = editions(icos)
             cells = sum(len(r.results) for r in releases)
             t = time.perf_counter()
-            done, checks = counted(lambda: plan(releases))
+            done, checks = counted(lambda: plan(releases))  # noqa: B023 (called within this iteration)
             first = time.perf_counter() - t
             runs = [first]
             if args.runs > 1 and first * (args.runs - 1) < args.budget:
-                median, runs, done = timed(lambda: plan(releases), args.runs - 1)
+                median, runs, done = timed(lambda: plan(releases), args.runs - 1)  # noqa: B023 (called within this iteration)
                 runs = [first] + runs
             runs.sort()
             median = runs[len(runs) // 2]
             hidden = sum(len(h) for h in done.hidden.values())
-            print(f"results {cells}, suppressed counts {hidden}, unfixable {len(done.unfixable)}, "
-                  f"determined-count checks {checks}")
+            print(
+                f"results {cells}, suppressed counts {hidden}, unfixable {len(done.unfixable)}, "
+                f"determined-count checks {checks}"
+            )
             print(f"plan: median {median:.2f} s of {len(runs)} ({', '.join(f'{x:.2f}' for x in runs)})", flush=True)
             figures[icos] = median
     if 40 in figures:

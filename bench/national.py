@@ -4,6 +4,7 @@ with report recipients (two per ICO), one submitter per ICO and two reviewers. B
 minutes, so the SQLite database and the packages' row copies (``instance/row-cache``, which the
 service writes when a package is first computed) are kept in the system's temporary folder and copied
 for each run (rebuilt when the schema or the generator changes)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,13 +24,18 @@ def _package(args):
     """One ICO's quarter as CSV files (in a worker process: generating is not what is measured)."""
     code, index, period, members = args
     from synth import quarter_package, write
+
     folder = Path(tempfile.mkdtemp(prefix=f"bench-national-{code}-{period}-"))
     paths = [str(p) for p in write(quarter_package(period, members, seed=index, prefix=code), folder)]
     return code, period, paths
 
 
 def _fingerprint(icos: int, members: int) -> str:
-    sources = [ROOT / "bench" / "synth.py", ROOT / "bench" / "national.py", *sorted((ROOT / "reporting" / "storage" / "migrations").rglob("*.py"))]
+    sources = [
+        ROOT / "bench" / "synth.py",
+        ROOT / "bench" / "national.py",
+        *sorted((ROOT / "reporting" / "storage" / "migrations").rglob("*.py")),
+    ]
     digest = hashlib.sha256(f"{icos}x{members}".encode())
     for path in sources:
         digest.update(path.read_bytes())
@@ -66,18 +72,37 @@ def _build(folder: Path, icos: int, members: int) -> None:
         from reporting import accounts, pipeline
         from reporting.ingest import PackageFile
         from reporting.storage import db
+
         t = time.perf_counter()
         with db.transaction() as s:
             for i, code in enumerate(codes(icos)):
-                accounts.add_ico(s, code=code, name=f"Integrated Care Organization {i + 1:02d}", state="MA",
-                                 recipients=[f"quality@{code.lower()}.example.org",
-                                             f"medical.director@{code.lower()}.example.org"], actor="bench")
-                accounts.create_user(s, email=f"submitter@{code.lower()}.example.org", role="ico_submitter", ico=code,
-                                     password=PASSWORD, name=f"{code} submitter")
-            accounts.create_user(s, email="cms@bench.example.org", role="cms_reviewer", password=PASSWORD,
-                                 name="CMS reviewer")
-            accounts.create_user(s, email="state@bench.example.org", role="state_reviewer", state="MA",
-                                 password=PASSWORD, name="State reviewer")
+                accounts.add_ico(
+                    s,
+                    code=code,
+                    name=f"Integrated Care Organization {i + 1:02d}",
+                    state="MA",
+                    recipients=[f"quality@{code.lower()}.example.org", f"medical.director@{code.lower()}.example.org"],
+                    actor="bench",
+                )
+                accounts.create_user(
+                    s,
+                    email=f"submitter@{code.lower()}.example.org",
+                    role="ico_submitter",
+                    ico=code,
+                    password=PASSWORD,
+                    name=f"{code} submitter",
+                )
+            accounts.create_user(
+                s, email="cms@bench.example.org", role="cms_reviewer", password=PASSWORD, name="CMS reviewer"
+            )
+            accounts.create_user(
+                s,
+                email="state@bench.example.org",
+                role="state_reviewer",
+                state="MA",
+                password=PASSWORD,
+                name="State reviewer",
+            )
         jobs = [(code, i, q, per_ico) for q in QUARTERS for i, code in enumerate(codes(icos))]
         with ProcessPoolExecutor(2) as pool:
             for code, period, paths in pool.map(_package, jobs):
@@ -89,7 +114,10 @@ def _build(folder: Path, icos: int, members: int) -> None:
         # the package is first computed, by the prompt recompute after its upload, long before the cycle.
         from measures import Period
         from reporting.engine.inputs import in_force_up_to
+
         in_force_up_to(Period.parse(QUARTERS[-1]).end)
         db.engine.dispose()
-    print(f"national data: {icos} ICOs x {per_ico:,} members, {len(jobs)} packages validated and stored "
-          f"in {time.perf_counter() - t:.0f} s (once; kept for the next runs)")
+    print(
+        f"national data: {icos} ICOs x {per_ico:,} members, {len(jobs)} packages validated and stored "
+        f"in {time.perf_counter() - t:.0f} s (once; kept for the next runs)"
+    )

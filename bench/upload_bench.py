@@ -4,6 +4,7 @@ what a CSV package and a workbook at the default limits cost. Each file is built
 printed.
 
     .venv/bin/python bench/upload_bench.py [--only CASE ...] [--runs 3]"""
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,11 @@ def main() -> None:
             growth = statistics.median(r["growth_mb"] for r in results)
             peak = statistics.median(r["peak_mb"] for r in results)
             worst = max(worst, growth)
-            print(f"{name:<26} {len(content) / 2**20:>8.2f} {seconds:>8.2f} {growth:>10.1f} {peak:>8.1f}  "
-                  f"{','.join(results[0]['rules']) or '-'}", flush=True)
+            print(
+                f"{name:<26} {len(content) / 2**20:>8.2f} {seconds:>8.2f} {growth:>10.1f} {peak:>8.1f}  "
+                f"{','.join(results[0]['rules']) or '-'}",
+                flush=True,
+            )
     print(f"TARGET upload_peak_growth: {worst:.0f} MB (target < {MAX_GROWTH_MB})")
 
 

@@ -4,6 +4,7 @@
 is plain: every public module of this package must declare one ``MEASURE`` whose id is the
 module name; a module without one, or two with one id, stop the import loudly.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -5,16 +5,17 @@ response, member-month) that takes part, with boolean population columns
 (``denominator``, ``numerator`` and its named elements) and the dates that explain why.
 The engine does all the counting, intervals, NA status and pooling.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from measures.dictionary import FILES
 from measures._toolkit import Period
+from measures.dictionary import FILES
 
 DOMAINS = ("care_coordination", "community_living", "experience_of_care")
 DOMAIN_TITLES = {
@@ -34,8 +35,10 @@ def encode_member_ids(frames: list[pd.DataFrame]) -> tuple[list[pd.DataFrame], p
     ids = pd.concat([f["member_id"] for f in frames], ignore_index=True).astype("string")
     codes, uniques = pd.factorize(ids, use_na_sentinel=True)
     bounds = np.cumsum([len(f) for f in frames])[:-1]
-    return ([f.assign(member_id=part) for f, part in zip(frames, np.split(codes.astype(np.int64), bounds))],
-            pd.Index(uniques.astype(object)))
+    return (
+        [f.assign(member_id=part) for f, part in zip(frames, np.split(codes.astype(np.int64), bounds))],
+        pd.Index(uniques.astype(object)),
+    )
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class DataInView:
     visits: pd.DataFrame
     facility_stays: pd.DataFrame
     survey_responses: pd.DataFrame
-    member_ids: pd.Index | None = None     # when member_id holds integer codes: code -> the ICO's member_id
+    member_ids: pd.Index | None = None  # when member_id holds integer codes: code -> the ICO's member_id
     _shared: dict = field(default_factory=dict, repr=False, compare=False)
 
     def shared(self, key, build):
@@ -63,8 +66,9 @@ class DataInView:
         return self._shared[key]
 
     @classmethod
-    def from_frames(cls, frames: dict[str, pd.DataFrame], encode_members: bool = True,
-                    member_ids: pd.Index | None = None) -> "DataInView":
+    def from_frames(
+        cls, frames: dict[str, pd.DataFrame], encode_members: bool = True, member_ids: pd.Index | None = None
+    ) -> DataInView:
         """Build from frames keyed by file name; missing files become empty frames with typed columns.
 
         With ``encode_members`` every member_id becomes an integer code (joins on integers are much
@@ -75,7 +79,7 @@ class DataInView:
             if frame is None:
                 frame = pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.type)) for c in spec.columns})
             out[name] = frame.reset_index(drop=True)
-        index = member_ids          # the frames' member_id are already codes into member_ids
+        index = member_ids  # the frames' member_id are already codes into member_ids
         if encode_members and member_ids is None:
             encoded, index = encode_member_ids(list(out.values()))
             out = dict(zip(out, encoded))
@@ -101,18 +105,18 @@ class Measure:
     order: int
     version: str
     reference: str
-    unit: str                 # percent | per_1000 | score
-    direction: str            # higher | lower (is better)
+    unit: str  # percent | per_1000 | score
+    direction: str  # higher | lower (is better)
     definition: str
-    unit_kind: str            # what one row of the per-unit frame is
+    unit_kind: str  # what one row of the per-unit frame is
     population: Callable[[DataInView, Period], pd.DataFrame]
-    elements: dict[str, str] = field(default_factory=dict)   # element name -> boolean column counted
+    elements: dict[str, str] = field(default_factory=dict)  # element name -> boolean column counted
     min_denominator: int = 30
-    value: Callable[[pd.DataFrame], float | None] | None = None      # score measures
+    value: Callable[[pd.DataFrame], float | None] | None = None  # score measures
     extras: Callable[[pd.DataFrame], dict] | None = None
     has_numerator: bool = True
-    gap_label: str = ""       # what a unit on the gap list is waiting for
-    upcoming: Callable[[DataInView, object, int], pd.DataFrame] | None = None   # (data, as_of, days): deadlines ahead
+    gap_label: str = ""  # what a unit on the gap list is waiting for
+    upcoming: Callable[[DataInView, object, int], pd.DataFrame] | None = None  # (data, as_of, days): deadlines ahead
     # Survey measures: the items the engine adjusts for case mix, each (column, its score on 0-100 from the answers)
     case_mix_items: tuple[tuple[str, Callable[[pd.Series], pd.Series]], ...] = ()
 

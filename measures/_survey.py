@@ -1,4 +1,5 @@
 """Experience of care: responses in view and the composite scores shared by the survey measures."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,12 +16,14 @@ RESPONSE_COLUMNS = ["response_id", "member_id", "survey_date"] + ADJUSTER_COLUMN
 def responses_in_view(data, period: Period) -> pd.DataFrame:
     """Responses dated after ``P.end`` minus one calendar year and on or before ``P.end``, with the
     respondent's ``age`` (whole years on survey_date) from the linked member; built once per data in view."""
+
     def build():
         r = data.survey_responses
         after = period.ts_end - pd.DateOffset(years=1)
         r = r[(r["survey_date"] > after) & (r["survey_date"] <= period.ts_end)]
-        missing = {c: None for c in ADJUSTER_COLUMNS[1:] if c not in r}     # frames built before version 2
+        missing = {c: None for c in ADJUSTER_COLUMNS[1:] if c not in r}  # frames built before version 2
         return r.assign(**missing, age=_age(r, data.members))
+
     return data.shared(("survey_responses_in_view", period.code), build)
 
 
@@ -59,16 +62,18 @@ def composite_population(items: tuple[str, ...]):
         r = responses_in_view(data, period)
         units = r[RESPONSE_COLUMNS + list(items)]
         return units[units[list(items)].notna().any(axis=1)].assign(denominator=True, numerator=False)
+
     return population
 
 
 def composite_value(items: tuple[str, ...]):
     """The mean of the item scores of the items with at least one answer; an item score is the mean,
     over responses that answer it, of ``100 × (answer − 1) / 3``."""
+
     def value(units: pd.DataFrame) -> float | None:
-        scores = [frequency_score(units[i].dropna()).mean()
-                  for i in items if units[i].notna().any()]
+        scores = [frequency_score(units[i].dropna()).mean() for i in items if units[i].notna().any()]
         return float(sum(scores) / len(scores)) if scores else None
+
     return value
 
 
@@ -81,6 +86,7 @@ def composite_extras(items: tuple[str, ...]):
             if len(answered):
                 out[f"{i}_score"] = float(frequency_score(answered).mean())
         return out
+
     return extras
 
 
@@ -88,4 +94,5 @@ COMPOSITE_DEFINITION = (
     "Responses in view: surveys dated in the year ending on the last day of the period. Items: {items}. "
     "Item score: the mean, over responses that answer the item, of 100 × (answer − 1) / 3 "
     "(1 = Never … 4 = Always). Denominator: responses answering at least one item. Value: the mean of the "
-    "item scores of the items with at least one answer (0-100).")
+    "item scores of the items with at least one answer (0-100)."
+)

@@ -4,6 +4,7 @@ Every function is vectorised: it takes a frame of *units* (one row per span, sta
 member, assessment...) with a ``member_id`` column and a date column, and answers one
 boolean per unit, aligned on the units' index. Dates are ``datetime64`` throughout.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-_QUARTER = re.compile(r"^([0-9]{4})Q([1-4])$")     # ASCII digits only: \d would also take ٢٠١٥ or ２０１５
+_QUARTER = re.compile(r"^([0-9]{4})Q([1-4])$")  # ASCII digits only: \d would also take ٢٠١٥ or ２０１５
 _YEAR = re.compile(r"^([0-9]{4})$")
 
 
@@ -26,15 +27,17 @@ class Period:
     code: str
 
     @classmethod
-    def parse(cls, code: str) -> "Period":
+    def parse(cls, code: str) -> Period:
         """A period code written in ASCII: ``2014Q3`` or ``2014``, any case, spaces around ignored. Digits of
         other scripts (Arabic-Indic ``٢٠١٥Q3``, full-width ``２０１５Q3``, mathematical...) are refused: read as
         its own code, such a period would be a second, rogue 2015Q3."""
         code = (code or "").strip()
         if not code.isascii():
-            raise ValueError(f"'{code}' is not a period: it holds characters other than the ASCII digits 0-9 and Q "
-                             f"(digits of another script, such as Arabic-Indic or full-width digits). Write the "
-                             f"period with the digits 0-9, e.g. 2014Q3 or 2014")
+            raise ValueError(
+                f"'{code}' is not a period: it holds characters other than the ASCII digits 0-9 and Q "
+                f"(digits of another script, such as Arabic-Indic or full-width digits). Write the "
+                f"period with the digits 0-9, e.g. 2014Q3 or 2014"
+            )
         code = code.upper()
         if m := _QUARTER.match(code):
             year, q = int(m.group(1)), int(m.group(2))
@@ -70,12 +73,12 @@ class Period:
         return cls.parse(f"{day.year}Q{(day.month - 1) // 3 + 1}")
 
     @property
-    def quarters(self) -> list["Period"]:
+    def quarters(self) -> list[Period]:
         if self.is_quarter:
             return [self]
         return [Period.parse(f"{self.year}Q{q}") for q in range(1, 5)]
 
-    def previous(self, steps: int = 1) -> "Period":
+    def previous(self, steps: int = 1) -> Period:
         """The period ``steps`` quarters (or years) earlier."""
         if not self.is_quarter:
             return Period.parse(str(self.year - steps))
@@ -133,16 +136,18 @@ def enrolled_on(spans: pd.DataFrame, units: pd.DataFrame, day: str) -> pd.Series
 
 def continuously_enrolled(spans: pd.DataFrame, units: pd.DataFrame, a: str, b: str) -> pd.Series:
     """**Continuously enrolled** from a to b: one span covers both a and b."""
-    pairs = _pairs(units.assign(_a=units[a], _b=units[b]), spans[["member_id", "enrollment_start", "enrollment_end"]],
-                   ("_a", "_b"))
+    pairs = _pairs(
+        units.assign(_a=units[a], _b=units[b]), spans[["member_id", "enrollment_start", "enrollment_end"]], ("_a", "_b")
+    )
     s, e = pairs["enrollment_start"], pairs["enrollment_end"]
     return _any_per_unit(units, pairs, covers(s, e, pairs["_a"]) & covers(s, e, pairs["_b"]))
 
 
 def covering_span(spans: pd.DataFrame, units: pd.DataFrame, day: str, columns: list[str]) -> pd.DataFrame:
     """The columns of the span that covers each unit's day (spans of a member never overlap); NaN where none."""
-    pairs = _pairs(units.assign(_d=units[day]), spans[["member_id", "enrollment_start", "enrollment_end", *columns]],
-                   ("_d",))
+    pairs = _pairs(
+        units.assign(_d=units[day]), spans[["member_id", "enrollment_start", "enrollment_end", *columns]], ("_d",)
+    )
     hit = pairs[covers(pairs["enrollment_start"], pairs["enrollment_end"], pairs["_d"])]
     hit = hit.drop_duplicates("_unit").set_index("_unit")
     return hit[["enrollment_start", "enrollment_end", *columns]].reindex(units.index)
@@ -154,7 +159,8 @@ def in_facility_on(stays: pd.DataFrame, units: pd.DataFrame, day: str) -> pd.Ser
     The discharge day is a community day."""
     pairs = _pairs(units.assign(_d=units[day]), stays[["member_id", "admission_date", "discharge_date"]], ("_d",))
     inside = (pairs["admission_date"] <= pairs["_d"]) & (
-        pairs["discharge_date"].isna() | (pairs["discharge_date"] > pairs["_d"]))
+        pairs["discharge_date"].isna() | (pairs["discharge_date"] > pairs["_d"])
+    )
     return _any_per_unit(units, pairs, inside)
 
 
@@ -169,8 +175,15 @@ def alive_on(spans: pd.DataFrame, units: pd.DataFrame, day: str) -> pd.Series:
     return death.isna() | (death > units[day])
 
 
-def any_event(units: pd.DataFrame, events: pd.DataFrame, date_col: str, start: str, end: str,
-              where: pd.Series | None = None, exclude_same: str | None = None) -> pd.Series:
+def any_event(
+    units: pd.DataFrame,
+    events: pd.DataFrame,
+    date_col: str,
+    start: str,
+    end: str,
+    where: pd.Series | None = None,
+    exclude_same: str | None = None,
+) -> pd.Series:
     """True where the member has an event (optionally filtered by ``where``) dated in ``[unit[start], unit[end]]``.
 
     ``exclude_same`` names an id column: an event with the unit's own id does not count ("another stay")."""
@@ -185,12 +198,16 @@ def any_event(units: pd.DataFrame, events: pd.DataFrame, date_col: str, start: s
     return _any_per_unit(units, pairs, mask)
 
 
-def count_events(units: pd.DataFrame, events: pd.DataFrame, date_col: str, start: str, end: str,
-                 where: pd.Series | None = None) -> pd.Series:
+def count_events(
+    units: pd.DataFrame, events: pd.DataFrame, date_col: str, start: str, end: str, where: pd.Series | None = None
+) -> pd.Series:
     """How many of the member's events (optionally filtered by ``where``) are dated in ``[unit[start], unit[end]]``."""
     ev = events if where is None else events[where]
-    pairs = _pairs(units.assign(_s=units[start], _e=units[end]),
-                   ev[["member_id", date_col]].rename(columns={date_col: "_ev"}), ("_s", "_e"))
+    pairs = _pairs(
+        units.assign(_s=units[start], _e=units[end]),
+        ev[["member_id", date_col]].rename(columns={date_col: "_ev"}),
+        ("_s", "_e"),
+    )
     hits = pairs.loc[in_window(pairs["_ev"], pairs["_s"], pairs["_e"]), "_unit"]
     return hits.value_counts().reindex(units.index, fill_value=0).astype(np.int64)
 

@@ -4,6 +4,7 @@ Every file of a quarterly package, its columns, their types, allowed values and
 whether they are required. Ingestion validates against it, storage builds its row
 tables from it and the measures read the column names from it. Pure data: no I/O.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ DICTIONARY_VERSION = "2"
 # which has none of them, stays valid and means the same.
 
 ID_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
+
 
 # Column types: "id", "date", "enum", "flag" (Y/N), "int".
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class Column:
     low: int | None = None
     high: int | None = None
     description: str = ""
-    since: str = "1"          # the dictionary version that added the column
+    since: str = "1"  # the dictionary version that added the column
 
     def describe_type(self) -> str:
         if self.type == "id":
@@ -42,7 +44,7 @@ class Column:
 
 @dataclass(frozen=True)
 class FileSpec:
-    name: str            # "members" (the file is members.csv, the XLSX sheet "members")
+    name: str  # "members" (the file is members.csv, the XLSX sheet "members")
     required: bool
     grain: str
     columns: tuple[Column, ...]
@@ -68,8 +70,14 @@ OUTCOMES = ("completed", "refused", "unable_to_reach")
 RATING_CATEGORIES = ("F1", "C3B", "C3A", "C2B", "C2A", "C1")
 LTSS_CATEGORIES = ("F1", "C3A", "C3B")
 HEALTH_LABELS = {1: "excellent", 2: "very good", 3: "good", 4: "fair", 5: "poor"}
-EDUCATION_LABELS = {1: "eighth grade or less", 2: "some high school", 3: "high school graduate or GED",
-                    4: "some college or a 2-year degree", 5: "a 4-year college degree", 6: "more than a 4-year degree"}
+EDUCATION_LABELS = {
+    1: "eighth grade or less",
+    2: "some high school",
+    3: "high school graduate or GED",
+    4: "some college or a 2-year degree",
+    5: "a 4-year college degree",
+    6: "more than a 4-year degree",
+}
 LANGUAGES = ("english", "spanish", "other")
 
 
@@ -82,46 +90,80 @@ def _freq(name: str, description: str) -> Column:
 
 
 MEMBERS = FileSpec(
-    "members", True, "one row per enrollment span that covers at least one day of the period",
+    "members",
+    True,
+    "one row per enrollment span that covers at least one day of the period",
     (
         Column("member_id", "id", True, description="the ICO's member identifier, stable across quarters"),
         Column("birth_date", "date", True, description="age on enrollment_start is 21..64 (One Care eligibility)"),
         Column("sex", "enum", True, ("F", "M", "U")),
-        Column("enrollment_start", "date", True, description="first day of this continuous enrollment span; on or before period end"),
-        Column("enrollment_end", "date", description="last enrolled day of the span; blank = still enrolled at period end"),
+        Column(
+            "enrollment_start",
+            "date",
+            True,
+            description="first day of this continuous enrollment span; on or before period end",
+        ),
+        Column(
+            "enrollment_end", "date", description="last enrolled day of the span; blank = still enrolled at period end"
+        ),
         Column("enrollment_method", "enum", True, ("voluntary", "passive")),
-        Column("rating_category", "enum", True, RATING_CATEGORIES, description="rating category at the end of the span or period"),
-        Column("death_date", "date", description="on or before period end; when present, enrollment_end is present and not after it"),
+        Column(
+            "rating_category",
+            "enum",
+            True,
+            RATING_CATEGORIES,
+            description="rating category at the end of the span or period",
+        ),
+        Column(
+            "death_date",
+            "date",
+            description="on or before period end; when present, enrollment_end is present and not after it",
+        ),
     ),
     key=("member_id", "enrollment_start"),
     notes=("Spans of one member do not overlap.",),
 )
 
 ASSESSMENTS = FileSpec(
-    "assessments", True, "one row per assessment event dated in the period",
+    "assessments",
+    True,
+    "one row per assessment event dated in the period",
     (
         Column("member_id", "id", True, description="enrolled on event_date"),
         Column("event_date", "date", True, description="within the period"),
         Column("assessment_type", "enum", True, ("initial", "reassessment")),
-        Column("outcome", "enum", True, OUTCOMES,
-               description="refused: documented as unwilling; unable_to_reach: one documented, unsuccessful outreach attempt"),
+        Column(
+            "outcome",
+            "enum",
+            True,
+            OUTCOMES,
+            description="refused: documented as unwilling; unable_to_reach: one documented, unsuccessful outreach attempt",
+        ),
     ),
     key=("member_id", "event_date", "assessment_type", "outcome"),
 )
 
 CARE_PLANS = FileSpec(
-    "care_plans", True, "one row per care-plan event dated in the period",
+    "care_plans",
+    True,
+    "one row per care-plan event dated in the period",
     (
         Column("member_id", "id", True, description="enrolled on event_date"),
         Column("event_date", "date", True, description="within the period"),
         Column("outcome", "enum", True, OUTCOMES),
-        Column("ltss_coordinator", "flag", description="required when outcome is completed: an independent LTS Coordinator took part"),
+        Column(
+            "ltss_coordinator",
+            "flag",
+            description="required when outcome is completed: an independent LTS Coordinator took part",
+        ),
     ),
     key=("member_id", "event_date", "outcome"),
 )
 
 INPATIENT_STAYS = FileSpec(
-    "inpatient_stays", True, "one row per acute inpatient stay discharged in the period",
+    "inpatient_stays",
+    True,
+    "one row per acute inpatient stay discharged in the period",
     (
         Column("stay_id", "id", True, description="unique across all quarters of the ICO"),
         Column("member_id", "id", True, description="enrolled on admission_date or discharge_date"),
@@ -135,32 +177,54 @@ INPATIENT_STAYS = FileSpec(
 )
 
 VISITS = FileSpec(
-    "visits", True, "one row per outpatient visit dated in the period",
+    "visits",
+    True,
+    "one row per outpatient visit dated in the period",
     (
         Column("member_id", "id", True),
         Column("visit_date", "date", True, description="within the period"),
-        Column("provider_type", "enum", True, ("mental_health", "primary_care", "other"),
-               description="mental_health: a visit with a mental-health practitioner"),
+        Column(
+            "provider_type",
+            "enum",
+            True,
+            ("mental_health", "primary_care", "other"),
+            description="mental_health: a visit with a mental-health practitioner",
+        ),
     ),
     key=("member_id", "visit_date", "provider_type"),
 )
 
 FACILITY_STAYS = FileSpec(
-    "facility_stays", True, "one row per nursing-facility stay that overlaps the period, as known at period end",
+    "facility_stays",
+    True,
+    "one row per nursing-facility stay that overlaps the period, as known at period end",
     (
-        Column("stay_id", "id", True, description="unique in the file; the same stay keeps its id from quarter to quarter"),
+        Column(
+            "stay_id", "id", True, description="unique in the file; the same stay keeps its id from quarter to quarter"
+        ),
         Column("member_id", "id", True),
         Column("admission_date", "date", True, description="on or before period end"),
-        Column("discharge_date", "date", description="blank = still in the facility at period end; on or after admission_date and period start"),
-        Column("discharge_to", "enum", False, ("community", "hospital", "died", "other"),
-               description="required when discharge_date is present"),
+        Column(
+            "discharge_date",
+            "date",
+            description="blank = still in the facility at period end; on or after admission_date and period start",
+        ),
+        Column(
+            "discharge_to",
+            "enum",
+            False,
+            ("community", "hospital", "died", "other"),
+            description="required when discharge_date is present",
+        ),
     ),
     key=("stay_id",),
     notes=("The row from the latest period that reports a stay_id is the one that counts.",),
 )
 
 SURVEY_RESPONSES = FileSpec(
-    "survey_responses", False, "one row per completed experience-of-care survey fielded in the period",
+    "survey_responses",
+    False,
+    "one row per completed experience-of-care survey fielded in the period",
     (
         Column("response_id", "id", True, description="unique across all quarters of the ICO"),
         Column("member_id", "id"),
@@ -173,24 +237,50 @@ SURVEY_RESPONSES = FileSpec(
         _freq("cc_records", "care coordination: personal doctor had your medical records"),
         _freq("cc_followup", "care coordination: someone followed up to give test results"),
         Column("flu_vaccine", "flag", description="had a flu shot since July 1 of the prior year"),
-        Column("general_health", "int", low=1, high=5, since="2",
-               description="case-mix adjuster: self-rated general health, " + _labels(HEALTH_LABELS)),
-        Column("mental_health", "int", low=1, high=5, since="2",
-               description="case-mix adjuster: self-rated mental or emotional health, " + _labels(HEALTH_LABELS)),
-        Column("education", "int", low=1, high=6, since="2",
-               description="case-mix adjuster: highest grade completed, " + _labels(EDUCATION_LABELS)),
+        Column(
+            "general_health",
+            "int",
+            low=1,
+            high=5,
+            since="2",
+            description="case-mix adjuster: self-rated general health, " + _labels(HEALTH_LABELS),
+        ),
+        Column(
+            "mental_health",
+            "int",
+            low=1,
+            high=5,
+            since="2",
+            description="case-mix adjuster: self-rated mental or emotional health, " + _labels(HEALTH_LABELS),
+        ),
+        Column(
+            "education",
+            "int",
+            low=1,
+            high=6,
+            since="2",
+            description="case-mix adjuster: highest grade completed, " + _labels(EDUCATION_LABELS),
+        ),
         Column("proxy", "flag", since="2", description="case-mix adjuster: Y = someone helped the member answer"),
-        Column("survey_language", "enum", False, LANGUAGES, since="2",
-               description="case-mix adjuster: the language the survey was answered in"),
+        Column(
+            "survey_language",
+            "enum",
+            False,
+            LANGUAGES,
+            since="2",
+            description="case-mix adjuster: the language the survey was answered in",
+        ),
     ),
     key=("response_id",),
 )
+
 
 def typed(frame, spec: FileSpec):
     """A frame of one file with its columns typed as the measures read them: dates as datetime64,
     integers as nullable floats, everything else as objects with None for blank. A column the frame lacks
     (a file written before the dictionary version that added it) is blank."""
     import pandas as pd
+
     out = frame.copy()
     for col in spec.columns:
         s = out[col.name] if col.name in out else pd.Series(None, index=out.index, dtype=object)

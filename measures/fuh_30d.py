@@ -1,4 +1,5 @@
 """fuh_30d: Follow-up within 30 days after hospitalization for mental illness (HEDIS FUH, adapted)."""
+
 from measures import _fuh
 from measures._base import Measure
 
@@ -10,8 +11,13 @@ def population(data, period):
 MEASURE = Measure(
     id="fuh_30d",
     title="Follow-up within 30 days after hospitalization for mental illness",
-    domain="care_coordination", order=5, version="1", reference="HEDIS FUH (quarterly adaptation)",
-    unit="percent", direction="higher", unit_kind="inpatient discharge",
+    domain="care_coordination",
+    order=5,
+    version="1",
+    reference="HEDIS FUH (quarterly adaptation)",
+    unit="percent",
+    direction="higher",
+    unit_kind="inpatient discharge",
     definition=_fuh.DEFINITION.format(days=30),
     population=population,
     elements={"excluded": "excluded"},

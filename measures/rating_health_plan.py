@@ -1,4 +1,5 @@
 """rating_health_plan: Rating of health plan (0-10, as a 0-100 score)."""
+
 from measures import _survey
 from measures._base import Measure
 
@@ -22,12 +23,21 @@ def extras(units):
 MEASURE = Measure(
     id="rating_health_plan",
     title="Rating of health plan",
-    domain="experience_of_care", order=11, version="1", reference="CAHPS rating of health plan",
-    unit="score", direction="higher", unit_kind="survey response",
+    domain="experience_of_care",
+    order=11,
+    version="1",
+    reference="CAHPS rating of health plan",
+    unit="score",
+    direction="higher",
+    unit_kind="survey response",
     definition=(
         "Responses in view: surveys dated in the year ending on the last day of the period. Denominator: "
         "responses with a rating of the health plan (0 = worst, 10 = best). Value: 10 × the mean rating. "
-        "Also reported: top box, the percent rating 9 or 10."),
-    population=population, value=value, extras=extras, has_numerator=False,
+        "Also reported: top box, the percent rating 9 or 10."
+    ),
+    population=population,
+    value=value,
+    extras=extras,
+    has_numerator=False,
     case_mix_items=(("rating_health_plan", _survey.rating_score),),
 )

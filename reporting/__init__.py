@@ -1,4 +1,5 @@
 """The One Care quality measure reporting service: ``create_app`` is the only entry point."""
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def code_version() -> str:
     """The package version and, in a git checkout, the commit."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, timeout=5).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return f"{__version__}+{commit}" if commit else __version__
@@ -26,11 +28,13 @@ def code_version() -> str:
 
 def create_app(test_config: dict | None = None) -> Flask:
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
-    app = Flask(__name__, instance_path=instance,
-                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app = Flask(
+        __name__, instance_path=instance, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static")
+    )
     os.makedirs(app.instance_path, exist_ok=True)
 
     from reporting.config import load_config
+
     load_config(app, test_config)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if app.config["LOG_LEVEL"] != "DEBUG":
@@ -40,12 +44,14 @@ def create_app(test_config: dict | None = None) -> Flask:
             logging.getLogger(noisy).setLevel(logging.WARNING)
     app.config["CODE_VERSION"] = code_version()
 
-    from reporting.storage import db
-    from reporting.web import init_app as init_web
     from reporting import publication
     from reporting.rendering import charts
+    from reporting.storage import db
+    from reporting.web import init_app as init_web
+
     charts.configure_cache(os.path.join(app.instance_path, "chart-cache"))
     from reporting.engine import inputs
+
     inputs.configure_cache(os.path.join(app.instance_path, "row-cache"))
     db.init_app(app)
     publication.init_app(app)
@@ -54,9 +60,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Behind TRUSTED_PROXIES reverse proxies (the README's TLS proxy: 1), believe exactly that many
         # X-Forwarded-For / -Proto entries: the audit trail and the per-address sign-in limit see the client.
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_prefix=0)
 
     from reporting import cli
+
     cli.init_app(app)
     return app

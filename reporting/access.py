@@ -4,6 +4,7 @@ route), API route, export, download, e-mail recipient list and inquiry asks here
 The invariant that matters most: an ICO's users reach nothing of another ICO. Reviewers see every ICO (a
 state reviewer their state's ICOs); admins pass every role check. Statewide figures are hidden from ICO users
 while fewer than three ICOs report, since statewide minus their own would give the other ICO's exact figures."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,22 +14,26 @@ from reporting.publication.editions import EditionStatus
 from reporting.storage.models import REVIEWER_ROLES, ROLES, Organization, ResultRun, User
 
 ADMIN, CMS_REVIEWER, STATE_REVIEWER, ICO_SUBMITTER = ROLES
-ROLE_LABELS = {ICO_SUBMITTER: "ICO submitter", CMS_REVIEWER: "CMS reviewer", STATE_REVIEWER: "State reviewer",
-               ADMIN: "Administrator"}
+ROLE_LABELS = {
+    ICO_SUBMITTER: "ICO submitter",
+    CMS_REVIEWER: "CMS reviewer",
+    STATE_REVIEWER: "State reviewer",
+    ADMIN: "Administrator",
+}
 
 # the names ``@allow`` takes besides single roles and permissions; admins are in every group
 GROUPS = {"reviewer": set(REVIEWER_ROLES), "ico": {ICO_SUBMITTER}, "admin": set()}
 
 # --- named permissions: the one role -> permission table (issue 24) -----------------------------
 
-EDIT_RULES = "edit_rules"                  # draft, adopt and discard rule sets; issue revised withhold reports
-READ_RULES = "read_rules"                  # the Rules pages and a draft's impact
-PUBLISH = "publish"                        # approve an edition, publish a preview
-SEE_UNPUBLISHED = "see_unpublished"        # editions awaiting approval
-ANSWER_INQUIRIES = "answer_inquiries"      # answer, close and reopen inquiries (of the ICOs one may see)
-OPEN_INQUIRIES = "open_inquiries"          # question one's own ICO's results
-SUBMIT = "submit"                          # upload packages (one's own ICO's; admins any)
-ADMINISTER = "administer"                  # users, ICOs, tokens, schedules, deliveries, the audit trail
+EDIT_RULES = "edit_rules"  # draft, adopt and discard rule sets; issue revised withhold reports
+READ_RULES = "read_rules"  # the Rules pages and a draft's impact
+PUBLISH = "publish"  # approve an edition, publish a preview
+SEE_UNPUBLISHED = "see_unpublished"  # editions awaiting approval
+ANSWER_INQUIRIES = "answer_inquiries"  # answer, close and reopen inquiries (of the ICOs one may see)
+OPEN_INQUIRIES = "open_inquiries"  # question one's own ICO's results
+SUBMIT = "submit"  # upload packages (one's own ICO's; admins any)
+ADMINISTER = "administer"  # users, ICOs, tokens, schedules, deliveries, the audit trail
 
 PERMISSIONS = {
     ADMIN: {EDIT_RULES, READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES, SUBMIT, ADMINISTER},
@@ -60,12 +65,15 @@ def allowed_roles(who: tuple[str, ...]) -> set[str] | None:
 
 # --- roles --------------------------------------------------------------------------------------
 
+
 class _Operator:
     """Whoever runs the command line on the server: sees what an administrator sees."""
+
     role, state, organization_id, ico_code, email = ADMIN, None, None, None, "command line"
 
 
 OPERATOR = _Operator()
+
 
 def is_admin(user) -> bool:
     return getattr(user, "role", None) == ADMIN
@@ -90,6 +98,7 @@ def sees_every_ico(user) -> bool:
 
 
 # --- ICOs ---------------------------------------------------------------------------------------
+
 
 def visible_icos(session, user: User) -> list[Organization]:
     """The ICOs whose own figures this user may see: all (admin, CMS), one state's, or their own."""
@@ -145,8 +154,10 @@ def member_lists_for(user, code: str | None) -> str:
 
 STATEWIDE_MIN_ICOS = 3
 
-STATEWIDE_HIDDEN_NOTE = ("Statewide figures are not shown for {periods}: fewer than three ICOs reported, so the "
-                         "statewide figure would reveal another ICO's results.")
+STATEWIDE_HIDDEN_NOTE = (
+    "Statewide figures are not shown for {periods}: fewer than three ICOs reported, so the "
+    "statewide figure would reveal another ICO's results."
+)
 
 
 def statewide_hidden_from(role: str, icos_reporting: int) -> bool:
@@ -189,6 +200,7 @@ def can_see_statewide(user: User, states: set[str], icos_reporting: int) -> bool
 
 # --- rendered reports ---------------------------------------------------------------------------
 
+
 def may_download(user, per_ico: bool, ico: str | None, visible_codes: set[str], run_states) -> bool:
     """A rendered report: a per-ICO one (scorecard, withhold) to whoever may see that ICO; a statewide or public
     one to CMS reviewers and admins, and to a state reviewer when the run's ICOs include their state's
@@ -201,6 +213,7 @@ def may_download(user, per_ico: bool, ico: str | None, visible_codes: set[str], 
 
 
 # --- previews and inquiries ---------------------------------------------------------------------
+
 
 def may_publish(session, user, edition) -> bool:
     """Approving or publishing ``edition``: a reviewer who holds PUBLISH and sees its ICOs (a state reviewer the
@@ -232,10 +245,16 @@ def may_write_in_inquiry(user, org: Organization) -> bool:
 
 # --- people to tell -----------------------------------------------------------------------------
 
+
 def ico_users(session, org: Organization) -> list[User]:
     """The active users of ``org`` (its submitters): who may see its figures among the ICO's people."""
-    return list(session.scalars(select(User).where(User.active, User.role == ICO_SUBMITTER,
-                                                   User.organization_id == org.id).order_by(User.email)))
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.active, User.role == ICO_SUBMITTER, User.organization_id == org.id)
+            .order_by(User.email)
+        )
+    )
 
 
 def admins(session) -> list[User]:

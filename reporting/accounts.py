@@ -1,4 +1,5 @@
 """Users and ICOs: the one place that creates and changes them (admin pages and CLI call this)."""
+
 from __future__ import annotations
 
 import re
@@ -11,14 +12,20 @@ from sqlalchemy import func, select
 
 from reporting import audit
 from reporting.errors import ReportingError
-from reporting.security import (TOKEN_DAYS, hash_password, issue_token, password_problem, revoke_tokens_of,
-                                verify_password)
+from reporting.security import (
+    TOKEN_DAYS,
+    hash_password,
+    issue_token,
+    password_problem,
+    revoke_tokens_of,
+    verify_password,
+)
 from reporting.storage.models import ROLES, ApiToken, Organization, ReportRecipient, User, utcnow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 CODE = re.compile(r"^[A-Z0-9]{1,20}$")
 STATE = re.compile(r"^[A-Z]{2}$")
-RESERVED_CODES = {"STATEWIDE"}       # the code results use for the statewide figures
+RESERVED_CODES = {"STATEWIDE"}  # the code results use for the statewide figures
 MAX_NAME = 200
 
 
@@ -35,7 +42,12 @@ def check_email(email: str) -> str:
         address = Address(addr_spec=shown)
     except (ValueError, IndexError):
         address = None
-    if address is None or address.addr_spec != shown or not EMAIL.match(shown) or any(c in shown for c in '<>,;"()[]\\'):
+    if (
+        address is None
+        or address.addr_spec != shown
+        or not EMAIL.match(shown)
+        or any(c in shown for c in '<>,;"()[]\\')
+    ):
         raise ReportingError(f"'{shown}' is not one e-mail address: write it as name@example.org.")
     return shown
 
@@ -46,15 +58,26 @@ def plain_text(value: str, what: str, limit: int = MAX_NAME) -> str:
     value = (value or "").strip()
     bad = [c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
     if bad:
-        raise ReportingError(f"{what} contains a line break or another control character "
-                             f"({', '.join(sorted({repr(c) for c in bad}))}). Type it on one line, as plain text.")
+        raise ReportingError(
+            f"{what} contains a line break or another control character "
+            f"({', '.join(sorted({repr(c) for c in bad}))}). Type it on one line, as plain text."
+        )
     if len(value) > limit:
         raise ReportingError(f"{what} is {len(value)} characters long; the limit is {limit}.")
     return value
 
 
-def create_user(session, *, email: str, role: str, password: str, name: str = "", ico: str | None = None,
-                state: str | None = None, actor=None) -> User:
+def create_user(
+    session,
+    *,
+    email: str,
+    role: str,
+    password: str,
+    name: str = "",
+    ico: str | None = None,
+    state: str | None = None,
+    actor=None,
+) -> User:
     email = check_email(email)
     if role not in ROLES:
         raise ReportingError(f"Unknown role '{role}': choose one of {', '.join(ROLES)}.")
@@ -76,8 +99,9 @@ def create_user(session, *, email: str, role: str, password: str, name: str = ""
     elif state:
         raise ReportingError(f"Only state_reviewer users have a state; a {role} does not take --state.")
     name = plain_text(name, "The user's name")
-    user = User(email=email, name=name, role=role, organization=org, state=state or None,
-                password_hash=hash_password(password))
+    user = User(
+        email=email, name=name, role=role, organization=org, state=state or None, password_hash=hash_password(password)
+    )
     session.add(user)
     session.flush()
     audit.record("user.create", email, detail={"role": role, "ico": ico, "state": state}, actor=actor, session=session)
@@ -93,10 +117,15 @@ def sign_out(session, user: User) -> None:
 
 def set_user_active(session, user: User, active: bool, actor=None) -> None:
     user.active = active
-    user.session_version += 1          # signs the user out everywhere
-    revoked = 0 if active else revoke_tokens_of(session, user)      # and ends their programs' access
-    audit.record("user.enable" if active else "user.disable", user.email, actor=actor, session=session,
-                 detail={"tokens_revoked": revoked} if revoked else None)
+    user.session_version += 1  # signs the user out everywhere
+    revoked = 0 if active else revoke_tokens_of(session, user)  # and ends their programs' access
+    audit.record(
+        "user.enable" if active else "user.disable",
+        user.email,
+        actor=actor,
+        session=session,
+        detail={"tokens_revoked": revoked} if revoked else None,
+    )
 
 
 def set_password(session, user: User, password: str, actor=None) -> None:
@@ -111,8 +140,9 @@ def _replace_password(session, user: User, password: str, action: str, actor) ->
     user.must_change_password = False
     user.session_version += 1
     revoked = revoke_tokens_of(session, user)
-    audit.record(action, user.email, actor=actor, session=session,
-                 detail={"tokens_revoked": revoked} if revoked else None)
+    audit.record(
+        action, user.email, actor=actor, session=session, detail={"tokens_revoked": revoked} if revoked else None
+    )
 
 
 def change_own_password(session, user: User, current: str, new: str, confirm: str) -> None:
@@ -134,21 +164,36 @@ def issue_temporary_password(session, user: User, actor=None) -> str:
     user.must_change_password = True
     user.session_version += 1
     revoked = revoke_tokens_of(session, user)
-    audit.record("user.password_reset", user.email, actor=actor, session=session,
-                 detail={"tokens_revoked": revoked} if revoked else None)
+    audit.record(
+        "user.password_reset",
+        user.email,
+        actor=actor,
+        session=session,
+        detail={"tokens_revoked": revoked} if revoked else None,
+    )
     return password
 
 
 def organization(session, code: str) -> Organization:
     from reporting.access import ico_by_code
+
     org = ico_by_code(session, code)
     if org is None:
         raise ReportingError(f"There is no ICO with the code '{code}'. The ICO list shows the codes.", 404)
     return org
 
 
-def add_ico(session, *, code: str, name: str, state: str, recipients: list[str] = (),
-            active_from: date | None = None, active_to: date | None = None, actor=None) -> Organization:
+def add_ico(
+    session,
+    *,
+    code: str,
+    name: str,
+    state: str,
+    recipients: list[str] = (),
+    active_from: date | None = None,
+    active_to: date | None = None,
+    actor=None,
+) -> Organization:
     code = plain_text(code, "The ICO code", limit=20).upper()
     if not CODE.match(code):
         raise ReportingError("An ICO code is 1-20 capital letters or digits, e.g. CCA.")
@@ -166,13 +211,19 @@ def add_ico(session, *, code: str, name: str, state: str, recipients: list[str] 
     session.add(org)
     session.flush()
     set_recipients(session, org, recipients, actor=actor, record=False)
-    audit.record("ico.create", code, detail={"name": name, "state": state, "recipients": len(recipients)},
-                 actor=actor, session=session)
+    audit.record(
+        "ico.create",
+        code,
+        detail={"name": name, "state": state, "recipients": len(recipients)},
+        actor=actor,
+        session=session,
+    )
     return org
 
 
-def update_ico(session, org: Organization, *, name: str, active_from, active_to, enabled: bool,
-               recipients: list[str], actor=None) -> None:
+def update_ico(
+    session, org: Organization, *, name: str, active_from, active_to, enabled: bool, recipients: list[str], actor=None
+) -> None:
     name = plain_text(name, "The ICO's name")
     if not name:
         raise ReportingError("Give the ICO's name.")
@@ -180,8 +231,9 @@ def update_ico(session, org: Organization, *, name: str, active_from, active_to,
         raise ReportingError("'Active to' must be on or after 'active from'.")
     org.name, org.active_from, org.active_to, org.enabled = name.strip(), active_from, active_to, enabled
     set_recipients(session, org, recipients, actor=actor, record=False)
-    audit.record("ico.update", org.code, detail={"enabled": enabled, "recipients": len(recipients)},
-                 actor=actor, session=session)
+    audit.record(
+        "ico.update", org.code, detail={"enabled": enabled, "recipients": len(recipients)}, actor=actor, session=session
+    )
 
 
 def set_recipients(session, org: Organization, emails, actor=None, record=True) -> None:
@@ -194,6 +246,7 @@ def set_recipients(session, org: Organization, emails, actor=None, record=True) 
 
 
 # --- lists for the admin pages, and API tokens ----------------------------------------------------
+
 
 def users(session, active_only: bool = False) -> list[User]:
     """Every user by role (the Users page), or the active ones by address (whom a token can be issued to)."""
@@ -210,16 +263,21 @@ def tokens(session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
 
 
-def issue_api_token(session, user_id: str | int | None, name: str, days: int = TOKEN_DAYS,
-                    actor=None) -> tuple[ApiToken, str]:
+def issue_api_token(
+    session, user_id: str | int | None, name: str, days: int = TOKEN_DAYS, actor=None
+) -> tuple[ApiToken, str]:
     """A token for the user ``user_id`` (as a form sends it), valid for ``days``; the secret is returned once."""
     user = session.get(User, int(user_id)) if str(user_id or "").isdigit() else None
     if user is None:
         raise ReportingError("Choose a user for the token.")
     row, secret = issue_token(session, user, name.strip(), days)
-    audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name,
-                                                    "expires": row.expires_at.date().isoformat()},
-                 actor=actor, session=session)
+    audit.record(
+        "token.issue",
+        user.email,
+        detail={"token": row.prefix, "name": row.name, "expires": row.expires_at.date().isoformat()},
+        actor=actor,
+        session=session,
+    )
     return row, secret
 
 

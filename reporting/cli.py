@@ -1,4 +1,5 @@
 """The flask commands: ``flask --app wsgi <command>``."""
+
 from __future__ import annotations
 
 import sys
@@ -6,15 +7,14 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from reporting import accounts
 from reporting.errors import ReportingError
 from reporting.periods import PERIOD, QUARTER
-from reporting.storage.models import ROLES
 from reporting.publication.reports import ReportKind
-from sqlalchemy import select
-
 from reporting.storage import db, upgrade
+from reporting.storage.models import ROLES
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 ico_cli = AppGroup("ico", help="Manage ICOs.")
@@ -32,6 +32,7 @@ def init_db():
     database has none for, and the default schedules."""
     from reporting.jobs.schedules import ensure_schedules
     from reporting.rules.store import seed_from_files
+
     upgrade(current_app.config["DATABASE_URL"])
     with db.transaction() as session:
         seeded = seed_from_files(session, current_app.config["BENCHMARKS_FILE"], current_app.config["WITHHOLD_FILE"])
@@ -51,8 +52,9 @@ def users_create(email, role, ico, state, name, password_stdin):
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         with db.transaction() as session:
-            accounts.create_user(session, email=email, role=role, password=password, name=name, ico=ico,
-                                 state=state, actor="cli")
+            accounts.create_user(
+                session, email=email, role=role, password=password, name=name, ico=ico, state=state, actor="cli"
+            )
     except ReportingError as e:
         fail(e.message)
     click.echo(f"Created {role} {email}.")
@@ -66,6 +68,7 @@ def users_set_password(email, password_stdin):
     from sqlalchemy import func
 
     from reporting.storage.models import User
+
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         with db.transaction() as session:
@@ -85,6 +88,7 @@ def users_disable(email):
     from sqlalchemy import func
 
     from reporting.storage.models import User
+
     with db.transaction() as session:
         user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
         if user is None:
@@ -108,12 +112,12 @@ def ico_add(code, name, state, recipients):
     click.echo(f"Added ICO {code.upper()}.")
 
 
-
-
 def print_report(report: dict) -> None:
     verdict = report["verdict"].upper()
-    click.echo(f"{verdict}: {report['ico']} {report['period']} version {report.get('version')} — "
-               f"{report['errors']} error(s), {report['warnings']} warning(s)")
+    click.echo(
+        f"{verdict}: {report['ico']} {report['period']} version {report.get('version')} — "
+        f"{report['errors']} error(s), {report['warnings']} warning(s)"
+    )
     if report["by_rule"]:
         click.echo("\nBy rule:")
         for r in report["by_rule"]:
@@ -141,8 +145,10 @@ def submit(ico, period, as_json, paths):
     import json
 
     from reporting import pipeline
+
     try:
         from reporting.cli_files import files_from_paths
+
         outcome = pipeline.accept_package(ico, period, files_from_paths(paths), uploader="cli", via="cli")
     except ReportingError as e:
         fail(e.message)
@@ -159,12 +165,15 @@ def submit(ico, period, as_json, paths):
 def compute(period):
     """Compute and store every measure for every ICO with data, and statewide."""
     from reporting import pipeline
+
     try:
         outcome = pipeline.compute(period, trigger="cli")
     except ReportingError as e:
         fail(e.message)
-    click.echo(f"Computed {outcome.period}: run {outcome.run_id}, {outcome.results} results "
-               f"for {', '.join(outcome.icos)} and STATEWIDE.")
+    click.echo(
+        f"Computed {outcome.period}: run {outcome.run_id}, {outcome.results} results "
+        f"for {', '.join(outcome.icos)} and STATEWIDE."
+    )
 
 
 @click.command("results")
@@ -178,21 +187,29 @@ def results(period, fmt, run_id):
     import csv
     import json
 
-    from reporting.publication.tables import RESULT_FIELDS, result_records
     from reporting.engine.store import current_run, results_of
+    from reporting.publication.tables import RESULT_FIELDS, result_records
     from reporting.storage.models import ResultRun
+
     with db.transaction() as session:
         if run_id is not None:
             run = session.get(ResultRun, run_id)
             if run is None or run.period_code != period.code:
-                runs = session.scalars(select(ResultRun).where(ResultRun.period_code == period.code)
-                                       .order_by(ResultRun.id)).all()
-                fail(f"Run {run_id} is not a run of {period.code}. Its runs: "
-                     + ", ".join(f"{r.id} ({r.finished_at:%Y-%m-%d %H:%M}{', current' if r.is_current else ''})" for r in runs))
+                runs = session.scalars(
+                    select(ResultRun).where(ResultRun.period_code == period.code).order_by(ResultRun.id)
+                ).all()
+                fail(
+                    f"Run {run_id} is not a run of {period.code}. Its runs: "
+                    + ", ".join(
+                        f"{r.id} ({r.finished_at:%Y-%m-%d %H:%M}{', current' if r.is_current else ''})" for r in runs
+                    )
+                )
         else:
             run = current_run(session, period.code)
         if run is None:
-            fail(f"There are no results for {period.code}. Compute them first: flask --app wsgi compute --period {period.code}")
+            fail(
+                f"There are no results for {period.code}. Compute them first: flask --app wsgi compute --period {period.code}"
+            )
         records = result_records(results_of(session, run.id))
     if fmt == "json":
         click.echo(json.dumps(records, indent=2))
@@ -200,8 +217,16 @@ def results(period, fmt, run_id):
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(RESULT_FIELDS)
     for rec in records:
-        writer.writerow(["" if rec[c] is None else (json.dumps(rec[c]) if c == "elements" else
-                         (repr(rec[c]) if isinstance(rec[c], float) else rec[c])) for c in RESULT_FIELDS])
+        writer.writerow(
+            [
+                ""
+                if rec[c] is None
+                else (
+                    json.dumps(rec[c]) if c == "elements" else (repr(rec[c]) if isinstance(rec[c], float) else rec[c])
+                )
+                for c in RESULT_FIELDS
+            ]
+        )
 
 
 @click.command("demo-data")
@@ -211,18 +236,25 @@ def results(period, fmt, run_id):
 def demo_data(out, seed):
     """Write realistic packages for 2014Q1-2015Q4 for the three original One Care ICOs."""
     from reporting import demo
+
     manifest = demo.generate(out, seed)
-    click.echo(f"Wrote {len(manifest['packages'])} packages for {', '.join(i['code'] for i in manifest['icos'])} to {out}.")
+    click.echo(
+        f"Wrote {len(manifest['packages'])} packages for {', '.join(i['code'] for i in manifest['icos'])} to {out}."
+    )
 
 
 @click.command("demo")
 @with_appcontext
 @click.option("--seed", default=2014, show_default=True)
-@click.option("--sign-ins/--no-sign-ins", default=True,
-              help="Print the demo sign-ins at the end (start.sh prints them once, after the service starts).")
+@click.option(
+    "--sign-ins/--no-sign-ins",
+    default=True,
+    help="Print the demo sign-ins at the end (start.sh prints them once, after the service starts).",
+)
 def demo_command(seed, sign_ins):
     """Set up the demo: ICOs, a user of every role, their data, results, reports and e-mails."""
     from reporting import demo_setup
+
     upgrade(current_app.config["DATABASE_URL"])
     creds = demo_setup.ensure_accounts()
     sent = demo_setup.load_data(seed)
@@ -242,11 +274,14 @@ def _write_artifact(artifact_id: int, out: str) -> None:
     from pathlib import Path
 
     from reporting.storage.models import Artifact
+
     with db.transaction() as session:
         artifact = session.get(Artifact, artifact_id)
         Path(out).write_bytes(artifact.content)
-        click.echo(f"Wrote {out}: {artifact.pages} pages, {artifact.size:,} bytes, SHA-256 {artifact.sha256[:16]}… "
-                   f"(artifact {artifact.id}, results run {artifact.run_id}).")
+        click.echo(
+            f"Wrote {out}: {artifact.pages} pages, {artifact.size:,} bytes, SHA-256 {artifact.sha256[:16]}… "
+            f"(artifact {artifact.id}, results run {artifact.run_id})."
+        )
 
 
 @click.command("scorecard")
@@ -259,6 +294,7 @@ def scorecard(ico, period, out):
     from reporting import pipeline
     from reporting.publication.reports import ReportSpec
     from reporting.rendering.pdf import check_environment
+
     try:
         check_environment()
         artifact_id = pipeline.render_report(ReportSpec(ReportKind.SCORECARD, period.code, ico.strip().upper()))
@@ -269,7 +305,11 @@ def scorecard(ico, period, out):
 
 @click.command("report")
 @with_appcontext
-@click.option("--kind", required=True, type=click.Choice([ReportKind.STATEWIDE.value, ReportKind.PUBLIC.value, ReportKind.WITHHOLD.value]))
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice([ReportKind.STATEWIDE.value, ReportKind.PUBLIC.value, ReportKind.WITHHOLD.value]),
+)
 @click.option("--period", required=True, type=PERIOD, help="a quarter, or a year for the withhold report")
 @click.option("--ico", default=None, help="the ICO (withhold report only)")
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
@@ -278,6 +318,7 @@ def report(kind, period, ico, out):
     from reporting import pipeline
     from reporting.publication.reports import ReportSpec
     from reporting.rendering.pdf import check_environment
+
     if kind == ReportKind.WITHHOLD and not ico:
         fail("The withhold report is per ICO: give --ico CODE.")
     try:
@@ -291,18 +332,23 @@ def report(kind, period, ico, out):
 @click.command("cycle")
 @with_appcontext
 @click.option("--period", required=True, type=PERIOD, help="a quarter (2014Q3) or a calendar year (2014)")
-@click.option("--wait", default=None, type=int, help="seconds to wait for delivery retries (default: DELIVERY_WAIT_SECONDS)")
+@click.option(
+    "--wait", default=None, type=int, help="seconds to wait for delivery retries (default: DELIVERY_WAIT_SECONDS)"
+)
 def cycle(period, wait):
     """Run the quarterly cycle for a period now: compute, publish, render, deliver."""
     from reporting import pipeline
     from reporting.rendering.pdf import check_environment
+
     try:
         check_environment()
         o = pipeline.run_cycle(period, trigger="cli", wait_for_retries=wait)
     except ReportingError as e:
         fail(e.message)
-    click.echo(f"{o.period}: {o.status}; edition {o.edition_number}{' (new)' if o.new_edition else ' (unchanged)'}; "
-               f"{o.rendered} PDFs rendered; {o.sent} sent, {o.failed} failed, {o.pending} pending. Timings: {o.timings}")
+    click.echo(
+        f"{o.period}: {o.status}; edition {o.edition_number}{' (new)' if o.new_edition else ' (unchanged)'}; "
+        f"{o.rendered} PDFs rendered; {o.sent} sent, {o.failed} failed, {o.pending} pending. Timings: {o.timings}"
+    )
     sys.exit(0 if o.failed == 0 else 1)
 
 
@@ -311,6 +357,7 @@ def cycle(period, wait):
 def scheduler_command():
     """Run the scheduler process (one per installation; never inside the web workers)."""
     from reporting.jobs import scheduler
+
     scheduler.run(current_app._get_current_object())
 
 
@@ -319,16 +366,19 @@ def scheduler_command():
 @click.option("--year", required=True, type=int)
 def withhold(year):
     """Print each ICO's quality withhold for a calendar year: measures met and the tier."""
-    from reporting.publication import figures
-    from reporting.publication import settings
-    from reporting.storage.models import Organization
     from sqlalchemy import select
+
+    from reporting.publication import figures, settings
+    from reporting.storage.models import Organization
+
     with db.transaction() as session:
         codes = [o.code for o in session.scalars(select(Organization).order_by(Organization.code))]
         rows = figures.withhold_for_year(session, settings(), codes, year)
     if not rows:
-        fail(f"No withhold results for {year}: compute the year first (flask --app wsgi compute --period {year}) "
-             f"and check that config/withhold.csv lists measures for it.")
+        fail(
+            f"No withhold results for {year}: compute the year first (flask --app wsgi compute --period {year}) "
+            f"and check that config/withhold.csv lists measures for it."
+        )
     for code, w in rows.items():
         share = f"{100 * w.share:.1f}%" if w.share is not None else "NA"
         tier = f"{w.earned_back}%" if w.earned_back is not None else "NA"
@@ -353,6 +403,7 @@ def fhir_command(period, output, ico):
     from reporting.engine import STATEWIDE
     from reporting.interop import fhir
     from reporting.interop.published import published
+
     base = current_app.config["BASE_URL"]
     try:
         with db.transaction() as session:
@@ -366,8 +417,10 @@ def fhir_command(period, output, ico):
         fail(e.message, 1)
     bundle = fhir.bundle(fhir.measures(base) + reports, "collection", base)
     Path(output).write_text(bundle.model_dump_json(indent=2))
-    click.echo(f"Wrote {output}: {len(bundle.entry) - len(reports)} Measure and {len(reports)} MeasureReport resources "
-               f"({pub.period.code}, edition {pub.edition.number}).")
+    click.echo(
+        f"Wrote {output}: {len(bundle.entry) - len(reports)} Measure and {len(reports)} MeasureReport resources "
+        f"({pub.period.code}, edition {pub.edition.number})."
+    )
 
 
 @click.command("open-data")
@@ -378,6 +431,7 @@ def open_data_command(period, output):
     """Write the period's public open-data package (results.csv and datapackage.json) into a folder."""
     from reporting.interop import opendata
     from reporting.interop.published import published
+
     try:
         with db.transaction() as session:
             pub = published(session, period)
@@ -392,7 +446,26 @@ from reporting.rules.cli import rules_cli  # noqa: E402  (a room of its own)
 
 
 def init_app(app) -> None:
-    for command in (withhold, cycle, scheduler_command, init_db, users_cli, ico_cli, submit, compute, results, demo_data,
-                    demo_command, scorecard, report, fhir_command, open_data_command, rules_cli, editions_command,
-                    inquiries_cli, publish_command, tokens_cli):
+    for command in (
+        withhold,
+        cycle,
+        scheduler_command,
+        init_db,
+        users_cli,
+        ico_cli,
+        submit,
+        compute,
+        results,
+        demo_data,
+        demo_command,
+        scorecard,
+        report,
+        fhir_command,
+        open_data_command,
+        rules_cli,
+        editions_command,
+        inquiries_cli,
+        publish_command,
+        tokens_cli,
+    ):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
 """Turning paths given on the command line into package files."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Configuration flows one way: config/defaults.py → instance/config.py → environment → test override.
 
 Checked once, in the factory, with one clear message per missing or wrong key."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,20 +16,55 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Environment variables read, with their types.
 ENV_VARS = {
-    "REPORTING_ENV": str, "SECRET_KEY": str, "DATABASE_URL": str,
-    "MAX_UPLOAD_MB": int, "ZIP_MAX_UNCOMPRESSED_MB": int, "UPLOAD_MAX_FILES": int, "UPLOAD_MAX_LINE_BYTES": int,
-    "UPLOAD_MAX_COLUMNS": int, "UPLOAD_MAX_CELLS": int, "UPLOAD_MAX_CSV_MB": int, "UPLOAD_MAX_XLSX_CELLS": int,
-    "UPLOAD_MAX_XLSX_MB": int, "API_MAX_JSON_KB": int,
-    "API_MAX_JSON_DEPTH": int, "PROGRAM_FIRST_PERIOD": str, "TRUSTED_PROXIES": int,
-    "MAIL_REPLY_TO": str, "ZIP_MAX_RATIO": int, "ZIP_MAX_ENTRIES": int,
+    "REPORTING_ENV": str,
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "MAX_UPLOAD_MB": int,
+    "ZIP_MAX_UNCOMPRESSED_MB": int,
+    "UPLOAD_MAX_FILES": int,
+    "UPLOAD_MAX_LINE_BYTES": int,
+    "UPLOAD_MAX_COLUMNS": int,
+    "UPLOAD_MAX_CELLS": int,
+    "UPLOAD_MAX_CSV_MB": int,
+    "UPLOAD_MAX_XLSX_CELLS": int,
+    "UPLOAD_MAX_XLSX_MB": int,
+    "API_MAX_JSON_KB": int,
+    "API_MAX_JSON_DEPTH": int,
+    "PROGRAM_FIRST_PERIOD": str,
+    "TRUSTED_PROXIES": int,
+    "MAIL_REPLY_TO": str,
+    "ZIP_MAX_RATIO": int,
+    "ZIP_MAX_ENTRIES": int,
     "DUE_DATE_MONTHS_AFTER": int,
-    "LOGIN_MAX_FAILURES": int, "LOGIN_LOCKOUT_MINUTES": int, "LOGIN_RATE_PER_ADDRESS": str,
-    "RATELIMIT_STORAGE_URI": str, "RATELIMIT_KEY_PREFIX": str, "API_TOKEN_DAYS": int,
-    "SMTP_HOST": str, "SMTP_PORT": int, "SMTP_SECURITY": str, "SMTP_USERNAME": str, "SMTP_PASSWORD": str,
-    "SMTP_TIMEOUT": int, "MAIL_FROM": str, "OUTBOX_DIR": str,
-    "DELIVERY_MAX_ATTEMPTS": int, "DELIVERY_RETRY_SECONDS": int, "DELIVERY_WAIT_SECONDS": int, "DELIVERY_STALE_SECONDS": int,
-    "PUBLISH_MODE": str, "PREVIEW_DAYS": int, "INQUIRIES_PER_HOUR": int, "CYCLE_DELAY_DAYS": int, "CYCLE_FIRST_PERIOD": str, "SCHEDULER_POLL_SECONDS": int,
-    "BASE_URL": str, "BENCHMARKS_FILE": str, "WITHHOLD_FILE": str, "LOG_LEVEL": str, "REPORTING_TODAY": str,
+    "LOGIN_MAX_FAILURES": int,
+    "LOGIN_LOCKOUT_MINUTES": int,
+    "LOGIN_RATE_PER_ADDRESS": str,
+    "RATELIMIT_STORAGE_URI": str,
+    "RATELIMIT_KEY_PREFIX": str,
+    "API_TOKEN_DAYS": int,
+    "SMTP_HOST": str,
+    "SMTP_PORT": int,
+    "SMTP_SECURITY": str,
+    "SMTP_USERNAME": str,
+    "SMTP_PASSWORD": str,
+    "SMTP_TIMEOUT": int,
+    "MAIL_FROM": str,
+    "OUTBOX_DIR": str,
+    "DELIVERY_MAX_ATTEMPTS": int,
+    "DELIVERY_RETRY_SECONDS": int,
+    "DELIVERY_WAIT_SECONDS": int,
+    "DELIVERY_STALE_SECONDS": int,
+    "PUBLISH_MODE": str,
+    "PREVIEW_DAYS": int,
+    "INQUIRIES_PER_HOUR": int,
+    "CYCLE_DELAY_DAYS": int,
+    "CYCLE_FIRST_PERIOD": str,
+    "SCHEDULER_POLL_SECONDS": int,
+    "BASE_URL": str,
+    "BENCHMARKS_FILE": str,
+    "WITHHOLD_FILE": str,
+    "LOG_LEVEL": str,
+    "REPORTING_TODAY": str,
 }
 ENVIRONMENTS = ("development", "production", "test")
 
@@ -59,8 +95,10 @@ def _derive(app, problems: list[str]) -> None:
         problems.append(f"REPORTING_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     if not c.get("SECRET_KEY"):
         if env == "production":
-            problems.append("SECRET_KEY is required in production: set it to a long random string "
-                            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+            problems.append(
+                "SECRET_KEY is required in production: set it to a long random string "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         else:
             c["SECRET_KEY"] = _instance_secret(app)
     if not c.get("DATABASE_URL"):
@@ -73,15 +111,26 @@ def _derive(app, problems: list[str]) -> None:
         problems.append("API_TOKEN_DAYS must be a number of days from 1 to 3660")
     if c["PREVIEW_DAYS"] < 0:
         problems.append("PREVIEW_DAYS must be 0 or more")
-    for name in ("MAX_UPLOAD_MB", "ZIP_MAX_UNCOMPRESSED_MB", "UPLOAD_MAX_FILES", "UPLOAD_MAX_LINE_BYTES",
-                 "UPLOAD_MAX_COLUMNS", "UPLOAD_MAX_CELLS", "UPLOAD_MAX_CSV_MB", "UPLOAD_MAX_XLSX_CELLS",
-                 "UPLOAD_MAX_XLSX_MB", "API_MAX_JSON_KB", "API_MAX_JSON_DEPTH"):
+    for name in (
+        "MAX_UPLOAD_MB",
+        "ZIP_MAX_UNCOMPRESSED_MB",
+        "UPLOAD_MAX_FILES",
+        "UPLOAD_MAX_LINE_BYTES",
+        "UPLOAD_MAX_COLUMNS",
+        "UPLOAD_MAX_CELLS",
+        "UPLOAD_MAX_CSV_MB",
+        "UPLOAD_MAX_XLSX_CELLS",
+        "UPLOAD_MAX_XLSX_MB",
+        "API_MAX_JSON_KB",
+        "API_MAX_JSON_DEPTH",
+    ):
         if c[name] <= 0:
             problems.append(f"{name} must be positive")
     if c["TRUSTED_PROXIES"] < 0:
         problems.append("TRUSTED_PROXIES must be 0 or more")
     try:
         from measures import Period
+
         if not Period.parse(c["PROGRAM_FIRST_PERIOD"]).is_quarter:
             raise ValueError
     except ValueError:
@@ -122,6 +171,7 @@ def _instance_secret(app) -> str:
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
         import secrets
+
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)

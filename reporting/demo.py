@@ -6,6 +6,7 @@ hospital stays with readmissions and mental-health follow-up, nursing-facility s
 experience-of-care surveys. Each quarter's package is then cut from the simulated history as
 the ICO would know it at the end of that quarter. ``manifest.json`` says when each package is
 "received" (a few late) and which are first sent with an error and then resubmitted."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ class IcoProfile:
     name: str
     members_mid_2014: int
     last_period: str = "2015Q4"
-    assessment_skill: float = 0.70     # chance an initial assessment is completed by day 90
+    assessment_skill: float = 0.70  # chance an initial assessment is completed by day 90
     followup_7: float = 0.35
     readmit: float = 0.19
     prefix: str = "M"
@@ -40,8 +41,9 @@ class IcoProfile:
 
 ICOS = [
     IcoProfile("CCA", "Commonwealth Care Alliance", 9700, assessment_skill=0.78, followup_7=0.40, readmit=0.17),
-    IcoProfile("FTC", "Fallon Total Care", 7500, last_period="2015Q3", assessment_skill=0.62, followup_7=0.30,
-               readmit=0.22),
+    IcoProfile(
+        "FTC", "Fallon Total Care", 7500, last_period="2015Q3", assessment_skill=0.62, followup_7=0.30, readmit=0.22
+    ),
     IcoProfile("NHP", "Network Health", 1600, assessment_skill=0.70, followup_7=0.36, readmit=0.19),
 ]
 # The survey respondents' case mix differs between ICOs (data dictionary version 2): CCA serves the sickest
@@ -49,9 +51,9 @@ ICOS = [
 # rate lower, Spanish-language respondents higher, so the case-mix adjustment moves the ICOs' scores.
 # code -> (general health 1..5 probabilities, education 1..6 probabilities, proxy share, spanish share, other share)
 CASE_MIX = {
-    "CCA": ((.03, .09, .24, .38, .26), (.10, .20, .38, .20, .08, .04), .24, .20, .06),
-    "FTC": ((.14, .28, .34, .17, .07), (.03, .08, .30, .32, .18, .09), .06, .04, .02),
-    "NHP": ((.08, .18, .32, .28, .14), (.06, .14, .34, .26, .13, .07), .14, .10, .04),
+    "CCA": ((0.03, 0.09, 0.24, 0.38, 0.26), (0.10, 0.20, 0.38, 0.20, 0.08, 0.04), 0.24, 0.20, 0.06),
+    "FTC": ((0.14, 0.28, 0.34, 0.17, 0.07), (0.03, 0.08, 0.30, 0.32, 0.18, 0.09), 0.06, 0.04, 0.02),
+    "NHP": ((0.08, 0.18, 0.32, 0.28, 0.14), (0.06, 0.14, 0.34, 0.26, 0.13, 0.07), 0.14, 0.10, 0.04),
 }
 CATEGORIES = ["C1", "C2A", "C2B", "C3A", "C3B", "F1"]
 CATEGORY_P = [0.42, 0.20, 0.12, 0.11, 0.08, 0.07]
@@ -98,15 +100,26 @@ class Simulation:
             end = None if end > self.end else end
             if end is not None and death is not None and death < end:
                 end = death
-            self.spans.append(dict(member_id=member, birth_date=birth, sex=rng.choice(["F", "M", "U"], p=[.52, .47, .01]),
-                                   enrollment_start=start, enrollment_end=end,
-                                   enrollment_method="passive" if rng.random() < 0.7 else "voluntary",
-                                   rating_category=category, death_date=death))
+            self.spans.append(
+                dict(
+                    member_id=member,
+                    birth_date=birth,
+                    sex=rng.choice(["F", "M", "U"], p=[0.52, 0.47, 0.01]),
+                    enrollment_start=start,
+                    enrollment_end=end,
+                    enrollment_method="passive" if rng.random() < 0.7 else "voluntary",
+                    rating_category=category,
+                    death_date=death,
+                )
+            )
             self.member_events(self.spans[-1])
 
     def alive_enrolled(self, span, d: date) -> bool:
-        return span["enrollment_start"] <= d and (span["enrollment_end"] is None or span["enrollment_end"] >= d) \
+        return (
+            span["enrollment_start"] <= d
+            and (span["enrollment_end"] is None or span["enrollment_end"] >= d)
             and d <= self.end
+        )
 
     # -- events per member ------------------------------------------------------------------
     def member_events(self, s) -> None:
@@ -131,13 +144,21 @@ class Simulation:
                     self.assess.append(dict(member_id=m, event_date=day, assessment_type="initial", outcome=outcome))
                 else:
                     lts = "Y" if rng.random() < (0.75 if s["rating_category"] in ("F1", "C3A", "C3B") else 0.2) else "N"
-                    self.plans.append(dict(member_id=m, event_date=day, outcome=outcome,
-                                           ltss_coordinator=lts if outcome == "completed" else None))
+                    self.plans.append(
+                        dict(
+                            member_id=m,
+                            event_date=day,
+                            outcome=outcome,
+                            ltss_coordinator=lts if outcome == "completed" else None,
+                        )
+                    )
         # Yearly reassessments.
         day = start + timedelta(days=int(rng.integers(250, 420)))
         while self.alive_enrolled(s, day):
             if rng.random() < 0.6:
-                self.assess.append(dict(member_id=m, event_date=day, assessment_type="reassessment", outcome="completed"))
+                self.assess.append(
+                    dict(member_id=m, event_date=day, assessment_type="reassessment", outcome="completed")
+                )
             day += timedelta(days=int(rng.integers(300, 420)))
         self.hospital(s)
         self.facility(s)
@@ -151,13 +172,25 @@ class Simulation:
             discharge = day + timedelta(days=length)
             if discharge > self.end:
                 break
-            group = rng.choice(["mental_health", "self_harm", "substance_use", "other"], p=[.18, .04, .1, .68])
+            group = rng.choice(["mental_health", "self_harm", "substance_use", "other"], p=[0.18, 0.04, 0.1, 0.68])
             died = s["death_date"] is not None and discharge == s["death_date"]
-            status = "died" if died else rng.choice(["home", "transfer_acute", "facility", "other"], p=[.8, .04, .1, .06])
+            status = (
+                "died"
+                if died
+                else rng.choice(["home", "transfer_acute", "facility", "other"], p=[0.8, 0.04, 0.1, 0.06])
+            )
             self.stay_no += 1
-            self.ip.append(dict(stay_id=f"IP{self.stay_no:07d}", member_id=s["member_id"], admission_date=day,
-                                discharge_date=discharge, principal_diagnosis_group=group, discharge_status=status,
-                                planned="Y" if rng.random() < 0.12 else "N"))
+            self.ip.append(
+                dict(
+                    stay_id=f"IP{self.stay_no:07d}",
+                    member_id=s["member_id"],
+                    admission_date=day,
+                    discharge_date=discharge,
+                    principal_diagnosis_group=group,
+                    discharge_status=status,
+                    planned="Y" if rng.random() < 0.12 else "N",
+                )
+            )
             if group in ("mental_health", "self_harm"):
                 roll = rng.random()
                 if roll < p.followup_7:
@@ -188,12 +221,19 @@ class Simulation:
         if not self.alive_enrolled(s, max(admission, s["enrollment_start"])) or admission > self.end:
             return
         discharge = admission + timedelta(days=length)
-        to = rng.choice(["community", "hospital", "other"], p=[.75, .2, .05])
+        to = rng.choice(["community", "hospital", "other"], p=[0.75, 0.2, 0.05])
         if s["death_date"] is not None and discharge >= s["death_date"]:
             discharge, to = s["death_date"], "died"
         self.fac_no += 1
-        self.fac.append(dict(stay_id=f"NF{self.fac_no:06d}", member_id=s["member_id"], admission_date=admission,
-                             discharge_date=discharge, discharge_to=to))
+        self.fac.append(
+            dict(
+                stay_id=f"NF{self.fac_no:06d}",
+                member_id=s["member_id"],
+                admission_date=admission,
+                discharge_date=discharge,
+                discharge_to=to,
+            )
+        )
 
     def surveys(self, s) -> None:
         rng = self.rng
@@ -212,13 +252,25 @@ class Simulation:
             def item(low=1, high=4):
                 if rng.random() < 0.08:
                     return None
-                return int(np.clip(round(rng.normal(2.9 + quality * 0.5 + 0.35 * effect, 0.9)), low, high))
+                return int(np.clip(round(rng.normal(2.9 + quality * 0.5 + 0.35 * effect, 0.9)), low, high))  # noqa: B023 (called within this iteration)
+
             rating = int(np.clip(round(rng.normal(7.6 + quality + effect, 1.8)), 0, 10))
-            self.survey.append(dict(response_id=f"R{self.resp_no:07d}", member_id=s["member_id"], survey_date=day,
-                                    rating_health_plan=rating if rng.random() > 0.04 else None,
-                                    gnc_specialist=item(), gnc_care_tests=item(), gcq_urgent=item(),
-                                    gcq_routine=item(), cc_records=item(), cc_followup=item(),
-                                    flu_vaccine=rng.choice(["Y", "N", None], p=[.62, .33, .05]), **mix))
+            self.survey.append(
+                dict(
+                    response_id=f"R{self.resp_no:07d}",
+                    member_id=s["member_id"],
+                    survey_date=day,
+                    rating_health_plan=rating if rng.random() > 0.04 else None,
+                    gnc_specialist=item(),
+                    gnc_care_tests=item(),
+                    gcq_urgent=item(),
+                    gcq_routine=item(),
+                    cc_records=item(),
+                    cc_followup=item(),
+                    flu_vaccine=rng.choice(["Y", "N", None], p=[0.62, 0.33, 0.05]),
+                    **mix,
+                )
+            )
 
     def case_mix(self) -> dict:
         """One respondent's case-mix adjusters (each blank now and then) and how they move the answers."""
@@ -232,16 +284,24 @@ class Simulation:
 
         def blank(v, share=0.05):
             return None if rng.random() < share else v
-        return {"general_health": blank(general), "mental_health": blank(mental),
-                "education": blank(int(rng.choice(6, p=education_p)) + 1), "proxy": blank("Y" if helped else "N"),
-                "survey_language": blank(str(language), 0.02), "_effect": effect}
+
+        return {
+            "general_health": blank(general),
+            "mental_health": blank(mental),
+            "education": blank(int(rng.choice(6, p=education_p)) + 1),
+            "proxy": blank("Y" if helped else "N"),
+            "survey_language": blank(str(language), 0.02),
+            "_effect": effect,
+        }
 
     # -- cutting quarterly packages -----------------------------------------------------------
     def package(self, code: str) -> dict[str, pd.DataFrame]:
         P = Period.parse(code)
         b, e = P.begin, P.end
         spans = pd.DataFrame(self.spans)
-        spans = spans[(spans.enrollment_start <= e) & (spans.enrollment_end.isna() | (spans.enrollment_end >= b))].copy()
+        spans = spans[
+            (spans.enrollment_start <= e) & (spans.enrollment_end.isna() | (spans.enrollment_end >= b))
+        ].copy()
         future_end = spans.enrollment_end.notna() & (spans.enrollment_end > e)
         spans.loc[future_end, "enrollment_end"] = None
         future_death = spans.death_date.notna() & (spans.death_date > e)
@@ -251,9 +311,11 @@ class Simulation:
         def dated(rows, column):
             f = pd.DataFrame(rows, columns=FILES_COLUMNS[column[0]])
             return f[(f[column[1]] >= b) & (f[column[1]] <= e)]
+
         out["assessments"] = dated(self.assess, ("assessments", "event_date")).drop_duplicates()
         out["care_plans"] = dated(self.plans, ("care_plans", "event_date")).drop_duplicates(
-            ["member_id", "event_date", "outcome"])
+            ["member_id", "event_date", "outcome"]
+        )
         out["inpatient_stays"] = dated(self.ip, ("inpatient_stays", "discharge_date"))
         out["visits"] = dated(self.visits, ("visits", "visit_date")).drop_duplicates()
         out["survey_responses"] = dated(self.survey, ("survey_responses", "survey_date"))
@@ -291,8 +353,9 @@ def generate(out: Path, seed: int = 2014) -> dict:
     for n, profile in enumerate(ICOS):
         sim = Simulation(profile, seed + 17 * n)
         sim.enroll()
-        manifest["icos"].append({"code": profile.code, "name": profile.name, "state": "MA",
-                                 "last_period": profile.last_period})
+        manifest["icos"].append(
+            {"code": profile.code, "name": profile.name, "state": "MA", "last_period": profile.last_period}
+        )
         for code in PERIODS:
             if Period.parse(code).end > Period.parse(profile.last_period).end:
                 continue
@@ -304,8 +367,17 @@ def generate(out: Path, seed: int = 2014) -> dict:
             P = Period.parse(code)
             due = _due(P)
             late = (profile.code, code) in {("FTC", "2014Q4"), ("NHP", "2015Q2")}
-            received = due + timedelta(days=int(rng.integers(3, 20))) if late else due - timedelta(days=int(rng.integers(2, 25)))
-            entry = {"ico": profile.code, "period": code, "path": f"{profile.code}/{code}", "received": received.isoformat()}
+            received = (
+                due + timedelta(days=int(rng.integers(3, 20)))
+                if late
+                else due - timedelta(days=int(rng.integers(2, 25)))
+            )
+            entry = {
+                "ico": profile.code,
+                "period": code,
+                "path": f"{profile.code}/{code}",
+                "received": received.isoformat(),
+            }
             if (profile.code, code) in {("NHP", "2014Q3"), ("CCA", "2015Q1")}:
                 entry["first_attempt_error"] = True
             manifest["packages"].append(entry)
@@ -315,6 +387,7 @@ def generate(out: Path, seed: int = 2014) -> dict:
 
 def _due(P: Period) -> date:
     from reporting.periods import default_due_date
+
     return default_due_date(P, 2)
 
 

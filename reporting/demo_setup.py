@@ -1,5 +1,6 @@
 """``flask demo``: the three original One Care ICOs, a user of every role, and their data, results,
 reports and e-mails, made through the same code paths a real user takes."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,11 @@ from reporting.rules import impact, store
 from reporting.storage import db
 from reporting.storage.models import Organization, Submission, User
 
-RECIPIENTS = {"CCA": ["quality@cca.example.org"], "FTC": ["quality@fallon.example.org"],
-              "NHP": ["quality@networkhealth.example.org", "medical.director@networkhealth.example.org"]}
+RECIPIENTS = {
+    "CCA": ["quality@cca.example.org"],
+    "FTC": ["quality@fallon.example.org"],
+    "NHP": ["quality@networkhealth.example.org", "medical.director@networkhealth.example.org"],
+}
 USERS = [
     ("admin@demo.example.org", "admin", None, None, "Ada Admin"),
     ("cms.reviewer@demo.example.org", "cms_reviewer", None, None, "Casey CMS"),
@@ -42,15 +46,29 @@ def ensure_accounts() -> dict[str, str]:
     with db.transaction() as session:
         for ico in demo.ICOS:
             if session.scalar(select(Organization).where(Organization.code == ico.code)) is None:
-                accounts.add_ico(session, code=ico.code, name=ico.name, state="MA", recipients=RECIPIENTS[ico.code],
-                                 active_from=datetime(2013, 10, 1).date(),
-                                 active_to=datetime(2015, 9, 30).date() if ico.last_period == "2015Q3" else None,
-                                 actor="demo")
+                accounts.add_ico(
+                    session,
+                    code=ico.code,
+                    name=ico.name,
+                    state="MA",
+                    recipients=RECIPIENTS[ico.code],
+                    active_from=datetime(2013, 10, 1).date(),
+                    active_to=datetime(2015, 9, 30).date() if ico.last_period == "2015Q3" else None,
+                    actor="demo",
+                )
         for email, role, ico, state, name in USERS:
             if session.scalar(select(User).where(func.lower(User.email) == email)) is None:
                 creds[email] = secrets.token_urlsafe(12)
-                accounts.create_user(session, email=email, role=role, password=creds[email], name=name, ico=ico,
-                                     state=state, actor="demo")
+                accounts.create_user(
+                    session,
+                    email=email,
+                    role=role,
+                    password=creds[email],
+                    name=name,
+                    ico=ico,
+                    state=state,
+                    actor="demo",
+                )
     path.write_text(json.dumps(creds, indent=2))
     path.chmod(0o600)
     return creds
@@ -61,10 +79,17 @@ def load_data(seed: int = 2014) -> int:
     with db.transaction() as session:
         if session.scalar(select(func.count(Submission.id))):
             return 0
-        submitters = {u.organization.code: u for u in session.scalars(select(User).where(User.role == "ico_submitter"))
-                      if u.organization}
+        submitters = {
+            u.organization.code: u
+            for u in session.scalars(select(User).where(User.role == "ico_submitter"))
+            if u.organization
+        }
     out = Path(current_app.instance_path) / "demo-data"
-    manifest = demo.generate(out, seed) if not (out / "manifest.json").exists() else json.loads((out / "manifest.json").read_text())
+    manifest = (
+        demo.generate(out, seed)
+        if not (out / "manifest.json").exists()
+        else json.loads((out / "manifest.json").read_text())
+    )
     sent = 0
     for entry in manifest["packages"]:
         folder = out / entry["path"]
@@ -73,11 +98,23 @@ def load_data(seed: int = 2014) -> int:
         if entry.get("first_attempt_error"):
             with tempfile.TemporaryDirectory() as tmp:
                 broken = demo.broken_copy(folder, Path(tmp) / "broken")
-                pipeline.accept_package(entry["ico"], entry["period"], files_from_paths([broken]), uploader=uploader,
-                                        via="demo", received_at=received.replace(hour=9))
+                pipeline.accept_package(
+                    entry["ico"],
+                    entry["period"],
+                    files_from_paths([broken]),
+                    uploader=uploader,
+                    via="demo",
+                    received_at=received.replace(hour=9),
+                )
             received = received.replace(hour=15)
-        outcome = pipeline.accept_package(entry["ico"], entry["period"], files_from_paths([folder]), uploader=uploader,
-                                          via="demo", received_at=received)
+        outcome = pipeline.accept_package(
+            entry["ico"],
+            entry["period"],
+            files_from_paths([folder]),
+            uploader=uploader,
+            via="demo",
+            received_at=received,
+        )
         if not outcome.accepted:
             raise click.ClickException(f"demo package {entry['path']} was rejected: {outcome.report['by_rule'][:3]}")
         sent += 1
@@ -99,6 +136,7 @@ def publish_history() -> str:
     """Run the cycle for every past period, as the scheduler would have: PDFs rendered, e-mails delivered. The
     history predates the preview window, so it is published at once whatever PUBLISH_MODE says."""
     from reporting.rendering.pdf import check_environment
+
     check_environment()
     pdfs = sent = 0
     mode = current_app.config["PUBLISH_MODE"]
@@ -119,6 +157,7 @@ def preview_newest() -> str:
     so that a newcomer sees the loop at once."""
     from reporting.review import inquiries
     from reporting.storage.models import Inquiry
+
     if current_app.config["PUBLISH_MODE"] != "preview":
         return f"PUBLISH_MODE is {current_app.config['PUBLISH_MODE']}: the scheduler publishes {NEWEST} itself."
     o = pipeline.run_cycle(NEWEST, trigger="demo", wait_for_retries=0)
@@ -128,17 +167,38 @@ def preview_newest() -> str:
         users = {u.email: u for u in session.scalars(select(User))}
         cca, nhp = users["submitter@cca.example.org"], users["submitter@networkhealth.example.org"]
         cms = users["cms.reviewer@demo.example.org"]
-        inquiries.open_inquiry(session, cca, Period.parse(NEWEST), "fuh_7d", (
-            "Our follow-up rate within 7 days looks about ten points lower than our own count. Could two "
-            "discharges on 2015-12-30 have been left out because the follow-up visits fell in January?"))
-        closed = inquiries.open_inquiry(session, nhp, Period.parse(NEWEST), None, (
-            "The member count in the preview differs from our enrollment report for December. Please confirm "
-            "which members.csv version was used."))
-        inquiries.add_message(session, cms, closed, "The preview uses NHP's 2015Q4 package version 1, "
-                                                    "received on time; its December spans match the count shown.")
+        inquiries.open_inquiry(
+            session,
+            cca,
+            Period.parse(NEWEST),
+            "fuh_7d",
+            (
+                "Our follow-up rate within 7 days looks about ten points lower than our own count. Could two "
+                "discharges on 2015-12-30 have been left out because the follow-up visits fell in January?"
+            ),
+        )
+        closed = inquiries.open_inquiry(
+            session,
+            nhp,
+            Period.parse(NEWEST),
+            None,
+            (
+                "The member count in the preview differs from our enrollment report for December. Please confirm "
+                "which members.csv version was used."
+            ),
+        )
+        inquiries.add_message(
+            session,
+            cms,
+            closed,
+            "The preview uses NHP's 2015Q4 package version 1, "
+            "received on time; its December spans match the count shown.",
+        )
         inquiries.close(session, cms, closed, "no_change", "The figures follow the package in force.")
-    return (f"{NEWEST} is in {o.status} until the window ends ({current_app.config['PREVIEW_DAYS']} days), "
-            f"with one open inquiry (CCA, FUH 7-day) and one closed: see Inquiries.")
+    return (
+        f"{NEWEST} is in {o.status} until the window ends ({current_app.config['PREVIEW_DAYS']} days), "
+        f"with one open inquiry (CCA, FUH 7-day) and one closed: see Inquiries."
+    )
 
 
 def case_mix_rules() -> str:
@@ -160,8 +220,10 @@ def service_date() -> str:
     """Which date the demo runs on: its data end with 2015Q4, so it reads as a live quarter in early 2016."""
     if clock.fixed():
         return f"The service runs on {clock.today().isoformat()} (REPORTING_TODAY), shown on every page."
-    return (f"The service runs on the calendar's date ({clock.today().isoformat()}), long after the demo's data end: "
-            f"set REPORTING_TODAY={demo.DEMO_TODAY} (scripts/start.sh does) so that it reads as a live quarter.")
+    return (
+        f"The service runs on the calendar's date ({clock.today().isoformat()}), long after the demo's data end: "
+        f"set REPORTING_TODAY={demo.DEMO_TODAY} (scripts/start.sh does) so that it reads as a live quarter."
+    )
 
 
 NEWEST = "2015Q4"

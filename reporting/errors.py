@@ -1,4 +1,5 @@
 """Typed errors that surface once: each carries a message for the user and an HTTP status."""
+
 from __future__ import annotations
 
 

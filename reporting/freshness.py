@@ -2,6 +2,7 @@
 received after the period's current run, for a quarter the period's data in view includes (ending on or
 before the period's end). The scheduler's ``fresh_results`` job recomputes those periods within a minute
 of an accepted upload; until then pages and exports say "new data accepted, results updating"."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,16 +14,19 @@ UPDATING_NOTE = "New data accepted since these results were computed: results up
 
 
 def _accepted(session) -> list[tuple[str, object]]:
-    return list(session.execute(select(Submission.period_code, Submission.received_at)
-                                .where(Submission.status == "accepted")))
+    return list(
+        session.execute(select(Submission.period_code, Submission.received_at).where(Submission.status == "accepted"))
+    )
 
 
 def newer_data(session, period_code: str, run: ResultRun | None, accepted=None) -> bool:
     if run is None or run.finished_at is None:
         return False
     end = stored(period_code).end
-    return any(received > run.finished_at and stored(code).end <= end
-               for code, received in (accepted if accepted is not None else _accepted(session)))
+    return any(
+        received > run.finished_at and stored(code).end <= end
+        for code, received in (accepted if accepted is not None else _accepted(session))
+    )
 
 
 def stale_periods(session) -> list[str]:

@@ -7,6 +7,7 @@ computed while a user waits; an ICO user sees only its own ICO).
 - Reviewer home: submissions late or missing for the current due period; editions waiting (approval, preview
   with inquiries open); failed or uncertain deliveries (admins); the largest moves across ICOs; ICOs whose
   withhold tier changed or is one measure from dropping."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,14 +16,14 @@ from datetime import date
 from sqlalchemy import func, select
 
 from measures import REGISTRY
-from reporting.publication import figures
+from reporting.access import is_admin, reviews, statewide_hidden_in, visible_icos
 from reporting.engine import STATEWIDE
 from reporting.participation import first_quarter, has_left
 from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
+from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
 from reporting.publication.editions import PENDING, EditionStatus
 from reporting.review.inquiries import open_for_period
-from reporting.access import is_admin, reviews, statewide_hidden_in, visible_icos
 from reporting.storage.models import Delivery, Edition, Inquiry, Organization, Result, ResultUnits, Submission
 
 MOVES = 3
@@ -49,7 +50,7 @@ class Shortfall:
     measure_id: str
     value: float
     benchmark: float
-    gap: float               # points short (positive)
+    gap: float  # points short (positive)
     has_list: bool
 
 
@@ -58,7 +59,7 @@ class Edge:
     measure_id: str
     value: float
     benchmark: float
-    distance: float          # points above (met) or below (not met) the benchmark, in the better direction
+    distance: float  # points above (met) or below (not met) the benchmark, in the better direction
     met: bool
 
 
@@ -67,7 +68,7 @@ class Due:
     period: str
     due_date: date
     days_left: int
-    state: str               # not started | rejected | accepted
+    state: str  # not started | rejected | accepted
     errors: int = 0
     submission_id: int | None = None
 
@@ -75,9 +76,10 @@ class Due:
 @dataclass(frozen=True)
 class Questioned:
     """An open inquiry as the ICO's home shows it: the figure it questions and whether a reviewer answered."""
+
     inquiry: Inquiry
-    result: Result | None        # the questioned result in the edition it was opened on (None: the whole edition)
-    answered_at: object = None   # when a reviewer last wrote, if they did after the ICO's last message
+    result: Result | None  # the questioned result in the edition it was opened on (None: the whole edition)
+    answered_at: object = None  # when a reviewer last wrote, if they did after the ICO's last message
 
 
 @dataclass
@@ -91,7 +93,7 @@ class IcoHome:
     edges: list[Edge] = field(default_factory=list)
     period: str | None = None
     shortfalls: list[Shortfall] = field(default_factory=list)
-    benchmarked: int = 0     # the newest quarter's measures that have a benchmark ("every one met" needs one)
+    benchmarked: int = 0  # the newest quarter's measures that have a benchmark ("every one met" needs one)
     previous: str | None = None
     moves_up: list[Move] = field(default_factory=list)
     moves_down: list[Move] = field(default_factory=list)
@@ -115,7 +117,13 @@ def moves(session, codes: list[str], period: str, runs: dict | None = None) -> t
     out = []
     for (mid, ico), r in now.items():
         b = before.get((mid, ico))
-        if r.status == "reported" and b is not None and b.status == "reported" and r.value is not None and b.value is not None:
+        if (
+            r.status == "reported"
+            and b is not None
+            and b.status == "reported"
+            and r.value is not None
+            and b.value is not None
+        ):
             out.append(Move(ico, mid, b.value, r.value))
     return (previous if before else None), out
 
@@ -125,14 +133,14 @@ def _due(session, org: Organization, today: date, months_after: int, first: str)
     subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)).all()
     accepted = {s.period_code for s in subs if s.status == "accepted"}
     if has_left(org, last):
-        return None                                              # left the demonstration
-    joined = first_quarter(org)                                  # nothing is due from before the ICO joined
+        return None  # left the demonstration
+    joined = first_quarter(org)  # nothing is due from before the ICO joined
     start = max((c for c in (first, joined) if c), key=chronological)
     p = stored(min(accepted, key=chronological) if accepted else start)
     while p.begin <= last.begin and p.code in accepted:
         p = p.previous(-1)
     if p.begin > last.begin and has_left(org, p):
-        p = last                                  # every quarter in: the one in progress is next, unless it left
+        p = last  # every quarter in: the one in progress is next, unless it left
     own = sorted((s for s in subs if s.period_code == p.code), key=lambda s: s.version)
     due = default_due_date(p, months_after)
     if any(s.status == "accepted" for s in own):
@@ -144,39 +152,50 @@ def _due(session, org: Organization, today: date, months_after: int, first: str)
     return Due(p.code, due, (due - today).days, state, s.error_count if s else 0, s.id if s else None)
 
 
-def ico_home(session, pub, org: Organization, today: date, months_after: int, first: str,
-             basis: figures.Basis | None = None) -> IcoHome:
+def ico_home(
+    session, pub, org: Organization, today: date, months_after: int, first: str, basis: figures.Basis | None = None
+) -> IcoHome:
     """``basis``: what the ICO's users are shown of each period (``figures.seen_by``); the newest computation
     without one."""
     home = IcoHome(org, _due(session, org, today, months_after, first), None)
-    runs = (basis or figures.live(session)).runs          # read once: the home is a hot page
-    quarters = sorted((q for q, run in runs.items() if stored(q).is_quarter and org.code in (run.inputs or {})), key=chronological)
+    runs = (basis or figures.live(session)).runs  # read once: the home is a hot page
+    quarters = sorted(
+        (q for q, run in runs.items() if stored(q).is_quarter and org.code in (run.inputs or {})), key=chronological
+    )
     home.edition = newest_quarter_edition(session)
     if home.edition is not None:
-        home.open_inquiries = questioned(session, [i for i in open_for_period(session, home.edition.period_code)
-                                                   if i.organization_id == org.id])
+        home.open_inquiries = questioned(
+            session, [i for i in open_for_period(session, home.edition.period_code) if i.organization_id == org.id]
+        )
     if not quarters:
         return home
     home.period = quarters[-1]
     year = stored(home.period).year
     home.year = year
     projection = figures.withhold_for_year(session, pub, [org.code], year, basis)
-    if org.code not in projection:      # no year run yet: project from the newest quarter's results
+    if org.code not in projection:  # no year run yet: project from the newest quarter's results
         projection = _quarter_projection(session, pub, org.code, home.period, runs)
     home.withhold = projection.get(org.code)
     if home.withhold:
-        home.edges = sorted((e for r in home.withhold.rows if (e := _edge(r)) is not None),
-                            key=lambda e: abs(e.distance))[:MOVES]
+        home.edges = sorted(
+            (e for r in home.withhold.rows if (e := _edge(r)) is not None), key=lambda e: abs(e.distance)
+        )[:MOVES]
     latest = _results(session, home.period, [org.code], runs)
-    lists = set(session.scalars(select(ResultUnits.measure_id).where(
-        ResultUnits.run_id == runs[home.period].id, ResultUnits.ico == org.code)))
+    lists = set(
+        session.scalars(
+            select(ResultUnits.measure_id).where(
+                ResultUnits.run_id == runs[home.period].id, ResultUnits.ico == org.code
+            )
+        )
+    )
     for mid in REGISTRY:
         cell = figures.cell(pub, mid, latest.get((mid, org.code)), year)
         home.benchmarked += cell.benchmark is not None
         if cell.status == NOT_MET:
             gap = abs(cell.result.value - cell.benchmark)
-            home.shortfalls.append(Shortfall(mid, cell.result.value, cell.benchmark, gap,
-                                             mid in lists and REGISTRY[mid].unit != "score"))
+            home.shortfalls.append(
+                Shortfall(mid, cell.result.value, cell.benchmark, gap, mid in lists and REGISTRY[mid].unit != "score")
+            )
     home.shortfalls.sort(key=lambda s: -s.gap)
     home.previous, all_moves = moves(session, [org.code], home.period, runs)
     home.moves_up = sorted((m for m in all_moves if m.better and m.change), key=lambda m: -abs(m.change))[:MOVES]
@@ -187,7 +206,9 @@ def ico_home(session, pub, org: Organization, today: date, months_after: int, fi
 def newest_quarter_edition(session) -> Edition | None:
     """The edition of the newest quarter that is in preview or published (an annual edition is not a quarter's),
     its newest number."""
-    rows = session.scalars(select(Edition).where(Edition.status.in_([EditionStatus.PREVIEW, EditionStatus.PUBLISHED]))).all()
+    rows = session.scalars(
+        select(Edition).where(Edition.status.in_([EditionStatus.PREVIEW, EditionStatus.PUBLISHED]))
+    ).all()
     rows = [e for e in rows if "Q" in e.period_code]
     return max(rows, key=lambda e: (chronological(e.period_code), e.number), default=None)
 
@@ -198,25 +219,40 @@ def questioned(session, inquiries: list[Inquiry]) -> list[Questioned]:
     for i in sorted(inquiries, key=lambda i: i.id):
         result = None
         if i.measure_id:
-            run_id = session.scalar(select(Edition.run_id).where(Edition.period_code == i.period_code,
-                                                                 Edition.number == i.edition_number))
-            result = session.scalar(select(Result).where(Result.run_id == run_id, Result.measure_id == i.measure_id,
-                                                         Result.ico == i.organization.code))
+            run_id = session.scalar(
+                select(Edition.run_id).where(Edition.period_code == i.period_code, Edition.number == i.edition_number)
+            )
+            result = session.scalar(
+                select(Result).where(
+                    Result.run_id == run_id, Result.measure_id == i.measure_id, Result.ico == i.organization.code
+                )
+            )
         last = i.messages[-1] if i.messages else None
-        answered = last.at if last is not None and reviews(last) else None       # a message has its author's role
+        answered = last.at if last is not None and reviews(last) else None  # a message has its author's role
         out.append(Questioned(i, result, answered))
     return out
 
 
 def _quarter_projection(session, pub, code: str, quarter: str, runs: dict | None = None) -> dict:
     from reporting.publication.benchmarks import withhold
+
     year = stored(quarter).year
     chosen = pub.withhold.get(year, {})
     this = _results(session, quarter, [code], runs)
     if not chosen or not this:
         return {}
-    return {code: withhold(code, year, {m: this.get((m, code)) for m in chosen}, {}, pub.benchmarks, chosen,
-                           pub.tiers.get(year), pub.case_mix.get(year, False))}
+    return {
+        code: withhold(
+            code,
+            year,
+            {m: this.get((m, code)) for m in chosen},
+            {},
+            pub.benchmarks,
+            chosen,
+            pub.tiers.get(year),
+            pub.case_mix.get(year, False),
+        )
+    }
 
 
 def _edge(row) -> Edge | None:
@@ -228,45 +264,59 @@ def _edge(row) -> Edge | None:
 
 # --- reviewers --------------------------------------------------------------------------------------
 
+
 @dataclass
 class ReviewerHome:
     due_period: str | None
     due_date: date | None
-    late: list = field(default_factory=list)           # (org, state)
-    waiting: list = field(default_factory=list)        # (edition, open inquiries)
-    deliveries: list = field(default_factory=list)     # failed or uncertain (admins)
+    late: list = field(default_factory=list)  # (org, state)
+    waiting: list = field(default_factory=list)  # (edition, open inquiries)
+    deliveries: list = field(default_factory=list)  # failed or uncertain (admins)
     period: str | None = None
     previous: str | None = None
     moves: list[Move] = field(default_factory=list)
-    tiers: list = field(default_factory=list)          # (code, year, tier now, tier last year, at risk)
+    tiers: list = field(default_factory=list)  # (code, year, tier now, tier last year, at risk)
 
 
 def reviewer_home(session, user, pub, today: date, months_after: int) -> ReviewerHome:
     from reporting.ingest.records import period_status
     from reporting.storage.models import ReportingPeriod
+
     orgs = visible_icos(session, user)
     codes = [o.code for o in orgs]
-    latest_sub = session.scalar(select(func.max(ReportingPeriod.begin)).join(
-        Submission, Submission.period_code == ReportingPeriod.code))
-    due_rows = [p for p in session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin.desc()))
-                if p.due_date < today and (latest_sub is None or p.begin <= latest_sub)]
+    latest_sub = session.scalar(
+        select(func.max(ReportingPeriod.begin)).join(Submission, Submission.period_code == ReportingPeriod.code)
+    )
+    due_rows = [
+        p
+        for p in session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin.desc()))
+        if p.due_date < today and (latest_sub is None or p.begin <= latest_sub)
+    ]
     home = ReviewerHome(due_rows[0].code if due_rows else None, due_rows[0].due_date if due_rows else None)
     if due_rows:
         p = due_rows[0]
         for org in orgs:
-            own = session.scalars(select(Submission).where(Submission.organization_id == org.id,
-                                                           Submission.period_code == p.code).order_by(Submission.version)).all()
+            own = session.scalars(
+                select(Submission)
+                .where(Submission.organization_id == org.id, Submission.period_code == p.code)
+                .order_by(Submission.version)
+            ).all()
             status = period_status(p, own, today, org)
             if status.state in ("late", "rejected", "missing") or status.state.startswith("resubmitted (first late"):
                 home.late.append((org, status.state))
-    for e in session.scalars(select(Edition).where(Edition.status.in_(PENDING))
-                             .order_by(Edition.period_code)):
+    for e in session.scalars(select(Edition).where(Edition.status.in_(PENDING)).order_by(Edition.period_code)):
         opened = [i for i in open_for_period(session, e.period_code) if i.organization.code in codes]
         if e.status == EditionStatus.AWAITING_APPROVAL or opened:
             home.waiting.append((e, opened))
     if is_admin(user):
-        home.deliveries = list(session.scalars(select(Delivery).where(Delivery.status.in_(["failed", "uncertain"]))
-                                               .order_by(Delivery.id.desc()).limit(20)))
+        home.deliveries = list(
+            session.scalars(
+                select(Delivery)
+                .where(Delivery.status.in_(["failed", "uncertain"]))
+                .order_by(Delivery.id.desc())
+                .limit(20)
+            )
+        )
     quarters = _quarters_with_runs(session)
     if quarters:
         home.period = quarters[-1]
@@ -279,8 +329,12 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
         last = figures.withhold_for_year(session, pub, codes, year - 1)
         for code, w in sorted(now.items()):
             before = last.get(code)
-            risk = w.eligible and w.earned_back and w.share is not None and \
-                _tier_of(pub, year, (w.met - 1) / w.eligible) < w.earned_back
+            risk = (
+                w.eligible
+                and w.earned_back
+                and w.share is not None
+                and _tier_of(pub, year, (w.met - 1) / w.eligible) < w.earned_back
+            )
             if (before and before.earned_back != w.earned_back) or risk:
                 home.tiers.append((code, year, w.earned_back, before.earned_back if before else None, bool(risk)))
     return home
@@ -288,4 +342,5 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
 
 def _tier_of(pub, year: int, share: float) -> int:
     from reporting.publication.benchmarks import tier
+
     return tier(share, pub.tiers.get(year))

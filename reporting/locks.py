@@ -1,6 +1,7 @@
 """Named locks shared by every process of the service: a PostgreSQL advisory lock, or on the
 embedded SQLite default a file lock in the instance folder. Used so that two cycles for one period
 (a scheduler and a CLI run, or two schedulers) never work at the same time."""
+
 from __future__ import annotations
 
 import fcntl
@@ -59,7 +60,7 @@ class Leadership:
             try:
                 if self._try():
                     return
-            except Exception as e:       # the database is down or restarting: try again
+            except Exception as e:  # the database is down or restarting: try again
                 log.warning("scheduler lock: %s; trying again", type(e).__name__)
                 self.release()
             time.sleep(poll)
@@ -71,7 +72,9 @@ class Leadership:
             return _pg_acquire(self.connection, _key(self.name), False, 0)
         os.makedirs(self.lock_dir, exist_ok=True)
         if self.handle is None:
-            self.handle = open(os.path.join(self.lock_dir, hashlib.sha1(self.name.encode()).hexdigest()[:16] + ".lock"), "w")
+            self.handle = open(
+                os.path.join(self.lock_dir, hashlib.sha1(self.name.encode()).hexdigest()[:16] + ".lock"), "w"
+            )
         return _file_acquire(self.handle, False, 0)
 
     def held(self) -> bool:
@@ -80,9 +83,13 @@ class Leadership:
         if self.connection is None:
             return False
         try:
-            count = self.connection.execute(text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() "
-                "AND objid = (:k & 4294967295) AND classid = ((:k >> 32) & 4294967295)"), {"k": _key(self.name)}).scalar()
+            count = self.connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() "
+                    "AND objid = (:k & 4294967295) AND classid = ((:k >> 32) & 4294967295)"
+                ),
+                {"k": _key(self.name)},
+            ).scalar()
             self.connection.commit()
             return bool(count)
         except Exception:
@@ -91,7 +98,7 @@ class Leadership:
     def release(self) -> None:
         if self.connection is not None:
             try:
-                self.connection.invalidate()        # never returned to the pool: its session (and lock) ends
+                self.connection.invalidate()  # never returned to the pool: its session (and lock) ends
                 self.connection.close()
             except Exception:
                 pass

@@ -2,14 +2,27 @@
 (overview, statewide report, withhold, submissions pages): an ICO whose ``active_to`` ends before a
 period "left the demonstration after <its last quarter>"; one whose ``active_from`` is after a period's end
 is "not yet taking part (joined in <its first quarter>)"; a year's withhold covers the months it took part."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from measures import Period
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def last_quarter(org) -> str | None:

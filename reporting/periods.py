@@ -1,5 +1,6 @@
 """Reporting periods: reading one written by a person (``parse``), the quarters that can be submitted, due
 dates."""
+
 from __future__ import annotations
 
 import calendar
@@ -8,10 +9,9 @@ from datetime import date
 from functools import lru_cache
 
 import click
-
-from measures import Period
 from sqlalchemy.exc import IntegrityError
 
+from measures import Period
 from reporting.errors import ReportingError
 from reporting.storage.models import ReportingPeriod
 
@@ -41,8 +41,10 @@ def _not_a_period(text: str) -> str:
     shown = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text[:40])
     name = unicodedata.name(foreign, f"U+{ord(foreign):04X}").lower()
     first = f"'{foreign}', {name}" if foreign.isprintable() else name
-    return (f"'{shown}' is not a period: it is written with characters other than the digits 0-9 and Q (the first is "
-            f"{first}). Write the period with the ASCII digits 0-9, e.g. 2015Q3 or 2015.")
+    return (
+        f"'{shown}' is not a period: it is written with characters other than the digits 0-9 and Q (the first is "
+        f"{first}). Write the period with the ASCII digits 0-9, e.g. 2015Q3 or 2015."
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -65,11 +67,17 @@ def submittable(period: Period, today: date, first: str) -> Period:
     before anything is stored."""
     start, last = Period.parse(first), last_ended_quarter(today)
     if period.begin < start.begin:
-        raise ReportingError(f"{period.code} is before the programme's first quarter, {start.code}. Check the period: "
-                             f"packages are accepted for {start.code} to {last.code}.", 422)
+        raise ReportingError(
+            f"{period.code} is before the programme's first quarter, {start.code}. Check the period: "
+            f"packages are accepted for {start.code} to {last.code}.",
+            422,
+        )
     if period.end >= today:
-        raise ReportingError(f"{period.code} has not ended yet (it ends on {period.end}). Submit a quarter's package "
-                             f"once the quarter is over; the latest quarter you can submit is {last.code}.", 422)
+        raise ReportingError(
+            f"{period.code} has not ended yet (it ends on {period.end}). Submit a quarter's package "
+            f"once the quarter is over; the latest quarter you can submit is {last.code}.",
+            422,
+        )
     return period
 
 
@@ -93,9 +101,13 @@ def ensure_period(session, period: Period, months_after: int) -> ReportingPeriod
     row = session.get(ReportingPeriod, period.code)
     if row is None:
         try:
-            with session.begin_nested():      # another upload may create the same period at the same moment
-                row = ReportingPeriod(code=period.code, begin=period.begin, end=period.end,
-                                      due_date=default_due_date(period, months_after))
+            with session.begin_nested():  # another upload may create the same period at the same moment
+                row = ReportingPeriod(
+                    code=period.code,
+                    begin=period.begin,
+                    end=period.end,
+                    due_date=default_due_date(period, months_after),
+                )
                 session.add(row)
         except IntegrityError:
             row = session.get(ReportingPeriod, period.code)
@@ -104,6 +116,7 @@ def ensure_period(session, period: Period, months_after: int) -> ReportingPeriod
 
 class PeriodParam(click.ParamType):
     """``--period`` on the command line, read by ``parse`` once: the command receives a ``Period``."""
+
     name = "period"
 
     def __init__(self, quarter_only: bool = False):

@@ -6,6 +6,7 @@
 Web views, the API, the CLI and the scheduler all call these functions; each stage lives in its own package
 (``ingest``, ``engine``, ``publication``, ``delivery``) and this module only calls them in order. A period comes
 as the ``Period`` its edge read (``periods.parse``) or as a stored code, read here once."""
+
 from __future__ import annotations
 
 import logging
@@ -13,10 +14,10 @@ import os
 import time
 from dataclasses import dataclass, replace
 
-import measures
 from flask import current_app
-from measures import Period
 
+import measures
+from measures import Period
 from reporting import audit, clock, code_version
 from reporting.accounts import organization
 from reporting.delivery.dispatch import deliver_due, plan_deliveries
@@ -39,11 +40,21 @@ from reporting.storage import db
 from reporting.storage.models import utcnow
 
 log = logging.getLogger(__name__)
-__all__ = ["accept_package", "compute", "compute_many", "run_cycle", "render_edition", "render_report",
-           "deliver_due", "approve_edition", "publish_preview"]
+__all__ = [
+    "accept_package",
+    "compute",
+    "compute_many",
+    "run_cycle",
+    "render_edition",
+    "render_report",
+    "deliver_due",
+    "approve_edition",
+    "publish_preview",
+]
 
 
 # --- ingest -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SubmissionOutcome:
@@ -54,8 +65,9 @@ class SubmissionOutcome:
     report: dict
 
 
-def accept_package(ico: str, period_code: Period | str, files: list[PackageFile], *, uploader=None, via: str = "web",
-                   received_at=None) -> SubmissionOutcome:
+def accept_package(
+    ico: str, period_code: Period | str, files: list[PackageFile], *, uploader=None, via: str = "web", received_at=None
+) -> SubmissionOutcome:
     """Read, validate and store one package version. Rejected versions are kept (bytes, report)
     without rows; the earlier accepted version stays in force. ``received_at`` is only for loading
     history (the demo); uploads are stamped with the time they arrive."""
@@ -69,39 +81,81 @@ def accept_package(ico: str, period_code: Period | str, files: list[PackageFile]
             raise ReportingError(f"{org.name} is disabled and cannot submit packages. Ask an administrator.", 409)
         in_preview = preview.resubmission_in_preview(session, org, period.code)
     if len(files) > cfg["UPLOAD_MAX_FILES"]:
-        raise ReportingError(f"The upload holds {len(files)} files; the limit is {cfg['UPLOAD_MAX_FILES']}. Zip the CSV "
-                             f"files into one ZIP, or upload one quarter's seven files.", 422)
+        raise ReportingError(
+            f"The upload holds {len(files)} files; the limit is {cfg['UPLOAD_MAX_FILES']}. Zip the CSV "
+            f"files into one ZIP, or upload one quarter's seven files.",
+            422,
+        )
     report = Report()
     limits = Limits.from_config(cfg)
     tables = read_package(files, report, limits)
     validated = validate(tables, package_context(org_id, period), report) if not report.has_errors() else None
     accepted = validated is not None and not report.has_errors()
-    summary = summarise(report, verdict="accepted" if accepted else "rejected", period=period.code, ico=org_code,
-                        files=[{"name": f.name, "sha256": f.sha256, "bytes": len(f.content)} for f in files],
-                        rows={name: len(frame) for name, frame in validated.frames.items()} if validated else None)
+    summary = summarise(
+        report,
+        verdict="accepted" if accepted else "rejected",
+        period=period.code,
+        ico=org_code,
+        files=[{"name": f.name, "sha256": f.sha256, "bytes": len(f.content)} for f in files],
+        rows={name: len(frame) for name, frame in validated.frames.items()} if validated else None,
+    )
 
     def record(session, submission):
         if in_preview and accepted:
-            inquiries.note(session, period.code, f"Resubmission v{submission.version} of {org_code} accepted: the "
-                                                 f"preview is refreshed at the next cycle.", org_id)
-        audit.record("upload", f"{org_code} {period.code} v{submission.version}",
-                     "accepted" if accepted else "rejected", actor=uploader, session=session,
-                     detail={"via": via, "sha256": submission.sha256, "errors": summary.errors,
-                             "warnings": summary.warnings, "files": [f.name for f in files]})
+            inquiries.note(
+                session,
+                period.code,
+                f"Resubmission v{submission.version} of {org_code} accepted: the "
+                f"preview is refreshed at the next cycle.",
+                org_id,
+            )
+        audit.record(
+            "upload",
+            f"{org_code} {period.code} v{submission.version}",
+            "accepted" if accepted else "rejected",
+            actor=uploader,
+            session=session,
+            detail={
+                "via": via,
+                "sha256": submission.sha256,
+                "errors": summary.errors,
+                "warnings": summary.warnings,
+                "files": [f.name for f in files],
+            },
+        )
 
-    stored = store(db, org_id=org_id, period_code=period.code, due_date=due, files=files,
-                   sha256=package_sha256(files) if files else "", status="accepted" if accepted else "rejected",
-                   report=summary, frames=validated.frames if accepted else None,
-                   uploader_id=getattr(uploader, "id", None),
-                   uploader=getattr(uploader, "email", None) or str(uploader or via), via=via, on_stored=record,
-                   received_at=received_at)
-    log.info("submission %s %s v%d %s (%d errors, %d warnings)", org_code, period.code, stored.version,
-             stored.status, summary.errors, summary.warnings)
-    return SubmissionOutcome(stored.id, stored.version, accepted, stored.late,
-                             replace(summary, version=stored.version).as_json())
+    stored = store(
+        db,
+        org_id=org_id,
+        period_code=period.code,
+        due_date=due,
+        files=files,
+        sha256=package_sha256(files) if files else "",
+        status="accepted" if accepted else "rejected",
+        report=summary,
+        frames=validated.frames if accepted else None,
+        uploader_id=getattr(uploader, "id", None),
+        uploader=getattr(uploader, "email", None) or str(uploader or via),
+        via=via,
+        on_stored=record,
+        received_at=received_at,
+    )
+    log.info(
+        "submission %s %s v%d %s (%d errors, %d warnings)",
+        org_code,
+        period.code,
+        stored.version,
+        stored.status,
+        summary.errors,
+        summary.warnings,
+    )
+    return SubmissionOutcome(
+        stored.id, stored.version, accepted, stored.late, replace(summary, version=stored.version).as_json()
+    )
 
 
 # --- engine -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RunOutcome:
@@ -109,7 +163,7 @@ class RunOutcome:
     period: str
     icos: list[str]
     results: int
-    unchanged: bool          # the inputs equal those of the current run: nothing was recomputed
+    unchanged: bool  # the inputs equal those of the current run: nothing was recomputed
 
 
 def compute(period_code: Period | str, *, trigger: str = "cli", force: bool = True) -> RunOutcome:
@@ -117,8 +171,9 @@ def compute(period_code: Period | str, *, trigger: str = "cli", force: bool = Tr
     return compute_many([period_code], trigger=trigger, force=force)[0]
 
 
-def compute_many(period_codes: list[Period | str], *, trigger: str = "cli", force: bool = True,
-                 warm: bool = False) -> list[RunOutcome]:
+def compute_many(
+    period_codes: list[Period | str], *, trigger: str = "cli", force: bool = True, warm: bool = False
+) -> list[RunOutcome]:
     """``compute`` for several periods, each ICO's rows read where it is computed. Without ``force`` a period
     whose inputs equal those of its current run is left as it is."""
     periods = [parse(c) for c in period_codes]
@@ -138,13 +193,26 @@ def compute_many(period_codes: list[Period | str], *, trigger: str = "cli", forc
     started = utcnow()
     for (period, inputs), computation in zip(todo, compute_periods(inputs_in_force, [p for p, _ in todo])):
         with db.transaction() as session:
-            run = save_run(session, computation, inputs=inputs, trigger=trigger, code_version=code_version(),
-                           spec_version=measures.SPEC_VERSION, started_at=started)
-            audit.record("compute", period.code, detail={"run": run.id, "icos": list(inputs), "trigger": trigger},
-                         actor=trigger, session=session)
+            run = save_run(
+                session,
+                computation,
+                inputs=inputs,
+                trigger=trigger,
+                code_version=code_version(),
+                spec_version=measures.SPEC_VERSION,
+                started_at=started,
+            )
+            audit.record(
+                "compute",
+                period.code,
+                detail={"run": run.id, "icos": list(inputs), "trigger": trigger},
+                actor=trigger,
+                session=session,
+            )
             run_id = run.id
-        log.info("computed %s: run %d, %d results for %s", period.code, run_id, len(computation.results),
-                 ", ".join(inputs))
+        log.info(
+            "computed %s: run %d, %d results for %s", period.code, run_id, len(computation.results), ", ".join(inputs)
+        )
         outcomes.append(RunOutcome(run_id, period.code, list(inputs), len(computation.results), False))
     if todo and warm:
         warm_charts()
@@ -153,12 +221,13 @@ def compute_many(period_codes: list[Period | str], *, trigger: str = "cli", forc
 
 # --- the quarterly cycle: compute, publish, render, deliver -------------------------------------
 
+
 @dataclass(frozen=True)
 class CycleOutcome:
     period: str
     edition_id: int | None
     edition_number: int | None
-    status: str              # published | awaiting approval | busy
+    status: str  # published | awaiting approval | busy
     new_edition: bool
     rendered: int
     sent: int
@@ -167,8 +236,9 @@ class CycleOutcome:
     timings: dict
 
 
-def run_cycle(period_code: Period | str, *, trigger: str = "cli", wait_for_retries: float | None = None,
-              new_edition: bool = False) -> CycleOutcome:
+def run_cycle(
+    period_code: Period | str, *, trigger: str = "cli", wait_for_retries: float | None = None, new_edition: bool = False
+) -> CycleOutcome:
     """Compute the period, open its edition (in preview, awaiting approval, or published at once, by
     PUBLISH_MODE), publish a preview whose window has passed with no inquiry open, render the edition's reports
     and deliver each to the people allowed to receive it (a preview's scorecards to its own ICO only). Safe to
@@ -197,7 +267,7 @@ def publish_preview(period_code: Period | str, actor, reason: str = "") -> Cycle
     rules in force (computed first, so an accepted resubmission is in it), then render and deliver it, once."""
     period = parse(period_code)
     with db.transaction() as session:
-        preview.publishable(session, period.code, reason)        # refused before any work
+        preview.publishable(session, period.code, reason)  # refused before any work
     with _cycle_lock(period) as got:
         if not got:
             raise ReportingError(f"A cycle of {period.code} is running. Try again in a minute.", 409)
@@ -216,8 +286,9 @@ def _cycle_lock(period: Period):
     return named_lock(db, os.path.join(current_app.instance_path, "locks"), f"cycle:{period.code}")
 
 
-def _render_and_deliver(period: str, edition_id: int, number: int, status: str, new: bool, timings: dict,
-                        wait_for_retries: float | None) -> CycleOutcome:
+def _render_and_deliver(
+    period: str, edition_id: int, number: int, status: str, new: bool, timings: dict, wait_for_retries: float | None
+) -> CycleOutcome:
     """An edition's missing reports rendered, its deliveries planned and sent. (Notices are the scheduler's
     every-minute delivery job's: never sent from a web request.)"""
     cfg = current_app.config
@@ -225,13 +296,22 @@ def _render_and_deliver(period: str, edition_id: int, number: int, status: str, 
     rendered = render_edition(edition_id)
     timings["render"], t = round(time.monotonic() - t, 3), time.monotonic()
     plan_deliveries(edition_id)
-    counts = deliver_due(edition_id, wait_seconds=cfg["DELIVERY_WAIT_SECONDS"] if wait_for_retries is None
-                         else wait_for_retries)
+    counts = deliver_due(
+        edition_id, wait_seconds=cfg["DELIVERY_WAIT_SECONDS"] if wait_for_retries is None else wait_for_retries
+    )
     timings["deliver"] = round(time.monotonic() - t, 3)
-    log.info("cycle %s: edition %d %s (%s), %d rendered, %s", period, number, "new" if new else "unchanged",
-             status, rendered, counts)
-    return CycleOutcome(period, edition_id, number, status, new, rendered, counts["sent"], counts["failed"],
-                        counts["pending"], timings)
+    log.info(
+        "cycle %s: edition %d %s (%s), %d rendered, %s",
+        period,
+        number,
+        "new" if new else "unchanged",
+        status,
+        rendered,
+        counts,
+    )
+    return CycleOutcome(
+        period, edition_id, number, status, new, rendered, counts["sent"], counts["failed"], counts["pending"], timings
+    )
 
 
 def approve_edition(edition_id: int, actor) -> None:

@@ -1,5 +1,6 @@
 """Passwords (Argon2), API tokens (stored as SHA-256) and sign-in throttling. Who may see what is
 ``reporting.access``."""
+
 from __future__ import annotations
 
 import hashlib
@@ -54,28 +55,47 @@ def recent_failures(session, email: str, minutes: int) -> int:
     an administrator last set its password (which lifts a lockout)."""
     email = email.strip().lower()
     since = utcnow() - timedelta(minutes=minutes)
-    reset = session.scalar(select(func.max(AuditEvent.at)).where(
-        AuditEvent.action.in_(("user.password", "user.password_reset")), AuditEvent.target == email))
+    reset = session.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.action.in_(("user.password", "user.password_reset")), AuditEvent.target == email
+        )
+    )
     if reset is not None and reset > since:
         since = reset
-    return session.scalar(select(func.count(AuditEvent.id)).where(
-        AuditEvent.action.in_(("login", "user.password_change")), AuditEvent.outcome == "failure",
-        AuditEvent.target == email, AuditEvent.at >= since)) or 0
+    return (
+        session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action.in_(("login", "user.password_change")),
+                AuditEvent.outcome == "failure",
+                AuditEvent.target == email,
+                AuditEvent.at >= since,
+            )
+        )
+        or 0
+    )
 
 
 def failures_from(session, address: str, seconds: int) -> int:
     """Failed sign-ins from ``address`` in the last ``seconds``, from the audit trail: the per-address limit as
     every web worker sees it, whether or not the rate limiter's shared store (Redis) answers."""
     since = utcnow() - timedelta(seconds=seconds)
-    return session.scalar(select(func.count(AuditEvent.id)).where(
-        AuditEvent.action == "login", AuditEvent.outcome == "failure", AuditEvent.at >= since,
-        AuditEvent.ip == (address or "")[:64])) or 0
+    return (
+        session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "login",
+                AuditEvent.outcome == "failure",
+                AuditEvent.at >= since,
+                AuditEvent.ip == (address or "")[:64],
+            )
+        )
+        or 0
+    )
 
 
 # --- API tokens -------------------------------------------------------------------------------
 
 TOKEN_PREFIX = "ocq_"
-TOKEN_DAYS = 90              # an API token's lifetime unless the configuration (API_TOKEN_DAYS) says otherwise
+TOKEN_DAYS = 90  # an API token's lifetime unless the configuration (API_TOKEN_DAYS) says otherwise
 
 
 def _token_digest(token: str) -> str:
@@ -85,16 +105,22 @@ def _token_digest(token: str) -> str:
 def issue_token(session, user: User, name: str, days: int = TOKEN_DAYS) -> tuple[ApiToken, str]:
     """A new token, valid for ``days``: the secret is returned once and only its SHA-256 is stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=_token_digest(secret),
-                   expires_at=utcnow() + timedelta(days=days))
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=secret[:10],
+        token_hash=_token_digest(secret),
+        expires_at=utcnow() + timedelta(days=days),
+    )
     session.add(row)
     session.flush()
     return row, secret
 
 
 def user_for_token(session, token: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
-                                                ApiToken.revoked_at.is_(None)))
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+    )
     if row is None or row.expired or not row.user.active:
         return None
     row.last_used_at = utcnow()
@@ -103,6 +129,10 @@ def user_for_token(session, token: str) -> User | None:
 
 def revoke_tokens_of(session, user: User) -> int:
     """Revoke every live token of ``user`` (a password change, a disabled account); returns how many."""
-    result = session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                             .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch"))
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
     return result.rowcount or 0

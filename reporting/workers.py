@@ -2,6 +2,7 @@
 
 Workers are forked from the process that has already read what they need (measure inputs, a report's HTML)
 and touch no database connection; with one job, or one core, the work runs in this process."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -9,7 +10,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 MAX_WORKERS = 4
-_ITEMS: list | None = None      # what the forked workers inherit: the items are not pickled to them
+_ITEMS: list | None = None  # what the forked workers inherit: the items are not pickled to them
 
 
 def cores() -> int:

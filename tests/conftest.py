@@ -1,6 +1,7 @@
 """Test fixtures on real components: SQLite files and the PostgreSQL server of this machine.
 
 Every test that takes ``app`` runs once per backend in ``TEST_BACKENDS`` (default: both)."""
+
 from __future__ import annotations
 
 import os
@@ -15,11 +16,11 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reporting import create_app  # noqa: E402
-from reporting.storage import db, upgrade  # noqa: E402
-from reporting.storage.models import Base  # noqa: E402
+from reporting import create_app
+from reporting.storage import db, upgrade
+from reporting.storage.models import Base
 
-EXAMPLES = ROOT / "tests" / "data" / "examples"     # the worked example of docs/measures.md, kept with the tests
+EXAMPLES = ROOT / "tests" / "data" / "examples"  # the worked example of docs/measures.md, kept with the tests
 BACKENDS = [b for b in os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -78,6 +79,7 @@ def _truncate_pg(url: str) -> None:
     from sqlalchemy.orm import Session
 
     from reporting.rules.store import seed_from_files
+
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as c:
@@ -103,11 +105,17 @@ def database_url(request, tmp_path):
 def _test_app(url: str, tmp_path: Path):
     """An app on ``url`` with its instance and outbox in ``tmp_path``; its connections closed afterwards.
     No app context is held open: each request must get its own (its own g and db.session)."""
-    app = create_app({
-        "REPORTING_ENV": "test", "TESTING": True, "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"), "PUBLISH_MODE": "auto",
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-    })
+    app = create_app(
+        {
+            "REPORTING_ENV": "test",
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "PUBLISH_MODE": "auto",
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+        }
+    )
     yield app
     db.session.remove()
     db.engine.dispose()
@@ -127,6 +135,7 @@ class _LazySession:
     def __getattr__(self, name):
         if self._session is None:
             from sqlalchemy.orm import Session
+
             self._session = Session(db.engine, expire_on_commit=False)
         return getattr(self._session, name)
 
@@ -154,8 +163,11 @@ def make_user(app):
 
     def make(email, role, ico=None, state=None, password=PASSWORD):
         with db.transaction() as s:
-            user = accounts.create_user(s, email=email, role=role, password=password, ico=ico, state=state, actor="test")
+            user = accounts.create_user(
+                s, email=email, role=role, password=password, ico=ico, state=state, actor="test"
+            )
             return user.id
+
     return make
 
 
@@ -165,14 +177,17 @@ def make_ico(app):
 
     def make(code, name=None, state="MA", recipients=()):
         with db.transaction() as s:
-            org = accounts.add_ico(s, code=code, name=name or f"ICO {code}", state=state,
-                                   recipients=list(recipients), actor="test")
+            org = accounts.add_ico(
+                s, code=code, name=name or f"ICO {code}", state=state, recipients=list(recipients), actor="test"
+            )
             return org.id
+
     return make
 
 
 def free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -180,9 +195,12 @@ def free_port() -> int:
 
 def csrf_token(client, path="/login") -> str:
     import re
+
     response = client.get(path, follow_redirects=True)
     page = response.get_data(as_text=True)
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
     assert m, f"no CSRF token on {path}"
     return m.group(1)
 
@@ -209,26 +227,44 @@ def world(app, make_ico, make_user):
 # --- the worked example loaded once per backend, copied per test ----------------------------------
 
 EXAMPLE_PERIODS = ["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2015Q1", "2015Q2", "2015Q3", "2014", "2015"]
-USERS = [("admin@example.org", "admin", None, None), ("cms@example.org", "cms_reviewer", None, None),
-         ("state@example.org", "state_reviewer", None, "MA"), ("ri@example.org", "state_reviewer", None, "RI"),
-         ("ha@example.org", "ico_submitter", "HA", None), ("hb@example.org", "ico_submitter", "HB", None)]
+USERS = [
+    ("admin@example.org", "admin", None, None),
+    ("cms@example.org", "cms_reviewer", None, None),
+    ("state@example.org", "state_reviewer", None, "MA"),
+    ("ri@example.org", "state_reviewer", None, "RI"),
+    ("ha@example.org", "ico_submitter", "HA", None),
+    ("hb@example.org", "ico_submitter", "HB", None),
+]
 
 
 def load_example(url: str, instance: Path) -> None:
     from reporting import accounts, pipeline
     from reporting.cli_files import files_from_paths
-    app = create_app({"REPORTING_ENV": "test", "SECRET_KEY": "test-secret-key", "DATABASE_URL": url,
-                      "INSTANCE_PATH": str(instance)})
+
+    app = create_app(
+        {"REPORTING_ENV": "test", "SECRET_KEY": "test-secret-key", "DATABASE_URL": url, "INSTANCE_PATH": str(instance)}
+    )
     with app.app_context():
         with db.transaction() as s:
-            accounts.add_ico(s, code="HA", name="Health Alliance", state="MA", recipients=["reports@ha.example.org"], actor="test")
-            accounts.add_ico(s, code="HB", name="Harbor Care", state="MA", recipients=["reports@hb.example.org", "cmo@hb.example.org"], actor="test")
+            accounts.add_ico(
+                s, code="HA", name="Health Alliance", state="MA", recipients=["reports@ha.example.org"], actor="test"
+            )
+            accounts.add_ico(
+                s,
+                code="HB",
+                name="Harbor Care",
+                state="MA",
+                recipients=["reports@hb.example.org", "cmo@hb.example.org"],
+                actor="test",
+            )
             accounts.add_ico(s, code="RI1", name="Ocean State Care", state="RI", actor="test")
             for email, role, ico, state in USERS:
                 accounts.create_user(s, email=email, role=role, password=PASSWORD, ico=ico, state=state, actor="test")
         for ico in ("HA", "HB"):
             for folder in sorted((EXAMPLES / "packages" / ico).iterdir()):
-                assert pipeline.accept_package(ico, folder.name, files_from_paths([folder]), uploader="test", via="cli").accepted
+                assert pipeline.accept_package(
+                    ico, folder.name, files_from_paths([folder]), uploader="test", via="cli"
+                ).accepted
         pipeline.compute_many(EXAMPLE_PERIODS, trigger="test")
     db.session.remove()
     db.engine.dispose()

@@ -1,4 +1,5 @@
 """A real SMTP server (aiosmtpd) on loopback that records what it receives."""
+
 from __future__ import annotations
 
 import email
@@ -13,9 +14,9 @@ from tests.conftest import free_port
 
 class Recorder:
     def __init__(self):
-        self.messages = []             # (recipients, parsed message)
+        self.messages = []  # (recipients, parsed message)
         self.refuse = set()
-        self.on_rcpt = None            # called (in the server thread) for each accepted recipient
+        self.on_rcpt = None  # called (in the server thread) for each accepted recipient
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -28,8 +29,9 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
-            self.messages.append((list(envelope.rcpt_tos),
-                                  email.message_from_bytes(envelope.content, policy=policy.default)))
+            self.messages.append(
+                (list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default))
+            )
         return "250 Message accepted for delivery"
 
     def by_recipient(self) -> dict:
@@ -56,8 +58,14 @@ class SmtpServer:
             self.controller = None
 
     def config(self) -> dict:
-        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port, "SMTP_SECURITY": "none", "SMTP_TIMEOUT": 5,
-                "DELIVERY_RETRY_SECONDS": 1, "MAIL_FROM": "Quality Reports <reports@onecare.example.org>"}
+        return {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": self.port,
+            "SMTP_SECURITY": "none",
+            "SMTP_TIMEOUT": 5,
+            "DELIVERY_RETRY_SECONDS": 1,
+            "MAIL_FROM": "Quality Reports <reports@onecare.example.org>",
+        }
 
     def env(self) -> dict:
         return {k: str(v) for k, v in self.config().items()}

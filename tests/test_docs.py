@@ -1,4 +1,5 @@
 """The repository's own account of its contract (docs/) stays in step with the code."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,7 @@ MEASURES = (ROOT / "docs" / "measures.md").read_text()
 def _section(text: str, heading: str) -> str:
     start = text.index(heading)
     ends = [e for e in (text.find("\n### ", start + 1), text.find("\n## ", start + 1)) if e > 0]
-    return text[start:min(ends) if ends else None]
+    return text[start : min(ends) if ends else None]
 
 
 def test_every_file_and_column_of_the_dictionary_is_documented():
@@ -41,18 +42,23 @@ def test_every_measure_of_the_registry_is_specified():
 
 
 # The three spellings of a path outside the repository, written in pieces so that this file does not match itself
-OUTSIDE = re.compile(r"\.\./" + "shared|parent / \"" + "shared\"|" + "SHARED" + "_DIR")
+OUTSIDE = re.compile(r"\.\./" + 'shared|parent / "' + 'shared"|' + "SHARED" + "_DIR")
 
 
 def test_nothing_reads_outside_the_repository():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    offenders = [f for f in tracked if f.endswith((".py", ".sh", ".ini", ".cfg", ".toml")) or f.startswith(".ci/")
-                 if OUTSIDE.search((ROOT / f).read_text(errors="ignore"))]
+    offenders = [
+        f
+        for f in tracked
+        if f.endswith((".py", ".sh", ".ini", ".cfg", ".toml")) or f.startswith(".ci/")
+        if OUTSIDE.search((ROOT / f).read_text(errors="ignore"))
+    ]
     assert offenders == []
 
 
 def test_the_in_app_dictionary_lists_every_rule(world):
     from tests.conftest import login
+
     client = world.test_client()
     login(client, "ha@example.org")
     page = client.get("/submissions/dictionary").get_data(as_text=True)

@@ -2,6 +2,7 @@
 (``plan_deliveries``; notices are queued by ``delivery.notices``), then each due row, report or notice, claimed,
 built into a message by the one builder (``delivery.messages``) and sent (``deliver_due``). A message that cannot
 be built fails its own row; temporary SMTP failures are retried with backoff."""
+
 from __future__ import annotations
 
 import logging
@@ -11,19 +12,19 @@ from flask import current_app
 from sqlalchemy import select
 
 from reporting import audit
+from reporting.access import ico_by_code
 from reporting.artifacts import run_states
 from reporting.delivery import ledger
 from reporting.delivery.messages import Letter, NoticeLetter, build
 from reporting.delivery.providers import provider_from_config
 from reporting.errors import DeliveryError
+from reporting.links import external_url
 from reporting.publication import editions, figures, headlines
-from reporting.publication.reports import ReportSpec
 from reporting.publication.audience import recipients_for
+from reporting.publication.reports import ReportSpec
+from reporting.rules.store import as_recorded
 from reporting.storage import db
 from reporting.storage.models import Artifact, Delivery, Edition, utcnow
-from reporting.access import ico_by_code
-from reporting.rules.store import as_recorded
-from reporting.links import external_url
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,9 @@ def plan_deliveries(edition_id: int) -> int:
         states = run_states(session, edition.run_id)
         added = 0
         preview = editions.status_of(edition).is_preview
-        for artifact in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id,
-                                                               Artifact.preview == preview)):
+        for artifact in session.scalars(
+            select(Artifact).where(Artifact.edition_id == edition_id, Artifact.preview == preview)
+        ):
             added += ledger.plan(session, edition_id, artifact.id, recipients_for(session, artifact, states))
     return added
 
@@ -66,8 +68,13 @@ def _statuses(session, edition_id: int | None) -> list[str]:
     if edition_id is None:
         return list(session.scalars(select(Delivery.status)))
     preview = editions.status_of(session.get(Edition, edition_id)).is_preview
-    return list(session.scalars(select(Delivery.status).join(Artifact, Delivery.artifact_id == Artifact.id)
-                                .where(Delivery.edition_id == edition_id, Artifact.preview == preview)))
+    return list(
+        session.scalars(
+            select(Delivery.status)
+            .join(Artifact, Delivery.artifact_id == Artifact.id)
+            .where(Delivery.edition_id == edition_id, Artifact.preview == preview)
+        )
+    )
 
 
 def _letter(session, row: Delivery) -> Letter | NoticeLetter:
@@ -77,11 +84,25 @@ def _letter(session, row: Delivery) -> Letter | NoticeLetter:
         return NoticeLetter(row.recipient, row.subject, row.body, row.id)
     artifact, edition = row.artifact, session.get(Edition, row.edition_id)
     org = ico_by_code(session, artifact.ico) if artifact.ico else None
-    link = external_url("dashboards.ico", code=org.code, period=artifact.period_code) if org else \
-        external_url("dashboards.overview", period=artifact.period_code)
-    return Letter(row.recipient, artifact.kind, artifact.period_code, org.name if org else None, edition.number,
-                  edition.revised, artifact.filename, artifact.content, row.id, link,
-                  edition.preview_until if artifact.preview else None, _headlines(session, artifact, edition))
+    link = (
+        external_url("dashboards.ico", code=org.code, period=artifact.period_code)
+        if org
+        else external_url("dashboards.overview", period=artifact.period_code)
+    )
+    return Letter(
+        row.recipient,
+        artifact.kind,
+        artifact.period_code,
+        org.name if org else None,
+        edition.number,
+        edition.revised,
+        artifact.filename,
+        artifact.content,
+        row.id,
+        link,
+        edition.preview_until if artifact.preview else None,
+        _headlines(session, artifact, edition),
+    )
 
 
 def _headlines(session, artifact: Artifact, edition: Edition) -> list:
@@ -89,9 +110,12 @@ def _headlines(session, artifact: Artifact, edition: Edition) -> list:
     the same computed again from what its PDF read (the edition's recorded rules, the editions in force then)."""
     if artifact.headlines is not None:
         return headlines.from_json(artifact.headlines)
-    return headlines.for_report(session, as_recorded(session, edition.rule_versions),
-                                ReportSpec(artifact.kind, artifact.period_code, artifact.ico),
-                                figures.as_published(session, edition))
+    return headlines.for_report(
+        session,
+        as_recorded(session, edition.rule_versions),
+        ReportSpec(artifact.kind, artifact.period_code, artifact.ico),
+        figures.as_published(session, edition),
+    )
 
 
 def _deliver_one(delivery_id: int) -> None:
@@ -103,32 +127,60 @@ def _deliver_one(delivery_id: int) -> None:
         with db.transaction() as session:
             row = session.get(Delivery, delivery_id)
             what, recipient = row.what, row.recipient
-            stem = f"{delivery_id:06d}-notice" if row.is_notice else \
-                f"{delivery_id:06d}-{row.artifact.kind}-{row.artifact.period_code}"
+            stem = (
+                f"{delivery_id:06d}-notice"
+                if row.is_notice
+                else f"{delivery_id:06d}-{row.artifact.kind}-{row.artifact.period_code}"
+            )
             message = build(_letter(session, row), cfg["MAIL_FROM"], cfg.get("MAIL_REPLY_TO"))
-    except Exception as e:      # a message that cannot be built fails its own delivery, never the whole job
+    except Exception as e:  # a message that cannot be built fails its own delivery, never the whole job
         log.exception("delivery %d: the message could not be built", delivery_id)
         with db.transaction() as session:
-            ledger.mark_failure(session, delivery_id, f"The message could not be built ({type(e).__name__}: "
-                                f"{str(e)[:300]}). Correct the ICO's name or the recipient, then send it again.",
-                                True, cfg["DELIVERY_MAX_ATTEMPTS"], cfg["DELIVERY_RETRY_SECONDS"])
+            ledger.mark_failure(
+                session,
+                delivery_id,
+                f"The message could not be built ({type(e).__name__}: "
+                f"{str(e)[:300]}). Correct the ICO's name or the recipient, then send it again.",
+                True,
+                cfg["DELIVERY_MAX_ATTEMPTS"],
+                cfg["DELIVERY_RETRY_SECONDS"],
+            )
         return
 
     def before_data():
         with db.transaction() as s:
             ledger.mark_stage(s, delivery_id, "data")
+
     try:
         provider_from_config(cfg).send(message, stem, before_data=before_data)
     except DeliveryError as e:
         with db.transaction() as session:
-            status = ledger.mark_failure(session, delivery_id, e.message, e.permanent, cfg["DELIVERY_MAX_ATTEMPTS"],
-                                         cfg["DELIVERY_RETRY_SECONDS"])
+            status = ledger.mark_failure(
+                session,
+                delivery_id,
+                e.message,
+                e.permanent,
+                cfg["DELIVERY_MAX_ATTEMPTS"],
+                cfg["DELIVERY_RETRY_SECONDS"],
+            )
             if status == "failed":
-                audit.record("send", what, "failure", actor="system", session=session,
-                             detail={"delivery": delivery_id, "error": e.message[:200]})
+                audit.record(
+                    "send",
+                    what,
+                    "failure",
+                    actor="system",
+                    session=session,
+                    detail={"delivery": delivery_id, "error": e.message[:200]},
+                )
         log.warning("delivery %d: %s (%s)", delivery_id, e.message, status)
         return
     with db.transaction() as session:
         ledger.mark_sent(session, delivery_id, message["Message-ID"])
-        audit.record("send", what, "success", actor="system", session=session,
-                     detail={"delivery": delivery_id, "recipient_domain": recipient.rsplit("@", 1)[-1]})
+        audit.record(
+            "send",
+            what,
+            "success",
+            actor="system",
+            session=session,
+            detail={"delivery": delivery_id, "recipient_domain": recipient.rsplit("@", 1)[-1]},
+        )

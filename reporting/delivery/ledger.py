@@ -9,6 +9,7 @@ is handed over) → ``sent``; a temporary failure goes back to ``pending`` with 
 left in ``sending`` by a process that died goes back to ``pending`` if it never reached DATA (the
 server cannot have it), or becomes ``uncertain`` (the crash fell between the server's acceptance and
 the commit) and is shown to admins, who may resend it; an uncertain row is never resent by itself."""
+
 from __future__ import annotations
 
 import socket
@@ -33,15 +34,16 @@ def plan(session, edition_id: int, artifact_id: int, recipients: list[tuple[str,
             with session.begin_nested():
                 session.add(Delivery(edition_id=edition_id, artifact_id=artifact_id, recipient=email, reason=reason))
             added += 1
-        except IntegrityError:      # another process planned it at the same moment
+        except IntegrityError:  # another process planned it at the same moment
             pass
     return added
 
 
 def due(session, edition_id: int | None = None) -> list[int]:
     now = utcnow()
-    query = select(Delivery.id).where(Delivery.status == "pending",
-                                      or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
+    query = select(Delivery.id).where(
+        Delivery.status == "pending", or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
+    )
     if edition_id is not None:
         query = query.where(Delivery.edition_id == edition_id)
     return list(session.scalars(query.order_by(Delivery.id)))
@@ -52,8 +54,9 @@ def next_due_at(session, edition_id: int | None = None):
     if edition_id is not None:
         query = query.where(Delivery.edition_id == edition_id)
     times = [t for t in session.scalars(query) if t is not None]
-    pending_now = session.scalar(select(Delivery.id).where(Delivery.status == "pending",
-                                                           Delivery.next_attempt_at.is_(None)))
+    pending_now = session.scalar(
+        select(Delivery.id).where(Delivery.status == "pending", Delivery.next_attempt_at.is_(None))
+    )
     if pending_now:
         return utcnow()
     return min(times) if times else None
@@ -64,15 +67,22 @@ def claim(session, delivery_id: int) -> bool:
     now = utcnow()
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == "pending",
-               or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
-        .values(status="sending", stage="connect", claimed_at=now, claimed_by=WORKER, attempts=Delivery.attempts + 1))
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.status == "pending",
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        )
+        .values(status="sending", stage="connect", claimed_at=now, claimed_by=WORKER, attempts=Delivery.attempts + 1)
+    )
     return result.rowcount == 1
 
 
 def mark_sent(session, delivery_id: int, message_id: str) -> None:
-    session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "sending")
-                    .values(status="sent", stage="", sent_at=utcnow(), message_id=message_id, last_error=""))
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == "sending")
+        .values(status="sent", stage="", sent_at=utcnow(), message_id=message_id, last_error="")
+    )
 
 
 def mark_failure(session, delivery_id: int, error: str, permanent: bool, max_attempts: int, retry_seconds: int) -> str:
@@ -88,7 +98,9 @@ def mark_failure(session, delivery_id: int, error: str, permanent: bool, max_att
 
 
 def mark_stage(session, delivery_id: int, stage: str) -> None:
-    session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "sending").values(stage=stage))
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "sending").values(stage=stage)
+    )
 
 
 def sweep_stale(session, older_than_seconds: int = 900) -> tuple[int, int]:
@@ -96,22 +108,35 @@ def sweep_stale(session, older_than_seconds: int = 900) -> tuple[int, int]:
     back to ``pending`` (it is sent again). At or after DATA it may have: ``uncertain``, for an admin."""
     limit = utcnow() - timedelta(seconds=older_than_seconds)
     stale = (Delivery.status == "sending") & (Delivery.claimed_at < limit)
-    retried = session.execute(update(Delivery).where(stale, Delivery.stage != "data")
-                              .values(status="pending", stage="", next_attempt_at=None,
-                                      last_error="The sending process stopped before the message was handed over; "
-                                                 "it is sent again.")).rowcount
-    uncertain = session.execute(update(Delivery).where(stale, Delivery.stage == "data")
-                                .values(status="uncertain",
-                                        last_error="The sending process stopped while handing the message over; it "
-                                                   "may or may not have been delivered.")).rowcount
+    retried = session.execute(
+        update(Delivery)
+        .where(stale, Delivery.stage != "data")
+        .values(
+            status="pending",
+            stage="",
+            next_attempt_at=None,
+            last_error="The sending process stopped before the message was handed over; it is sent again.",
+        )
+    ).rowcount
+    uncertain = session.execute(
+        update(Delivery)
+        .where(stale, Delivery.stage == "data")
+        .values(
+            status="uncertain",
+            last_error="The sending process stopped while handing the message over; it "
+            "may or may not have been delivered.",
+        )
+    ).rowcount
     return retried, uncertain
 
 
 def resend(session, delivery_id: int) -> bool:
     """An admin's resend: only failed or uncertain rows go back to pending."""
-    result = session.execute(update(Delivery).where(Delivery.id == delivery_id,
-                                                    Delivery.status.in_(["failed", "uncertain"]))
-                             .values(status="pending", next_attempt_at=None))
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status.in_(["failed", "uncertain"]))
+        .values(status="pending", next_attempt_at=None)
+    )
     return result.rowcount == 1
 
 

@@ -1,5 +1,6 @@
 """The one message builder: every e-mail the service sends (a report with its PDF attached, or a notice) gets
 its headers here; a report has a plain-text and an HTML body from the mail templates, a notice its plain text."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ class Letter:
     pdf: bytes
     delivery_id: int
     dashboard_url: str
-    preview_until: object = None      # a preview's scorecard: the end of its window
-    headlines: list = ()              # publication.headlines.Headline per ICO in the report (aggregate figures)
+    preview_until: object = None  # a preview's scorecard: the end of its window
+    headlines: list = ()  # publication.headlines.Headline per ICO in the report (aggregate figures)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,9 @@ def subject(letter: Letter | NoticeLetter) -> str:
     who = f"{letter.ico_name} " if letter.ico_name else ""
     revised = " (revised edition)" if letter.revised else ""
     if letter.preview_until is not None:
-        return f"Preview until {letter.preview_until:%Y-%m-%d}: One Care {KIND_TITLES[letter.kind]}, {who}{letter.period}"
+        return (
+            f"Preview until {letter.preview_until:%Y-%m-%d}: One Care {KIND_TITLES[letter.kind]}, {who}{letter.period}"
+        )
     return f"One Care {KIND_TITLES[letter.kind]}: {who}{letter.period}{revised}"
 
 
@@ -62,7 +65,12 @@ def build(letter: Letter | NoticeLetter, sender: str, reply_to: str | None = Non
     if isinstance(letter, NoticeLetter):
         message.set_content(letter.body + SIGNATURE)
         return message
-    context = {"letter": letter, "subject": subject(letter), "kind_title": KIND_TITLES[letter.kind], "reply_to": reply_to}
+    context = {
+        "letter": letter,
+        "subject": subject(letter),
+        "kind_title": KIND_TITLES[letter.kind],
+        "reply_to": reply_to,
+    }
     message.set_content(render_template("mail/report.txt", **context))
     message.add_alternative(render_template("mail/report.html", **context), subtype="html")
     message.add_attachment(letter.pdf, maintype="application", subtype="pdf", filename=letter.filename)

@@ -4,6 +4,7 @@ artifact: queued under a key unique per news and recipient, so that a second att
 nothing, then claimed, staged, swept and retried with backoff as every report is. Nothing sends a notice where it
 is queued: the scheduler's every-minute delivery job does, within a minute. No member-level data is ever put in a
 notice."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -23,13 +24,17 @@ def queue(session, key: str, recipients: list[str], subject: str, body: str) -> 
             with session.begin_nested():
                 session.add(Delivery(key=full, recipient=email, reason="notice", subject=subject[:300], body=body))
             added += 1
-        except IntegrityError:      # another process queued it at the same moment
+        except IntegrityError:  # another process queued it at the same moment
             pass
     return added
 
 
 def queued(session, key_prefix: str = "") -> list[Delivery]:
     """The notices queued (under keys starting with ``key_prefix``), oldest first."""
-    return list(session.scalars(select(Delivery).where(Delivery.artifact_id.is_(None),
-                                                       Delivery.key.startswith(key_prefix, autoescape=True))
-                                .order_by(Delivery.id)))
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.artifact_id.is_(None), Delivery.key.startswith(key_prefix, autoescape=True))
+            .order_by(Delivery.id)
+        )
+    )

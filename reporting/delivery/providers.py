@@ -1,9 +1,9 @@
 """Where messages go: an SMTP server, or (the embedded default) ``.eml`` files in an outbox folder."""
+
 from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import ssl
 import tempfile
 from dataclasses import dataclass
@@ -16,7 +16,7 @@ from reporting.errors import DeliveryError
 class SmtpSettings:
     host: str
     port: int | None
-    security: str            # starttls | tls | none
+    security: str  # starttls | tls | none
     username: str | None
     password: str | None
     timeout: int = 30
@@ -66,8 +66,9 @@ class SmtpProvider:
                     raise smtplib.SMTPResponseException(code, reply)
                 code, reply = client.rcpt(_address(message["To"]))
                 if code not in (250, 251):
-                    raise DeliveryError(f"recipient refused: {code} {reply.decode(errors='replace')}",
-                                        permanent=500 <= code < 600)
+                    raise DeliveryError(
+                        f"recipient refused: {code} {reply.decode(errors='replace')}", permanent=500 <= code < 600
+                    )
                 if before_data:
                     before_data()
                 code, reply = client.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
@@ -75,23 +76,36 @@ class SmtpProvider:
                     raise smtplib.SMTPResponseException(code, reply)
         except smtplib.SMTPRecipientsRefused as e:
             code, reason = next(iter(e.recipients.values()))
-            raise DeliveryError(f"recipient refused: {code} {reason.decode(errors='replace')}",
-                                permanent=500 <= code < 600) from None
+            raise DeliveryError(
+                f"recipient refused: {code} {reason.decode(errors='replace')}", permanent=500 <= code < 600
+            ) from None
         except smtplib.SMTPResponseException as e:
-            raise DeliveryError(f"SMTP error {e.smtp_code}: {e.smtp_error.decode(errors='replace') if isinstance(e.smtp_error, bytes) else e.smtp_error}",
-                                permanent=500 <= e.smtp_code < 600) from None
-        except (smtplib.SMTPException, OSError, socket.timeout) as e:
-            raise DeliveryError(f"the SMTP server could not be reached: {type(e).__name__}: {e}", permanent=False) from None
+            raise DeliveryError(
+                f"SMTP error {e.smtp_code}: {e.smtp_error.decode(errors='replace') if isinstance(e.smtp_error, bytes) else e.smtp_error}",
+                permanent=500 <= e.smtp_code < 600,
+            ) from None
+        except (TimeoutError, smtplib.SMTPException, OSError) as e:
+            raise DeliveryError(
+                f"the SMTP server could not be reached: {type(e).__name__}: {e}", permanent=False
+            ) from None
 
 
 def provider_from_config(config):
     if config.get("SMTP_HOST"):
-        return SmtpProvider(SmtpSettings(config["SMTP_HOST"], config.get("SMTP_PORT"), config["SMTP_SECURITY"],
-                                         config.get("SMTP_USERNAME"), config.get("SMTP_PASSWORD"),
-                                         config.get("SMTP_TIMEOUT", 30)))
+        return SmtpProvider(
+            SmtpSettings(
+                config["SMTP_HOST"],
+                config.get("SMTP_PORT"),
+                config["SMTP_SECURITY"],
+                config.get("SMTP_USERNAME"),
+                config.get("SMTP_PASSWORD"),
+                config.get("SMTP_TIMEOUT", 30),
+            )
+        )
     return OutboxProvider(config["OUTBOX_DIR"])
 
 
 def _address(header: str) -> str:
     from email.utils import parseaddr
+
     return parseaddr(header)[1]

@@ -13,6 +13,7 @@ of the sum of the items' squared errors divided by the number of items.
 
 Pure: frames in, values out; no Flask, no database.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,10 +53,10 @@ def _as_is(values: pd.Series) -> pd.Series:
 @dataclass(frozen=True)
 class Adjuster:
     name: str
-    column: str               # in the survey measures' per-unit frames
+    column: str  # in the survey measures' per-unit frames
     categories: tuple[str, ...]
-    categorise: Callable[[pd.Series], pd.Series]    # category labels, None when missing
-    label: str                # in the sentence that says what was adjusted for
+    categorise: Callable[[pd.Series], pd.Series]  # category labels, None when missing
+    label: str  # in the sentence that says what was adjusted for
 
 
 ADJUSTERS = (
@@ -72,19 +73,21 @@ ADJUSTED_FOR = ", ".join(a.label for a in ADJUSTERS[:-1]) + " and " + ADJUSTERS[
 @dataclass(frozen=True)
 class ItemFit:
     """One item's model: per ICO its respondents, raw and adjusted means and the contrast's standard error."""
+
     item: str
     n: dict[str, int]
     raw: dict[str, float]
     adjusted: dict[str, float]
     se: dict[str, float]
     statewide: float
-    kept: tuple[str, ...]                 # the adjusters left in the model
-    coefficients: dict[str, float] = field(default_factory=dict)   # indicator column -> β
+    kept: tuple[str, ...]  # the adjusters left in the model
+    coefficients: dict[str, float] = field(default_factory=dict)  # indicator column -> β
 
 
 @dataclass(frozen=True)
 class Adjusted:
     """An ICO's adjusted value of a survey measure and how it compares with statewide."""
+
     value: float | None
     se: float | None
     difference: float | None
@@ -107,7 +110,9 @@ def indicators(frame: pd.DataFrame, ico: pd.Series) -> tuple[pd.DataFrame, dict[
         for c, name in zip(adjuster.categories[1:], names):
             x = (category == c).astype(float)
             overall = x.sum() / known.sum() if known.any() else 0.0
-            own = np.where(have > 0, np.bincount(codes, weights=x, minlength=len(labels)) / np.maximum(have, 1), overall)
+            own = np.where(
+                have > 0, np.bincount(codes, weights=x, minlength=len(labels)) / np.maximum(have, 1), overall
+            )
             columns[name] = np.where(known, x, own[codes])
     return pd.DataFrame(columns), owned
 
@@ -127,11 +132,11 @@ def fit_item(item: str, y: pd.Series, ico: pd.Series, adjusters: pd.DataFrame) -
     icos, n = list(labels), len(y_)
     n_j = np.bincount(codes, minlength=len(icos)).astype(float)
     x, owned = indicators(adjusters.reset_index(drop=True), ico)
-    x = x.loc[:, [c for c in x.columns if np.ptp(x[c].to_numpy()) > 0]]          # constant columns dropped
+    x = x.loc[:, [c for c in x.columns if np.ptp(x[c].to_numpy()) > 0]]  # constant columns dropped
     kept = [a.name for a in ADJUSTERS if any(c in x.columns for c in owned[a.name])]
     within = _within(x.to_numpy(), codes, n_j)
     while kept and _rank_deficient(within):
-        dropped = kept.pop()                                                     # the last listed first
+        dropped = kept.pop()  # the last listed first
         x = x.drop(columns=[c for c in owned[dropped] if c in x.columns])
         within = _within(x.to_numpy(), codes, n_j)
     means = np.bincount(codes, weights=y_, minlength=len(icos)) / n_j
@@ -140,19 +145,30 @@ def fit_item(item: str, y: pd.Series, ico: pd.Series, adjusters: pd.DataFrame) -
     adjusted = means + (x_all - x_own) @ beta
     variance = _contrast_variance(residuals, within, cov_beta, codes, n_j, x_own - x_all)
     p = len(icos) + within.shape[1]
-    scaled = variance * (n / (n - p)) if n > p else np.full(len(icos), np.nan)   # HC1; none without residual df
+    scaled = variance * (n / (n - p)) if n > p else np.full(len(icos), np.nan)  # HC1; none without residual df
     se = np.sqrt(np.maximum(scaled, 0.0))
-    return ItemFit(item, {j: int(n_j[k]) for k, j in enumerate(icos)}, {j: float(means[k]) for k, j in enumerate(icos)},
-                   {j: float(adjusted[k]) for k, j in enumerate(icos)}, {j: float(se[k]) for k, j in enumerate(icos)},
-                   float(y_.mean()), tuple(kept), {c: float(b) for c, b in zip(x.columns, beta)})
+    return ItemFit(
+        item,
+        {j: int(n_j[k]) for k, j in enumerate(icos)},
+        {j: float(means[k]) for k, j in enumerate(icos)},
+        {j: float(adjusted[k]) for k, j in enumerate(icos)},
+        {j: float(se[k]) for k, j in enumerate(icos)},
+        float(y_.mean()),
+        tuple(kept),
+        {c: float(b) for c, b in zip(x.columns, beta)},
+    )
 
 
 def _group_means(values: np.ndarray, codes: np.ndarray, n_j: np.ndarray) -> np.ndarray:
     """Per ICO (rows) the mean of each column of ``values``."""
     if not values.shape[1]:
         return np.zeros((len(n_j), 0))
-    return np.stack([np.bincount(codes, weights=values[:, k], minlength=len(n_j)) for k in range(values.shape[1])],
-                    axis=1).reshape(len(n_j), values.shape[1]) / n_j[:, None]
+    return (
+        np.stack(
+            [np.bincount(codes, weights=values[:, k], minlength=len(n_j)) for k in range(values.shape[1])], axis=1
+        ).reshape(len(n_j), values.shape[1])
+        / n_j[:, None]
+    )
 
 
 def _within(values: np.ndarray, codes: np.ndarray, n_j: np.ndarray) -> np.ndarray:
@@ -172,29 +188,35 @@ def _regression(y_within: np.ndarray, within: np.ndarray):
     """β, the residuals and β's HC0 covariance, by statsmodels OLS on the within-ICO deviations."""
     if not within.shape[1]:
         return np.zeros(0), y_within, np.zeros((0, 0))
-    from statsmodels.regression.linear_model import OLS     # a second of import: only where a model is fitted
+    from statsmodels.regression.linear_model import OLS  # a second of import: only where a model is fitted
+
     fit = OLS(y_within, within).fit()
     return np.asarray(fit.params), np.asarray(fit.resid), np.asarray(fit.cov_HC0)
 
 
-def _contrast_variance(e: np.ndarray, within: np.ndarray, cov_beta: np.ndarray, codes: np.ndarray,
-                       n_j: np.ndarray, d: np.ndarray) -> np.ndarray:
+def _contrast_variance(
+    e: np.ndarray, within: np.ndarray, cov_beta: np.ndarray, codes: np.ndarray, n_j: np.ndarray, d: np.ndarray
+) -> np.ndarray:
     """Σ_i a_i²·e_i² for each ICO's contrast, with a_i = [i in j]/n_j − 1/n − d_j·h_i and h_i the weight of
     y_i in β: S_j/n_j² − 2·S_j/(n_j·n) + S/n² − 2·d_j·(H_j/n_j − H/n) + d_j·Cov_HC0(β)·d_j."""
     n = float(n_j.sum())
     e2 = e * e
     s_j = np.bincount(codes, weights=e2, minlength=len(n_j))
-    out = s_j / n_j ** 2 - 2 * s_j / (n_j * n) + s_j.sum() / n ** 2
+    out = s_j / n_j**2 - 2 * s_j / (n_j * n) + s_j.sum() / n**2
     if within.shape[1]:
         # Σ over the ICO of e²·h_i, with h_i = (X̃'X̃)⁻¹·x̃_i: the ICO's sums of e²·x̃ times the inverse
         h_j = (_group_means(within * e2[:, None], codes, n_j) * n_j[:, None]) @ np.linalg.inv(within.T @ within)
-        out = out - 2 * np.einsum("jk,jk->j", d, h_j / n_j[:, None] - h_j.sum(axis=0) / n) \
+        out = (
+            out
+            - 2 * np.einsum("jk,jk->j", d, h_j / n_j[:, None] - h_j.sum(axis=0) / n)
             + np.einsum("jk,kl,jl->j", d, cov_beta, d)
+        )
     return out
 
 
-def adjust_measure(items, units: dict[str, pd.DataFrame], respondents: dict[str, int], statewide: float | None,
-                   min_respondents: int) -> dict[str, Adjusted]:
+def adjust_measure(
+    items, units: dict[str, pd.DataFrame], respondents: dict[str, int], statewide: float | None, min_respondents: int
+) -> dict[str, Adjusted]:
     """Every ICO's adjusted value of one survey measure from its per-unit frames (``units``: ICO -> frame).
 
     ``items``: the measure's (column, score) pairs; ``respondents``: the ICO's denominator, which decides
@@ -204,8 +226,10 @@ def adjust_measure(items, units: dict[str, pd.DataFrame], respondents: dict[str,
     present = [(ico, frame) for ico, frame in units.items() if len(frame)]
     if not present:
         return {ico: Adjusted(None, None, None, None) for ico in units}
-    pooled = pd.concat([f[needed] if set(needed) <= set(f.columns) else f.reindex(columns=needed) for _, f in present],
-                       ignore_index=True)
+    pooled = pd.concat(
+        [f[needed] if set(needed) <= set(f.columns) else f.reindex(columns=needed) for _, f in present],
+        ignore_index=True,
+    )
     icos = pd.Series(np.repeat([ico for ico, _ in present], [len(f) for _, f in present]))
     for column, score in items:
         answering = _answers(pooled[column]).to_numpy()
@@ -220,8 +244,9 @@ def adjust_measure(items, units: dict[str, pd.DataFrame], respondents: dict[str,
         value = sum(f.adjusted[ico] for f in own) / len(own)
         se = math.sqrt(sum(f.se[ico] ** 2 for f in own)) / len(own)
         difference = None if statewide is None else value - statewide
-        out[ico] = Adjusted(value, se, difference,
-                            compare(difference, se) if respondents.get(ico, 0) >= min_respondents else None)
+        out[ico] = Adjusted(
+            value, se, difference, compare(difference, se) if respondents.get(ico, 0) >= min_respondents else None
+        )
     return out
 
 

@@ -5,6 +5,7 @@ per_1000 = 1000·num/den; score measures compute their own value. ``status`` is 
 denominator is below the measure's minimum; an NA result keeps its counts. Statewide is the
 same computation over the pooled per-unit frames of every ICO, never an average of rates.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,8 @@ class MeasureResult:
     ci_high: float | None
     elements: dict = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
-    adjusted_value: float | None = None     # survey measures: case-mix adjusted (engine.casemix)
-    vs_statewide: str | None = None         # higher | lower | no_difference; None below the minimum or not adjusted
+    adjusted_value: float | None = None  # survey measures: case-mix adjusted (engine.casemix)
+    vs_statewide: str | None = None  # higher | lower | no_difference; None below the minimum or not adjusted
 
 
 def wilson(numerator: int, denominator: int, z: float = Z) -> tuple[float | None, float | None]:
@@ -51,7 +52,11 @@ def wilson(numerator: int, denominator: int, z: float = Z) -> tuple[float | None
 def summarise(measure: Measure, units: pd.DataFrame, ico: str, period: str) -> MeasureResult:
     """Count a per-unit frame into one result."""
     den = int(units["denominator"].sum()) if len(units) else 0
-    num = int(units["numerator"].sum()) if (len(units) and measure.has_numerator) else (0 if measure.has_numerator else None)
+    num = (
+        int(units["numerator"].sum())
+        if (len(units) and measure.has_numerator)
+        else (0 if measure.has_numerator else None)
+    )
     elements = {name: int(units[col].sum()) if len(units) else 0 for name, col in measure.elements.items()}
     in_den = units[units["denominator"]] if len(units) else units
     ci_low = ci_high = None
@@ -66,21 +71,24 @@ def summarise(measure: Measure, units: pd.DataFrame, ico: str, period: str) -> M
         ci_low, ci_high = wilson(num, den)
     extras = measure.extras(in_den) if (measure.extras and den) else {}
     status = "reported" if den >= measure.min_denominator and value is not None else "NA"
-    return MeasureResult(measure.id, measure.version, ico, period, num, den, value, status,
-                         ci_low, ci_high, elements, extras)
+    return MeasureResult(
+        measure.id, measure.version, ico, period, num, den, value, status, ci_low, ci_high, elements, extras
+    )
 
 
 @dataclass(frozen=True)
 class PeriodComputation:
     """Every result of one period, and the per-unit frames behind them keyed by (measure, ico)."""
+
     period: str
     results: list[MeasureResult]
     units: dict[tuple[str, str], pd.DataFrame]
-    stored: dict = field(default_factory=dict)     # (measure, ico) -> the frame as stored, when a worker made it
+    stored: dict = field(default_factory=dict)  # (measure, ico) -> the frame as stored, when a worker made it
 
 
-def compute_period(views: dict[str, DataInView], period: Period,
-                   measures: dict[str, Measure] | None = None) -> PeriodComputation:
+def compute_period(
+    views: dict[str, DataInView], period: Period, measures: dict[str, Measure] | None = None
+) -> PeriodComputation:
     """All measures for every ICO in ``views`` and statewide (pooled per-unit frames)."""
     results, units = compute_icos(views, period, measures)
     results = case_mix(results + pool_statewide(units, period.code, measures), units, measures)
@@ -92,27 +100,37 @@ def compute_periods(inputs, periods: list[Period]) -> list[PeriodComputation]:
     the worker builds that ICO's data in view from its rows alone (a national quarter never sits in one
     process), computes and serialises its per-unit frames; the statewide figures are pooled here."""
     from reporting.workers import cores, in_processes
+
     codes = sorted({c for p in periods for c in inputs.reporting(p)})
-    chunks = max(1, min(len(periods), -(-2 * cores() // max(len(codes), 1))))    # about two jobs per core
+    chunks = max(1, min(len(periods), -(-2 * cores() // max(len(codes), 1))))  # about two jobs per core
     jobs = []
     for code in codes:
         own = [p for p in periods if code in inputs.reporting(p)]
         size = max(1, -(-len(own) // chunks))
-        jobs += [(inputs, code, own[k:k + size]) for k in range(0, len(own), size)]
+        jobs += [(inputs, code, own[k : k + size]) for k in range(0, len(own), size)]
     by_period: dict[str, tuple[list, dict, dict]] = {p.code: ([], {}, {}) for p in periods}
     for answer in in_processes(_compute_job, jobs):
         for code, (results, units, stored) in answer.items():
             by_period[code][0].extend(results)
             by_period[code][1].update(units)
             by_period[code][2].update(stored)
-    return [PeriodComputation(p.code, ordered(case_mix(by_period[p.code][0] + pool_statewide(by_period[p.code][1], p.code),
-                                                       by_period[p.code][1])),
-                              by_period[p.code][1], by_period[p.code][2]) for p in periods]
+    return [
+        PeriodComputation(
+            p.code,
+            ordered(
+                case_mix(by_period[p.code][0] + pool_statewide(by_period[p.code][1], p.code), by_period[p.code][1])
+            ),
+            by_period[p.code][1],
+            by_period[p.code][2],
+        )
+        for p in periods
+    ]
 
 
 def _compute_job(job) -> dict:
     from reporting.engine.inputs import views_of
     from reporting.engine.store import frame_to_bytes
+
     inputs, code, periods = job
     views, out = views_of(inputs, code, periods), {}
     for period in periods:
@@ -121,8 +139,9 @@ def _compute_job(job) -> dict:
     return out
 
 
-def compute_icos(views: dict[str, DataInView], period: Period,
-                 measures: dict[str, Measure] | None = None) -> tuple[list[MeasureResult], dict]:
+def compute_icos(
+    views: dict[str, DataInView], period: Period, measures: dict[str, Measure] | None = None
+) -> tuple[list[MeasureResult], dict]:
     """All measures for each ICO in ``views`` (a part of the ICOs may be computed in each process)."""
     results, units = [], {}
     for measure in (measures or REGISTRY).values():
@@ -143,7 +162,9 @@ def pool_statewide(units: dict, period: str, measures: dict[str, Measure] | None
     return out
 
 
-def case_mix(results: list[MeasureResult], units: dict, measures: dict[str, Measure] | None = None) -> list[MeasureResult]:
+def case_mix(
+    results: list[MeasureResult], units: dict, measures: dict[str, Measure] | None = None
+) -> list[MeasureResult]:
     """The survey measures' results with their case-mix adjusted values and comparison with statewide
     (``casemix.adjust_measure``), over every ICO's per-unit frames of the period; statewide keeps its value
     as its adjusted value. The standard error and difference are kept in ``extras`` for auditing."""
@@ -157,17 +178,25 @@ def case_mix(results: list[MeasureResult], units: dict, measures: dict[str, Meas
             out += group
             continue
         statewide = next((r.value for r in group if r.ico == STATEWIDE), None)
-        frames = {r.ico: units[(measure_id, r.ico)] for r in group if r.ico != STATEWIDE and (measure_id, r.ico) in units}
-        adjusted = casemix.adjust_measure(measure.case_mix_items, frames, {r.ico: r.denominator for r in group},
-                                          statewide, measure.min_denominator)
+        frames = {
+            r.ico: units[(measure_id, r.ico)] for r in group if r.ico != STATEWIDE and (measure_id, r.ico) in units
+        }
+        adjusted = casemix.adjust_measure(
+            measure.case_mix_items, frames, {r.ico: r.denominator for r in group}, statewide, measure.min_denominator
+        )
         for r in group:
             if r.ico == STATEWIDE:
                 out.append(replace(r, adjusted_value=r.value))
             elif r.ico in adjusted and adjusted[r.ico].value is not None:
                 a = adjusted[r.ico]
-                out.append(replace(r, adjusted_value=_finite(a.value), vs_statewide=a.vs_statewide,
-                                   extras={**r.extras, "adjusted_se": _finite(a.se),
-                                           "adjusted_difference": _finite(a.difference)}))
+                out.append(
+                    replace(
+                        r,
+                        adjusted_value=_finite(a.value),
+                        vs_statewide=a.vs_statewide,
+                        extras={**r.extras, "adjusted_se": _finite(a.se), "adjusted_difference": _finite(a.difference)},
+                    )
+                )
             else:
                 out.append(r)
     return out

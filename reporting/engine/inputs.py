@@ -5,6 +5,7 @@ Rows come from a Parquet copy of each accepted package in the instance folder (a
 changes; the copy is written the first time its rows are read from the database, which stays the record),
 so that a national quarter is computed one ICO at a time in each worker process, never holding the
 whole nation's rows in one process."""
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Package:
     """An in-force accepted package (no rows)."""
+
     id: int
-    code: str                # the ICO
+    code: str  # the ICO
     period_code: str
     version: int
     sha256: str
@@ -49,7 +51,7 @@ class Package:
 @dataclass(frozen=True)
 class InForce:
     packages: tuple[Package, ...]
-    memory: dict             # package id -> file -> rows, for packages the row cache could not keep
+    memory: dict  # package id -> file -> rows, for packages the row cache could not keep
 
     def reporting(self, period: Period) -> list[str]:
         """The ICOs with a package for one of the period's quarters."""
@@ -61,8 +63,13 @@ class InForce:
         return sorted((p for p in self.packages if p.code == code and p.end <= period.end), key=lambda p: p.period_code)
 
     def provenance(self, period: Period) -> dict[str, list[dict]]:
-        return {code: [{"period": p.period_code, "version": p.version, "sha256": p.sha256, "submission_id": p.id}
-                       for p in self.used(code, period)] for code in self.reporting(period)}
+        return {
+            code: [
+                {"period": p.period_code, "version": p.version, "sha256": p.sha256, "submission_id": p.id}
+                for p in self.used(code, period)
+            ]
+            for code in self.reporting(period)
+        }
 
 
 def in_force_up_to(up_to, only: str | None = None) -> InForce:
@@ -71,13 +78,15 @@ def in_force_up_to(up_to, only: str | None = None) -> InForce:
     with _engine().connect() as connection:
         with Session(bind=connection) as session:
             codes = {i: o.code for i, o in organizations_by_id(session).items()}
-            packages = tuple(Package(s.id, codes[s.organization_id], s.period_code, s.version, s.sha256)
-                             for s in in_force(session) if Period.parse(s.period_code).end <= up_to
-                             and (only is None or codes[s.organization_id] == only))
+            packages = tuple(
+                Package(s.id, codes[s.organization_id], s.period_code, s.version, s.sha256)
+                for s in in_force(session)
+                if Period.parse(s.period_code).end <= up_to and (only is None or codes[s.organization_id] == only)
+            )
         memory = {}
         missing = [p for p in packages if not _cached(p)]
-        for start in range(0, len(missing), 20):                # a few packages at a time: bounded memory
-            batch = missing[start:start + 20]
+        for start in range(0, len(missing), 20):  # a few packages at a time: bounded memory
+            batch = missing[start : start + 20]
             frames = _split(read_rows(connection, [p.id for p in batch]))
             for p in batch:
                 if not _to_cache(p, frames.get(p.id, {})):
@@ -90,8 +99,10 @@ def views_of(inputs: InForce, code: str, periods: list[Period]) -> dict[str, Dat
     own = inputs.used(code, max(periods, key=lambda p: p.end))
     encoded, index = encode_members([(p.id, rows_of(inputs, p)) for p in own])
     by_id = dict(encoded)
-    return {period.code: assemble_view([(p.period_code, by_id[p.id]) for p in inputs.used(code, period)],
-                                       member_ids=index) for period in periods}
+    return {
+        period.code: assemble_view([(p.period_code, by_id[p.id]) for p in inputs.used(code, period)], member_ids=index)
+        for period in periods
+    }
 
 
 def rows_of(inputs: InForce, package: Package) -> dict:
@@ -99,9 +110,9 @@ def rows_of(inputs: InForce, package: Package) -> dict:
     if package.id in inputs.memory:
         return inputs.memory[package.id]
     found = _from_cache(package)
-    if found is None:                                   # removed since: read it again
+    if found is None:  # removed since: read it again
         if os.getpid() != _PARENT:
-            _engine().dispose(close=False)              # a forked worker opens its own connection
+            _engine().dispose(close=False)  # a forked worker opens its own connection
         with _engine().connect() as connection:
             found = _split(read_rows(connection, [package.id])).get(package.id, {})
     return found
@@ -171,7 +182,7 @@ def _to_cache(package: Package, frames: dict) -> bool:
             os.replace(tmp, path)
         (_cache_dir / f"{_stem(package)}.done").touch()
         return True
-    except (OSError, pa.ArrowException) as e:                    # a cache: never fails the computation
+    except (OSError, pa.ArrowException) as e:  # a cache: never fails the computation
         log.warning("could not keep the rows of submission %s in the cache: %s", package.id, type(e).__name__)
         return False
 

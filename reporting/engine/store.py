@@ -2,6 +2,7 @@
 
 Recomputing a period adds a new run and makes it current in one transaction; earlier runs stay
 retrievable for comparison."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,6 +26,7 @@ def frame_to_bytes(frame: pd.DataFrame) -> bytes:
     One thread: a frame is a few thousand rows, and Arrow's thread pool costs ten times the work."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     buffer = pa.BufferOutputStream()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1), buffer, compression="zstd")
     return buffer.getvalue().to_pybytes()
@@ -32,23 +34,53 @@ def frame_to_bytes(frame: pd.DataFrame) -> bytes:
 
 def frame_from_bytes(content: bytes) -> pd.DataFrame:
     import pyarrow.parquet as pq
+
     return pq.read_table(io.BytesIO(content), use_threads=False).to_pandas(use_threads=False)
 
 
-def save_run(session, computation: PeriodComputation, *, inputs: dict, trigger: str, code_version: str,
-             spec_version: str, started_at) -> ResultRun:
-    run = ResultRun(period_code=computation.period, started_at=started_at, finished_at=utcnow(), status="done",
-                    is_current=True, trigger=trigger, code_version=code_version, spec_version=spec_version,
-                    inputs=inputs, inputs_digest=inputs_digest(inputs))
-    session.execute(update(ResultRun).where(ResultRun.period_code == computation.period, ResultRun.is_current)
-                    .values(is_current=False))
+def save_run(
+    session,
+    computation: PeriodComputation,
+    *,
+    inputs: dict,
+    trigger: str,
+    code_version: str,
+    spec_version: str,
+    started_at,
+) -> ResultRun:
+    run = ResultRun(
+        period_code=computation.period,
+        started_at=started_at,
+        finished_at=utcnow(),
+        status="done",
+        is_current=True,
+        trigger=trigger,
+        code_version=code_version,
+        spec_version=spec_version,
+        inputs=inputs,
+        inputs_digest=inputs_digest(inputs),
+    )
+    session.execute(
+        update(ResultRun)
+        .where(ResultRun.period_code == computation.period, ResultRun.is_current)
+        .values(is_current=False)
+    )
     session.add(run)
     session.flush()
-    session.add_all(Result(run_id=run.id, period_code=r.period, **{k: v for k, v in asdict(r).items() if k != "period"})
-                    for r in computation.results)
-    session.add_all(ResultUnits(run_id=run.id, measure_id=m, ico=ico, row_count=len(frame),
-                                content=computation.stored.get((m, ico)) or frame_to_bytes(frame))
-                    for (m, ico), frame in computation.units.items())
+    session.add_all(
+        Result(run_id=run.id, period_code=r.period, **{k: v for k, v in asdict(r).items() if k != "period"})
+        for r in computation.results
+    )
+    session.add_all(
+        ResultUnits(
+            run_id=run.id,
+            measure_id=m,
+            ico=ico,
+            row_count=len(frame),
+            content=computation.stored.get((m, ico)) or frame_to_bytes(frame),
+        )
+        for (m, ico), frame in computation.units.items()
+    )
     return run
 
 
@@ -58,12 +90,31 @@ def current_run(session, period_code: str) -> ResultRun | None:
 
 def results_of(session, run_id: int) -> list[MeasureResult]:
     rows = session.scalars(select(Result).where(Result.run_id == run_id)).all()
-    return [MeasureResult(r.measure_id, r.measure_version, r.ico, r.period_code, r.numerator, r.denominator,
-                          r.value, r.status, r.ci_low, r.ci_high, r.elements or {}, r.extras or {},
-                          r.adjusted_value, r.vs_statewide) for r in rows]
+    return [
+        MeasureResult(
+            r.measure_id,
+            r.measure_version,
+            r.ico,
+            r.period_code,
+            r.numerator,
+            r.denominator,
+            r.value,
+            r.status,
+            r.ci_low,
+            r.ci_high,
+            r.elements or {},
+            r.extras or {},
+            r.adjusted_value,
+            r.vs_statewide,
+        )
+        for r in rows
+    ]
 
 
 def units_of(session, run_id: int, measure_id: str, ico: str) -> pd.DataFrame | None:
-    row = session.scalar(select(ResultUnits).where(ResultUnits.run_id == run_id, ResultUnits.measure_id == measure_id,
-                                                   ResultUnits.ico == ico))
+    row = session.scalar(
+        select(ResultUnits).where(
+            ResultUnits.run_id == run_id, ResultUnits.measure_id == measure_id, ResultUnits.ico == ico
+        )
+    )
     return frame_from_bytes(row.content) if row else None

@@ -1,5 +1,6 @@
 """The validator's context for a package: what the ICO's in-force packages of other periods say (spans,
 stay and response ids, facility admissions), read from the database once per upload."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session

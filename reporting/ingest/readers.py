@@ -9,6 +9,7 @@ and a workbook's size, sheets' extents (read by an XML parser through the workbo
 every cell with or without its reference) and shared strings. Inflated entries are kept once and
 read without copies, so that reading any upload within the limits stays within a few hundred MB.
 A CSV must be UTF-8 (a byte-order mark is allowed)."""
+
 from __future__ import annotations
 
 import codecs
@@ -39,29 +40,39 @@ IGNORED_SHEETS = {"readme", "columns", "about"}
 @dataclass(frozen=True)
 class Limits:
     """What one upload may hold (``config/defaults.py``, the README's configuration table)."""
-    max_uncompressed: int = 512 * 1024 * 1024     # all entries of one ZIP or XLSX, inflated
+
+    max_uncompressed: int = 512 * 1024 * 1024  # all entries of one ZIP or XLSX, inflated
     max_ratio: int = 200
     max_entries: int = 50
     max_line_bytes: int = 65_536
     max_columns: int = 50
-    max_cells: int = 6_000_000                    # all the CSV files' and sheets' cells of one upload together
-    max_csv_bytes: int = 64 * 1024 * 1024         # all the CSV files of one upload, unpacked
-    max_xlsx_cells: int = 2_000_000               # all the sheets of one workbook (XLSX is the slow path)
-    max_xlsx_bytes: int = 128 * 1024 * 1024       # all the parts of one workbook, unpacked
+    max_cells: int = 6_000_000  # all the CSV files' and sheets' cells of one upload together
+    max_csv_bytes: int = 64 * 1024 * 1024  # all the CSV files of one upload, unpacked
+    max_xlsx_cells: int = 2_000_000  # all the sheets of one workbook (XLSX is the slow path)
+    max_xlsx_bytes: int = 128 * 1024 * 1024  # all the parts of one workbook, unpacked
 
     @classmethod
-    def from_config(cls, cfg) -> "Limits":
-        return cls(cfg["ZIP_MAX_UNCOMPRESSED_MB"] * 2**20, cfg["ZIP_MAX_RATIO"], cfg["ZIP_MAX_ENTRIES"],
-                   cfg["UPLOAD_MAX_LINE_BYTES"], cfg["UPLOAD_MAX_COLUMNS"], cfg["UPLOAD_MAX_CELLS"],
-                   cfg["UPLOAD_MAX_CSV_MB"] * 2**20, cfg["UPLOAD_MAX_XLSX_CELLS"], cfg["UPLOAD_MAX_XLSX_MB"] * 2**20)
+    def from_config(cls, cfg) -> Limits:
+        return cls(
+            cfg["ZIP_MAX_UNCOMPRESSED_MB"] * 2**20,
+            cfg["ZIP_MAX_RATIO"],
+            cfg["ZIP_MAX_ENTRIES"],
+            cfg["UPLOAD_MAX_LINE_BYTES"],
+            cfg["UPLOAD_MAX_COLUMNS"],
+            cfg["UPLOAD_MAX_CELLS"],
+            cfg["UPLOAD_MAX_CSV_MB"] * 2**20,
+            cfg["UPLOAD_MAX_XLSX_CELLS"],
+            cfg["UPLOAD_MAX_XLSX_MB"] * 2**20,
+        )
 
 
 @dataclass
 class _Budget:
     """What is left of one upload's CSV limits as its files are read."""
+
     csv_bytes: int
     cells: int
-    xlsx_cells: int = 0             # used by the sheets of workbooks so far
+    xlsx_cells: int = 0  # used by the sheets of workbooks so far
 
 
 MAX_NAME_CHARS = 255
@@ -82,6 +93,7 @@ def safe_filename(name: str) -> str:
 @dataclass(frozen=True)
 class PackageFile:
     """One file as uploaded: its safe base name (``safe_filename``) and original bytes."""
+
     name: str
     content: bytes
 
@@ -96,6 +108,7 @@ class PackageFile:
 @dataclass(frozen=True)
 class RawTable:
     """One package file read as text: ``frame`` holds strings, ``columns`` the normalised header."""
+
     name: str
     source: str
     frame: pd.DataFrame
@@ -112,16 +125,34 @@ def package_sha256(files: list[PackageFile]) -> str:
 def read_package(files: list[PackageFile], report: Report, limits: Limits = Limits()) -> dict[str, RawTable]:
     """Read every file of a package; problems go into ``report`` as errors. Returns tables by file name."""
     if not files:
-        report.add(Failure("", None, "", "", "no_files", "error",
-                           "No file was uploaded. Choose a ZIP of the CSV files, the CSV files themselves, or one XLSX workbook."))
+        report.add(
+            Failure(
+                "",
+                None,
+                "",
+                "",
+                "no_files",
+                "error",
+                "No file was uploaded. Choose a ZIP of the CSV files, the CSV files themselves, or one XLSX workbook.",
+            )
+        )
         return {}
     tables: dict[str, RawTable] = {}
     budget = _Budget(limits.max_csv_bytes, limits.max_cells)
     for f in files:
         lower = f.name.lower()
         if not f.content:
-            report.add(Failure(f.name, None, "", "", "empty_file", "error",
-                               f"{f.name} is empty. A file with no data rows still needs its header line."))
+            report.add(
+                Failure(
+                    f.name,
+                    None,
+                    "",
+                    "",
+                    "empty_file",
+                    "error",
+                    f"{f.name} is empty. A file with no data rows still needs its header line.",
+                )
+            )
         elif lower.endswith(".zip") or (f.content[:4] == b"PK\x03\x04" and not lower.endswith((".xlsx", ".xlsm"))):
             for name, data in _zip_entries(f, report, limits, budget):
                 _add_csv(tables, name, data, f"{f.name}/{name}", report, limits, budget)
@@ -131,17 +162,35 @@ def read_package(files: list[PackageFile], report: Report, limits: Limits = Limi
         elif lower.endswith(".csv"):
             _add_csv(tables, f.name, f.content, f.name, report, limits, budget)
         else:
-            report.add(Failure(f.name, None, "", "", "unsupported_file", "error",
-                               f"{f.name} is not a ZIP, CSV or XLSX file. Upload the package as a ZIP of the CSV files, "
-                               f"the CSV files themselves, or one XLSX workbook."))
+            report.add(
+                Failure(
+                    f.name,
+                    None,
+                    "",
+                    "",
+                    "unsupported_file",
+                    "error",
+                    f"{f.name} is not a ZIP, CSV or XLSX file. Upload the package as a ZIP of the CSV files, "
+                    f"the CSV files themselves, or one XLSX workbook.",
+                )
+            )
     return tables
 
 
 def _put(tables: dict, table: RawTable, report: Report) -> None:
     if table.name in tables:
-        report.add(Failure(table.source, None, "", "", "duplicate_file", "error",
-                           f"{table.name}.csv appears twice in the package ({tables[table.name].source} and "
-                           f"{table.source}). Keep one of them."))
+        report.add(
+            Failure(
+                table.source,
+                None,
+                "",
+                "",
+                "duplicate_file",
+                "error",
+                f"{table.name}.csv appears twice in the package ({tables[table.name].source} and "
+                f"{table.source}). Keep one of them.",
+            )
+        )
     else:
         tables[table.name] = table
 
@@ -159,9 +208,18 @@ def _zip_entries(f: PackageFile, report: Report, limits: Limits, budget: _Budget
         archive = zipfile.ZipFile(io.BytesIO(f.content))
         infos = archive.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError) as e:
-        report.add(Failure(f.name, None, "", "", "unreadable_zip", "error",
-                           f"{f.name} is not a readable ZIP archive ({e}). It may be truncated: create the ZIP again "
-                           f"and upload it once more."))
+        report.add(
+            Failure(
+                f.name,
+                None,
+                "",
+                "",
+                "unreadable_zip",
+                "error",
+                f"{f.name} is not a readable ZIP archive ({e}). It may be truncated: create the ZIP again "
+                f"and upload it once more.",
+            )
+        )
         return
     problems = _zip_problems(infos, limits)
     if problems:
@@ -173,20 +231,25 @@ def _zip_entries(f: PackageFile, report: Report, limits: Limits, budget: _Budget
         if info.is_dir() or posixpath.basename(info.filename).startswith(("._", ".")) or "__MACOSX" in info.filename:
             continue
         if _known_name(info.filename) is None:
-            yield info.filename, b""         # reported as not a file of the package, never inflated
+            yield info.filename, b""  # reported as not a file of the package, never inflated
             continue
         if info.file_size > budget.csv_bytes:
-            report.add(_too_large(f"{f.name}/{info.filename}", f"would unpack to {info.file_size / 2**20:,.1f} MB",
-                                  f"one upload may hold {limits.max_csv_bytes / 2**20:,.0f} MB of CSV in all "
-                                  f"(UPLOAD_MAX_CSV_MB)"))
+            report.add(
+                _too_large(
+                    f"{f.name}/{info.filename}",
+                    f"would unpack to {info.file_size / 2**20:,.1f} MB",
+                    f"one upload may hold {limits.max_csv_bytes / 2**20:,.0f} MB of CSV in all (UPLOAD_MAX_CSV_MB)",
+                )
+            )
             continue
         data = _inflate(archive, info, left, f.name, report)
         if data is not None:
             yield info.filename, data
 
 
-def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], source: str,
-             report: Report) -> bytearray | None:
+def _inflate(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], source: str, report: Report
+) -> bytearray | None:
     """One entry, inflated a megabyte at a time into one buffer of its declared size (no list of pieces joined
     into a second copy): never past its declared size (an entry that holds more fails its CRC) nor past what is
     left of the package's budget, so a lying archive costs no more memory than its declared sizes allow."""
@@ -195,16 +258,34 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int],
         with archive.open(info) as stream:
             while chunk := stream.read(1 << 20):
                 if size + len(chunk) > len(buffer):
-                    report.add(Failure(source, None, "", info.filename, "zip_bomb", "error",
-                                       f"The entry {info.filename} of {source} inflates past its declared size or the "
-                                       f"limit of {budget[0] / 2**20:,.0f} MB left for this upload. It is refused as a "
-                                       f"possible ZIP bomb."))
+                    report.add(
+                        Failure(
+                            source,
+                            None,
+                            "",
+                            info.filename,
+                            "zip_bomb",
+                            "error",
+                            f"The entry {info.filename} of {source} inflates past its declared size or the "
+                            f"limit of {budget[0] / 2**20:,.0f} MB left for this upload. It is refused as a "
+                            f"possible ZIP bomb.",
+                        )
+                    )
                     return None
-                buffer[size:size + len(chunk)] = chunk
+                buffer[size : size + len(chunk)] = chunk
                 size += len(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError, zlib.error) as e:
-        report.add(Failure(source, None, "", info.filename, "unreadable_zip", "error",
-                           f"The entry {info.filename} of {source} cannot be read ({e}). Create the ZIP again."))
+        report.add(
+            Failure(
+                source,
+                None,
+                "",
+                info.filename,
+                "unreadable_zip",
+                "error",
+                f"The entry {info.filename} of {source} cannot be read ({e}). Create the ZIP again.",
+            )
+        )
         return None
     del buffer[size:]
     budget[0] -= size
@@ -223,7 +304,7 @@ class _Reader(io.RawIOBase):
 
     def readinto(self, target) -> int:
         n = min(len(target), len(self._view) - self._at)
-        target[:n] = self._view[self._at:self._at + n]
+        target[:n] = self._view[self._at : self._at + n]
         self._at += n
         return n
 
@@ -231,59 +312,112 @@ class _Reader(io.RawIOBase):
 def _zip_problems(infos, limits: Limits) -> list[tuple[str, str]]:
     problems = []
     if len(infos) > limits.max_entries:
-        problems.append(("zip_too_many_entries", f"The ZIP holds {len(infos)} entries; a package has at most "
-                                                 f"{limits.max_entries}. Put only the seven CSV files in it."))
+        problems.append(
+            (
+                "zip_too_many_entries",
+                f"The ZIP holds {len(infos)} entries; a package has at most "
+                f"{limits.max_entries}. Put only the seven CSV files in it.",
+            )
+        )
     total = 0
     for info in infos:
         name = info.filename
         parts = name.replace("\\", "/").split("/")
         if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
-            problems.append(("zip_unsafe_path", f"The ZIP entry '{name}' points outside the archive (an absolute "
-                                                f"path or '..'). Create the ZIP from the folder of CSV files."))
+            problems.append(
+                (
+                    "zip_unsafe_path",
+                    f"The ZIP entry '{name}' points outside the archive (an absolute "
+                    f"path or '..'). Create the ZIP from the folder of CSV files.",
+                )
+            )
         if info.flag_bits & 0x1:
-            problems.append(("zip_encrypted", f"The ZIP entry '{name}' is encrypted. Upload the package without a password."))
+            problems.append(
+                ("zip_encrypted", f"The ZIP entry '{name}' is encrypted. Upload the package without a password.")
+            )
         if name.lower().endswith(ARCHIVE_SUFFIXES):
-            problems.append(("zip_nested_archive", f"The ZIP contains another archive, '{name}'. Put the CSV files "
-                                                   f"themselves in the ZIP, not an archive of them."))
+            problems.append(
+                (
+                    "zip_nested_archive",
+                    f"The ZIP contains another archive, '{name}'. Put the CSV files "
+                    f"themselves in the ZIP, not an archive of them.",
+                )
+            )
         total += info.file_size
         if info.file_size > 1_000_000 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            problems.append(("zip_bomb", f"The ZIP entry '{name}' would inflate {info.file_size // max(info.compress_size, 1)} "
-                                         f"times its packed size (the limit is {limits.max_ratio}). It is refused as a "
-                                         f"possible ZIP bomb."))
+            problems.append(
+                (
+                    "zip_bomb",
+                    f"The ZIP entry '{name}' would inflate {info.file_size // max(info.compress_size, 1)} "
+                    f"times its packed size (the limit is {limits.max_ratio}). It is refused as a "
+                    f"possible ZIP bomb.",
+                )
+            )
     if total > limits.max_uncompressed:
-        problems.append(("zip_bomb", f"The ZIP would unpack to {total / 2**20:,.0f} MB; the limit is "
-                                     f"{limits.max_uncompressed / 2**20:,.0f} MB. Split the package or check the files."))
+        problems.append(
+            (
+                "zip_bomb",
+                f"The ZIP would unpack to {total / 2**20:,.0f} MB; the limit is "
+                f"{limits.max_uncompressed / 2**20:,.0f} MB. Split the package or check the files.",
+            )
+        )
     return problems
 
 
-def _add_csv(tables: dict, filename: str, data: bytes | bytearray, source: str, report: Report, limits: Limits,
-             budget: _Budget) -> None:
+def _add_csv(
+    tables: dict, filename: str, data: bytes | bytearray, source: str, report: Report, limits: Limits, budget: _Budget
+) -> None:
     name = _known_name(filename)
     if name is None:
         expected = ", ".join(spec.filename for spec in FILES.values())
-        report.add(Failure(source, None, "", "", "unknown_file", "error",
-                           f"'{posixpath.basename(filename)}' is not a file of the package. The files are: {expected}."))
+        report.add(
+            Failure(
+                source,
+                None,
+                "",
+                "",
+                "unknown_file",
+                "error",
+                f"'{posixpath.basename(filename)}' is not a file of the package. The files are: {expected}.",
+            )
+        )
         return
     if not _shape_ok(data, f"{name}.csv", report, limits, budget):
         return
     if not _is_utf8(data, f"{name}.csv", report):
         return
     if not _NOT_BLANK.search(data):
-        report.add(Failure(f"{name}.csv", None, "", "", "empty_file", "error",
-                           f"{name}.csv is empty. A file with no data rows still needs its header line."))
+        report.add(
+            Failure(
+                f"{name}.csv",
+                None,
+                "",
+                "",
+                "empty_file",
+                "error",
+                f"{name}.csv is empty. A file with no data rows still needs its header line.",
+            )
+        )
         return
     frame = _parse_csv(data, f"{name}.csv", report)
     if frame is not None:
         _put(tables, RawTable(name, source, frame), report)
 
 
-_NOT_BLANK = re.compile(rb"[^\s\xef\xbb\xbf]")       # anything but white space and a byte-order mark
+_NOT_BLANK = re.compile(rb"[^\s\xef\xbb\xbf]")  # anything but white space and a byte-order mark
 
 
 def _too_large(filename: str, what: str, limit: str) -> Failure:
-    return Failure(filename, None, "", "", "file_too_large", "error",
-                   f"{filename} {what}; {limit}. Split the quarter's package or check that the file is the export of "
-                   f"the table (an honest package of a million rows holds about 37 MB and 4.7 million cells).")
+    return Failure(
+        filename,
+        None,
+        "",
+        "",
+        "file_too_large",
+        "error",
+        f"{filename} {what}; {limit}. Split the quarter's package or check that the file is the export of "
+        f"the table (an honest package of a million rows holds about 37 MB and 4.7 million cells).",
+    )
 
 
 def _shape_ok(data: bytes, filename: str, report: Report, limits: Limits, budget: _Budget) -> bool:
@@ -291,34 +425,70 @@ def _shape_ok(data: bytes, filename: str, report: Report, limits: Limits, budget
     builds anything: a file of a few megabytes on one line, a header of 300,000 columns (or of 9,000 hidden after
     a quoted line break), or 128 MB of one-character cells would otherwise take minutes and gigabytes."""
     if len(data) > budget.csv_bytes:
-        report.add(_too_large(filename, f"holds {len(data) / 2**20:,.1f} MB of CSV",
-                              f"one upload may hold {limits.max_csv_bytes / 2**20:,.0f} MB of CSV in all "
-                              f"(UPLOAD_MAX_CSV_MB)"))
+        report.add(
+            _too_large(
+                filename,
+                f"holds {len(data) / 2**20:,.1f} MB of CSV",
+                f"one upload may hold {limits.max_csv_bytes / 2**20:,.0f} MB of CSV in all (UPLOAD_MAX_CSV_MB)",
+            )
+        )
         return False
     budget.csv_bytes -= len(data)
     line, length, lines = _line_stats(data)
     if length > limits.max_line_bytes:
-        report.add(Failure(filename, line, "", "", "line_too_long", "error",
-                           f"Line {line:,} of {filename} is {length:,} bytes long; the limit is "
-                           f"{limits.max_line_bytes:,}. Each row of the file is one line: check the line endings and "
-                           f"that the file is the CSV export of the table."))
+        report.add(
+            Failure(
+                filename,
+                line,
+                "",
+                "",
+                "line_too_long",
+                "error",
+                f"Line {line:,} of {filename} is {length:,} bytes long; the limit is "
+                f"{limits.max_line_bytes:,}. Each row of the file is one line: check the line endings and "
+                f"that the file is the CSV export of the table.",
+            )
+        )
         return False
     width = _header_width(data, limits)
     if width is None:
-        report.add(Failure(filename, 1, "", "", "line_too_long", "error",
-                           f"The header of {filename} runs past {limits.max_line_bytes:,} bytes (a quote opened in it "
-                           f"is not closed, or it spans many lines). The header is one line naming the columns of the "
-                           f"data dictionary."))
+        report.add(
+            Failure(
+                filename,
+                1,
+                "",
+                "",
+                "line_too_long",
+                "error",
+                f"The header of {filename} runs past {limits.max_line_bytes:,} bytes (a quote opened in it "
+                f"is not closed, or it spans many lines). The header is one line naming the columns of the "
+                f"data dictionary.",
+            )
+        )
         return False
     if width > limits.max_columns:
-        report.add(Failure(filename, 1, "", "", "too_many_columns", "error",
-                           f"The header of {filename} has {width:,} columns; the limit is {limits.max_columns}. The "
-                           f"file has at most 14 columns: keep the columns of the data dictionary."))
+        report.add(
+            Failure(
+                filename,
+                1,
+                "",
+                "",
+                "too_many_columns",
+                "error",
+                f"The header of {filename} has {width:,} columns; the limit is {limits.max_columns}. The "
+                f"file has at most 14 columns: keep the columns of the data dictionary.",
+            )
+        )
         return False
-    cells = lines * width        # at most: a quoted line break makes two lines of one row
+    cells = lines * width  # at most: a quoted line break makes two lines of one row
     if cells > budget.cells:
-        report.add(_too_large(filename, f"holds up to {cells:,} cells ({lines:,} lines x {width} columns)",
-                              f"one upload may hold {limits.max_cells:,} cells in all (UPLOAD_MAX_CELLS)"))
+        report.add(
+            _too_large(
+                filename,
+                f"holds up to {cells:,} cells ({lines:,} lines x {width} columns)",
+                f"one upload may hold {limits.max_cells:,} cells in all (UPLOAD_MAX_CELLS)",
+            )
+        )
         return False
     budget.cells -= cells
     return True
@@ -330,7 +500,7 @@ def _line_stats(data: bytes, chunk: int = 1 << 20) -> tuple[int, int, int]:
     view = np.frombuffer(data, dtype=np.uint8)
     longest, longest_line, lines, start = -1, 1, 0, 0
     for at in range(0, len(view), chunk):
-        ends = np.flatnonzero(view[at:at + chunk] == 10) + at
+        ends = np.flatnonzero(view[at : at + chunk] == 10) + at
         if len(ends):
             lengths = np.diff(ends, prepend=start - 1) - 1
             lengths[0] = ends[0] - start
@@ -339,7 +509,7 @@ def _line_stats(data: bytes, chunk: int = 1 << 20) -> tuple[int, int, int]:
                 longest, longest_line = int(lengths[i]), lines + i + 1
             lines += len(ends)
             start = int(ends[-1]) + 1
-    if start < len(view):        # the last line, without its line break
+    if start < len(view):  # the last line, without its line break
         if len(view) - start > longest:
             longest, longest_line = len(view) - start, lines + 1
         lines += 1
@@ -357,11 +527,12 @@ def _header_width(data: bytes, limits: Limits) -> int | None:
         for number, text in enumerate(lines, start=1):
             used[0] = number
             yield text
+
     try:
         header = next(csv.reader(counted()), [])
     except csv.Error:
         return None
-    if used[0] == len(lines) and len(data) > len(raw):      # the record reached the end of what was read
+    if used[0] == len(lines) and len(data) > len(raw):  # the record reached the end of what was read
         return None
     return len(header)
 
@@ -373,29 +544,51 @@ def _is_utf8(data: bytes, filename: str, report: Report) -> bool:
         return False
     decoder, step = codecs.getincrementaldecoder("utf-8")(), 1 << 20
     for at in range(0, len(data), step):
-        pending = len(decoder.getstate()[0])        # bytes of a character cut by the previous megabyte
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the previous megabyte
         try:
-            decoder.decode(data[at:at + step], final=at + step >= len(data))
+            decoder.decode(data[at : at + step], final=at + step >= len(data))
         except UnicodeDecodeError as e:
             bad = at - pending + e.start
-            return _decode(data[bad:bad + 4096], filename, report, line=data[:bad].count(b"\n") + 1) is not None
+            return _decode(data[bad : bad + 4096], filename, report, line=data[:bad].count(b"\n") + 1) is not None
     return True
 
 
 def _decode(data: bytes, filename: str, report: Report, final: bool = True, line: int | None = None) -> str | None:
     """``data`` as text, or None with the reason in ``report`` (the encoding it looks like). ``final=False``: a
     prefix of the file (it may end inside a character); ``line``: where ``data``, a piece of the file, starts."""
-    for bom, encoding in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
-                          (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+    for bom, encoding in (
+        (b"\xff\xfe\x00\x00", "UTF-32"),
+        (b"\x00\x00\xfe\xff", "UTF-32"),
+        (b"\xff\xfe", "UTF-16"),
+        (b"\xfe\xff", "UTF-16"),
+    ):
         if data.startswith(bom):
-            report.add(Failure(filename, None, "", "", "encoding", "error",
-                               f"{filename} is encoded as {encoding}, not UTF-8. Save it as 'CSV UTF-8 (comma delimited)' "
-                               f"and upload it again."))
+            report.add(
+                Failure(
+                    filename,
+                    None,
+                    "",
+                    "",
+                    "encoding",
+                    "error",
+                    f"{filename} is encoded as {encoding}, not UTF-8. Save it as 'CSV UTF-8 (comma delimited)' "
+                    f"and upload it again.",
+                )
+            )
             return None
     if b"\x00" in data[:4096]:
-        report.add(Failure(filename, None, "", "", "encoding", "error",
-                           f"{filename} holds NUL bytes: it looks like UTF-16 saved without a byte-order mark, not "
-                           f"UTF-8. Save it as 'CSV UTF-8 (comma delimited)' and upload it again."))
+        report.add(
+            Failure(
+                filename,
+                None,
+                "",
+                "",
+                "encoding",
+                "error",
+                f"{filename} holds NUL bytes: it looks like UTF-16 saved without a byte-order mark, not "
+                f"UTF-8. Save it as 'CSV UTF-8 (comma delimited)' and upload it again.",
+            )
+        )
         return None
     try:
         return data.decode("utf-8-sig") if final else codecs.getincrementaldecoder("utf-8-sig")().decode(data)
@@ -406,9 +599,18 @@ def _decode(data: bytes, filename: str, report: Report, final: bool = True, line
             data.decode("cp1252")
         except UnicodeDecodeError:
             guess = "Latin-1 (ISO-8859-1) or another single-byte encoding"
-        report.add(Failure(filename, line, "", repr(data[e.start:e.start + 1])[2:-1], "encoding", "error",
-                           f"{filename} is not UTF-8: it looks like {guess} (first bad byte on line {line}). "
-                           f"Save it as 'CSV UTF-8 (comma delimited)' and upload it again."))
+        report.add(
+            Failure(
+                filename,
+                line,
+                "",
+                repr(data[e.start : e.start + 1])[2:-1],
+                "encoding",
+                "error",
+                f"{filename} is not UTF-8: it looks like {guess} (first bad byte on line {line}). "
+                f"Save it as 'CSV UTF-8 (comma delimited)' and upload it again.",
+            )
+        )
         return None
 
 
@@ -416,17 +618,35 @@ def _parse_csv(data: bytes, filename: str, report: Report) -> pd.DataFrame | Non
     """The bytes (already checked as UTF-8 and within the limits) as a frame of strings, read by pandas from the
     bytes themselves: no decoded copy of the file."""
     import warnings
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.BufferedReader(_Reader(data)), dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=True, engine="c", index_col=False, encoding="utf-8-sig")
+            frame = pd.read_csv(
+                io.BufferedReader(_Reader(data)),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=True,
+                engine="c",
+                index_col=False,
+                encoding="utf-8-sig",
+            )
     except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
         line = _line_of(str(e)) or _first_long_line(data)
         where = f" (line {line})" if line else ""
-        report.add(Failure(filename, line, "", "", "csv_syntax", "error",
-                           f"{filename} is not valid CSV{where}: a row has more fields than the header, or a quote is "
-                           f"not closed. Check the quotes and the number of commas on that line."))
+        report.add(
+            Failure(
+                filename,
+                line,
+                "",
+                "",
+                "csv_syntax",
+                "error",
+                f"{filename} is not valid CSV{where}: a row has more fields than the header, or a quote is "
+                f"not closed. Check the quotes and the number of commas on that line.",
+            )
+        )
         return None
     except (pd.errors.EmptyDataError, csv.Error) as e:
         report.add(Failure(filename, None, "", "", "csv_syntax", "error", f"{filename} cannot be read as CSV ({e})."))
@@ -445,6 +665,7 @@ def _first_long_line(data: bytes) -> int | None:
 
 def _line_of(message: str) -> int | None:
     import re
+
     m = re.search(r"line (\d+)", message)
     return int(m.group(1)) if m else None
 
@@ -456,12 +677,25 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
         archive = zipfile.ZipFile(io.BytesIO(f.content))
         infos = archive.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError):
-        report.add(Failure(f.name, None, "", "", "unreadable_xlsx", "error",
-                           f"{f.name} is not a readable XLSX workbook. Save it again from Excel as .xlsx."))
+        report.add(
+            Failure(
+                f.name,
+                None,
+                "",
+                "",
+                "unreadable_xlsx",
+                "error",
+                f"{f.name} is not a readable XLSX workbook. Save it again from Excel as .xlsx.",
+            )
+        )
         return
-    problems = [p for p in _zip_problems(infos, Limits(min(limits.max_uncompressed, limits.max_xlsx_bytes),
-                                                       limits.max_ratio, 10_000))
-                if p[0] != "zip_nested_archive"]
+    problems = [
+        p
+        for p in _zip_problems(
+            infos, Limits(min(limits.max_uncompressed, limits.max_xlsx_bytes), limits.max_ratio, 10_000)
+        )
+        if p[0] != "zip_nested_archive"
+    ]
     if any(i.filename.lower().endswith("vbaproject.bin") for i in infos):
         problems.append(("xlsx_macros", f"{f.name} contains macros. Save it as a plain .xlsx workbook without macros."))
     for rule, message in problems:
@@ -471,13 +705,22 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
     try:
         yield from _xlsx_tables(f, report)
     except Exception as e:  # calamine raises its own error types (XmlError, ...) for broken workbooks
-        report.add(Failure(f.name, None, "", "", "unreadable_xlsx", "error",
-                           f"{f.name} cannot be read as a workbook ({type(e).__name__}). Save it again as .xlsx."))
+        report.add(
+            Failure(
+                f.name,
+                None,
+                "",
+                "",
+                "unreadable_xlsx",
+                "error",
+                f"{f.name} cannot be read as a workbook ({type(e).__name__}). Save it again as .xlsx.",
+            )
+        )
 
 
 _SHEET_FOLDER = "xl/worksheets/"
-_XML_PART_MAX = 4 * 2**20          # the workbook and its relationships: a few KB in any real workbook
-MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384     # the extent of any Excel sheet
+_XML_PART_MAX = 4 * 2**20  # the workbook and its relationships: a few KB in any real workbook
+MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1_048_576, 16_384  # the extent of any Excel sheet
 
 
 class _SheetTooLarge(Exception):
@@ -493,6 +736,7 @@ class _TextTooLong(Exception):
 class _TextBound:
     """The text of one cell (or shared string) at most ``max_text`` characters, counted as expat delivers it;
     ``run`` is set to 0 where a cell or string starts."""
+
     max_text, run = 65_536, 0
 
     def text(self, data: str) -> None:
@@ -524,21 +768,21 @@ def _column(letters: str) -> int:
     return column
 
 
-_KIND: dict[str, str] = {}          # an element's full name → its local name
+_KIND: dict[str, str] = {}  # an element's full name → its local name
 
 
-FAR = 1 << 40          # a position past every limit
+FAR = 1 << 40  # a position past every limit
 
 
 def _reference(ref: str) -> tuple[int, int] | None:
     """``CV400000`` → (column 100, row 400000); None when it is not a cell reference (``$`` signs allowed)."""
     ref = ref.strip().replace("$", "")
     letters = ref.rstrip("0123456789")
-    digits = ref[len(letters):]
+    digits = ref[len(letters) :]
     if not (letters and letters.isascii() and letters.isalpha() and digits):
         return None
-    if len(letters) > 3 or len(digits) > 7:       # past any sheet Excel can write: a far cell, never "no reference"
-        return FAR, FAR                             # (calamine would lay out the whole grid up to it)
+    if len(letters) > 3 or len(digits) > 7:  # past any sheet Excel can write: a far cell, never "no reference"
+        return FAR, FAR  # (calamine would lay out the whole grid up to it)
     return _column(letters), int(digits)
 
 
@@ -553,7 +797,7 @@ class _Extent(_TextBound):
         self.max_text = limits.max_line_bytes
 
     def start(self, name: str, attributes: dict) -> None:
-        local = _KIND.get(name) or _KIND.setdefault(name, _local(name))     # one look-up per element
+        local = _KIND.get(name) or _KIND.setdefault(name, _local(name))  # one look-up per element
         if local == "c":
             self.run = 0
             ref = attributes.get("r") or _attr(attributes, "r")
@@ -573,13 +817,16 @@ class _Extent(_TextBound):
                 self._check("declares", *ref)
 
     def _check(self, verb: str, columns: int, rows: int) -> None:
-        if (columns > self.max_columns or rows > MAX_SHEET_ROWS or columns * rows > self.cells_left
-                or self.cells > self.cells_left):
+        if (
+            columns > self.max_columns
+            or rows > MAX_SHEET_ROWS
+            or columns * rows > self.cells_left
+            or self.cells > self.cells_left
+        ):
             raise _SheetTooLarge(verb, columns, rows)
 
 
-def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, limits: Limits,
-                budget: _Budget) -> bool:
+def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, limits: Limits, budget: _Budget) -> bool:
     """Every sheet's declared extent (``<dimension>``) and actual extent (its rows' and cells' positions) within
     the column and cell limits, read with an XML parser (defusedxml: no DTD, no entities) from the parts the
     workbook's relationships name, wherever they are, and from any part in ``xl/worksheets/``, before calamine
@@ -597,9 +844,12 @@ def _sheets_fit(archive: zipfile.ZipFile, infos, source: str, report: Report, li
         if part in by_name and not _sheet_fits(archive, by_name[part], sheet, source, report, limits, budget):
             return False
     strings |= {name for name in by_name if name.endswith("sharedstrings.xml")}
-    cells = budget.xlsx_cells        # the sheets' cells: no workbook needs more strings than that
-    return all(_strings_fit(archive, by_name[part], source, report, cells, limits.max_line_bytes)
-               for part in strings if part in by_name)
+    cells = budget.xlsx_cells  # the sheets' cells: no workbook needs more strings than that
+    return all(
+        _strings_fit(archive, by_name[part], source, report, cells, limits.max_line_bytes)
+        for part in strings
+        if part in by_name
+    )
 
 
 class _Strings(_TextBound):
@@ -617,25 +867,52 @@ class _Strings(_TextBound):
                 raise _SheetTooLarge("holds shared strings", self.count, 0)
 
 
-def _strings_fit(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, report: Report, cells: int,
-                 max_text: int) -> bool:
+def _strings_fit(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, report: Report, cells: int, max_text: int
+) -> bool:
     """The shared strings, which calamine holds in memory for the whole workbook: no more of them than the
     sheets have cells (a 500 MB list of one-letter strings would otherwise take gigabytes)."""
-    return _parse_streaming(archive, info, _Strings(cells, max_text), source, report, "shared strings",
-                            lambda e: f"The workbook {source} holds more shared strings than its sheets have cells "
-                                      f"({cells:,}). Save it again from Excel as .xlsx, or upload CSV files.")
+    return _parse_streaming(
+        archive,
+        info,
+        _Strings(cells, max_text),
+        source,
+        report,
+        "shared strings",
+        lambda e: (
+            f"The workbook {source} holds more shared strings than its sheets have cells "
+            f"({cells:,}). Save it again from Excel as .xlsx, or upload CSV files."
+        ),
+    )
 
 
-def _sheet_fits(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, source: str, report: Report,
-                limits: Limits, budget: _Budget) -> bool:
+def _sheet_fits(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    sheet: str,
+    source: str,
+    report: Report,
+    limits: Limits,
+    budget: _Budget,
+) -> bool:
     """One sheet's extent within the columns and the cells left to the upload, which it then uses up."""
     extent = _Extent(limits, min(budget.cells, limits.max_xlsx_cells - budget.xlsx_cells))
-    fits = _parse_streaming(archive, info, extent, source, report, f"sheet '{sheet}'",
-                            lambda e: f"The sheet '{sheet}' of {source} {e.verb} {e.columns:,} columns x {e.rows:,} "
-                                      f"rows; the limits are {limits.max_columns} columns and "
-                                      f"{limits.max_xlsx_cells:,} cells in all the workbook's sheets. Delete the "
-                                      f"empty formatted rows "
-                                      f"and columns below and beside the table, or upload CSV files.", sheet)
+    fits = _parse_streaming(
+        archive,
+        info,
+        extent,
+        source,
+        report,
+        f"sheet '{sheet}'",
+        lambda e: (
+            f"The sheet '{sheet}' of {source} {e.verb} {e.columns:,} columns x {e.rows:,} "
+            f"rows; the limits are {limits.max_columns} columns and "
+            f"{limits.max_xlsx_cells:,} cells in all the workbook's sheets. Delete the "
+            f"empty formatted rows "
+            f"and columns below and beside the table, or upload CSV files."
+        ),
+        sheet,
+    )
     budget.cells -= extent.rows * extent.columns
     budget.xlsx_cells += extent.rows * extent.columns
     return fits
@@ -667,8 +944,16 @@ def _expat(handler):
     return parser
 
 
-def _parse_streaming(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler, source: str, report: Report,
-                     what: str, too_large, where: str = "") -> bool:
+def _parse_streaming(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    handler,
+    source: str,
+    report: Report,
+    what: str,
+    too_large,
+    where: str = "",
+) -> bool:
     """Feed one part of the workbook to ``handler.start`` a megabyte at a time, never past its declared size; a
     ``_SheetTooLarge`` from the handler is reported with ``too_large(e)`` as ``sheet_too_large``, XML that does
     not parse (or has a DTD or entities) as ``unreadable_xlsx``."""
@@ -682,15 +967,41 @@ def _parse_streaming(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler, s
         report.add(Failure(source, None, "", where, "sheet_too_large", "error", too_large(e)))
         return False
     except _TextTooLong as e:
-        report.add(Failure(source, None, "", where, "sheet_too_large", "error",
-                           f"The {what} of {source} holds a text longer than {e.args[0]:,} characters, the limit of "
-                           f"one cell (UPLOAD_MAX_LINE_BYTES). Check the cells of the sheet, or upload CSV files."))
+        report.add(
+            Failure(
+                source,
+                None,
+                "",
+                where,
+                "sheet_too_large",
+                "error",
+                f"The {what} of {source} holds a text longer than {e.args[0]:,} characters, the limit of "
+                f"one cell (UPLOAD_MAX_LINE_BYTES). Check the cells of the sheet, or upload CSV files.",
+            )
+        )
         return False
-    except (xml.parsers.expat.ExpatError, DefusedXmlException, ValueError, zipfile.BadZipFile, EOFError, OSError,
-            RuntimeError, zlib.error) as e:
-        report.add(Failure(source, None, "", where, "unreadable_xlsx", "error",
-                           f"The {what} of {source} is not readable XML ({type(e).__name__}). Save the workbook "
-                           f"again from Excel as .xlsx, or upload CSV files."))
+    except (
+        xml.parsers.expat.ExpatError,
+        DefusedXmlException,
+        ValueError,
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        RuntimeError,
+        zlib.error,
+    ) as e:
+        report.add(
+            Failure(
+                source,
+                None,
+                "",
+                where,
+                "unreadable_xlsx",
+                "error",
+                f"The {what} of {source} is not readable XML ({type(e).__name__}). Save the workbook "
+                f"again from Excel as .xlsx, or upload CSV files.",
+            )
+        )
         return False
     return True
 
@@ -718,9 +1029,18 @@ def _workbook_parts(archive: zipfile.ZipFile, source: str, report: Report) -> tu
         workbook = _xml_part(archive, "xl/workbook.xml", source, report)
         rels = _xml_part(archive, "xl/_rels/workbook.xml.rels", source, report)
     except (defused_et.ParseError, DefusedXmlException, ValueError, zipfile.BadZipFile, OSError, zlib.error) as e:
-        report.add(Failure(source, None, "", "", "unreadable_xlsx", "error",
-                           f"{source} is not a readable XLSX workbook: its list of sheets cannot be read "
-                           f"({type(e).__name__}). Save it again from Excel as .xlsx."))
+        report.add(
+            Failure(
+                source,
+                None,
+                "",
+                "",
+                "unreadable_xlsx",
+                "error",
+                f"{source} is not a readable XLSX workbook: its list of sheets cannot be read "
+                f"({type(e).__name__}). Save it again from Excel as .xlsx.",
+            )
+        )
         return None
     if workbook is None or rels is None:
         return {}, set()
@@ -755,26 +1075,55 @@ def _part_names(target: str) -> set[str]:
 
 def _xlsx_tables(f: PackageFile, report: Report):
     from python_calamine import CalamineWorkbook
+
     book = CalamineWorkbook.from_filelike(io.BytesIO(f.content))
     names = {n.strip().lower(): n for n in book.sheet_names}
     for key, sheet_name in names.items():
         if key not in FILES and key not in IGNORED_SHEETS:
-            report.add(Failure(f.name, None, "", sheet_name, "unknown_sheet", "warning",
-                               f"The sheet '{sheet_name}' is not part of the package and was ignored."))
+            report.add(
+                Failure(
+                    f.name,
+                    None,
+                    "",
+                    sheet_name,
+                    "unknown_sheet",
+                    "warning",
+                    f"The sheet '{sheet_name}' is not part of the package and was ignored.",
+                )
+            )
     for name, spec in FILES.items():
         if name not in names:
             if spec.required:
-                report.add(Failure(f"{name}.csv", None, "", "", "missing_file", "error",
-                                   f"The workbook has no sheet named '{name}'. Add it (a header row is enough when "
-                                   f"there are no rows), named exactly '{name}'."))
+                report.add(
+                    Failure(
+                        f"{name}.csv",
+                        None,
+                        "",
+                        "",
+                        "missing_file",
+                        "error",
+                        f"The workbook has no sheet named '{name}'. Add it (a header row is enough when "
+                        f"there are no rows), named exactly '{name}'.",
+                    )
+                )
             continue
         # Row by row (the extent is within the limits, checked above): no list of the raw values beside the text.
-        rows = (r for r in ([_cell(v) for v in row] for row in book.get_sheet_by_name(names[name]).iter_rows())
-                if any(r))
+        rows = (
+            r for r in ([_cell(v) for v in row] for row in book.get_sheet_by_name(names[name]).iter_rows()) if any(r)
+        )
         header = next(rows, None)
         if header is None:
-            report.add(Failure(f"{name}.csv", None, "", "", "empty_file", "error",
-                               f"The sheet '{name}' is empty. It needs at least its header row."))
+            report.add(
+                Failure(
+                    f"{name}.csv",
+                    None,
+                    "",
+                    "",
+                    "empty_file",
+                    "error",
+                    f"The sheet '{name}' is empty. It needs at least its header row.",
+                )
+            )
             continue
         yield RawTable(name, f"{f.name}[{names[name]}]", _frame_of_rows(rows, header))
 

@@ -1,4 +1,5 @@
 """Submission records for people: templates, the status grid, version history, validation reports and their CSV."""
+
 from __future__ import annotations
 
 import io
@@ -10,17 +11,17 @@ from sqlalchemy import select
 
 from measures import Period
 from measures.dictionary import FILES
+from reporting.access import can_see_ico, ico_for, visible_icos
 from reporting.errors import Forbidden, NotFound
 from reporting.ingest.readers import safe_filename
 from reporting.ingest.report import FAILURE_COLUMNS
 from reporting.participation import has_left, joined_label, left_label, not_joined_yet
 from reporting.periods import chronological, stored
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
-from reporting.access import can_see_ico, ico_for, visible_icos
 from reporting.storage.models import Organization, ReportingPeriod, Submission
 
-
 # --- templates --------------------------------------------------------------------------------
+
 
 def template_zip() -> bytes:
     buffer = io.BytesIO()
@@ -31,8 +32,18 @@ def template_zip() -> bytes:
 
 
 def dictionary_rows() -> list[list]:
-    return [[spec.filename, "yes" if spec.required else "no", c.name, c.describe_type(),
-             "yes" if c.required else "no", c.description] for spec in FILES.values() for c in spec.columns]
+    return [
+        [
+            spec.filename,
+            "yes" if spec.required else "no",
+            c.name,
+            c.describe_type(),
+            "yes" if c.required else "no",
+            c.description,
+        ]
+        for spec in FILES.values()
+        for c in spec.columns
+    ]
 
 
 DICTIONARY_COLUMNS = ["file", "file required", "column", "type", "value required", "rule"]
@@ -46,13 +57,14 @@ def template_xlsx() -> bytes:
 
 # --- status and history -----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PeriodStatus:
     period: str
     due_date: date | None
-    state: str           # accepted on time | late | resubmitted | rejected | missing | not due
+    state: str  # accepted on time | late | resubmitted | rejected | missing | not due
     versions: int
-    in_force: int | None   # version in force
+    in_force: int | None  # version in force
     last: Submission | None
 
 
@@ -60,8 +72,9 @@ def status_grid(session, user, today: date) -> tuple[list[Organization], list[st
     """For each ICO the user may see and each period: the submission status."""
     orgs = visible_icos(session, user)
     periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin)).all()
-    subs = session.scalars(select(Submission).where(Submission.organization_id.in_([o.id for o in orgs]))
-                           .order_by(Submission.version)).all()
+    subs = session.scalars(
+        select(Submission).where(Submission.organization_id.in_([o.id for o in orgs])).order_by(Submission.version)
+    ).all()
     grid = {}
     for org in orgs:
         for p in periods:
@@ -88,15 +101,19 @@ def period_status(period: ReportingPeriod, versions: list[Submission], today: da
         state = "missing"
     else:
         state = "not due"
-    return PeriodStatus(period.code, period.due_date, state, len(versions), accepted[-1].version if accepted else None, last)
+    return PeriodStatus(
+        period.code, period.due_date, state, len(versions), accepted[-1].version if accepted else None, last
+    )
 
 
 def status_rows(session, org: Organization, periods: list[str], today: date) -> list[dict]:
     """The ICO page's submission table: per period, the same state as the submissions grid, and the versions."""
-    rows = session.scalars(select(ReportingPeriod).where(ReportingPeriod.code.in_(periods))
-                           .order_by(ReportingPeriod.begin)).all()
-    subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)
-                           .order_by(Submission.version)).all()
+    rows = session.scalars(
+        select(ReportingPeriod).where(ReportingPeriod.code.in_(periods)).order_by(ReportingPeriod.begin)
+    ).all()
+    subs = session.scalars(
+        select(Submission).where(Submission.organization_id == org.id).order_by(Submission.version)
+    ).all()
     out = []
     for p in rows:
         own = [s for s in subs if s.period_code == p.code]
@@ -105,12 +122,16 @@ def status_rows(session, org: Organization, periods: list[str], today: date) -> 
     return out
 
 
-def history(session, user, org_code: str, period: Period) -> tuple[Organization, ReportingPeriod | None, list[Submission]]:
+def history(
+    session, user, org_code: str, period: Period
+) -> tuple[Organization, ReportingPeriod | None, list[Submission]]:
     org = ico_for(session, user, org_code, "submissions")
     row = session.get(ReportingPeriod, period.code)
-    subs = session.scalars(select(Submission).where(Submission.organization_id == org.id,
-                                                    Submission.period_code == period.code)
-                           .order_by(Submission.version.desc())).all()
+    subs = session.scalars(
+        select(Submission)
+        .where(Submission.organization_id == org.id, Submission.period_code == period.code)
+        .order_by(Submission.version.desc())
+    ).all()
     return org, row, subs
 
 
@@ -125,35 +146,58 @@ def visible_submission(session, user, submission_id: int) -> Submission:
 
 def in_force_version(session, sub: Submission) -> int | None:
     from sqlalchemy import func
-    return session.scalar(select(func.max(Submission.version)).where(
-        Submission.organization_id == sub.organization_id, Submission.period_code == sub.period_code,
-        Submission.status == "accepted"))
+
+    return session.scalar(
+        select(func.max(Submission.version)).where(
+            Submission.organization_id == sub.organization_id,
+            Submission.period_code == sub.period_code,
+            Submission.status == "accepted",
+        )
+    )
 
 
 def filtered_failures(report: dict, severity: str = "", file: str = "", rule: str = "") -> list[dict]:
-    return [f for f in report.get("failures", [])
-            if (not severity or f["severity"] == severity) and (not file or f["file"] == file)
-            and (not rule or f["rule"] == rule)]
+    return [
+        f
+        for f in report.get("failures", [])
+        if (not severity or f["severity"] == severity)
+        and (not file or f["file"] == file)
+        and (not rule or f["rule"] == rule)
+    ]
 
 
 def failures_csv(report: dict) -> bytes:
-    return csv_bytes(FAILURE_COLUMNS, [[f[c] for c in FAILURE_COLUMNS] for f in report.get("failures", [])],
-                     preamble=[("ICO", report.get("ico")), ("Period", report.get("period")),
-                               ("Version", report.get("version")), ("Verdict", report.get("verdict")),
-                               ("Errors", report.get("errors")), ("Warnings", report.get("warnings"))])
+    return csv_bytes(
+        FAILURE_COLUMNS,
+        [[f[c] for c in FAILURE_COLUMNS] for f in report.get("failures", [])],
+        preamble=[
+            ("ICO", report.get("ico")),
+            ("Period", report.get("period")),
+            ("Version", report.get("version")),
+            ("Verdict", report.get("verdict")),
+            ("Errors", report.get("errors")),
+            ("Warnings", report.get("warnings")),
+        ],
+    )
 
 
 def original_bytes(sub: Submission) -> tuple[str, bytes, str]:
     """The package as received: the one file, or a ZIP of the several CSVs."""
     if len(sub.files) == 1:
         f = sub.files[0]
-        kind = "application/zip" if f.name.lower().endswith(".zip") else (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if f.name.lower().endswith(".xlsx")
-            else "text/csv")
+        kind = (
+            "application/zip"
+            if f.name.lower().endswith(".zip")
+            else (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                if f.name.lower().endswith(".xlsx")
+                else "text/csv"
+            )
+        )
         return safe_filename(f.name), f.content, kind
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sub.files:                 # base names only, whatever was stored before names were made safe
+        for f in sub.files:  # base names only, whatever was stored before names were made safe
             z.writestr(safe_filename(f.name), f.content)
     return f"{sub.organization.code}-{sub.period_code}-v{sub.version}.zip", buffer.getvalue(), "application/zip"
 
@@ -165,8 +209,11 @@ def default_upload_period(session, org: Organization | None, periods: list[str])
         return None
     if org is None:
         return periods[0]
-    accepted = set(session.scalars(select(Submission.period_code).where(
-        Submission.organization_id == org.id, Submission.status == "accepted")))
+    accepted = set(
+        session.scalars(
+            select(Submission.period_code).where(Submission.organization_id == org.id, Submission.status == "accepted")
+        )
+    )
     if not accepted:
         return periods[0]
     first = min(accepted, key=chronological)

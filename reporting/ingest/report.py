@@ -1,5 +1,6 @@
 """The validation report: every failure at once, errors and warnings apart, the same in the
 upload page, the API and the CLI."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,8 +8,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 FAILURE_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "message"]
-MAX_LISTED = 20_000        # failures kept in full; counts by rule are always complete
-MAX_VALUE_CHARS = 200      # an echoed value is cut to this many characters (marked as cut)
+MAX_LISTED = 20_000  # failures kept in full; counts by rule are always complete
+MAX_VALUE_CHARS = 200  # an echoed value is cut to this many characters (marked as cut)
 
 # Every check the service makes, by the name a report gives it: (severity, what it means).
 # docs/data-dictionary.md documents each (a test holds them in step) and the in-app dictionary lists them.
@@ -62,10 +63,11 @@ RULES: dict[str, tuple[str, str]] = {
     "admission_date_changed": ("warning", "a facility stay's admission date changed between periods"),
 }
 
+
 def shown(value: str) -> str:
     """A value as a report echoes it: control and bidirectional characters visibly escaped, at most
     ``MAX_VALUE_CHARS`` characters (then marked as cut)."""
-    if not value.isprintable():     # control, format (bidi overrides such as U+202E) and separator characters
+    if not value.isprintable():  # control, format (bidi overrides such as U+202E) and separator characters
         value = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in value)
     if len(value) > MAX_VALUE_CHARS:
         return value[:MAX_VALUE_CHARS] + f"… (cut: {len(value):,} characters)"
@@ -79,7 +81,7 @@ class Failure:
     column: str
     value: str
     rule: str
-    severity: str      # error | warning
+    severity: str  # error | warning
     message: str
 
     def as_dict(self) -> dict:
@@ -89,23 +91,38 @@ class Failure:
 @dataclass
 class Report:
     """Collects failures as frames (one per rule check) and summarises them."""
+
     parts: list[pd.DataFrame] = field(default_factory=list)
 
     def add(self, failure: Failure) -> None:
         _known(failure.rule)
         self.parts.append(pd.DataFrame([{**failure.as_dict(), "value": shown(failure.value)}]))
 
-    def add_rows(self, file: str, rows: pd.Series, column: str, values: pd.Series, rule: str, severity: str,
-                 message: pd.Series | str) -> None:
+    def add_rows(
+        self,
+        file: str,
+        rows: pd.Series,
+        column: str,
+        values: pd.Series,
+        rule: str,
+        severity: str,
+        message: pd.Series | str,
+    ) -> None:
         """Failures for many rows at once: ``rows`` are spreadsheet row numbers (header = row 1)."""
         _known(rule)
         if len(rows) == 0:
             return
-        frame = pd.DataFrame({
-            "file": file, "row": rows.to_numpy(), "column": column,
-            "value": values.astype(str).map(shown).to_numpy(), "rule": rule, "severity": severity,
-            "message": message.to_numpy() if isinstance(message, pd.Series) else message,
-        })
+        frame = pd.DataFrame(
+            {
+                "file": file,
+                "row": rows.to_numpy(),
+                "column": column,
+                "value": values.astype(str).map(shown).to_numpy(),
+                "rule": rule,
+                "severity": severity,
+                "message": message.to_numpy() if isinstance(message, pd.Series) else message,
+            }
+        )
         self.parts.append(frame)
 
     def frame(self) -> pd.DataFrame:
@@ -122,52 +139,90 @@ class Report:
 
 def _known(rule: str) -> None:
     if rule not in RULES:
-        raise KeyError(f"validation rule {rule!r} is not in reporting.ingest.report.RULES (document it there and in "
-                       f"docs/data-dictionary.md)")
+        raise KeyError(
+            f"validation rule {rule!r} is not in reporting.ingest.report.RULES (document it there and in "
+            f"docs/data-dictionary.md)"
+        )
 
 
 @dataclass(frozen=True)
 class Summary:
     """A package version's validation report, whole: stored with the submission (``as_json``), answered by the
     API and the CLI, shown on the upload page."""
-    verdict: str                    # accepted | rejected
+
+    verdict: str  # accepted | rejected
     ico: str
     period: str
     errors: int
     warnings: int
-    by_rule: list                   # {severity, rule, file, column, count, example}: complete
-    failures: list                  # FAILURE_COLUMNS records, the first MAX_LISTED
+    by_rule: list  # {severity, rule, file, column, count, example}: complete
+    failures: list  # FAILURE_COLUMNS records, the first MAX_LISTED
     truncated: bool
-    files: list                     # {name, sha256, bytes} of each file received
-    rows: dict = field(default_factory=dict)      # table -> rows accepted (an accepted package)
+    files: list  # {name, sha256, bytes} of each file received
+    rows: dict = field(default_factory=dict)  # table -> rows accepted (an accepted package)
     version: int | None = None
 
     def as_json(self) -> dict:
         """The stored and answered form. The row counts close the ``files`` list as ``{"rows": {...}}``: the
         shape the API has always answered."""
-        return {"verdict": self.verdict, "ico": self.ico, "period": self.period, "version": self.version,
-                "errors": self.errors, "warnings": self.warnings, "by_rule": self.by_rule, "failures": self.failures,
-                "truncated": self.truncated, "files": self.files + ([{"rows": self.rows}] if self.rows else [])}
+        return {
+            "verdict": self.verdict,
+            "ico": self.ico,
+            "period": self.period,
+            "version": self.version,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "by_rule": self.by_rule,
+            "failures": self.failures,
+            "truncated": self.truncated,
+            "files": self.files + ([{"rows": self.rows}] if self.rows else []),
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Summary":
+    def from_json(cls, data: dict) -> Summary:
         files = [f for f in data.get("files", []) if "rows" not in f]
         rows = next((f["rows"] for f in data.get("files", []) if "rows" in f), {})
-        return cls(data["verdict"], data["ico"], data["period"], data["errors"], data["warnings"],
-                   data.get("by_rule", []), data.get("failures", []), data.get("truncated", False), files, rows,
-                   data.get("version"))
+        return cls(
+            data["verdict"],
+            data["ico"],
+            data["period"],
+            data["errors"],
+            data["warnings"],
+            data.get("by_rule", []),
+            data.get("failures", []),
+            data.get("truncated", False),
+            files,
+            rows,
+            data.get("version"),
+        )
 
 
-def summarise(report: Report, *, verdict: str, files: list[dict], period: str, ico: str,
-              rows: dict | None = None) -> Summary:
+def summarise(
+    report: Report, *, verdict: str, files: list[dict], period: str, ico: str, rows: dict | None = None
+) -> Summary:
     """The report's ``Summary``: counts by rule complete, failures listed up to MAX_LISTED."""
     f = report.frame()
-    by_rule = (f.groupby(["severity", "rule", "file", "column"], sort=False, dropna=False)
-               .agg(count=("message", "size"), example=("message", "first")).reset_index()
-               if len(f) else pd.DataFrame(columns=["severity", "rule", "file", "column", "count", "example"]))
+    by_rule = (
+        f.groupby(["severity", "rule", "file", "column"], sort=False, dropna=False)
+        .agg(count=("message", "size"), example=("message", "first"))
+        .reset_index()
+        if len(f)
+        else pd.DataFrame(columns=["severity", "rule", "file", "column", "count", "example"])
+    )
     listed = f.head(MAX_LISTED)
-    failures = [{k: (None if pd.isna(v) else (int(v) if k == "row" else v)) for k, v in zip(FAILURE_COLUMNS, row)}
-                for row in listed[FAILURE_COLUMNS].itertuples(index=False, name=None)]
-    return Summary(verdict, ico, period, int((f["severity"] == "error").sum()), int((f["severity"] == "warning").sum()),
-                   [{k: (int(v) if k == "count" else v) for k, v in r.items()} for r in by_rule.to_dict("records")],
-                   failures, len(f) > MAX_LISTED, files, rows or {})
+    failures = [
+        {k: (None if pd.isna(v) else (int(v) if k == "row" else v)) for k, v in zip(FAILURE_COLUMNS, row)}
+        for row in listed[FAILURE_COLUMNS].itertuples(index=False, name=None)
+    ]
+    return Summary(
+        verdict,
+        ico,
+        period,
+        int((f["severity"] == "error").sum()),
+        int((f["severity"] == "warning").sum()),
+        [{k: (int(v) if k == "count" else v) for k, v in r.items()} for r in by_rule.to_dict("records")],
+        failures,
+        len(f) > MAX_LISTED,
+        files,
+        rows or {},
+    )

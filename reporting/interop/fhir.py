@@ -14,9 +14,10 @@
 
 A FHIR id allows no underscore: a measure's FHIR id is its id with ``-`` (``fuh-7d``); a summary report's
 id is ``{period}.{ico}.{measure}`` (``2015Q2.HA.fuh-7d``)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.measure import Measure
@@ -63,8 +64,10 @@ def _code(system: str, code: str, display: str | None = None) -> dict:
 def _populations(m) -> list[tuple[str, str]]:
     """(code, description) of the populations a measure counts."""
     if m.unit == "score":
-        return [("initial-population", "Completed survey responses in the period"),
-                ("measure-population", "Responses that answered the items of this score")]
+        return [
+            ("initial-population", "Completed survey responses in the period"),
+            ("measure-population", "Responses that answered the items of this score"),
+        ]
     pops = [("initial-population", f"Every {m.unit_kind} considered"), ("denominator", "The denominator")]
     if "excluded" in m.elements:
         pops.append(("denominator-exclusion", "Excluded from the denominator"))
@@ -73,19 +76,39 @@ def _populations(m) -> list[tuple[str, str]]:
 
 
 def measure(m, base: str) -> Measure:
-    return Measure.model_validate({
-        "resourceType": "Measure", "id": fhir_id(m.id), "url": canonical(base, m.id),
-        "identifier": [{"system": identifier_system(base, "measure-id"), "value": m.id}],
-        "version": m.version, "name": "".join(p.title() for p in m.id.split("_")), "title": m.title,
-        "status": "active", "experimental": False, "publisher": "One Care Quality Reporting",
-        "description": m.definition, "purpose": f"{m.reference}. Specification version {SPEC_VERSION}.",
-        "scoring": _code(SCORING, SCORING_OF_UNIT[m.unit]),
-        "improvementNotation": _code(IMPROVEMENT, "increase" if m.higher_is_better else "decrease"),
-        "group": [{"population": [{"code": _code(POPULATION, code), "description": text,
-                                   "criteria": {"language": "text/cql-identifier",
-                                                "expression": code.replace("-", " ").title().replace(" ", "")}}
-                                  for code, text in _populations(m)]}],
-    })
+    return Measure.model_validate(
+        {
+            "resourceType": "Measure",
+            "id": fhir_id(m.id),
+            "url": canonical(base, m.id),
+            "identifier": [{"system": identifier_system(base, "measure-id"), "value": m.id}],
+            "version": m.version,
+            "name": "".join(p.title() for p in m.id.split("_")),
+            "title": m.title,
+            "status": "active",
+            "experimental": False,
+            "publisher": "One Care Quality Reporting",
+            "description": m.definition,
+            "purpose": f"{m.reference}. Specification version {SPEC_VERSION}.",
+            "scoring": _code(SCORING, SCORING_OF_UNIT[m.unit]),
+            "improvementNotation": _code(IMPROVEMENT, "increase" if m.higher_is_better else "decrease"),
+            "group": [
+                {
+                    "population": [
+                        {
+                            "code": _code(POPULATION, code),
+                            "description": text,
+                            "criteria": {
+                                "language": "text/cql-identifier",
+                                "expression": code.replace("-", " ").title().replace(" ", ""),
+                            },
+                        }
+                        for code, text in _populations(m)
+                    ]
+                }
+            ],
+        }
+    )
 
 
 def _quantity(m, value: float | None) -> dict | None:
@@ -113,14 +136,25 @@ def _counts(m, r) -> list[tuple[str, int]]:
 def _organization(pub: Published, ico: str, base: str, states: set[str]) -> dict:
     if ico == STATEWIDE:
         state = ",".join(sorted(states)) or "MA"
-        return {"resourceType": "Organization", "id": "org", "name": f"Statewide ({state})",
-                "identifier": [{"system": identifier_system(base, "ico-code"), "value": STATEWIDE},
-                               {"system": "https://www.usps.com/state", "value": state}],
-                "address": [{"state": state}]}
+        return {
+            "resourceType": "Organization",
+            "id": "org",
+            "name": f"Statewide ({state})",
+            "identifier": [
+                {"system": identifier_system(base, "ico-code"), "value": STATEWIDE},
+                {"system": "https://www.usps.com/state", "value": state},
+            ],
+            "address": [{"state": state}],
+        }
     org = next((o for o in pub.icos if o.code == ico), None)
-    return {"resourceType": "Organization", "id": "org", "name": org.name if org else ico, "active": True,
-            "identifier": [{"system": identifier_system(base, "ico-code"), "value": ico}],
-            "address": [{"state": org.state}] if org else []}
+    return {
+        "resourceType": "Organization",
+        "id": "org",
+        "name": org.name if org else ico,
+        "active": True,
+        "identifier": [{"system": identifier_system(base, "ico-code"), "value": ico}],
+        "address": [{"state": org.state}] if org else [],
+    }
 
 
 def report_id(period: str, ico: str, measure_id: str) -> str:
@@ -136,11 +170,12 @@ def parse_report_id(report: str) -> tuple[str, str, str] | None:
 
 def _common(pub: Published, m, ico: str, base: str, states: set[str], kind: str) -> dict:
     return {
-        "resourceType": "MeasureReport", "status": "complete", "type": kind,
+        "resourceType": "MeasureReport",
+        "status": "complete",
+        "type": kind,
         "contained": [_organization(pub, ico, base, states)],
         "measure": f"{canonical(base, m.id)}|{m.version}",
-        "date": (pub.edition.published_at or pub.run.finished_at or datetime.now(timezone.utc)
-                 ).replace(tzinfo=timezone.utc).isoformat(),
+        "date": (pub.edition.published_at or pub.run.finished_at or datetime.now(UTC)).replace(tzinfo=UTC).isoformat(),
         "reporter": {"reference": "#org"},
         "period": {"start": pub.period.begin.isoformat(), "end": pub.period.end.isoformat()},
         "improvementNotation": _code(IMPROVEMENT, "increase" if m.higher_is_better else "decrease"),
@@ -155,49 +190,94 @@ def summary(pub: Published, measure_id: str, ico: str, base: str, states: set[st
     group = {"population": [{"code": _code(POPULATION, code), "count": int(n)} for code, n in _counts(m, r)]}
     if reported and (q := _quantity(m, r.value)):
         group["measureScore"] = q
-    extensions = [{"url": _ext(base, "result-status"), "valueCode": "reported" if reported else "NA"},
-                  {"url": _ext(base, "edition"), "extension": [
-                      {"url": "number", "valueInteger": pub.edition.number},
-                      {"url": "status", "valueCode": pub.edition.status}]}]
+    extensions = [
+        {"url": _ext(base, "result-status"), "valueCode": "reported" if reported else "NA"},
+        {
+            "url": _ext(base, "edition"),
+            "extension": [
+                {"url": "number", "valueInteger": pub.edition.number},
+                {"url": "status", "valueCode": pub.edition.status},
+            ],
+        },
+    ]
     if reported and r.ci_low is not None and r.ci_high is not None:
-        extensions.append({"url": _ext(base, "confidence-interval"),
-                           "valueRange": {"low": _quantity(m, r.ci_low), "high": _quantity(m, r.ci_high)}})
-    if reported and r.adjusted_value is not None:          # survey measures, case-mix adjusted (measures.md)
-        extensions.append({"url": _ext(base, "case-mix-adjusted-score"), "valueQuantity": _quantity(m, r.adjusted_value)})
-        if r.vs_statewide and (measure_id, STATEWIDE) in pub.results:     # only beside a statewide figure shown
+        extensions.append(
+            {
+                "url": _ext(base, "confidence-interval"),
+                "valueRange": {"low": _quantity(m, r.ci_low), "high": _quantity(m, r.ci_high)},
+            }
+        )
+    if reported and r.adjusted_value is not None:  # survey measures, case-mix adjusted (measures.md)
+        extensions.append(
+            {"url": _ext(base, "case-mix-adjusted-score"), "valueQuantity": _quantity(m, r.adjusted_value)}
+        )
+        if r.vs_statewide and (measure_id, STATEWIDE) in pub.results:  # only beside a statewide figure shown
             extensions.append({"url": _ext(base, "vs-statewide"), "valueCode": r.vs_statewide})
-    return MeasureReport.model_validate(_common(pub, m, ico, base, states, "summary") | {
-        "id": report_id(pub.period.code, ico, measure_id), "extension": extensions, "group": [group]})
+    return MeasureReport.model_validate(
+        _common(pub, m, ico, base, states, "summary")
+        | {"id": report_id(pub.period.code, ico, measure_id), "extension": extensions, "group": [group]}
+    )
 
 
 def subject_list(pub: Published, measure_id: str, ico: str, base: str, member_ids: list[str]) -> MeasureReport:
     """The members behind the gap of one measure, as a contained List of member identifiers."""
     m = REGISTRY[measure_id]
     code = "numerator" if not m.higher_is_better else "denominator"
-    listed = {"resourceType": "List", "id": "gap", "status": "current", "mode": "snapshot",
-              "title": f"{ico} {pub.period.code} {m.title}: members behind the gap",
-              "entry": [{"item": {"identifier": {"system": identifier_system(base, f"member-id/{ico}"), "value": str(mid)}}}
-                        for mid in member_ids]}
+    listed = {
+        "resourceType": "List",
+        "id": "gap",
+        "status": "current",
+        "mode": "snapshot",
+        "title": f"{ico} {pub.period.code} {m.title}: members behind the gap",
+        "entry": [
+            {"item": {"identifier": {"system": identifier_system(base, f"member-id/{ico}"), "value": str(mid)}}}
+            for mid in member_ids
+        ],
+    }
     report = _common(pub, m, ico, base, set(), "subject-list")
     report["contained"].append(listed)
-    return MeasureReport.model_validate(report | {
-        "id": report_id(pub.period.code, ico, measure_id) + ".gap",
-        "group": [{"population": [{"code": _code(POPULATION, code), "count": len(member_ids),
-                                   "subjectResults": {"reference": "#gap"}}]}]})
+    return MeasureReport.model_validate(
+        report
+        | {
+            "id": report_id(pub.period.code, ico, measure_id) + ".gap",
+            "group": [
+                {
+                    "population": [
+                        {
+                            "code": _code(POPULATION, code),
+                            "count": len(member_ids),
+                            "subjectResults": {"reference": "#gap"},
+                        }
+                    ]
+                }
+            ],
+        }
+    )
 
 
 def bundle(resources, kind: str, base: str) -> Bundle:
-    return Bundle.model_validate({
-        "resourceType": "Bundle", "type": kind, "timestamp": datetime.now(timezone.utc).isoformat(),
-        "total": len(resources) if kind == "searchset" else None,
-        "entry": [{"fullUrl": f"{base.rstrip('/')}/api/v1/fhir/{r.get_resource_type()}/{r.id}", "resource": r,
-                   **({"search": {"mode": "match"}} if kind == "searchset" else {})} for r in resources],
-    })
+    return Bundle.model_validate(
+        {
+            "resourceType": "Bundle",
+            "type": kind,
+            "timestamp": datetime.now(UTC).isoformat(),
+            "total": len(resources) if kind == "searchset" else None,
+            "entry": [
+                {
+                    "fullUrl": f"{base.rstrip('/')}/api/v1/fhir/{r.get_resource_type()}/{r.id}",
+                    "resource": r,
+                    **({"search": {"mode": "match"}} if kind == "searchset" else {}),
+                }
+                for r in resources
+            ],
+        }
+    )
 
 
 def outcome(message: str, code: str = "invalid") -> OperationOutcome:
-    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [
-        {"severity": "error", "code": code, "diagnostics": message}]})
+    return OperationOutcome.model_validate(
+        {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": message}]}
+    )
 
 
 def measures(base: str) -> list[Measure]:

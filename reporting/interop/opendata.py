@@ -4,6 +4,7 @@ with every release before it) and ``datapackage.json``
 (a Frictionless Data Package: table schema with types, descriptions and units, and the license).
 
 Nothing member-level and nothing in preview: it reads a published edition (``published.published``)."""
+
 from __future__ import annotations
 
 import csv
@@ -17,12 +18,28 @@ from reporting.engine import STATEWIDE
 from reporting.interop.published import Published
 from reporting.publication.suppression import SUPPRESSED, suppress
 
-COLUMNS = ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "suppressed", "adjusted_value",
-           "vs_statewide"]
-UNITS = {"percent": "percent (0-100)", "per_1000": "admissions per 1,000 member-months",
-         "score": "survey score (mean of the items' scale)"}
-LICENSE = {"name": "ODC-PDDL-1.0", "path": "https://opendatacommons.org/licenses/pddl/",
-           "title": "Open Data Commons Public Domain Dedication and License v1.0"}
+COLUMNS = [
+    "measure_id",
+    "ico",
+    "period",
+    "numerator",
+    "denominator",
+    "value",
+    "status",
+    "suppressed",
+    "adjusted_value",
+    "vs_statewide",
+]
+UNITS = {
+    "percent": "percent (0-100)",
+    "per_1000": "admissions per 1,000 member-months",
+    "score": "survey score (mean of the items' scale)",
+}
+LICENSE = {
+    "name": "ODC-PDDL-1.0",
+    "path": "https://opendatacommons.org/licenses/pddl/",
+    "title": "Open Data Commons Public Domain Dedication and License v1.0",
+}
 
 
 def rows(pub: Published) -> list[dict]:
@@ -32,19 +49,24 @@ def rows(pub: Published) -> list[dict]:
     for m in REGISTRY.values():
         present = [pub.results[(m.id, c)] for c in codes if (m.id, c) in pub.results]
         for cell in sorted(suppress(m.id, present, pub.hidden), key=lambda c: (c.ico == STATEWIDE, c.ico)):
-            hidden = [cell.numerator, cell.denominator, cell.value]       # the row's cells
+            hidden = [cell.numerator, cell.denominator, cell.value]  # the row's cells
             reported = cell.status == "reported"
             result = pub.results[(m.id, cell.ico)]
             adjusted = reported and cell.value not in (None, SUPPRESSED) and result.adjusted_value is not None
-            out.append({
-                "measure_id": m.id, "ico": cell.ico, "period": pub.period.code,
-                "numerator": _shown(cell.numerator), "denominator": _shown(cell.denominator),
-                "value": _shown(cell.value) if reported else "",        # an NA result shows no value
-                "status": cell.status,
-                "suppressed": "true" if any(v == SUPPRESSED for v in hidden) else "false",
-                "adjusted_value": _shown(result.adjusted_value) if adjusted else "",
-                "vs_statewide": (result.vs_statewide or "") if adjusted else "",
-            })
+            out.append(
+                {
+                    "measure_id": m.id,
+                    "ico": cell.ico,
+                    "period": pub.period.code,
+                    "numerator": _shown(cell.numerator),
+                    "denominator": _shown(cell.denominator),
+                    "value": _shown(cell.value) if reported else "",  # an NA result shows no value
+                    "status": cell.status,
+                    "suppressed": "true" if any(v == SUPPRESSED for v in hidden) else "false",
+                    "adjusted_value": _shown(result.adjusted_value) if adjusted else "",
+                    "vs_statewide": (result.vs_statewide or "") if adjusted else "",
+                }
+            )
     return out
 
 
@@ -63,66 +85,120 @@ def results_csv(pub: Published) -> bytes:
 
 
 def descriptor(pub: Published, base: str) -> dict:
-    measures = ", ".join(f"{m.id} ({UNITS[m.unit]}, {'higher' if m.higher_is_better else 'lower'} is better)"
-                         for m in REGISTRY.values())
+    measures = ", ".join(
+        f"{m.id} ({UNITS[m.unit]}, {'higher' if m.higher_is_better else 'lower'} is better)" for m in REGISTRY.values()
+    )
     return {
         "name": f"one-care-quality-measures-{pub.period.code.lower()}",
         "title": f"One Care quality measures, {pub.period.code} (public, edition {pub.edition.number})",
-        "description": ("Quality measures of the Massachusetts One Care demonstration for each Integrated Care "
-                        "Organization (ICO) and statewide, as published. Counts from 1 to 10 are suppressed "
-                        "(CMS cell-size policy), with complementary suppression checked across ICOs, statewide, quarters "
-                        "and years over every release; suppressed cells are empty. "
-                        f"Measure specification version {SPEC_VERSION}."),
+        "description": (
+            "Quality measures of the Massachusetts One Care demonstration for each Integrated Care "
+            "Organization (ICO) and statewide, as published. Counts from 1 to 10 are suppressed "
+            "(CMS cell-size policy), with complementary suppression checked across ICOs, statewide, quarters "
+            "and years over every release; suppressed cells are empty. "
+            f"Measure specification version {SPEC_VERSION}."
+        ),
         "homepage": f"{base.rstrip('/')}/public",
         "version": f"{pub.edition.number}",
         "created": (pub.edition.published_at.isoformat() + "Z") if pub.edition.published_at else None,
         "licenses": [LICENSE],
-        "resources": [{
-            "name": "results", "path": "results.csv", "profile": "tabular-data-resource", "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8",
-            "title": f"Results, {pub.period.code}",
-            "description": "One row per measure and ICO (ico = STATEWIDE for the statewide figure).",
-            "schema": {
-                "fields": [
-                    {"name": "measure_id", "type": "string", "title": "Measure",
-                     "description": "The measure's id. Units and direction: " + measures,
-                     "constraints": {"required": True, "enum": list(REGISTRY)}},
-                    {"name": "ico", "type": "string", "title": "ICO",
-                     "description": "The ICO's code, or STATEWIDE for all ICOs pooled.", "constraints": {"required": True}},
-                    {"name": "period", "type": "string", "title": "Period",
-                     "description": "The reporting period: a quarter (2015Q3) or a calendar year (2015).",
-                     "constraints": {"required": True, "pattern": "[0-9]{4}(Q[1-4])?"}},
-                    {"name": "numerator", "type": "integer", "title": "Numerator",
-                     "description": "Units counted in the numerator (admissions for facility_admissions); empty "
-                                    "when suppressed or when the measure has none (survey scores).",
-                     "constraints": {"minimum": 0}},
-                    {"name": "denominator", "type": "integer", "title": "Denominator",
-                     "description": "Units in the denominator (member-months for facility_admissions, respondents "
-                                    "for survey scores); empty when suppressed.", "constraints": {"minimum": 0}},
-                    {"name": "value", "type": "number", "title": "Value",
-                     "description": "The result in the measure's unit: percent 0-100; admissions per 1,000 "
-                                    "member-months; survey score. Empty when suppressed or NA.",
-                     "unit": "see measure_id"},
-                    {"name": "status", "type": "string", "title": "Status",
-                     "description": "reported, or NA when the denominator is below the measure's minimum.",
-                     "constraints": {"required": True, "enum": ["reported", "NA"]}},
-                    {"name": "suppressed", "type": "boolean", "title": "Suppressed",
-                     "description": "true when any cell of this row is suppressed.",
-                     "trueValues": ["true"], "falseValues": ["false"], "constraints": {"required": True}},
-                    {"name": "adjusted_value", "type": "number", "title": "Case-mix adjusted value",
-                     "description": "Survey measures only: the value adjusted for the respondents' age, education, "
-                                    "self-rated general and mental health, proxy answers and survey language (CMS's "
-                                    "CAHPS method; measures.md). Statewide: its value. Empty otherwise and where "
-                                    "the value is empty.", "unit": "see measure_id"},
-                    {"name": "vs_statewide", "type": "string", "title": "Compared with statewide",
-                     "description": "Survey measures: higher or lower when the adjusted value differs from "
-                                    "statewide by more than 1.96 standard errors (HC1), else no_difference; empty "
-                                    "for statewide, other measures, and below the minimum of respondents.",
-                     "constraints": {"enum": ["higher", "lower", "no_difference", ""]}},
-                ],
-                "primaryKey": ["measure_id", "ico", "period"],
-            },
-        }],
+        "resources": [
+            {
+                "name": "results",
+                "path": "results.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "title": f"Results, {pub.period.code}",
+                "description": "One row per measure and ICO (ico = STATEWIDE for the statewide figure).",
+                "schema": {
+                    "fields": [
+                        {
+                            "name": "measure_id",
+                            "type": "string",
+                            "title": "Measure",
+                            "description": "The measure's id. Units and direction: " + measures,
+                            "constraints": {"required": True, "enum": list(REGISTRY)},
+                        },
+                        {
+                            "name": "ico",
+                            "type": "string",
+                            "title": "ICO",
+                            "description": "The ICO's code, or STATEWIDE for all ICOs pooled.",
+                            "constraints": {"required": True},
+                        },
+                        {
+                            "name": "period",
+                            "type": "string",
+                            "title": "Period",
+                            "description": "The reporting period: a quarter (2015Q3) or a calendar year (2015).",
+                            "constraints": {"required": True, "pattern": "[0-9]{4}(Q[1-4])?"},
+                        },
+                        {
+                            "name": "numerator",
+                            "type": "integer",
+                            "title": "Numerator",
+                            "description": "Units counted in the numerator (admissions for facility_admissions); empty "
+                            "when suppressed or when the measure has none (survey scores).",
+                            "constraints": {"minimum": 0},
+                        },
+                        {
+                            "name": "denominator",
+                            "type": "integer",
+                            "title": "Denominator",
+                            "description": "Units in the denominator (member-months for facility_admissions, respondents "
+                            "for survey scores); empty when suppressed.",
+                            "constraints": {"minimum": 0},
+                        },
+                        {
+                            "name": "value",
+                            "type": "number",
+                            "title": "Value",
+                            "description": "The result in the measure's unit: percent 0-100; admissions per 1,000 "
+                            "member-months; survey score. Empty when suppressed or NA.",
+                            "unit": "see measure_id",
+                        },
+                        {
+                            "name": "status",
+                            "type": "string",
+                            "title": "Status",
+                            "description": "reported, or NA when the denominator is below the measure's minimum.",
+                            "constraints": {"required": True, "enum": ["reported", "NA"]},
+                        },
+                        {
+                            "name": "suppressed",
+                            "type": "boolean",
+                            "title": "Suppressed",
+                            "description": "true when any cell of this row is suppressed.",
+                            "trueValues": ["true"],
+                            "falseValues": ["false"],
+                            "constraints": {"required": True},
+                        },
+                        {
+                            "name": "adjusted_value",
+                            "type": "number",
+                            "title": "Case-mix adjusted value",
+                            "description": "Survey measures only: the value adjusted for the respondents' age, education, "
+                            "self-rated general and mental health, proxy answers and survey language (CMS's "
+                            "CAHPS method; measures.md). Statewide: its value. Empty otherwise and where "
+                            "the value is empty.",
+                            "unit": "see measure_id",
+                        },
+                        {
+                            "name": "vs_statewide",
+                            "type": "string",
+                            "title": "Compared with statewide",
+                            "description": "Survey measures: higher or lower when the adjusted value differs from "
+                            "statewide by more than 1.96 standard errors (HC1), else no_difference; empty "
+                            "for statewide, other measures, and below the minimum of respondents.",
+                            "constraints": {"enum": ["higher", "lower", "no_difference", ""]},
+                        },
+                    ],
+                    "primaryKey": ["measure_id", "ico", "period"],
+                },
+            }
+        ],
     }
 
 

@@ -1,5 +1,6 @@
 """What has been published: a period's newest published edition and the results of its run. Preview,
 approval-waiting and never-published periods answer a clear "not published"."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,8 +10,8 @@ from sqlalchemy import select
 from measures import Period
 from reporting.errors import NotFound
 from reporting.periods import chronological, parse
-from reporting.publication.released import public_hidden
 from reporting.publication.editions import EditionStatus
+from reporting.publication.released import public_hidden
 from reporting.storage.models import Edition, Organization, Result, ResultRun
 
 
@@ -19,18 +20,23 @@ class Published:
     period: Period
     edition: Edition
     run: ResultRun
-    results: dict          # (measure_id, ico) -> Result
+    results: dict  # (measure_id, ico) -> Result
     icos: list[Organization]
-    hidden: set = frozenset()      # the counts its public outputs suppress (publication.released)
+    hidden: set = frozenset()  # the counts its public outputs suppress (publication.released)
 
 
 def published(session, period: Period | str) -> Published:
-    period = parse(period)                  # a Period from the edge passes through
-    edition = session.scalar(select(Edition).where(Edition.period_code == period.code, Edition.status == EditionStatus.PUBLISHED)
-                             .order_by(Edition.number.desc()))
+    period = parse(period)  # a Period from the edge passes through
+    edition = session.scalar(
+        select(Edition)
+        .where(Edition.period_code == period.code, Edition.status == EditionStatus.PUBLISHED)
+        .order_by(Edition.number.desc())
+    )
     if edition is None:
-        raise NotFound(f"{period.code} has not been published. Only published editions appear here; a period in "
-                       f"preview or waiting for approval does not.")
+        raise NotFound(
+            f"{period.code} has not been published. Only published editions appear here; a period in "
+            f"preview or waiting for approval does not."
+        )
     run = session.get(ResultRun, edition.run_id)
     results = {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run.id))}
     codes = list((run.inputs or {}).keys())

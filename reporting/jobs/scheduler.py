@@ -7,13 +7,14 @@ stops (a PostgreSQL advisory lock, or a file lock on SQLite). The active schedul
 holds the lock before every job and every few seconds: when the database restarted under it (which ends
 the lock) it stops its jobs and stands by until it holds the lock again. Even if two ran, the run and
 delivery ledgers keep every report rendered and sent once."""
+
 from __future__ import annotations
 
 import logging
 import os
 import signal
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
@@ -25,15 +26,18 @@ log = logging.getLogger(__name__)
 _APP = None
 _LEADERSHIP = None
 LOCK_CHECK_SECONDS = 5
-JOB_DEFAULTS = {"coalesce": True,            # a backlog of missed runs becomes one run
-                "max_instances": 1,          # never two runs of one job at once in this process
-                "misfire_grace_time": 6 * 3600}   # a run missed by a restart still happens within 6 hours
+JOB_DEFAULTS = {
+    "coalesce": True,  # a backlog of missed runs becomes one run
+    "max_instances": 1,  # never two runs of one job at once in this process
+    "misfire_grace_time": 6 * 3600,
+}  # a run missed by a restart still happens within 6 hours
 
 
 def run_job(job_id: str) -> None:
     """Called by APScheduler (referenced by name in the job store). Runs only while this process still holds
     the scheduler lock."""
     from reporting.jobs.tasks import JOBS
+
     with _APP.app_context():
         if not _still_active(job_id):
             return
@@ -52,6 +56,7 @@ def _still_active(what: str = "lock check") -> bool:
 def sync_jobs(scheduler, seen: dict) -> None:
     """Make the scheduler's jobs match the schedules table."""
     from apscheduler.triggers.cron import CronTrigger
+
     with db.transaction() as session:
         rows = {s.id: (s.cron, s.enabled, s.updated_at) for s in session.scalars(select(Schedule))}
     for job_id, (cron, enabled, updated) in rows.items():
@@ -64,7 +69,7 @@ def sync_jobs(scheduler, seen: dict) -> None:
             log.info("schedule %s disabled", job_id)
             continue
         try:
-            trigger = CronTrigger.from_crontab(cron, timezone=timezone.utc)
+            trigger = CronTrigger.from_crontab(cron, timezone=UTC)
         except ValueError as e:
             log.error("schedule %s has an invalid cron expression %r: %s", job_id, cron, e)
             continue
@@ -78,6 +83,7 @@ def run(app) -> None:
     _APP = app
     from reporting.locks import Leadership
     from reporting.rendering.pdf import check_environment
+
     stopping = []
 
     def stop(signum, frame):
@@ -86,7 +92,8 @@ def run(app) -> None:
         if _SCHEDULER is not None and _SCHEDULER.running:
             _SCHEDULER.shutdown(wait=False)
         if _LEADERSHIP is not None and not _SCHEDULER:
-            raise SystemExit(0)         # still waiting for the lock
+            raise SystemExit(0)  # still waiting for the lock
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     with app.app_context():
@@ -102,14 +109,16 @@ def run(app) -> None:
                 _run_while_active(app)
                 _LEADERSHIP.release()
                 if not stopping:
-                    time.sleep(1)           # lost the lock or the database: let it come back before trying again
+                    time.sleep(1)  # lost the lock or the database: let it come back before trying again
         finally:
             _LEADERSHIP.release()
 
 
 _SCHEDULER = None
-INTERRUPTED = ("The scheduler running this job stopped before it finished (killed, or its database restarted). "
-               "What the job had committed stays; the next run picks up the rest (deliveries through the ledger).")
+INTERRUPTED = (
+    "The scheduler running this job stopped before it finished (killed, or its database restarted). "
+    "What the job had committed stays; the next run picks up the rest (deliveries through the ledger)."
+)
 
 
 def mark_interrupted() -> int:
@@ -117,14 +126,21 @@ def mark_interrupted() -> int:
     one (only the active scheduler runs jobs, so none of them is still running). Returns how many."""
     try:
         with db.transaction() as session:
-            count = session.execute(update(JobRun).where(JobRun.status == "running").values(
-                status="interrupted", finished_at=utcnow(), error=INTERRUPTED)).rowcount or 0
+            count = (
+                session.execute(
+                    update(JobRun)
+                    .where(JobRun.status == "running")
+                    .values(status="interrupted", finished_at=utcnow(), error=INTERRUPTED)
+                ).rowcount
+                or 0
+            )
     except Exception:
         log.exception("scheduler: the runs left running could not be marked interrupted")
         return 0
     if count:
-        log.warning("scheduler %d: %d job run(s) left running by a stopped scheduler marked interrupted",
-                    os.getpid(), count)
+        log.warning(
+            "scheduler %d: %d job run(s) left running by a stopped scheduler marked interrupted", os.getpid(), count
+        )
     return count
 
 
@@ -132,9 +148,11 @@ def _run_while_active(app) -> None:
     global _SCHEDULER
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
+
     url = app.config["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-    scheduler = BlockingScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)},
-                                  job_defaults=JOB_DEFAULTS, timezone=timezone.utc)
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=url)}, job_defaults=JOB_DEFAULTS, timezone=UTC
+    )
     seen: dict = {}
     try:
         sync_jobs(scheduler, seen)
@@ -142,23 +160,32 @@ def _run_while_active(app) -> None:
         log.exception("scheduler: the schedules could not be read; standing by")
         return
     scheduler.add_jobstore("memory", alias="memory")
-    scheduler.add_job(_sync_in_context, "interval", seconds=app.config["SCHEDULER_POLL_SECONDS"],
-                      args=[scheduler, seen], id="_sync", jobstore="memory")
+    scheduler.add_job(
+        _sync_in_context,
+        "interval",
+        seconds=app.config["SCHEDULER_POLL_SECONDS"],
+        args=[scheduler, seen],
+        id="_sync",
+        jobstore="memory",
+    )
     scheduler.add_job(_check_lock, "interval", seconds=LOCK_CHECK_SECONDS, id="_lock", jobstore="memory")
     # The cycle also runs once at start, so that a restart catches up at once.
-    scheduler.add_job(_startup, "date", run_date=datetime.now(timezone.utc), id="_startup", jobstore="memory")
+    scheduler.add_job(_startup, "date", run_date=datetime.now(UTC), id="_startup", jobstore="memory")
     _SCHEDULER = scheduler
     try:
         scheduler.start()
-    except Exception as e:      # the database went away while the jobs were being stored: stand by, try again
-        log.warning("scheduler %d lost the scheduler lock or its database while starting (%s): standing by",
-                    os.getpid(), type(e).__name__)
+    except Exception as e:  # the database went away while the jobs were being stored: stand by, try again
+        log.warning(
+            "scheduler %d lost the scheduler lock or its database while starting (%s): standing by",
+            os.getpid(),
+            type(e).__name__,
+        )
     finally:
         _SCHEDULER = None
         try:
             scheduler.shutdown(wait=True)
         except Exception:
-            pass       # already shut down
+            pass  # already shut down
 
 
 def _check_lock() -> None:

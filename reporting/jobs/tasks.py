@@ -1,6 +1,7 @@
 """The job functions the scheduler runs. Each records a JobRun (status, timings, errors) and catches only at
 its boundary; what is due (``publication.calendar``), which schedules exist (``jobs.schedules``) and what a
 cycle does (``pipeline``) live elsewhere."""
+
 from __future__ import annotations
 
 import logging
@@ -12,14 +13,15 @@ from flask import current_app
 from sqlalchemy import select
 
 from reporting import clock, pipeline
+from reporting.access import admins
+from reporting.delivery import ledger, notices
+from reporting.links import external_url
 from reporting.publication import calendar, editions
 from reporting.storage import db
-from reporting.delivery import ledger, notices
 from reporting.storage.models import Delivery, JobRun, utcnow
-from reporting.links import external_url
-from reporting.access import admins
 
 log = logging.getLogger(__name__)
+
 
 def _record(job: str, fn, period: str = ""):
     run_id = None
@@ -46,10 +48,13 @@ def quarterly_cycle(today: date | None = None) -> None:
         results, timings = [], {}
         for code in periods:
             outcome = pipeline.run_cycle(code, trigger="scheduler")
-            results.append(f"{code}: {outcome.status}, edition {outcome.edition_number}, {outcome.rendered} PDFs, "
-                           f"{outcome.sent} sent, {outcome.failed} failed, {outcome.pending} pending")
+            results.append(
+                f"{code}: {outcome.status}, edition {outcome.edition_number}, {outcome.rendered} PDFs, "
+                f"{outcome.sent} sent, {outcome.failed} failed, {outcome.pending} pending"
+            )
             timings[code] = outcome.timings
         return ("; ".join(results) or "no period due"), timings
+
     _record("quarterly_cycle", work)
 
 
@@ -63,6 +68,7 @@ def nightly_recompute() -> None:
             if outcome.new_edition:
                 changed.append(f"{code}: revised edition {outcome.edition_number}, {outcome.sent} sent")
         return ("; ".join(changed) or f"{len(periods)} published periods unchanged"), {}
+
     _record("nightly_recompute", work)
 
 
@@ -70,21 +76,24 @@ def fresh_results() -> None:
     """Recompute, promptly after an accepted upload, the periods whose results predate it (compute only:
     publishing stays with the cycle and the nightly recompute)."""
     from reporting.freshness import stale_periods
+
     with db.transaction() as session:
         stale = stale_periods(session)
-    if not stale:                   # record a run only when there was something to do
+    if not stale:  # record a run only when there was something to do
         return
 
     def work():
         outcomes = pipeline.compute_many(stale, trigger="upload", force=False, warm=True)
         done = [o.period for o in outcomes if not o.unchanged]
         return f"recomputed {', '.join(done) or 'nothing (inputs unchanged)'}", {}
+
     _record("fresh_results", work)
 
 
 def delivery_worker() -> None:
     """Every minute: the one outbox (reports and notices) swept of sends cut off mid-way, then every due message
     sent; editions published but not rendered yet are finished first."""
+
     def work():
         with db.transaction() as session:
             stale = ledger.sweep_stale(session, current_app.config["DELIVERY_STALE_SECONDS"])
@@ -92,18 +101,22 @@ def delivery_worker() -> None:
         for code in unfinished:
             pipeline.run_cycle(code, trigger="worker")
         counts = pipeline.deliver_due(None)
-        return (f"{counts['sent']} sent in all, {counts['pending']} pending; stale: {stale[0]} sent again, "
-                f"{stale[1]} marked uncertain; finished {unfinished or 'no edition'}"), {}
+        return (
+            f"{counts['sent']} sent in all, {counts['pending']} pending; stale: {stale[0]} sent again, "
+            f"{stale[1]} marked uncertain; finished {unfinished or 'no edition'}"
+        ), {}
+
     with db.transaction() as session:
         busy = session.scalar(select(Delivery.id).where(Delivery.status.in_(["pending", "sending"])))
         unfinished = editions.unfinished(session)
-    if busy or unfinished:          # record a run only when there was something to do
+    if busy or unfinished:  # record a run only when there was something to do
         _record("delivery_worker", work)
 
 
 def failure_summary() -> None:
     """A daily notice to every admin listing failed deliveries and jobs (at most one a day: ``notices`` keys it),
     sent at once through the outbox."""
+
     def work():
         since = utcnow() - timedelta(days=1)
         with db.transaction() as session:
@@ -111,19 +124,35 @@ def failure_summary() -> None:
             jobs = session.scalars(select(JobRun).where(JobRun.status == "failed", JobRun.started_at >= since)).all()
             to = [u.email for u in admins(session)]
             lines = [f"- delivery {d.id} to {d.recipient}: {d.status}: {d.last_error[:200]}" for d in failed]
-            lines += [f"- job {j.job} at {j.started_at:%Y-%m-%d %H:%M}: {j.error.splitlines()[0] if j.error else ''}" for j in jobs]
+            lines += [
+                f"- job {j.job} at {j.started_at:%Y-%m-%d %H:%M}: {j.error.splitlines()[0] if j.error else ''}"
+                for j in jobs
+            ]
             if not lines or not to:
                 return "nothing to report", {}
             queued = notices.queue(
-                session, f"failure-summary:{utcnow():%Y-%m-%d}", to,
+                session,
+                f"failure-summary:{utcnow():%Y-%m-%d}",
+                to,
                 f"One Care reporting: {len(failed)} failed deliveries, {len(jobs)} failed jobs",
-                "These need a look (Administration → Deliveries, Schedules and runs):\n\n" + "\n".join(lines)
-                + f"\n\n{external_url('admin.deliveries')}\n")
+                "These need a look (Administration → Deliveries, Schedules and runs):\n\n"
+                + "\n".join(lines)
+                + f"\n\n{external_url('admin.deliveries')}\n",
+            )
         sent = pipeline.deliver_due(None)
-        return (f"summary of {len(lines)} problems queued for {queued} admins ({sent['pending']} messages still pending)"
-                if queued else "summary already sent today"), {}
+        return (
+            f"summary of {len(lines)} problems queued for {queued} admins ({sent['pending']} messages still pending)"
+            if queued
+            else "summary already sent today"
+        ), {}
+
     _record("failure_summary", work)
 
 
-JOBS = {"quarterly_cycle": quarterly_cycle, "nightly_recompute": nightly_recompute,
-        "fresh_results": fresh_results, "delivery_worker": delivery_worker, "failure_summary": failure_summary}
+JOBS = {
+    "quarterly_cycle": quarterly_cycle,
+    "nightly_recompute": nightly_recompute,
+    "fresh_results": fresh_results,
+    "delivery_worker": delivery_worker,
+    "failure_summary": failure_summary,
+}

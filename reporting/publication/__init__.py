@@ -4,6 +4,7 @@ benchmarks and the quality withhold, suppression, editions and the calendar of c
 
 The benchmarks and withhold rules come from the rule sets in force (``reporting.rules``); ``settings()``
 returns them, read again whenever a rule set is adopted."""
+
 from __future__ import annotations
 
 from reporting.errors import ConfigError
@@ -12,6 +13,7 @@ from reporting.errors import ConfigError
 def init_app(app) -> None:
     """The configuration files only seed version 1 of a year (``init-db``); they are checked at start-up."""
     from reporting.publication.benchmarks import ConfigFileError, load_benchmarks, load_withhold
+
     try:
         load_benchmarks(app.config["BENCHMARKS_FILE"])
         load_withhold(app.config["WITHHOLD_FILE"])
@@ -26,6 +28,7 @@ def settings():
 
     from reporting.rules.store import current_rules, state_key
     from reporting.storage import db
+
     cache = current_app.extensions.setdefault("rules_cache", {})
     key = state_key(db.session)
     if key not in cache:

@@ -1,5 +1,6 @@
 """The audience of an edition: the reports it has, and who receives each of them (by the rules of
 ``reporting.access``; who may download a rendered report is ``access.may_download``)."""
+
 from __future__ import annotations
 
 from measures import Period
@@ -17,9 +18,14 @@ def expected_reports(session, edition) -> list:
     period = Period.parse(edition.period_code)
     specs = []
     for kind in REPORT_KINDS.values():
-        if kind.made_for(period, settings().withhold) and (kind.in_preview or not editions.status_of(edition).is_preview):
-            specs += [ReportSpec(kind.kind, period.code, code) for code in icos] if kind.per_ico \
+        if kind.made_for(period, settings().withhold) and (
+            kind.in_preview or not editions.status_of(edition).is_preview
+        ):
+            specs += (
+                [ReportSpec(kind.kind, period.code, code) for code in icos]
+                if kind.per_ico
                 else [ReportSpec(kind.kind, period.code)]
+            )
     return specs
 
 
@@ -33,12 +39,17 @@ def recipients_for(session, artifact, states: set[str]) -> list[tuple[str, str]]
             return []
         out = [(r.email, f"report recipient of {org.code}") for r in org.recipients]
         if artifact.preview:
-            out += [(u.email, f"submitter of {org.code}") for u in ico_users(session, org)
-                    if u.email not in {e for e, _ in out}]
+            out += [
+                (u.email, f"submitter of {org.code}")
+                for u in ico_users(session, org)
+                if u.email not in {e for e, _ in out}
+            ]
         return out
     if artifact.preview:
-        return []           # the statewide preview is for reviewers to read on the Reports page, not e-mailed
+        return []  # the statewide preview is for reviewers to read on the Reports page, not e-mailed
     if REPORT_KINDS[ReportKind(artifact.kind)].recipients == REVIEWERS:
-        return [(u.email, u.role if u.role == CMS_REVIEWER else f"{u.role} {u.state}")
-                for u in reviewers_of(session, states)]
+        return [
+            (u.email, u.role if u.role == CMS_REVIEWER else f"{u.role} {u.state}")
+            for u in reviewers_of(session, states)
+        ]
     return []

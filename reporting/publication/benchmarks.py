@@ -4,6 +4,7 @@ A reported value **meets** its benchmark when it is at least the benchmark (high
 at most it (lower is better). Where gap closure is enabled, a value also meets it when it moved from
 last year's value toward the benchmark by at least 10 % of last year's gap (the gap to this year's
 benchmark). NA results and measures without a benchmark drop out of the withhold."""
+
 from __future__ import annotations
 
 import csv
@@ -95,6 +96,7 @@ def closes_gap(measure_id: str, value: float, last_year: float, benchmark: float
 @dataclass(frozen=True)
 class Judged:
     """What benchmarks and the withhold compare: a survey result's case-mix adjusted value in place of its raw one."""
+
     status: str
     value: float | None
 
@@ -107,8 +109,9 @@ def judged(result, case_mix: bool):
     return Judged(result.status, result.adjusted_value)
 
 
-def benchmark_status(measure_id: str, result, benchmark: Benchmark | None, last_year=None,
-                     gap_closure: bool = False) -> str:
+def benchmark_status(
+    measure_id: str, result, benchmark: Benchmark | None, last_year=None, gap_closure: bool = False
+) -> str:
     """met / met by gap closure / not met / NA / no benchmark, on unrounded values."""
     if result is None or result.status != "reported" or result.value is None:
         return NA
@@ -116,8 +119,13 @@ def benchmark_status(measure_id: str, result, benchmark: Benchmark | None, last_
         return NO_BENCHMARK
     if meets(measure_id, result.value, benchmark.value):
         return MET
-    if (gap_closure and last_year is not None and last_year.status == "reported" and last_year.value is not None
-            and closes_gap(measure_id, result.value, last_year.value, benchmark.value)):
+    if (
+        gap_closure
+        and last_year is not None
+        and last_year.status == "reported"
+        and last_year.value is not None
+        and closes_gap(measure_id, result.value, last_year.value, benchmark.value)
+    ):
         return MET_GAP
     return NOT_MET
 
@@ -137,10 +145,10 @@ class WithholdRow:
     value: float | None
     benchmark: float | None
     status: str
-    counts: bool          # takes part in the share
-    last_year: float | None = None     # the year before's value, where gap closure applies
-    gap_target: float | None = None    # the value that closes 10 % of last year's gap to the benchmark
-    gap_closure: bool = False          # the rules let this measure be met by gap closure
+    counts: bool  # takes part in the share
+    last_year: float | None = None  # the year before's value, where gap closure applies
+    gap_target: float | None = None  # the value that closes 10 % of last year's gap to the benchmark
+    gap_closure: bool = False  # the rules let this measure be met by gap closure
 
 
 @dataclass(frozen=True)
@@ -152,11 +160,19 @@ class Withhold:
     met: int
     share: float | None
     earned_back: int | None
-    next_tier: tuple[int, int] | None = None    # (more measures to meet, the share earned back then)
+    next_tier: tuple[int, int] | None = None  # (more measures to meet, the share earned back then)
 
 
-def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: dict, chosen: dict[str, bool],
-             tiers=None, case_mix: bool = False) -> Withhold:
+def withhold(
+    ico: str,
+    year: int,
+    results: dict,
+    last_year: dict,
+    benchmarks: dict,
+    chosen: dict[str, bool],
+    tiers=None,
+    case_mix: bool = False,
+) -> Withhold:
     """Quality withhold for one ICO and calendar year. ``results``/``last_year``: measure id -> result for
     P = that year / the year before; ``case_mix``: survey measures judged on their adjusted values."""
     rows = []
@@ -166,10 +182,18 @@ def withhold(ico: str, year: int, results: dict, last_year: dict, benchmarks: di
         last = judged(last_year.get(measure_id), case_mix)
         status = benchmark_status(measure_id, r, bench, last, gap_closure)
         before = last.value if (gap_closure and last is not None and last.status == "reported") else None
-        rows.append(WithholdRow(measure_id, r.value if r else None, bench.value if bench else None, status,
-                                status in (MET, MET_GAP, NOT_MET), before,
-                                gap_target(measure_id, before, bench.value) if before is not None and bench else None,
-                                bool(gap_closure)))
+        rows.append(
+            WithholdRow(
+                measure_id,
+                r.value if r else None,
+                bench.value if bench else None,
+                status,
+                status in (MET, MET_GAP, NOT_MET),
+                before,
+                gap_target(measure_id, before, bench.value) if before is not None and bench else None,
+                bool(gap_closure),
+            )
+        )
     eligible = sum(r.counts for r in rows)
     met = sum(r.status in (MET, MET_GAP) for r in rows)
     share = met / eligible if eligible else None

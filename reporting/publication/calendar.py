@@ -1,5 +1,6 @@
 """The publication calendar: which periods are due for their quarterly cycle today (the scheduler's
 ``quarterly_cycle`` job runs them)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,8 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from measures import Period
-from reporting.storage import db
 from reporting.publication.editions import EditionStatus
+from reporting.storage import db
 from reporting.storage.models import Edition, ReportingPeriod, Submission
 
 
@@ -22,12 +23,22 @@ def due_for_cycle(today: date) -> list[str]:
     with db.transaction() as session:
         periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin)).all()
         with_data = set(session.scalars(select(Submission.period_code).where(Submission.status == "accepted")))
-        done = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == EditionStatus.PUBLISHED,
-                                                                          Edition.rendered_at.is_not(None)))}
+        done = {
+            e.period_code
+            for e in session.scalars(
+                select(Edition).where(Edition.status == EditionStatus.PUBLISHED, Edition.rendered_at.is_not(None))
+            )
+        }
         # awaiting a reviewer's approval: nothing to do; in preview: the cycle publishes once the window passed
-        waiting = {e.period_code for e in session.scalars(select(Edition).where(Edition.status == EditionStatus.AWAITING_APPROVAL))}
-    due = [p for p in periods if p.due_date + delay <= today and p.code in with_data
-           and (first is None or p.begin >= first.begin)]
+        waiting = {
+            e.period_code
+            for e in session.scalars(select(Edition).where(Edition.status == EditionStatus.AWAITING_APPROVAL))
+        }
+    due = [
+        p
+        for p in periods
+        if p.due_date + delay <= today and p.code in with_data and (first is None or p.begin >= first.begin)
+    ]
     out = [p.code for p in due if p.code not in done and p.code not in waiting]
     years = sorted({p.begin.year for p in due if Period.parse(p.code).quarter == 4})
     out += [str(y) for y in years if str(y) not in done and str(y) not in waiting]

@@ -28,11 +28,12 @@ bounds propagation; bounds are propagated on the non-zero coefficients only. No 
 machine their threads cost more than these small matrices' arithmetic.
 
 Keys are any hashable values (the publication layer uses ``(measure_id, period, ico, count_name)``)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, Iterable
 
 import numpy as np
 
@@ -44,6 +45,7 @@ class Count:
     """One count as a reader sees it: ``shown`` (its value is published), or not. ``fixed``: published in an
     earlier release, so its state may not change now. ``protected``: a count that must not be determined
     (default: every count that is not shown); latent counts (never published) are not."""
+
     key: Key
     value: int | None
     shown: bool
@@ -58,15 +60,16 @@ class Count:
 @dataclass(frozen=True)
 class Relation:
     """``total == sum(parts)``: an additive group. A key with no ``Count`` is latent (unknown, not protected)."""
+
     total: Key
     parts: tuple
 
 
 @dataclass
 class Audit:
-    determined: list                                   # protected keys the equations (or bounds) pin down
-    by_bounds: set = field(default_factory=set)        # of them, those pinned only with the bounds
-    ranges: dict = field(default_factory=dict)         # key -> (low, high) a reader can bound it by (None: open)
+    determined: list  # protected keys the equations (or bounds) pin down
+    by_bounds: set = field(default_factory=set)  # of them, those pinned only with the bounds
+    ranges: dict = field(default_factory=dict)  # key -> (low, high) a reader can bound it by (None: open)
 
     @property
     def holds(self) -> bool:
@@ -74,6 +77,7 @@ class Audit:
 
 
 # --- components ------------------------------------------------------------------------------------
+
 
 def _components(keys: Iterable[Key], relations: list[Relation]) -> list[tuple[list[Key], list[Relation]]]:
     """Keys and relations split into connected components (relations sharing no key never interact)."""
@@ -123,8 +127,7 @@ def determined_in(relations: list[Relation], unknown: list[Key], targets: Iterab
     if not targets or not relations:
         return set()
     r = _reduced(_matrix(relations, unknown))
-    unit = np.isclose(np.abs(r).sum(axis=1), 1, atol=1e-9) & np.isclose(np.abs(r).max(axis=1, initial=0), 1,
-                                                                         atol=1e-9)
+    unit = np.isclose(np.abs(r).sum(axis=1), 1, atol=1e-9) & np.isclose(np.abs(r).max(axis=1, initial=0), 1, atol=1e-9)
     columns = {int(np.argmax(np.abs(row))) for row in r[unit]}
     index = {k: i for i, k in enumerate(unknown)}
     return {t for t in targets if index[t] in columns}
@@ -137,8 +140,9 @@ def _reduced(a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     return a[pivots]
 
 
-def _eliminate(a: np.ndarray, width: int, tol: float = 1e-9, free: np.ndarray | None = None
-               ) -> tuple[np.ndarray, list, list]:
+def _eliminate(
+    a: np.ndarray, width: int, tol: float = 1e-9, free: np.ndarray | None = None
+) -> tuple[np.ndarray, list, list]:
     """Gauss-Jordan elimination of ``a`` pivoting only in its first ``width`` columns (the row operations carry
     the other columns along): ``(a reduced, pivot rows, pivot columns)``. Complete pivoting, one step per pivot,
     so the loop runs ``rank`` times rather than once per column. ``free``: the rows that may still take a pivot
@@ -170,8 +174,9 @@ def _eliminate(a: np.ndarray, width: int, tol: float = 1e-9, free: np.ndarray | 
     return a, pivots, columns
 
 
-def freed_by(relations: list[Relation], unknown: list[Key], target: Key, candidates: list[Key],
-             tol: float = 1e-9) -> list[bool] | None:
+def freed_by(
+    relations: list[Relation], unknown: list[Key], target: Key, candidates: list[Key], tol: float = 1e-9
+) -> list[bool] | None:
     """For a ``target`` the relations determine, whether suppressing each candidate (a shown count) on its own
     would leave it undetermined, from one elimination instead of one per candidate. With ``y A = e_t`` (the
     rows combining to ``e_t``, ``y0`` one of them plus the left null space of ``A``), ``t`` stays determined
@@ -197,7 +202,7 @@ def freed_by(relations: list[Relation], unknown: list[Key], target: Key, candida
 
 # --- bounds ----------------------------------------------------------------------------------------
 
-_OPEN = 1e12            # "no upper bound", finite so that the sums below stay exact
+_OPEN = 1e12  # "no upper bound", finite so that the sums below stay exact
 
 
 def _ranges(relations: list[Relation], values: dict, unknown: list) -> dict:
@@ -215,13 +220,12 @@ def _propagate(a: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Computed on the non-zero coefficients only (a relation holds a few of a component's unknowns); the values
     are whole numbers (or halves) far below 2**53, so the sums are exact in any order."""
     systems, _, width = a.shape
-    rows, cols = np.nonzero(np.abs(a).sum(axis=0))                    # sorted by row
+    rows, cols = np.nonzero(np.abs(a).sum(axis=0))  # sorted by row
     by_col = np.argsort(cols, kind="stable")
-    coef = a[:, rows, cols]                                            # systems x entries
+    coef = a[:, rows, cols]  # systems x entries
     row_starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if rows.size else np.zeros(0, dtype=int)
     col_sorted = cols[by_col]
-    col_starts = np.flatnonzero(np.r_[True, col_sorted[1:] != col_sorted[:-1]]) if rows.size else \
-        np.zeros(0, dtype=int)
+    col_starts = np.flatnonzero(np.r_[True, col_sorted[1:] != col_sorted[:-1]]) if rows.size else np.zeros(0, dtype=int)
     col_ids = col_sorted[col_starts]
     pos, neg = np.maximum(coef, 0), np.minimum(coef, 0)
     nonzero = coef != 0
@@ -229,23 +233,27 @@ def _propagate(a: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = np.zeros((systems, width)), np.full((systems, width), _OPEN)
     active = np.ones(systems, dtype=bool)
     for _ in range(12 if rows.size else 0):  # each round narrows; a dozen settles the groups met here
-        low_terms = pos * lo[:, cols] + neg * hi[:, cols]                # of a_j x_j
+        low_terms = pos * lo[:, cols] + neg * hi[:, cols]  # of a_j x_j
         high_terms = pos * hi[:, cols] + neg * lo[:, cols]
-        low_others = np.add.reduceat(low_terms, row_starts, axis=1)[:, np.searchsorted(rows[row_starts], rows)] \
-            - low_terms
-        high_others = np.add.reduceat(high_terms, row_starts, axis=1)[:, np.searchsorted(rows[row_starts], rows)] \
-            - high_terms
+        low_others = (
+            np.add.reduceat(low_terms, row_starts, axis=1)[:, np.searchsorted(rows[row_starts], rows)] - low_terms
+        )
+        high_others = (
+            np.add.reduceat(high_terms, row_starts, axis=1)[:, np.searchsorted(rows[row_starts], rows)] - high_terms
+        )
         # a_j x_j = -c - others
         with np.errstate(divide="ignore", invalid="ignore"):
             b1, b2 = (-cc - high_others) / coef, (-cc - low_others) / coef
-        high_ok, low_ok = high_others < _OPEN / 2, low_others > -_OPEN / 2        # the others' range is bounded
+        high_ok, low_ok = high_others < _OPEN / 2, low_others > -_OPEN / 2  # the others' range is bounded
         lower, lower_ok = np.where(coef > 0, b1, b2), np.where(coef > 0, high_ok, low_ok)
         upper, upper_ok = np.where(coef > 0, b2, b1), np.where(coef > 0, low_ok, high_ok)
         new_lo, new_hi = np.zeros((systems, width)), np.full((systems, width), _OPEN)
-        new_lo[:, col_ids] = np.maximum(np.maximum.reduceat(
-            np.where(nonzero & lower_ok, lower, -np.inf)[:, by_col], col_starts, axis=1), 0)
-        new_hi[:, col_ids] = np.minimum(np.minimum.reduceat(
-            np.where(nonzero & upper_ok, upper, np.inf)[:, by_col], col_starts, axis=1), _OPEN)
+        new_lo[:, col_ids] = np.maximum(
+            np.maximum.reduceat(np.where(nonzero & lower_ok, lower, -np.inf)[:, by_col], col_starts, axis=1), 0
+        )
+        new_hi[:, col_ids] = np.minimum(
+            np.minimum.reduceat(np.where(nonzero & upper_ok, upper, np.inf)[:, by_col], col_starts, axis=1), _OPEN
+        )
         new_lo, new_hi = np.maximum(lo, new_lo), np.minimum(hi, new_hi)
         settled = np.isclose(new_lo, lo).all(axis=1) & np.isclose(new_hi, hi).all(axis=1)
         moving = active & ~settled
@@ -258,8 +266,8 @@ def _propagate(a: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 # --- the auditor ------------------------------------------------------------------------------------
 
-def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool = True,
-          equations: bool = True) -> Audit:
+
+def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool = True, equations: bool = True) -> Audit:
     """Every protected count that the shown counts and the relations determine (see the module docstring);
     ``bounds=False``: by the equations alone (the cheaper test); ``equations=False``: by the bounds alone."""
     counts = {c.key: c for c in counts}
@@ -275,8 +283,9 @@ def audit(counts: Iterable[Count], relations: Iterable[Relation], bounds: bool =
     return done
 
 
-def _audit_component(members: list, counts: dict, rels: list[Relation], bounds: bool = True,
-                     equations: bool = True) -> Audit:
+def _audit_component(
+    members: list, counts: dict, rels: list[Relation], bounds: bool = True, equations: bool = True
+) -> Audit:
     """``audit`` of one connected component (``members`` and ``rels``), its determined keys sorted."""
     determined, by_bounds, ranges = [], set(), {}
     unknown = [k for k in members if k not in counts or not counts[k].shown]
@@ -326,7 +335,7 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
         targets = [where[k] for k in unknown if k in counts and counts[k].must_hold and k not in extra]
         if not targets:
             continue
-        if s:                         # the columns ``s`` struck out; the rows that lost their pivot reduced again
+        if s:  # the columns ``s`` struck out; the rows that lost their pivot reduced again
             mine = reduced.copy()
             mine[:, s] = 0
             broken = np.zeros(len(mine), dtype=bool)
@@ -358,11 +367,12 @@ def holds_each(members: list, relations: list[Relation], counts: dict, known: li
 
 # --- complementary suppression ----------------------------------------------------------------------
 
+
 @dataclass
 class Protection:
-    hidden: set                        # every count suppressed when done (primary and complementary)
-    complementary: list                # the counts suppressed to protect others, in the order chosen
-    unfixable: list                    # counts determined by fixed counts alone (earlier releases): reported
+    hidden: set  # every count suppressed when done (primary and complementary)
+    complementary: list  # the counts suppressed to protect others, in the order chosen
+    unfixable: list  # counts determined by fixed counts alone (earlier releases): reported
 
 
 def components(counts: dict, relations: list[Relation]) -> list[tuple[list[Key], list[Relation]]]:
@@ -371,9 +381,14 @@ def components(counts: dict, relations: list[Relation]) -> list[tuple[list[Key],
     return _components(set(counts) | {k for r in relations for k in (r.total, *r.parts)}, relations)
 
 
-def protect(counts: Iterable[Count], relations: Iterable[Relation],
-            may_hide: Callable[[Key], bool] = lambda key: True, limit: int = 10_000,
-            relevant: Callable[[list], bool] | None = None, components: list | None = None) -> Protection:
+def protect(
+    counts: Iterable[Count],
+    relations: Iterable[Relation],
+    may_hide: Callable[[Key], bool] = lambda key: True,
+    limit: int = 10_000,
+    relevant: Callable[[list], bool] | None = None,
+    components: list | None = None,
+) -> Protection:
     """Suppress more counts until the auditor finds none determined. Only counts that are not ``fixed`` and that
     ``may_hide`` admits are suppressed; a count that nothing left can protect is reported in ``unfixable``.
     Each connected component is protected on its own (suppressing in one never changes another); ``relevant``
@@ -383,16 +398,20 @@ def protect(counts: Iterable[Count], relations: Iterable[Relation],
     counts = counts if isinstance(counts, dict) else {c.key: c for c in counts}
     relations = list(relations)
     complementary, unfixable, changed = [], [], {}
-    for members, rels in components if components is not None else _components(
-            set(counts) | {k for r in relations for k in (r.total, *r.parts)}, relations):
+    for members, rels in (
+        components
+        if components is not None
+        else _components(set(counts) | {k for r in relations for k in (r.total, *r.parts)}, relations)
+    ):
         if not rels:
             continue
         if relevant is not None and not relevant([k for k in members if k in counts]):
             continue
         part = {k: counts[k] for k in members if k in counts}
-        if not any(c.must_hold for c in part.values()) or \
-                not any(c.shown and not c.fixed and may_hide(c.key) for c in part.values()):
-            continue                        # nothing to protect, or nothing may change (audited when it could)
+        if not any(c.must_hold for c in part.values()) or not any(
+            c.shown and not c.fixed and may_hide(c.key) for c in part.values()
+        ):
+            continue  # nothing to protect, or nothing may change (audited when it could)
         _protect_component(members, part, rels, may_hide, limit, complementary, unfixable)
         changed.update(part)
     hidden = {k for k, c in counts.items() if not changed.get(k, c).shown}
@@ -410,10 +429,10 @@ class _Elimination:
         a = _matrix(relations, list(self.columns))
         self.tol = tol
         self.eligible = np.zeros(a.shape[1], dtype=bool)
-        self.eligible[:len(unknown)] = True
+        self.eligible[: len(unknown)] = True
         a = a[np.abs(a).sum(axis=1) > 0]
         self.a, pivots, columns = _eliminate(a, len(unknown), tol)
-        self.pivot = dict(zip(columns, pivots))             # column -> its pivot row
+        self.pivot = dict(zip(columns, pivots))  # column -> its pivot row
         self.free = np.ones(self.a.shape[0], dtype=bool)
         self.free[pivots] = False
 
@@ -453,8 +472,9 @@ class _Elimination:
         return list(~(np.abs(rest) > self.tol).any(axis=0) & (np.abs(row) > self.tol))
 
 
-def _protect_component(members: list, part: dict, rels: list[Relation], may_hide, limit: int, complementary: list,
-                       unfixable: list) -> None:
+def _protect_component(
+    members: list, part: dict, rels: list[Relation], may_hide, limit: int, complementary: list, unfixable: list
+) -> None:
     """``protect`` of one connected component: ``part`` (its counts) updated in place. The equations are
     eliminated once (``_Elimination``) and updated as counts are suppressed."""
     related = defaultdict(set)
@@ -471,15 +491,16 @@ def _protect_component(members: list, part: dict, rels: list[Relation], may_hide
         pending = [k for k in system.determined(targets) if k not in unfixable]
         exact = bool(pending)
         if not pending:
-            pending = [k for k in _audit_component(members, part, rels, equations=False).determined
-                       if k not in unfixable]
+            pending = [
+                k for k in _audit_component(members, part, rels, equations=False).determined if k not in unfixable
+            ]
         if not pending:
             break
         target = pending[0]
         candidates = [c for c in part.values() if c.shown and not c.fixed and may_hide(c.key)]
         if not candidates:
             unfixable.append(target)
-            part[target] = _replace(part[target], protected=False)      # known already: stop asking
+            part[target] = _replace(part[target], protected=False)  # known already: stop asking
             continue
         choice = _choose(target, candidates, part, members, rels, related, exact, system)
         part[choice.key] = _replace(choice, shown=False, protected=True)
@@ -488,12 +509,21 @@ def _protect_component(members: list, part: dict, rels: list[Relation], may_hide
 
 
 def _replace(c: Count, **changes) -> Count:
-    return Count(**({"key": c.key, "value": c.value, "shown": c.shown, "fixed": c.fixed, "protected": c.protected}
-                    | changes))
+    return Count(
+        **({"key": c.key, "value": c.value, "shown": c.shown, "fixed": c.fixed, "protected": c.protected} | changes)
+    )
 
 
-def _choose(target, candidates: list[Count], counts: dict, members: list, relations: list[Relation],
-            related: dict, exact: bool = True, system: _Elimination | None = None) -> Count:
+def _choose(
+    target,
+    candidates: list[Count],
+    counts: dict,
+    members: list,
+    relations: list[Relation],
+    related: dict,
+    exact: bool = True,
+    system: _Elimination | None = None,
+) -> Count:
     """The count to suppress for ``target``: one whose suppression frees it (in a relation with it first), else
     the next-smallest in a relation with it, else the next-smallest of its component; non-zero before zero."""
     order = sorted(candidates, key=lambda c: (c.key not in related[target], c.value == 0, c.value or 0, repr(c.key)))

@@ -9,6 +9,7 @@ other modules ask ("the period's preview", "its published edition", "what is unf
 ``superseded`` and ``withdrawn`` are final. Publishing sets ``rendered_at`` back to empty: the published
 reports are still to be rendered (a preview's were marked "Preview"), and an interrupted publication is found
 again by ``unfinished``."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -23,11 +24,12 @@ from reporting.storage.models import Edition, utcnow
 
 class EditionStatus(StrEnum):
     """What the ``editions.status`` column holds."""
-    PREVIEW = "preview"                        # ICOs see and question it; not public
-    AWAITING_APPROVAL = "awaiting_approval"    # a reviewer approves it (PUBLISH_MODE=approval); ICOs do not see it
-    PUBLISHED = "published"                    # the period's public edition
-    SUPERSEDED = "superseded"                  # was published; a newer edition of the period replaced it
-    WITHDRAWN = "withdrawn"                    # never published; a newer edition of the period replaced it
+
+    PREVIEW = "preview"  # ICOs see and question it; not public
+    AWAITING_APPROVAL = "awaiting_approval"  # a reviewer approves it (PUBLISH_MODE=approval); ICOs do not see it
+    PUBLISHED = "published"  # the period's public edition
+    SUPERSEDED = "superseded"  # was published; a newer edition of the period replaced it
+    WITHDRAWN = "withdrawn"  # never published; a newer edition of the period replaced it
 
     @property
     def is_preview(self) -> bool:
@@ -86,16 +88,22 @@ def allowed(now: EditionStatus | str, to: EditionStatus | str) -> bool:
 def _move(edition: Edition, to: EditionStatus) -> None:
     now = status_of(edition)
     if to not in TRANSITIONS[now]:
-        raise TransitionRefused(f"Edition {edition.number} of {edition.period_code} is {now.replace('_', ' ')}: it "
-                                f"cannot become {to.replace('_', ' ')}.")
+        raise TransitionRefused(
+            f"Edition {edition.number} of {edition.period_code} is {now.replace('_', ' ')}: it "
+            f"cannot become {to.replace('_', ' ')}."
+        )
     edition.status = to
 
 
 # --- queries ------------------------------------------------------------------------------------
 
+
 def _newest(session, period: str, statuses) -> Edition | None:
-    return session.scalar(select(Edition).where(Edition.period_code == period, Edition.status.in_(list(statuses)))
-                          .order_by(Edition.number.desc()))
+    return session.scalar(
+        select(Edition)
+        .where(Edition.period_code == period, Edition.status.in_(list(statuses)))
+        .order_by(Edition.number.desc())
+    )
 
 
 def latest(session, period: str) -> Edition | None:
@@ -127,8 +135,9 @@ def in_preview(session) -> list[Edition]:
 
 
 def awaiting_approval(session) -> list[Edition]:
-    return list(session.scalars(select(Edition).where(Edition.status == S.AWAITING_APPROVAL)
-                                .order_by(Edition.period_code)))
+    return list(
+        session.scalars(select(Edition).where(Edition.status == S.AWAITING_APPROVAL).order_by(Edition.period_code))
+    )
 
 
 def shown_to_user(session, period: str) -> Edition | None:
@@ -139,8 +148,11 @@ def shown_to_user(session, period: str) -> Edition | None:
 def open_to_inquiries(session) -> list[Edition]:
     """For each period, its newest edition when inquiries may be opened on it: in preview, or published and
     revised. Newest first."""
-    rows = session.scalars(select(Edition).where(Edition.status.in_([S.PREVIEW, S.PUBLISHED]))
-                           .order_by(Edition.created_at.desc(), Edition.number.desc())).all()
+    rows = session.scalars(
+        select(Edition)
+        .where(Edition.status.in_([S.PREVIEW, S.PUBLISHED]))
+        .order_by(Edition.created_at.desc(), Edition.number.desc())
+    ).all()
     seen, out = set(), []
     for e in rows:
         if e.period_code not in seen and (e.status == S.PREVIEW or e.revised):
@@ -157,13 +169,15 @@ def published_periods(session) -> list[str]:
 def unfinished(session) -> list[str]:
     """Periods whose published edition is not rendered yet (approved or published since the last cycle, or
     interrupted)."""
-    return list(session.scalars(select(Edition.period_code).where(Edition.status == S.PUBLISHED,
-                                                                  Edition.rendered_at.is_(None))))
+    return list(
+        session.scalars(select(Edition.period_code).where(Edition.status == S.PUBLISHED, Edition.rendered_at.is_(None)))
+    )
 
 
 def rules_in_force(session, period: str) -> dict:
     """The rule set versions an edition of ``period`` made now records (year -> version)."""
-    from reporting.rules.store import current_rules     # rules.store asks this module for editions: a cycle
+    from reporting.rules.store import current_rules  # rules.store asks this module for editions: a cycle
+
     year = stored(period).year
     versions = current_rules(session).versions
     return {str(year): versions[year]} if year in versions else {}
@@ -176,17 +190,25 @@ def stands_for_now(session, edition: Edition, run_id: int) -> bool:
 
 # --- transitions --------------------------------------------------------------------------------
 
-def create(session, period: str, run_id: int, publish: bool, actor: str = "", preview_until=None,
-           reason: str = "") -> Edition:
+
+def create(
+    session, period: str, run_id: int, publish: bool, actor: str = "", preview_until=None, reason: str = ""
+) -> Edition:
     """A new edition on ``run_id``: published at once, in preview until ``preview_until`` (ICOs see and question
     it), or awaiting a reviewer's approval. An earlier edition not yet published is withdrawn."""
     number = (session.scalar(select(func.max(Edition.number)).where(Edition.period_code == period)) or 0) + 1
     revised = latest_published(session, period) is not None
     for old in session.scalars(select(Edition).where(Edition.period_code == period, Edition.status.in_(PENDING))):
         withdraw(session, old)
-    edition = Edition(period_code=period, number=number, run_id=run_id, revised=revised,
-                      status=S.PREVIEW if preview_until is not None and not publish else S.AWAITING_APPROVAL,
-                      preview_until=None if publish else preview_until, rule_versions=rules_in_force(session, period))
+    edition = Edition(
+        period_code=period,
+        number=number,
+        run_id=run_id,
+        revised=revised,
+        status=S.PREVIEW if preview_until is not None and not publish else S.AWAITING_APPROVAL,
+        preview_until=None if publish else preview_until,
+        rule_versions=rules_in_force(session, period),
+    )
     session.add(edition)
     session.flush()
     if publish:
@@ -217,8 +239,11 @@ def mark_published(session, edition: Edition, actor: str, reason: str = "") -> N
     """Publish ``edition``: the period's edition published before it is superseded; its reports are to be rendered
     as published."""
     _move(edition, S.PUBLISHED)
-    for old in session.scalars(select(Edition).where(Edition.period_code == edition.period_code,
-                                                     Edition.status == S.PUBLISHED, Edition.id != edition.id)):
+    for old in session.scalars(
+        select(Edition).where(
+            Edition.period_code == edition.period_code, Edition.status == S.PUBLISHED, Edition.id != edition.id
+        )
+    ):
         supersede(session, old)
     edition.published_at = utcnow()
     edition.approved_by = actor
@@ -232,8 +257,13 @@ def approve(session, edition_id: int, actor) -> Edition:
     if edition is None or edition.status != S.AWAITING_APPROVAL:
         raise TransitionRefused("Only an edition awaiting approval can be approved.")
     mark_published(session, edition, getattr(actor, "email", str(actor)))
-    audit.record("publish", edition.period_code, detail={"edition": edition.number, "approved": True},
-                 actor=actor, session=session)
+    audit.record(
+        "publish",
+        edition.period_code,
+        detail={"edition": edition.number, "approved": True},
+        actor=actor,
+        session=session,
+    )
     return edition
 
 

@@ -8,6 +8,7 @@ take the viewer and return only what that viewer may see (``reporting.access``);
 (``publication.reports``) call them for a report's audience. ``seen_by`` is the basis of the pages and the API
 for one viewer: the newest computation of each period where ``access.may_see_edition`` lets the viewer see it,
 else the period's published edition, so a page and the API's ``/results`` answer the same question alike."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,15 +18,15 @@ from sqlalchemy import func, select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting import clock
+from reporting.access import ICO_SUBMITTER, ico_for, may_see_edition, role_of, statewide_hidden_in, visible_icos
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.freshness import newer_data
-from reporting.periods import chronological, stored
 from reporting.participation import departed, ended_by, left_label, months_covered, takes_part
+from reporting.periods import chronological, stored
 from reporting.publication.benchmarks import benchmark_status, judged, withhold
-from reporting.access import ICO_SUBMITTER, ico_for, may_see_edition, role_of, statewide_hidden_in, visible_icos
-from reporting.publication.released import statewide_withheld
 from reporting.publication.editions import PUBLISHED_ONCE, EditionStatus
+from reporting.publication.released import statewide_withheld
 from reporting.storage.models import Edition, Organization, Result, ResultRun, ResultUnits, Submission, utcnow
 
 
@@ -34,7 +35,7 @@ class Cell:
     result: Result | None
     benchmark: float | None
     status: str
-    adjusted: float | None = None       # the case-mix adjusted value the status judges, where the rules say so
+    adjusted: float | None = None  # the case-mix adjusted value the status judges, where the rules say so
 
 
 @dataclass
@@ -44,8 +45,8 @@ class Provenance:
     code_version: str
     spec_version: str
     inputs: dict = field(default_factory=dict)
-    updating: bool = False              # accepted data newer than the run: recomputing (freshness)
-    unpublished: bool = False           # newer than the period's published edition, or none published
+    updating: bool = False  # accepted data newer than the run: recomputing (freshness)
+    unpublished: bool = False  # newer than the period's published edition, or none published
 
     def describe(self) -> str:
         parts = []
@@ -61,9 +62,10 @@ def current_runs(session) -> dict[str, ResultRun]:
 @dataclass(frozen=True)
 class Basis:
     """The run that stands for each period in what is read."""
-    runs: dict                      # period code -> ResultRun
-    published: bool = False         # as published (editions), or the newest computation
-    editions: dict = field(default_factory=dict)    # period code -> the Edition on its run (``seen_by``), or None
+
+    runs: dict  # period code -> ResultRun
+    published: bool = False  # as published (editions), or the newest computation
+    editions: dict = field(default_factory=dict)  # period code -> the Edition on its run (``seen_by``), or None
 
     def run(self, period_code: str) -> ResultRun | None:
         return self.runs.get(period_code)
@@ -83,7 +85,7 @@ def live(session) -> Basis:
 
 
 SHOWN = (EditionStatus.PREVIEW, EditionStatus.AWAITING_APPROVAL, EditionStatus.PUBLISHED)
-UNPUBLISHED = "unpublished"          # a computation in no edition (yet): what ``edition_status`` says of it
+UNPUBLISHED = "unpublished"  # a computation in no edition (yet): what ``edition_status`` says of it
 
 
 def seen_by(session, user, publish_mode: str) -> Basis:
@@ -92,14 +94,21 @@ def seen_by(session, user, publish_mode: str) -> Basis:
     way to approval in ``approval`` mode, else merely unpublished); otherwise the period's newest published
     edition, or nothing of the period. ``editions`` names the edition each chosen run belongs to (None: none)."""
     current = current_runs(session)
-    editions = session.scalars(select(Edition).where(Edition.period_code.in_(list(current)),
-                                                     Edition.status.in_(SHOWN)).order_by(Edition.number)).all()
-    on_run = {(e.period_code, e.run_id): e for e in editions}          # the newest edition on each run wins
+    editions = session.scalars(
+        select(Edition)
+        .where(Edition.period_code.in_(list(current)), Edition.status.in_(SHOWN))
+        .order_by(Edition.number)
+    ).all()
+    on_run = {(e.period_code, e.run_id): e for e in editions}  # the newest edition on each run wins
     published = {e.period_code: e for e in editions if e.status == EditionStatus.PUBLISHED}
     runs, chosen = {}, {}
     for period, run in current.items():
         edition = on_run.get((period, run.id))
-        status = edition.status if edition else (EditionStatus.AWAITING_APPROVAL if publish_mode == "approval" else UNPUBLISHED)
+        status = (
+            edition.status
+            if edition
+            else (EditionStatus.AWAITING_APPROVAL if publish_mode == "approval" else UNPUBLISHED)
+        )
         if may_see_edition(user, status):
             runs[period], chosen[period] = run, edition
         elif period in published:
@@ -113,10 +122,12 @@ def as_published(session, edition=None) -> Basis:
     edition published by then; ``edition``'s own period reads the edition's run. Editions published later, and
     computations never published, are not part of it, so rendering an edition again gives the same figures."""
     at = getattr(edition, "created_at", None) or utcnow()
-    rows = session.execute(select(Edition.period_code, Edition.run_id).where(
-        Edition.status.in_(PUBLISHED_ONCE), Edition.published_at <= at)
-        .order_by(Edition.published_at, Edition.number)).all()
-    run_ids = {period: run_id for period, run_id in rows}            # the newest published by then wins
+    rows = session.execute(
+        select(Edition.period_code, Edition.run_id)
+        .where(Edition.status.in_(PUBLISHED_ONCE), Edition.published_at <= at)
+        .order_by(Edition.published_at, Edition.number)
+    ).all()
+    run_ids = dict(rows)  # the newest published by then wins
     if edition is not None:
         run_ids[edition.period_code] = edition.run_id
     runs = {r.id: r for r in session.scalars(select(ResultRun).where(ResultRun.id.in_(set(run_ids.values()))))}
@@ -125,9 +136,11 @@ def as_published(session, edition=None) -> Basis:
 
 def unpublished(session, period_code: str, run: ResultRun) -> bool:
     """Whether ``run`` is not the run of the period's published edition (a newer computation, or none published)."""
-    published = session.scalar(select(Edition.run_id).where(Edition.period_code == period_code,
-                                                            Edition.status == EditionStatus.PUBLISHED)
-                               .order_by(Edition.number.desc()))
+    published = session.scalar(
+        select(Edition.run_id)
+        .where(Edition.period_code == period_code, Edition.status == EditionStatus.PUBLISHED)
+        .order_by(Edition.number.desc())
+    )
     return published != run.id
 
 
@@ -170,7 +183,9 @@ def _results(session, run_id: int, codes: list[str], viewer="") -> dict[tuple[st
     shown = codes + ([] if statewide_hidden_in(session, viewer, run) else [STATEWIDE])
     rows = session.scalars(select(Result).where(Result.run_id == run_id, Result.ico.in_(shown)))
     withheld = withheld_from(session, viewer)
-    return {(r.measure_id, r.ico): r for r in rows if not (r.ico == STATEWIDE and (r.measure_id, r.period_code) in withheld)}
+    return {
+        (r.measure_id, r.ico): r for r in rows if not (r.ico == STATEWIDE and (r.measure_id, r.period_code) in withheld)
+    }
 
 
 def withheld_from(session, viewer, basis: Basis | None = None) -> set:
@@ -193,8 +208,13 @@ def statewide_shown(session, user, run: ResultRun) -> bool:
 
 
 def provenance(run: ResultRun, codes: list[str]) -> Provenance:
-    return Provenance(run.id, run.finished_at, run.code_version, run.spec_version,
-                      {k: v for k, v in (run.inputs or {}).items() if k in codes})
+    return Provenance(
+        run.id,
+        run.finished_at,
+        run.code_version,
+        run.spec_version,
+        {k: v for k, v in (run.inputs or {}).items() if k in codes},
+    )
 
 
 def cell(pub, measure_id: str, result: Result | None, year: int, last_year: Result | None = None) -> Cell:
@@ -203,9 +223,12 @@ def cell(pub, measure_id: str, result: Result | None, year: int, last_year: Resu
     gap = pub.withhold.get(year, {}).get(measure_id, False)
     case_mix = pub.case_mix.get(year, False)
     on = judged(result, case_mix)
-    return Cell(result, bench.value if bench else None,
-                benchmark_status(measure_id, on, bench, judged(last_year, case_mix), gap),
-                on.value if on is not result and on is not None else None)
+    return Cell(
+        result,
+        bench.value if bench else None,
+        benchmark_status(measure_id, on, bench, judged(last_year, case_mix), gap),
+        on.value if on is not result and on is not None else None,
+    )
 
 
 def _last_year_results(session, period: Period, codes, basis: Basis) -> dict:
@@ -215,19 +238,20 @@ def _last_year_results(session, period: Period, codes, basis: Basis) -> dict:
 
 # --- overview ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Overview:
     period: str
-    columns: list[tuple[str, str]]          # (code, label)
-    domains: list[tuple[str, list]]         # (title, [(measure, {code: Cell})])
+    columns: list[tuple[str, str]]  # (code, label)
+    domains: list[tuple[str, list]]  # (title, [(measure, {code: Cell})])
     provenance: Provenance
-    withhold: dict                          # code -> Withhold (calendar year)
+    withhold: dict  # code -> Withhold (calendar year)
     year: int
-    departed: list = ()                     # (org, "left the demonstration after 2015Q3") before this period
-    names: dict = None                      # code -> name, for the withhold summary
-    coverage: dict = None                   # code -> "January to September 2015": the months its withhold covers
-    missing: list = ()                      # the ICOs (the viewer may see) taking part that have not reported it
-    statewide_of: tuple | None = None       # (ICOs pooled, ICOs taking part) when the statewide covers fewer
+    departed: list = ()  # (org, "left the demonstration after 2015Q3") before this period
+    names: dict = None  # code -> name, for the withhold summary
+    coverage: dict = None  # code -> "January to September 2015": the months its withhold covers
+    missing: list = ()  # the ICOs (the viewer may see) taking part that have not reported it
+    statewide_of: tuple | None = None  # (ICOs pooled, ICOs taking part) when the statewide covers fewer
 
 
 def overview(session, user, pub, period: Period, basis: Basis | None = None) -> Overview:
@@ -235,9 +259,12 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
     basis, period_code = basis or live(session), period.code
     run = basis.run(period_code)
     if run is None:
-        raise NotFound(f"{period_code} has not been published. Only published editions appear here; a period in "
-                       f"preview or waiting for approval does not." if basis.published else
-                       f"There are no results for {period_code} yet.")
+        raise NotFound(
+            f"{period_code} has not been published. Only published editions appear here; a period in "
+            f"preview or waiting for approval does not."
+            if basis.published
+            else f"There are no results for {period_code} yet."
+        )
     orgs = visible_icos(session, user)
     codes = [o.code for o in orgs if o.code in (run.inputs or {})]
     results = _results(session, run.id, codes, user)
@@ -245,39 +272,57 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
     expected = expected_icos(list(session.scalars(select(Organization))), run, period)
     pooled = len(run.inputs or {})
     statewide_of = (pooled, len(expected)) if pooled < len(expected) else None
-    statewide = [(STATEWIDE, f"Statewide of {pooled} of {len(expected)} ICOs" if statewide_of else "Statewide")] \
-        if statewide_shown(session, user, run) else []
+    statewide = (
+        [(STATEWIDE, f"Statewide of {pooled} of {len(expected)} ICOs" if statewide_of else "Statewide")]
+        if statewide_shown(session, user, run)
+        else []
+    )
     columns = [(o.code, o.name) for o in orgs if o.code in codes] + statewide
     domains = []
     for domain in DOMAINS:
         rows = []
         for m in (m for m in REGISTRY.values() if m.domain == domain):
-            rows.append((m, {code: cell(pub, m.id, results.get((m.id, code)), period.year,
-                                         last.get((m.id, code))) for code, _ in columns}))
+            rows.append(
+                (
+                    m,
+                    {
+                        code: cell(pub, m.id, results.get((m.id, code)), period.year, last.get((m.id, code)))
+                        for code, _ in columns
+                    },
+                )
+            )
         domains.append((DOMAIN_TITLES[domain], rows))
     prov = provenance(run, codes)
     prov.updating = newer_data(session, period_code, run)
     prov.unpublished = not basis.published and unpublished(session, period_code, run)
     seen = {o.code for o in orgs}
-    return Overview(period_code, columns, domains, prov,
-                    withhold_for_year(session, pub, [o.code for o in orgs], period.year, basis), period.year,
-                    departed([o for o in orgs if o.code not in codes], period), {o.code: o.name for o in orgs},
-                    withhold_coverage(orgs, period.year),
-                    [o for o in expected if o.code in seen and o.code not in codes],
-                    statewide_of if statewide else None)
+    return Overview(
+        period_code,
+        columns,
+        domains,
+        prov,
+        withhold_for_year(session, pub, [o.code for o in orgs], period.year, basis),
+        period.year,
+        departed([o for o in orgs if o.code not in codes], period),
+        {o.code: o.name for o in orgs},
+        withhold_coverage(orgs, period.year),
+        [o for o in expected if o.code in seen and o.code not in codes],
+        statewide_of if statewide else None,
+    )
 
 
 # --- trends -----------------------------------------------------------------------------------
 
-def quarter_results(session, codes: list[str], measure_id: str | None = None, viewer="",
-                    basis: Basis | None = None) -> dict:
+
+def quarter_results(
+    session, codes: list[str], measure_id: str | None = None, viewer="", basis: Basis | None = None
+) -> dict:
     """(measure, ico) -> [(period, Result)] over every quarter with a run on ``basis``, oldest first (statewide
     left out of the quarters it is hidden from ``viewer`` in: a user, or a report audience's role)."""
     runs = {p: r for p, r in (basis or live(session)).runs.items() if stored(p).is_quarter}
     hidden = {r.id for r in runs.values() if statewide_hidden_in(session, viewer, r)}
     withheld = withheld_from(session, viewer, basis)
-    query = select(Result).where(Result.run_id.in_([r.id for r in runs.values()]),
-                                 Result.ico.in_(codes + [STATEWIDE]))
+    query = select(Result).where(Result.run_id.in_([r.id for r in runs.values()]), Result.ico.in_(codes + [STATEWIDE]))
     if measure_id:
         query = query.where(Result.measure_id == measure_id)
     series = defaultdict(list)
@@ -298,9 +343,9 @@ def benchmark_series(pub, measure_id: str, periods: list[str]) -> list[float | N
 class Trend:
     measure: object
     periods: list[str]
-    series: dict             # code -> [Result | None] aligned on periods
+    series: dict  # code -> [Result | None] aligned on periods
     benchmarks: list
-    latest: dict             # code -> Cell for the latest period
+    latest: dict  # code -> Cell for the latest period
 
     def latest_period(self, code: str) -> str | None:
         """The newest period with a result for ``code`` (an ICO that left has none after it)."""
@@ -339,22 +384,26 @@ def trends(session, pub, codes: list[str], measure_ids, viewer="", basis: Basis 
 
 def ico_page(session, user, pub, code: str, basis: Basis | None = None):
     org = ico_for(session, user, code, "results")
-    subs = session.scalars(select(Submission).where(Submission.organization_id == org.id)
-                           .order_by(Submission.period_code, Submission.version)).all()
+    subs = session.scalars(
+        select(Submission)
+        .where(Submission.organization_id == org.id)
+        .order_by(Submission.period_code, Submission.version)
+    ).all()
     return org, trends(session, pub, [org.code], list(REGISTRY), user, basis), subs
 
 
 @dataclass
 class IcoPeriod:
     """One period of an ICO's page: each measure's value judged against that period's own year."""
-    period: str | None                  # the period shown (None: the ICO has no results yet)
-    choices: list[str]                  # the periods with results of this ICO, newest first
-    cells: dict                         # measure id -> Cell
-    statewide: dict                     # measure id -> statewide Result of the period (when the viewer may see it)
-    unpublished: bool = False           # newer than the period's published edition, or none published
-    edition: Edition | None = None      # the edition the figures belong to, if any
-    year: int | None = None             # the year whose benchmarks judge it
-    statewide_of: tuple | None = None   # (ICOs pooled, ICOs taking part) when the statewide covers fewer
+
+    period: str | None  # the period shown (None: the ICO has no results yet)
+    choices: list[str]  # the periods with results of this ICO, newest first
+    cells: dict  # measure id -> Cell
+    statewide: dict  # measure id -> statewide Result of the period (when the viewer may see it)
+    unpublished: bool = False  # newer than the period's published edition, or none published
+    edition: Edition | None = None  # the edition the figures belong to, if any
+    year: int | None = None  # the year whose benchmarks judge it
+    statewide_of: tuple | None = None  # (ICOs pooled, ICOs taking part) when the statewide covers fewer
 
 
 def ico_period(session, user, pub, org, period: Period | None, basis: Basis) -> IcoPeriod:
@@ -366,19 +415,33 @@ def ico_period(session, user, pub, org, period: Period | None, basis: Basis) -> 
             return IcoPeriod(None, [], {}, {})
         period = stored((quarters or choices)[0])
     if period.code not in choices:
-        raise NotFound(f"{org.name} has no results for {period.code}"
-                       + (f". Choose one of: {', '.join(choices)}." if choices else " yet."))
+        raise NotFound(
+            f"{org.name} has no results for {period.code}"
+            + (f". Choose one of: {', '.join(choices)}." if choices else " yet.")
+        )
     run = basis.run(period.code)
     results = _results(session, run.id, [org.code], user)
     last = _last_year_results(session, period, [org.code], basis) if not period.is_quarter else {}
-    cells = {mid: cell(pub, mid, results.get((mid, org.code)), period.year, last.get((mid, org.code)))
-             for mid in REGISTRY}
-    statewide = {mid: r for (mid, ico), r in results.items() if ico == STATEWIDE} \
-        if statewide_shown(session, user, run) else {}
-    pooled, expected = len(run.inputs or {}), len(expected_icos(list(session.scalars(select(Organization))), run, period))
-    return IcoPeriod(period.code, choices, cells, statewide,
-                     not basis.published and unpublished(session, period.code, run), basis.edition(period.code),
-                     period.year, (pooled, expected) if statewide and pooled < expected else None)
+    cells = {
+        mid: cell(pub, mid, results.get((mid, org.code)), period.year, last.get((mid, org.code))) for mid in REGISTRY
+    }
+    statewide = (
+        {mid: r for (mid, ico), r in results.items() if ico == STATEWIDE} if statewide_shown(session, user, run) else {}
+    )
+    pooled, expected = (
+        len(run.inputs or {}),
+        len(expected_icos(list(session.scalars(select(Organization))), run, period)),
+    )
+    return IcoPeriod(
+        period.code,
+        choices,
+        cells,
+        statewide,
+        not basis.published and unpublished(session, period.code, run),
+        basis.edition(period.code),
+        period.year,
+        (pooled, expected) if statewide and pooled < expected else None,
+    )
 
 
 def measure_page(session, user, pub, measure_id: str, basis: Basis | None = None):
@@ -392,6 +455,7 @@ def measure_page(session, user, pub, measure_id: str, basis: Basis | None = None
 
 # --- withhold ---------------------------------------------------------------------------------
 
+
 def withhold_for_year(session, pub, codes: list[str], year: int, basis: Basis | None = None) -> dict:
     basis = basis or live(session)
     run, prev = basis.run(str(year)), basis.run(str(year - 1))
@@ -404,9 +468,16 @@ def withhold_for_year(session, pub, codes: list[str], year: int, basis: Basis | 
     for code in codes:
         if not any((m, code) in this for m in chosen):
             continue
-        out[code] = withhold(code, year, {m: this.get((m, code)) for m in chosen},
-                             {m: last.get((m, code)) for m in chosen}, pub.benchmarks, chosen, pub.tiers.get(year),
-                             pub.case_mix.get(year, False))
+        out[code] = withhold(
+            code,
+            year,
+            {m: this.get((m, code)) for m in chosen},
+            {m: last.get((m, code)) for m in chosen},
+            pub.benchmarks,
+            chosen,
+            pub.tiers.get(year),
+            pub.case_mix.get(year, False),
+        )
     return out
 
 
@@ -416,7 +487,9 @@ def withhold_coverage(orgs, year: int) -> dict:
     for o in orgs:
         months = months_covered(o, year)
         if months:
-            out[o.code] = f"covers {months}" + (f" ({left_label(o)})" if o.active_to and o.active_to.year == year else "")
+            out[o.code] = f"covers {months}" + (
+                f" ({left_label(o)})" if o.active_to and o.active_to.year == year else ""
+            )
     return out
 
 
@@ -427,13 +500,16 @@ def withhold_years(session, pub) -> list[int]:
 
 # --- gap lists --------------------------------------------------------------------------------
 
-def gap_list(session, user, measure_id: str, code: str, period: Period, every_unit: bool = False,
-             basis: Basis | None = None):
+
+def gap_list(
+    session, user, measure_id: str, code: str, period: Period, every_unit: bool = False, basis: Basis | None = None
+):
     """The units behind a gap: in the denominator and not in the numerator (for lower-is-better
     measures, the units in the numerator: the readmissions, the admissions). ``every_unit``: the
     whole per-unit frame behind the result, with its population flags, to trace the numbers. ``basis``: the
     run the viewer is shown of the period (``seen_by``); the newest computation without one."""
     from reporting.engine.store import frame_from_bytes
+
     if measure_id not in REGISTRY:
         raise NotFound("There is no such measure.")
     measure = REGISTRY[measure_id]
@@ -443,8 +519,11 @@ def gap_list(session, user, measure_id: str, code: str, period: Period, every_un
     run = (basis or live(session)).run(period.code)
     if run is None:
         raise NotFound(f"There are no results for {period.code}.")
-    row = session.scalar(select(ResultUnits).where(ResultUnits.run_id == run.id, ResultUnits.measure_id == measure_id,
-                                                   ResultUnits.ico == org.code))
+    row = session.scalar(
+        select(ResultUnits).where(
+            ResultUnits.run_id == run.id, ResultUnits.measure_id == measure_id, ResultUnits.ico == org.code
+        )
+    )
     if row is None:
         raise NotFound(f"{org.code} has no results for this measure in {period.code}.")
     units = frame_from_bytes(row.content)
@@ -458,12 +537,16 @@ def upcoming_list(session, user, measure_id: str, code: str, days: int = 30):
     newest accepted package, with nothing completed yet (the gap that can still be closed). Returns the
     ICO, the measure, the as-of date and the frame."""
     from reporting.engine.inputs import in_force_up_to, views_of
+
     measure = REGISTRY.get(measure_id)
     if measure is None or measure.upcoming is None:
         raise NotFound("Only the 90-day measures have a list of deadlines ahead.")
     org = ico_for(session, user, code, "member lists")
-    newest = session.scalar(select(func.max(Submission.period_code)).where(
-        Submission.organization_id == org.id, Submission.status == "accepted"))
+    newest = session.scalar(
+        select(func.max(Submission.period_code)).where(
+            Submission.organization_id == org.id, Submission.status == "accepted"
+        )
+    )
     if newest is None:
         raise NotFound(f"{org.name} has no accepted package yet.")
     period = Period.parse(newest)
@@ -476,6 +559,8 @@ def upcoming_list(session, user, measure_id: str, code: str, days: int = 30):
 
 def gap_units(measure, units):
     """The units behind the gap of one per-unit frame (flags dropped)."""
-    units = units[units["numerator"]] if not measure.higher_is_better else units[units["denominator"] & ~units["numerator"]]
+    units = (
+        units[units["numerator"]] if not measure.higher_is_better else units[units["denominator"] & ~units["numerator"]]
+    )
     flags = [c for c in ("denominator", "numerator", "kind") if c in units]
     return units.drop(columns=flags).reset_index(drop=True)

@@ -3,6 +3,7 @@ data): measures met and not met, the largest changes since the previous quarter,
 report. They are computed when the report is rendered, from the same rules and the same runs as its PDF (the
 edition's recorded rules, the editions in force when it was made), and stored with the artifact
 (``Artifact.headlines``), so that a message sent late or again states its attachment's figures."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -21,11 +22,11 @@ CHANGES = 3
 
 @dataclass
 class Headline:
-    who: str                                       # ICO code or STATEWIDE
+    who: str  # ICO code or STATEWIDE
     met: int = 0
     not_met: int = 0
     na: int = 0
-    changes: list = field(default_factory=list)    # (measure title, before, now, unit, better)
+    changes: list = field(default_factory=list)  # (measure title, before, now, unit, better)
     tier: int | None = None
     withhold_met: int | None = None
     withhold_eligible: int | None = None
@@ -62,9 +63,17 @@ def _headline(session, pub, spec, basis, period, code, results, previous) -> Hea
         moves = []
         for mid, m in REGISTRY.items():
             now, before = results.get((mid, code)), previous.get((mid, code))
-            if now and before and now.status == before.status == "reported" and now.value is not None \
-                    and before.value is not None and now.value != before.value:
-                moves.append((m.title, before.value, now.value, m.unit, (now.value > before.value) == m.higher_is_better))
+            if (
+                now
+                and before
+                and now.status == before.status == "reported"
+                and now.value is not None
+                and before.value is not None
+                and now.value != before.value
+            ):
+                moves.append(
+                    (m.title, before.value, now.value, m.unit, (now.value > before.value) == m.higher_is_better)
+                )
         h.changes = sorted(moves, key=lambda c: -abs(c[2] - c[1]))[:CHANGES]
     if spec.kind == ReportKind.WITHHOLD:
         w = figures.withhold_for_year(session, pub, [code], period.year, basis).get(code)

@@ -6,6 +6,7 @@ to ICO users are checked here against each ICO's own figures and everything publ
 
 The plan is a function of the published editions and their runs only, so it is computed once per process for
 a given set of editions (and again when one is published)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ _CACHE_SIZE = 16
 @dataclass(frozen=True)
 class Counted:
     """The counts of one stored result, detached from the session (what the plan reads)."""
+
     measure_id: str
     period_code: str
     ico: str
@@ -35,9 +37,9 @@ class Counted:
 
 @dataclass(frozen=True)
 class Released:
-    editions: tuple                 # (edition id, run id), in publication order
-    hidden: dict                    # edition id -> keys suppressed in its public outputs
-    public: dict                    # key -> value of every count any release has shown
+    editions: tuple  # (edition id, run id), in publication order
+    hidden: dict  # edition id -> keys suppressed in its public outputs
+    public: dict  # key -> value of every count any release has shown
     unfixable: tuple
 
 
@@ -50,15 +52,21 @@ def _remember(ident, compute):
 
 
 def _editions(session) -> list[tuple[int, int]]:
-    return list(session.execute(select(Edition.id, Edition.run_id).where(
-        Edition.status.in_(RELEASED), Edition.published_at.is_not(None)).order_by(Edition.published_at, Edition.id)))
+    return list(
+        session.execute(
+            select(Edition.id, Edition.run_id)
+            .where(Edition.status.in_(RELEASED), Edition.published_at.is_not(None))
+            .order_by(Edition.published_at, Edition.id)
+        )
+    )
 
 
 def _counted(session, run_ids) -> dict[int, list[Counted]]:
     out: dict = {run_id: [] for run_id in run_ids}
     for r in session.scalars(select(Result).where(Result.run_id.in_(list(run_ids)))):
-        out[r.run_id].append(Counted(r.measure_id, r.period_code, r.ico, r.numerator, r.denominator,
-                                     dict(r.elements or {})))
+        out[r.run_id].append(
+            Counted(r.measure_id, r.period_code, r.ico, r.numerator, r.denominator, dict(r.elements or {}))
+        )
     return out
 
 
@@ -112,8 +120,11 @@ def statewide_withheld(session, runs: dict) -> set[tuple[str, str]]:
 def _withheld(session, runs: dict) -> set:
     done = released(session)
     results = [r for rows in _counted(session, {r.id for r in runs.values()}).values() for r in rows]
-    hidden = {(r.measure_id, r.period_code) for r in results if r.ico == STATEWIDE and
-              statewide_hidden_from(ICO_SUBMITTER, len((runs[r.period_code].inputs or {})))}
+    hidden = {
+        (r.measure_id, r.period_code)
+        for r in results
+        if r.ico == STATEWIDE and statewide_hidden_from(ICO_SUBMITTER, len(runs[r.period_code].inputs or {}))
+    }
     icos = sorted({r.ico for r in results} - {STATEWIDE})
     out, rels = set(), relations(results)
     for ico in icos:

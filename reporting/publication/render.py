@@ -1,6 +1,7 @@
 """The reports of an edition: which it has (``audience.expected_reports``), their HTML from the same templates
 as the dashboards, printed to PDF on every core, and stored as artifacts. Re-rendering renders only what is
 missing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,8 @@ from reporting.publication import editions, figures, headlines, reports, setting
 from reporting.publication.audience import expected_reports
 from reporting.publication.editions import EditionStatus
 from reporting.rendering.html import report_html
-from reporting.rules.store import as_recorded
 from reporting.rendering.pdf import html_to_pdf, page_count, prepare
+from reporting.rules.store import as_recorded
 from reporting.storage import db
 from reporting.storage.models import Artifact, Edition
 from reporting.workers import in_processes
@@ -34,6 +35,7 @@ def render_report(spec) -> int:
 @dataclass(frozen=True)
 class _Made:
     """A report's HTML, the run it reads and the headlines its e-mail states, all from one context."""
+
     html: str
     run_id: int
     headlines: list
@@ -45,8 +47,11 @@ def _report_html(spec, edition, pub) -> _Made:
     with db.transaction() as read:
         basis = figures.as_published(read, edition) if edition is not None else figures.live(read)
         context = reports.context_for(read, pub, spec, basis, edition)
-        return _Made(report_html(reports.REPORT_KINDS[spec.kind].template, context), context["run"].id,
-                     headlines.to_json(headlines.for_report(read, pub, spec, basis)))
+        return _Made(
+            report_html(reports.REPORT_KINDS[spec.kind].template, context),
+            context["run"].id,
+            headlines.to_json(headlines.for_report(read, pub, spec, basis)),
+        )
 
 
 def _store_report(spec, made: _Made, edition, pdf: bytes) -> int:
@@ -54,21 +59,37 @@ def _store_report(spec, made: _Made, edition, pdf: bytes) -> int:
     preview = edition is not None and EditionStatus(edition.status).is_preview
     filename = spec.filename.replace(".pdf", "-preview.pdf") if preview else spec.filename
     with db.transaction() as s:
-        artifact = Artifact(edition_id=getattr(edition, "id", None), run_id=run_id, kind=spec.kind, ico=spec.ico,
-                            period_code=spec.period, audience=spec.audience, filename=filename,
-                            sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=page_count(pdf),
-                            content=pdf, preview=preview, headlines=made.headlines)
+        artifact = Artifact(
+            edition_id=getattr(edition, "id", None),
+            run_id=run_id,
+            kind=spec.kind,
+            ico=spec.ico,
+            period_code=spec.period,
+            audience=spec.audience,
+            filename=filename,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            size=len(pdf),
+            pages=page_count(pdf),
+            content=pdf,
+            preview=preview,
+            headlines=made.headlines,
+        )
         s.add(artifact)
         s.flush()
-        audit.record("render", spec.filename, detail={"artifact": artifact.id, "run": run_id, "pages": artifact.pages},
-                     actor="system", session=s)
+        audit.record(
+            "render",
+            spec.filename,
+            detail={"artifact": artifact.id, "run": run_id, "pages": artifact.pages},
+            actor="system",
+            session=s,
+        )
         return artifact.id
 
 
 def _pdfs(htmls: list[str]) -> list[bytes]:
     """HTML to PDF for several reports, on every core (WeasyPrint is pure Python and single-threaded; a report's
     HTML is all a worker needs)."""
-    prepare()                     # stylesheet and fonts once, inherited by every worker
+    prepare()  # stylesheet and fonts once, inherited by every worker
     return in_processes(html_to_pdf, htmls)
 
 
@@ -78,11 +99,15 @@ def render_edition(edition_id: int) -> int:
     with db.transaction() as session:
         edition = session.get(Edition, edition_id)
         preview = editions.status_of(edition).is_preview
-        have = {(a.kind, a.ico) for a in session.scalars(select(Artifact).where(Artifact.edition_id == edition_id,
-                                                                                  Artifact.preview == preview))}
+        have = {
+            (a.kind, a.ico)
+            for a in session.scalars(
+                select(Artifact).where(Artifact.edition_id == edition_id, Artifact.preview == preview)
+            )
+        }
         todo = [s for s in expected_reports(session, edition) if (s.kind, s.ico) not in have]
         frozen = _frozen(edition)
-        pub = as_recorded(session, edition.rule_versions)          # the rules it was made with, not today's
+        pub = as_recorded(session, edition.rule_versions)  # the rules it was made with, not today's
     t = time.perf_counter()
     made = [_report_html(spec, frozen, pub) for spec in todo]
     t_html = time.perf_counter()
@@ -90,8 +115,14 @@ def render_edition(edition_id: int) -> int:
     t_pdf = time.perf_counter()
     for spec, m, pdf in zip(todo, made, pdfs):
         _store_report(spec, m, frozen, pdf)
-    log.info("edition %d: %d reports, HTML %.2f s, PDF %.2f s, stored %.2f s", edition_id, len(todo), t_html - t,
-             t_pdf - t_html, time.perf_counter() - t_pdf)
+    log.info(
+        "edition %d: %d reports, HTML %.2f s, PDF %.2f s, stored %.2f s",
+        edition_id,
+        len(todo),
+        t_html - t,
+        t_pdf - t_html,
+        time.perf_counter() - t_pdf,
+    )
     with db.transaction() as session:
         editions.rendered(session, edition_id)
     return len(todo)
@@ -112,6 +143,15 @@ class _FrozenEdition:
 
 
 def _frozen(edition) -> _FrozenEdition:
-    return _FrozenEdition(edition.id, edition.number, edition.revised, edition.published_at, edition.period_code,
-                          edition.run_id, edition.created_at, dict(edition.rule_versions or {}), edition.status,
-                          edition.preview_until)
+    return _FrozenEdition(
+        edition.id,
+        edition.number,
+        edition.revised,
+        edition.published_at,
+        edition.period_code,
+        edition.run_id,
+        edition.created_at,
+        dict(edition.rule_versions or {}),
+        edition.status,
+        edition.preview_until,
+    )

@@ -1,6 +1,7 @@
 """What goes into each report: the ICO quarterly scorecard, the statewide report (exact, for
 reviewers), the public report (the same with cell suppression) and the annual quality withhold
 report. Each builder returns the template context; rendering turns it into HTML and PDF."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,14 +12,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, SPEC_VERSION, Period
-from reporting.publication import figures
+from reporting.access import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.participation import departed
+from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.released import public_hidden
 from reporting.publication.suppression import suppress
-from reporting.access import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.storage.models import Organization, Result, ResultRun
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -27,10 +28,11 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 class ReportKind(StrEnum):
     """The reports an edition has. The values are what the artifacts table, URLs and the CLI carry; what each
     kind is (template, title, audience, recipients...) is its entry in ``REPORT_KINDS``."""
-    SCORECARD = "scorecard"        # one ICO, a quarter
-    STATEWIDE = "statewide"        # every ICO, exact values, reviewers
-    PUBLIC = "public"              # every ICO, cell suppression applied
-    WITHHOLD = "withhold"          # one ICO, a calendar year
+
+    SCORECARD = "scorecard"  # one ICO, a quarter
+    STATEWIDE = "statewide"  # every ICO, exact values, reviewers
+    PUBLIC = "public"  # every ICO, cell suppression applied
+    WITHHOLD = "withhold"  # one ICO, a calendar year
 
     @property
     def per_ico(self) -> bool:
@@ -49,7 +51,7 @@ class ReportSpec:
     ico: str | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "kind", ReportKind(self.kind))     # a plain string from the database or the CLI
+        object.__setattr__(self, "kind", ReportKind(self.kind))  # a plain string from the database or the CLI
 
     @property
     def audience(self) -> str:
@@ -66,7 +68,9 @@ def _run(basis, period: str) -> ResultRun:
     if run is None and basis.published:
         raise NotFound(f"{period} has not been published: a report as published needs a published edition.")
     if run is None:
-        raise NotFound(f"There are no results for {period}: compute them first (flask --app wsgi compute --period {period}).")
+        raise NotFound(
+            f"There are no results for {period}: compute them first (flask --app wsgi compute --period {period})."
+        )
     return run
 
 
@@ -102,9 +106,16 @@ def _change(now, before):
 def common(run: ResultRun, edition=None, title: str = "", audience: str = "") -> dict:
     from reporting.publication import settings
     from reporting.publication.editions import rules_label
-    return {"run": run, "edition": edition, "title": title, "spec_version": SPEC_VERSION, "audience": audience,
-            "domain_titles": DOMAIN_TITLES,
-            "rules_label": rules_label(edition, Period.parse(run.period_code).year, settings().versions)}
+
+    return {
+        "run": run,
+        "edition": edition,
+        "title": title,
+        "spec_version": SPEC_VERSION,
+        "audience": audience,
+        "domain_titles": DOMAIN_TITLES,
+        "rules_label": rules_label(edition, Period.parse(run.period_code).year, settings().versions),
+    }
 
 
 def scorecard(session, pub, code: str, period_code: str, basis, edition=None) -> dict:
@@ -114,7 +125,7 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     if org.code not in (run.inputs or {}):
         raise NotFound(f"{org.name} has no results for {period.code}.")
     results = _results(session, run.id)
-    if statewide_hidden_from("ico_submitter", len(run.inputs or {})):     # the scorecard is the ICO's report
+    if statewide_hidden_from("ico_submitter", len(run.inputs or {})):  # the scorecard is the ICO's report
         results = {k: v for k, v in results.items() if k[1] != STATEWIDE}
     withheld = figures.withheld_from(session, "ico_submitter", basis)
     results = {k: v for k, v in results.items() if not (k[1] == STATEWIDE and (k[0], period.code) in withheld)}
@@ -129,10 +140,17 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
             cell = figures.cell(pub, m.id, r, period.year)
             key = MET if cell.status in (MET, MET_GAP) else (NOT_MET if cell.status == NOT_MET else NA)
             counts[key] += 1
-            rows.append({"m": m, "cell": cell, "statewide": results.get((m.id, STATEWIDE)),
-                         "prev": prev.get((m.id, org.code)), "year_ago": year_ago.get((m.id, org.code)),
-                         "change_prev": _change(r, prev.get((m.id, org.code))),
-                         "change_year": _change(r, year_ago.get((m.id, org.code)))})
+            rows.append(
+                {
+                    "m": m,
+                    "cell": cell,
+                    "statewide": results.get((m.id, STATEWIDE)),
+                    "prev": prev.get((m.id, org.code)),
+                    "year_ago": year_ago.get((m.id, org.code)),
+                    "change_prev": _change(r, prev.get((m.id, org.code))),
+                    "change_year": _change(r, year_ago.get((m.id, org.code))),
+                }
+            )
         summary[domain] = counts
     trends = _trends_up_to(session, pub, [org.code], period, basis, role="ico_submitter")
     shown_periods = {p for t in trends for p in t.periods} | {period.code}
@@ -140,13 +158,22 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     note = STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(hidden)) if hidden else ""
     held = sorted(REGISTRY[m].title for m, p in withheld if p == period.code)
     if held:
-        note += (" " if note else "") + (f"Statewide figures of {', '.join(held)} are not shown for {period.code}: with "
-                                         f"your own figures they would reveal another ICO's.")
+        note += (" " if note else "") + (
+            f"Statewide figures of {', '.join(held)} are not shown for {period.code}: with "
+            f"your own figures they would reveal another ICO's."
+        )
     return common(run, edition, f"{org.name}: quarterly scorecard, {period.code}", "ico") | {
         "statewide_note": note,
-        "org": org, "period": period, "rows": rows, "summary": summary, "trends": trends,
-        "inputs": (run.inputs or {}).get(org.code, []), "names": {org.code: org.name},
-        "prev_code": period.previous(1).code, "year_code": period.previous(4).code}
+        "org": org,
+        "period": period,
+        "rows": rows,
+        "summary": summary,
+        "trends": trends,
+        "inputs": (run.inputs or {}).get(org.code, []),
+        "names": {org.code: org.name},
+        "prev_code": period.previous(1).code,
+        "year_code": period.previous(4).code,
+    }
 
 
 def statewide(session, pub, period_code: str, basis, public: bool = False, edition=None) -> dict:
@@ -168,9 +195,18 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
     withhold = figures.withhold_for_year(session, pub, [o.code for o in every], period.year, basis)
     title = f"One Care quality measures: {'public report' if public else 'statewide report'}, {period.code}"
     return common(run, edition, title, "public" if public else "reviewer") | {
-        "period": period, "orgs": orgs, "codes": codes, "table": table, "trends": trends, "public": public,
-        "withhold": withhold, "names": {o.code: o.name for o in every}, "inputs": run.inputs or {},
-        "departed": departed([o for o in every if o.code not in codes], period), "coverage": figures.withhold_coverage(every, period.year)}
+        "period": period,
+        "orgs": orgs,
+        "codes": codes,
+        "table": table,
+        "trends": trends,
+        "public": public,
+        "withhold": withhold,
+        "names": {o.code: o.name for o in every},
+        "inputs": run.inputs or {},
+        "departed": departed([o for o in every if o.code not in codes], period),
+        "coverage": figures.withhold_coverage(every, period.year),
+    }
 
 
 def withhold_report(session, pub, code: str, year: str, basis, edition=None) -> dict:
@@ -180,12 +216,25 @@ def withhold_report(session, pub, code: str, year: str, basis, edition=None) -> 
     if org.code not in rows:
         raise NotFound(f"{org.name} has no quality withhold result for {year}.")
     tiers = sorted(pub.tiers.get(int(year)) or TIERS)
-    bands = [(f"{100 * lo:g} % or more" if hi is None else f"under {100 * hi:g} %" if lo == 0
-              else f"{100 * lo:g} % to under {100 * hi:g} %", earned)
-             for (lo, earned), hi in zip(tiers, [t[0] for t in tiers[1:]] + [None])]
+    bands = [
+        (
+            f"{100 * lo:g} % or more"
+            if hi is None
+            else f"under {100 * hi:g} %"
+            if lo == 0
+            else f"{100 * lo:g} % to under {100 * hi:g} %",
+            earned,
+        )
+        for (lo, earned), hi in zip(tiers, [t[0] for t in tiers[1:]] + [None])
+    ]
     return common(run, edition, f"{org.name}: quality withhold, {year}", "ico") | {
-        "org": org, "year": int(year), "w": rows[org.code], "inputs": (run.inputs or {}).get(org.code, []),
-        "tiers": bands, "coverage": figures.withhold_coverage([org], int(year)).get(org.code)}
+        "org": org,
+        "year": int(year),
+        "w": rows[org.code],
+        "inputs": (run.inputs or {}).get(org.code, []),
+        "tiers": bands,
+        "coverage": figures.withhold_coverage([org], int(year)).get(org.code),
+    }
 
 
 def context_for(session, pub, spec: ReportSpec, basis=None, edition=None) -> dict:
@@ -203,16 +252,17 @@ ICO_RECIPIENTS, REVIEWERS, NOBODY = "ico", "reviewers", "nobody"
 @dataclass(frozen=True)
 class KindSpec:
     """What one kind of report is, in the style of a measure's ``MEASURE``."""
+
     kind: ReportKind
-    template: str                # under templates/, one for screen and print
-    title: str                   # how e-mails and pages name it: "One Care <title>: CCA 2015Q3"
-    audience: str                # who reads it: "ico", "reviewer" or "public" (the PDF says so)
-    per_ico: bool                # one report per ICO in the edition, or one for all
-    periods: str                 # QUARTER, WITHHOLD_YEAR (a year the withhold configuration covers) or ANY_PERIOD
-    recipients: str              # ICO_RECIPIENTS (its report recipients; a preview its submitters too), REVIEWERS
-                                 # (CMS, and state reviewers of the ICOs' states) or NOBODY (the public page has it)
-    in_preview: bool             # a preview edition has it too
-    build: Callable[..., dict]   # (session, pub, spec, basis, edition) -> the template's context
+    template: str  # under templates/, one for screen and print
+    title: str  # how e-mails and pages name it: "One Care <title>: CCA 2015Q3"
+    audience: str  # who reads it: "ico", "reviewer" or "public" (the PDF says so)
+    per_ico: bool  # one report per ICO in the edition, or one for all
+    periods: str  # QUARTER, WITHHOLD_YEAR (a year the withhold configuration covers) or ANY_PERIOD
+    recipients: str  # ICO_RECIPIENTS (its report recipients; a preview its submitters too), REVIEWERS
+    # (CMS, and state reviewers of the ICOs' states) or NOBODY (the public page has it)
+    in_preview: bool  # a preview edition has it too
+    build: Callable[..., dict]  # (session, pub, spec, basis, edition) -> the template's context
 
     def made_for(self, period: Period, withhold_years) -> bool:
         if self.periods == QUARTER:
@@ -232,7 +282,11 @@ def check_registry(entries: list[KindSpec], template_dir: Path = TEMPLATE_DIR) -
         out[e.kind] = e
         if not (template_dir / e.template).is_file():
             problems.append(f"report kind {e.kind}: its template {e.template} is missing from {template_dir}")
-        if e.periods not in (QUARTER, WITHHOLD_YEAR, ANY_PERIOD) or e.recipients not in (ICO_RECIPIENTS, REVIEWERS, NOBODY):
+        if e.periods not in (QUARTER, WITHHOLD_YEAR, ANY_PERIOD) or e.recipients not in (
+            ICO_RECIPIENTS,
+            REVIEWERS,
+            NOBODY,
+        ):
             problems.append(f"report kind {e.kind}: periods {e.periods!r} or recipients {e.recipients!r} unknown")
     problems += [f"report kind {k} has no entry in REPORT_KINDS" for k in ReportKind if k not in out]
     if problems:
@@ -240,17 +294,51 @@ def check_registry(entries: list[KindSpec], template_dir: Path = TEMPLATE_DIR) -
     return out
 
 
-REPORT_KINDS: dict[ReportKind, KindSpec] = check_registry([
-    KindSpec(ReportKind.SCORECARD, "reports/scorecard.html", "quarterly scorecard", "ico", per_ico=True,
-             periods=QUARTER, recipients=ICO_RECIPIENTS, in_preview=True,
-             build=lambda s, pub, spec, basis, ed: scorecard(s, pub, spec.ico, spec.period, basis, ed)),
-    KindSpec(ReportKind.WITHHOLD, "reports/withhold.html", "annual quality withhold report", "ico", per_ico=True,
-             periods=WITHHOLD_YEAR, recipients=ICO_RECIPIENTS, in_preview=True,
-             build=lambda s, pub, spec, basis, ed: withhold_report(s, pub, spec.ico, spec.period, basis, ed)),
-    KindSpec(ReportKind.STATEWIDE, "reports/statewide.html", "statewide report", "reviewer", per_ico=False,
-             periods=ANY_PERIOD, recipients=REVIEWERS, in_preview=True,
-             build=lambda s, pub, spec, basis, ed: statewide(s, pub, spec.period, basis, False, ed)),
-    KindSpec(ReportKind.PUBLIC, "reports/statewide.html", "public report", "public", per_ico=False,
-             periods=ANY_PERIOD, recipients=NOBODY, in_preview=False,
-             build=lambda s, pub, spec, basis, ed: statewide(s, pub, spec.period, basis, True, ed)),
-])
+REPORT_KINDS: dict[ReportKind, KindSpec] = check_registry(
+    [
+        KindSpec(
+            ReportKind.SCORECARD,
+            "reports/scorecard.html",
+            "quarterly scorecard",
+            "ico",
+            per_ico=True,
+            periods=QUARTER,
+            recipients=ICO_RECIPIENTS,
+            in_preview=True,
+            build=lambda s, pub, spec, basis, ed: scorecard(s, pub, spec.ico, spec.period, basis, ed),
+        ),
+        KindSpec(
+            ReportKind.WITHHOLD,
+            "reports/withhold.html",
+            "annual quality withhold report",
+            "ico",
+            per_ico=True,
+            periods=WITHHOLD_YEAR,
+            recipients=ICO_RECIPIENTS,
+            in_preview=True,
+            build=lambda s, pub, spec, basis, ed: withhold_report(s, pub, spec.ico, spec.period, basis, ed),
+        ),
+        KindSpec(
+            ReportKind.STATEWIDE,
+            "reports/statewide.html",
+            "statewide report",
+            "reviewer",
+            per_ico=False,
+            periods=ANY_PERIOD,
+            recipients=REVIEWERS,
+            in_preview=True,
+            build=lambda s, pub, spec, basis, ed: statewide(s, pub, spec.period, basis, False, ed),
+        ),
+        KindSpec(
+            ReportKind.PUBLIC,
+            "reports/statewide.html",
+            "public report",
+            "public",
+            per_ico=False,
+            periods=ANY_PERIOD,
+            recipients=NOBODY,
+            in_preview=False,
+            build=lambda s, pub, spec, basis, ed: statewide(s, pub, spec.period, basis, True, ed),
+        ),
+    ]
+)

@@ -14,6 +14,7 @@ interval) is suppressed with its numerator or denominator, or a percent's comple
 numerator or denominator under another name (A, D, member_months) follow them. ``ico_withheld`` is the same
 auditor for ICO users: which statewide figures to withhold so that, with the ICO's own figures and everything
 public, they reveal no other ICO's unpublished counts."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -35,16 +36,24 @@ SUPPRESSED = "suppressed"
 # NONE: counted per member over P (a member in two quarters counts once in the year): no equation.
 QUARTERS, LAST_QUARTER, ROLLING, NONE = "quarters", "last_quarter", "rolling", "none"
 TIME_RULE = {
-    "assessment_90d": QUARTERS, "care_plan_90d": QUARTERS, "reassessment_365d": QUARTERS, "fuh_7d": QUARTERS,
-    "fuh_30d": QUARTERS, "readmission_30d": QUARTERS, "facility_admissions": QUARTERS,
+    "assessment_90d": QUARTERS,
+    "care_plan_90d": QUARTERS,
+    "reassessment_365d": QUARTERS,
+    "fuh_7d": QUARTERS,
+    "fuh_30d": QUARTERS,
+    "readmission_30d": QUARTERS,
+    "facility_admissions": QUARTERS,
     "successful_transition_60d": QUARTERS,
     # counted per member over P, but a member rarely has completed care plans in two quarters of a year: its
     # year was the exact sum of its quarters in the demo, and an ICO user recovered another ICO's counts by it.
     # Audited as adding up (more suppression, never less).
     "ltss_coordinator_care_plan": QUARTERS,
     "community_residence": LAST_QUARTER,
-    "rating_health_plan": ROLLING, "getting_needed_care": ROLLING, "getting_care_quickly": ROLLING,
-    "care_coordination_survey": ROLLING, "flu_vaccine": ROLLING,
+    "rating_health_plan": ROLLING,
+    "getting_needed_care": ROLLING,
+    "getting_care_quickly": ROLLING,
+    "care_coordination_survey": ROLLING,
+    "flu_vaccine": ROLLING,
 }
 
 
@@ -53,6 +62,7 @@ def small(n) -> bool:
 
 
 # --- the counts of a result -------------------------------------------------------------------------
+
 
 def _aliases(measure_id: str) -> dict:
     """Element name -> "numerator"/"denominator" for elements that are one of them under another name."""
@@ -89,9 +99,10 @@ def primary(r) -> set[str]:
 
 # --- the relations ----------------------------------------------------------------------------------
 
+
 def relations(results) -> list[Relation]:
     """Every additive relation among ``results`` (any periods): statewide = its ICOs, a year = its quarters."""
-    by_cell = defaultdict(dict)                     # (measure, period) -> ico -> result
+    by_cell = defaultdict(dict)  # (measure, period) -> ico -> result
     for r in results:
         by_cell[(r.measure_id, period_of(r))][r.ico] = r
     out = []
@@ -99,8 +110,9 @@ def relations(results) -> list[Relation]:
         if STATEWIDE in row:
             icos = [r for code, r in sorted(row.items()) if code != STATEWIDE]
             for name in counts_of(row[STATEWIDE]):
-                out.append(Relation(key(row[STATEWIDE], name),
-                                    tuple(key(r, name) for r in icos if name in counts_of(r))))
+                out.append(
+                    Relation(key(row[STATEWIDE], name), tuple(key(r, name) for r in icos if name in counts_of(r)))
+                )
         out += _time_relations(mid, period, row)
     return out
 
@@ -116,8 +128,9 @@ class _Parsed:
 def _window(period: str) -> tuple[bool, int, tuple]:
     """(a quarter?, its year, the four quarters a rolling window of ``period`` is made of), parsed once."""
     p = Period.parse(period)
-    quarters = [f"{p.year}Q{q}" for q in range(1, 5)] if not p.is_quarter else \
-        [p.previous(i).code for i in range(3, -1, -1)]
+    quarters = (
+        [f"{p.year}Q{q}" for q in range(1, 5)] if not p.is_quarter else [p.previous(i).code for i in range(3, -1, -1)]
+    )
     return p.is_quarter, p.year, tuple(quarters)
 
 
@@ -126,7 +139,7 @@ def _time_relations(mid: str, period: str, row: dict) -> list[Relation]:
     out = []
     for code, r in row.items():
         if code == STATEWIDE and rule == ROLLING:
-            continue                                 # statewide windows follow from their ICOs
+            continue  # statewide windows follow from their ICOs
         for name in counts_of(r):
             if not p.is_quarter and rule == QUARTERS:
                 out.append(Relation(key(r, name), tuple((mid, f"{p.year}Q{q}", code, name) for q in range(1, 5))))
@@ -139,16 +152,18 @@ def _time_relations(mid: str, period: str, row: dict) -> list[Relation]:
 
 # --- complementary suppression over releases --------------------------------------------------------
 
+
 @dataclass
 class Release:
     """One published table: a period's results (every ICO and statewide) as one edition published them."""
-    name: object                     # an edition id, or any label
+
+    name: object  # an edition id, or any label
     results: list
 
 
 @dataclass
 class Plan:
-    hidden: dict                     # release name -> set of keys suppressed in that release
+    hidden: dict  # release name -> set of keys suppressed in that release
     unfixable: list = field(default_factory=list)
 
 
@@ -157,9 +172,9 @@ def plan(releases: list[Release], insiders: bool = True) -> Plan:
     suppression until no suppressed count of this or any earlier release is determined. Earlier releases stay
     as they were published (a count shown once is known for ever). ``insiders``: also against each ICO's own
     users, who know their own counts exactly (with two ICOs, statewide minus one's own is the other's)."""
-    shown_before: dict = {}          # key -> value, shown in an earlier release
-    hidden_before: dict = {}         # key -> value, suppressed in every earlier release that had it
-    every: dict = {}                 # (measure, period, ico) -> newest result
+    shown_before: dict = {}  # key -> value, shown in an earlier release
+    hidden_before: dict = {}  # key -> value, suppressed in every earlier release that had it
+    every: dict = {}  # (measure, period, ico) -> newest result
     out, unfixable = {}, []
     for release in releases:
         for r in release.results:
@@ -175,8 +190,9 @@ def plan(releases: list[Release], insiders: bool = True) -> Plan:
                 if k not in shown_before:
                     counts[k] = Count(k, v, shown=name not in hide)
         rels = relations(every.values())
-        hidden = _protect_all(counts, rels, mine, sorted({k[2] for k in counts} - {STATEWIDE}) if insiders else [],
-                              unfixable)
+        hidden = _protect_all(
+            counts, rels, mine, sorted({k[2] for k in counts} - {STATEWIDE}) if insiders else [], unfixable
+        )
         out[release.name] = mine & hidden
         for k in mine:
             if k in hidden:
@@ -197,7 +213,7 @@ def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable:
     for members, crels in comps:
         if not crels or not insiders:
             continue
-        held: dict | None = None                 # insider -> audited and found holding, on the current ``hidden``
+        held: dict | None = None  # insider -> audited and found holding, on the current ``hidden``
         for n, ico in enumerate(insiders):
             if not any(k in hidden and k[2] == ico for k in members if k in counts):
                 continue
@@ -207,10 +223,13 @@ def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable:
                 known = [{k for k in members if k in counts and k[2] == other} for other in rest]
                 held = dict(zip(rest, holds_each(members, crels, public, known)))
             if held.get(ico) or not any(k in mine and k[2] != ico and k not in hidden for k in members):
-                continue                         # holds, or nothing this insider's pass may suppress (as protect)
-            seen = {k: Count(k, counts[k].value, shown=True, fixed=True) if k[2] == ico else
-                    _state(counts[k], k in hidden) for k in members if k in counts}
-            done = protect(seen, rels, may_hide=lambda k: k in mine and k[2] != ico, components=[(members, crels)])
+                continue  # holds, or nothing this insider's pass may suppress (as protect)
+            seen = {
+                k: Count(k, counts[k].value, shown=True, fixed=True) if k[2] == ico else _state(counts[k], k in hidden)
+                for k in members
+                if k in counts
+            }
+            done = protect(seen, rels, may_hide=lambda k: k in mine and k[2] != ico, components=[(members, crels)])  # noqa: B023 (called within this iteration)
             more = {k for k in done.hidden if k in counts and k[2] != ico} - hidden
             unfixable += done.unfixable
             if more:
@@ -223,8 +242,9 @@ def _state(c: Count, hidden: bool) -> Count:
     return Count(c.key, c.value, shown=not hidden, fixed=c.fixed, protected=c.protected)
 
 
-def ico_withheld(own: str, results, public: dict, hidden_statewide: set, rels: list | None = None
-                 ) -> set[tuple[str, str]]:
+def ico_withheld(
+    own: str, results, public: dict, hidden_statewide: set, rels: list | None = None
+) -> set[tuple[str, str]]:
     """The statewide figures (measure, period) an ICO user of ``own`` may not see. ``results``: every result the
     service holds for the periods shown (newest computation); ``public``: key -> value of every count published;
     ``hidden_statewide``: (measure, period) already hidden from ICO users (fewer than three ICOs reporting).
@@ -247,6 +267,7 @@ def ico_withheld(own: str, results, public: dict, hidden_statewide: set, rels: l
 
 
 # --- the published cells ------------------------------------------------------------------------------
+
 
 @dataclass
 class PublishedCell:
@@ -276,16 +297,21 @@ def suppress(measure_id: str, results, hidden: set | None = None) -> list[Publis
     for r in results:
         h = {k[3] for k in hidden if k[:3] == (r.measure_id, period_of(r), r.ico)}
         value_hidden = bool(h & {"numerator", "denominator"}) or (
-            measure.unit == "percent" and r.numerator is not None and small(r.denominator - r.numerator))
+            measure.unit == "percent" and r.numerator is not None and small(r.denominator - r.numerator)
+        )
         if measure.unit == "score":
             value_hidden = "denominator" in h
         elements = {name: SUPPRESSED if alias.get(name, name) in h else v for name, v in (r.elements or {}).items()}
-        out.append(PublishedCell(
-            ico=r.ico,
-            numerator=SUPPRESSED if "numerator" in h else r.numerator,
-            denominator=SUPPRESSED if "denominator" in h else r.denominator,
-            value=SUPPRESSED if value_hidden else r.value,
-            ci_low=SUPPRESSED if value_hidden else r.ci_low,
-            ci_high=SUPPRESSED if value_hidden else r.ci_high,
-            elements=elements, status=r.status))
+        out.append(
+            PublishedCell(
+                ico=r.ico,
+                numerator=SUPPRESSED if "numerator" in h else r.numerator,
+                denominator=SUPPRESSED if "denominator" in h else r.denominator,
+                value=SUPPRESSED if value_hidden else r.value,
+                ci_low=SUPPRESSED if value_hidden else r.ci_low,
+                ci_high=SUPPRESSED if value_hidden else r.ci_high,
+                elements=elements,
+                status=r.status,
+            )
+        )
     return out

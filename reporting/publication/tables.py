@@ -1,10 +1,10 @@
 """Results as tables: in the specification's measure order (ICOs by code, statewide last), the unrounded
 records of the CLI, and the export tables (CSV and XLSX) of the pages, each with its preamble."""
+
 from __future__ import annotations
 
 from measures import REGISTRY, Period
 from reporting.engine import STATEWIDE
-
 from reporting.publication.figures import Cell, Overview, Provenance, Trend, cell
 from reporting.publication.suppression import suppress
 from reporting.rendering.filters import rounded_value
@@ -17,8 +17,20 @@ def ordered_results(results):
 
 
 # The results as computed, unrounded: the columns of the specification's worked example (``results`` in the CLI).
-RESULT_FIELDS = ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "ci_low", "ci_high",
-                 "elements", "adjusted_value", "vs_statewide"]
+RESULT_FIELDS = [
+    "measure_id",
+    "ico",
+    "period",
+    "numerator",
+    "denominator",
+    "value",
+    "status",
+    "ci_low",
+    "ci_high",
+    "elements",
+    "adjusted_value",
+    "vs_statewide",
+]
 
 
 def result_records(results) -> list[dict]:
@@ -28,9 +40,27 @@ def result_records(results) -> list[dict]:
 
 # --- export tables ----------------------------------------------------------------------------
 
-RESULT_COLUMNS = ["measure_id", "measure", "domain", "unit", "ico", "period", "numerator", "denominator", "value",
-                  "value_rounded", "status", "ci_low", "ci_high", "benchmark", "benchmark_status", "elements",
-                  "value_computed_na", "adjusted_value", "vs_statewide"]
+RESULT_COLUMNS = [
+    "measure_id",
+    "measure",
+    "domain",
+    "unit",
+    "ico",
+    "period",
+    "numerator",
+    "denominator",
+    "value",
+    "value_rounded",
+    "status",
+    "ci_low",
+    "ci_high",
+    "benchmark",
+    "benchmark_status",
+    "elements",
+    "value_computed_na",
+    "adjusted_value",
+    "vs_statewide",
+]
 
 
 def _result_row(m, code, period, cell: Cell, published=None):
@@ -42,22 +72,45 @@ def _result_row(m, code, period, cell: Cell, published=None):
     src = published or r
     na = r.status != "reported"
     value = None if na else src.value
-    rounded = rounded_value(m, value) if isinstance(value, (int, float)) else value    # as pages and PDFs show it
-    return [m.id, m.title, m.domain, m.unit, code, period, src.numerator, src.denominator, value, rounded, r.status,
-            None if na else src.ci_low, None if na else src.ci_high, cell.benchmark, cell.status, src.elements,
-            r.value if na and published is None else None,
-            None if value is None else r.adjusted_value, None if value is None else r.vs_statewide]   # survey measures, case-mix
+    rounded = rounded_value(m, value) if isinstance(value, (int, float)) else value  # as pages and PDFs show it
+    return [
+        m.id,
+        m.title,
+        m.domain,
+        m.unit,
+        code,
+        period,
+        src.numerator,
+        src.denominator,
+        value,
+        rounded,
+        r.status,
+        None if na else src.ci_low,
+        None if na else src.ci_high,
+        cell.benchmark,
+        cell.status,
+        src.elements,
+        r.value if na and published is None else None,
+        None if value is None else r.adjusted_value,
+        None if value is None else r.vs_statewide,
+    ]  # survey measures, case-mix
 
 
 def export_preamble(kind: str, period: str, prov: Provenance | None, audience: str) -> list[tuple[str, str]]:
     rows = [("Export", f"One Care quality measures: {kind}"), ("Period", period)]
     if prov:
-        rows += [("Computed", f"{prov.computed_at:%Y-%m-%d %H:%M} UTC (run {prov.run_id})"),
-                 ("Data versions", prov.describe()), ("Specification", f"measures v{prov.spec_version}"),
-                 *([("Status", "new data accepted, results updating")] if prov.updating else []),
-                 *([("Publication", "unpublished: the newest computation, not a published edition")]
-                   if prov.unpublished else []),
-                 ("Service", prov.code_version)]
+        rows += [
+            ("Computed", f"{prov.computed_at:%Y-%m-%d %H:%M} UTC (run {prov.run_id})"),
+            ("Data versions", prov.describe()),
+            ("Specification", f"measures v{prov.spec_version}"),
+            *([("Status", "new data accepted, results updating")] if prov.updating else []),
+            *(
+                [("Publication", "unpublished: the newest computation, not a published edition")]
+                if prov.unpublished
+                else []
+            ),
+            ("Service", prov.code_version),
+        ]
     rows.append(("Audience", audience))
     return rows
 
@@ -73,8 +126,11 @@ def overview_table(ov: Overview, public: bool = False, hidden: set | None = None
                 published = {p.ico: p for p in suppress(m.id, present, hidden)}
             for code, _ in ov.columns:
                 rows.append(_result_row(m, code, ov.period, cells[code], published.get(code)))
-    audience = ("Public: counts from 1 to 10 are suppressed (CMS cell-size policy)" if public
-                else "Reviewers and ICOs: exact values, not for publication")
+    audience = (
+        "Public: counts from 1 to 10 are suppressed (CMS cell-size policy)"
+        if public
+        else "Reviewers and ICOs: exact values, not for publication"
+    )
     return RESULT_COLUMNS, rows, export_preamble("Overview", ov.period, ov.provenance, audience)
 
 
@@ -86,16 +142,42 @@ def trend_table(trends_: list[Trend], codes: list[str], pub):
         for code in codes:
             for period, r in zip(t.periods, t.series.get(code, [])):
                 if r is not None:
-                    rows.append(_result_row(t.measure, code, period, cell(pub, t.measure.id, r, Period.parse(period).year)))
+                    rows.append(
+                        _result_row(t.measure, code, period, cell(pub, t.measure.id, r, Period.parse(period).year))
+                    )
     return RESULT_COLUMNS, rows
 
 
 def withhold_table(rows: dict, year: int):
-    columns = ["ico", "year", "measure_id", "value", "benchmark", "status", "counts", "measures_eligible",
-               "measures_met", "share_met", "withhold_earned_back_percent"]
+    columns = [
+        "ico",
+        "year",
+        "measure_id",
+        "value",
+        "benchmark",
+        "status",
+        "counts",
+        "measures_eligible",
+        "measures_met",
+        "share_met",
+        "withhold_earned_back_percent",
+    ]
     out = []
     for code, w in rows.items():
         for r in w.rows:
-            out.append([code, year, r.measure_id, r.value, r.benchmark, r.status, r.counts, w.eligible, w.met,
-                        w.share, w.earned_back])
+            out.append(
+                [
+                    code,
+                    year,
+                    r.measure_id,
+                    r.value,
+                    r.benchmark,
+                    r.status,
+                    r.counts,
+                    w.eligible,
+                    w.met,
+                    w.share,
+                    w.earned_back,
+                ]
+            )
     return columns, out

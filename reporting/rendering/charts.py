@@ -1,6 +1,7 @@
 """Every chart of the service, drawn once on the server as plain SVG and embedded as a
 base64 ``data:`` image, so that the dashboards and the PDF reports show exactly the same chart.
 Each chart comes with the numbers it shows, for a data table beside it (screen readers)."""
+
 from __future__ import annotations
 
 import base64
@@ -16,29 +17,29 @@ from measures import Period
 from reporting.engine import STATEWIDE
 from reporting.rendering.filters import UNIT_LABELS, format_value
 
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]   # Okabe-Ito, colour-blind safe
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]  # Okabe-Ito, colour-blind safe
 STATEWIDE_COLOUR = "#3b3b3b"
-EACH_ICO_COLOUR = "#b8bec6"   # more ICOs than colours (national scale): each ICO a thin grey line
+EACH_ICO_COLOUR = "#b8bec6"  # more ICOs than colours (national scale): each ICO a thin grey line
 UNIT_AXIS = {"percent": "Percent", "per_1000": "Per 1,000 member-months", "score": "Score (0-100)"}
 
 
 @dataclass(frozen=True)
 class Series:
     label: str
-    values: tuple            # float | None per period
-    low: tuple = ()          # interval, for percent measures
+    values: tuple  # float | None per period
+    low: tuple = ()  # interval, for percent measures
     high: tuple = ()
     statewide: bool = False
 
 
 @dataclass(frozen=True)
 class Chart:
-    src: str                 # data:image/svg+xml;base64,... (print)
+    src: str  # data:image/svg+xml;base64,... (print)
     alt: str
-    key: str = ""            # the cache key: the screen pages load /charts/<key>.svg (cacheable)
+    key: str = ""  # the cache key: the screen pages load /charts/<key>.svg (cacheable)
 
 
-CACHE_VERSION = "7"          # bump when the drawing changes
+CACHE_VERSION = "7"  # bump when the drawing changes
 _cache_dir: Path | None = None
 
 
@@ -50,17 +51,25 @@ def configure_cache(folder: str | None) -> None:
         _cache_dir.mkdir(parents=True, exist_ok=True)
 
 
-def trend_chart(periods: tuple, series: tuple[Series, ...], benchmark: tuple, unit: str, title: str,
-                width: float = 6.6, height: float = 2.5, legend: bool = True, owners: tuple = ()) -> Chart:
+def trend_chart(
+    periods: tuple,
+    series: tuple[Series, ...],
+    benchmark: tuple,
+    unit: str,
+    title: str,
+    width: float = 6.6,
+    height: float = 2.5,
+    legend: bool = True,
+    owners: tuple = (),
+) -> Chart:
     """``legend=False`` for small multiples that share one legend (the print reports). ``owners``: the
     ICO codes whose figures the chart shows; only viewers allowed to see all of them may load it by URL."""
-    return _cached(tuple(periods), tuple(series), tuple(benchmark), unit, title, width, height, legend,
-                   tuple(owners))
+    return _cached(tuple(periods), tuple(series), tuple(benchmark), unit, title, width, height, legend, tuple(owners))
 
 
 def _cached(*args) -> Chart:
     chart, svg = _memo(*args)
-    if _cache_dir is not None:                       # every process shares the folder; keep it filled
+    if _cache_dir is not None:  # every process shares the folder; keep it filled
         path = _cache_dir / f"{chart.key}.svg"
         if not path.exists():
             _write(path.with_suffix(".owners"), " ".join(args[-1]).encode())
@@ -74,8 +83,11 @@ def _memo(*args) -> tuple[Chart, bytes]:
     path = _cache_dir / f"{key}.svg" if _cache_dir else None
     svg = path.read_bytes() if path is not None and path.exists() else _draw(*args[:-1])
     periods, series, benchmark, unit, title = args[:5]
-    return Chart("data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
-                 _alt(title, periods, series, benchmark, unit), key), svg
+    return Chart(
+        "data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
+        _alt(title, periods, series, benchmark, unit),
+        key,
+    ), svg
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -102,14 +114,17 @@ def _draw(periods, series, benchmark, unit, title, width, height, legend) -> byt
     small = width < 5
     font = 6.5 if small else 8.0
     W, H = width * 72, height * 72
-    top = font + 8                                        # the unit above the axis
-    bottom = 2 * font + 6                                 # quarter, and the year under each Q1
-    keys = _legend_layout(_legend_items(series, benchmark) if legend and any(
-        v is not None for s in series for v in s.values) else [], W, font)
+    top = font + 8  # the unit above the axis
+    bottom = 2 * font + 6  # quarter, and the year under each Q1
+    keys = _legend_layout(
+        _legend_items(series, benchmark) if legend and any(v is not None for s in series for v in s.values) else [],
+        W,
+        font,
+    )
     bottom += (keys[-1][1] + 1) * (font + 6) + 4 if keys else 0
     empty = not any(v is not None for s in series for v in s.values)
     low, high, ticks = _scale(series, benchmark, unit)
-    if empty:                          # nothing to draw: say so, rather than an axis around the benchmark alone
+    if empty:  # nothing to draw: say so, rather than an axis around the benchmark alone
         ticks, benchmark = [], ()
     label = [_tick(t, unit) for t in ticks]
     left = max((len(x) for x in label), default=0) * font * 0.72 + 6
@@ -124,39 +139,52 @@ def _draw(periods, series, benchmark, unit, title, width, height, legend) -> byt
     def Y(v):
         return top + ph * (1 - (v - low) / (high - low))
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W:.1f}pt" height="{H:.1f}pt" viewBox="0 0 {W:.1f} {H:.1f}" '
-           f'font-family="DejaVu Sans, sans-serif" font-size="{font}">',
-           f'<title>{escape(title)}</title><rect width="{W:.1f}" height="{H:.1f}" fill="#ffffff"/>',
-           f'<text x="2" y="{font + 1:.1f}" fill="#4a5360">{escape(UNIT_AXIS.get(unit, unit))}</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W:.1f}pt" height="{H:.1f}pt" viewBox="0 0 {W:.1f} {H:.1f}" '
+        f'font-family="DejaVu Sans, sans-serif" font-size="{font}">',
+        f'<title>{escape(title)}</title><rect width="{W:.1f}" height="{H:.1f}" fill="#ffffff"/>',
+        f'<text x="2" y="{font + 1:.1f}" fill="#4a5360">{escape(UNIT_AXIS.get(unit, unit))}</text>',
+    ]
     for t, text in zip(ticks, label):
         y = Y(t)
-        out.append(f'<path d="M{left:.1f} {y:.1f}H{left + pw:.1f}" stroke="#dddddd" stroke-width="0.6"/>'
-                   f'<text x="{left - 4:.1f}" y="{y + font * 0.35:.1f}" text-anchor="end" fill="#4a5360">{text}</text>')
+        out.append(
+            f'<path d="M{left:.1f} {y:.1f}H{left + pw:.1f}" stroke="#dddddd" stroke-width="0.6"/>'
+            f'<text x="{left - 4:.1f}" y="{y + font * 0.35:.1f}" text-anchor="end" fill="#4a5360">{text}</text>'
+        )
     if empty:
-        out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#4a5360" '
-                   f'font-size="{font * 1.2:.1f}">No data: no reported value in these quarters</text>')
-    every = 1 if slot >= font * 2.2 else 2                  # "Q3" needs about two em
+        out.append(
+            f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#4a5360" '
+            f'font-size="{font * 1.2:.1f}">No data: no reported value in these quarters</text>'
+        )
+    every = 1 if slot >= font * 2.2 else 2  # "Q3" needs about two em
     for i, code in enumerate(periods):
         p = Period.parse(code)
         year, q = str(p.year), (f"Q{p.quarter}" if p.is_quarter else "")
         if i % every and i != n - 1:
             continue
-        out.append(f'<text x="{X(i):.1f}" y="{top + ph + font + 3:.1f}" text-anchor="middle" fill="#4a5360">{q or year}</text>')
+        out.append(
+            f'<text x="{X(i):.1f}" y="{top + ph + font + 3:.1f}" text-anchor="middle" fill="#4a5360">{q or year}</text>'
+        )
         if q and (i == 0 or q == "Q1"):
-            out.append(f'<text x="{X(i):.1f}" y="{top + ph + 2 * font + 5:.1f}" text-anchor="middle" fill="#4a5360">{year}</text>')
+            out.append(
+                f'<text x="{X(i):.1f}" y="{top + ph + 2 * font + 5:.1f}" text-anchor="middle" fill="#4a5360">{year}</text>'
+            )
     drawn = list(zip(series, _colours(series)))
     for s, colour in drawn:
         if s.low and len(series) <= 2:
             band = [(i, lo, hi) for i, (lo, hi) in enumerate(zip(s.low, s.high)) if lo is not None and hi is not None]
             for run in _runs(band):
                 if len(run) > 1:
-                    edge = [f"{X(i):.1f},{Y(hi):.1f}" for i, _, hi in run] + [f"{X(i):.1f},{Y(lo):.1f}" for i, lo, _ in reversed(run)]
+                    edge = [f"{X(i):.1f},{Y(hi):.1f}" for i, _, hi in run] + [
+                        f"{X(i):.1f},{Y(lo):.1f}" for i, lo, _ in reversed(run)
+                    ]
                     out.append(f'<polygon points="{" ".join(edge)}" fill="{colour}" fill-opacity="0.15"/>')
     steps = [(i, b) for i, b in enumerate(benchmark) if b is not None]
     for run in _runs(steps):
         (i0, b0), rest = run[0], run[1:]
         d = f"M{X(i0) - slot / 2:.1f} {Y(b0):.1f}H{X(i0) + slot / 2:.1f}" + "".join(
-            f"V{Y(b):.1f}H{X(i) + slot / 2:.1f}" for i, b in rest)
+            f"V{Y(b):.1f}H{X(i) + slot / 2:.1f}" for i, b in rest
+        )
         out.append(f'<path d="{d}" fill="none" stroke="#000000" stroke-width="1" stroke-dasharray="1.5 2"/>')
     for s, colour in drawn:
         points = [(i, v) for i, v in enumerate(s.values) if v is not None]
@@ -167,14 +195,18 @@ def _draw(periods, series, benchmark, unit, title, width, height, legend) -> byt
                 out.append(f'<circle cx="{X(i):.1f}" cy="{Y(v):.1f}" r="2.2" fill="{colour}"/>')
             else:
                 pts = " ".join(f"{X(i):.1f},{Y(v):.1f}" for i, v in run)
-                out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" '
-                           f'stroke-width="{0.8 if colour == EACH_ICO_COLOUR else 1.8}" '
-                           f'stroke-linejoin="round"{dash}/>')
+                out.append(
+                    f'<polyline points="{pts}" fill="none" stroke="{colour}" '
+                    f'stroke-width="{0.8 if colour == EACH_ICO_COLOUR else 1.8}" '
+                    f'stroke-linejoin="round"{dash}/>'
+                )
     y0 = top + ph + 2 * font + 14
     for x, row, (text, colour, style) in keys:
         y = y0 + row * (font + 6)
         if style == "band":
-            out.append(f'<rect x="{x:.1f}" y="{y - font * 0.6:.1f}" width="16" height="{font * 0.8:.1f}" fill="{colour}" fill-opacity="0.25"/>')
+            out.append(
+                f'<rect x="{x:.1f}" y="{y - font * 0.6:.1f}" width="16" height="{font * 0.8:.1f}" fill="{colour}" fill-opacity="0.25"/>'
+            )
         else:
             dash = {"dashed": ' stroke-dasharray="5 3"', "dotted": ' stroke-dasharray="1.5 2"'}.get(style, "")
             out.append(f'<path d="M{x:.1f} {y - font * 0.3:.1f}h16" stroke="{colour}" stroke-width="1.8"{dash}/>')
@@ -230,8 +262,13 @@ def _legend_layout(items: list, width: float, font: float) -> list[tuple[float, 
 def _scale(series, benchmark, unit) -> tuple[float, float, list[float]]:
     """An axis that holds every value drawn (intervals and benchmark included), with three to five
     round ticks; percents and scores stay within 0-100."""
-    values = [v for s in series for seq in (s.values, s.low if len(series) <= 2 else (), s.high if len(series) <= 2 else ())
-              for v in seq if v is not None] + [b for b in benchmark if b is not None]
+    values = [
+        v
+        for s in series
+        for seq in (s.values, s.low if len(series) <= 2 else (), s.high if len(series) <= 2 else ())
+        for v in seq
+        if v is not None
+    ] + [b for b in benchmark if b is not None]
     if not values:
         values = [0.0, 100.0] if unit in ("percent", "score") else [0.0, 1.0]
     lo, hi = min(values), max(values)
@@ -259,8 +296,11 @@ def _tick(value: float, unit: str) -> str:
 
 def _alt(title, periods, series, benchmark, unit: str) -> str:
     if not any(v is not None for s in series for v in s.values):
-        return (f"{title}: no data, no reported value from {periods[0]} to {periods[-1]}." if periods
-                else f"{title}: no data.")
+        return (
+            f"{title}: no data, no reported value from {periods[0]} to {periods[-1]}."
+            if periods
+            else f"{title}: no data."
+        )
     parts = [f"{title}: trend by quarter from {periods[0]} to {periods[-1]}."]
     for s in series:
         last = next(((p, v) for p, v in zip(reversed(periods), reversed(s.values)) if v is not None), None)
@@ -271,23 +311,36 @@ def _alt(title, periods, series, benchmark, unit: str) -> str:
 
 
 # --- a read-model trend as a chart: shared by the screen pages and the PDF reports ----------------
-def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, height: float = 2.5,
-                    legend: bool = True):
+def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, height: float = 2.5, legend: bool = True):
     """One chart: each ICO in ``codes`` (with its interval band when there is only one), statewide, benchmark."""
     series = []
     with_band = trend.measure.has_interval
     for code in codes:
         values = trend.series.get(code, [])
-        series.append(Series(
-            names.get(code, code),
-            tuple(_reported(r) for r in values),
-            tuple(r.ci_low if (with_band and r is not None and r.status == "reported") else None for r in values)
-            if with_band else (),
-            tuple(r.ci_high if (with_band and r is not None and r.status == "reported") else None for r in values)
-            if with_band else ()))
+        series.append(
+            Series(
+                names.get(code, code),
+                tuple(_reported(r) for r in values),
+                tuple(r.ci_low if (with_band and r is not None and r.status == "reported") else None for r in values)
+                if with_band
+                else (),
+                tuple(r.ci_high if (with_band and r is not None and r.status == "reported") else None for r in values)
+                if with_band
+                else (),
+            )
+        )
     series.append(Series("Statewide", tuple(_reported(r) for r in trend.series.get(STATEWIDE, [])), statewide=True))
-    return trend_chart(tuple(trend.periods), tuple(series), tuple(trend.benchmarks), trend.measure.unit,
-                       trend.measure.title, width, height, legend, owners=tuple(codes))
+    return trend_chart(
+        tuple(trend.periods),
+        tuple(series),
+        tuple(trend.benchmarks),
+        trend.measure.unit,
+        trend.measure.title,
+        width,
+        height,
+        legend,
+        owners=tuple(codes),
+    )
 
 
 def _reported(r):

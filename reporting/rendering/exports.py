@@ -2,6 +2,7 @@
 header is the first row, and the provenance (the preamble: period, computation, data versions, audience...) is
 never written above it. A CSV carries it in ``about_*`` columns, the same on every row; a workbook on a second
 sheet, "About". Text that a spreadsheet would run as a formula is neutralised in every cell."""
+
 from __future__ import annotations
 
 import csv
@@ -58,8 +59,9 @@ def xlsx_bytes(sheets: list[tuple[str, list[str], list]], preamble: list[tuple[s
     """One workbook; ``sheets`` is ``[(name, columns, rows)]``, each with its header in the first row. The
     provenance goes on a last sheet, "About" (``item``, ``value``). Every string is written as text."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
     datefmt = book.add_format({"num_format": "yyyy-mm-dd"})
     numfmt = book.add_format({"num_format": "#,##0.0###"})
@@ -90,8 +92,10 @@ def _sheet(sheet, columns, rows, bold, datefmt, numfmt) -> None:
             elif isinstance(v, float):
                 sheet.write_number(r, c, v, numfmt)
             elif isinstance(v, (date, datetime)):
-                sheet.write_datetime(r, c, datetime(v.year, v.month, v.day) if not isinstance(v, datetime) else v, datefmt)
+                sheet.write_datetime(
+                    r, c, datetime(v.year, v.month, v.day) if not isinstance(v, datetime) else v, datefmt
+                )
             else:
                 sheet.write_string(r, c, str(v))
     if columns:
-        sheet.autofilter(0, 0, r, len(columns) - 1)       # a header row with filters
+        sheet.autofilter(0, 0, r, len(columns) - 1)  # a header row with filters

@@ -1,6 +1,7 @@
 """Display rules of measures.md: values stored unrounded, shown rounded half-up (percent and score to 1
 decimal, per_1000 to 2). ``format_value`` is the one way a value is rounded for people: pages (the ``value``
 filter), charts and their text alternatives, PDFs, exports (``value_rounded``), e-mails."""
+
 from __future__ import annotations
 
 import math
@@ -95,13 +96,21 @@ def fmt_change(value, measure) -> str:
 
 # Column headings where a measure's full title does not fit (the overview's grid); the title is beside each.
 SHORT_TITLES = {
-    "assessment_90d": "Assessment in 90 days", "care_plan_90d": "Care plan in 90 days",
-    "reassessment_365d": "Reassessment in 365 days", "fuh_7d": "Follow-up 7 days", "fuh_30d": "Follow-up 30 days",
-    "readmission_30d": "Readmissions 30 days", "community_residence": "Living in the community",
-    "facility_admissions": "Facility admissions", "successful_transition_60d": "Return to the community",
-    "ltss_coordinator_care_plan": "LTS Coordinator care plan", "rating_health_plan": "Rating of health plan",
-    "getting_needed_care": "Getting needed care", "getting_care_quickly": "Getting care quickly",
-    "care_coordination_survey": "Care coordination (survey)", "flu_vaccine": "Flu vaccine",
+    "assessment_90d": "Assessment in 90 days",
+    "care_plan_90d": "Care plan in 90 days",
+    "reassessment_365d": "Reassessment in 365 days",
+    "fuh_7d": "Follow-up 7 days",
+    "fuh_30d": "Follow-up 30 days",
+    "readmission_30d": "Readmissions 30 days",
+    "community_residence": "Living in the community",
+    "facility_admissions": "Facility admissions",
+    "successful_transition_60d": "Return to the community",
+    "ltss_coordinator_care_plan": "LTS Coordinator care plan",
+    "rating_health_plan": "Rating of health plan",
+    "getting_needed_care": "Getting needed care",
+    "getting_care_quickly": "Getting care quickly",
+    "care_coordination_survey": "Care coordination (survey)",
+    "flu_vaccine": "Flu vaccine",
 }
 
 
@@ -126,8 +135,18 @@ def fmt_plain(value) -> str:
 
 
 def register_filters(env) -> None:
-    env.filters.update(value=fmt_value, count=fmt_count, interval=fmt_interval, dt=fmt_datetime,
-                       signed=fmt_signed, points=fmt_points, change=fmt_change,
-                       counted=fmt_counted, plain=fmt_plain, short_title=short_title)
+    env.filters.update(
+        value=fmt_value,
+        count=fmt_count,
+        interval=fmt_interval,
+        dt=fmt_datetime,
+        signed=fmt_signed,
+        points=fmt_points,
+        change=fmt_change,
+        counted=fmt_counted,
+        plain=fmt_plain,
+        short_title=short_title,
+    )
     from measures import REGISTRY
+
     env.globals.update(UNIT_LABELS=UNIT_LABELS, MEASURES=REGISTRY)

@@ -1,5 +1,6 @@
 """Reports as HTML through the app's Jinja environment: the same templates, macros and filters as
 the dashboards, with print CSS. Charts are drawn here, from the trend data in the context."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -11,9 +12,12 @@ def report_html(template: str, context: dict) -> str:
     charts = {}
     codes = context.get("codes") or ([context["org"].code] if context.get("org") else [])
     for t in context.get("trends", []):
-        charts[t.measure.id] = trend_chart_for(t, codes, context.get("names", {}), width=3.6, height=1.45,
-                                               legend=False)
+        charts[t.measure.id] = trend_chart_for(t, codes, context.get("names", {}), width=3.6, height=1.45, legend=False)
     if context.get("trends"):
-        context = dict(context, legend=chart_legend(codes, context.get("names", {}),
-                                                    any(t.measure.has_interval for t in context["trends"])))
+        context = dict(
+            context,
+            legend=chart_legend(
+                codes, context.get("names", {}), any(t.measure.has_interval for t in context["trends"])
+            ),
+        )
     return render_template(template, charts=charts, **context)

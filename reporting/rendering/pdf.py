@@ -3,6 +3,7 @@
 Resources come only from the project's ``static/`` folder (fonts, the print stylesheet) or from
 ``data:`` URLs (the charts): the URL fetcher refuses the network and every other local file. Output
 is tagged PDF/UA-1, with the fonts shipped in ``static/fonts`` so it does not depend on the host."""
+
 from __future__ import annotations
 
 import ctypes.util
@@ -24,8 +25,10 @@ BASE_URL = STATIC.as_uri() + "/"
 def check_environment() -> None:
     """WeasyPrint silently falls back to a much slower path without libharfbuzz-subset: refuse to start."""
     if not ctypes.util.find_library("harfbuzz-subset"):
-        raise RenderError("libharfbuzz-subset0 is not installed: PDF rendering would be about twice as slow. "
-                          "Install it (apt-get install libharfbuzz-subset0), or run scripts/setup.sh.")
+        raise RenderError(
+            "libharfbuzz-subset0 is not installed: PDF rendering would be about twice as slow. "
+            "Install it (apt-get install libharfbuzz-subset0), or run scripts/setup.sh."
+        )
 
 
 def _fetcher_class():
@@ -39,6 +42,7 @@ def _fetcher_class():
                 return super().fetch(url, headers)
             if url.startswith("file:"):
                 from urllib.request import url2pathname
+
                 path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
                 if path.is_relative_to(STATIC) and path.is_file():
                     return URLFetcherResponse(url, path.read_bytes(), headers={"Content-Type": _mime(path)})
@@ -50,7 +54,8 @@ def _fetcher_class():
 
 def _mime(path: Path) -> str:
     return {".css": "text/css", ".ttf": "font/ttf", ".svg": "image/svg+xml", ".png": "image/png"}.get(
-        path.suffix, "application/octet-stream")
+        path.suffix, "application/octet-stream"
+    )
 
 
 # What every report shares, prepared once per process: the URL fetcher, the fonts and the print
@@ -66,6 +71,7 @@ class _Renderer:
     def __init__(self):
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
+
         self.weasyprint = weasyprint
         self.fetcher = _fetcher_class()()
         self.fonts = FontConfiguration()
@@ -75,17 +81,19 @@ class _Renderer:
 
     def css(self):
         mtime = (STATIC / "reports.css").stat().st_mtime_ns
-        if mtime != self.stylesheet_mtime:             # edited while the process runs (development)
-            self.stylesheet = self.weasyprint.CSS(url=BASE_URL + "reports.css", url_fetcher=self.fetcher,
-                                                  font_config=self.fonts)
+        if mtime != self.stylesheet_mtime:  # edited while the process runs (development)
+            self.stylesheet = self.weasyprint.CSS(
+                url=BASE_URL + "reports.css", url_fetcher=self.fetcher, font_config=self.fonts
+            )
             self.stylesheet_mtime = mtime
             self.appendices.clear()
         return self.stylesheet
 
     def render(self, html: str):
         css = self.css()
-        document = self.weasyprint.HTML(string=_STYLESHEET_LINK.sub("", html, count=1), base_url=BASE_URL,
-                                        url_fetcher=self.fetcher)
+        document = self.weasyprint.HTML(
+            string=_STYLESHEET_LINK.sub("", html, count=1), base_url=BASE_URL, url_fetcher=self.fetcher
+        )
         return document.render(stylesheets=[css], font_config=self.fonts, **_OPTIONS)
 
     def appendix(self, html: str, section: str) -> list:
@@ -93,7 +101,7 @@ class _Renderer:
         key = hashlib.sha256(section.encode()).hexdigest()
         pages = self.appendices.get(key)
         if pages is None:
-            head = html[:html.index("<body")]
+            head = html[: html.index("<body")]
             pages = self.render(f"{head}<body>{section}</body></html>").pages
             self.appendices[key] = pages
             while len(self.appendices) > _APPENDIX_CACHE_SIZE:
@@ -113,11 +121,12 @@ def _with_appendix(renderer: _Renderer, html: str):
     as usual when the PDF is written."""
     from weasyprint.document import Page
     from weasyprint.formatting_structure.boxes import MarginBox
+
     match = _APPENDIX.search(html)
     if match is None:
         return renderer.render(html)
     appendix = renderer.appendix(html, match.group())
-    document = renderer.render(html[:match.start()] + _PLACEHOLDER * len(appendix) + html[match.end():])
+    document = renderer.render(html[: match.start()] + _PLACEHOLDER * len(appendix) + html[match.end() :])
     own = len(document.pages) - len(appendix)
     joined = list(document.pages[:own])
     for holder, page in zip(document.pages[own:], appendix):
@@ -164,4 +173,5 @@ def page_count(pdf: bytes) -> int:
     import io
 
     from pypdf import PdfReader
+
     return len(PdfReader(io.BytesIO(pdf)).pages)

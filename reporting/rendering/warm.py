@@ -1,12 +1,12 @@
 """Charts drawn ahead of viewers: after a computation, every ICO's and the reviewers' trend charts go into the
 shared chart cache, so that no page waits for a drawing."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from measures import REGISTRY
-from reporting.publication import figures
-from reporting.publication import settings
+from reporting.publication import figures, settings
 from reporting.rendering.charts import trend_chart_for
 from reporting.storage import db
 from reporting.storage.models import Organization

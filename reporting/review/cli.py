@@ -1,4 +1,5 @@
 """The command line of the review loop: ``editions``, ``inquiries list|close``, ``publish`` and ``tokens create``."""
+
 from __future__ import annotations
 
 import csv
@@ -38,8 +39,10 @@ def editions_command(period):
         if not rows:
             _fail(f"{period} has no edition yet.")
         for e in rows:
-            click.echo(f"{e.number} {e.status} {e.created_at:%Y-%m-%dT%H:%M:%SZ} "
-                       f"{e.published_at.strftime('%Y-%m-%dT%H:%M:%SZ') if e.published_at else '-'}")
+            click.echo(
+                f"{e.number} {e.status} {e.created_at:%Y-%m-%dT%H:%M:%SZ} "
+                f"{e.published_at.strftime('%Y-%m-%dT%H:%M:%SZ') if e.published_at else '-'}"
+            )
 
 
 @inquiries_cli.command("list")
@@ -50,18 +53,33 @@ def editions_command(period):
 def inquiries_list(period, ico, status, fmt):
     """Every inquiry, newest first (filters by period, ICO, status)."""
     with db.transaction() as session:
-        query = select(Inquiry, Organization.code, func.count()).join(Organization).join(Inquiry.messages)\
-            .group_by(Inquiry.id, Organization.code).order_by(Inquiry.id.desc())
+        query = (
+            select(Inquiry, Organization.code, func.count())
+            .join(Organization)
+            .join(Inquiry.messages)
+            .group_by(Inquiry.id, Organization.code)
+            .order_by(Inquiry.id.desc())
+        )
         if period:
             query = query.where(Inquiry.period_code == period.code)
         if ico:
             query = query.where(Organization.code == ico.strip().upper())
         if status:
             query = query.where(Inquiry.status == status)
-        records = [{"id": i.id, "ico": code, "period": i.period_code, "measure_id": i.measure_id or "",
-                    "status": i.status, "resolution": i.resolution, "opened_by": i.opened_by,
-                    "opened_at": i.opened_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "messages": n}
-                   for i, code, n in session.execute(query)]
+        records = [
+            {
+                "id": i.id,
+                "ico": code,
+                "period": i.period_code,
+                "measure_id": i.measure_id or "",
+                "status": i.status,
+                "resolution": i.resolution,
+                "opened_by": i.opened_by,
+                "opened_at": i.opened_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "messages": n,
+            }
+            for i, code, n in session.execute(query)
+        ]
     if fmt == "json":
         click.echo(json.dumps(records, indent=2))
         return
@@ -82,8 +100,9 @@ def inquiries_close(inquiry_id, resolution, reason):
             inquiries_.close(session, None, inquiry, resolution, reason, via="command line")
     except ReportingError as e:
         _fail(e.message)
-    click.echo(f"Inquiry {inquiry_id} closed: {resolution}. The ICO is told by e-mail within a minute (by the "
-               f"scheduler).")
+    click.echo(
+        f"Inquiry {inquiry_id} closed: {resolution}. The ICO is told by e-mail within a minute (by the scheduler)."
+    )
 
 
 @click.command("publish")
@@ -97,8 +116,10 @@ def publish_command(period, reason):
         outcome = pipeline.publish_preview(period, "command line", reason)
     except ReportingError as e:
         _fail(e.message)
-    click.echo(f"{period} edition {outcome.edition_number} published: {outcome.rendered} reports rendered, "
-               f"{outcome.sent} messages sent.")
+    click.echo(
+        f"{period} edition {outcome.edition_number} published: {outcome.rendered} reports rendered, "
+        f"{outcome.sent} messages sent."
+    )
 
 
 @tokens_cli.command("create")
@@ -108,11 +129,17 @@ def tokens_create(email, name):
     """Issue an API token for the user and print it alone on standard output, once (only its hash is kept). It
     expires after API_TOKEN_DAYS days (the admin token page shows when)."""
     from reporting.security import issue_token
+
     with db.transaction() as session:
         user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
         if user is None or not user.active:
             _fail(f"There is no active user {email}.")
         row, secret = issue_token(session, user, name[:100], current_app.config["API_TOKEN_DAYS"])
-        audit.record("token.issue", user.email, detail={"token": row.prefix, "name": row.name}, actor="command line",
-                     session=session)
+        audit.record(
+            "token.issue",
+            user.email,
+            detail={"token": row.prefix, "name": row.name},
+            actor="command line",
+            session=session,
+        )
     click.echo(secret)

@@ -7,6 +7,7 @@ An ICO user opens one on a result (measure, its own ICO, period) or on the editi
 is in preview, or after publication when the period has a revised edition. Reviewers (CMS, and a state
 reviewer for the ICOs of their state; admins) answer, may allow the ICO to resubmit the period during the
 preview, and close it. Every step is in the audit trail and queues one e-mail to the other side."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -17,14 +18,22 @@ from sqlalchemy import func, select, update
 
 from measures import REGISTRY, Period
 from reporting import audit
+from reporting.access import (
+    can_see_ico,
+    ico_users,
+    is_ico_user,
+    may_answer_inquiry,
+    may_open_inquiry,
+    may_write_in_inquiry,
+    reviewers_of,
+    visible_icos,
+)
 from reporting.delivery import notices
 from reporting.errors import Forbidden, NotFound, ReportingError
-from reporting.access import (can_see_ico, is_ico_user, may_answer_inquiry, may_open_inquiry,
-                              may_write_in_inquiry, ico_users, reviewers_of, visible_icos)
-from reporting.storage.models import Edition, Inquiry, InquiryMessage, Organization, User, utcnow
 from reporting.links import external_url
 from reporting.participation import has_left, left_label
 from reporting.publication import editions
+from reporting.storage.models import Edition, Inquiry, InquiryMessage, Organization, User, utcnow
 
 MAX_MESSAGE = 5000
 RESOLUTIONS = ("corrected", "no_change")
@@ -40,9 +49,12 @@ def _text(message: str) -> str:
     if not text:
         raise ReportingError("Write a message: what looks wrong, and why.", 422)
     if len(text) > MAX_MESSAGE:
-        raise ReportingError(f"The message is {len(text):,} characters long; the limit is {MAX_MESSAGE:,}. "
-                             f"Shorten it, or add a second message.", 422)
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") and c not in "\n\t" for c in text):    # Cs: a lone surrogate
+        raise ReportingError(
+            f"The message is {len(text):,} characters long; the limit is {MAX_MESSAGE:,}. "
+            f"Shorten it, or add a second message.",
+            422,
+        )
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") and c not in "\n\t" for c in text):  # Cs: a lone surrogate
         raise ReportingError("The message contains control characters. Write it as plain text.", 422)
     return text
 
@@ -51,19 +63,26 @@ def _edition_open_to_inquiries(session, period: str) -> Edition:
     """The edition an inquiry may be opened on: the period's preview, or a revised published edition."""
     latest = next((e for e in editions.open_to_inquiries(session) if e.period_code == period), None)
     if latest is None:
-        raise ReportingError(f"{period} is not open to inquiries: results can be questioned while a period is in "
-                             f"preview, or after publication when its edition was revised.", 422)
+        raise ReportingError(
+            f"{period} is not open to inquiries: results can be questioned while a period is in "
+            f"preview, or after publication when its edition was revised.",
+            422,
+        )
     return latest
 
 
-def visible(session, user, period: Period | None = None, ico: str | None = None, status: str | None = None) -> list[Inquiry]:
+def visible(
+    session, user, period: Period | None = None, ico: str | None = None, status: str | None = None
+) -> list[Inquiry]:
     """The inquiries this user may see: an ICO user its own ICO's, a state reviewer its state's, CMS and admins all."""
     codes = [o.id for o in visible_icos(session, user)]
     query = select(Inquiry).where(Inquiry.organization_id.in_(codes)).order_by(Inquiry.id.desc())
     if period:
         query = query.where(Inquiry.period_code == period.code)
     if ico:
-        query = query.join(Organization, Inquiry.organization_id == Organization.id).where(Organization.code == ico.upper())
+        query = query.join(Organization, Inquiry.organization_id == Organization.id).where(
+            Organization.code == ico.upper()
+        )
     if status in ("open", "closed"):
         query = query.where(Inquiry.status == status)
     return list(session.scalars(query))
@@ -80,8 +99,12 @@ def get(session, user, inquiry_id: int) -> Inquiry:
 
 def open_count(session, user) -> int:
     codes = [o.id for o in visible_icos(session, user)]
-    return session.scalar(select(func.count(Inquiry.id)).where(Inquiry.status == "open",
-                                                               Inquiry.organization_id.in_(codes))) or 0
+    return (
+        session.scalar(
+            select(func.count(Inquiry.id)).where(Inquiry.status == "open", Inquiry.organization_id.in_(codes))
+        )
+        or 0
+    )
 
 
 def open_for_period(session, period: str) -> list[Inquiry]:
@@ -92,29 +115,53 @@ def open_inquiry(session, user: User, period: Period, measure_id: str | None, me
     if not may_open_inquiry(user):
         raise Forbidden("Inquiries are opened by an ICO's users, on their own ICO's results.")
     if measure_id is not None and not isinstance(measure_id, str):
-        raise ReportingError("measure_id is a measure's id as text, e.g. \"fuh_7d\" (or null for the edition as a "
-                             "whole), not a list or an object.", 400)
+        raise ReportingError(
+            'measure_id is a measure\'s id as text, e.g. "fuh_7d" (or null for the edition as a '
+            "whole), not a list or an object.",
+            400,
+        )
     org = user.organization
     if org is not None and has_left(org, period):
         raise ReportingError(f"{org.name} {left_label(org)}: it has no results of {period.code} to question.", 422)
     if measure_id and measure_id not in REGISTRY:
-        raise ReportingError(f"There is no measure '{measure_id}'. Leave measure_id empty for the edition as a whole.", 422)
+        raise ReportingError(
+            f"There is no measure '{measure_id}'. Leave measure_id empty for the edition as a whole.", 422
+        )
     text = _text(message)
     edition = _edition_open_to_inquiries(session, period.code)
     limit = current_app.config["INQUIRIES_PER_HOUR"]
-    recent = session.scalar(select(func.count(Inquiry.id)).where(Inquiry.opened_by == user.email,
-                                                                 Inquiry.opened_at >= utcnow() - timedelta(hours=1)))
+    recent = session.scalar(
+        select(func.count(Inquiry.id)).where(
+            Inquiry.opened_by == user.email, Inquiry.opened_at >= utcnow() - timedelta(hours=1)
+        )
+    )
     if recent >= limit:
-        raise TooMany(f"You opened {recent} inquiries in the last hour; the limit is {limit}. Add a message to an "
-                      f"open inquiry instead, or try again later.")
-    inquiry = Inquiry(period_code=period.code, organization_id=user.organization_id, measure_id=measure_id or None,
-                      edition_number=edition.number, opened_by=user.email, status="open", resolution="", reason="",
-                      resubmission_allowed=False, closed_by="")
+        raise TooMany(
+            f"You opened {recent} inquiries in the last hour; the limit is {limit}. Add a message to an "
+            f"open inquiry instead, or try again later."
+        )
+    inquiry = Inquiry(
+        period_code=period.code,
+        organization_id=user.organization_id,
+        measure_id=measure_id or None,
+        edition_number=edition.number,
+        opened_by=user.email,
+        status="open",
+        resolution="",
+        reason="",
+        resubmission_allowed=False,
+        closed_by="",
+    )
     inquiry.messages.append(InquiryMessage(author=user.email, role=user.role, text=text))
     session.add(inquiry)
     session.flush()
-    audit.record("inquiry.open", f"inquiry {inquiry.id}", actor=user, session=session,
-                 detail={"period": period.code, "ico": user.ico_code, "measure": measure_id})
+    audit.record(
+        "inquiry.open",
+        f"inquiry {inquiry.id}",
+        actor=user,
+        session=session,
+        detail={"period": period.code, "ico": user.ico_code, "measure": measure_id},
+    )
     _tell(session, inquiry, user, "opened", text)
     return inquiry
 
@@ -145,17 +192,30 @@ def close(session, user, inquiry: Inquiry, resolution: str, reason: str, via: st
     reason = _text(reason)
     who = user.email if user is not None else (via or "command line")
     # Closed by a conditional update: of two reviewers closing at once exactly one wins (one message, one e-mail).
-    won = session.execute(update(Inquiry).where(Inquiry.id == inquiry.id, Inquiry.status == "open").values(
-        status="closed", resolution=resolution, reason=reason, closed_by=who, closed_at=utcnow())).rowcount
+    won = session.execute(
+        update(Inquiry)
+        .where(Inquiry.id == inquiry.id, Inquiry.status == "open")
+        .values(status="closed", resolution=resolution, reason=reason, closed_by=who, closed_at=utcnow())
+    ).rowcount
     if not won:
         raise ReportingError(f"Inquiry {inquiry.id} is already closed.", 409)
     session.refresh(inquiry)
-    inquiry.messages.append(InquiryMessage(author=who, role=getattr(user, "role", "operator"),
-                                           text=f"Closed: {resolution.replace('_', ' ')}. {reason}"))
+    inquiry.messages.append(
+        InquiryMessage(
+            author=who, role=getattr(user, "role", "operator"), text=f"Closed: {resolution.replace('_', ' ')}. {reason}"
+        )
+    )
     session.flush()
-    audit.record("inquiry.close", f"inquiry {inquiry.id}", actor=user or who, session=session,
-                 detail={"resolution": resolution, "via": via or "web"})
-    _tell(session, inquiry, user, f"closed {len(inquiry.messages)}", f"Closed as {resolution.replace('_', ' ')}: {reason}")
+    audit.record(
+        "inquiry.close",
+        f"inquiry {inquiry.id}",
+        actor=user or who,
+        session=session,
+        detail={"resolution": resolution, "via": via or "web"},
+    )
+    _tell(
+        session, inquiry, user, f"closed {len(inquiry.messages)}", f"Closed as {resolution.replace('_', ' ')}: {reason}"
+    )
 
 
 def reopen(session, user, inquiry: Inquiry) -> None:
@@ -177,17 +237,33 @@ def allow_resubmission(session, user, inquiry: Inquiry) -> None:
         raise ReportingError("Reopen the inquiry first.", 409)
     if not inquiry.resubmission_allowed:
         inquiry.resubmission_allowed = True
-        inquiry.messages.append(InquiryMessage(author=user.email, role=user.role, text=(
-            f"{inquiry.organization.code} may resubmit {inquiry.period_code} during the preview. The accepted package "
-            f"is computed at the next cycle and the preview refreshed.")))
+        inquiry.messages.append(
+            InquiryMessage(
+                author=user.email,
+                role=user.role,
+                text=(
+                    f"{inquiry.organization.code} may resubmit {inquiry.period_code} during the preview. The accepted package "
+                    f"is computed at the next cycle and the preview refreshed."
+                ),
+            )
+        )
         session.flush()
         audit.record("inquiry.allow_resubmission", f"inquiry {inquiry.id}", actor=user, session=session)
         _tell(session, inquiry, user, "resubmission", inquiry.messages[-1].text)
 
 
 def resubmission_allowed(session, org_id: int, period: str) -> bool:
-    return session.scalar(select(Inquiry.id).where(Inquiry.organization_id == org_id, Inquiry.period_code == period,
-                                                   Inquiry.status == "open", Inquiry.resubmission_allowed)) is not None
+    return (
+        session.scalar(
+            select(Inquiry.id).where(
+                Inquiry.organization_id == org_id,
+                Inquiry.period_code == period,
+                Inquiry.status == "open",
+                Inquiry.resubmission_allowed,
+            )
+        )
+        is not None
+    )
 
 
 def note(session, period: str, text: str, org_id: int | None = None) -> None:
@@ -197,8 +273,13 @@ def note(session, period: str, text: str, org_id: int | None = None) -> None:
             inquiry.messages.append(InquiryMessage(author="One Care Quality Reporting", role="system", text=text))
 
 
-EVENTS = {"opened": "opened", "message": "a new message", "closed": "closed", "reopened": "reopened",
-          "resubmission": "resubmission allowed"}
+EVENTS = {
+    "opened": "opened",
+    "message": "a new message",
+    "closed": "closed",
+    "reopened": "reopened",
+    "resubmission": "resubmission allowed",
+}
 
 
 def _tell(session, inquiry: Inquiry, author, event: str, text: str) -> None:
@@ -209,8 +290,15 @@ def _tell(session, inquiry: Inquiry, author, event: str, text: str) -> None:
     what = REGISTRY[inquiry.measure_id].title if inquiry.measure_id else "the edition as a whole"
     link = external_url("inquiries.thread", inquiry_id=inquiry.id)
     # The message itself stays in the service: what an ICO writes may name members, and e-mail is no place for it.
-    body = (f"Inquiry {inquiry.id} on {what}, {org.name} ({org.code}), {inquiry.period_code}: "
-            f"{EVENTS.get(event.split(' ')[0], 'new message')} by {getattr(author, 'email', None) or 'the service operator'}."
-            f"\n\nRead and answer it in the service (sign in): {link}\n")
-    notices.queue(session, f"inquiry:{inquiry.id}:{event}", to,
-                  f"One Care inquiry {inquiry.id}: {org.code} {inquiry.period_code} ({event.split(' ')[0]})", body)
+    body = (
+        f"Inquiry {inquiry.id} on {what}, {org.name} ({org.code}), {inquiry.period_code}: "
+        f"{EVENTS.get(event.split(' ')[0], 'new message')} by {getattr(author, 'email', None) or 'the service operator'}."
+        f"\n\nRead and answer it in the service (sign in): {link}\n"
+    )
+    notices.queue(
+        session,
+        f"inquiry:{inquiry.id}:{event}",
+        to,
+        f"One Care inquiry {inquiry.id}: {org.code} {inquiry.period_code} ({event.split(' ')[0]})",
+        body,
+    )

@@ -2,6 +2,7 @@
 ``PREVIEW_DAYS``; the cycle publishes it once the window has passed and none of the period's inquiries is open.
 While inquiries stay open past the window it publishes nothing and reminds the reviewers once a day. A reviewer
 (or the operator, with ``publish``) may publish anyway, with a written reason."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,14 +12,14 @@ from flask import current_app
 from reporting import audit
 from reporting.access import reviewers_of
 from reporting.delivery import notices
+from reporting.engine.store import current_run
 from reporting.errors import ReportingError
+from reporting.links import external_url
 from reporting.publication import editions
 from reporting.publication.editions import EditionStatus
-from reporting.engine.store import current_run
 from reporting.review.inquiries import note, open_for_period, resubmission_allowed
-from reporting.storage.queries import in_force
 from reporting.storage.models import Edition, ResultRun, utcnow
-from reporting.links import external_url
+from reporting.storage.queries import in_force
 
 
 def window_end():
@@ -31,8 +32,12 @@ def edition_for(session, period: str, trigger: str, force_new: bool = False) -> 
     inquiries), awaiting approval, or published at once. Returns the edition and whether it is new."""
     mode = current_app.config["PUBLISH_MODE"]
     latest, current = editions.latest(session, period), current_run(session, period)
-    if latest is not None and latest.status != EditionStatus.WITHDRAWN and not force_new and \
-            session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest:
+    if (
+        latest is not None
+        and latest.status != EditionStatus.WITHDRAWN
+        and not force_new
+        and session.get(ResultRun, latest.run_id).inputs_digest == current.inputs_digest
+    ):
         return latest, False
     actor = f"auto ({trigger})"
     if mode == "auto":
@@ -42,11 +47,19 @@ def edition_for(session, period: str, trigger: str, force_new: bool = False) -> 
     else:
         edition = editions.hold(session, period, current.id, actor)
     status = editions.status_of(edition)
-    audit.record("publish" if status.is_public else status, period, actor=trigger,
-                 session=session, detail={"edition": edition.number, "run": current.id, "revised": edition.revised})
+    audit.record(
+        "publish" if status.is_public else status,
+        period,
+        actor=trigger,
+        session=session,
+        detail={"edition": edition.number, "run": current.id, "revised": edition.revised},
+    )
     if status.is_preview:
-        note(session, period, f"Revised preview: edition {edition.number}, open until "
-                              f"{edition.preview_until:%Y-%m-%d %H:%M} UTC.")
+        note(
+            session,
+            period,
+            f"Revised preview: edition {edition.number}, open until {edition.preview_until:%Y-%m-%d %H:%M} UTC.",
+        )
     return edition, True
 
 
@@ -63,16 +76,25 @@ def settle(session, edition: Edition, actor: str) -> Edition:
     still_open = open_for_period(session, edition.period_code)
     if not still_open:
         published = _publish(session, edition, actor)
-        audit.record("publish", edition.period_code, detail={"edition": published.number, "after_preview": True},
-                     actor=actor, session=session)
+        audit.record(
+            "publish",
+            edition.period_code,
+            detail={"edition": published.number, "after_preview": True},
+            actor=actor,
+            session=session,
+        )
         return published
     reviewers = [u.email for u in reviewers_of(session, set(), cms_only=True)]
     ids = ", ".join(str(i.id) for i in still_open)
     link = external_url("inquiries.index", period=edition.period_code, status="open")
-    notices.queue(session, f"preview-reminder:{edition.period_code}:{utcnow():%Y-%m-%d}", reviewers,
-                  f"One Care {edition.period_code}: preview past its window, {len(still_open)} inquiries open",
-                  f"The preview of {edition.period_code} (edition {edition.number}) ended on {edition.preview_until:%Y-%m-%d} "
-                  f"but is not published: inquiries {ids} are open. Close them, or publish with a reason: {link}\n")
+    notices.queue(
+        session,
+        f"preview-reminder:{edition.period_code}:{utcnow():%Y-%m-%d}",
+        reviewers,
+        f"One Care {edition.period_code}: preview past its window, {len(still_open)} inquiries open",
+        f"The preview of {edition.period_code} (edition {edition.number}) ended on {edition.preview_until:%Y-%m-%d} "
+        f"but is not published: inquiries {ids} are open. Close them, or publish with a reason: {link}\n",
+    )
     return edition
 
 
@@ -83,8 +105,11 @@ def publishable(session, period: str, reason: str = "") -> Edition:
         raise ReportingError(f"{period} has no edition in preview: there is nothing to publish.", 409)
     still_open = open_for_period(session, period)
     if still_open and not (reason or "").strip():
-        raise ReportingError(f"{period} has open inquiries ({', '.join(str(i.id) for i in still_open)}): close them, or "
-                             f"publish anyway with a reason.", 409)
+        raise ReportingError(
+            f"{period} has open inquiries ({', '.join(str(i.id) for i in still_open)}): close them, or "
+            f"publish anyway with a reason.",
+            409,
+        )
     return edition
 
 
@@ -97,9 +122,18 @@ def publish_now(session, period: str, actor, reason: str = "") -> Edition:
     reason = (reason or "").strip()[:2000]
     who = getattr(actor, "email", None) or str(actor)
     edition = _publish(session, edition, who, reason)
-    audit.record("publish", period, detail={"edition": edition.number, "run": edition.run_id, "reason": reason[:500],
-                                            "open": len(open_for_period(session, period))},
-                 actor=actor, session=session)
+    audit.record(
+        "publish",
+        period,
+        detail={
+            "edition": edition.number,
+            "run": edition.run_id,
+            "reason": reason[:500],
+            "open": len(open_for_period(session, period)),
+        },
+        actor=actor,
+        session=session,
+    )
     return edition
 
 
@@ -115,10 +149,12 @@ def _publish(session, preview: Edition, actor: str, reason: str = "") -> Edition
 
 def resubmission_in_preview(session, org, period: str) -> bool:
     """During a period's preview an ICO resubmits only when a reviewer allowed it on one of its inquiries."""
-    if preview_of(session, period) is None or \
-            not any(s.period_code == period for s in in_force(session, org.id)):
+    if preview_of(session, period) is None or not any(s.period_code == period for s in in_force(session, org.id)):
         return False
     if not resubmission_allowed(session, org.id, period):
-        raise ReportingError(f"{period} is in preview: a resubmission needs a reviewer's permission. Open an inquiry "
-                             f"on the result you question; a reviewer can allow {org.code} to resubmit.", 409)
+        raise ReportingError(
+            f"{period} is in preview: a resubmission needs a reviewer's permission. Open an inquiry "
+            f"on the result you question; a reviewer can allow {org.code} to resubmit.",
+            409,
+        )
     return True

@@ -1,4 +1,5 @@
 """``flask --app wsgi rules ...``: show, propose, impact, adopt."""
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,9 @@ from reporting.rules import impact as impact_
 from reporting.rules import store
 from reporting.storage import db
 
-rules_cli = AppGroup("rules", help="Benchmarks, withhold measures, gap closure and tiers per year, as versioned rule sets.")
+rules_cli = AppGroup(
+    "rules", help="Benchmarks, withhold measures, gap closure and tiers per year, as versioned rule sets."
+)
 ACTOR = "command line"
 
 
@@ -33,8 +36,19 @@ def show(year, version, fmt):
         with db.transaction() as session:
             rs = store.by_version(session, year, version)
             if fmt == "json":
-                click.echo(json.dumps({"year": rs.year, "version": rs.version, "status": rs.status,
-                                       "case_mix_adjusted": rs.case_mix_adjusted, "measures": store.measure_rows(rs), "tiers": store.tier_rows(rs)}, indent=2))
+                click.echo(
+                    json.dumps(
+                        {
+                            "year": rs.year,
+                            "version": rs.version,
+                            "status": rs.status,
+                            "case_mix_adjusted": rs.case_mix_adjusted,
+                            "measures": store.measure_rows(rs),
+                            "tiers": store.tier_rows(rs),
+                        },
+                        indent=2,
+                    )
+                )
             else:
                 click.echo(store.to_csv(rs), nl=False)
     except ReportingError as e:
@@ -44,8 +58,13 @@ def show(year, version, fmt):
 @rules_cli.command("propose")
 @click.option("--year", required=True, type=int)
 @click.option("--from", "path", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--case-mix-adjusted", "case_mix", type=click.Choice(["yes", "no"]), default=None,
-              help="judge the survey measures on their case-mix adjusted values (default: as the version in force)")
+@click.option(
+    "--case-mix-adjusted",
+    "case_mix",
+    type=click.Choice(["yes", "no"]),
+    default=None,
+    help="judge the survey measures on their case-mix adjusted values (default: as the version in force)",
+)
 def propose(year, path, case_mix):
     """A draft from a CSV with measure_id and any of benchmark, withhold, gap_closure; prints the draft's id
     alone on the last line."""
@@ -56,8 +75,7 @@ def propose(year, path, case_mix):
         _fail(f"{path} is not UTF-8: save it as CSV UTF-8.")
     try:
         with db.transaction() as session:
-            draft = store.propose(session, year, text, ACTOR,
-                                  None if case_mix is None else case_mix == "yes")
+            draft = store.propose(session, year, text, ACTOR, None if case_mix is None else case_mix == "yes")
             label, draft_id = draft.label, draft.id
     except ReportingError as e:
         _fail(e.message)

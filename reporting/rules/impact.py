@@ -1,6 +1,7 @@
 """What a draft rule set would change, from stored results only (no measure is recomputed): for every ICO
 of the year, each measure's value, the benchmark and status now and in the draft, and each ICO's withhold
 (measures met, share, tier) now and in the draft."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,19 @@ from reporting.rules.store import Rules, current_rules, with_draft
 from reporting.storage.models import Result, ResultRun, RuleSet
 
 STATUS_CODES = {MET: "met", MET_GAP: "met_gap_closure", NOT_MET: "not_met", NA: "na", NO_BENCHMARK: "none"}
-COLUMNS = ["ico", "measure_id", "value", "benchmark_now", "benchmark_draft", "status_now", "status_draft",
-           "value_draft", "withhold_now", "withhold_draft", "withhold_change"]
+COLUMNS = [
+    "ico",
+    "measure_id",
+    "value",
+    "benchmark_now",
+    "benchmark_draft",
+    "status_now",
+    "status_draft",
+    "value_draft",
+    "withhold_now",
+    "withhold_draft",
+    "withhold_change",
+]
 
 
 @dataclass(frozen=True)
@@ -30,16 +42,19 @@ class MeasureImpact:
     status_draft: str
     withhold_now: bool
     withhold_draft: bool
-    value_draft: float | None = None     # the value judged under the draft (case-mix adjusted or not)
+    value_draft: float | None = None  # the value judged under the draft (case-mix adjusted or not)
 
     @property
     def changed(self) -> bool:
-        return (self.status_now, self.withhold_now) != (self.status_draft, self.withhold_draft) or \
-            self.benchmark_now != self.benchmark_draft or self.value != self.value_draft
+        return (
+            (self.status_now, self.withhold_now) != (self.status_draft, self.withhold_draft)
+            or self.benchmark_now != self.benchmark_draft
+            or self.value != self.value_draft
+        )
 
     @property
     def withhold_change(self) -> str:
-        """"added" to the withhold set by the draft, "removed" from it, or ""."""
+        """ "added" to the withhold set by the draft, "removed" from it, or ""."""
         if self.withhold_draft == self.withhold_now:
             return ""
         return "added" if self.withhold_draft else "removed"
@@ -77,10 +92,26 @@ class Impact:
 
     def table(self) -> tuple[list[str], list[list]]:
         """The ``rules impact`` rows: one per ICO and measure, then one per ICO with measure_id TIER."""
-        rows = [[r.ico, r.measure_id, r.value, r.benchmark_now, r.benchmark_draft, r.status_now, r.status_draft,
-                 r.value_draft, _flag(r.withhold_now), _flag(r.withhold_draft), r.withhold_change] for r in self.rows]
-        rows += [[i.ico, "TIER", None, None, None, _tier(i.tier_now), _tier(i.tier_draft), None, None, None, None]
-                 for i in self.icos]
+        rows = [
+            [
+                r.ico,
+                r.measure_id,
+                r.value,
+                r.benchmark_now,
+                r.benchmark_draft,
+                r.status_now,
+                r.status_draft,
+                r.value_draft,
+                _flag(r.withhold_now),
+                _flag(r.withhold_draft),
+                r.withhold_change,
+            ]
+            for r in self.rows
+        ]
+        rows += [
+            [i.ico, "TIER", None, None, None, _tier(i.tier_now), _tier(i.tier_draft), None, None, None, None]
+            for i in self.icos
+        ]
         return COLUMNS, rows
 
 
@@ -110,8 +141,9 @@ def impact(session, draft: RuleSet, viewer) -> Impact:
     year = draft.year
     this, icos = _year_results(session, year)
     if not icos:
-        raise NotFound(f"There are no results for {year} yet: compute the year first "
-                       f"(flask --app wsgi compute --period {year}).")
+        raise NotFound(
+            f"There are no results for {year} yet: compute the year first (flask --app wsgi compute --period {year})."
+        )
     visible = {o.code for o in visible_icos(session, viewer)}
     icos = [i for i in icos if i in visible]
     if not icos:
@@ -122,13 +154,34 @@ def impact(session, draft: RuleSet, viewer) -> Impact:
     for ico in icos:
         for mid in REGISTRY:
             r, before = this.get((mid, ico)), last.get((mid, ico))
-            rows.append(MeasureImpact(ico, mid, _value(now, year, r), _bench(now, mid, year), _bench(then, mid, year),
-                                      _status(now, mid, year, r, before), _status(then, mid, year, r, before),
-                                      mid in now.withhold.get(year, {}), mid in then.withhold.get(year, {}),
-                                      _value(then, year, r)))
+            rows.append(
+                MeasureImpact(
+                    ico,
+                    mid,
+                    _value(now, year, r),
+                    _bench(now, mid, year),
+                    _bench(then, mid, year),
+                    _status(now, mid, year, r, before),
+                    _status(then, mid, year, r, before),
+                    mid in now.withhold.get(year, {}),
+                    mid in then.withhold.get(year, {}),
+                    _value(then, year, r),
+                )
+            )
         w_now, w_draft = _withhold(now, ico, year, this, last), _withhold(then, ico, year, this, last)
-        per_ico.append(IcoImpact(ico, w_now.met, w_now.eligible, w_now.share, w_now.earned_back,
-                                 w_draft.met, w_draft.eligible, w_draft.share, w_draft.earned_back))
+        per_ico.append(
+            IcoImpact(
+                ico,
+                w_now.met,
+                w_now.eligible,
+                w_now.share,
+                w_now.earned_back,
+                w_draft.met,
+                w_draft.eligible,
+                w_draft.share,
+                w_draft.earned_back,
+            )
+        )
     return Impact(draft, rows, per_ico)
 
 
@@ -146,11 +199,20 @@ def _value(rules: Rules, year: int, r) -> float | None:
 def _status(rules: Rules, mid: str, year: int, r, before) -> str:
     gap = rules.withhold.get(year, {}).get(mid, False)
     case_mix = rules.case_mix.get(year, False)
-    return STATUS_CODES[benchmark_status(mid, judged(r, case_mix), rules.benchmarks.get((mid, year)),
-                                         judged(before, case_mix), gap)]
+    return STATUS_CODES[
+        benchmark_status(mid, judged(r, case_mix), rules.benchmarks.get((mid, year)), judged(before, case_mix), gap)
+    ]
 
 
 def _withhold(rules: Rules, ico: str, year: int, this: dict, last: dict):
     chosen = rules.withhold.get(year, {})
-    return withhold(ico, year, {m: this.get((m, ico)) for m in chosen}, {m: last.get((m, ico)) for m in chosen},
-                    rules.benchmarks, chosen, rules.tiers.get(year), rules.case_mix.get(year, False))
+    return withhold(
+        ico,
+        year,
+        {m: this.get((m, ico)) for m in chosen},
+        {m: last.get((m, ico)) for m in chosen},
+        rules.benchmarks,
+        chosen,
+        rules.tiers.get(year),
+        rules.case_mix.get(year, False),
+    )

@@ -6,6 +6,7 @@ percents and scores, positive and at most 1,000 for rates per 1,000 member-month
 its share earned back a whole 0-100 %; flags are true/false; measure ids are known; a formula, a duplicate row or
 a non-number names its cell. A value stored before these checks (or by hand) that breaks them is left out of the
 rules the read side uses and named on the Rules pages (``stored_problems``); a draft holding one is not adopted."""
+
 from __future__ import annotations
 
 import csv
@@ -25,11 +26,12 @@ from reporting.storage.models import RuleMeasure, RuleSet, RuleTier, utcnow
 MEASURE_COLUMNS = ["measure_id", "benchmark", "withhold", "gap_closure", "direction"]
 TIER_COLUMNS = ["tier", "min_share_met", "earned_back"]
 FORMULA_START = ("=", "+", "@", "\t", "\r")
-MAX_RATE = 1000          # a rate per 1,000 member-months: at most one event per member and month
+MAX_RATE = 1000  # a rate per 1,000 member-months: at most one event per member and month
 
 
 class RuleFileError(ReportingError):
     """Every bad cell of a proposed rule file, named."""
+
     status = 422
     title = "Rules not accepted"
 
@@ -41,12 +43,13 @@ class RuleFileError(ReportingError):
 @dataclass(frozen=True)
 class Rules:
     """The rules the read side uses, for every year with a rule set in force (or one draft, for its impact)."""
-    benchmarks: dict          # (measure id, year) -> Benchmark
-    withhold: dict            # year -> {measure id: gap closure}
-    tiers: dict               # year -> [(min share 0-1, earned back %)], highest first
-    versions: dict            # year -> version
-    invalid: dict = None      # year -> [what is wrong with a stored value left out]
-    case_mix: dict = field(default_factory=dict)    # year -> survey measures judged on case-mix adjusted values
+
+    benchmarks: dict  # (measure id, year) -> Benchmark
+    withhold: dict  # year -> {measure id: gap closure}
+    tiers: dict  # year -> [(min share 0-1, earned back %)], highest first
+    versions: dict  # year -> version
+    invalid: dict = None  # year -> [what is wrong with a stored value left out]
+    case_mix: dict = field(default_factory=dict)  # year -> survey measures judged on case-mix adjusted values
 
 
 def in_force(session, year: int) -> RuleSet | None:
@@ -61,12 +64,17 @@ def get(session, rule_set_id: int) -> RuleSet:
 
 
 def by_version(session, year: int, version: int | None) -> RuleSet:
-    rs = in_force(session, year) if version is None else session.scalar(
-        select(RuleSet).where(RuleSet.year == year, RuleSet.version == version))
+    rs = (
+        in_force(session, year)
+        if version is None
+        else session.scalar(select(RuleSet).where(RuleSet.year == year, RuleSet.version == version))
+    )
     if rs is None:
         years = sorted(set(session.scalars(select(RuleSet.year))))
-        raise NotFound(f"There is no rule set {year}{f' v{version}' if version else ' in force'}. Years with rules: "
-                       f"{', '.join(map(str, years)) or 'none'}.")
+        raise NotFound(
+            f"There is no rule set {year}{f' v{version}' if version else ' in force'}. Years with rules: "
+            f"{', '.join(map(str, years)) or 'none'}."
+        )
     return rs
 
 
@@ -93,8 +101,10 @@ def rules_of(sets: list[RuleSet]) -> Rules:
                 benchmarks[(m.measure_id, rs.year)] = Benchmark(m.measure_id, rs.year, m.benchmark, m.source)
             if m.withhold:
                 withhold.setdefault(rs.year, {})[m.measure_id] = m.gap_closure
-        tiers[rs.year] = sorted(((t.min_share_met / 100.0, t.earned_back) for t in rs.tiers
-                                 if ("tier", t.tier) not in problems), reverse=True)
+        tiers[rs.year] = sorted(
+            ((t.min_share_met / 100.0, t.earned_back) for t in rs.tiers if ("tier", t.tier) not in problems),
+            reverse=True,
+        )
         versions[rs.year] = rs.version
     return Rules(benchmarks, withhold, tiers, versions, invalid, case_mix)
 
@@ -108,8 +118,9 @@ def stored_problems(rs: RuleSet) -> dict[tuple[str, object], str]:
             if problem:
                 out[("measure", m.measure_id)] = f"{m.measure_id} benchmark: {problem}"
     for t in rs.tiers:
-        problem = share_problem(t.min_share_met, "the share of measures met") or \
-            share_problem(t.earned_back, "the share earned back")
+        problem = share_problem(t.min_share_met, "the share of measures met") or share_problem(
+            t.earned_back, "the share earned back"
+        )
         if problem:
             out[("tier", t.tier)] = f"tier {t.tier}: {problem}"
     return out
@@ -138,40 +149,58 @@ def with_draft(session, draft: RuleSet) -> Rules:
 
 def state_key(session) -> tuple:
     """Changes whenever a rule set is adopted: what a cache of the rules in force is keyed on."""
-    return tuple(session.execute(select(RuleSet.year, RuleSet.id).where(RuleSet.status == "in_force")
-                                 .order_by(RuleSet.year)).all())
+    return tuple(
+        session.execute(
+            select(RuleSet.year, RuleSet.id).where(RuleSet.status == "in_force").order_by(RuleSet.year)
+        ).all()
+    )
 
 
 def revision(session, year: int) -> dict | None:
     """When the year's published withhold reports were made under another version than the one in force: which,
     and since when (the withhold page marks its figures revised; the Rules page offers to reissue the reports)."""
     from reporting.publication.editions import latest_published
+
     edition, rs = latest_published(session, str(year)), in_force(session, year)
     if edition is None or rs is None:
         return None
     used = (edition.rule_versions or {}).get(str(year))
     if used is None or used == rs.version:
         return None
-    return {"edition": edition.number, "used": used, "now": rs.version, "adopted_at": rs.adopted_at,
-            "adopted_by": rs.adopted_by}
+    return {
+        "edition": edition.number,
+        "used": used,
+        "now": rs.version,
+        "adopted_at": rs.adopted_at,
+        "adopted_by": rs.adopted_by,
+    }
 
 
 # --- rows (the `rules show` form) ------------------------------------------------------------------
+
 
 def measure_rows(rs: RuleSet) -> list[dict]:
     by_id = {m.measure_id: m for m in rs.measures}
     out = []
     for mid, measure in REGISTRY.items():
         m = by_id.get(mid)
-        out.append({"measure_id": mid, "benchmark": m.benchmark if m else None,
-                    "withhold": bool(m and m.withhold), "gap_closure": bool(m and m.gap_closure),
-                    "direction": measure.direction})
+        out.append(
+            {
+                "measure_id": mid,
+                "benchmark": m.benchmark if m else None,
+                "withhold": bool(m and m.withhold),
+                "gap_closure": bool(m and m.gap_closure),
+                "direction": measure.direction,
+            }
+        )
     return out
 
 
 def tier_rows(rs: RuleSet) -> list[dict]:
-    return [{"tier": t.tier, "min_share_met": t.min_share_met, "earned_back": t.earned_back}
-            for t in sorted(rs.tiers, key=lambda t: t.tier)]
+    return [
+        {"tier": t.tier, "min_share_met": t.min_share_met, "earned_back": t.earned_back}
+        for t in sorted(rs.tiers, key=lambda t: t.tier)
+    ]
 
 
 def to_csv(rs: RuleSet) -> str:
@@ -179,7 +208,9 @@ def to_csv(rs: RuleSet) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(MEASURE_COLUMNS)
     for r in measure_rows(rs):
-        w.writerow([r["measure_id"], _num(r["benchmark"]), _flag(r["withhold"]), _flag(r["gap_closure"]), r["direction"]])
+        w.writerow(
+            [r["measure_id"], _num(r["benchmark"]), _flag(r["withhold"]), _flag(r["gap_closure"]), r["direction"]]
+        )
     w.writerow([])
     w.writerow(TIER_COLUMNS)
     for t in tier_rows(rs):
@@ -199,18 +230,28 @@ def _flag(v: bool) -> str:
 
 def default_tiers() -> list[RuleTier]:
     """The demonstration's tier table: share of withhold measures met -> share of the withhold earned back."""
-    return [RuleTier(tier=t, min_share_met=100.0 * share, earned_back=earned)
-            for t, (share, earned) in enumerate(sorted(TIERS))]
+    return [
+        RuleTier(tier=t, min_share_met=100.0 * share, earned_back=earned)
+        for t, (share, earned) in enumerate(sorted(TIERS))
+    ]
 
 
 # --- drafts --------------------------------------------------------------------------------------
+
 
 def create_draft(session, year: int, actor: str, note: str = "") -> RuleSet:
     """A draft copied from the year's rule set in force (the next version number)."""
     base = in_force(session, year)
     number = (session.scalar(select(func.max(RuleSet.version)).where(RuleSet.year == year)) or 0) + 1
-    draft = RuleSet(year=year, version=number, status="draft", based_on_id=base.id if base else None,
-                    note=note[:500], created_by=actor, case_mix_adjusted=bool(base and base.case_mix_adjusted))
+    draft = RuleSet(
+        year=year,
+        version=number,
+        status="draft",
+        based_on_id=base.id if base else None,
+        note=note[:500],
+        created_by=actor,
+        case_mix_adjusted=bool(base and base.case_mix_adjusted),
+    )
     return _seeded(session, draft, base, actor)
 
 
@@ -222,42 +263,63 @@ def start_year(session, year: int, actor: str) -> RuleSet:
     if session.scalar(select(RuleSet.id).where(RuleSet.year == year).limit(1)) is not None:
         raise ReportingError(f"{year} has rule sets already: make a draft from its version in force instead.", 409)
     seed = session.scalar(select(RuleSet).where(RuleSet.status == "in_force").order_by(RuleSet.year.desc()).limit(1))
-    draft = RuleSet(year=year, version=1, status="draft", created_by=actor,
-                    note=f"Started from {seed.label}" if seed else "Started with no benchmarks",
-                    case_mix_adjusted=bool(seed and seed.case_mix_adjusted))
+    draft = RuleSet(
+        year=year,
+        version=1,
+        status="draft",
+        created_by=actor,
+        note=f"Started from {seed.label}" if seed else "Started with no benchmarks",
+        case_mix_adjusted=bool(seed and seed.case_mix_adjusted),
+    )
     return _seeded(session, draft, seed, actor)
 
 
 def _seeded(session, draft: RuleSet, base: RuleSet | None, actor: str) -> RuleSet:
     if base:
-        draft.measures = [RuleMeasure(measure_id=m.measure_id, benchmark=m.benchmark, source=m.source,
-                                      withhold=m.withhold, gap_closure=m.gap_closure) for m in base.measures]
-        draft.tiers = [RuleTier(tier=t.tier, min_share_met=t.min_share_met, earned_back=t.earned_back) for t in base.tiers]
+        draft.measures = [
+            RuleMeasure(
+                measure_id=m.measure_id,
+                benchmark=m.benchmark,
+                source=m.source,
+                withhold=m.withhold,
+                gap_closure=m.gap_closure,
+            )
+            for m in base.measures
+        ]
+        draft.tiers = [
+            RuleTier(tier=t.tier, min_share_met=t.min_share_met, earned_back=t.earned_back) for t in base.tiers
+        ]
     else:
         draft.tiers = default_tiers()
     session.add(draft)
     session.flush()
-    audit.record("rules.draft", draft.label, detail={"based_on": base.label if base else None}, actor=actor,
-                 session=session)
+    audit.record(
+        "rules.draft", draft.label, detail={"based_on": base.label if base else None}, actor=actor, session=session
+    )
     return draft
 
 
 def _editable(rs: RuleSet) -> None:
     if rs.status != "draft":
-        raise ReportingError(f"{rs.label} is {rs.status.replace('_', ' ')}: adopted rule sets never change. "
-                             f"Create a draft from it to propose changes.", 409)
+        raise ReportingError(
+            f"{rs.label} is {rs.status.replace('_', ' ')}: adopted rule sets never change. "
+            f"Create a draft from it to propose changes.",
+            409,
+        )
 
 
-def apply_changes(session, draft: RuleSet, changes: dict[str, dict], actor: str,
-                  tiers: list[tuple[float, int]] | None = None) -> None:
+def apply_changes(
+    session, draft: RuleSet, changes: dict[str, dict], actor: str, tiers: list[tuple[float, int]] | None = None
+) -> None:
     """``changes``: measure id -> any of benchmark (float or None), withhold, gap_closure (bool), already checked;
     ``tiers``: the new tier table, (share met 0-100, earned back %) per tier (``check_tiers``), or None to keep it."""
     _editable(draft)
     if tiers is not None:
         draft.tiers = []
-        session.flush()                                     # the old numbers are free before the new rows go in
-        draft.tiers = [RuleTier(tier=n, min_share_met=share, earned_back=earned)
-                       for n, (share, earned) in enumerate(sorted(tiers))]
+        session.flush()  # the old numbers are free before the new rows go in
+        draft.tiers = [
+            RuleTier(tier=n, min_share_met=share, earned_back=earned) for n, (share, earned) in enumerate(sorted(tiers))
+        ]
     by_id = {m.measure_id: m for m in draft.measures}
     for mid, values in changes.items():
         row = by_id.get(mid)
@@ -351,8 +413,11 @@ def check_tiers(rows: list[tuple[str, str, str]]) -> tuple[list[tuple[float, int
         if problem:
             problems.append(f"{where}, min_share_met: {problem}")
         earned, eproblem = _number(raw_earned) if raw_earned else (None, "give the share earned back (0-100)")
-        eproblem = eproblem or share_problem(earned, "the share earned back") or \
-            (None if float(earned).is_integer() else f"the share earned back {earned:g} is not a whole percent")
+        eproblem = (
+            eproblem
+            or share_problem(earned, "the share earned back")
+            or (None if float(earned).is_integer() else f"the share earned back {earned:g} is not a whole percent")
+        )
         if eproblem:
             problems.append(f"{where}, earned_back: {eproblem}")
         if problem or eproblem:
@@ -367,8 +432,10 @@ def check_tiers(rows: list[tuple[str, str, str]]) -> tuple[list[tuple[float, int
     ordered = sorted(tiers)
     for (s1, e1), (s2, e2) in zip(ordered, ordered[1:]):
         if e2 < e1:
-            problems.append(f"tiers: meeting {s2:g} % would earn back {e2} %, less than {e1} % at {s1:g} %; the "
-                            f"share earned back may not fall as more measures are met")
+            problems.append(
+                f"tiers: meeting {s2:g} % would earn back {e2} %, less than {e1} % at {s1:g} %; the "
+                f"share earned back may not fall as more measures are met"
+            )
     return tiers, problems
 
 
@@ -378,12 +445,14 @@ def parse_changes(text: str) -> tuple[dict[str, dict], list[tuple[float, int]] |
     earned_back``, the whole tier table (the form of ``rules show``; tiers are numbered by share met). Every bad
     cell is named; nothing is applied unless all are good. Returns (measure changes, tiers or None)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]    # the file's line numbers
+    numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]  # the file's line numbers
     if not numbered:
-        raise RuleFileError(["the file is empty: give a header line with measure_id and benchmark, withhold or gap_closure"])
+        raise RuleFileError(
+            ["the file is empty: give a header line with measure_id and benchmark, withhold or gap_closure"]
+        )
     header = [h.strip().lower() for h in numbered[0][1]]
     problems = []
-    if header[:3] == TIER_COLUMNS:                  # a file of the tier table alone
+    if header[:3] == TIER_COLUMNS:  # a file of the tier table alone
         numbered[0] = (numbered[0][0], ["measure_id"])
         header = ["measure_id"]
         numbered.insert(1, (numbered[0][0], TIER_COLUMNS))
@@ -404,7 +473,7 @@ def parse_changes(text: str) -> tuple[dict[str, dict], list[tuple[float, int]] |
             tier_cells.append((f"line {n}", cells[1], cells[2]))
             continue
         if [c.strip().lower() for c in row[:3]] == TIER_COLUMNS:
-            tier_cells = []                          # the tier table follows
+            tier_cells = []  # the tier table follows
             continue
         cells = dict(zip(header, [c.strip() for c in row] + [""] * (len(header) - len(row))))
         mid = cells["measure_id"]
@@ -461,12 +530,19 @@ def adopt(session, draft_id: int, actor: str) -> RuleSet:
     _editable(draft)
     problems = stored_problems(draft)
     if problems:
-        raise ReportingError(f"{draft.label} cannot be adopted: " + "; ".join(problems.values()) +
-                             ". Edit the draft to correct these values.", 422)
+        raise ReportingError(
+            f"{draft.label} cannot be adopted: "
+            + "; ".join(problems.values())
+            + ". Edit the draft to correct these values.",
+            422,
+        )
     current = in_force(session, draft.year)
     if current is not None and current.id != draft.based_on_id:
-        raise ReportingError(f"{current.label} was adopted after this draft was made from an earlier version. Make a "
-                             f"new draft from {current.label} and apply the changes again.", 409)
+        raise ReportingError(
+            f"{current.label} was adopted after this draft was made from an earlier version. Make a "
+            f"new draft from {current.label} and apply the changes again.",
+            409,
+        )
     try:
         with session.begin_nested():
             if current is not None:
@@ -475,10 +551,14 @@ def adopt(session, draft_id: int, actor: str) -> RuleSet:
             draft.status, draft.adopted_by, draft.adopted_at = "in_force", actor, utcnow()
             session.flush()
     except (IntegrityError, OperationalError):
-        raise ReportingError(f"Another rule set of {draft.year} was adopted at the same moment. Reload the rules page: "
-                             f"make a new draft from the version now in force.", 409) from None
-    audit.record("rules.adopt", draft.label, detail={"retired": current.label if current else None}, actor=actor,
-                 session=session)
+        raise ReportingError(
+            f"Another rule set of {draft.year} was adopted at the same moment. Reload the rules page: "
+            f"make a new draft from the version now in force.",
+            409,
+        ) from None
+    audit.record(
+        "rules.adopt", draft.label, detail={"retired": current.label if current else None}, actor=actor, session=session
+    )
     return draft
 
 
@@ -493,17 +573,32 @@ def seed_from_files(session, benchmarks_path: str, withhold_path: str) -> list[i
     """Version 1 for every year the configuration files name and the database has no rule set for (a new
     installation with its own files). Returns the years seeded."""
     from reporting.publication.benchmarks import load_benchmarks, load_withhold
+
     benchmarks, withhold = load_benchmarks(benchmarks_path), load_withhold(withhold_path)
     have = set(session.scalars(select(RuleSet.year)))
     seeded = []
     for year in sorted({y for _, y in benchmarks} | set(withhold)):
         if year in have:
             continue
-        rs = RuleSet(year=year, version=1, status="in_force", note=f"Version 1, from {benchmarks_path} and {withhold_path}",
-                     created_by="config files", adopted_by="config files", adopted_at=utcnow())
-        rs.measures = [RuleMeasure(measure_id=mid, benchmark=b.value if (b := benchmarks.get((mid, year))) else None,
-                                   source=b.source if b else "", withhold=mid in withhold.get(year, {}),
-                                   gap_closure=withhold.get(year, {}).get(mid, False)) for mid in REGISTRY]
+        rs = RuleSet(
+            year=year,
+            version=1,
+            status="in_force",
+            note=f"Version 1, from {benchmarks_path} and {withhold_path}",
+            created_by="config files",
+            adopted_by="config files",
+            adopted_at=utcnow(),
+        )
+        rs.measures = [
+            RuleMeasure(
+                measure_id=mid,
+                benchmark=b.value if (b := benchmarks.get((mid, year))) else None,
+                source=b.source if b else "",
+                withhold=mid in withhold.get(year, {}),
+                gap_closure=withhold.get(year, {}).get(mid, False),
+            )
+            for mid in REGISTRY
+        ]
         rs.tiers = default_tiers()
         session.add(rs)
         seeded.append(year)

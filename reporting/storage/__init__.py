@@ -1,5 +1,6 @@
 """Storage: one SQLAlchemy engine per app, a session per request (``db.session``; a view changes data in
 ``db.changes()``) and a fresh one per unit of service work (``db.transaction()``), Alembic migrations."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -32,7 +33,8 @@ class Database:
 
     def configure(self, url: str) -> None:
         from reporting.storage import changes
-        changes.install()                   # every session records the data version it changes
+
+        changes.install()  # every session records the data version it changes
         self.url = url
         self.engine = make_engine(url)
         self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
@@ -77,7 +79,7 @@ def make_engine(url: str) -> Engine:
 
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
 
 

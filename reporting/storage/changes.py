@@ -9,13 +9,13 @@ Only what pages show counts: bookkeeping (``BOOKKEEPING``: the audit trail, API 
 times and sessions, job runs, deliveries, notices, schedules) never moves the version, so that sign-ins,
 downloads and API calls leave the page cache alone. The table keeps the newest ``KEEP`` rows (pruned every
 ``PRUNE_EVERY`` versions), which is all the version needs."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
-from reporting.storage.models import (ApiToken, AuditEvent, DataChange, Delivery, JobRun, Schedule, User,
-                                      utcnow)
+from reporting.storage.models import ApiToken, AuditEvent, DataChange, Delivery, JobRun, Schedule, User, utcnow
 
 _KEY = "reporting.data_changed"
 # what no cached page shows (a page's viewer is keyed by role, ICO and state; the name in the header is filled
@@ -54,8 +54,9 @@ def _after_flush(session, flush_context) -> None:
 
 def _on_execute(state) -> None:
     """Bulk UPDATE/DELETE/INSERT statements (a conditional close, a row COPY) change data without objects."""
-    if (state.is_update or state.is_delete or state.is_insert) and \
-            getattr(getattr(state.statement, "table", None), "name", None) not in _IGNORED_TABLES:
+    if (state.is_update or state.is_delete or state.is_insert) and getattr(
+        getattr(state.statement, "table", None), "name", None
+    ) not in _IGNORED_TABLES:
         state.session.info[_KEY] = True
 
 

@@ -1,10 +1,29 @@
 """The service's tables. Row tables of the seven package files are built from the data dictionary."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, false, text)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from measures.dictionary import FILES
@@ -19,7 +38,7 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
@@ -40,8 +59,9 @@ class Organization(Base):
     active_to: Mapped[date | None] = mapped_column(Date)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    recipients: Mapped[list["ReportRecipient"]] = relationship(
-        back_populates="organization", cascade="all, delete-orphan", order_by="ReportRecipient.email")
+    recipients: Mapped[list[ReportRecipient]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", order_by="ReportRecipient.email"
+    )
 
 
 class ReportRecipient(Base):
@@ -100,7 +120,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime)     # refused from then on (none: refused)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)  # refused from then on (none: refused)
     user: Mapped[User] = relationship()
 
     @property
@@ -137,8 +157,8 @@ class Submission(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     period_code: Mapped[str] = mapped_column(ForeignKey("periods.code"))
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))          # accepted | rejected
-    via: Mapped[str] = mapped_column(String(10))             # web | api | cli | demo
+    status: Mapped[str] = mapped_column(String(20))  # accepted | rejected
+    via: Mapped[str] = mapped_column(String(10))  # web | api | cli | demo
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploader: Mapped[str] = mapped_column(String(254), default="")
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -149,7 +169,7 @@ class Submission(Base):
     warning_count: Mapped[int] = mapped_column(Integer, default=0)
     report: Mapped[dict] = mapped_column(JSON, default=dict)
     organization: Mapped[Organization] = relationship()
-    files: Mapped[list["SubmissionFile"]] = relationship(cascade="all, delete-orphan", order_by="SubmissionFile.id")
+    files: Mapped[list[SubmissionFile]] = relationship(cascade="all, delete-orphan", order_by="SubmissionFile.id")
 
 
 class SubmissionFile(Base):
@@ -175,8 +195,12 @@ def _row_table(spec) -> Table:
     index on the submission is enough to find them and costs next to nothing to maintain."""
     columns = [Column("submission_id", Integer, nullable=False), Column("row_number", Integer, nullable=False)]
     columns += [Column(c.name, _SQL_TYPES.get(c.type, String(40)), nullable=not c.required) for c in spec.columns]
-    return Table(f"rows_{spec.name}", Base.metadata, *columns,
-                 Index(f"ix_rows_{spec.name}_submission", "submission_id", postgresql_using="brin"))
+    return Table(
+        f"rows_{spec.name}",
+        Base.metadata,
+        *columns,
+        Index(f"ix_rows_{spec.name}_submission", "submission_id", postgresql_using="brin"),
+    )
 
 
 ROW_TABLES: dict[str, Table] = {name: _row_table(spec) for name, spec in FILES.items()}
@@ -184,6 +208,7 @@ ROW_TABLES: dict[str, Table] = {name: _row_table(spec) for name, spec in FILES.i
 
 class ResultRun(Base):
     """One computation of one period: its inputs (provenance) and whether it is the current one."""
+
     __tablename__ = "result_runs"
     id: Mapped[int] = mapped_column(primary_key=True)
     period_code: Mapped[str] = mapped_column(String(7), index=True)
@@ -194,7 +219,7 @@ class ResultRun(Base):
     trigger: Mapped[str] = mapped_column(String(20), default="cli")
     code_version: Mapped[str] = mapped_column(String(80), default="")
     spec_version: Mapped[str] = mapped_column(String(20), default="")
-    inputs: Mapped[dict] = mapped_column(JSON, default=dict)     # ico -> [{period, version, sha256, submission_id}]
+    inputs: Mapped[dict] = mapped_column(JSON, default=dict)  # ico -> [{period, version, sha256, submission_id}]
     inputs_digest: Mapped[str] = mapped_column(String(64), default="")
     error: Mapped[str] = mapped_column(Text, default="")
 
@@ -216,13 +241,14 @@ class Result(Base):
     ci_high: Mapped[float | None] = mapped_column(Float)
     elements: Mapped[dict] = mapped_column(JSON, default=dict)
     extras: Mapped[dict] = mapped_column(JSON, default=dict)
-    adjusted_value: Mapped[float | None] = mapped_column(Float)     # survey measures: case-mix adjusted (measures.md)
-    vs_statewide: Mapped[str | None] = mapped_column(String(20))    # higher | lower | no_difference, or None
+    adjusted_value: Mapped[float | None] = mapped_column(Float)  # survey measures: case-mix adjusted (measures.md)
+    vs_statewide: Mapped[str | None] = mapped_column(String(20))  # higher | lower | no_difference, or None
 
 
 class ResultUnits(Base):
     """The per-unit frame behind one result (Parquet, zstd-compressed: engine.store.frame_to_bytes): the drill-down
     to submitted rows."""
+
     __tablename__ = "result_units"
     __table_args__ = (UniqueConstraint("run_id", "measure_id", "ico"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -235,44 +261,59 @@ class ResultUnits(Base):
 
 class Edition(Base):
     """A published (or previewed) set of results for a period, frozen on one run."""
+
     __tablename__ = "editions"
     __table_args__ = (UniqueConstraint("period_code", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     period_code: Mapped[str] = mapped_column(String(7), index=True)
     number: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[int] = mapped_column(ForeignKey("result_runs.id"))
-    status: Mapped[str] = mapped_column(String(20))        # preview | awaiting_approval | published | superseded | withdrawn
+    status: Mapped[str] = mapped_column(String(20))  # preview | awaiting_approval | published | superseded | withdrawn
     revised: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     approved_by: Mapped[str] = mapped_column(String(254), default="")
     rendered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    rule_versions: Mapped[dict | None] = mapped_column(JSON, default=dict)    # year -> rule set version in force when made
-    preview_until: Mapped[datetime | None] = mapped_column(DateTime)          # end of the preview window (preview mode)
-    publish_reason: Mapped[str] = mapped_column(Text, default="", server_default="")   # published with inquiries still open: why
+    rule_versions: Mapped[dict | None] = mapped_column(
+        JSON, default=dict
+    )  # year -> rule set version in force when made
+    preview_until: Mapped[datetime | None] = mapped_column(DateTime)  # end of the preview window (preview mode)
+    publish_reason: Mapped[str] = mapped_column(
+        Text, default="", server_default=""
+    )  # published with inquiries still open: why
 
 
 class RuleSet(Base):
     """The rules of one measurement year, versioned: benchmarks, withhold measures, gap closure and tiers.
     A draft can be edited; adopting it puts it in force (exactly one per year) and retires the one before;
     adopted versions never change."""
+
     __tablename__ = "rule_sets"
-    __table_args__ = (UniqueConstraint("year", "version"),
-                      Index("uq_rule_sets_in_force", "year", unique=True,
-                            sqlite_where=text("status = 'in_force'"), postgresql_where=text("status = 'in_force'")))
+    __table_args__ = (
+        UniqueConstraint("year", "version"),
+        Index(
+            "uq_rule_sets_in_force",
+            "year",
+            unique=True,
+            sqlite_where=text("status = 'in_force'"),
+            postgresql_where=text("status = 'in_force'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(12))        # draft | in_force | retired
+    status: Mapped[str] = mapped_column(String(12))  # draft | in_force | retired
     based_on_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     adopted_by: Mapped[str] = mapped_column(String(254), default="")
     adopted_at: Mapped[datetime | None] = mapped_column(DateTime)
-    case_mix_adjusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())   # survey measures judged on adjusted scores
-    measures: Mapped[list["RuleMeasure"]] = relationship(cascade="all, delete-orphan", order_by="RuleMeasure.id")
-    tiers: Mapped[list["RuleTier"]] = relationship(cascade="all, delete-orphan", order_by="RuleTier.tier")
+    case_mix_adjusted: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # survey measures judged on adjusted scores
+    measures: Mapped[list[RuleMeasure]] = relationship(cascade="all, delete-orphan", order_by="RuleMeasure.id")
+    tiers: Mapped[list[RuleTier]] = relationship(cascade="all, delete-orphan", order_by="RuleTier.tier")
 
     @property
     def label(self) -> str:
@@ -297,8 +338,8 @@ class RuleTier(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_set_id: Mapped[int] = mapped_column(ForeignKey("rule_sets.id", ondelete="CASCADE"), index=True)
     tier: Mapped[int] = mapped_column(Integer)
-    min_share_met: Mapped[float] = mapped_column(Float)     # percent of withhold measures met, 0-100
-    earned_back: Mapped[int] = mapped_column(Integer)       # percent of the withhold earned back, 0-100
+    min_share_met: Mapped[float] = mapped_column(Float)  # percent of withhold measures met, 0-100
+    earned_back: Mapped[int] = mapped_column(Integer)  # percent of the withhold earned back, 0-100
 
 
 class Artifact(Base):
@@ -306,36 +347,41 @@ class Artifact(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"), index=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("result_runs.id"))
-    kind: Mapped[str] = mapped_column(String(20))          # scorecard | statewide | public | withhold
+    kind: Mapped[str] = mapped_column(String(20))  # scorecard | statewide | public | withhold
     ico: Mapped[str | None] = mapped_column(String(20))
     period_code: Mapped[str] = mapped_column(String(7))
-    audience: Mapped[str] = mapped_column(String(20))      # ico | reviewer | public
+    audience: Mapped[str] = mapped_column(String(20))  # ico | reviewer | public
     filename: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    preview: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())   # marked "Preview: not for distribution"
-    headlines: Mapped[list | None] = mapped_column(JSON)    # the e-mail's figures, from the context the PDF was rendered from
+    preview: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # marked "Preview: not for distribution"
+    headlines: Mapped[list | None] = mapped_column(
+        JSON
+    )  # the e-mail's figures, from the context the PDF was rendered from
 
 
 class Delivery(Base):
     """The outbox: one row per message, claimed before sending. A report's row is one per artifact of an edition
     and recipient; a notice (an inquiry's news, a reminder, a summary) has no artifact, its subject and body, and
     a key unique per news and recipient."""
+
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("artifact_id", "recipient"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"), index=True)
     artifact_id: Mapped[int | None] = mapped_column(ForeignKey("artifacts.id"))
-    key: Mapped[str | None] = mapped_column(String(200), unique=True)           # a notice's: news and recipient
-    subject: Mapped[str] = mapped_column(String(300), default="", server_default="")   # a notice's
-    body: Mapped[str] = mapped_column(Text, default="", server_default="")              # a notice's
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)  # a notice's: news and recipient
+    subject: Mapped[str] = mapped_column(String(300), default="", server_default="")  # a notice's
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")  # a notice's
     recipient: Mapped[str] = mapped_column(String(254))
     reason: Mapped[str] = mapped_column(String(100), default="")
-    status: Mapped[str] = mapped_column(String(20), default="pending")   # pending|sending|sent|failed|uncertain
-    stage: Mapped[str] = mapped_column(String(20), default="")          # while sending: connect | data
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sending|sent|failed|uncertain
+    stage: Mapped[str] = mapped_column(String(20), default="")  # while sending: connect | data
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -359,14 +405,15 @@ class Delivery(Base):
 class Inquiry(Base):
     """An ICO's question about one result (measure, ICO, period) or a whole edition, answered by reviewers and
     closed with a resolution. Its messages are kept in order; nothing is ever deleted."""
+
     __tablename__ = "inquiries"
     id: Mapped[int] = mapped_column(primary_key=True)
     period_code: Mapped[str] = mapped_column(String(7), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    measure_id: Mapped[str | None] = mapped_column(String(40))           # None: the edition as a whole
-    edition_number: Mapped[int] = mapped_column(Integer)                  # the edition it was opened on
-    status: Mapped[str] = mapped_column(String(10), default="open")      # open | closed
-    resolution: Mapped[str] = mapped_column(String(20), default="")      # corrected | no_change (when closed)
+    measure_id: Mapped[str | None] = mapped_column(String(40))  # None: the edition as a whole
+    edition_number: Mapped[int] = mapped_column(Integer)  # the edition it was opened on
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    resolution: Mapped[str] = mapped_column(String(20), default="")  # corrected | no_change (when closed)
     reason: Mapped[str] = mapped_column(Text, default="")
     resubmission_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_by: Mapped[str] = mapped_column(String(254))
@@ -374,7 +421,7 @@ class Inquiry(Base):
     closed_by: Mapped[str] = mapped_column(String(254), default="")
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     organization: Mapped[Organization] = relationship()
-    messages: Mapped[list["InquiryMessage"]] = relationship(order_by="InquiryMessage.id", cascade="all")
+    messages: Mapped[list[InquiryMessage]] = relationship(order_by="InquiryMessage.id", cascade="all")
 
 
 class InquiryMessage(Base):
@@ -382,13 +429,14 @@ class InquiryMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), index=True)
     author: Mapped[str] = mapped_column(String(254))
-    role: Mapped[str] = mapped_column(String(20))          # the author's role, or "system" for notes of the service
+    role: Mapped[str] = mapped_column(String(20))  # the author's role, or "system" for notes of the service
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     text: Mapped[str] = mapped_column(Text)
 
 
 class Schedule(Base):
     """A schedule an admin can see and change; the scheduler process syncs its jobs from these rows."""
+
     __tablename__ = "schedules"
     id: Mapped[str] = mapped_column(String(50), primary_key=True)
     description: Mapped[str] = mapped_column(String(300), default="")
@@ -415,6 +463,7 @@ class JobRun(Base):
 class DataChange(Base):
     """One row per committed transaction that changed what the pages show: its id is the data version the
     page cache keys pages by (``storage/changes.py`` writes it for every session, so no writer can forget)."""
+
     __tablename__ = "data_changes"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -2,6 +2,7 @@
 
 Writing uses COPY (of a CSV written by Arrow) on PostgreSQL and executemany on SQLite, inside the
 caller's transaction."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,10 @@ from reporting.storage.models import ROW_TABLES
 def _arrow_table(frame: pd.DataFrame, spec, submission_id: int) -> pa.Table:
     """The rows to store, typed for the database (dates, integers, text) as Arrow columns."""
     n = len(frame)
-    columns = {"submission_id": pa.array(np.full(n, submission_id, dtype="int64")),
-               "row_number": pa.array(frame["row_number"].to_numpy(dtype="int64"))}
+    columns = {
+        "submission_id": pa.array(np.full(n, submission_id, dtype="int64")),
+        "row_number": pa.array(frame["row_number"].to_numpy(dtype="int64")),
+    }
     for col in spec.columns:
         s = frame[col.name]
         if col.type == "date":
@@ -49,8 +52,9 @@ def write_rows(session, submission_id: int, frames: dict[str, pd.DataFrame]) -> 
                 copy.write(buffer.getvalue().to_pybytes())
         else:
             values = [(c.cast(pa.string()) if pa.types.is_date(c.type) else c).to_pylist() for c in data.columns]
-            cursor.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(values))})",
-                               zip(*values))
+            cursor.executemany(
+                f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(values))})", zip(*values)
+            )
         total += len(data)
     return total
 
@@ -65,7 +69,7 @@ def read_rows(connection, submission_ids: list[int], files=None, chunk: int = 20
     if not submission_ids:
         return out
     ids = ", ".join(str(int(i)) for i in submission_ids)
-    for name in (files or FILES):
+    for name in files or FILES:
         spec, table = FILES[name], ROW_TABLES[name]
         columns = ["submission_id", "row_number"] + spec.column_names
         cursor = connection.connection.cursor()
@@ -74,8 +78,13 @@ def read_rows(connection, submission_ids: list[int], files=None, chunk: int = 20
         while batch := cursor.fetchmany(chunk):
             parts.append(typed_rows(pd.DataFrame.from_records(batch, columns=columns), spec))
         cursor.close()
-        out[name] = (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts
-                     else typed_rows(pd.DataFrame(columns=columns), spec))
+        out[name] = (
+            pd.concat(parts, ignore_index=True)
+            if len(parts) > 1
+            else parts[0]
+            if parts
+            else typed_rows(pd.DataFrame(columns=columns), spec)
+        )
     return out
 
 

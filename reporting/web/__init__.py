@@ -1,4 +1,5 @@
 """The web layer: extensions, error pages, security headers and the blueprints (thin views)."""
+
 from __future__ import annotations
 
 import logging
@@ -30,12 +31,15 @@ MESSAGES = {
 }
 
 
-MAX_ID = 2**31 - 1        # the largest id and page number the database's integer columns hold
+MAX_ID = 2**31 - 1  # the largest id and page number the database's integer columns hold
 
 
 def wants_json() -> bool:
-    return request.blueprint == "api" or request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json")
+    return (
+        request.blueprint == "api"
+        or request.path.startswith("/api/")
+        or (request.accept_mimetypes.best == "application/json")
+    )
 
 
 def error_response(status: int, message: str, title: str | None = None, extra: dict | None = None):
@@ -43,8 +47,6 @@ def error_response(status: int, message: str, title: str | None = None, extra: d
         body = {"error": title or MESSAGES.get(status, "Error").split(".")[0], "message": message}
         return jsonify(body | (extra or {})), status
     return render_template("error.html", status=status, title=title or f"Error {status}", message=message), status
-
-
 
 
 def json_depth(data: bytes) -> int:
@@ -57,16 +59,16 @@ def json_depth(data: bytes) -> int:
         if in_string:
             if escaped:
                 escaped = False
-            elif byte == 0x5C:                  # backslash
+            elif byte == 0x5C:  # backslash
                 escaped = True
-            elif byte == 0x22:                  # closing quote
+            elif byte == 0x22:  # closing quote
                 in_string = False
         elif byte == 0x22:
             in_string = True
-        elif byte in (0x5B, 0x7B):              # [ {
+        elif byte in (0x5B, 0x7B):  # [ {
             depth += 1
             deepest = max(deepest, depth)
-        elif byte in (0x5D, 0x7D):              # ] }
+        elif byte in (0x5D, 0x7D):  # ] }
             depth -= 1
     return deepest
 
@@ -88,7 +90,7 @@ def _extensions(app) -> None:
     from reporting.storage.models import User
     from reporting.web import params
 
-    params.init_app(app)                  # <period:...> in addresses: before the blueprints' routes
+    params.init_app(app)  # <period:...> in addresses: before the blueprints' routes
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -96,8 +98,10 @@ def _extensions(app) -> None:
     login_manager.session_protection = "strong"
     app.config.setdefault("RATELIMIT_ENABLED", True)
     if app.config["REPORTING_ENV"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
-        log.warning("RATELIMIT_STORAGE_URI is memory://: each web worker counts sign-in attempts on its own; "
-                    "set it to redis://... to share the limit")
+        log.warning(
+            "RATELIMIT_STORAGE_URI is memory://: each web worker counts sign-in attempts on its own; "
+            "set it to redis://... to share the limit"
+        )
     limiter.init_app(app)
     register_filters(app.jinja_env)
 
@@ -118,8 +122,12 @@ def _error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(e):
         log.info("CSRF refused: %s", e.description)
-        return error_response(400, "The form had expired or was not sent by this site (missing or bad CSRF token). "
-                                   "Reload the page and submit it again.", "Form expired")
+        return error_response(
+            400,
+            "The form had expired or was not sent by this site (missing or bad CSRF token). "
+            "Reload the page and submit it again.",
+            "Form expired",
+        )
 
     @app.errorhandler(ReportingError)
     def _reporting(e):
@@ -130,8 +138,10 @@ def _error_handlers(app) -> None:
         status = e.code or 500
         message = e.description if isinstance(e, params.UnknownPeriod) else MESSAGES.get(status, e.description or "")
         if status == 413 and (request.content_length or 0) <= app.config["MAX_CONTENT_LENGTH"]:
-            message = (f"The upload has more parts than allowed: at most {app.config['UPLOAD_MAX_FILES']} files in one "
-                       f"upload. Zip the CSV files into one ZIP, or upload one quarter's seven files at a time.")
+            message = (
+                f"The upload has more parts than allowed: at most {app.config['UPLOAD_MAX_FILES']} files in one "
+                f"upload. Zip the CSV files into one ZIP, or upload one quarter's seven files at a time."
+            )
         elif status == 413:
             message = message.format(limit=app.config["MAX_UPLOAD_MB"])
         elif status == 429 and getattr(e, "description", None) and "per" in str(e.description):
@@ -158,12 +168,16 @@ def _guards(app) -> None:
         limit = app.config["API_MAX_JSON_KB"] * 1024
 
         def too_large():
-            return error_response(413, f"The JSON body is larger than the limit of {app.config['API_MAX_JSON_KB']} "
-                                       f"KB. Send only the fields the request takes (see the API in the README).",
-                                  "Request too large")
+            return error_response(
+                413,
+                f"The JSON body is larger than the limit of {app.config['API_MAX_JSON_KB']} "
+                f"KB. Send only the fields the request takes (see the API in the README).",
+                "Request too large",
+            )
+
         if (request.content_length or 0) > limit:
             return too_large()
-        request.max_content_length = limit + 1    # a body sent without its length (chunked) is read one byte past
+        request.max_content_length = limit + 1  # a body sent without its length (chunked) is read one byte past
         try:
             data = request.get_data(cache=True)
         except HTTPException as e:
@@ -172,9 +186,13 @@ def _guards(app) -> None:
             return too_large()
         depth = json_depth(data)
         if depth > app.config["API_MAX_JSON_DEPTH"]:
-            return error_response(400, f"The JSON body is nested {depth:,} levels deep; the limit is "
-                                       f"{app.config['API_MAX_JSON_DEPTH']}. Send a flat JSON object, e.g. "
-                                       f"{{\"period\": \"2015Q3\", \"message\": \"...\"}}.", "Bad request")
+            return error_response(
+                400,
+                f"The JSON body is nested {depth:,} levels deep; the limit is "
+                f"{app.config['API_MAX_JSON_DEPTH']}. Send a flat JSON object, e.g. "
+                f'{{"period": "2015Q3", "message": "..."}}.',
+                "Bad request",
+            )
         return None
 
     @app.before_request
@@ -185,30 +203,42 @@ def _guards(app) -> None:
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             values += list(request.form.values())
         if any("\x00" in v for v in values):
-            return error_response(400, "The request contains a NUL character, which no address, field or file name "
-                                       "may hold. Remove it and try again.", "Bad request")
+            return error_response(
+                400,
+                "The request contains a NUL character, which no address, field or file name "
+                "may hold. Remove it and try again.",
+                "Bad request",
+            )
         if any(isinstance(v, int) and not 0 <= v <= MAX_ID for v in (request.view_args or {}).values()):
             return error_response(404, MESSAGES[404])
-        if any(v.isdigit() and int(v) > MAX_ID for v in request.args.values() if len(v) < 200) or \
-                any(len(v) >= 200 and v.isdigit() for v in request.args.values()):
-            return error_response(400, "A number in the address is larger than any the service uses. Check the link.",
-                                  "Bad request")
+        if any(v.isdigit() and int(v) > MAX_ID for v in request.args.values() if len(v) < 200) or any(
+            len(v) >= 200 and v.isdigit() for v in request.args.values()
+        ):
+            return error_response(
+                400, "A number in the address is larger than any the service uses. Check the link.", "Bad request"
+            )
         return None
 
     @app.before_request
     def _password_change_first():
         """A user with a temporary password from an administrator chooses their own before anything else."""
-        if (request.endpoint in ("auth.account", "auth.logout", "static") or (request.endpoint or "").startswith("api.")
-                or not current_user.is_authenticated or not current_user.must_change_password):
+        if (
+            request.endpoint in ("auth.account", "auth.logout", "static")
+            or (request.endpoint or "").startswith("api.")
+            or not current_user.is_authenticated
+            or not current_user.must_change_password
+        ):
             return None
-        return redirect(url_for("auth.account"))     # the account page says why
+        return redirect(url_for("auth.account"))  # the account page says why
 
     @app.after_request
     def _security_headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy",
-                     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("Referrer-Policy", "same-origin")
@@ -232,10 +262,18 @@ def _template_context(app) -> None:
     def _globals():
         from measures import SPEC_VERSION
         from reporting.freshness import UPDATING_NOTE
-        return {"UPDATING_NOTE": UPDATING_NOTE, "nav_items": lambda: _nav_items(app), "admin_extra_nav": lambda: _admin_extra(app),
-                "spec_version": SPEC_VERSION, "viewer_label": page_cache.viewer_label,
-                "statewide_hidden_note": _statewide_hidden_note, "open_inquiries": _open_inquiries,
-                "previews_in_window": _previews_in_window, "service_date": clock.fixed}
+
+        return {
+            "UPDATING_NOTE": UPDATING_NOTE,
+            "nav_items": lambda: _nav_items(app),
+            "admin_extra_nav": lambda: _admin_extra(app),
+            "spec_version": SPEC_VERSION,
+            "viewer_label": page_cache.viewer_label,
+            "statewide_hidden_note": _statewide_hidden_note,
+            "open_inquiries": _open_inquiries,
+            "previews_in_window": _previews_in_window,
+            "service_date": clock.fixed,
+        }
 
 
 def _blueprints(app) -> None:
@@ -250,16 +288,24 @@ def _blueprints(app) -> None:
 
 
 # The main menu; each entry is shown to the roles its view's @allow admits (the access policy decides).
-NAV = [("dashboards.overview", "Overview"), ("dashboards.measures_catalog", "Measures"),
-       ("dashboards.withhold", "Quality withhold"), ("dashboards.reports", "Reports"), ("inquiries.index", "Inquiries"),
-       ("rules.index", "Rules"), ("submissions.index", "Submissions"), ("submissions.dictionary", "Data dictionary"),
-       ("admin.index", "Administration")]
+NAV = [
+    ("dashboards.overview", "Overview"),
+    ("dashboards.measures_catalog", "Measures"),
+    ("dashboards.withhold", "Quality withhold"),
+    ("dashboards.reports", "Reports"),
+    ("inquiries.index", "Inquiries"),
+    ("rules.index", "Rules"),
+    ("submissions.index", "Submissions"),
+    ("submissions.dictionary", "Data dictionary"),
+    ("admin.index", "Administration"),
+]
 ADMIN_EXTRA = [("admin.schedules", "Schedules and runs"), ("admin.deliveries", "Deliveries")]
 
 
 def _open_inquiries() -> int:
     from reporting.review.inquiries import open_count
     from reporting.storage import db
+
     return open_count(db.session, current_user) if current_user.is_authenticated else 0
 
 
@@ -267,6 +313,7 @@ def _previews_in_window() -> list:
     """Editions in preview, for the banner that says a period's figures are not published yet."""
     from reporting.publication import editions
     from reporting.storage import db
+
     if not current_user.is_authenticated:
         return []
     return editions.in_preview(db.session)
@@ -277,6 +324,7 @@ def _audit_origin():
     client address as the configured proxies report it (TRUSTED_PROXIES, ProxyFix; a header a client sends
     itself is never believed)."""
     from flask import has_request_context
+
     if not has_request_context():
         return None
     user = current_user if current_user and current_user.is_authenticated else None
@@ -284,9 +332,10 @@ def _audit_origin():
 
 
 def _statewide_hidden_note() -> str:
-    from reporting.publication.figures import statewide_hidden_periods
     from reporting.access import STATEWIDE_HIDDEN_NOTE
+    from reporting.publication.figures import statewide_hidden_periods
     from reporting.storage import db
+
     if not current_user.is_authenticated:
         return ""
     hidden = statewide_hidden_periods(db.session, current_user.role)
@@ -297,8 +346,12 @@ def _nav_items(app):
     """(endpoint, label, roles that may open it) for the menu."""
     from reporting.access import allowed_roles
     from reporting.storage.models import ROLES
-    return [(endpoint, label, allowed_roles(app.view_functions[endpoint].access) or set(ROLES))
-            for endpoint, label in NAV if endpoint in app.view_functions]
+
+    return [
+        (endpoint, label, allowed_roles(app.view_functions[endpoint].access) or set(ROLES))
+        for endpoint, label in NAV
+        if endpoint in app.view_functions
+    ]
 
 
 def _admin_extra(app):

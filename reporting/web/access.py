@@ -3,6 +3,7 @@
 ``@allow("public")`` anyone; ``@allow("signed_in")`` any active user; otherwise roles or the groups of
 ``reporting.access`` (reviewer = cms_reviewer and state_reviewer; admins pass every role check). What a view
 then shows (which ICOs, which reports) it asks ``reporting.access`` too."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -11,6 +12,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from reporting.access import allowed_roles
+
 
 def allow(*who: str):
     def decorate(view):
@@ -29,11 +31,15 @@ def allow(*who: str):
 
         wrapper.access = who
         return wrapper
+
     return decorate
 
 
 def check_every_view_declares_access(app) -> None:
-    missing = [rule.endpoint for rule in app.url_map.iter_rules()
-               if rule.endpoint != "static" and not hasattr(app.view_functions[rule.endpoint], "access")]
+    missing = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and not hasattr(app.view_functions[rule.endpoint], "access")
+    ]
     if missing:
         raise RuntimeError("These views declare no access rule (@allow): " + ", ".join(sorted(missing)))

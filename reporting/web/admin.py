@@ -1,5 +1,6 @@
 """Administration pages: users, ICOs, API tokens, the audit trail, schedules and runs, deliveries. Thin views:
 what they read and change is in ``accounts``, ``audit``, ``jobs.schedules`` and ``delivery.ledger``."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -17,7 +18,7 @@ from reporting.web.downloads import download
 from reporting.web.forms import ActionForm, IcoForm, TokenForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-MAX_PAGE = 100_000                              # of a listing: past it, the offset means nothing
+MAX_PAGE = 100_000  # of a listing: past it, the offset means nothing
 
 
 def _get(model, ident):
@@ -42,8 +43,15 @@ def users():
     if form.validate_on_submit():
         try:
             with db.changes() as s:
-                accounts.create_user(s, email=form.email.data, role=form.role.data, password=form.password.data,
-                                     name=form.name.data or "", ico=form.ico.data or None, state=form.state.data or None)
+                accounts.create_user(
+                    s,
+                    email=form.email.data,
+                    role=form.role.data,
+                    password=form.password.data,
+                    name=form.name.data or "",
+                    ico=form.ico.data or None,
+                    state=form.state.data or None,
+                )
             flash(f"User {form.email.data} created.", "success")
             return redirect(url_for("admin.users"))
         except ReportingError as e:
@@ -80,9 +88,15 @@ def icos():
     if form.validate_on_submit():
         try:
             with db.changes() as s:
-                accounts.add_ico(s, code=form.code.data, name=form.name.data, state=form.state.data,
-                                 recipients=(form.recipients.data or "").splitlines(),
-                                 active_from=form.active_from.data, active_to=form.active_to.data)
+                accounts.add_ico(
+                    s,
+                    code=form.code.data,
+                    name=form.name.data,
+                    state=form.state.data,
+                    recipients=(form.recipients.data or "").splitlines(),
+                    active_from=form.active_from.data,
+                    active_to=form.active_to.data,
+                )
             flash(f"ICO {form.code.data.upper()} created.", "success")
             return redirect(url_for("admin.icos"))
         except ReportingError as e:
@@ -101,9 +115,15 @@ def ico_edit(code):
     if form.validate_on_submit():
         try:
             with db.changes() as s:
-                accounts.update_ico(s, org, name=form.name.data, active_from=form.active_from.data,
-                                    active_to=form.active_to.data, enabled=form.enabled.data,
-                                    recipients=(form.recipients.data or "").splitlines())
+                accounts.update_ico(
+                    s,
+                    org,
+                    name=form.name.data,
+                    active_from=form.active_from.data,
+                    active_to=form.active_to.data,
+                    enabled=form.enabled.data,
+                    recipients=(form.recipients.data or "").splitlines(),
+                )
             flash(f"ICO {org.code} saved.", "success")
             return redirect(url_for("admin.icos"))
         except ReportingError as e:
@@ -125,8 +145,16 @@ def tokens():
                 expires = row.expires_at
         except ReportingError as e:
             flash(e.message, "error")
-    return render_template("admin/tokens.html", form=form, tokens=accounts.tokens(db.session), secret=secret,
-                           expires=expires, days=days, now=utcnow(), action=ActionForm())
+    return render_template(
+        "admin/tokens.html",
+        form=form,
+        tokens=accounts.tokens(db.session),
+        secret=secret,
+        expires=expires,
+        days=days,
+        now=utcnow(),
+        action=ActionForm(),
+    )
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -146,11 +174,12 @@ def audit_log():
     page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     try:
         rows = audit.events(db.session, request.args, limit=101, offset=(page - 1) * 100)
-    except ReportingError as e:                 # a bad filter: the page, with what to write instead
+    except ReportingError as e:  # a bad filter: the page, with what to write instead
         flash(e.message, "error")
         return render_template("admin/audit.html", events=[], page=1, has_next=False, args=request.args), 400
-    return render_template("admin/audit.html", events=rows[:100], page=page, has_next=len(rows) > 100,
-                           args=request.args)
+    return render_template(
+        "admin/audit.html", events=rows[:100], page=page, has_next=len(rows) > 100, args=request.args
+    )
 
 
 @bp.route("/audit.csv")
@@ -176,6 +205,7 @@ def _bad_form():
 
 # --- schedules, runs and deliveries -------------------------------------------------------------
 
+
 @bp.route("/schedules", methods=["GET", "POST"])
 @allow("admin")
 def schedules():
@@ -183,8 +213,13 @@ def schedules():
         ActionForm().validate_on_submit() or _bad_form()
         try:
             with db.changes() as s:
-                row = schedules_.update(s, request.form.get("schedule_id", ""), request.form.get("cron", ""),
-                                        bool(request.form.get("enabled")), current_user._get_current_object())
+                row = schedules_.update(
+                    s,
+                    request.form.get("schedule_id", ""),
+                    request.form.get("cron", ""),
+                    bool(request.form.get("enabled")),
+                    current_user._get_current_object(),
+                )
             flash(f"Schedule {row.id} saved; the scheduler picks it up within a minute.", "success")
         except ReportingError as e:
             if e.status == 404:
@@ -199,16 +234,22 @@ def schedules():
 def approve(edition_id):
     ActionForm().validate_on_submit() or _bad_form()
     from reporting import pipeline
+
     edition = db.session.get(Edition, edition_id)
     if edition is None:
         raise NotFound(f"There is no edition {edition_id}.")
     if not access.may_publish(db.session, current_user, edition):
-        raise Forbidden(f"Edition {edition.number} of {edition.period_code} covers ICOs of another state: only "
-                        f"their state's reviewers or CMS may publish it.")
+        raise Forbidden(
+            f"Edition {edition.number} of {edition.period_code} covers ICOs of another state: only "
+            f"their state's reviewers or CMS may publish it."
+        )
     pipeline.approve_edition(edition_id, current_user)
     flash("Edition published. The scheduler renders and sends it within a minute.", "success")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for("dashboards.reports"))
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("dashboards.reports")
+    )
 
 
 @bp.route("/deliveries")
@@ -217,8 +258,14 @@ def deliveries():
     status = request.args.get("status", "")
     page = max(1, request.args.get("page", 1, type=int))
     rows = ledger.listing(db.session, status, limit=101, offset=(page - 1) * 100)
-    return render_template("admin/deliveries.html", deliveries=rows[:100], status=status, page=page,
-                           has_next=len(rows) > 100, action=ActionForm())
+    return render_template(
+        "admin/deliveries.html",
+        deliveries=rows[:100],
+        status=status,
+        page=page,
+        has_next=len(rows) > 100,
+        action=ActionForm(),
+    )
 
 
 @bp.route("/deliveries/<int:delivery_id>/resend", methods=["POST"])

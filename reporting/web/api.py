@@ -1,4 +1,5 @@
 """The submission API: ``POST /api/v1/submissions`` with an API token (Bearer)."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -6,14 +7,13 @@ from functools import wraps
 from flask import Blueprint, abort, g, jsonify, request
 
 from reporting import pipeline
-from reporting.ingest import records
-from reporting.errors import Forbidden, ReportingError
-from reporting.periods import parse
-from reporting.ingest import PackageFile
-from reporting.security import user_for_token
 from reporting.access import can_submit_for
-from reporting.storage import db
 from reporting.accounts import organization
+from reporting.errors import Forbidden, ReportingError
+from reporting.ingest import PackageFile, records
+from reporting.periods import parse
+from reporting.security import user_for_token
+from reporting.storage import db
 from reporting.web.access import allow
 from reporting.web.params import period_arg
 
@@ -22,18 +22,20 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def token_required(view):
     """Authenticate the request by its Bearer token (no session cookie is used or set)."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             abort(401)
         with db.changes() as s:
-            user = user_for_token(s, header[7:].strip())      # notes the token's last use
+            user = user_for_token(s, header[7:].strip())  # notes the token's last use
         if user is None:
             abort(401)
-        g._login_user = user      # current_user for this request only: no session, no cookie
+        g._login_user = user  # current_user for this request only: no session, no cookie
         g.api_user = user
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -62,25 +64,41 @@ def create_submission():
 @allow("signed_in")
 def get_submission(submission_id):
     sub = records.visible_submission(db.session, g.api_user, submission_id)
-    return jsonify(dict(sub.report, submission_id=sub.id, version=sub.version, late=sub.late,
-                        received_at=sub.received_at.isoformat() + "Z"))
+    return jsonify(
+        dict(
+            sub.report,
+            submission_id=sub.id,
+            version=sub.version,
+            late=sub.late,
+            received_at=sub.received_at.isoformat() + "Z",
+        )
+    )
 
 
 # --- results and inquiries ------------------------------------------------------------------------
 
+
 def _inquiry_json(inquiry) -> dict:
-    return {"id": inquiry.id, "ico": inquiry.organization.code, "period": inquiry.period_code,
-            "measure_id": inquiry.measure_id, "status": inquiry.status, "resolution": inquiry.resolution or None,
-            "resubmission_allowed": inquiry.resubmission_allowed,
-            "messages": [{"author": m.author, "role": m.role, "at": m.at.isoformat() + "Z", "text": m.text}
-                         for m in inquiry.messages]}
+    return {
+        "id": inquiry.id,
+        "ico": inquiry.organization.code,
+        "period": inquiry.period_code,
+        "measure_id": inquiry.measure_id,
+        "status": inquiry.status,
+        "resolution": inquiry.resolution or None,
+        "resubmission_allowed": inquiry.resubmission_allowed,
+        "messages": [
+            {"author": m.author, "role": m.role, "at": m.at.isoformat() + "Z", "text": m.text} for m in inquiry.messages
+        ],
+    }
 
 
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ReportingError("Send a JSON object, e.g. {\"period\": \"2015Q3\", \"measure_id\": \"fuh_7d\", "
-                             "\"message\": \"...\"}.", 422)
+        raise ReportingError(
+            'Send a JSON object, e.g. {"period": "2015Q3", "measure_id": "fuh_7d", "message": "..."}.', 422
+        )
     return body
 
 
@@ -89,8 +107,11 @@ def _text_field(body: dict, name: str) -> str | None:
     value = body.get(name)
     if value is not None and not isinstance(value, str):
         kind = {list: "a list", dict: "an object", bool: "true/false"}.get(type(value), "a number")
-        raise ReportingError(f"'{name}' must be text (a JSON string), not {kind}, e.g. {{\"period\": \"2015Q3\", "
-                             f"\"measure_id\": \"fuh_7d\", \"message\": \"...\"}}.", 400)
+        raise ReportingError(
+            f'\'{name}\' must be text (a JSON string), not {kind}, e.g. {{"period": "2015Q3", '
+            f'"measure_id": "fuh_7d", "message": "..."}}.',
+            400,
+        )
     return value
 
 
@@ -100,6 +121,7 @@ def _text_field(body: dict, name: str) -> str | None:
 def results():
     """The results of a period this token may see, preview included, with their edition and its status."""
     from reporting.review.results import visible_results
+
     period = period_arg()
     if period is None:
         raise ReportingError("Give the period: ?period=2015Q3 (a quarter) or ?period=2015 (a year).")
@@ -111,13 +133,16 @@ def results():
 @allow("signed_in")
 def inquiries():
     from reporting.review import inquiries as review
+
     if request.method == "GET":
-        rows = review.visible(db.session, g.api_user, period_arg(), request.args.get("ico"),
-                              request.args.get("status"))
+        rows = review.visible(db.session, g.api_user, period_arg(), request.args.get("ico"), request.args.get("status"))
         return jsonify([_inquiry_json(i) for i in rows])
     body = _json_body()
-    period, measure_id, message = (_text_field(body, "period"), _text_field(body, "measure_id"),
-                                   _text_field(body, "message"))
+    period, measure_id, message = (
+        _text_field(body, "period"),
+        _text_field(body, "measure_id"),
+        _text_field(body, "message"),
+    )
     with db.changes() as s:
         inquiry = review.open_inquiry(s, g.api_user, parse(period or ""), measure_id or None, message or "")
     return jsonify(_inquiry_json(inquiry)), 201
@@ -128,6 +153,7 @@ def inquiries():
 @allow("signed_in")
 def inquiry(inquiry_id):
     from reporting.review import inquiries as review
+
     return jsonify(_inquiry_json(review.get(db.session, g.api_user, inquiry_id)))
 
 
@@ -136,6 +162,7 @@ def inquiry(inquiry_id):
 @allow("signed_in")
 def inquiry_message(inquiry_id):
     from reporting.review import inquiries as review
+
     item = review.get(db.session, g.api_user, inquiry_id)
     with db.changes() as s:
         review.add_message(s, g.api_user, item, _text_field(_json_body(), "message") or "")

@@ -1,4 +1,5 @@
 """Sign-in, sign-out and the signed-in user's own account (password change)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -41,15 +42,20 @@ def login():
         if failures_from(db.session, request.remote_addr or "", rate.get_expiry()) >= rate.amount:
             # counted in the database, so the limit holds across web workers even while Redis is down
             audit.record("login", email, "limited")
-            return error_response(429, "Too many failed sign-ins from your address. Wait a minute, then try again.",
-                                  "Too many sign-ins")
+            return error_response(
+                429, "Too many failed sign-ins from your address. Wait a minute, then try again.", "Too many sign-ins"
+            )
         if recent_failures(db.session, email, cfg["LOGIN_LOCKOUT_MINUTES"]) >= cfg["LOGIN_MAX_FAILURES"]:
             audit.record("login", email, "locked")
-            return error_response(429, f"Too many failed sign-ins for this account. It is locked for "
-                                       f"{cfg['LOGIN_LOCKOUT_MINUTES']} minutes; try again later or ask an "
-                                       f"administrator to reset your password.", "Account locked")
+            return error_response(
+                429,
+                f"Too many failed sign-ins for this account. It is locked for "
+                f"{cfg['LOGIN_LOCKOUT_MINUTES']} minutes; try again later or ask an "
+                f"administrator to reset your password.",
+                "Account locked",
+            )
         with db.changes() as s:
-            user = check_credentials(s, email, form.password.data)     # a wrong password changes nothing
+            user = check_credentials(s, email, form.password.data)  # a wrong password changes nothing
             if user is not None:
                 user.last_login_at = utcnow()
         if user is None:
@@ -85,8 +91,11 @@ def account():
     if form.validate_on_submit():
         cfg = current_app.config
         if recent_failures(db.session, current_user.email, cfg["LOGIN_LOCKOUT_MINUTES"]) >= cfg["LOGIN_MAX_FAILURES"]:
-            return error_response(429, f"Too many wrong passwords for this account. Try again in "
-                                       f"{cfg['LOGIN_LOCKOUT_MINUTES']} minutes.", "Account locked")
+            return error_response(
+                429,
+                f"Too many wrong passwords for this account. Try again in {cfg['LOGIN_LOCKOUT_MINUTES']} minutes.",
+                "Account locked",
+            )
         user = current_user._get_current_object()
         try:
             with db.changes() as s:
@@ -99,7 +108,7 @@ def account():
             flash(e.message, "error")
             status = 400
         else:
-            login_user(user)                    # this session stays signed in; every other one is signed out
+            login_user(user)  # this session stays signed in; every other one is signed out
             flash("Your password is changed. Any other session of yours has been signed out.", "success")
             return redirect(url_for("auth.account"))
     elif request.method == "POST":

@@ -1,4 +1,5 @@
 """Dashboards: read stored results only; never compute while a user waits."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -7,13 +8,12 @@ from flask_login import current_user
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting import audit, clock, homes
 from reporting.access import is_ico_user, reviews, visible_icos
-from reporting.ingest import records
-from reporting.publication import figures, released, tables
 from reporting.engine import STATEWIDE
-from reporting.freshness import stale_periods
-from reporting.participation import ended_by
 from reporting.errors import Forbidden, NotFound, ReportingError
-from reporting.publication import settings
+from reporting.freshness import stale_periods
+from reporting.ingest import records
+from reporting.participation import ended_by
+from reporting.publication import figures, released, settings, tables
 from reporting.rendering import gaplists
 from reporting.rendering.charts import trend_chart_for
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
@@ -35,8 +35,15 @@ def home():
         return redirect(url_for("auth.login"))
     cfg, today = current_app.config, clock.today()
     if is_ico_user(current_user) and current_user.organization:
-        home = homes.ico_home(db.session, settings(), current_user.organization, today, cfg["DUE_DATE_MONTHS_AFTER"],
-                              cfg["PROGRAM_FIRST_PERIOD"], _basis())
+        home = homes.ico_home(
+            db.session,
+            settings(),
+            current_user.organization,
+            today,
+            cfg["DUE_DATE_MONTHS_AFTER"],
+            cfg["PROGRAM_FIRST_PERIOD"],
+            _basis(),
+        )
         return render_template("homes/ico.html", home=home, measures=REGISTRY, today=today)
     home = homes.reviewer_home(db.session, current_user, settings(), today, cfg["DUE_DATE_MONTHS_AFTER"])
     return render_template("homes/reviewer.html", home=home, measures=REGISTRY, today=today)
@@ -77,21 +84,34 @@ def ico(code):
     shown = figures.ico_period(db.session, current_user, settings(), org, period_arg(), basis)
     charts = {t.measure.id: trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
     updating = [p for p in stale_periods(db.session) if trends and p in trends[0].periods]
-    return render_template("dashboards/ico.html", org=org, trends=trends, charts=charts, subs=subs, updating=updating,
-                           shown=shown,
-                           deadlines_ahead=not ended_by(org, clock.today()),
-                           status_rows=records.status_rows(
-                               db.session, org, sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
-                               clock.today()),
-                           domains=DOMAINS, domain_titles=DOMAIN_TITLES)
+    return render_template(
+        "dashboards/ico.html",
+        org=org,
+        trends=trends,
+        charts=charts,
+        subs=subs,
+        updating=updating,
+        shown=shown,
+        deadlines_ahead=not ended_by(org, clock.today()),
+        status_rows=records.status_rows(
+            db.session,
+            org,
+            sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
+            clock.today(),
+        ),
+        domains=DOMAINS,
+        domain_titles=DOMAIN_TITLES,
+    )
 
 
 @bp.route("/measures")
 @allow("signed_in")
 @cached_page
 def measures_catalog():
-    return render_template("dashboards/catalog.html", domains=[(DOMAIN_TITLES[d], [m for m in REGISTRY.values()
-                                                                                  if m.domain == d]) for d in DOMAINS])
+    return render_template(
+        "dashboards/catalog.html",
+        domains=[(DOMAIN_TITLES[d], [m for m in REGISTRY.values() if m.domain == d]) for d in DOMAINS],
+    )
 
 
 @bp.route("/measures/<measure_id>")
@@ -101,10 +121,17 @@ def measure(measure_id):
     m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
-    return render_template("dashboards/measure.html", m=m, trend=trend, names=names, codes=codes, chart=chart,
-                           drawn=[names[c] for c in codes], not_drawn=[n for c, n in names.items() if c not in codes],
-                           departed_codes={o.code for o in visible_icos(db.session, current_user)
-                                           if ended_by(o, clock.today())})
+    return render_template(
+        "dashboards/measure.html",
+        m=m,
+        trend=trend,
+        names=names,
+        codes=codes,
+        chart=chart,
+        drawn=[names[c] for c in codes],
+        not_drawn=[n for c, n in names.items() if c not in codes],
+        departed_codes={o.code for o in visible_icos(db.session, current_user) if ended_by(o, clock.today())},
+    )
 
 
 @bp.route("/withhold")
@@ -118,11 +145,19 @@ def withhold():
     orgs = visible_icos(db.session, current_user)
     rows = figures.withhold_for_year(db.session, settings(), [o.code for o in orgs], year, _basis())
     from reporting.rules import store as rules
+
     in_force = rules.in_force(db.session, year)
-    return render_template("dashboards/withhold.html", year=year, years=years, rows=rows,
-                           names={o.code: o.name for o in orgs}, coverage=figures.withhold_coverage(orgs, year),
-                           revision=rules.revision(db.session, year),
-                           rule_set=in_force, tiers=rules.tier_rows(in_force) if in_force else [])
+    return render_template(
+        "dashboards/withhold.html",
+        year=year,
+        years=years,
+        rows=rows,
+        names={o.code: o.name for o in orgs},
+        coverage=figures.withhold_coverage(orgs, year),
+        revision=rules.revision(db.session, year),
+        rule_set=in_force,
+        tiers=rules.tier_rows(in_force) if in_force else [],
+    )
 
 
 @bp.route("/gaps/<measure_id>/<code>/<period:period>")
@@ -131,11 +166,20 @@ def gaps(measure_id, code, period):
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, basis=_basis())
     page = max(1, request.args.get("page", 1, type=int))
     audit.record("view", f"gap list {m.id} {org.code} {period.code}", detail={"rows": len(units)})
-    columns, rows = gaplists.table(units.iloc[(page - 1) * 200: page * 200])
-    return render_template("dashboards/gaps.html", org=org, m=m, period=period.code, units=units,
-                           deadlines_ahead=not ended_by(org, clock.today()),
-                           columns=columns, rows=rows, legend=gaplists.legend(units), page=page,
-                           has_next=page * 200 < len(units))
+    columns, rows = gaplists.table(units.iloc[(page - 1) * 200 : page * 200])
+    return render_template(
+        "dashboards/gaps.html",
+        org=org,
+        m=m,
+        period=period.code,
+        units=units,
+        deadlines_ahead=not ended_by(org, clock.today()),
+        columns=columns,
+        rows=rows,
+        legend=gaplists.legend(units),
+        page=page,
+        has_next=page * 200 < len(units),
+    )
 
 
 def _send(columns, rows, preamble, name, fmt):
@@ -148,9 +192,10 @@ def _send(columns, rows, preamble, name, fmt):
 
 def _units_export(measure_id, code, period, fmt, every_unit: bool):
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit, _basis())
-    what = (f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}")
-    preamble = tables.export_preamble(what, period.code, figures.provenance(run, [org.code]),
-                                          f"{org.name} and reviewers: member-level, confidential")
+    what = f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}"
+    preamble = tables.export_preamble(
+        what, period.code, figures.provenance(run, [org.code]), f"{org.name} and reviewers: member-level, confidential"
+    )
     kind = "units" if every_unit else "gaps"
     audit.record("download", f"{kind} {m.id} {org.code} {period.code} {fmt}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units)
@@ -166,12 +211,18 @@ def upcoming(measure_id, code):
     audit.record("view" if fmt is None else "download", f"upcoming {m.id} {org.code}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units)
     if fmt is not None:
-        preamble = [("Upcoming deadlines", f"{m.title}: day 90 in the 30 days after {as_of.isoformat()}, "
-                                           "nothing completed yet"), ("ICO", org.name),
-                    ("Audience", f"{org.name} and reviewers: member-level, confidential")]
+        preamble = [
+            (
+                "Upcoming deadlines",
+                f"{m.title}: day 90 in the 30 days after {as_of.isoformat()}, nothing completed yet",
+            ),
+            ("ICO", org.name),
+            ("Audience", f"{org.name} and reviewers: member-level, confidential"),
+        ]
         return _send(columns, rows, preamble, f"upcoming-{m.id}-{org.code}-{as_of.isoformat()}", fmt)
-    return render_template("dashboards/upcoming.html", org=org, m=m, as_of=as_of, columns=columns, rows=rows,
-                           legend=gaplists.legend(units))
+    return render_template(
+        "dashboards/upcoming.html", org=org, m=m, as_of=as_of, columns=columns, rows=rows, legend=gaplists.legend(units)
+    )
 
 
 @bp.route("/gaps/<measure_id>/<code>/<period:period>/export.<fmt>")
@@ -218,10 +269,13 @@ def ico_export(code, fmt):
     basis = _basis()
     org, trends, _ = figures.ico_page(db.session, current_user, settings(), code, basis)
     columns, rows = tables.trend_table(trends, [org.code, STATEWIDE], settings())
-    latest = basis.run(trends[0].latest_period(org.code)) if trends else None     # the ICO's own newest period
-    preamble = tables.export_preamble(f"{org.name}: every measure by quarter", "all quarters",
-                                          figures.provenance(latest, [org.code]) if latest else None,
-                                          f"{org.name} and reviewers: exact values")
+    latest = basis.run(trends[0].latest_period(org.code)) if trends else None  # the ICO's own newest period
+    preamble = tables.export_preamble(
+        f"{org.name}: every measure by quarter",
+        "all quarters",
+        figures.provenance(latest, [org.code]) if latest else None,
+        f"{org.name} and reviewers: exact values",
+    )
     audit.record("download", f"ico {org.code} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{org.code}", fmt)
 
@@ -243,8 +297,9 @@ def withhold_export(fmt):
     if year is None:
         raise ReportingError("Say which year: ?year=2015")
     codes = [o.code for o in visible_icos(db.session, current_user)]
-    columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, settings(), codes, year, _basis()),
-                                          year)
+    columns, rows = tables.withhold_table(
+        figures.withhold_for_year(db.session, settings(), codes, year, _basis()), year
+    )
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)
 
@@ -254,6 +309,7 @@ def withhold_export(fmt):
 def chart(key):
     """A drawn chart, by content key; only for viewers who may see every ICO it shows."""
     from reporting.rendering.charts import cached_svg
+
     found = cached_svg(key)
     if found is None:
         raise NotFound("There is no such chart (any more): reload the page.")
@@ -261,14 +317,14 @@ def chart(key):
     allowed = {o.code for o in visible_icos(db.session, current_user)}
     if not set(owners) <= allowed:
         raise Forbidden("You may not see this chart.")
-    return Response(svg, mimetype="image/svg+xml",
-                    headers={"Cache-Control": "private, max-age=31536000, immutable"})
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=31536000, immutable"})
 
 
 @bp.route("/reports")
 @allow("signed_in")
 def reports():
     from reporting import artifacts
+
     rows = artifacts.visible(db.session, current_user)
     previews = artifacts.previews(db.session) if reviews(current_user) else []
     return render_template("dashboards/reports.html", artifacts=rows, previews=previews)
@@ -278,6 +334,7 @@ def reports():
 @allow("signed_in")
 def artifact(artifact_id):
     from reporting import artifacts
+
     row = artifacts.visible_artifact(db.session, current_user, artifact_id)
     audit.record("download", row.filename, detail={"artifact": row.id})
     return download(row.content, row.filename, "application/pdf")

@@ -1,5 +1,6 @@
 """Every download's answer: the file name made safe and encoded as RFC 6266 / RFC 5987 say, whatever an
 uploader called the file."""
+
 from __future__ import annotations
 
 import unicodedata

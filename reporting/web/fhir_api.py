@@ -2,19 +2,20 @@
 bearer tokens. Reviewers see every ICO of their scope and statewide; an ICO token its own ICO and statewide
 (statewide as the access policy allows it) and, for its own use only, the subject-list of its gaps.
 Every refusal is an OperationOutcome."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from measures import REGISTRY
+from reporting.access import can_see_ico, can_see_statewide, member_lists_for
+from reporting.artifacts import run_states
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.interop import fhir
 from reporting.interop.published import published
 from reporting.publication.figures import as_published, withheld_from
-from reporting.artifacts import run_states
-from reporting.access import can_see_ico, can_see_statewide, member_lists_for
 from reporting.storage import db
 from reporting.web.access import allow
 from reporting.web.api import token_required
@@ -41,8 +42,10 @@ def _reporting_error(e):
 @bp.errorhandler(HTTPException)
 def _http_error(e):
     status = e.code or 500
-    message = {401: "Send an API token as 'Authorization: Bearer <token>'.",
-               403: "This token may not see this resource."}.get(status, e.description or "")
+    message = {
+        401: "Send an API token as 'Authorization: Bearer <token>'.",
+        403: "This token may not see this resource.",
+    }.get(status, e.description or "")
     code = {401: "login", 403: "forbidden", 404: "not-found"}.get(status, "invalid")
     return _answer(fhir.outcome(message, code), status)
 
@@ -50,8 +53,11 @@ def _http_error(e):
 def _no_unknown(allowed: set[str]) -> None:
     unknown = sorted(set(request.args) - allowed)
     if unknown:
-        raise ReportingError(f"Unknown search parameter(s): {', '.join(unknown)}. This endpoint takes "
-                             f"{', '.join(sorted(allowed)) or 'none'}.", 400)
+        raise ReportingError(
+            f"Unknown search parameter(s): {', '.join(unknown)}. This endpoint takes "
+            f"{', '.join(sorted(allowed)) or 'none'}.",
+            400,
+        )
 
 
 @bp.route("/Measure")
@@ -113,8 +119,9 @@ def measure_reports():
         return _answer(fhir.bundle(_subject_lists(pub, measure_ids), "searchset", _base()))
     if kind != "summary":
         raise ReportingError("type is summary (the default) or subject-list.", 400)
-    reports = fhir.summaries(pub, _base(), _scope(pub, request.args.get("ico")), run_states(db.session, pub.run.id),
-                             measure_ids)
+    reports = fhir.summaries(
+        pub, _base(), _scope(pub, request.args.get("ico")), run_states(db.session, pub.run.id), measure_ids
+    )
     withheld = _withheld(pub)
     reports = [r for r in reports if fhir.parse_report_id(r.id)[1:] not in withheld]
     return _answer(fhir.bundle(reports, "searchset", _base()))
@@ -129,8 +136,9 @@ def _withheld(pub) -> set[tuple[str, str]]:
 
 def _subject_lists(pub, measure_ids) -> list:
     """Member lists behind the gaps: the ICO's own token (or an admin's, naming the ICO), never reviewers."""
-    from reporting.publication.figures import gap_units
     from reporting.engine.store import units_of
+    from reporting.publication.figures import gap_units
+
     code = member_lists_for(g.api_user, request.args.get("ico"))
     if not any(o.code == code for o in pub.icos):
         raise NotFound(f"{code or 'The ICO'} has no results in {pub.period.code}: give ?ico=CODE.")
@@ -156,8 +164,10 @@ def measure_report(report_id):
     pub = published(db.session, period)
     scope = _scope(pub, code)
     if (scope[0], mid) in _withheld(pub):
-        raise Forbidden(f"This token may not see the statewide {mid} of {period}: with your own figures it would "
-                        f"give another ICO's.")
+        raise Forbidden(
+            f"This token may not see the statewide {mid} of {period}: with your own figures it would "
+            f"give another ICO's."
+        )
     report = fhir.summary(pub, mid, scope[0], _base(), run_states(db.session, pub.run.id))
     if report is None:
         raise NotFound(f"There is no result of {mid} for {code} in {period}.")

@@ -1,4 +1,5 @@
 """Forms (Flask-WTF: every form carries its CSRF token)."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
@@ -49,4 +50,3 @@ class ActionForm(FlaskForm):
 class UploadForm(FlaskForm):
     period = StringField("Period", validators=[DataRequired(), Length(max=7)])
     files = FileField("Package")
-

@@ -1,17 +1,19 @@
 """Inquiries: the list (filters by period, ICO, status), a thread with its messages, opening one on a result
 ("Question this result"), answering, allowing a resubmission, closing with a resolution, and publishing a
 preview anyway with a reason. Every view asks the access policy through ``review.inquiries``."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+
 from measures import REGISTRY
 from reporting import pipeline
+from reporting.access import reviews, visible_icos
 from reporting.errors import ReportingError
 from reporting.periods import parse
 from reporting.publication import editions
 from reporting.review import inquiries as review
-from reporting.access import reviews, visible_icos
 from reporting.storage import db
 from reporting.storage.models import Edition
 from reporting.web.access import allow
@@ -39,31 +41,42 @@ def index():
     period = period_arg()
     rows = review.visible(db.session, current_user, period, args["ico"] or None, args["status"] or None)
     period_preview = editions.preview_of(db.session, period.code) if period else None
-    return render_template("inquiries/index.html", rows=rows, args=args, measures=REGISTRY,
-                           icos=visible_icos(db.session, current_user), open_periods=_open_periods(),
-                           period_preview=period_preview,
-                           open_in_period=review.open_for_period(db.session, period_preview.period_code) if period_preview else [])
+    return render_template(
+        "inquiries/index.html",
+        rows=rows,
+        args=args,
+        measures=REGISTRY,
+        icos=visible_icos(db.session, current_user),
+        open_periods=_open_periods(),
+        period_preview=period_preview,
+        open_in_period=review.open_for_period(db.session, period_preview.period_code) if period_preview else [],
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow("ico")
 def new():
     periods = _open_periods()
-    form = {"period": request.values.get("period", periods[0].period_code if periods else ""),
-            "measure_id": request.values.get("measure", request.values.get("measure_id", "")),
-            "message": request.form.get("message", "")}
+    form = {
+        "period": request.values.get("period", periods[0].period_code if periods else ""),
+        "measure_id": request.values.get("measure", request.values.get("measure_id", "")),
+        "message": request.form.get("message", ""),
+    }
     if request.method == "POST":
         _checked()
         try:
             with db.changes() as s:
-                inquiry = review.open_inquiry(s, current_user, parse(form["period"]), form["measure_id"] or None,
-                                              form["message"])
+                inquiry = review.open_inquiry(
+                    s, current_user, parse(form["period"]), form["measure_id"] or None, form["message"]
+                )
         except ReportingError as e:
             flash(e.message, "error")
             return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY), e.status
-        flash(f"Inquiry {inquiry.id} opened. The reviewers are told by e-mail within a minute; you will get one when "
-              f"they answer.",
-              "success")
+        flash(
+            f"Inquiry {inquiry.id} opened. The reviewers are told by e-mail within a minute; you will get one when "
+            f"they answer.",
+            "success",
+        )
         return redirect(url_for("inquiries.thread", inquiry_id=inquiry.id))
     return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY)
 
@@ -72,8 +85,7 @@ def new():
 @allow("signed_in")
 def thread(inquiry_id):
     inquiry = review.get(db.session, current_user, inquiry_id)
-    return render_template("inquiries/thread.html", inquiry=inquiry, measures=REGISTRY,
-                           reviewer=reviews(current_user))
+    return render_template("inquiries/thread.html", inquiry=inquiry, measures=REGISTRY, reviewer=reviews(current_user))
 
 
 def _act(inquiry_id, action, done: str):
@@ -93,15 +105,23 @@ def _act(inquiry_id, action, done: str):
 @bp.route("/<int:inquiry_id>/messages", methods=["POST"])
 @allow("signed_in")
 def message(inquiry_id):
-    return _act(inquiry_id, lambda i: review.add_message(db.session, current_user, i, request.form.get("message", "")),
-                "Message added. The other side has been told.")
+    return _act(
+        inquiry_id,
+        lambda i: review.add_message(db.session, current_user, i, request.form.get("message", "")),
+        "Message added. The other side has been told.",
+    )
 
 
 @bp.route("/<int:inquiry_id>/close", methods=["POST"])
 @allow("reviewer")
 def close(inquiry_id):
-    return _act(inquiry_id, lambda i: review.close(db.session, current_user, i, request.form.get("resolution", ""),
-                                                   request.form.get("reason", "")), "Inquiry closed.")
+    return _act(
+        inquiry_id,
+        lambda i: review.close(
+            db.session, current_user, i, request.form.get("resolution", ""), request.form.get("reason", "")
+        ),
+        "Inquiry closed.",
+    )
 
 
 @bp.route("/<int:inquiry_id>/reopen", methods=["POST"])
@@ -113,8 +133,11 @@ def reopen(inquiry_id):
 @bp.route("/<int:inquiry_id>/allow-resubmission", methods=["POST"])
 @allow("reviewer")
 def allow_resubmission(inquiry_id):
-    return _act(inquiry_id, lambda i: review.allow_resubmission(db.session, current_user, i),
-                "The ICO may resubmit the period during the preview.")
+    return _act(
+        inquiry_id,
+        lambda i: review.allow_resubmission(db.session, current_user, i),
+        "The ICO may resubmit the period during the preview.",
+    )
 
 
 @bp.route("/publish/<period:period>", methods=["POST"])
@@ -127,6 +150,9 @@ def publish(period):
     except ReportingError as e:
         flash(e.message, "error")
         return redirect(url_for("inquiries.index", period=period.code))
-    flash(f"{period.code} published (edition {outcome.edition_number}): {outcome.rendered} reports rendered, "
-          f"{outcome.sent} messages sent.", "success")
+    flash(
+        f"{period.code} published (edition {outcome.edition_number}): {outcome.rendered} reports rendered, "
+        f"{outcome.sent} messages sent.",
+        "success",
+    )
     return redirect(url_for("inquiries.index", period=period.code))

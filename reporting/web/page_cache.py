@@ -6,6 +6,7 @@ the session events, so no writer can forget it). So a page is kept under that ke
 than the data behind it. The two parts of a page that belong to one
 session, the viewer's name in the header and the CSRF token of the sign-out form, are stored as
 markers and filled in for each request; a request with a pending flash message is not cached."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -16,6 +17,7 @@ from flask import Response, current_app, g, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+
 from reporting.storage import changes, db
 
 MAX_PAGES = 512
@@ -64,7 +66,7 @@ def cached_page(view):
             response = view(*args, **kwargs)
         finally:
             g.rendering_for_cache = False
-        if not isinstance(response, str):             # not a plain page (a redirect, a status): not cached
+        if not isinstance(response, str):  # not a plain page (a redirect, a status): not cached
             response = make_response(response)
             if response.mimetype == "text/html" and not response.is_streamed:
                 response.set_data(_personal(response.get_data(as_text=True)))
@@ -76,4 +78,5 @@ def cached_page(view):
             while len(pages) > MAX_PAGES:
                 pages.popitem(last=False)
         return _personal(shared)
+
     return wrapper

@@ -1,5 +1,6 @@
 """Reading what arrives in an address or a query string, once, at the edge: a period becomes a ``Period``
 (``<period:name>`` in a route, ``period_arg`` for ``?period=``) and the views pass it on as such."""
+
 from __future__ import annotations
 
 from flask import request

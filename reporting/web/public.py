@@ -1,5 +1,6 @@
 """The public page, with no sign-in: each published period's public report (cell suppression applied) and
 its open-data package. Read-only, cacheable for a few minutes, rate-limited; nothing in preview appears."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
@@ -26,8 +27,11 @@ def _cacheable(response):
 
 
 def _public_report(edition_id: int):
-    return db.session.scalar(select(Artifact.id).where(Artifact.edition_id == edition_id, Artifact.kind == ReportKind.PUBLIC)
-                             .order_by(Artifact.id.desc()))
+    return db.session.scalar(
+        select(Artifact.id)
+        .where(Artifact.edition_id == edition_id, Artifact.kind == ReportKind.PUBLIC)
+        .order_by(Artifact.id.desc())
+    )
 
 
 @bp.route("")
@@ -45,8 +49,11 @@ def index():
 @limiter.limit(PUBLIC_RATE)
 def open_data(period):
     pub = published(db.session, period)
-    return download(opendata.zip_bytes(pub, current_app.config["BASE_URL"]),
-                    f"one-care-open-data-{pub.period.code}.zip", "application/zip")
+    return download(
+        opendata.zip_bytes(pub, current_app.config["BASE_URL"]),
+        f"one-care-open-data-{pub.period.code}.zip",
+        "application/zip",
+    )
 
 
 @bp.route("/<period:period>/report.pdf")

@@ -1,5 +1,6 @@
 """The Rules pages: the rule set in force and its history, drafts (form or CSV), the impact preview, adoption,
 and issuing revised withhold reports. Admins and CMS reviewers change rules; state reviewers read them."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from reporting.web.forms import ActionForm
 bp = Blueprint("rules", __name__, url_prefix="/rules")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_RULES_FILE = 200_000
-TIER_ROWS_TO_ADD = 2                         # blank rows under the tier table of the form, to add tiers
+TIER_ROWS_TO_ADD = 2  # blank rows under the tier table of the form, to add tiers
 
 
 def _checked_form() -> None:
@@ -42,12 +43,20 @@ def index():
     year = _year()
     rs = store.in_force(db.session, year)
     years = store.years(db.session)
-    return render_template("rules/index.html", year=year, years=years, rs=rs,
-                           rows=store.measure_rows(rs) if rs else [], tiers=store.tier_rows(rs) if rs else [],
-                           problems=store.stored_problems(rs) if rs else {},
-                           history=store.history(db.session, year), measures=REGISTRY,
-                           can_edit=may_edit_rules(current_user), reissue=store.revision(db.session, year),
-                           next_year=(years[0] + 1) if years else None)
+    return render_template(
+        "rules/index.html",
+        year=year,
+        years=years,
+        rs=rs,
+        rows=store.measure_rows(rs) if rs else [],
+        tiers=store.tier_rows(rs) if rs else [],
+        problems=store.stored_problems(rs) if rs else {},
+        history=store.history(db.session, year),
+        measures=REGISTRY,
+        can_edit=may_edit_rules(current_user),
+        reissue=store.revision(db.session, year),
+        next_year=(years[0] + 1) if years else None,
+    )
 
 
 @bp.route("/drafts", methods=["POST"])
@@ -59,7 +68,10 @@ def new_draft():
         raise ReportingError("Give the measurement year, e.g. 2015.")
     with db.changes() as s:
         draft = store.create_draft(s, int(year), current_user.email)
-    flash(f"Draft {draft.label} created from the rules in force. Change what you need, then look at its impact.", "success")
+    flash(
+        f"Draft {draft.label} created from the rules in force. Change what you need, then look at its impact.",
+        "success",
+    )
     return redirect(url_for("rules.edit", rule_set_id=draft.id))
 
 
@@ -74,8 +86,11 @@ def new_year():
     with db.changes() as s:
         draft = store.start_year(s, int(year), current_user.email)
         label, note, draft_id = draft.label, draft.note, draft.id
-    flash(f"Draft {label} started ({note.lower()}). Set the year's benchmarks, withhold measures and tiers, then "
-          f"adopt it.", "success")
+    flash(
+        f"Draft {label} started ({note.lower()}). Set the year's benchmarks, withhold measures and tiers, then "
+        f"adopt it.",
+        "success",
+    )
     return redirect(url_for("rules.edit", rule_set_id=draft_id))
 
 
@@ -100,8 +115,15 @@ def edit(rule_set_id):
             else:
                 changes, errors = _form_changes(values)
                 new_tiers, tier_problems = store.check_tiers(
-                    [(f"tier row {i + 1}", request.form.get(f"tier.{i}.min_share_met", ""),
-                      request.form.get(f"tier.{i}.earned_back", "")) for i in range(len(tiers) + TIER_ROWS_TO_ADD)])
+                    [
+                        (
+                            f"tier row {i + 1}",
+                            request.form.get(f"tier.{i}.min_share_met", ""),
+                            request.form.get(f"tier.{i}.earned_back", ""),
+                        )
+                        for i in range(len(tiers) + TIER_ROWS_TO_ADD)
+                    ]
+                )
             if not errors and not tier_problems:
                 with db.changes() as s:
                     store.apply_changes(s, draft, changes, current_user.email, new_tiers)
@@ -113,10 +135,19 @@ def edit(rule_set_id):
             flash(e.message, "error")
     status = 422 if (errors or file_problems or tier_problems) else 200
     submitted = request.form if (errors or tier_problems) else None
-    return render_template("rules/edit.html", draft=draft, values=values, errors=errors, measures=REGISTRY,
-                           tiers=tiers, tier_slots=len(tiers) + TIER_ROWS_TO_ADD, tier_problems=tier_problems,
-                           problems=store.stored_problems(draft), file_problems=file_problems,
-                           submitted=submitted), status
+    return render_template(
+        "rules/edit.html",
+        draft=draft,
+        values=values,
+        errors=errors,
+        measures=REGISTRY,
+        tiers=tiers,
+        tier_slots=len(tiers) + TIER_ROWS_TO_ADD,
+        tier_problems=tier_problems,
+        problems=store.stored_problems(draft),
+        file_problems=file_problems,
+        submitted=submitted,
+    ), status
 
 
 def _form_changes(current: dict) -> tuple[dict, dict]:
@@ -124,8 +155,11 @@ def _form_changes(current: dict) -> tuple[dict, dict]:
     for mid in current:
         values = {}
         for column in ("benchmark", "withhold", "gap_closure"):
-            raw = request.form.get(f"{mid}.{column}", "") if column == "benchmark" else \
-                ("true" if request.form.get(f"{mid}.{column}") else "false")
+            raw = (
+                request.form.get(f"{mid}.{column}", "")
+                if column == "benchmark"
+                else ("true" if request.form.get(f"{mid}.{column}") else "false")
+            )
             value, problem = store.check_value(mid, column, raw)
             if problem:
                 errors[(mid, column)] = problem
@@ -140,8 +174,9 @@ def _form_changes(current: dict) -> tuple[dict, dict]:
 def impact(rule_set_id):
     draft = store.get(db.session, rule_set_id)
     result = impact_.impact(db.session, draft, current_user)
-    return render_template("rules/impact.html", draft=draft, result=result, measures=REGISTRY,
-                           can_edit=may_edit_rules(current_user))
+    return render_template(
+        "rules/impact.html", draft=draft, result=result, measures=REGISTRY, can_edit=may_edit_rules(current_user)
+    )
 
 
 @bp.route("/<int:rule_set_id>/impact.<fmt>")
@@ -150,7 +185,10 @@ def impact_export(rule_set_id, fmt):
     draft = store.get(db.session, rule_set_id)
     result = impact_.impact(db.session, draft, current_user)
     columns, rows = result.table()
-    preamble = [("One Care rules impact", f"draft {draft.label} against the rules in force"), ("Summary", result.summary())]
+    preamble = [
+        ("One Care rules impact", f"draft {draft.label} against the rules in force"),
+        ("Summary", result.summary()),
+    ]
     name = f"one-care-rules-impact-{draft.year}-v{draft.version}"
     if fmt == "csv":
         return download(csv_bytes(columns, rows, preamble), f"{name}.csv", "text/csv")
@@ -169,8 +207,11 @@ def adopt(rule_set_id):
     except ReportingError as e:
         flash(e.message, "error")
         return redirect(url_for("rules.index", year=store.get(db.session, rule_set_id).year))
-    flash(f"{rs.label} is in force. The dashboards and withhold pages use it now; issue revised withhold reports "
-          f"when you are ready.", "success")
+    flash(
+        f"{rs.label} is in force. The dashboards and withhold pages use it now; issue revised withhold reports "
+        f"when you are ready.",
+        "success",
+    )
     return redirect(url_for("rules.index", year=rs.year))
 
 
@@ -194,6 +235,10 @@ def reissue(year):
     if store.revision(db.session, year) is None:
         raise ReportingError(f"The {year} withhold reports already use the rules in force: nothing to reissue.", 409)
     outcome = pipeline.run_cycle(str(year), trigger=f"rules {current_user.email}"[:20], new_edition=True)
-    flash(f"{year} edition {outcome.edition_number}: {outcome.rendered} reports rendered, {outcome.sent} messages sent"
-          + (f", {outcome.pending} waiting to be retried" if outcome.pending else "") + ".", "success")
+    flash(
+        f"{year} edition {outcome.edition_number}: {outcome.rendered} reports rendered, {outcome.sent} messages sent"
+        + (f", {outcome.pending} waiting to be retried" if outcome.pending else "")
+        + ".",
+        "success",
+    )
     return redirect(url_for("rules.index", year=year))

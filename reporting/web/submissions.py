@@ -1,4 +1,5 @@
 """Submissions: templates and dictionary, upload, the validation report, version history."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -7,12 +8,11 @@ from sqlalchemy import select
 
 from measures.dictionary import FILES
 from reporting import audit, clock, pipeline
-from reporting.ingest import records
-from reporting.errors import ReportingError
-from reporting.ingest import PackageFile
-from reporting.periods import ended_quarters
-from reporting.ingest.report import RULES, Summary
 from reporting.access import can_submit_for, is_admin, visible_icos
+from reporting.errors import ReportingError
+from reporting.ingest import PackageFile, records
+from reporting.ingest.report import RULES, Summary
+from reporting.periods import ended_quarters
 from reporting.storage import db
 from reporting.storage.models import Organization
 from reporting.web.access import allow
@@ -46,8 +46,11 @@ def template_zip():
 @allow("signed_in")
 def template_xlsx():
     audit.record("download", "template.xlsx")
-    return download(records.template_xlsx(), "one-care-package-template.xlsx",
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(
+        records.template_xlsx(),
+        "one-care-package-template.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def _submit_orgs():
@@ -77,8 +80,9 @@ def upload():
                 flash(e.message, "error")
             else:
                 return redirect(url_for("submissions.report", submission_id=outcome.submission_id))
-    return render_template("submissions/upload.html", form=form, orgs=orgs, periods=periods), \
-        (400 if request.method == "POST" else 200)
+    return render_template("submissions/upload.html", form=form, orgs=orgs, periods=periods), (
+        400 if request.method == "POST" else 200
+    )
 
 
 @bp.route("/<int:submission_id>")
@@ -89,10 +93,17 @@ def report(submission_id):
     failures = records.filtered_failures(sub.report, **args)
     page = max(1, request.args.get("page", 1, type=int))
     per_page = 100
-    return render_template("submissions/report.html", sub=sub, report=Summary.from_json(sub.report), args=args,
-                           failures=failures[(page - 1) * per_page: page * per_page], total=len(failures),
-                           page=page, has_next=page * per_page < len(failures),
-                           in_force=records.in_force_version(db.session, sub))
+    return render_template(
+        "submissions/report.html",
+        sub=sub,
+        report=Summary.from_json(sub.report),
+        args=args,
+        failures=failures[(page - 1) * per_page : page * per_page],
+        total=len(failures),
+        page=page,
+        has_next=page * per_page < len(failures),
+        in_force=records.in_force_version(db.session, sub),
+    )
 
 
 @bp.route("/<int:submission_id>/failures.csv")
@@ -117,5 +128,4 @@ def original(submission_id):
 @allow("signed_in")
 def history(code, period):
     org, period_row, subs = records.history(db.session, current_user, code, period)
-    return render_template("submissions/history.html", org=org, period=period_row, period_code=period.code,
-                           subs=subs)
+    return render_template("submissions/history.html", org=org, period=period_row, period_code=period.code, subs=subs)

@@ -1,6 +1,7 @@
 """In a real browser (Debian's Chromium, driven by Playwright): reviewers and ICO users sign in and use
 every page; the numbers shown equal the stored results; an ICO user reaches nothing of another ICO;
 uploads work; pages pass axe-core without serious violations. Screenshots go to test-artifacts/."""
+
 import io
 import re
 import shutil
@@ -22,18 +23,30 @@ from tests.smtp_server import smtp  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
-LAUNCH = {"executable_path": "/usr/bin/chromium", "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]}
+LAUNCH = {
+    "executable_path": "/usr/bin/chromium",
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+}
 
 
 @pytest.fixture(scope="module")
 def live(example_sqlite, tmp_path_factory):
     from werkzeug.serving import make_server
+
     folder = tmp_path_factory.mktemp("live")
     path = folder / "live.sqlite3"
     shutil.copy(example_sqlite, path)
-    app = create_app({"REPORTING_ENV": "test", "SECRET_KEY": "test-secret-key", "DATABASE_URL": f"sqlite:///{path}",
-                      "INSTANCE_PATH": str(folder / "instance"), "OUTBOX_DIR": str(folder / "outbox"),
-                      "RATELIMIT_ENABLED": False, "PUBLISH_MODE": "auto"})
+    app = create_app(
+        {
+            "REPORTING_ENV": "test",
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": f"sqlite:///{path}",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "OUTBOX_DIR": str(folder / "outbox"),
+            "RATELIMIT_ENABLED": False,
+            "PUBLISH_MODE": "auto",
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -44,6 +57,7 @@ def live(example_sqlite, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(**LAUNCH)
         yield b
@@ -64,22 +78,42 @@ def sign_in(browser, live, email):
 def axe_serious(page):
     page.evaluate(AXE.read_text())
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        (v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
 
 
 def stored(live, period):
     engine = create_engine(live["db"])
     with Session(engine) as s:
         run = s.scalar(select(ResultRun).where(ResultRun.period_code == period, ResultRun.is_current))
-        out = {(r.measure_id, r.ico): (r.value, r.status) for r in s.scalars(select(Result).where(Result.run_id == run.id))}
+        out = {
+            (r.measure_id, r.ico): (r.value, r.status) for r in s.scalars(select(Result).where(Result.run_id == run.id))
+        }
     engine.dispose()
     return out
 
 
-REVIEWER_PAGES = ["/overview", "/overview?period=2015", "/icos/HA", "/measures", "/measures/fuh_7d", "/withhold",
-                  "/reports", "/submissions/", "/submissions/dictionary", "/gaps/assessment_90d/HB/2015Q3",
-                  "/submissions/upload", "/admin/users", "/admin/icos", "/admin/tokens", "/admin/audit",
-                  "/admin/schedules", "/admin/deliveries", "/account"]
+REVIEWER_PAGES = [
+    "/overview",
+    "/overview?period=2015",
+    "/icos/HA",
+    "/measures",
+    "/measures/fuh_7d",
+    "/withhold",
+    "/reports",
+    "/submissions/",
+    "/submissions/dictionary",
+    "/gaps/assessment_90d/HB/2015Q3",
+    "/submissions/upload",
+    "/admin/users",
+    "/admin/icos",
+    "/admin/tokens",
+    "/admin/audit",
+    "/admin/schedules",
+    "/admin/deliveries",
+    "/account",
+]
 
 
 def test_reviewer_walks_every_page(browser, live):
@@ -115,7 +149,7 @@ def test_overview_numbers_period_change_and_export(browser, live):
     page.screenshot(path=str(artifact_path("screen-reviewer-overview-2015Q2.png")), full_page=True)
     with page.expect_download() as download:
         page.click("text=CSV")
-    frame = pd.read_csv(download.value.path())                      # a plain call loads it (issue 27)
+    frame = pd.read_csv(download.value.path())  # a plain call loads it (issue 27)
     assert (frame["period"] == "2015Q2").all() and (frame["about_period"] == "2015Q2").all()
     assert "assessment_90d" in set(frame["measure_id"])
     page.context.close()
@@ -123,13 +157,19 @@ def test_overview_numbers_period_change_and_export(browser, live):
 
 def test_ico_user_sees_own_ico_and_cannot_reach_another(browser, live):
     page = sign_in(browser, live, "ha@example.org")
-    assert page.url == live["url"] + "/"                     # the ICO's home (issue 15)
+    assert page.url == live["url"] + "/"  # the ICO's home (issue 15)
     assert page.locator("h1").inner_text() == "Health Alliance"
     page.goto(live["url"] + "/icos/HA")
     page.screenshot(path=str(artifact_path("screen-ico-HA.png")), full_page=False)
     assert "Harbor Care" not in page.content()
-    for path in ["/icos/HB", "/icos/HB/export.csv", "/gaps/fuh_7d/HB/2015Q3", "/submissions/history/HB/2015Q3",
-                 "/exports/public.csv?period=2015Q3", "/admin/users"]:
+    for path in [
+        "/icos/HB",
+        "/icos/HB/export.csv",
+        "/gaps/fuh_7d/HB/2015Q3",
+        "/submissions/history/HB/2015Q3",
+        "/exports/public.csv?period=2015Q3",
+        "/admin/users",
+    ]:
         response = page.goto(live["url"] + path)
         assert response.status == 403, path
     page.goto(live["url"] + "/overview?period=2015Q3")
@@ -201,6 +241,7 @@ def test_the_public_page_works_signed_out(browser, live):
     from reporting.engine.store import current_run
     from reporting.publication import editions
     from reporting.storage import db
+
     with live["app"].app_context(), db.transaction() as s:
         if editions.latest_published(s, "2015Q2") is None:
             editions.create(s, "2015Q2", current_run(s, "2015Q2").id, publish=True, actor="test")
@@ -235,7 +276,7 @@ def test_rules_journey_draft_edit_impact_adopt(browser, live):
     assert page.locator("h1").inner_text() == "Impact of draft 2015 v2"
     summary = page.locator("#impact-summary").inner_text()
     assert "tier" in summary
-    assert page.locator("#impact-measures tr.changed").count() >= 2      # fuh_7d for both ICOs at least
+    assert page.locator("#impact-measures tr.changed").count() >= 2  # fuh_7d for both ICOs at least
     assert axe_serious(page) == []
     page.screenshot(path=str(artifact_path("rules-impact-1440.png")), full_page=True)
     page.get_by_role("button", name="Adopt 2015 v2").click()
@@ -249,6 +290,7 @@ def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smt
     """An ICO questions a result in preview, a reviewer allows a resubmission, the ICO resubmits, the reviewer
     closes the inquiry as corrected, the scheduler's cycle publishes, and every e-mail arrives once."""
     from reporting import pipeline
+
     app = live["app"]
     app.config.update(smtp.config())
     app.config.update({"PUBLISH_MODE": "preview", "PREVIEW_DAYS": 0})
@@ -285,7 +327,7 @@ def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smt
     ico.wait_for_load_state()
     assert "Accepted" in ico.inner_text(".verdict")
     with app.app_context():
-        assert pipeline.run_cycle("2015Q3", trigger="scheduler").status == "preview"     # a revised preview
+        assert pipeline.run_cycle("2015Q3", trigger="scheduler").status == "preview"  # a revised preview
 
     reviewer.goto(thread_url)
     assert "Revised preview" in reviewer.locator("#messages").inner_text()
@@ -299,7 +341,7 @@ def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smt
     before = {k: len(v) for k, v in smtp.recorder.by_recipient().items()}
     with app.app_context():
         assert pipeline.run_cycle("2015Q3", trigger="scheduler").status == "published"
-        pipeline.run_cycle("2015Q3", trigger="scheduler")       # again: nothing is sent twice (counted below)
+        pipeline.run_cycle("2015Q3", trigger="scheduler")  # again: nothing is sent twice (counted below)
     after = smtp.recorder.by_recipient()
     new = {k: len(v) - before.get(k, 0) for k, v in after.items() if len(v) - before.get(k, 0)}
     assert new.get("reports@ha.example.org") == 1 and new.get("cms@example.org") == 1 and max(new.values()) == 1, new
@@ -307,9 +349,15 @@ def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smt
     reviewer.context.close()
 
 
-@pytest.mark.parametrize("email, path, name", [
-    ("ha@example.org", "/", "home-ico"), ("cms@example.org", "/", "home-reviewer"),
-    ("cms@example.org", "/overview?period=2015Q2", "overview-glance"), ("ha@example.org", "/icos/HA", "ico-multiples")])
+@pytest.mark.parametrize(
+    "email, path, name",
+    [
+        ("ha@example.org", "/", "home-ico"),
+        ("cms@example.org", "/", "home-reviewer"),
+        ("cms@example.org", "/overview?period=2015Q2", "overview-glance"),
+        ("ha@example.org", "/icos/HA", "ico-multiples"),
+    ],
+)
 def test_homes_overview_and_ico_page_in_a_browser(browser, live, email, path, name):
     """Each home, the overview's grid and the ICO page's small multiples pass axe, and are saved as pictures at
     1,440 and 390 px. The ICO page's charts fit in about two screens at 1,440 x 900 above its tables."""
@@ -321,18 +369,34 @@ def test_homes_overview_and_ico_page_in_a_browser(browser, live, email, path, na
         page.screenshot(path=str(artifact_path(f"{name}-{width}.png")), full_page=True)
         if name == "ico-multiples" and width == 1440:
             charts_end = page.evaluate("document.getElementById('submissions').getBoundingClientRect().top + scrollY")
-            assert charts_end < 2.6 * 900, charts_end          # fifteen charts in about two screens
-            tops = page.evaluate("[...document.querySelectorAll('.multiple')].slice(0, 3).map(e => e.getBoundingClientRect().top)")
-            assert len(set(round(t) for t in tops)) == 1       # three a row
+            assert charts_end < 2.6 * 900, charts_end  # fifteen charts in about two screens
+            tops = page.evaluate(
+                "[...document.querySelectorAll('.multiple')].slice(0, 3).map(e => e.getBoundingClientRect().top)"
+            )
+            assert len({round(t) for t in tops}) == 1  # three a row
         if width == 390:
             assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 2
     page.context.close()
 
 
-PHONE_PAGES = ["/", "/overview", "/overview?period=2015", "/icos/HA", "/measures", "/measures/fuh_7d",
-               "/measures/readmission_30d", "/withhold", "/reports", "/submissions/", "/submissions/dictionary",
-               "/gaps/assessment_90d/HB/2015Q3", "/upcoming/assessment_90d/HA", "/account",
-               "/inquiries", "/rules"]
+PHONE_PAGES = [
+    "/",
+    "/overview",
+    "/overview?period=2015",
+    "/icos/HA",
+    "/measures",
+    "/measures/fuh_7d",
+    "/measures/readmission_30d",
+    "/withhold",
+    "/reports",
+    "/submissions/",
+    "/submissions/dictionary",
+    "/gaps/assessment_90d/HB/2015Q3",
+    "/upcoming/assessment_90d/HA",
+    "/account",
+    "/inquiries",
+    "/rules",
+]
 
 
 # Every table cell narrower than its longest word (up to 16 characters: an address may wrap; a hyphen between
@@ -370,6 +434,7 @@ def test_every_page_fits_a_phone_and_nothing_is_clipped_at_1440(browser, live):
     line made the overview 17,000 px tall). Each page is saved as a picture at both widths."""
     page = sign_in(browser, live, "cms@example.org")
     wide, narrow, tall = [], {}, []
+    desktop_height = 0  # each page is seen at 1,440 px first, then at 390 px
     for path in PHONE_PAGES:
         name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "home"
         for width, height in ((1440, 900), (390, 844)):
@@ -388,8 +453,10 @@ def test_every_page_fits_a_phone_and_nothing_is_clipped_at_1440(browser, live):
                     tall.append((path, desktop_height, height))
             else:
                 desktop_height = height
-                clipped = page.evaluate("[...document.querySelectorAll('td .status, td .status *')]"
-                                        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
+                clipped = page.evaluate(
+                    "[...document.querySelectorAll('td .status, td .status *')]"
+                    ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+                )
                 assert clipped == [], (path, clipped)
     assert wide == [], wide
     assert narrow == {}, "\n".join(f"{p}: {c}" for p, c in narrow.items())

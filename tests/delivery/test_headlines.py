@@ -2,6 +2,7 @@
 rendered, new rules are adopted and the previous quarter is recomputed from a resubmission; a failed delivery of
 that report sent again then states the PDF's figures (its recorded rules, the previous quarter as published), not
 today's."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,8 @@ def _counts(text: str) -> tuple[int, int, int]:
 def test_a_resent_email_states_its_pdfs_figures_after_a_rule_adoption_and_a_recompute(example, smtp, dbs, tmp_path):
     example.config.update(smtp.config())
     cli(example, "cycle", "--period", "2015Q1")
-    smtp.recorder.refuse.add("reports@ha.example.org")             # HA's 2015Q2 scorecard fails (550)
-    cli(example, "cycle", "--period", "2015Q2", ok=(1,))           # exit 1: a delivery failed
+    smtp.recorder.refuse.add("reports@ha.example.org")  # HA's 2015Q2 scorecard fails (550)
+    cli(example, "cycle", "--period", "2015Q2", ok=(1,))  # exit 1: a delivery failed
     failed = dbs.scalar(select(Delivery).where(Delivery.status == "failed"))
     artifact = dbs.get(Artifact, failed.artifact_id)
     assert (artifact.kind, artifact.ico, artifact.period_code) == ("scorecard", "HA", "2015Q2")
@@ -74,22 +75,28 @@ def test_a_resent_email_states_its_pdfs_figures_after_a_rule_adoption_and_a_reco
     text, pdf = message.get_body(("plain",)).get_content(), pdf_text(attached)
     assert _counts(text) == _counts(pdf)
     html = message.get_body(("html",)).get_content()
-    assert [int(re.search(rf'data-figure="{f}">(\d+)<', html)[1]) for f in ("met", "not_met", "na")] == list(_counts(pdf))
+    assert [int(re.search(rf'data-figure="{f}">(\d+)<', html)[1]) for f in ("met", "not_met", "na")] == list(
+        _counts(pdf)
+    )
 
     # Today's rules would say otherwise: the test could fail.
     with example.app_context():
         rules = current_rules(db.session)
         db.session.remove()
-    now = {r.measure_id: r for r in dbs.scalars(select(Result).where(Result.run_id == artifact.run_id,
-                                                                      Result.ico == "HA"))}
+    now = {
+        r.measure_id: r for r in dbs.scalars(select(Result).where(Result.run_id == artifact.run_id, Result.ico == "HA"))
+    }
     statuses = [cell(rules, mid, now.get(mid), 2015).status for mid in REGISTRY]
     assert (sum(s in (MET, MET_GAP) for s in statuses), sum(s == NOT_MET for s in statuses)) != _counts(pdf)[:2]
     # The changes it lists start from the previous quarter as published (the PDF's), not as recomputed since.
     published_q1 = dbs.scalar(select(Edition).where(Edition.period_code == "2015Q1", Edition.status == "published"))
-    assert published_q1.run_id != dbs.scalar(select(ResultRun.id).where(ResultRun.period_code == "2015Q1",
-                                                                        ResultRun.is_current))
-    before = {r.measure_id: r.value for r in dbs.scalars(select(Result).where(Result.run_id == published_q1.run_id,
-                                                                               Result.ico == "HA"))}
+    assert published_q1.run_id != dbs.scalar(
+        select(ResultRun.id).where(ResultRun.period_code == "2015Q1", ResultRun.is_current)
+    )
+    before = {
+        r.measure_id: r.value
+        for r in dbs.scalars(select(Result).where(Result.run_id == published_q1.run_id, Result.ico == "HA"))
+    }
     titles = {m.title: mid for mid, m in REGISTRY.items()}
     changes = re.findall(r"^  - (.+): ([\d.]+)\D.*-> ", text, flags=re.M)
     assert changes, text

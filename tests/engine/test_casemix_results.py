@@ -1,6 +1,7 @@
 """Where the case-mix adjusted scores show: the stored results through `flask results` (csv and json), the API,
 the exports and the ICO and measure pages, over the worked example (version 1 packages: the adjusters are the
 members' ages only)."""
+
 import csv
 import io
 import json
@@ -23,8 +24,13 @@ def test_results_carry_adjusted_values_for_the_survey_measures_only(example):
     rows = cli_results(example, "2015Q2")
     assert list(rows[0])[-2:] == ["adjusted_value", "vs_statewide"]
     by = {(r["measure_id"], r["ico"]): r for r in rows}
-    assert set(SURVEY) == {"rating_health_plan", "getting_needed_care", "getting_care_quickly",
-                           "care_coordination_survey", "flu_vaccine"}
+    assert set(SURVEY) == {
+        "rating_health_plan",
+        "getting_needed_care",
+        "getting_care_quickly",
+        "care_coordination_survey",
+        "flu_vaccine",
+    }
     for (measure_id, ico), r in by.items():
         if measure_id not in SURVEY:
             assert r["adjusted_value"] == r["vs_statewide"] == "", (measure_id, ico)
@@ -35,12 +41,15 @@ def test_results_carry_adjusted_values_for_the_survey_measures_only(example):
     # one item: the ICOs' adjusted means weighted by their respondents average to the statewide (raw) mean
     for measure_id in ("rating_health_plan", "flu_vaccine"):
         ha, hb, state = (by[(measure_id, k)] for k in ("HA", "HB", "STATEWIDE"))
-        weighted = (float(ha["adjusted_value"]) * int(ha["denominator"]) + float(hb["adjusted_value"]) * int(hb["denominator"])) \
-            / int(state["denominator"])
+        weighted = (
+            float(ha["adjusted_value"]) * int(ha["denominator"]) + float(hb["adjusted_value"]) * int(hb["denominator"])
+        ) / int(state["denominator"])
         assert weighted == pytest.approx(float(state["value"]), abs=1e-9)
-        assert ha["adjusted_value"] != ha["value"]                 # the members' ages differ between the ICOs
+        assert ha["adjusted_value"] != ha["value"]  # the members' ages differ between the ICOs
     as_json = {(r["measure_id"], r["ico"]): r for r in cli_results(example, "2015Q2", "json")}
-    assert as_json[("rating_health_plan", "HA")]["adjusted_value"] == pytest.approx(float(by[("rating_health_plan", "HA")]["adjusted_value"]))
+    assert as_json[("rating_health_plan", "HA")]["adjusted_value"] == pytest.approx(
+        float(by[("rating_health_plan", "HA")]["adjusted_value"])
+    )
     assert as_json[("rating_health_plan", "HA")]["vs_statewide"] == by[("rating_health_plan", "HA")]["vs_statewide"]
     assert as_json[("fuh_7d", "HA")]["adjusted_value"] is None
 
@@ -48,6 +57,7 @@ def test_results_carry_adjusted_values_for_the_survey_measures_only(example):
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_the_api_the_pages_and_the_export_show_them(example):
     from tests.ingest.test_upload_paths import issue_token
+
     by = {(r["measure_id"], r["ico"]): r for r in cli_results(example, "2015Q3")}
     rating = by[("rating_health_plan", "HA")]
     example.config["PUBLISH_MODE"] = "approval"
@@ -60,10 +70,12 @@ def test_the_api_the_pages_and_the_export_show_them(example):
     assert got["adjusted_value"] == pytest.approx(float(rating["adjusted_value"]))
     assert got["vs_statewide"] == rating["vs_statewide"]
 
-    login(client, "cms@example.org")        # a reviewer: an ICO user sees neither unapproved figures nor, with two ICOs, statewide
+    login(
+        client, "cms@example.org"
+    )  # a reviewer: an ICO user sees neither unapproved figures nor, with two ICOs, statewide
     page = client.get("/icos/HA").get_data(as_text=True)
-    section = page[page.index('id="m-rating_health_plan"'):]
-    section = section[:section.index("</section>")]
+    section = page[page.index('id="m-rating_health_plan"') :]
+    section = section[: section.index("</section>")]
     adjusted, raw = float(rating["adjusted_value"]), float(rating["value"])
     assert f'<span class="v">{adjusted:.1f}</span>' in section and f"raw {raw:.1f}" in section
     assert "case-mix adjusted, as CMS adjusts CAHPS" in page and "self-rated general and mental health" in page
@@ -75,7 +87,7 @@ def test_the_api_the_pages_and_the_export_show_them(example):
     measure_page = client.get("/measures/rating_health_plan").get_data(as_text=True)
     assert "Case-mix adjusted, latest quarter" in measure_page and f"{adjusted:.1f}" in measure_page
     export = client.get("/measures/rating_health_plan/export.csv").get_data(as_text=True).lstrip("\ufeff")
-    table = list(csv.DictReader(io.StringIO(export)))          # the header is the first row (issue 27 item 7)
+    table = list(csv.DictReader(io.StringIO(export)))  # the header is the first row (issue 27 item 7)
     row = next(r for r in table if r["ico"] == "HA" and r["period"] == "2015Q3")
     assert float(row["adjusted_value"]) == pytest.approx(adjusted) and row["vs_statewide"] == rating["vs_statewide"]
 
@@ -87,10 +99,11 @@ def test_a_rule_set_that_judges_on_adjusted_scores_changes_benchmarks_and_withho
 
     from reporting.storage.models import AuditEvent
     from tests.rules.test_rules import impact_rows, invoke, stored
+
     rating = {ico: stored(example, "2015", "rating_health_plan", ico) for ico in ("HA", "HB")}
     ico = next(k for k, r in rating.items() if r.status == "reported" and r.adjusted_value != r.value)
     raw, adjusted = rating[ico].value, rating[ico].adjusted_value
-    benchmark = (raw + adjusted) / 2                           # met on one of them only
+    benchmark = (raw + adjusted) / 2  # met on one of them only
     path = tmp_path / "proposal.csv"
     path.write_text(f"measure_id,benchmark,withhold\nrating_health_plan,{benchmark:.6f},true\n")
     r = invoke(example, "rules", "propose", "--year", "2015", "--from", str(path), "--case-mix-adjusted", "yes")
@@ -100,7 +113,7 @@ def test_a_rule_set_that_judges_on_adjusted_scores_changes_benchmarks_and_withho
     assert float(row["value_draft"]) == pytest.approx(adjusted) and float(row["value"]) == pytest.approx(raw)
     assert row["status_draft"] == ("met" if adjusted >= benchmark else "not_met")
     fuh = impact_rows(example, draft_id)[(ico, "fuh_7d")]
-    assert fuh["value"] == fuh["value_draft"]                  # not a survey measure: judged as before
+    assert fuh["value"] == fuh["value_draft"]  # not a survey measure: judged as before
     client = example.test_client()
     login(client, "cms@example.org")
     page = client.get(f"/rules/{draft_id}/impact").get_data(as_text=True)
@@ -112,9 +125,12 @@ def test_a_rule_set_that_judges_on_adjusted_scores_changes_benchmarks_and_withho
     w = invoke(example, "withhold", "--year", "2015").output
     line = next(x for x in w.split(f"{ico}:")[1].splitlines() if x.strip().startswith("rating_health_plan"))
     assert f"{adjusted:.4f}" in line and ("not met" not in line) == (adjusted >= benchmark)
-    assert [e.detail for e in dbs.scalars(select(AuditEvent).where(AuditEvent.action == "rules.case_mix"))] == \
-        [{"case_mix_adjusted": True}]
+    assert [e.detail for e in dbs.scalars(select(AuditEvent).where(AuditEvent.action == "rules.case_mix"))] == [
+        {"case_mix_adjusted": True}
+    ]
     # a draft made from it keeps the setting
     again = invoke(example, "rules", "propose", "--year", "2015", "--from", str(path))
-    assert impact_rows(example, int(again.output.strip().splitlines()[-1]))[(ico, "rating_health_plan")]["value_draft"] \
+    assert (
+        impact_rows(example, int(again.output.strip().splitlines()[-1]))[(ico, "rating_health_plan")]["value_draft"]
         == row["value_draft"]
+    )

@@ -1,13 +1,14 @@
 """The engine's inputs: the typed rows of each accepted package, read from the database once and then
 from the Parquet copy in the instance folder, are the same frames either way (both databases); a
 damaged copy is read from the database again; computing from either gives the same results."""
+
 import pandas as pd
 
 from measures import Period
 from reporting.engine import inputs
 from reporting.engine.inputs import in_force_up_to, rows_of
-from reporting.storage.rows import read_rows
 from reporting.storage import db
+from reporting.storage.rows import read_rows
 
 
 def test_rows_from_the_cache_equal_rows_from_the_database(example, tmp_path):

@@ -1,5 +1,6 @@
 """Issue 24: periods are ``Period`` values past the edges, with one chronological order (a year just after its
 fourth quarter) used by the read model, the engine's data in view and the charts alike."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -20,8 +21,14 @@ def test_one_order_of_periods():
 
 
 def _members(source: str) -> pd.DataFrame:
-    return pd.DataFrame({"member_id": ["M1"], "enrollment_start": [pd.Timestamp("2014-01-01")],
-                         "enrollment_end": [pd.NaT], "rating_category": [source]})
+    return pd.DataFrame(
+        {
+            "member_id": ["M1"],
+            "enrollment_start": [pd.Timestamp("2014-01-01")],
+            "enrollment_end": [pd.NaT],
+            "rating_category": [source],
+        }
+    )
 
 
 def test_the_data_in_view_takes_the_latest_row_in_that_same_order():

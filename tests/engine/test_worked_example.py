@@ -1,6 +1,7 @@
 """The worked example of tests/data/examples (docs/measures.md): seven quarters of packages for two ICOs go in
 through the CLI, and the `results` command must give every expected result (each measure of the registry for
 each ICO and statewide in 2015Q2, 2015Q3 and 2015: 135), and the hand-checked case its own."""
+
 import csv
 import io
 import json
@@ -56,8 +57,9 @@ def test_worked_example_gives_every_expected_result(app):
     expected = list(csv.DictReader(open(EXAMPLES / "expected-results.csv", newline="")))
     units = ["HA", "HB", "STATEWIDE"]
     assert len(expected) == len(REGISTRY) * len(units) * len(PERIODS)
-    assert {(r["measure_id"], r["ico"], r["period"]) for r in expected} == \
-        {(m, u, p) for m in REGISTRY for u in units for p in PERIODS}
+    assert {(r["measure_id"], r["ico"], r["period"]) for r in expected} == {
+        (m, u, p) for m in REGISTRY for u in units for p in PERIODS
+    }
     got = []
     for period in PERIODS:
         got += results_csv(runner, period)
@@ -79,9 +81,11 @@ def test_recomputing_keeps_the_previous_run_for_comparison(app):
     first = results_csv(runner, "2015Q2")
     second = results_csv(runner, "2015Q2")
     assert first == second
+    from sqlalchemy import select
+
     from reporting.storage import db
     from reporting.storage.models import ResultRun
-    from sqlalchemy import select
+
     with db.transaction() as s:
         runs = s.scalars(select(ResultRun).where(ResultRun.period_code == "2015Q2").order_by(ResultRun.id)).all()
         assert [r.is_current for r in runs] == [False, True]

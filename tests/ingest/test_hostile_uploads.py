@@ -2,6 +2,7 @@
 names the file and the limit, in seconds and without growing the process by more than a few hundred MB.
 
 Each case runs in a fresh Python process so that its peak memory (ru_maxrss) is its own."""
+
 from __future__ import annotations
 
 import io
@@ -35,18 +36,37 @@ RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
-def _workbook(sheet_xml: str, part: str = "xl/worksheets/sheet1.xml", target: str | None = None,
-              workbook_xml: str | None = None, rels_xml: str | None = None) -> bytes:
+def _workbook(
+    sheet_xml: str,
+    part: str = "xl/worksheets/sheet1.xml",
+    target: str | None = None,
+    workbook_xml: str | None = None,
+    rels_xml: str | None = None,
+) -> bytes:
     """A workbook whose one sheet, 'members', is ``sheet_xml`` stored at ``part`` (reached through the
     relationship ``target``, by default relative to ``xl/``)."""
     target = target or part.removeprefix("xl/")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-                   f'<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
-        z.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{PKG_RELS}"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", workbook_xml or f'<?xml version="1.0"?><workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets><sheet name="members" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", rels_xml or f'<?xml version="1.0"?><Relationships xmlns="{PKG_RELS}"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="{target}"/></Relationships>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            f'<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<?xml version="1.0"?><Relationships xmlns="{PKG_RELS}"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            workbook_xml
+            or f'<?xml version="1.0"?><workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets><sheet name="members" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            rels_xml
+            or f'<?xml version="1.0"?><Relationships xmlns="{PKG_RELS}"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="{target}"/></Relationships>',
+        )
         z.writestr(part, sheet_xml)
     return buffer.getvalue()
 
@@ -54,8 +74,10 @@ def _workbook(sheet_xml: str, part: str = "xl/worksheets/sheet1.xml", target: st
 def _sheet(rows: str, dimension: str = "", prefix: str = "") -> str:
     p = f"{prefix}:" if prefix else ""
     xmlns = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
-    return (f'<?xml version="1.0"?><{p}worksheet {xmlns}>{dimension}<{p}sheetData><{p}row r="1"><{p}c r="A1" t="inlineStr">'
-            f'<{p}is><{p}t>member_id</{p}t></{p}is></{p}c></{p}row>{rows}</{p}sheetData></{p}worksheet>')
+    return (
+        f'<?xml version="1.0"?><{p}worksheet {xmlns}>{dimension}<{p}sheetData><{p}row r="1"><{p}c r="A1" t="inlineStr">'
+        f"<{p}is><{p}t>member_id</{p}t></{p}is></{p}c></{p}row>{rows}</{p}sheetData></{p}worksheet>"
+    )
 
 
 def _dimension_bomb() -> bytes:
@@ -63,7 +85,7 @@ def _dimension_bomb() -> bytes:
     return _workbook(_sheet('<row r="400000"><c r="CV400000"><v>1</v></c></row>', '<dimension ref="A1:CV400000"/>'))
 
 
-FAR = "XFD1048576"      # the last cell of a sheet: calamine would lay out 17 billion cells (512 GB) up to it
+FAR = "XFD1048576"  # the last cell of a sheet: calamine would lay out 17 billion cells (512 GB) up to it
 
 
 def _far_cell_swapped() -> bytes:
@@ -76,8 +98,7 @@ def _far_cell_single_quotes() -> bytes:
 
 
 def _far_cell_spaced() -> bytes:
-    return _workbook(_sheet(f'<row r = "1048576" ><c  r = "{FAR}" ><v>1</v></c></row>',
-                            "<dimension ref = 'A1' />"))
+    return _workbook(_sheet(f'<row r = "1048576" ><c  r = "{FAR}" ><v>1</v></c></row>', "<dimension ref = 'A1' />"))
 
 
 def _far_cell_prefixed() -> bytes:
@@ -87,8 +108,9 @@ def _far_cell_prefixed() -> bytes:
 
 def _far_cell_elsewhere() -> bytes:
     """The sheet stored outside ``xl/worksheets/``, reached only through the workbook's relationships."""
-    return _workbook(_sheet(f'<row r="1048576"><c r="{FAR}"><v>1</v></c></row>'), part="data/far.xml",
-                     target="/data/far.xml")
+    return _workbook(
+        _sheet(f'<row r="1048576"><c r="{FAR}"><v>1</v></c></row>'), part="data/far.xml", target="/data/far.xml"
+    )
 
 
 def _far_cell_past_excel_rows() -> bytes:
@@ -116,10 +138,11 @@ def _zip_of_csv(megabytes: int, line: bytes = b"9,9,9,9,9,9,9,9\n") -> bytes:
     """A ZIP of members.csv: the header, then ``megabytes`` MB of lines like ``line`` with random digits for the
     nines, so that the entry packs within the ratio limit: too large by its size, not by its ratio."""
     import numpy as np
+
     header = b"member_id,birth_date,sex,enrollment_start,enrollment_end,enrollment_type,county,primary_language\n"
     mask = np.frombuffer(line * (2**20 // len(line)), dtype=np.uint8)
     digits = np.random.default_rng(28).integers(48, 58, size=len(mask), dtype=np.uint8)
-    block = np.where(mask == ord("9"), digits, mask).tobytes()      # 1 MB, repeated beyond deflate's 32 KB window
+    block = np.where(mask == ord("9"), digits, mask).tobytes()  # 1 MB, repeated beyond deflate's 32 KB window
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z, z.open("members.csv", "w") as entry:
         entry.write(header)
@@ -143,13 +166,16 @@ def _zip_of_tiny_cells() -> bytes:
 def _shared_strings_bomb() -> bytes:
     """A one-cell sheet with 3 million short shared strings (within the ratio limit): calamine keeps every one."""
     import numpy as np
+
     letters = np.random.default_rng(28).integers(97, 123, size=(3_000_000, 3), dtype=np.uint8)
     items = b"".join(b"<si><t>" + bytes(row) + b"</t></si>" for row in letters).decode()
     strings = f'<?xml version="1.0"?><sst xmlns="{MAIN}">{items}</sst>'
-    rels = (f'<?xml version="1.0"?><Relationships xmlns="{PKG_RELS}"><Relationship Id="rId1" Type="http://schemas.'
-            f'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Target="strs.xml" Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            f'relationships/sharedStrings"/></Relationships>')
+    rels = (
+        f'<?xml version="1.0"?><Relationships xmlns="{PKG_RELS}"><Relationship Id="rId1" Type="http://schemas.'
+        f'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Target="strs.xml" Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        f'relationships/sharedStrings"/></Relationships>'
+    )
     data = io.BytesIO(_workbook(_sheet(""), rels_xml=rels))
     with zipfile.ZipFile(data, "a", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/strs.xml", strings)
@@ -159,6 +185,7 @@ def _shared_strings_bomb() -> bytes:
 def _huge_cell() -> bytes:
     """One cell of 110 MB of random letters (within the ratio limit and UPLOAD_MAX_XLSX_MB): 420 MB before."""
     import numpy as np
+
     text = np.random.default_rng(28).integers(97, 123, size=110 * 2**20, dtype=np.uint8).tobytes().decode()
     return _workbook(_sheet(f'<row r="2"><c r="A2" t="inlineStr"><is><t>{text}</t></is></c></row>'))
 
@@ -178,8 +205,9 @@ def _xlsx_at_the_limits() -> bytes:
     cells = "".join(f'<c r="{c}{{r}}"><v>{{r}}{i}</v></c>' for i, c in enumerate("ABCDEFGH"))
     header = '<row r="1">' + "".join(f'<c r="{c}1" t="inlineStr"><is><t>h{c}</t></is></c>' for c in "ABCDEFGH")
     body = "".join(f'<row r="{r}">' + cells.format(r=r) + "</row>" for r in range(2, rows + 1))
-    return _workbook(f'<?xml version="1.0"?><worksheet xmlns="{MAIN}"><sheetData>{header}</row>{body}'
-                     f'</sheetData></worksheet>')
+    return _workbook(
+        f'<?xml version="1.0"?><worksheet xmlns="{MAIN}"><sheetData>{header}</row>{body}</sheetData></worksheet>'
+    )
 
 
 def _hidden_columns() -> bytes:
@@ -254,8 +282,13 @@ def read_in_a_child(name: str, content: bytes, folder) -> dict:
     parent that built a 120 MB file would hide the child's own peak under its own."""
     path = folder / name
     path.write_bytes(content)
-    out = subprocess.run([sys.executable, "-c", SCRIPT.format(root=str(ROOT), path=str(path), name=name)],
-                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(root=str(ROOT), path=str(path), name=name)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -267,7 +300,7 @@ def test_a_hostile_upload_is_refused_in_little_memory(case, tmp_path):
     name, make, rules = CASES[case]
     result = read_in_a_child(name, make(), tmp_path)
     assert result["growth_mb"] < MAX_GROWTH_MB, result
-    if rules in ("", "missing_file"):                  # within the limits: read, nothing refused
+    if rules in ("", "missing_file"):  # within the limits: read, nothing refused
         assert result["rules"] == ([rules] if rules else []), result
         return
     assert result["rules"] and set(result["rules"]) <= set(rules.split("|")), result
@@ -291,6 +324,7 @@ def test_an_honest_package_passes_the_shape_checks():
 
 def test_an_honest_xlsx_passes_the_extent_checks():
     from reporting.ingest.records import template_xlsx
+
     report = Report()
     read_package([PackageFile("template.xlsx", template_xlsx())], report)
     assert not report.has_errors(), report.frame()
@@ -307,6 +341,7 @@ def test_utf16_without_a_byte_order_mark_is_an_encoding_error():
 
 def test_echoed_values_are_capped_and_bidi_controls_shown():
     from reporting.ingest.report import MAX_VALUE_CHARS, Failure
+
     report = Report()
     report.add(Failure("members.csv", 2, "member_id", "x" * 5_000_000, "invalid_value", "error", "bad"))
     report.add(Failure("members.csv", 3, "member_id", "abc\u202eexe.csv", "invalid_value", "error", "bad"))
@@ -316,9 +351,19 @@ def test_echoed_values_are_capped_and_bidi_controls_shown():
 
 
 def test_the_limits_come_from_the_configuration():
-    limits = Limits.from_config({"ZIP_MAX_UNCOMPRESSED_MB": 1, "ZIP_MAX_RATIO": 2, "ZIP_MAX_ENTRIES": 3,
-                                 "UPLOAD_MAX_LINE_BYTES": 4, "UPLOAD_MAX_COLUMNS": 5, "UPLOAD_MAX_CELLS": 6,
-                                 "UPLOAD_MAX_CSV_MB": 7, "UPLOAD_MAX_XLSX_CELLS": 8, "UPLOAD_MAX_XLSX_MB": 9})
+    limits = Limits.from_config(
+        {
+            "ZIP_MAX_UNCOMPRESSED_MB": 1,
+            "ZIP_MAX_RATIO": 2,
+            "ZIP_MAX_ENTRIES": 3,
+            "UPLOAD_MAX_LINE_BYTES": 4,
+            "UPLOAD_MAX_COLUMNS": 5,
+            "UPLOAD_MAX_CELLS": 6,
+            "UPLOAD_MAX_CSV_MB": 7,
+            "UPLOAD_MAX_XLSX_CELLS": 8,
+            "UPLOAD_MAX_XLSX_MB": 9,
+        }
+    )
     assert limits == Limits(2**20, 2, 3, 4, 5, 6, 7 * 2**20, 8, 9 * 2**20)
 
 
@@ -326,15 +371,16 @@ def test_an_xlsx_larger_than_its_declared_size_is_refused_not_a_crash():
     """Issue 18 #15: a workbook whose sheet holds more than its headers declare (calamine's XmlError used to
     escape the handler): refused with a named rule."""
     from reporting.ingest.records import template_xlsx
+
     data = bytearray(template_xlsx())
     name = b"xl/worksheets/sheet1.xml"
     # Every central-directory and local header of the first sheet declares 10 bytes.
     at, patched = 0, 0
     while (at := data.find(name, at + 1)) != -1:
-        if data[at - 46:at - 42] == b"PK\x01\x02":
+        if data[at - 46 : at - 42] == b"PK\x01\x02":
             struct.pack_into("<I", data, at - 46 + 24, 10)
             patched += 1
-        elif data[at - 30:at - 26] == b"PK\x03\x04":
+        elif data[at - 30 : at - 26] == b"PK\x03\x04":
             struct.pack_into("<I", data, at - 30 + 22, 10)
             patched += 1
     assert patched == 2

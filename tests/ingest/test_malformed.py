@@ -1,5 +1,6 @@
 """Malformed packages: each gives its named failure at the right file, row and column, the
 package is rejected, and nothing of it reaches the data tables."""
+
 import csv
 import io
 import zipfile
@@ -34,6 +35,7 @@ def set_cell(file, row, column, value):
         rows = rows_of(files[file])
         rows[row - 1][rows[0].index(column)] = value
         files[file] = write(rows)
+
     return mutate
 
 
@@ -41,7 +43,8 @@ def drop_column(file, column):
     def mutate(files):
         rows = rows_of(files[file])
         i = rows[0].index(column)
-        files[file] = write([r[:i] + r[i + 1:] for r in rows])
+        files[file] = write([r[:i] + r[i + 1 :] for r in rows])
+
     return mutate
 
 
@@ -52,12 +55,14 @@ def append_copy(file, row, changes=None):
         for column, value in (changes or {}).items():
             new[rows[0].index(column)] = value
         files[file] = write(rows + [new])
+
     return mutate
 
 
 def drop_file(file):
     def mutate(files):
         del files[file]
+
     return mutate
 
 
@@ -66,18 +71,27 @@ def rename_header(file, old, new):
         rows = rows_of(files[file])
         rows[0][rows[0].index(old)] = new
         files[file] = write(rows)
+
     return mutate
 
 
 def raw(file, content: bytes):
     def mutate(files):
         files[file] = content
+
     return mutate
 
 
-M, A, C, I, V, F, S = ("members.csv", "assessments.csv", "care_plans.csv", "inpatient_stays.csv", "visits.csv",
-                       "facility_stays.csv", "survey_responses.csv")
-N_M, N_A, N_C, N_I, N_V, N_F, N_S = 86, 67, 75, 27, 22, 9, 23   # lines in each base file
+M, A, C, I, V, F, S = (  # noqa: E741 -- one letter a file, as the case table reads
+    "members.csv",
+    "assessments.csv",
+    "care_plans.csv",
+    "inpatient_stays.csv",
+    "visits.csv",
+    "facility_stays.csv",
+    "survey_responses.csv",
+)
+N_M, N_A, N_C, N_I, N_V, N_F, N_S = 86, 67, 75, 27, 22, 9, 23  # lines in each base file
 
 # (case id, mutation, (file, row, column, rule))
 CASES = [
@@ -91,60 +105,148 @@ CASES = [
     ("VALUE-Bad-DateImpossible", set_cell(M, 2, "birth_date", "1949-13-40"), (M, 2, "birth_date", "invalid_date")),
     ("VALUE-Bad-DateUSFormat", set_cell(M, 3, "birth_date", "01/02/1950"), (M, 3, "birth_date", "invalid_date")),
     ("VALUE-Bad-Sex", set_cell(M, 2, "sex", "X"), (M, 2, "sex", "invalid_value")),
-    ("VALUE-Bad-EnrollmentMethod", set_cell(M, 2, "enrollment_method", "auto"), (M, 2, "enrollment_method", "invalid_value")),
+    (
+        "VALUE-Bad-EnrollmentMethod",
+        set_cell(M, 2, "enrollment_method", "auto"),
+        (M, 2, "enrollment_method", "invalid_value"),
+    ),
     ("VALUE-Bad-RatingCategory", set_cell(M, 2, "rating_category", "C4"), (M, 2, "rating_category", "invalid_value")),
     ("RULE-Fail-Age65OnStart", set_cell(M, 2, "birth_date", "1948-09-10"), (M, 2, "birth_date", "age_eligibility")),
     ("RULE-Fail-Age20OnStart", set_cell(M, 2, "birth_date", "1993-09-12"), (M, 2, "birth_date", "age_eligibility")),
-    ("RULE-Fail-StartAfterPeriod", set_cell(M, 2, "enrollment_start", "2014-04-05"), (M, 2, "enrollment_start", "start_after_period")),
-    ("RULE-Fail-EndBeforeStart", set_cell(M, 3, "enrollment_end", "2013-12-31"), (M, 3, "enrollment_end", "end_before_start")),
-    ("RULE-Fail-SpanBeforePeriod", set_cell(M, 2, "enrollment_end", "2013-12-31"), (M, 2, "enrollment_end", "span_before_period")),
-    ("RULE-Fail-DeathAfterPeriod", set_cell(M, 2, "death_date", "2014-04-02"), (M, 2, "death_date", "death_after_period")),
-    ("RULE-Fail-DeathWithoutEnd", set_cell(M, 2, "death_date", "2014-03-02"), (M, 2, "enrollment_end", "death_without_end")),
-    ("RULE-Fail-EndAfterDeath", lambda f: (set_cell(M, 2, "death_date", "2014-03-02")(f),
-                                           set_cell(M, 2, "enrollment_end", "2014-03-20")(f)),
-     (M, 2, "enrollment_end", "end_after_death")),
+    (
+        "RULE-Fail-StartAfterPeriod",
+        set_cell(M, 2, "enrollment_start", "2014-04-05"),
+        (M, 2, "enrollment_start", "start_after_period"),
+    ),
+    (
+        "RULE-Fail-EndBeforeStart",
+        set_cell(M, 3, "enrollment_end", "2013-12-31"),
+        (M, 3, "enrollment_end", "end_before_start"),
+    ),
+    (
+        "RULE-Fail-SpanBeforePeriod",
+        set_cell(M, 2, "enrollment_end", "2013-12-31"),
+        (M, 2, "enrollment_end", "span_before_period"),
+    ),
+    (
+        "RULE-Fail-DeathAfterPeriod",
+        set_cell(M, 2, "death_date", "2014-04-02"),
+        (M, 2, "death_date", "death_after_period"),
+    ),
+    (
+        "RULE-Fail-DeathWithoutEnd",
+        set_cell(M, 2, "death_date", "2014-03-02"),
+        (M, 2, "enrollment_end", "death_without_end"),
+    ),
+    (
+        "RULE-Fail-EndAfterDeath",
+        lambda f: (set_cell(M, 2, "death_date", "2014-03-02")(f), set_cell(M, 2, "enrollment_end", "2014-03-20")(f)),
+        (M, 2, "enrollment_end", "end_after_death"),
+    ),
     ("KEY-Duplicate-Span", append_copy(M, 2), (M, N_M + 1, "member_id", "duplicate_key")),
-    ("RULE-Fail-SpansOverlap", append_copy(M, 2, {"enrollment_start": "2014-01-15"}), (M, N_M + 1, "enrollment_start", "span_overlap")),
-    ("RULE-Fail-AssessmentOutsidePeriod", set_cell(A, 2, "event_date", "2014-04-01"), (A, 2, "event_date", "outside_period")),
-    ("VALUE-Bad-AssessmentType", set_cell(A, 2, "assessment_type", "annual"), (A, 2, "assessment_type", "invalid_value")),
+    (
+        "RULE-Fail-SpansOverlap",
+        append_copy(M, 2, {"enrollment_start": "2014-01-15"}),
+        (M, N_M + 1, "enrollment_start", "span_overlap"),
+    ),
+    (
+        "RULE-Fail-AssessmentOutsidePeriod",
+        set_cell(A, 2, "event_date", "2014-04-01"),
+        (A, 2, "event_date", "outside_period"),
+    ),
+    (
+        "VALUE-Bad-AssessmentType",
+        set_cell(A, 2, "assessment_type", "annual"),
+        (A, 2, "assessment_type", "invalid_value"),
+    ),
     ("VALUE-Bad-Outcome", set_cell(A, 2, "outcome", "done"), (A, 2, "outcome", "invalid_value")),
     ("KEY-Duplicate-Assessment", append_copy(A, 2), (A, N_A + 1, "member_id", "duplicate_key")),
     ("XFILE-Fail-AssessmentNotEnrolled", set_cell(A, 2, "member_id", "ZZZ999"), (A, 2, "member_id", "not_enrolled")),
     ("XFILE-Fail-CarePlanNotEnrolled", set_cell(C, 2, "member_id", "ZZZ999"), (C, 2, "member_id", "not_enrolled")),
-    ("RULE-Fail-CompletedPlanWithoutLTSFlag", set_cell(C, 2, "outcome", "completed"), (C, 2, "ltss_coordinator", "required_when_completed")),
+    (
+        "RULE-Fail-CompletedPlanWithoutLTSFlag",
+        set_cell(C, 2, "outcome", "completed"),
+        (C, 2, "ltss_coordinator", "required_when_completed"),
+    ),
     ("VALUE-Bad-Flag", set_cell(C, 2, "ltss_coordinator", "Yes"), (C, 2, "ltss_coordinator", "invalid_value")),
     ("KEY-Duplicate-CarePlan", append_copy(C, 3), (C, N_C + 1, "member_id", "duplicate_key")),
-    ("RULE-Fail-AdmissionAfterDischarge", set_cell(I, 3, "admission_date", "2014-03-15"), (I, 3, "admission_date", "admission_after_discharge")),
-    ("RULE-Fail-DischargeOutsidePeriod", set_cell(I, 2, "discharge_date", "2014-04-01"), (I, 2, "discharge_date", "outside_period")),
+    (
+        "RULE-Fail-AdmissionAfterDischarge",
+        set_cell(I, 3, "admission_date", "2014-03-15"),
+        (I, 3, "admission_date", "admission_after_discharge"),
+    ),
+    (
+        "RULE-Fail-DischargeOutsidePeriod",
+        set_cell(I, 2, "discharge_date", "2014-04-01"),
+        (I, 2, "discharge_date", "outside_period"),
+    ),
     ("KEY-Duplicate-InpatientStayId", append_copy(I, 2), (I, N_I + 1, "stay_id", "duplicate_key")),
-    ("VALUE-Bad-DischargeStatus", set_cell(I, 2, "discharge_status", "left"), (I, 2, "discharge_status", "invalid_value")),
+    (
+        "VALUE-Bad-DischargeStatus",
+        set_cell(I, 2, "discharge_status", "left"),
+        (I, 2, "discharge_status", "invalid_value"),
+    ),
     ("VALUE-Blank-Planned", set_cell(I, 2, "planned", ""), (I, 2, "planned", "blank_required")),
     ("XFILE-Fail-InpatientNotEnrolled", set_cell(I, 2, "member_id", "ZZZ999"), (I, 2, "member_id", "not_enrolled")),
-    ("RULE-Fail-VisitOutsidePeriod", set_cell(V, 2, "visit_date", "2013-12-31"), (V, 2, "visit_date", "outside_period")),
+    (
+        "RULE-Fail-VisitOutsidePeriod",
+        set_cell(V, 2, "visit_date", "2013-12-31"),
+        (V, 2, "visit_date", "outside_period"),
+    ),
     ("VALUE-Bad-ProviderType", set_cell(V, 2, "provider_type", "dentist"), (V, 2, "provider_type", "invalid_value")),
     ("KEY-Duplicate-Visit", append_copy(V, 2), (V, N_V + 1, "member_id", "duplicate_key")),
-    ("RULE-Fail-FacilityDischargeBeforeAdmission", set_cell(F, 2, "discharge_date", "2014-03-05"), (F, 2, "discharge_date", "end_before_start")),
-    ("RULE-Fail-DischargeWithoutDestination", set_cell(F, 2, "discharge_date", "2014-03-20"), (F, 2, "discharge_to", "required_when_discharged")),
-    ("RULE-Fail-FacilityAdmittedAfterPeriod", set_cell(F, 2, "admission_date", "2014-04-03"), (F, 2, "admission_date", "admission_after_period")),
-    ("RULE-Fail-FacilityStayBeforePeriod", lambda f: (set_cell(F, 3, "discharge_date", "2013-12-30")(f), set_cell(F, 3, "discharge_to", "community")(f)),
-     (F, 3, "discharge_date", "stay_before_period")),
+    (
+        "RULE-Fail-FacilityDischargeBeforeAdmission",
+        set_cell(F, 2, "discharge_date", "2014-03-05"),
+        (F, 2, "discharge_date", "end_before_start"),
+    ),
+    (
+        "RULE-Fail-DischargeWithoutDestination",
+        set_cell(F, 2, "discharge_date", "2014-03-20"),
+        (F, 2, "discharge_to", "required_when_discharged"),
+    ),
+    (
+        "RULE-Fail-FacilityAdmittedAfterPeriod",
+        set_cell(F, 2, "admission_date", "2014-04-03"),
+        (F, 2, "admission_date", "admission_after_period"),
+    ),
+    (
+        "RULE-Fail-FacilityStayBeforePeriod",
+        lambda f: (set_cell(F, 3, "discharge_date", "2013-12-30")(f), set_cell(F, 3, "discharge_to", "community")(f)),
+        (F, 3, "discharge_date", "stay_before_period"),
+    ),
     ("KEY-Duplicate-FacilityStayId", append_copy(F, 2), (F, N_F + 1, "stay_id", "duplicate_key")),
     ("VALUE-Bad-Rating11", set_cell(S, 2, "rating_health_plan", "11"), (S, 2, "rating_health_plan", "invalid_value")),
     ("VALUE-Bad-FrequencyZero", set_cell(S, 2, "gnc_specialist", "0"), (S, 2, "gnc_specialist", "invalid_value")),
     ("VALUE-Bad-FrequencyDecimal", set_cell(S, 2, "cc_records", "2.5"), (S, 2, "cc_records", "invalid_value")),
-    ("RULE-Fail-SurveyOutsidePeriod", set_cell(S, 2, "survey_date", "2014-04-01"), (S, 2, "survey_date", "outside_period")),
+    (
+        "RULE-Fail-SurveyOutsidePeriod",
+        set_cell(S, 2, "survey_date", "2014-04-01"),
+        (S, 2, "survey_date", "outside_period"),
+    ),
     ("KEY-Duplicate-ResponseId", append_copy(S, 2), (S, N_S + 1, "response_id", "duplicate_key")),
-    ("FILE-Encoding-Windows1252", raw(M, "member_id,birth_date\nJos\u00e9,1950-01-01\n".encode("cp1252")), (M, 2, "", "encoding")),
+    (
+        "FILE-Encoding-Windows1252",
+        raw(M, "member_id,birth_date\nJos\u00e9,1950-01-01\n".encode("cp1252")),
+        (M, 2, "", "encoding"),
+    ),
     ("FILE-Encoding-UTF16", raw(V, "member_id,visit_date,provider_type\n".encode("utf-16")), (V, None, "", "encoding")),
     ("FILE-Empty", raw(V, b""), (V, None, "", "empty_file")),
-    ("FILE-CSVSyntax-ExtraFields", raw(V, b"member_id,visit_date,provider_type\nM00018,2014-03-11,other,extra,more\n"), (V, 2, "", "csv_syntax")),
+    (
+        "FILE-CSVSyntax-ExtraFields",
+        raw(V, b"member_id,visit_date,provider_type\nM00018,2014-03-11,other,extra,more\n"),
+        (V, 2, "", "csv_syntax"),
+    ),
     ("FILE-Unknown-Name", raw("notes.csv", b"a,b\n1,2\n"), ("notes.csv", None, "", "unknown_file")),
     ("FILE-Unsupported-Pdf", raw("package.pdf", b"%PDF-1.4 not really"), ("package.pdf", None, "", "unsupported_file")),
 ]
 
 
 def as_package(files: dict) -> list[PackageFile]:
-    return [PackageFile(name, content if isinstance(content, bytes) else content.encode()) for name, content in files.items()]
+    return [
+        PackageFile(name, content if isinstance(content, bytes) else content.encode())
+        for name, content in files.items()
+    ]
 
 
 def zip_package(entries: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
@@ -161,6 +263,7 @@ def base_zip_entries() -> dict[str, bytes]:
 
 def _xlsx(sheets: dict[str, str], macros=False) -> bytes:
     import xlsxwriter
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     for name, text in sheets.items():
@@ -171,7 +274,9 @@ def _xlsx(sheets: dict[str, str], macros=False) -> bytes:
     book.close()
     data = buffer.getvalue()
     if macros:
-        entries = {i.filename: zipfile.ZipFile(io.BytesIO(data)).read(i) for i in zipfile.ZipFile(io.BytesIO(data)).infolist()}
+        entries = {
+            i.filename: zipfile.ZipFile(io.BytesIO(data)).read(i) for i in zipfile.ZipFile(io.BytesIO(data)).infolist()
+        }
         entries["xl/vbaProject.bin"] = b"\x00" * 64
         data = zip_package(entries)
     return data
@@ -185,20 +290,54 @@ def zip_bomb() -> bytes:
 
 
 ARCHIVE_CASES = [
-    ("ZIP-Truncated", lambda: [PackageFile("p.zip", zip_package(base_zip_entries())[:400])], ("p.zip", None, "", "unreadable_zip")),
+    (
+        "ZIP-Truncated",
+        lambda: [PackageFile("p.zip", zip_package(base_zip_entries())[:400])],
+        ("p.zip", None, "", "unreadable_zip"),
+    ),
     ("ZIP-Bomb", lambda: [PackageFile("p.zip", zip_bomb())], ("p.zip", None, "", "zip_bomb")),
-    ("ZIP-PathTraversal", lambda: [PackageFile("p.zip", zip_package(dict(base_zip_entries(), **{"../members.csv": b"x"})))],
-     ("p.zip", None, "", "zip_unsafe_path")),
-    ("ZIP-AbsolutePath", lambda: [PackageFile("p.zip", zip_package({"/etc/members.csv": b"x"}))], ("p.zip", None, "", "zip_unsafe_path")),
-    ("ZIP-Nested", lambda: [PackageFile("p.zip", zip_package(dict(base_zip_entries(), **{"inner.zip": zip_package({"a.csv": b"a"})})))],
-     ("p.zip", None, "", "zip_nested_archive")),
-    ("ZIP-TooManyEntries", lambda: [PackageFile("p.zip", zip_package({f"x{i}.txt": b"" for i in range(60)}))],
-     ("p.zip", None, "", "zip_too_many_entries")),
-    ("ZIP-DuplicateFile", lambda: [PackageFile("p.zip", zip_package(dict(base_zip_entries(), **{"again/members.csv": base_zip_entries()["members.csv"]})))],
-     ("p.zip/again/members.csv", None, "", "duplicate_file")),
-    ("XLSX-MissingSheet", lambda: [PackageFile("p.xlsx", _xlsx({k: v for k, v in base_files().items() if k != C}))],
-     (C, None, "", "missing_file")),
-    ("XLSX-Macros", lambda: [PackageFile("p.xlsm", _xlsx(base_files(), macros=True))], ("p.xlsm", None, "", "xlsx_macros")),
+    (
+        "ZIP-PathTraversal",
+        lambda: [PackageFile("p.zip", zip_package(dict(base_zip_entries(), **{"../members.csv": b"x"})))],
+        ("p.zip", None, "", "zip_unsafe_path"),
+    ),
+    (
+        "ZIP-AbsolutePath",
+        lambda: [PackageFile("p.zip", zip_package({"/etc/members.csv": b"x"}))],
+        ("p.zip", None, "", "zip_unsafe_path"),
+    ),
+    (
+        "ZIP-Nested",
+        lambda: [
+            PackageFile("p.zip", zip_package(dict(base_zip_entries(), **{"inner.zip": zip_package({"a.csv": b"a"})})))
+        ],
+        ("p.zip", None, "", "zip_nested_archive"),
+    ),
+    (
+        "ZIP-TooManyEntries",
+        lambda: [PackageFile("p.zip", zip_package({f"x{i}.txt": b"" for i in range(60)}))],
+        ("p.zip", None, "", "zip_too_many_entries"),
+    ),
+    (
+        "ZIP-DuplicateFile",
+        lambda: [
+            PackageFile(
+                "p.zip",
+                zip_package(dict(base_zip_entries(), **{"again/members.csv": base_zip_entries()["members.csv"]})),
+            )
+        ],
+        ("p.zip/again/members.csv", None, "", "duplicate_file"),
+    ),
+    (
+        "XLSX-MissingSheet",
+        lambda: [PackageFile("p.xlsx", _xlsx({k: v for k, v in base_files().items() if k != C}))],
+        (C, None, "", "missing_file"),
+    ),
+    (
+        "XLSX-Macros",
+        lambda: [PackageFile("p.xlsm", _xlsx(base_files(), macros=True))],
+        ("p.xlsm", None, "", "xlsx_macros"),
+    ),
     ("XLSX-Unreadable", lambda: [PackageFile("p.xlsx", b"PK\x03\x04 broken")], ("p.xlsx", None, "", "unreadable_xlsx")),
     ("PACKAGE-NoFiles", lambda: [], ("", None, "", "no_files")),
 ]
@@ -206,6 +345,7 @@ ARCHIVE_CASES = [
 
 def submit(app, files, period="2014Q1"):
     from reporting import pipeline
+
     with app.app_context():
         return pipeline.accept_package("HA", period, files, uploader="test", via="cli")
 
@@ -242,12 +382,13 @@ def test_malformed_archive(ha, dbs, case, make, expected):
 def test_id_reused_across_quarters_keeps_the_earlier_version(ha, dbs):
     assert submit(ha, as_package(base_files())).accepted
     files = base_files(NEXT)
-    set_cell(I, 2, "stay_id", "IP00027")(files)      # reported in 2014Q1
+    set_cell(I, 2, "stay_id", "IP00027")(files)  # reported in 2014Q1
     outcome = submit(ha, as_package(files), "2014Q2")
     found = [(f["file"], f["row"], f["column"], f["rule"]) for f in outcome.report["failures"]]
     assert (I, 2, "stay_id", "id_reused") in found
     assert "2014Q1" in next(f["message"] for f in outcome.report["failures"] if f["rule"] == "id_reused")
     from reporting.storage.queries import in_force
+
     assert [(s.period_code, s.version) for s in in_force(dbs)] == [("2014Q1", 1)]
 
 
@@ -257,7 +398,9 @@ def test_warnings_do_not_block(ha, dbs):
     files[V] = write([r + (["note"] if i == 0 else ["=cmd|' /C calc'!A0"]) for i, r in enumerate(rows)])
     outcome = submit(ha, as_package(files))
     assert outcome.accepted
-    assert [(f["rule"], f["severity"], f["column"]) for f in outcome.report["failures"]] == [("unknown_column", "warning", "note")]
+    assert [(f["rule"], f["severity"], f["column"]) for f in outcome.report["failures"]] == [
+        ("unknown_column", "warning", "note")
+    ]
 
 
 def test_xlsx_package_is_accepted_like_the_csvs(ha, dbs):
@@ -268,9 +411,13 @@ def test_xlsx_package_is_accepted_like_the_csvs(ha, dbs):
 
 def test_oversize_upload_is_refused_with_413(app, world, client):
     from tests.conftest import csrf_token, login
+
     app.config["MAX_CONTENT_LENGTH"] = 1024
     login(client, "ha@example.org")
     token = csrf_token(client, "/submissions/upload")
-    r = client.post("/submissions/upload", content_type="multipart/form-data",
-                    data={"csrf_token": token, "period": "2014Q1", "files": (io.BytesIO(b"x" * 4096), "big.zip")})
+    r = client.post(
+        "/submissions/upload",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "period": "2014Q1", "files": (io.BytesIO(b"x" * 4096), "big.zip")},
+    )
     assert r.status_code == 413 and "larger than the limit" in r.get_data(as_text=True)

@@ -1,6 +1,7 @@
 """Issue 28 #1: a period written in digits of another script (Arabic-Indic ``٢٠١٥Q3``, full-width ``２０１５Q3``)
 was read as its own, rogue period: accepted, computed and counted again in the real 2015Q3. Periods are ASCII
 only, everywhere a period is read: the attack is refused by name on every way in and nothing is stored."""
+
 import io
 
 import pytest
@@ -13,7 +14,7 @@ from reporting.storage.models import ReportingPeriod, Result, ResultRun, Submiss
 from tests.conftest import EXAMPLES, csrf_token, login
 from tests.ingest.test_upload_paths import issue_token, zip_of
 
-ROGUE = ["٢٠١٥Q3", "２０１５Q3", "𝟚𝟘𝟙𝟝Q3", "۲۰۱۵Q3"]     # Arabic-Indic, full-width, mathematical, Persian
+ROGUE = ["٢٠١٥Q3", "２０１５Q3", "𝟚𝟘𝟙𝟝Q3", "۲۰۱۵Q3"]  # Arabic-Indic, full-width, mathematical, Persian
 PKG = EXAMPLES / "packages" / "HA" / "2015Q3"
 
 
@@ -31,8 +32,11 @@ def test_the_one_reading_refuses_digits_of_other_scripts_by_name(code):
 def _results(dbs, code="2015Q3"):
     """The newest run's results of a period, as (measure, ICO, numerator, denominator)."""
     run = dbs.scalar(select(func.max(ResultRun.id)).where(ResultRun.period_code == code))
-    return sorted(dbs.execute(select(Result.measure_id, Result.ico, Result.numerator, Result.denominator)
-                              .where(Result.run_id == run)).all())
+    return sorted(
+        dbs.execute(
+            select(Result.measure_id, Result.ico, Result.numerator, Result.denominator).where(Result.run_id == run)
+        ).all()
+    )
 
 
 def _nothing_stored(dbs, before_submissions):
@@ -44,6 +48,7 @@ def _nothing_stored(dbs, before_submissions):
 
 def test_a_rogue_period_is_refused_on_the_web_the_api_and_the_command_line(example, dbs):
     from reporting import pipeline
+
     before_results = _results(dbs)
     assert before_results
     before = dbs.scalar(select(func.count()).select_from(Submission))
@@ -53,15 +58,22 @@ def test_a_rogue_period_is_refused_on_the_web_the_api_and_the_command_line(examp
     runner = example.test_cli_runner()
     for code in ROGUE[:2]:
         # The upload page: the form comes back with the reason, naming the character.
-        data = {"csrf_token": csrf_token(client, "/submissions/upload"), "period": code, "ico": "HA",
-                "files": (io.BytesIO(zip_of(PKG)), "ha.zip")}
+        data = {
+            "csrf_token": csrf_token(client, "/submissions/upload"),
+            "period": code,
+            "ico": "HA",
+            "files": (io.BytesIO(zip_of(PKG)), "ha.zip"),
+        }
         r = client.post("/submissions/upload", data=data, content_type="multipart/form-data")
         page = r.get_data(as_text=True)
         assert r.status_code == 400 and "is not a period" in page and "ASCII digits 0-9" in page, page[-2000:]
         # The API: a JSON error that says the same.
-        r = client.post("/api/v1/submissions", headers={"Authorization": f"Bearer {token}"},
-                        content_type="multipart/form-data",
-                        data={"period": code, "package": (io.BytesIO(zip_of(PKG)), "ha.zip")})
+        r = client.post(
+            "/api/v1/submissions",
+            headers={"Authorization": f"Bearer {token}"},
+            content_type="multipart/form-data",
+            data={"period": code, "package": (io.BytesIO(zip_of(PKG)), "ha.zip")},
+        )
         assert 400 <= r.status_code < 500, r.get_data(as_text=True)
         assert "ASCII digits 0-9" in r.get_data(as_text=True)
         # The command line: a usage error, exit code 2, nothing submitted.

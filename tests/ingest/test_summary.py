@@ -1,5 +1,6 @@
 """The validation report is one typed value (``ingest.report.Summary``); its stored and answered JSON keeps the
 shape the API has always given (row counts closing the files list), and reads back the same."""
+
 from reporting.ingest.report import Failure, Report, Summary, summarise
 
 

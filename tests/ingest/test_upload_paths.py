@@ -1,4 +1,5 @@
 """The three ways in (web, API, CLI) share one code path; versions, supersession and isolation."""
+
 import io
 import json
 import threading
@@ -24,6 +25,7 @@ def issue_token(app, email):
     from reporting.security import issue_token
     from reporting.storage import db
     from reporting.storage.models import User
+
     with db.transaction() as s:
         user = s.scalar(select(User).where(User.email == email))
         return issue_token(s, user, "test")[1]
@@ -31,8 +33,12 @@ def issue_token(app, email):
 
 def test_web_upload_of_a_zip_then_the_report(world, client, dbs):
     login(client, "ha@example.org")
-    data = {"csrf_token": csrf_token(client, "/submissions/upload"), "period": "2014Q1", "ico": "HA",
-            "files": (io.BytesIO(zip_of(PKG / "2014Q1")), "ha-2014Q1.zip")}
+    data = {
+        "csrf_token": csrf_token(client, "/submissions/upload"),
+        "period": "2014Q1",
+        "ico": "HA",
+        "files": (io.BytesIO(zip_of(PKG / "2014Q1")), "ha-2014Q1.zip"),
+    }
     r = client.post("/submissions/upload", data=data, content_type="multipart/form-data")
     assert r.status_code == 302
     page = client.get(r.headers["Location"]).get_data(as_text=True)
@@ -55,8 +61,12 @@ def test_web_upload_of_several_csvs_with_an_error(world, client, dbs):
 
 def test_ico_user_cannot_upload_for_another_ico(world, client, dbs):
     login(client, "hb@example.org")
-    data = {"csrf_token": csrf_token(client, "/submissions/upload"), "period": "2014Q1", "ico": "HA",
-            "files": (io.BytesIO(zip_of(PKG / "2014Q1")), "p.zip")}
+    data = {
+        "csrf_token": csrf_token(client, "/submissions/upload"),
+        "period": "2014Q1",
+        "ico": "HA",
+        "files": (io.BytesIO(zip_of(PKG / "2014Q1")), "p.zip"),
+    }
     r = client.post("/submissions/upload", data=data, content_type="multipart/form-data")
     assert r.status_code == 400 and dbs.scalar(select(Submission)) is None
 
@@ -64,13 +74,21 @@ def test_ico_user_cannot_upload_for_another_ico(world, client, dbs):
 def test_api_accepts_then_rejects_with_json_reports(world, client, dbs):
     token = issue_token(world, "ha@example.org")
     headers = {"Authorization": f"Bearer {token}"}
-    r = client.post("/api/v1/submissions", headers=headers, content_type="multipart/form-data",
-                    data={"period": "2014Q1", "package": (io.BytesIO(zip_of(PKG / "2014Q1")), "p.zip")})
+    r = client.post(
+        "/api/v1/submissions",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"period": "2014Q1", "package": (io.BytesIO(zip_of(PKG / "2014Q1")), "p.zip")},
+    )
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["verdict"] == "accepted" and r.get_json()["version"] == 1
     assert "Set-Cookie" not in r.headers
-    r = client.post("/api/v1/submissions", headers=headers, content_type="multipart/form-data",
-                    data={"period": "2014Q2", "package": (io.BytesIO(zip_of(PKG / "2014Q1")), "p.zip")})
+    r = client.post(
+        "/api/v1/submissions",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"period": "2014Q2", "package": (io.BytesIO(zip_of(PKG / "2014Q1")), "p.zip")},
+    )
     body = r.get_json()
     assert r.status_code == 422 and body["verdict"] == "rejected"
     first = body["failures"][0]
@@ -78,8 +96,12 @@ def test_api_accepts_then_rejects_with_json_reports(world, client, dbs):
     assert any(f["rule"] == "outside_period" and f["row"] >= 2 for f in body["failures"])
     # Another ICO's token cannot submit for HA; a bad token gets 401.
     other = issue_token(world, "hb@example.org")
-    r = client.post("/api/v1/submissions", headers={"Authorization": f"Bearer {other}"},
-                    data={"period": "2014Q1", "ico": "HA"}, content_type="multipart/form-data")
+    r = client.post(
+        "/api/v1/submissions",
+        headers={"Authorization": f"Bearer {other}"},
+        data={"period": "2014Q1", "ico": "HA"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 403
     assert client.post("/api/v1/submissions", headers={"Authorization": "Bearer nope"}).status_code == 401
 
@@ -101,13 +123,22 @@ def test_resubmission_supersedes_and_rejection_keeps_the_earlier_version(world, 
         assert runner.invoke(args=["submit", "--ico", "HA", "--period", "2014Q1", str(PKG / folder)]).exit_code == 0
     assert runner.invoke(args=["submit", "--ico", "HA", "--period", "2014Q1", str(PKG / "2014Q2")]).exit_code == 1
     from reporting.storage.queries import in_force
+
     subs = dbs.scalars(select(Submission).order_by(Submission.version)).all()
     assert [(s.version, s.status) for s in subs] == [(1, "accepted"), (2, "accepted"), (3, "rejected")]
     assert [s.version for s in in_force(dbs)] == [2]
-    from reporting.storage.models import ROW_TABLES
     from sqlalchemy import func
-    assert dbs.scalar(select(func.count()).select_from(ROW_TABLES["members"])
-                      .where(ROW_TABLES["members"].c.submission_id == subs[2].id)) == 0
+
+    from reporting.storage.models import ROW_TABLES
+
+    assert (
+        dbs.scalar(
+            select(func.count())
+            .select_from(ROW_TABLES["members"])
+            .where(ROW_TABLES["members"].c.submission_id == subs[2].id)
+        )
+        == 0
+    )
     audits = dbs.scalars(select(AuditEvent).where(AuditEvent.action == "upload")).all()
     assert [a.outcome for a in audits] == ["accepted", "accepted", "rejected"]
 
@@ -115,6 +146,7 @@ def test_resubmission_supersedes_and_rejection_keeps_the_earlier_version(world, 
 def test_two_uploads_at_the_same_moment_get_distinct_versions(world, dbs):
     from reporting import pipeline
     from reporting.cli_files import files_from_paths
+
     files = files_from_paths([PKG / "2014Q1"])
     errors = []
 
@@ -124,6 +156,7 @@ def test_two_uploads_at_the_same_moment_get_distinct_versions(world, dbs):
                 pipeline.accept_package("HA", "2014Q1", files, uploader="test", via="cli")
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
+
     threads = [threading.Thread(target=go) for _ in range(3)]
     for t in threads:
         t.start()
@@ -140,6 +173,7 @@ def test_templates_and_dictionary(world, client):
     assert sorted(z.namelist())[0] == "assessments.csv"
     assert z.read("members.csv").decode().startswith("member_id,birth_date")
     from python_calamine import CalamineWorkbook
+
     book = CalamineWorkbook.from_filelike(io.BytesIO(client.get("/submissions/template.xlsx").data))
     assert "columns" in book.sheet_names and "members" in book.sheet_names
     assert "rating_health_plan" in client.get("/submissions/dictionary").get_data(as_text=True)

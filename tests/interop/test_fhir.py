@@ -1,5 +1,6 @@
 """FHIR R4 Measure and MeasureReport: parsed back with fhir.resources (R4B), compared number by number with
 ``results``, and served to each token only what it may see."""
+
 from __future__ import annotations
 
 import csv
@@ -23,6 +24,7 @@ def publish(app, period="2015Q2"):
     from reporting.engine.store import current_run
     from reporting.publication import editions
     from reporting.storage import db
+
     with app.app_context(), db.transaction() as s:
         return editions.create(s, period, current_run(s, period).id, publish=True, actor="test").number
 
@@ -48,10 +50,15 @@ def test_one_measure_per_registry_entry_with_its_codes(example):
         res = by_id[mid]
         assert isinstance(res, Measure) and res.status == "active" and res.version == m.version
         assert res.url.endswith(f"/api/v1/fhir/Measure/{mid.replace('_', '-')}")
-        assert res.scoring.coding[0].code == {"percent": "proportion", "per_1000": "ratio", "score": "continuous-variable"}[m.unit]
+        assert (
+            res.scoring.coding[0].code
+            == {"percent": "proportion", "per_1000": "ratio", "score": "continuous-variable"}[m.unit]
+        )
         assert res.improvementNotation.coding[0].code == ("increase" if m.direction == "higher" else "decrease")
         codes = {p.code.coding[0].code for p in res.group[0].population}
-        assert codes >= ({"initial-population", "measure-population"} if m.unit == "score" else {"denominator", "numerator"})
+        assert codes >= (
+            {"initial-population", "measure-population"} if m.unit == "score" else {"denominator", "numerator"}
+        )
         assert ("denominator-exclusion" in codes) == (mid in ("fuh_7d", "fuh_30d"))
         assert all(p.code.coding[0].system == POPULATION for p in res.group[0].population)
     one = get(client, token, "/api/v1/fhir/Measure/fuh-7d")
@@ -72,7 +79,7 @@ def test_the_cli_bundle_equals_results_number_by_number(example, tmp_path):
     assert len(measures) == len(REGISTRY)
     listed = runner.invoke(args=["results", "--period", "2015Q2", "--format", "csv"])
     expected = {(row["measure_id"], row["ico"]): row for row in csv.DictReader(io.StringIO(listed.output))}
-    assert len(reports) == len(expected) == len(REGISTRY) * 3          # HA, HB and statewide
+    assert len(reports) == len(expected) == len(REGISTRY) * 3  # HA, HB and statewide
     for report in reports:
         assert isinstance(report, MeasureReport) and report.type == "summary" and report.status == "complete"
         org = report.contained[0]
@@ -88,15 +95,19 @@ def test_the_cli_bundle_equals_results_number_by_number(example, tmp_path):
             assert got["numerator"] == int(row["numerator"])
         ext = {e.url.rsplit("/", 1)[-1]: e for e in report.extension}
         assert ext["result-status"].valueCode == row["status"]
-        assert {x.url: (x.valueInteger or x.valueCode) for x in ext["edition"].extension} == {"number": 1, "status": "published"}
+        assert {x.url: (x.valueInteger or x.valueCode) for x in ext["edition"].extension} == {
+            "number": 1,
+            "status": "published",
+        }
         if row["status"] == "reported":
             score = float(report.group[0].measureScore.value)
             value = float(row["value"])
             assert score == pytest.approx(value / 100 if m.unit == "percent" else value, abs=1e-9)
-            if row["adjusted_value"]:                        # survey measures: case-mix adjusted (issue 25)
+            if row["adjusted_value"]:  # survey measures: case-mix adjusted (issue 25)
                 adjusted = float(row["adjusted_value"])
                 assert float(ext["case-mix-adjusted-score"].valueQuantity.value) == pytest.approx(
-                    adjusted / 100 if m.unit == "percent" else adjusted, abs=1e-9)
+                    adjusted / 100 if m.unit == "percent" else adjusted, abs=1e-9
+                )
                 assert (ext["vs-statewide"].valueCode if "vs-statewide" in ext else "") == row["vs_statewide"]
             else:
                 assert "case-mix-adjusted-score" not in ext
@@ -124,13 +135,18 @@ def test_each_token_gets_what_it_may_see(example):
     cms, ha, ri = (issue_token(example, e) for e in ("cms@example.org", "ha@example.org", "ri@example.org"))
     url = "/api/v1/fhir/MeasureReport?period=2015Q2"
     assert _ids(get(client, cms, url)) == {"HA", "HB", "STATEWIDE"}
-    assert _ids(get(client, ha, url)) == {"HA"}          # statewide hidden: only two ICOs report (issue 18 #13)
-    assert _ids(get(client, ri, url)) == set()          # another state's reviewer: neither ICOs nor statewide
-    for token, path, status in [(ha, url + "&ico=HB", 403), (ha, url + "&ico=STATEWIDE", 403),
-                                (ha, "/api/v1/fhir/MeasureReport/2015Q2.HB.fuh-7d", 403),
-                                (cms, url + "&colour=red", 400), (cms, "/api/v1/fhir/MeasureReport?period=2015Q9", 400),
-                                (cms, "/api/v1/fhir/MeasureReport?period=2015Q3", 404),
-                                (cms, url + "&type=subject-list", 403), (cms, url + "&measure=nope", 400)]:
+    assert _ids(get(client, ha, url)) == {"HA"}  # statewide hidden: only two ICOs report (issue 18 #13)
+    assert _ids(get(client, ri, url)) == set()  # another state's reviewer: neither ICOs nor statewide
+    for token, path, status in [
+        (ha, url + "&ico=HB", 403),
+        (ha, url + "&ico=STATEWIDE", 403),
+        (ha, "/api/v1/fhir/MeasureReport/2015Q2.HB.fuh-7d", 403),
+        (cms, url + "&colour=red", 400),
+        (cms, "/api/v1/fhir/MeasureReport?period=2015Q9", 400),
+        (cms, "/api/v1/fhir/MeasureReport?period=2015Q3", 404),
+        (cms, url + "&type=subject-list", 403),
+        (cms, url + "&measure=nope", 400),
+    ]:
         r = get(client, token, path)
         assert r.status_code == status, (path, r.status_code, r.get_data(as_text=True))
         assert r.mimetype == "application/fhir+json"
@@ -153,14 +169,18 @@ def test_the_subject_list_is_the_icos_own_and_never_cached(example):
     assert report.type == "subject-list"
     listed = next(c for c in report.contained if c.get_resource_type() == "List")
     members = [e.item.identifier.value for e in listed.entry]
-    assert report.group[0].population[0].count == len(members) and report.group[0].population[0].subjectResults.reference == "#gap"
+    assert (
+        report.group[0].population[0].count == len(members)
+        and report.group[0].population[0].subjectResults.reference == "#gap"
+    )
     page = example.test_client()
     from tests.conftest import login
+
     login(page, "ha@example.org")
     gap_csv = page.get("/gaps/assessment_90d/HA/2015Q2/export.csv").get_data(as_text=True)
     for member in members:
         assert member in gap_csv
     summary = get(client, ha, "/api/v1/fhir/MeasureReport?period=2015Q2&measure=assessment_90d").get_data(as_text=True)
-    assert not any(f'"{m}"' in summary for m in members)      # no member data in summary reports
+    assert not any(f'"{m}"' in summary for m in members)  # no member data in summary reports
     other = get(client, ha, "/api/v1/fhir/MeasureReport?period=2015Q2&type=subject-list&ico=HB")
     assert other.status_code == 403

@@ -1,5 +1,6 @@
 """The public page and the open-data package: signed out, published editions only, suppression exactly as in
 the public report, valid for the frictionless validator."""
+
 from __future__ import annotations
 
 import io
@@ -18,6 +19,7 @@ from tests.rendering.test_pdf import pdf_text
 def published_example(example):
     """2015Q2 published through the whole cycle (public report rendered), 2015Q3 computed but not published."""
     from reporting import pipeline
+
     with example.app_context():
         outcome = pipeline.run_cycle("2015Q2", trigger="test")
     assert outcome.status == "published"
@@ -31,7 +33,7 @@ def test_the_public_page_works_signed_out_and_lists_published_periods_only(publi
     assert "max-age" in page.headers["Cache-Control"]
     text = page.get_data(as_text=True)
     assert "/public/2015Q2.zip" in text and "/public/2015Q3.zip" not in text and ">2015Q3<" not in text
-    assert client.get("/public/2015Q3.zip").status_code == 404          # computed, never published
+    assert client.get("/public/2015Q3.zip").status_code == 404  # computed, never published
     assert client.get("/public/2015Q3/report.pdf").status_code == 404
     pdf = client.get("/public/2015Q2/report.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -47,15 +49,30 @@ def test_the_open_data_package_validates_and_equals_the_public_report(published_
     report = validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["type", "message"])
     table = pd.read_csv(tmp_path / "results.csv", dtype={"ico": str})
-    assert list(table.columns) == ["measure_id", "ico", "period", "numerator", "denominator", "value", "status", "suppressed",
-                                   "adjusted_value", "vs_statewide"]
+    assert list(table.columns) == [
+        "measure_id",
+        "ico",
+        "period",
+        "numerator",
+        "denominator",
+        "value",
+        "status",
+        "suppressed",
+        "adjusted_value",
+        "vs_statewide",
+    ]
     # Case-mix adjusted values for the survey measures only, where the value is shown (issue 25).
     survey = table["measure_id"].map(lambda m: bool(REGISTRY[m].case_mix_items))
-    assert table.loc[~survey, "adjusted_value"].isna().all() and table.loc[table["value"].isna(), "adjusted_value"].isna().all()
+    assert (
+        table.loc[~survey, "adjusted_value"].isna().all()
+        and table.loc[table["value"].isna(), "adjusted_value"].isna().all()
+    )
     shown = table[survey & table["value"].notna()]
     assert len(shown) and shown["adjusted_value"].notna().all()
     assert set(shown.loc[shown["ico"] != "STATEWIDE", "vs_statewide"]) <= {"higher", "lower", "no_difference"}
-    assert (shown.loc[shown["ico"] == "STATEWIDE", "adjusted_value"] == shown.loc[shown["ico"] == "STATEWIDE", "value"]).all()
+    assert (
+        shown.loc[shown["ico"] == "STATEWIDE", "adjusted_value"] == shown.loc[shown["ico"] == "STATEWIDE", "value"]
+    ).all()
     assert len(table) == len(REGISTRY) * 3 and set(table["ico"]) == {"HA", "HB", "STATEWIDE"}
     # Suppressed cells are empty, and flagged.
     flagged = table[table["suppressed"]]
@@ -64,13 +81,16 @@ def test_the_open_data_package_validates_and_equals_the_public_report(published_
     # An NA result shows no value.
     assert table.loc[table["status"] == "NA", "value"].isna().all()
     # Every value equals the public PDF's: each shown value appears there, each suppressed one is empty there too.
+    from sqlalchemy import select
+
     from reporting.storage import db
     from reporting.storage.models import Artifact
-    from sqlalchemy import select
+
     with published_example.app_context():
         public_pdf = db.session.scalar(select(Artifact.content).where(Artifact.kind == "public"))
     text = " ".join(pdf_text(public_pdf).split())
     from reporting.rendering.filters import fmt_value
+
     for row in table.itertuples():
         if pd.notna(row.value):
             assert fmt_value(row.value, REGISTRY[row.measure_id].unit) in text, row
@@ -87,10 +107,11 @@ def test_a_suppressed_value_in_the_public_pdf_is_empty_in_the_csv(published_exam
     from reporting.interop.published import published
     from reporting.publication.suppression import SUPPRESSED, suppress
     from reporting.storage import db
+
     with published_example.app_context():
         pub = published(db.session, "2015Q2")
         rows = {(r["measure_id"], r["ico"]): r for r in opendata.rows(pub)}
-        for (mid, ico), result in pub.results.items():
+        for (mid, ico), _result in pub.results.items():
             cells = {c.ico: c for c in suppress(mid, [r for (m, _), r in pub.results.items() if m == mid])}
             cell = cells[ico]
             for name in ("numerator", "denominator"):
@@ -102,6 +123,7 @@ def test_nothing_in_preview_reaches_the_public(example):
     from reporting.engine.store import current_run
     from reporting.publication import editions
     from reporting.storage import db
+
     with example.app_context(), db.transaction() as s:
         editions.create(s, "2015Q2", current_run(s, "2015Q2").id, publish=False)
     client = example.test_client()

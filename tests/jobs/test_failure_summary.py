@@ -1,5 +1,6 @@
 """The daily failure summary: admins get one e-mail (a notice, at most one a day) naming each failed delivery
 and failed job, over a real SMTP server; nothing when nothing failed."""
+
 from sqlalchemy import select
 
 from reporting import pipeline
@@ -16,14 +17,14 @@ def test_admins_hear_of_failed_deliveries_once_a_day(example, smtp):
     example.config.update(smtp.config())
     with example.app_context():
         tasks.failure_summary()
-        assert _summaries(smtp) == []                       # nothing failed: nothing sent
+        assert _summaries(smtp) == []  # nothing failed: nothing sent
         smtp.recorder.refuse.add("reports@hb.example.org")  # a permanent refusal: 550
         pipeline.run_cycle("2015Q3", trigger="test", wait_for_retries=0)
         with db.transaction() as s:
             failed = s.scalars(select(Delivery).where(Delivery.status == "failed")).all()
             assert [d.recipient for d in failed] == ["reports@hb.example.org"]
         tasks.failure_summary()
-        tasks.failure_summary()                             # the same day again: no second e-mail
+        tasks.failure_summary()  # the same day again: no second e-mail
         with db.transaction() as s:
             runs = s.scalars(select(JobRun).where(JobRun.job == "failure_summary").order_by(JobRun.id)).all()
     summaries = _summaries(smtp)
@@ -31,5 +32,8 @@ def test_admins_hear_of_failed_deliveries_once_a_day(example, smtp):
     assert summaries[0]["Subject"] == "One Care reporting: 1 failed deliveries, 0 failed jobs"
     body = summaries[0].get_content()
     assert f"delivery {failed[0].id} to reports@hb.example.org: failed" in body and "/admin/deliveries" in body
-    assert [r.summary.split(" (")[0] for r in runs] == ["nothing to report", "summary of 1 problems queued for 1 admins",
-                                                        "summary already sent today"]
+    assert [r.summary.split(" (")[0] for r in runs] == [
+        "nothing to report",
+        "summary of 1 problems queued for 1 admins",
+        "summary already sent today",
+    ]

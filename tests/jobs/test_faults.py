@@ -1,6 +1,7 @@
 """Fault tests with real processes: the scheduler killed with SIGKILL in the middle of a cycle and
 started again, and two schedulers (and two cycles) against PostgreSQL at once. Each recipient gets
 exactly one message per edition."""
+
 import os
 import signal
 import subprocess
@@ -15,24 +16,46 @@ from sqlalchemy.orm import Session
 from reporting.storage.models import Delivery
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow          # scheduler processes killed and restarted
+pytestmark = pytest.mark.slow  # scheduler processes killed and restarted
 
-RECIPIENTS = {"reports@ha.example.org", "reports@hb.example.org", "cmo@hb.example.org", "cms@example.org",
-              "state@example.org"}
+RECIPIENTS = {
+    "reports@ha.example.org",
+    "reports@hb.example.org",
+    "cmo@hb.example.org",
+    "cms@example.org",
+    "state@example.org",
+}
 
 
 def env_for(url, instance, smtp) -> dict:
     env = dict(os.environ)
     env.update(smtp.env())
-    env.update({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret-key",
-                "REPORTING_ENV": "test", "CYCLE_DELAY_DAYS": "0", "CYCLE_FIRST_PERIOD": "2015Q3",
-                "DELIVERY_STALE_SECONDS": "2", "SCHEDULER_POLL_SECONDS": "1", "LOG_LEVEL": "INFO", "PUBLISH_MODE": "auto"})
+    env.update(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "test-secret-key",
+            "REPORTING_ENV": "test",
+            "CYCLE_DELAY_DAYS": "0",
+            "CYCLE_FIRST_PERIOD": "2015Q3",
+            "DELIVERY_STALE_SECONDS": "2",
+            "SCHEDULER_POLL_SECONDS": "1",
+            "LOG_LEVEL": "INFO",
+            "PUBLISH_MODE": "auto",
+        }
+    )
     return env
 
 
 def flask(args, env, log):
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi"] + args, cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi"] + args,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def ledger(url):
@@ -45,6 +68,7 @@ def ledger(url):
 
 def job_runs(url):
     from reporting.storage.models import JobRun
+
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with Session(engine) as s:
         rows = [(r.id, r.job, r.status) for r in s.scalars(select(JobRun).order_by(JobRun.id))]
@@ -78,7 +102,8 @@ def test_scheduler_killed_mid_cycle_then_restarted_sends_each_message_once(examp
     def hold_first(address):
         if not in_rcpt.is_set():
             in_rcpt.set()
-            release.wait(30)            # the scheduler is killed while its first message is half sent
+            release.wait(30)  # the scheduler is killed while its first message is half sent
+
     smtp.recorder.on_rcpt = hold_first
     log = open(tmp_path / "scheduler-1.log", "w")
     first = flask(["scheduler"], env, log)
@@ -90,10 +115,10 @@ def test_scheduler_killed_mid_cycle_then_restarted_sends_each_message_once(examp
         release.set()
         stop(first)
     smtp.recorder.on_rcpt = None
-    assert ("sending" in {s for _, s in ledger(example_url)})
+    assert "sending" in {s for _, s in ledger(example_url)}
     killed = [r for r in job_runs(example_url) if r[2] == "running"]
-    assert killed                       # the killed scheduler's run record says "running" for ever...
-    time.sleep(2.5)                     # past DELIVERY_STALE_SECONDS
+    assert killed  # the killed scheduler's run record says "running" for ever...
+    time.sleep(2.5)  # past DELIVERY_STALE_SECONDS
     log2 = open(tmp_path / "scheduler-2.log", "w")
     second = flask(["scheduler"], env, log2)
     try:
@@ -120,8 +145,11 @@ def test_two_schedulers_against_postgresql_send_each_message_once(example_url, s
         return [i for i, path in enumerate(paths) if "is the active scheduler" in path.read_text()]
 
     def state() -> str:
-        return (f"ledger {ledger(example_url)}; received { {k: len(v) for k, v in smtp.recorder.by_recipient().items()} }"
-                + "".join(f"\n--- scheduler-{i}.log\n{path.read_text()[-3000:]}" for i, path in enumerate(paths)))
+        return (
+            f"ledger {ledger(example_url)}; received { {k: len(v) for k, v in smtp.recorder.by_recipient().items()} }"
+            + "".join(f"\n--- scheduler-{i}.log\n{path.read_text()[-3000:]}" for i, path in enumerate(paths))
+        )
+
     try:
         done = wait_for(lambda: len(ledger(example_url)) == 5 and {s for _, s in ledger(example_url)} == {"sent"})
         assert done, state()
@@ -156,6 +184,7 @@ def test_two_cycles_at_once_against_postgresql_send_each_message_once(example_ur
 
 # --- notices: the same outbox, the same faults -----------------------------------------------------
 
+
 def _queue_inquiry_notices(app) -> set[str]:
     """An ICO user opens an inquiry on a preview (through the API): notices are queued for its reviewers."""
     from reporting.engine.store import current_run
@@ -163,26 +192,31 @@ def _queue_inquiry_notices(app) -> set[str]:
     from reporting.storage import db
     from reporting.storage.models import utcnow
     from tests.ingest.test_upload_paths import issue_token
+
     with app.app_context():
         with db.transaction() as s:
             editions.open_preview(s, "2015Q3", current_run(s, "2015Q3").id, utcnow().replace(year=2100), "test")
         db.session.remove()
     token = issue_token(app, "ha@example.org")
-    r = app.test_client().post("/api/v1/inquiries", headers={"Authorization": f"Bearer {token}"},
-                               json={"period": "2015Q3", "measure_id": "fuh_7d", "message": "Looks low."})
+    r = app.test_client().post(
+        "/api/v1/inquiries",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"period": "2015Q3", "measure_id": "fuh_7d", "message": "Looks low."},
+    )
     assert r.status_code == 201, r.get_data(as_text=True)
     return {"cms@example.org", "state@example.org"}
 
 
 def test_a_notice_killed_mid_send_is_sent_exactly_once_after_restart(example_url, example, smtp, tmp_path):
     recipients = _queue_inquiry_notices(example)
-    env = env_for(example_url, tmp_path / "instance", smtp) | {"CYCLE_FIRST_PERIOD": "2030Q1"}    # no cycle due
+    env = env_for(example_url, tmp_path / "instance", smtp) | {"CYCLE_FIRST_PERIOD": "2030Q1"}  # no cycle due
     in_rcpt, release = threading.Event(), threading.Event()
 
     def hold_first(address):
         if not in_rcpt.is_set():
             in_rcpt.set()
-            release.wait(30)            # the scheduler is killed while its first notice is half sent
+            release.wait(30)  # the scheduler is killed while its first notice is half sent
+
     smtp.recorder.on_rcpt = hold_first
     first = flask(["scheduler"], env, open(tmp_path / "scheduler-1.log", "w"))
     try:
@@ -194,7 +228,7 @@ def test_a_notice_killed_mid_send_is_sent_exactly_once_after_restart(example_url
         stop(first)
     smtp.recorder.on_rcpt = None
     assert "sending" in {s for _, s in ledger(example_url)}
-    time.sleep(2.5)                     # past DELIVERY_STALE_SECONDS
+    time.sleep(2.5)  # past DELIVERY_STALE_SECONDS
     second = flask(["scheduler"], env, open(tmp_path / "scheduler-2.log", "w"))
     try:
         done = wait_for(lambda: {s for _, s in ledger(example_url)} == {"sent"})
@@ -214,6 +248,7 @@ def test_a_notice_left_sending_at_data_is_uncertain_as_a_report_would_be(example
     from reporting.jobs.tasks import delivery_worker
     from reporting.storage import db
     from tests.conftest import csrf_token, login
+
     example.config.update(smtp.config())
     recipients = _queue_inquiry_notices(example)
     with example.app_context():

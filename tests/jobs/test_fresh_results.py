@@ -1,6 +1,7 @@
 """Issue 17: after an accepted upload the scheduler's ``fresh_results`` job recomputes, within a minute,
 every period whose results predate it (its quarter, later quarters, the year), not at the nightly run;
 until then pages and exports say "results updating", and the uploader is told when results will appear."""
+
 from sqlalchemy import select
 
 from reporting import pipeline
@@ -19,17 +20,23 @@ def test_an_accepted_upload_is_recomputed_promptly_and_marked_until_then(example
         with db.transaction() as s:
             assert stale_periods(s) == []
             before = {r.period_code: r.id for r in s.scalars(select(ResultRun).where(ResultRun.is_current))}
-        outcome = pipeline.accept_package("HA", "2015Q2", files_from_paths([EXAMPLES / "packages" / "HA" / "2015Q2"]),
-                                          uploader="ha@example.org", via="web")
+        outcome = pipeline.accept_package(
+            "HA",
+            "2015Q2",
+            files_from_paths([EXAMPLES / "packages" / "HA" / "2015Q2"]),
+            uploader="ha@example.org",
+            via="web",
+        )
         assert outcome.accepted and outcome.version == 2
         with db.transaction() as s:
-            assert stale_periods(s) == ["2015Q2", "2015Q3", "2015"]        # what includes 2015Q2, in order
+            assert stale_periods(s) == ["2015Q2", "2015Q3", "2015"]  # what includes 2015Q2, in order
     page = client.get(f"/submissions/{outcome.submission_id}").get_data(as_text=True)
     assert "recomputed from this version within a few minutes" in page and "/icos/HA" in page
     assert UPDATING_NOTE in client.get("/overview?period=2015Q3").get_data(as_text=True)
     assert UPDATING_NOTE not in client.get("/overview?period=2015Q1").get_data(as_text=True)
-    assert ",\"new data accepted, results updating\"," in client.get(
-        "/exports/overview.csv?period=2015").get_data(as_text=True)
+    assert ',"new data accepted, results updating",' in client.get("/exports/overview.csv?period=2015").get_data(
+        as_text=True
+    )
     assert "results updating" in client.get("/icos/HA").get_data(as_text=True)
     with example.app_context():
         tasks.fresh_results()
@@ -39,7 +46,7 @@ def test_an_accepted_upload_is_recomputed_promptly_and_marked_until_then(example
             job = s.scalars(select(JobRun).where(JobRun.job == "fresh_results")).one()
         assert job.status == "done" and "2015Q2" in job.summary
         assert {p for p in after if after[p] != before[p]} == {"2015Q2", "2015Q3", "2015"}
-        tasks.fresh_results()                                              # nothing left: no second run
+        tasks.fresh_results()  # nothing left: no second run
         with db.transaction() as s:
             assert len(s.scalars(select(JobRun).where(JobRun.job == "fresh_results")).all()) == 1
     assert UPDATING_NOTE not in client.get("/overview?period=2015Q3").get_data(as_text=True)

@@ -1,5 +1,6 @@
 """The default schedules: added once, never over an administrator's change, and safe when two
 processes add them at the same moment (two schedulers starting, the admin page)."""
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,10 +27,11 @@ def test_a_schedule_added_by_another_process_meanwhile_is_not_an_error(app, dbs,
         ensure_schedules()
         real_get = Session.get
 
-        def racing_get(self, entity, ident, **kw):     # as if another process had not committed yet when we looked
+        def racing_get(self, entity, ident, **kw):  # as if another process had not committed yet when we looked
             return None if entity is Schedule else real_get(self, entity, ident, **kw)
+
         monkeypatch.setattr(Session, "get", racing_get)
-        ensure_schedules()                              # each insert meets the other's row: no exception
+        ensure_schedules()  # each insert meets the other's row: no exception
     monkeypatch.undo()
     dbs.expire_all()
     assert len(dbs.scalars(select(Schedule)).all()) == len(DEFAULT_SCHEDULES)
@@ -39,8 +41,15 @@ def test_job_run_timings_read_as_seconds_not_as_dicts(world, dbs):
     """Issue 17: the admin page showed the cycle's per-period timings as raw dicts."""
     from reporting.storage.models import JobRun
     from tests.conftest import login
-    dbs.add(JobRun(job="quarterly_cycle", status="done", summary="2015Q3: published",
-                   timings={"2015Q3": {"compute": 4.812, "render": 5.0}, "total": 9.9}))
+
+    dbs.add(
+        JobRun(
+            job="quarterly_cycle",
+            status="done",
+            summary="2015Q3: published",
+            timings={"2015Q3": {"compute": 4.812, "render": 5.0}, "total": 9.9},
+        )
+    )
     dbs.commit()
     client = world.test_client()
     login(client, "admin@example.org")
@@ -52,20 +61,29 @@ def test_an_admin_changes_a_schedule_and_a_bad_cron_changes_nothing(world, dbs):
     from reporting.jobs.schedules import ensure_schedules
     from reporting.storage.models import AuditEvent
     from tests.conftest import csrf_token, login
+
     with world.app_context():
-        ensure_schedules()                         # what init-db and the scheduler do; the page only reads
+        ensure_schedules()  # what init-db and the scheduler do; the page only reads
     client = world.test_client()
     login(client, "admin@example.org")
     token = csrf_token(client, "/admin/schedules")
-    r = client.post("/admin/schedules", data={"csrf_token": token, "schedule_id": "failure_summary",
-                                              "cron": " 15 8 * * 1 ", "enabled": "1"}, follow_redirects=True)
+    r = client.post(
+        "/admin/schedules",
+        data={"csrf_token": token, "schedule_id": "failure_summary", "cron": " 15 8 * * 1 ", "enabled": "1"},
+        follow_redirects=True,
+    )
     assert "Schedule failure_summary saved" in r.get_data(as_text=True)
     dbs.expire_all()
     row = dbs.get(Schedule, "failure_summary")
     assert (row.cron, row.enabled, row.updated_by) == ("15 8 * * 1", True, "admin@example.org")
-    assert dbs.scalars(select(AuditEvent).where(AuditEvent.action == "schedule.update")).one().actor == "admin@example.org"
-    r = client.post("/admin/schedules", data={"csrf_token": token, "schedule_id": "failure_summary",
-                                              "cron": "every day"}, follow_redirects=True)
+    assert (
+        dbs.scalars(select(AuditEvent).where(AuditEvent.action == "schedule.update")).one().actor == "admin@example.org"
+    )
+    r = client.post(
+        "/admin/schedules",
+        data={"csrf_token": token, "schedule_id": "failure_summary", "cron": "every day"},
+        follow_redirects=True,
+    )
     assert "&#39;every day&#39; is not a cron expression" in r.get_data(as_text=True)
     dbs.expire_all()
     assert dbs.get(Schedule, "failure_summary").cron == "15 8 * * 1" and dbs.get(Schedule, "failure_summary").enabled

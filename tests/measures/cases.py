@@ -1,4 +1,5 @@
 """Building synthetic data in view: one small set of rows per case, each case its own member."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,7 +9,7 @@ import pandas as pd
 from measures import DataInView, Period
 from measures.dictionary import FILES, typed
 
-P = Period.parse("2015Q2")          # 2015-04-01 .. 2015-06-30
+P = Period.parse("2015Q2")  # 2015-04-01 .. 2015-06-30
 
 
 def d(text: str) -> date:
@@ -28,24 +29,49 @@ class Case:
         self.rows: dict[str, list[dict]] = {name: [] for name in FILES}
 
     def span(self, start, end=None, death=None, category="C1"):
-        self.rows["members"].append(dict(member_id=self.member, birth_date="1960-01-01", sex="F",
-                                         enrollment_start=start, enrollment_end=end, enrollment_method="passive",
-                                         rating_category=category, death_date=death))
+        self.rows["members"].append(
+            dict(
+                member_id=self.member,
+                birth_date="1960-01-01",
+                sex="F",
+                enrollment_start=start,
+                enrollment_end=end,
+                enrollment_method="passive",
+                rating_category=category,
+                death_date=death,
+            )
+        )
         return self
 
     def assessment(self, day, outcome="completed", kind="initial"):
-        self.rows["assessments"].append(dict(member_id=self.member, event_date=day, assessment_type=kind, outcome=outcome))
+        self.rows["assessments"].append(
+            dict(member_id=self.member, event_date=day, assessment_type=kind, outcome=outcome)
+        )
         return self
 
     def care_plan(self, day, outcome="completed", lts="N"):
-        self.rows["care_plans"].append(dict(member_id=self.member, event_date=day, outcome=outcome,
-                                            ltss_coordinator=lts if outcome == "completed" else None))
+        self.rows["care_plans"].append(
+            dict(
+                member_id=self.member,
+                event_date=day,
+                outcome=outcome,
+                ltss_coordinator=lts if outcome == "completed" else None,
+            )
+        )
         return self
 
     def stay(self, stay_id, admitted, discharged, group="mental_health", status="home", planned="N"):
-        self.rows["inpatient_stays"].append(dict(stay_id=f"{self.member}-{stay_id}", member_id=self.member,
-                                                 admission_date=admitted, discharge_date=discharged,
-                                                 principal_diagnosis_group=group, discharge_status=status, planned=planned))
+        self.rows["inpatient_stays"].append(
+            dict(
+                stay_id=f"{self.member}-{stay_id}",
+                member_id=self.member,
+                admission_date=admitted,
+                discharge_date=discharged,
+                principal_diagnosis_group=group,
+                discharge_status=status,
+                planned=planned,
+            )
+        )
         return self
 
     def visit(self, day, kind="mental_health"):
@@ -53,9 +79,15 @@ class Case:
         return self
 
     def facility(self, stay_id, admitted, discharged=None, to=None):
-        self.rows["facility_stays"].append(dict(stay_id=f"{self.member}-{stay_id}", member_id=self.member,
-                                                admission_date=admitted, discharge_date=discharged,
-                                                discharge_to=to or ("community" if discharged else None)))
+        self.rows["facility_stays"].append(
+            dict(
+                stay_id=f"{self.member}-{stay_id}",
+                member_id=self.member,
+                admission_date=admitted,
+                discharge_date=discharged,
+                discharge_to=to or ("community" if discharged else None),
+            )
+        )
         return self
 
     def survey(self, response_id, day, **answers):

@@ -1,5 +1,6 @@
 """Data dictionary version 2: the survey's case-mix adjusters are optional columns of survey_responses.csv,
 refused by name outside their sets, carried by the template; a version 1 package is accepted as before."""
+
 import io
 import zipfile
 
@@ -7,8 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from reporting.storage.models import ROW_TABLES
-from tests.ingest.test_malformed import (as_package, base_files, rows_of, set_cell, submit,  # noqa: F401 (fixture)
-                                         ha, write)
+from tests.ingest.test_malformed import as_package, base_files, ha, rows_of, set_cell, submit, write  # noqa: F401 (fixture)
 
 S = "survey_responses.csv"
 ADJUSTERS = ["general_health", "mental_health", "education", "proxy", "survey_language"]
@@ -26,8 +26,9 @@ def test_a_version_1_package_is_accepted_without_a_word_about_the_adjusters(ha, 
     outcome = submit(ha, as_package(base_files()))
     assert outcome.accepted
     assert [f for f in outcome.report["failures"] if f["column"] in ADJUSTERS] == []
-    stored = dbs.execute(select(ROW_TABLES["survey_responses"].c.general_health,
-                                ROW_TABLES["survey_responses"].c.proxy)).all()
+    stored = dbs.execute(
+        select(ROW_TABLES["survey_responses"].c.general_health, ROW_TABLES["survey_responses"].c.proxy)
+    ).all()
     assert stored and set(stored) == {(None, None)}
 
 
@@ -35,8 +36,9 @@ def test_a_version_2_package_keeps_its_adjusters(ha, dbs):
     outcome = submit(ha, as_package(with_adjusters(base_files())))
     assert outcome.accepted and outcome.report["failures"] == []
     t = ROW_TABLES["survey_responses"]
-    stored = set(dbs.execute(select(t.c.general_health, t.c.mental_health, t.c.education, t.c.proxy,
-                                    t.c.survey_language)).all())
+    stored = set(
+        dbs.execute(select(t.c.general_health, t.c.mental_health, t.c.education, t.c.proxy, t.c.survey_language)).all()
+    )
     assert stored == {(4, 2, 6, "Y", "spanish")}
 
 
@@ -44,14 +46,23 @@ def test_some_adjusters_but_not_all_warns_for_each_left_out(ha, dbs):
     outcome = submit(ha, as_package(with_adjusters(base_files(), ["general_health", "proxy"])))
     assert outcome.accepted
     assert sorted((f["column"], f["rule"], f["severity"]) for f in outcome.report["failures"]) == [
-        ("education", "missing_column", "warning"), ("mental_health", "missing_column", "warning"),
-        ("survey_language", "missing_column", "warning")]
+        ("education", "missing_column", "warning"),
+        ("mental_health", "missing_column", "warning"),
+        ("survey_language", "missing_column", "warning"),
+    ]
 
 
-@pytest.mark.parametrize("column, value, allowed", [
-    ("general_health", "6", "from 1 to 5"), ("mental_health", "0", "from 1 to 5"), ("education", "7", "from 1 to 6"),
-    ("education", "2.5", "from 1 to 6"), ("proxy", "yes", "Y, N"), ("survey_language", "French", "english, spanish, other"),
-])
+@pytest.mark.parametrize(
+    "column, value, allowed",
+    [
+        ("general_health", "6", "from 1 to 5"),
+        ("mental_health", "0", "from 1 to 5"),
+        ("education", "7", "from 1 to 6"),
+        ("education", "2.5", "from 1 to 6"),
+        ("proxy", "yes", "Y, N"),
+        ("survey_language", "French", "english, spanish, other"),
+    ],
+)
 def test_a_value_outside_its_set_is_refused_by_name(ha, dbs, column, value, allowed):
     files = with_adjusters(base_files())
     set_cell(S, 2, column, value)(files)
@@ -64,6 +75,7 @@ def test_a_value_outside_its_set_is_refused_by_name(ha, dbs, column, value, allo
 
 def test_the_template_carries_the_adjusters(world, client):
     from tests.conftest import login
+
     login(client, "ha@example.org")
     r = client.get("/submissions/template.zip")
     assert r.status_code == 200, r.status_code

@@ -1,4 +1,5 @@
 """The common definitions, each on its own; the registry; properties of the whole engine (hypothesis)."""
+
 import random
 
 import pandas as pd
@@ -17,14 +18,21 @@ def units(**cols):
     return pd.DataFrame({k: pd.to_datetime(v) if k != "member_id" else v for k, v in cols.items()})
 
 
-SPANS = pd.DataFrame({"member_id": ["A", "A", "B"],
-                      "enrollment_start": pd.to_datetime(["2015-01-01", "2015-03-01", "2015-01-01"]),
-                      "enrollment_end": pd.to_datetime(["2015-01-31", None, "2015-02-15"]),
-                      "death_date": pd.to_datetime([None, None, "2015-02-15"])})
+SPANS = pd.DataFrame(
+    {
+        "member_id": ["A", "A", "B"],
+        "enrollment_start": pd.to_datetime(["2015-01-01", "2015-03-01", "2015-01-01"]),
+        "enrollment_end": pd.to_datetime(["2015-01-31", None, "2015-02-15"]),
+        "death_date": pd.to_datetime([None, None, "2015-02-15"]),
+    }
+)
 
 
 def test_period_parsing():
-    assert (Period.parse("2014Q3").begin.isoformat(), Period.parse("2014Q3").end.isoformat()) == ("2014-07-01", "2014-09-30")
+    assert (Period.parse("2014Q3").begin.isoformat(), Period.parse("2014Q3").end.isoformat()) == (
+        "2014-07-01",
+        "2014-09-30",
+    )
     assert Period.parse("2014").end.isoformat() == "2014-12-31"
     assert Period.parse("2015Q1").previous(1).code == "2014Q4" and Period.parse("2015Q2").previous(4).code == "2014Q2"
     with pytest.raises(ValueError):
@@ -32,7 +40,9 @@ def test_period_parsing():
 
 
 def test_enrolled_on_includes_both_ends():
-    u = units(member_id=["A", "A", "A", "A", "B"], day=["2015-01-01", "2015-01-31", "2015-02-01", "2015-03-01", "2015-02-16"])
+    u = units(
+        member_id=["A", "A", "A", "A", "B"], day=["2015-01-01", "2015-01-31", "2015-02-01", "2015-03-01", "2015-02-16"]
+    )
     assert tk.enrolled_on(SPANS, u, "day").tolist() == [True, True, False, True, False]
 
 
@@ -42,8 +52,13 @@ def test_continuously_enrolled_needs_one_span():
 
 
 def test_in_facility_on_discharge_day_is_a_community_day():
-    stays = pd.DataFrame({"member_id": ["A"], "admission_date": pd.to_datetime(["2015-02-01"]),
-                          "discharge_date": pd.to_datetime(["2015-02-10"])})
+    stays = pd.DataFrame(
+        {
+            "member_id": ["A"],
+            "admission_date": pd.to_datetime(["2015-02-01"]),
+            "discharge_date": pd.to_datetime(["2015-02-10"]),
+        }
+    )
     u = units(member_id=["A"] * 4, day=["2015-01-31", "2015-02-01", "2015-02-09", "2015-02-10"])
     assert tk.in_facility_on(stays, u, "day").tolist() == [False, True, True, False]
 
@@ -60,17 +75,32 @@ def test_windows_and_month_starts():
 
 
 def test_registry_has_the_fifteen_measures_in_spec_order():
-    assert list(REGISTRY) == ["assessment_90d", "care_plan_90d", "reassessment_365d", "fuh_7d", "fuh_30d",
-                              "readmission_30d", "community_residence", "facility_admissions",
-                              "successful_transition_60d", "ltss_coordinator_care_plan", "rating_health_plan",
-                              "getting_needed_care", "getting_care_quickly", "care_coordination_survey", "flu_vaccine"]
+    assert list(REGISTRY) == [
+        "assessment_90d",
+        "care_plan_90d",
+        "reassessment_365d",
+        "fuh_7d",
+        "fuh_30d",
+        "readmission_30d",
+        "community_residence",
+        "facility_admissions",
+        "successful_transition_60d",
+        "ltss_coordinator_care_plan",
+        "rating_health_plan",
+        "getting_needed_care",
+        "getting_care_quickly",
+        "care_coordination_survey",
+        "flu_vaccine",
+    ]
     for m in REGISTRY.values():
         assert m.title and m.definition and m.version and m.reference
 
 
 def test_registry_fails_loudly_on_a_duplicate(monkeypatch):
-    import measures.flu_vaccine as flu
     from dataclasses import replace
+
+    import measures.flu_vaccine as flu
+
     monkeypatch.setattr(flu, "MEASURE", replace(flu.MEASURE, id="fuh_7d"))
     with pytest.raises(measures.RegistryError):
         measures.discover()
@@ -78,8 +108,10 @@ def test_registry_fails_loudly_on_a_duplicate(monkeypatch):
 
 # --- properties over the worked example ---------------------------------------------------------
 
+
 def load_packages(ico):
     from measures.dictionary import FILES, typed
+
     out = []
     for folder in sorted((EXAMPLES / "packages" / ico).iterdir()):
         frames = {}
@@ -95,8 +127,16 @@ P = Period.parse("2015Q3")
 
 
 def signature(computation):
-    return {(r.measure_id, r.ico): (r.numerator, r.denominator, r.status, r.elements,
-                                    None if r.value is None else round(r.value, 9)) for r in computation.results}
+    return {
+        (r.measure_id, r.ico): (
+            r.numerator,
+            r.denominator,
+            r.status,
+            r.elements,
+            None if r.value is None else round(r.value, 9),
+        )
+        for r in computation.results
+    }
 
 
 BASELINE = signature(compute_period({ico: assemble_view(p) for ico, p in PACKAGES.items()}, P))
@@ -126,8 +166,9 @@ def test_row_order_and_file_splitting_do_not_change_results(seed, parts):
                 rnd.shuffle(order)
                 new[name] = f.iloc[order].reset_index(drop=True)
             # split every file into pieces, as if sent in several uploads, then joined
-            split = {name: pd.concat([f.iloc[i::parts] for i in range(parts)], ignore_index=True)
-                     for name, f in new.items()}
+            split = {
+                name: pd.concat([f.iloc[i::parts] for i in range(parts)], ignore_index=True) for name, f in new.items()
+            }
             shuffled.append((code, split))
         rnd.shuffle(shuffled)
         views[ico] = assemble_view(shuffled)
@@ -138,6 +179,7 @@ def test_row_order_and_file_splitting_do_not_change_results(seed, parts):
 @given(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 400)), min_size=1, max_size=40))
 def test_numerator_at_most_denominator_on_random_members(pairs):
     from tests.measures.cases import Case, view
+
     cases = []
     for i, (start_offset, length) in enumerate(pairs):
         start = (pd.Timestamp("2015-01-01") + pd.Timedelta(days=start_offset)).date().isoformat()
@@ -151,6 +193,7 @@ def test_numerator_at_most_denominator_on_random_members(pairs):
     v = view(cases)
     for m in REGISTRY.values():
         from reporting.engine import summarise
+
         r = summarise(m, m.population(v, Period.parse("2015Q2")), "X", "2015Q2")
         if r.numerator is not None and m.unit == "percent":
             assert r.numerator <= r.denominator

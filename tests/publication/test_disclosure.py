@@ -2,6 +2,7 @@
 subtraction (a year minus three quarters, statewide minus the other ICOs), random small populations checked by
 a second, independent solver (the null space of the equations, numpy SVD and lstsq), and the hand example of
 docs/measures.md."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,13 +11,23 @@ import pytest
 from measures import REGISTRY
 from reporting.engine import STATEWIDE, MeasureResult
 from reporting.publication.disclosure import Count, Relation, audit, protect
-from reporting.publication.suppression import (NONE, QUARTERS, SUPPRESSED, TIME_RULE, Release, ico_withheld, plan,
-                                               primary, small, suppress)
+from reporting.publication.suppression import (
+    QUARTERS,
+    SUPPRESSED,
+    TIME_RULE,
+    Release,
+    ico_withheld,
+    plan,
+    primary,
+    small,
+    suppress,
+)
 
 
 def res(mid, period, ico, num, den, elements=None):
-    return MeasureResult(mid, "1", ico, period, num, den, None if not den else 100.0 * num / den, "reported",
-                         None, None, elements or {})
+    return MeasureResult(
+        mid, "1", ico, period, num, den, None if not den else 100.0 * num / den, "reported", None, None, elements or {}
+    )
 
 
 def table(mid, period, rows, elements=()):
@@ -28,12 +39,18 @@ def table(mid, period, rows, elements=()):
 
 # --- the auditor on its own ---------------------------------------------------------------------
 
+
 def test_a_suppressed_quarter_is_determined_by_its_year_and_the_other_three():
     year = Relation("Y", ("Q1", "Q2", "Q3", "Q4"))
-    counts = [Count("Y", 40, True), Count("Q1", 12, True), Count("Q2", 4, False), Count("Q3", 11, True),
-              Count("Q4", 13, True)]
+    counts = [
+        Count("Y", 40, True),
+        Count("Q1", 12, True),
+        Count("Q2", 4, False),
+        Count("Q3", 11, True),
+        Count("Q4", 13, True),
+    ]
     assert audit(counts, [year]).determined == ["Q2"]
-    counts[-1] = Count("Q4", 13, False)                     # a second suppressed quarter: neither is determined
+    counts[-1] = Count("Q4", 13, False)  # a second suppressed quarter: neither is determined
     assert audit(counts, [year]).holds
     assert audit(counts, [year]).ranges["Q2"] == (0.0, 17.0)
 
@@ -46,11 +63,16 @@ def test_bounds_pin_two_suppressed_cells_that_add_up_to_zero():
 
 def test_protect_suppresses_the_next_smallest_and_never_an_earlier_release():
     rel = [Relation("Y", ("Q1", "Q2", "Q3", "Q4"))]
-    counts = [Count("Q1", 12, True, fixed=True), Count("Q2", 4, False, fixed=True), Count("Q3", 11, False, fixed=True),
-              Count("Q4", 13, True), Count("Y", 40, True)]
+    counts = [
+        Count("Q1", 12, True, fixed=True),
+        Count("Q2", 4, False, fixed=True),
+        Count("Q3", 11, False, fixed=True),
+        Count("Q4", 13, True),
+        Count("Y", 40, True),
+    ]
     # Q2 and Q3 were published suppressed; the year now would give Q2 + Q3 only (not determined): nothing to do.
     assert protect(counts, rel).complementary == []
-    counts[2] = Count("Q3", 11, True, fixed=True)          # Q3 was shown: the year must hide Q4 or itself
+    counts[2] = Count("Q3", 11, True, fixed=True)  # Q3 was shown: the year must hide Q4 or itself
     done = protect(counts, rel)
     assert done.complementary in (["Q4"], ["Y"]) and done.unfixable == []
     assert "Q1" not in done.hidden and "Q3" not in done.hidden
@@ -109,7 +131,7 @@ def test_statewide_minus_the_other_icos_fails():
     rows = table("fuh_30d", "2015Q2", [("HA", 5, 40), ("HB", 30, 100), ("HC", 50, 200)])
     cells = {c.ico: c for c in suppress("fuh_30d", rows)}
     known = [c.numerator for c in cells.values() if c.ico != STATEWIDE]
-    assert cells["HA"].numerator == SUPPRESSED and known.count(SUPPRESSED) == 3     # HB and HC beside HA
+    assert cells["HA"].numerator == SUPPRESSED and known.count(SUPPRESSED) == 3  # HB and HC beside HA
     assert cells[STATEWIDE].numerator == 85
     # Without the ICOs' own users in mind, the next-smallest alone would do: the public cannot subtract.
     alone = plan([Release("t", rows)], insiders=False).hidden["t"]
@@ -123,8 +145,15 @@ def test_an_ico_user_gets_no_other_icos_quarter_from_statewide_year_and_quarters
     for q, counts in {"2015Q1": [40, 50, 60], "2015Q2": [41, 51, 61], "2015Q3": [42, 52, 62]}.items():
         rows += table("fuh_7d", q, [(i, c // 2, c) for i, c in zip(("CCA", "FTC", "NH"), counts)])
     rows += table("fuh_7d", "2015Q4", [("CCA", 20, 45), ("NH", 30, 65)])
-    rows += table("fuh_7d", "2015", [("CCA", 20 + 20 + 20 + 20, 40 + 41 + 42 + 45), ("FTC", 25 + 25 + 26, 50 + 51 + 52),
-                                     ("NH", 30 + 30 + 31 + 30, 60 + 61 + 62 + 65)])
+    rows += table(
+        "fuh_7d",
+        "2015",
+        [
+            ("CCA", 20 + 20 + 20 + 20, 40 + 41 + 42 + 45),
+            ("FTC", 25 + 25 + 26, 50 + 51 + 52),
+            ("NH", 30 + 30 + 31 + 30, 60 + 61 + 62 + 65),
+        ],
+    )
     withheld = ico_withheld("CCA", rows, public={}, hidden_statewide={("fuh_7d", "2015Q4")})
     assert withheld and all(m == "fuh_7d" for m, _ in withheld)
     assert withheld & {("fuh_7d", "2015"), ("fuh_7d", "2015Q1"), ("fuh_7d", "2015Q2"), ("fuh_7d", "2015Q3")}
@@ -132,8 +161,12 @@ def test_an_ico_user_gets_no_other_icos_quarter_from_statewide_year_and_quarters
     # yearly): an attack on the demo recovered NHP's 2015Q4 LTSS counts from the statewide year and quarters and
     # CCA's own. It is audited as adding up, which can only suppress more.
     assert TIME_RULE["ltss_coordinator_care_plan"] == QUARTERS
-    rows = [r if r.measure_id != "fuh_7d" else res("ltss_coordinator_care_plan", r.period, r.ico, r.numerator,
-                                                   r.denominator) for r in rows]
+    rows = [
+        r
+        if r.measure_id != "fuh_7d"
+        else res("ltss_coordinator_care_plan", r.period, r.ico, r.numerator, r.denominator)
+        for r in rows
+    ]
     assert ico_withheld("CCA", rows, public={}, hidden_statewide={("ltss_coordinator_care_plan", "2015Q4")})
 
 
@@ -143,6 +176,7 @@ def test_every_measure_says_how_its_counts_add_up_over_time():
 
 # --- the hand example of docs/measures.md -----------------------------------------------------------
 
+
 def test_the_worked_example_of_the_docs():
     """docs/measures.md: HA 2014Q1 (8/10) is suppressed, HB 2014Q1 beside it (statewide) and, with two ICOs, the
     statewide too (HA's users know HA's own); the year 2014 then hides the same three, or 2014 − Q2 − Q3 − Q4
@@ -150,16 +184,19 @@ def test_the_worked_example_of_the_docs():
     releases = releases_2014()
     done = plan(releases)
     assert ("fuh_30d", "2014Q1", "HA", "numerator") in done.hidden["2014Q1"]
-    assert ("fuh_30d", "2014Q1", "HA", "denominator") in done.hidden["2014Q1"]         # 10 is suppressed
-    assert {k[2:] for k in done.hidden["2014Q1"]} == {(i, n) for i in ("HA", "HB", STATEWIDE)
-                                                      for n in ("numerator", "denominator")}
+    assert ("fuh_30d", "2014Q1", "HA", "denominator") in done.hidden["2014Q1"]  # 10 is suppressed
+    assert {k[2:] for k in done.hidden["2014Q1"]} == {
+        (i, n) for i in ("HA", "HB", STATEWIDE) for n in ("numerator", "denominator")
+    }
     assert done.hidden["2014Q2"] == done.hidden["2014Q3"] == done.hidden["2014Q4"] == set()
-    assert {k[2:] for k in done.hidden["2014"]} == {(i, n) for i in ("HA", "HB", STATEWIDE)
-                                                    for n in ("numerator", "denominator")}
+    assert {k[2:] for k in done.hidden["2014"]} == {
+        (i, n) for i in ("HA", "HB", STATEWIDE) for n in ("numerator", "denominator")
+    }
     assert done.unfixable == []
 
 
 # --- random small populations, checked by a second solver ---------------------------------------------
+
 
 def random_releases(rng, mid, n_icos, years=(2014, 2015), high=25, elements=()):
     out = []
@@ -213,13 +250,13 @@ def independent_determined(releases, hidden_of, insider=None):
                     equation([((p, i, n), 1)] + [((f"{p}Q{q}", i, n), -1) for q in range(1, 5)])
     a, b = np.array(rows), np.array(rhs)
     _, s, vt = np.linalg.svd(a)
-    null = vt[(s > 1e-9).sum():].T                          # columns: a basis of the null space
+    null = vt[(s > 1e-9).sum() :].T  # columns: a basis of the null space
     x = np.linalg.lstsq(a, b, rcond=None)[0]
     determined = set()
     for k, i in col.items():
         if np.allclose(null[i], 0, atol=1e-9):
             determined.add(k)
-            assert round(x[i]) == values[k]                 # the reader's solution is the true count
+            assert round(x[i]) == values[k]  # the reader's solution is the true count
     return determined
 
 
@@ -237,18 +274,25 @@ def test_random_small_populations_nothing_suppressed_is_determined(seed):
         for r in rel.results:
             for name in ("numerator", "denominator", *r.elements):
                 k = (r.measure_id, r.period, r.ico, name)
-                counts[k] = Count(k, {"numerator": r.numerator, "denominator": r.denominator}.get(name, r.elements.get(name)),
-                                  shown=k not in alone[rel.name] or counts.get(k, Count(k, 0, False)).shown)
+                counts[k] = Count(
+                    k,
+                    {"numerator": r.numerator, "denominator": r.denominator}.get(name, r.elements.get(name)),
+                    shown=k not in alone[rel.name] or counts.get(k, Count(k, 0, False)).shown,
+                )
     from reporting.publication.suppression import relations
+
     every = [r for rel in releases for r in rel.results]
-    verdict = {k[1:] for k in audit(counts.values(), relations(every)).determined if k[1:] not in
-               {kk[1:] for kk, c in counts.items() if c.shown}}
+    verdict = {
+        k[1:]
+        for k in audit(counts.values(), relations(every)).determined
+        if k[1:] not in {kk[1:] for kk, c in counts.items() if c.shown}
+    }
     assert verdict == leaked
     # After complementary suppression over every release: nothing is determined, every small count suppressed.
     done = plan(releases)
     assert done.unfixable == []
     assert independent_determined(releases, lambda rel: done.hidden[rel.name]) == set()
-    for insider in {r.ico for r in releases[0].results} - {STATEWIDE}:       # an ICO's users know their own
+    for insider in {r.ico for r in releases[0].results} - {STATEWIDE}:  # an ICO's users know their own
         assert independent_determined(releases, lambda rel: done.hidden[rel.name], insider) == set()
     for rel in releases:
         for r in rel.results:
@@ -266,5 +310,5 @@ def test_per_table_suppression_leaks_in_some_random_population():
         rng = np.random.default_rng(seed)
         releases = random_releases(rng, "fuh_30d", n_icos=2 + seed % 3, elements=("excluded",))
         alone = {rel.name: plan([rel]).hidden[rel.name] for rel in releases}
-        leaks += len(independent_determined(releases, lambda rel: alone[rel.name]))
+        leaks += len(independent_determined(releases, lambda rel: alone[rel.name]))  # noqa: B023 (called within this iteration)
     assert leaks > 0

@@ -2,6 +2,7 @@
 rank(A)`` with ``numpy.linalg.matrix_rank`` per count and per candidate, on random systems (seeded): one elimination
 read for every count, the candidates that free a count from one elimination, the elimination updated as counts are
 suppressed, several readers audited together, and complementary suppression as a whole."""
+
 from __future__ import annotations
 
 import random
@@ -9,8 +10,19 @@ import random
 import numpy as np
 import pytest
 
-from reporting.publication.disclosure import (Count, Relation, _components, _Elimination, _matrix, _replace, audit,
-                                              determined_in, freed_by, holds_each, protect)
+from reporting.publication.disclosure import (
+    Count,
+    Relation,
+    _components,
+    _Elimination,
+    _matrix,
+    _replace,
+    audit,
+    determined_in,
+    freed_by,
+    holds_each,
+    protect,
+)
 
 
 def by_rank(relations, unknown, target) -> bool:
@@ -27,8 +39,9 @@ def random_system(rng: random.Random):
     for _ in range(rng.randint(1, 7)):
         group = rng.sample(keys, rng.randint(2, min(6, len(keys))))
         relations.append(Relation(group[0], tuple(group[1:])))
-    counts = {k: Count(k, rng.choice([0, 2, 7, 12, 25, 40]), shown=rng.random() < 0.55)
-              for k in keys if rng.random() > 0.1}
+    counts = {
+        k: Count(k, rng.choice([0, 2, 7, 12, 25, 40]), shown=rng.random() < 0.55) for k in keys if rng.random() > 0.1
+    }
     return keys, relations, counts
 
 
@@ -61,7 +74,7 @@ def test_determined_and_freed_match_the_rank_test(seed):
                 system.add(c)
                 grown.append(c)
                 assert set(system.determined(grown)) == {k for k in grown if by_rank(rels, grown, k)}
-    assert checked > 50 and freed_seen > 20                      # the random systems exercise both answers
+    assert checked > 50 and freed_seen > 20  # the random systems exercise both answers
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -109,8 +122,12 @@ def slow_protect(counts: dict, relations: list) -> tuple[set, list]:
             for c in order[:8]:
                 trial = dict(counts)
                 trial[c.key] = _replace(c, shown=False, protected=True)
-                if exact and not by_rank(rels, unknown + [c.key], target) or \
-                        not exact and target not in audit([trial[k] for k in members if k in trial], rels).determined:
+                if (
+                    exact
+                    and not by_rank(rels, unknown + [c.key], target)
+                    or not exact
+                    and target not in audit([trial[k] for k in members if k in trial], rels).determined
+                ):
                     choice = c
                     break
             counts[choice.key] = _replace(choice, shown=False, protected=True)
@@ -127,7 +144,7 @@ def test_protect_suppresses_what_the_straightforward_version_suppresses(seed):
         counts = {k: _replace(c, fixed=rng.random() < 0.2) for k, c in counts.items()}
         done = protect(counts.values(), relations)
         if done.unfixable:
-            continue                                   # the slow version stops there; compared where both finish
+            continue  # the slow version stops there; compared where both finish
         hidden, complementary = slow_protect(counts, relations)
         assert (done.hidden, sorted(done.complementary)) == (hidden, sorted(complementary))
         extended += bool(complementary)

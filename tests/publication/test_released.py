@@ -1,6 +1,7 @@
 """The disclosure auditor over what the service really publishes: the worked example (seven quarters and two
 years for two ICOs) published period by period, the open-data packages downloaded signed out as a reader would,
 then attacked by subtraction and solved as equations by an independent null-space solver."""
+
 from __future__ import annotations
 
 import csv
@@ -90,8 +91,10 @@ def null_space_determined(known, cells) -> set:
     eqs = []
     for mid, period, ico, name in cells:
         if ico == STATEWIDE:
-            eqs.append([((mid, period, ico, name), 1)] + [(k, -1) for k in cells if k[:2] == (mid, period)
-                                                         and k[3] == name and k[2] != STATEWIDE])
+            eqs.append(
+                [((mid, period, ico, name), 1)]
+                + [(k, -1) for k in cells if k[:2] == (mid, period) and k[3] == name and k[2] != STATEWIDE]
+            )
         rule = TIME_RULE[mid]
         if "Q" not in period and rule == QUARTERS:
             eqs.append([((mid, period, ico, name), 1)] + [((mid, f"{period}Q{q}", ico, name), -1) for q in range(1, 5)])
@@ -110,7 +113,7 @@ def null_space_determined(known, cells) -> set:
             if k in col:
                 a[row, col[k]] += sign
     _, s, vt = np.linalg.svd(a)
-    null = vt[(s > 1e-9).sum():].T
+    null = vt[(s > 1e-9).sum() :].T
     return {k for k, i in col.items() if k not in latent and k in cells and np.allclose(null[i], 0, atol=1e-9)}
 
 
@@ -136,10 +139,10 @@ def test_the_worked_example_published_period_by_period_discloses_nothing(all_pub
     exact = exact_counts(all_published)
     known, cells = known_counts(tables)
     suppressed = cells - set(known)
-    assert suppressed                                              # there is something to protect
+    assert suppressed  # there is something to protect
     assert attack(dict(known), cells) == {}
     assert null_space_determined(known, cells) == set()
-    for insider in ("HA", "HB"):                                   # each ICO's users know their own counts
+    for insider in ("HA", "HB"):  # each ICO's users know their own counts
         known_i, _ = known_counts(tables, insider, exact)
         assert null_space_determined(known_i, cells) == set()
         assert {k for k in attack(dict(known_i), cells) if k[2] != insider} == set()
@@ -168,12 +171,13 @@ def test_per_table_suppression_of_the_same_releases_could_be_attacked(all_publis
 
 def test_the_public_export_and_report_table_suppress_the_same_counts(all_published):
     from tests.conftest import login
+
     client = all_published.test_client()
     login(client, "cms@example.org")
     r = client.get("/exports/public.csv?period=2014Q1")
     assert r.status_code == 200
     text = r.get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))    # the header is the first row (issue 27 item 7)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))  # the header is the first row (issue 27 item 7)
     assert rows and {"measure_id", "ico", "numerator", "denominator"} <= set(rows[0])
     tables = public_tables(all_published)["2014Q1"]
     opendata = {(t["measure_id"], t["ico"]): t for t in tables}
@@ -185,6 +189,7 @@ def test_the_public_export_and_report_table_suppress_the_same_counts(all_publish
 
 # --- what ICO users see of statewide figures -----------------------------------------------------------
 
+
 @pytest.fixture
 def departed(example, dbs):
     """A third ICO, HC, reports 2014Q1-Q3 and leaves: 2014Q4 has two ICOs (its statewide is hidden from ICO
@@ -194,18 +199,21 @@ def departed(example, dbs):
     from reporting import accounts, pipeline
     from reporting.cli_files import files_from_paths
     from tests.conftest import EXAMPLES
+
     accounts.add_ico(dbs, code="HC", name="Harbor Coast", state="MA", active_to=date(2014, 9, 30), actor="test")
     dbs.commit()
     with example.app_context():
         for quarter in ("2014Q1", "2014Q2", "2014Q3"):
-            assert pipeline.accept_package("HC", quarter, files_from_paths([EXAMPLES / "packages" / "HB" / quarter]),
-                                           uploader="test", via="cli").accepted
+            assert pipeline.accept_package(
+                "HC", quarter, files_from_paths([EXAMPLES / "packages" / "HB" / quarter]), uploader="test", via="cli"
+            ).accepted
         pipeline.compute_many(["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2014"], trigger="test")
     return example
 
 
 def _export(client, url):
     import pandas as pd
+
     r = client.get(url)
     assert r.status_code == 200, url
     return pd.read_csv(io.BytesIO(r.data), comment="#", dtype={"ico": str, "period": str})
@@ -213,6 +221,7 @@ def _export(client, url):
 
 def test_an_ico_user_cannot_get_another_icos_quarter_from_statewide_year_and_quarters(departed):
     from tests.conftest import login
+
     exact = exact_counts(departed)
     client = departed.test_client()
     login(client, "ha@example.org")
@@ -221,10 +230,10 @@ def test_an_ico_user_cannot_get_another_icos_quarter_from_statewide_year_and_qua
         for row in frame.itertuples():
             for name in ("numerator", "denominator"):
                 v = getattr(row, name)
-                if v == v and v is not None:                              # not NaN
+                if v == v and v is not None:  # not NaN
                     seen[(row.measure_id, str(row.period), row.ico, name)] = int(v)
     assert any(k[2] == STATEWIDE for k in seen) and not any(k[2] in ("HB", "HC") for k in seen)
-    assert not any(k[2] == STATEWIDE and k[1] == "2014Q4" for k in seen)       # two ICOs: hidden as before
+    assert not any(k[2] == STATEWIDE and k[1] == "2014Q4" for k in seen)  # two ICOs: hidden as before
     recovered, possible = [], []
     for mid in (m for m in REGISTRY if TIME_RULE[m] == QUARTERS):
         for name in ("numerator", "denominator"):
@@ -234,7 +243,7 @@ def test_an_ico_user_cannot_get_another_icos_quarter_from_statewide_year_and_qua
             if target not in exact:
                 continue
             if exact[total] - sum(exact[p] for p in parts) == exact[target]:
-                possible.append(target)                                    # the data allow the attack
+                possible.append(target)  # the data allow the attack
             if total in seen and all(p in seen for p in parts):
                 recovered.append(target)
     assert possible and recovered == []

@@ -1,6 +1,7 @@
 """Issue 24: a registry of report kinds in the style of the measure registry. Every kind has one entry (template,
 title, audience, per ICO or not, periods, recipients) and its template; an edition's reports, their templates,
 their e-mail subjects and who receives them all come from it; a kind without a template fails at import."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -43,7 +44,10 @@ def _edition(app, period):
 
 
 def test_an_editions_reports_come_from_the_registry_and_render_with_its_templates(example):
-    for period, kinds in (("2015Q3", {"scorecard", "statewide", "public"}), ("2015", {"withhold", "statewide", "public"})):
+    for period, kinds in (
+        ("2015Q3", {"scorecard", "statewide", "public"}),
+        ("2015", {"withhold", "statewide", "public"}),
+    ):
         edition_id = _edition(example, period)
         with example.app_context():
             with db.transaction() as s:

@@ -1,4 +1,5 @@
 """Suppression never lets a count from 1 to 10 be shown or derived (hypothesis), plus named cases."""
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -118,7 +119,7 @@ def test_named_cases():
     rows = with_statewide([result("HA", 5, 40), result("HB", 30, 100), result("HC", 50, 200)])
     out = {c.ico: c for c in suppress("flu_vaccine", rows)}
     assert out["HA"].numerator == SUPPRESSED and out["HA"].value == SUPPRESSED and out["HA"].denominator == 40
-    assert out["HB"].numerator == SUPPRESSED          # next-smallest, complementary
+    assert out["HB"].numerator == SUPPRESSED  # next-smallest, complementary
     # HB's own users know its 30: statewide − HB − HC would give HA's 5, so the next-smallest goes too.
     assert out["HC"].numerator == SUPPRESSED and out["HC"].denominator == 200
     assert out[STATEWIDE].numerator == 85

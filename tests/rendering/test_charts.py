@@ -1,6 +1,7 @@
 """The trend charts (plain SVG, shared by pages and PDFs): every value inside the axis, the unit on the
 axis, a label for every quarter, an axis that fits the values (not 0-80 for values near 15 %), and
 few elements (the PDFs draw fifteen charts a page)."""
+
 import re
 import xml.etree.ElementTree as ET
 
@@ -13,7 +14,9 @@ QUARTERS = ("2014Q1", "2014Q2", "2014Q3", "2014Q4", "2015Q1", "2015Q2", "2015Q3"
 
 def draw(series, benchmark, unit="percent", small=True, legend=False, periods=QUARTERS):
     width, height = (3.6, 1.7) if small else (6.6, 2.5)
-    return ET.fromstring(charts._draw(periods, tuple(series), tuple(benchmark), unit, "A measure", width, height, legend))
+    return ET.fromstring(
+        charts._draw(periods, tuple(series), tuple(benchmark), unit, "A measure", width, height, legend)
+    )
 
 
 def texts(svg):
@@ -37,21 +40,34 @@ def plotted_y(svg):
 
 
 def grid_y(svg):
-    return [float(re.match(r"M[\d.]+ ([\d.]+)", p.get("d")).group(1)) for p in svg.iterfind(".//s:path", NS)
-            if p.get("stroke") == "#dddddd"]
+    return [
+        float(re.match(r"M[\d.]+ ([\d.]+)", p.get("d")).group(1))
+        for p in svg.iterfind(".//s:path", NS)
+        if p.get("stroke") == "#dddddd"
+    ]
 
 
 def test_a_value_at_100_percent_stays_inside_the_axis():
-    svg = draw([Series("CCA", (70.0, 72.0, 74.0, 71.0, 74.0, 76.0, 77.0, 78.0)),
-                Series("Statewide", (68.0, 100.0, 70.0, 70.0, 71.0, 72.0, 72.0, 73.0), statewide=True)], (75.0,) * 8)
+    svg = draw(
+        [
+            Series("CCA", (70.0, 72.0, 74.0, 71.0, 74.0, 76.0, 77.0, 78.0)),
+            Series("Statewide", (68.0, 100.0, 70.0, 70.0, 71.0, 72.0, 72.0, 73.0), statewide=True),
+        ],
+        (75.0,) * 8,
+    )
     top, bottom = min(grid_y(svg)), max(grid_y(svg))
     assert all(top - 0.01 <= y <= bottom + 0.01 for y in plotted_y(svg))
     assert max(tick_values(svg)) == 100
 
 
 def test_readmissions_near_15_percent_get_an_axis_around_them_with_the_unit():
-    svg = draw([Series("CCA", (15.1, 14.2, 16.0, 15.0, 14.5, 15.2, 15.1, 14.9), (13.0,) * 8, (17.5,) * 8),
-                Series("Statewide", (16.0,) * 8, statewide=True)], (17.0,) * 8)
+    svg = draw(
+        [
+            Series("CCA", (15.1, 14.2, 16.0, 15.0, 14.5, 15.2, 15.1, 14.9), (13.0,) * 8, (17.5,) * 8),
+            Series("Statewide", (16.0,) * 8, statewide=True),
+        ],
+        (17.0,) * 8,
+    )
     ticks = tick_values(svg)
     assert 8 <= min(ticks) and max(ticks) <= 22 and 3 <= len(ticks) <= 6
     assert "Percent" in texts(svg)
@@ -73,11 +89,22 @@ def test_a_missing_quarter_breaks_the_line_and_a_lone_value_is_a_dot():
 
 
 def test_the_legend_keys_do_not_overlap():
-    svg = draw([Series("Commonwealth Care Alliance", (70.0,) * 8), Series("Fallon Total Care", (60.0,) * 8),
-                Series("Network Health", (65.0,) * 8), Series("Statewide", (66.0,) * 8, statewide=True)],
-               (75.0,) * 8, small=False, legend=True)
-    keys = [t for t in svg.iterfind(".//s:text", NS) if t.text in
-            ("Commonwealth Care Alliance", "Fallon Total Care", "Network Health", "Statewide", "Benchmark")]
+    svg = draw(
+        [
+            Series("Commonwealth Care Alliance", (70.0,) * 8),
+            Series("Fallon Total Care", (60.0,) * 8),
+            Series("Network Health", (65.0,) * 8),
+            Series("Statewide", (66.0,) * 8, statewide=True),
+        ],
+        (75.0,) * 8,
+        small=False,
+        legend=True,
+    )
+    keys = [
+        t
+        for t in svg.iterfind(".//s:text", NS)
+        if t.text in ("Commonwealth Care Alliance", "Fallon Total Care", "Network Health", "Statewide", "Benchmark")
+    ]
     assert len(keys) == 5
     spans = sorted((float(t.get("y")), float(t.get("x")), len(t.text) * 8 * 0.62) for t in keys)
     for (y1, x1, w1), (y2, x2, _) in zip(spans, spans[1:]):
@@ -85,14 +112,26 @@ def test_the_legend_keys_do_not_overlap():
 
 
 def test_a_chart_is_light():
-    svg = draw([Series("CCA", tuple(float(v) for v in range(60, 68)), (55.0,) * 8, (70.0,) * 8),
-                Series("Statewide", (66.0,) * 8, statewide=True)], (65.0,) * 8, small=False, legend=True)
+    svg = draw(
+        [
+            Series("CCA", tuple(float(v) for v in range(60, 68)), (55.0,) * 8, (70.0,) * 8),
+            Series("Statewide", (66.0,) * 8, statewide=True),
+        ],
+        (65.0,) * 8,
+        small=False,
+        legend=True,
+    )
     assert sum(1 for _ in svg.iter()) < 60
 
 
 def test_forty_icos_are_thin_grey_lines_under_one_key():
-    svg = draw([Series(f"ICO {i}", (60.0 + i % 7,) * 8) for i in range(40)] +
-               [Series("Statewide", (63.0,) * 8, statewide=True)], (65.0,) * 8, small=False, legend=True)
+    svg = draw(
+        [Series(f"ICO {i}", (60.0 + i % 7,) * 8) for i in range(40)]
+        + [Series("Statewide", (63.0,) * 8, statewide=True)],
+        (65.0,) * 8,
+        small=False,
+        legend=True,
+    )
     labels = texts(svg)
     assert labels.count("Each ICO") == 1 and "ICO 3" not in labels and "Statewide" in labels
     assert len(list(svg.iterfind(".//s:polyline", NS))) == 41

@@ -1,10 +1,10 @@
 """Exports a data analyst can open (issue 27 item 7): every CSV the service offers loads with a plain
 ``pandas.read_csv(path)`` and every XLSX with a plain ``pandas.read_excel(path)``, the header in the first row;
 the provenance is in ``about_*`` columns (CSV) or on the workbook's "About" sheet, never above the header."""
+
 import re
 
 import pandas as pd
-import pytest
 import pytest
 from sqlalchemy import select
 
@@ -32,8 +32,11 @@ RESULTS_ABOUT = ["about_export", "about_period", "about_audience"]
 
 
 def _table_routes(app) -> set[str]:
-    return {r.rule for r in app.url_map.iter_rules()
-            if r.rule.endswith((".csv", ".xlsx", ".<fmt>")) or r.endpoint == "dashboards.upcoming"}
+    return {
+        r.rule
+        for r in app.url_map.iter_rules()
+        if r.rule.endswith((".csv", ".xlsx", ".<fmt>")) or r.endpoint == "dashboards.upcoming"
+    }
 
 
 def test_every_export_loads_with_the_plain_pandas_calls(example, tmp_path):
@@ -41,16 +44,17 @@ def test_every_export_loads_with_the_plain_pandas_calls(example, tmp_path):
     from reporting.publication import editions
     from reporting.rules import store
     from reporting.storage import db
+
     assert _table_routes(example) == set(EXPORTS), "a new export route: add it to EXPORTS"
     with example.app_context(), db.transaction() as s:
         draft = store.create_draft(s, 2015, actor="test").id
-        editions.create(s, "2015Q2", current_run(s, "2015Q2").id, publish=True, actor="test")    # the public table
+        editions.create(s, "2015Q2", current_run(s, "2015Q2").id, publish=True, actor="test")  # the public table
         sub = s.scalars(select(Submission.id).order_by(Submission.id)).first()
     client = example.test_client()
     login(client, "admin@example.org")
     loaded = {}
-    for rule, template in EXPORTS.items():
-        for fmt in (("csv", "xlsx") if "{fmt}" in template else (template.rsplit(".", 1)[-1],)):
+    for _rule, template in EXPORTS.items():
+        for fmt in ("csv", "xlsx") if "{fmt}" in template else (template.rsplit(".", 1)[-1],):
             url = template.format(fmt=fmt, draft=draft, sub=sub)
             response = client.get(url)
             assert response.status_code == 200, (url, response.get_data(as_text=True)[:300])
@@ -59,13 +63,15 @@ def test_every_export_loads_with_the_plain_pandas_calls(example, tmp_path):
             frame = pd.read_csv(path) if fmt == "csv" else pd.read_excel(path)
             header = [str(c) for c in frame.columns]
             assert header and not any(c.startswith(("Unnamed", "#", "\ufeff")) for c in header), (url, header)
-            assert not any(":" in c for c in header), (url, header)         # no "Period: 2015Q2" line as header
+            assert not any(":" in c for c in header), (url, header)  # no "Period: 2015Q2" line as header
             loaded[url] = frame
     # The results exports: the same columns in both formats, the data's own first, then the provenance.
     overview = loaded["/exports/overview.csv?period=2015Q2"]
     assert list(overview.columns[:3]) == ["measure_id", "measure", "domain"]
     assert set(RESULTS_ABOUT) <= set(overview.columns)
-    assert (overview["about_period"] == "2015Q2").all() and overview["about_data_versions"].str.contains("HA: 2014Q1 v1").all()
+    assert (overview["about_period"] == "2015Q2").all() and overview["about_data_versions"].str.contains(
+        "HA: 2014Q1 v1"
+    ).all()
     assert pd.api.types.is_numeric_dtype(overview["value_rounded"])
     xlsx = loaded["/exports/overview.xlsx?period=2015Q2"]
     assert list(xlsx.columns) == [c for c in overview.columns if not c.startswith("about_")]
@@ -79,6 +85,7 @@ def test_every_export_loads_with_the_plain_pandas_calls(example, tmp_path):
     assert gaps.columns[0] == "Member ID" and "about_audience" in gaps and len(gaps) > 0
     # The open data's results.csv (in the public ZIP) too.
     import zipfile
+
     bundle = zipfile.ZipFile(_saved(tmp_path, example.test_client().get("/public/2015Q2.zip").data, "open.zip"))
     (tmp_path / "results.csv").write_bytes(bundle.read("results.csv"))
     public = pd.read_csv(tmp_path / "results.csv")
@@ -97,6 +104,7 @@ def _saved(tmp_path, data: bytes, name: str = "again.xlsx"):
 def test_an_empty_export_still_has_its_header_first(example, tmp_path):
     """A table without rows (no failures) still loads: the header alone, provenance as columns."""
     from reporting.rendering.exports import csv_bytes, xlsx_bytes
+
     path = tmp_path / "empty.csv"
     path.write_bytes(csv_bytes(["file", "row"], [], [("ICO", "HA"), ("Period", "2015Q2")]))
     frame = pd.read_csv(path)
@@ -115,22 +123,25 @@ def test_one_rounding_for_49_of_400_on_the_page_in_the_exports_and_in_the_pdf(ex
 
     from reporting.engine.store import current_run
     from reporting.storage.models import Result
+
     with example.app_context():
         from reporting.storage import db
+
         with db.transaction() as s:
             run = current_run(s, "2015Q3").id
-    r = dbs.scalar(select(Result).where(Result.run_id == run, Result.measure_id == "community_residence",
-                                        Result.ico == "HA"))
+    r = dbs.scalar(
+        select(Result).where(Result.run_id == run, Result.measure_id == "community_residence", Result.ico == "HA")
+    )
     r.numerator, r.denominator, r.value, r.status, r.ci_low, r.ci_high = 49, 400, 49 / 400 * 100, "reported", 9.4, 15.8
     dbs.commit()
-    assert round(r.value, 1) == 12.2                      # what half-even rounding shows: the old export's answer
+    assert round(r.value, 1) == 12.2  # what half-even rounding shows: the old export's answer
     client = example.test_client()
     login(client, "cms@example.org")
     page = client.get("/overview?period=2015Q3").get_data(as_text=True)
     cell = re.search(r'data-measure="community_residence".*?data-ico="HA".*?class="v">([^<]*)<', page, re.S)
     assert cell and cell.group(1).strip() == "12.3%"
     ico_page = client.get("/icos/HA").get_data(as_text=True)
-    assert "Health Alliance latest 12.3% in 2015Q3" in ico_page                 # the chart's text alternative
+    assert "Health Alliance latest 12.3% in 2015Q3" in ico_page  # the chart's text alternative
     for fmt in ("csv", "xlsx"):
         path = _saved(tmp_path, client.get(f"/exports/overview.{fmt}?period=2015Q3").data, f"overview.{fmt}")
         frame = pd.read_csv(path) if fmt == "csv" else pd.read_excel(path)
@@ -142,5 +153,5 @@ def test_one_rounding_for_49_of_400_on_the_page_in_the_exports_and_in_the_pdf(ex
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     lines = text.splitlines()
     at = next(n for n, line in enumerate(lines) if "49/400" in line)
-    near = "\n".join(lines[at - 3: at + 1])                # the value, its interval and counts
+    near = "\n".join(lines[at - 3 : at + 1])  # the value, its interval and counts
     assert "12.3" in near and "12.2" not in near, near

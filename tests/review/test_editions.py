@@ -1,5 +1,6 @@
 """The edition's life (issue 24): every transition of ``EditionStatus``, allowed and refused, through the functions
 of ``publication.editions`` on a real database, and the refusals as a reviewer meets them on the pages."""
+
 from __future__ import annotations
 
 import itertools
@@ -16,8 +17,13 @@ from reporting.storage.models import Edition, utcnow
 from tests.conftest import csrf_token, login
 
 S = EditionStatus
-ALLOWED = {(S.PREVIEW, S.PUBLISHED), (S.PREVIEW, S.WITHDRAWN), (S.AWAITING_APPROVAL, S.PUBLISHED),
-           (S.AWAITING_APPROVAL, S.WITHDRAWN), (S.PUBLISHED, S.SUPERSEDED)}
+ALLOWED = {
+    (S.PREVIEW, S.PUBLISHED),
+    (S.PREVIEW, S.WITHDRAWN),
+    (S.AWAITING_APPROVAL, S.PUBLISHED),
+    (S.AWAITING_APPROVAL, S.WITHDRAWN),
+    (S.PUBLISHED, S.SUPERSEDED),
+}
 
 
 def test_the_transition_table_is_the_documented_one():
@@ -48,8 +54,11 @@ def _edition_in(session, status: S) -> Edition:
     return first
 
 
-MOVES = {S.PUBLISHED: lambda s, e: editions.mark_published(s, e, "test"), S.SUPERSEDED: editions.supersede,
-         S.WITHDRAWN: editions.withdraw}
+MOVES = {
+    S.PUBLISHED: lambda s, e: editions.mark_published(s, e, "test"),
+    S.SUPERSEDED: editions.supersede,
+    S.WITHDRAWN: editions.withdraw,
+}
 
 
 @pytest.mark.parametrize("now,to", [(a, b) for a, b in itertools.product(S, S) if b in MOVES])
@@ -104,11 +113,15 @@ def test_refusals_as_a_reviewer_meets_them(example):
         db.session.remove()
     cms = example.test_client()
     login(cms, "cms@example.org")
-    r = cms.post(f"/admin/editions/{edition_id}/approve", data={"csrf_token": csrf_token(cms, "/account")},
-                 follow_redirects=True)
+    r = cms.post(
+        f"/admin/editions/{edition_id}/approve", data={"csrf_token": csrf_token(cms, "/account")}, follow_redirects=True
+    )
     assert "Only an edition awaiting approval can be approved." in r.get_data(as_text=True)
-    r = cms.post("/inquiries/publish/2015Q2", data={"csrf_token": csrf_token(cms, "/account"), "reason": "now"},
-                 follow_redirects=True)
+    r = cms.post(
+        "/inquiries/publish/2015Q2",
+        data={"csrf_token": csrf_token(cms, "/account"), "reason": "now"},
+        follow_redirects=True,
+    )
     assert "2015Q2 has no edition in preview: there is nothing to publish." in r.get_data(as_text=True)
     with example.app_context():
         assert [e.status for e in db.session.scalars(select(Edition))] == ["published"]
@@ -121,6 +134,7 @@ def test_a_reviewer_of_another_state_cannot_approve_an_edition(example, dbs):
     from reporting import pipeline
     from reporting.storage.models import Edition
     from tests.conftest import login
+
     example.config.update({"PUBLISH_MODE": "approval"})
     with example.app_context():
         outcome = pipeline.run_cycle("2015Q2", trigger="test")
@@ -129,8 +143,9 @@ def test_a_reviewer_of_another_state_cannot_approve_an_edition(example, dbs):
     def approve(email):
         client = example.test_client()
         login(client, email)
-        return client.post(f"/admin/editions/{outcome.edition_id}/approve",
-                           data={"csrf_token": csrf_token(client, "/account")})
+        return client.post(
+            f"/admin/editions/{outcome.edition_id}/approve", data={"csrf_token": csrf_token(client, "/account")}
+        )
 
     refused = approve("ri@example.org")
     assert refused.status_code == 403 and "another state" in refused.get_data(as_text=True)

@@ -1,6 +1,7 @@
 """Issue 27 item 2 and issue 24 "One outbox": an inquiry's news reaches the other side within a minute, through the
 scheduler's every-minute delivery job (woken by a pending notice alone), never from the web request; notices are
 retried with backoff like reports, and each goes out once."""
+
 from __future__ import annotations
 
 import time
@@ -27,8 +28,10 @@ def open_preview(app, period="2015Q3"):
 
 
 def notices_to(smtp) -> dict[str, list[str]]:
-    return {who: [m["Subject"] for m in messages if "inquiry" in m["Subject"]]
-            for who, messages in smtp.recorder.by_recipient().items()}
+    return {
+        who: [m["Subject"] for m in messages if "inquiry" in m["Subject"]]
+        for who, messages in smtp.recorder.by_recipient().items()
+    }
 
 
 def test_an_inquirys_news_goes_out_within_a_minute_from_the_scheduler(example, smtp, dbs):
@@ -36,12 +39,19 @@ def test_an_inquirys_news_goes_out_within_a_minute_from_the_scheduler(example, s
     open_preview(example)
     ha = example.test_client()
     login(ha, "ha@example.org")
-    r = ha.post("/inquiries/new", follow_redirects=True,
-                data={"csrf_token": csrf_token(ha, "/inquiries/new"), "period": "2015Q3", "measure_id": "fuh_7d",
-                      "message": "Our FUH 7-day rate looks low."})
+    r = ha.post(
+        "/inquiries/new",
+        follow_redirects=True,
+        data={
+            "csrf_token": csrf_token(ha, "/inquiries/new"),
+            "period": "2015Q3",
+            "measure_id": "fuh_7d",
+            "message": "Our FUH 7-day rate looks low.",
+        },
+    )
     page = r.get_data(as_text=True)
     assert "The reviewers are told by e-mail within a minute" in page
-    assert smtp.recorder.messages == []                      # nothing is sent from the web request
+    assert smtp.recorder.messages == []  # nothing is sent from the web request
     # Nothing else is due: no report delivery pending, no edition unfinished. The notices alone wake the job.
     assert {d.recipient for d in dbs.scalars(select(Delivery))} == REVIEWERS
     assert all(d.artifact_id is None and d.status == "pending" for d in dbs.scalars(select(Delivery)))
@@ -56,21 +66,25 @@ def test_an_inquirys_news_goes_out_within_a_minute_from_the_scheduler(example, s
     assert {(d.status, d.attempts) for d in rows} == {("pending", 1)} and all(d.next_attempt_at for d in rows)
     smtp.start()
     with example.app_context():
-        delivery_worker()                                    # not due yet: nothing sent, nothing lost
+        delivery_worker()  # not due yet: nothing sent, nothing lost
         assert notices_to(smtp) == {}
-        time.sleep(1.2)                                      # DELIVERY_RETRY_SECONDS is 1 in the tests
+        time.sleep(1.2)  # DELIVERY_RETRY_SECONDS is 1 in the tests
         delivery_worker()
         delivery_worker()
     inquiry_id = int(page.split("Inquiry ", 1)[1].split(" ", 1)[0])
     got = notices_to(smtp)
-    assert set(got) == REVIEWERS and all(s == [f"One Care inquiry {inquiry_id}: HA 2015Q3 (opened)"] for s in got.values())
-    assert "look" not in smtp.recorder.messages[0][1].get_content()          # the message stays in the service
+    assert set(got) == REVIEWERS and all(
+        s == [f"One Care inquiry {inquiry_id}: HA 2015Q3 (opened)"] for s in got.values()
+    )
+    assert "look" not in smtp.recorder.messages[0][1].get_content()  # the message stays in the service
 
     # A reviewer answers: the ICO's user hears of it at the next run, once.
     cms = example.test_client()
     login(cms, "cms@example.org")
-    cms.post(f"/inquiries/{inquiry_id}/messages", data={"csrf_token": csrf_token(cms, "/account"),
-                                                        "message": "We are checking the discharges."})
+    cms.post(
+        f"/inquiries/{inquiry_id}/messages",
+        data={"csrf_token": csrf_token(cms, "/account"), "message": "We are checking the discharges."},
+    )
     assert "ha@example.org" not in notices_to(smtp)
     with example.app_context():
         delivery_worker()

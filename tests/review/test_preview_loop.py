@@ -1,6 +1,7 @@
 """The preview and inquiry loop (issue 12), with a real SMTP server: a cycle opens a preview, an inquiry keeps it
 from being published, publishing without a reason is refused, closing it lets the next cycle publish and deliver
 each report once."""
+
 from __future__ import annotations
 
 import io
@@ -11,13 +12,13 @@ from sqlalchemy import select
 
 from measures import REGISTRY
 from reporting.jobs.tasks import delivery_worker
-from reporting.storage.models import Artifact, AuditEvent, Delivery, Edition, Inquiry
+from reporting.storage.models import Artifact, AuditEvent, Delivery, Edition
 from tests.conftest import EXAMPLES, csrf_token, login
 from tests.ingest.test_upload_paths import issue_token, zip_of
 from tests.rendering.test_pdf import pdf_text
 from tests.smtp_server import smtp  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.slow          # the preview loop through cycles, PDFs and e-mails
+pytestmark = pytest.mark.slow  # the preview loop through cycles, PDFs and e-mails
 
 ICO_HA = {"reports@ha.example.org", "ha@example.org"}
 
@@ -34,8 +35,13 @@ def cli(app, *args, input=None):
 
 
 def api(client, token, method, path, body=None):
-    return client.open(path, method=method, headers={"Authorization": f"Bearer {token}"},
-                       data=json.dumps(body) if body is not None else None, content_type="application/json")
+    return client.open(
+        path,
+        method=method,
+        headers={"Authorization": f"Bearer {token}"},
+        data=json.dumps(body) if body is not None else None,
+        content_type="application/json",
+    )
 
 
 def test_the_loop_from_preview_to_publication(previewing, smtp, dbs):
@@ -58,8 +64,13 @@ def test_the_loop_from_preview_to_publication(previewing, smtp, dbs):
 
     # An inquiry through the API keeps the next cycle from publishing.
     token = issue_token(app, "ha@example.org")
-    r = api(client, token, "POST", "/api/v1/inquiries",
-            {"period": "2015Q3", "measure_id": "fuh_7d", "message": "Our FUH 7-day rate looks low: <b>check</b>"})
+    r = api(
+        client,
+        token,
+        "POST",
+        "/api/v1/inquiries",
+        {"period": "2015Q3", "measure_id": "fuh_7d", "message": "Our FUH 7-day rate looks low: <b>check</b>"},
+    )
     assert r.status_code == 201, r.get_data(as_text=True)
     inquiry = r.get_json()
     assert (inquiry["ico"], inquiry["status"], inquiry["messages"][0]["role"]) == ("HA", "open", "ico_submitter")
@@ -69,7 +80,9 @@ def test_the_loop_from_preview_to_publication(previewing, smtp, dbs):
     assert refused.exit_code == 1 and f"open inquiries ({inquiry['id']})" in refused.output
 
     # The operator closes it; the next cycle publishes and delivers each report once.
-    closed = cli(app, "inquiries", "close", str(inquiry["id"]), "--resolution", "no_change", "--reason", "Checked: right.")
+    closed = cli(
+        app, "inquiries", "close", str(inquiry["id"]), "--resolution", "no_change", "--reason", "Checked: right."
+    )
     assert closed.exit_code == 0, closed.output
     before = {k: len(v) for k, v in smtp.recorder.by_recipient().items()}
     third = cli(app, "cycle", "--period", "2015Q3")
@@ -79,7 +92,7 @@ def test_the_loop_from_preview_to_publication(previewing, smtp, dbs):
     after = smtp.recorder.by_recipient()
     final_reports = {k: len(v) - before.get(k, 0) for k, v in after.items()}
     assert final_reports["reports@ha.example.org"] == 1 and final_reports["cms@example.org"] == 1
-    assert final_reports.get("ha@example.org", 0) == 0          # submitter users get previews, recipients reports
+    assert final_reports.get("ha@example.org", 0) == 0  # submitter users get previews, recipients reports
     assert client.get("/public/2015Q3.zip").status_code == 200
     assert cli(app, "cycle", "--period", "2015Q3").exit_code == 0
     assert {k: len(v) for k, v in smtp.recorder.by_recipient().items()} == {k: len(v) for k, v in after.items()}
@@ -101,7 +114,13 @@ def test_publishing_anyway_needs_a_reason(previewing, dbs):
     app = previewing
     cli(app, "cycle", "--period", "2015Q3")
     token = issue_token(app, "hb@example.org")
-    api(app.test_client(), token, "POST", "/api/v1/inquiries", {"period": "2015Q3", "measure_id": None, "message": "All of it?"})
+    api(
+        app.test_client(),
+        token,
+        "POST",
+        "/api/v1/inquiries",
+        {"period": "2015Q3", "measure_id": None, "message": "All of it?"},
+    )
     r = cli(app, "publish", "--period", "2015Q3", "--reason", "The board meets tomorrow; the inquiry is about wording.")
     assert r.exit_code == 0, r.output
     edition = dbs.scalar(select(Edition).where(Edition.period_code == "2015Q3"))
@@ -111,34 +130,55 @@ def test_publishing_anyway_needs_a_reason(previewing, dbs):
 def test_inquiry_rules_and_refusals(previewing, dbs):
     app = previewing
     client = app.test_client()
-    ha, hb, cms, ri = (issue_token(app, e) for e in ("ha@example.org", "hb@example.org", "cms@example.org", "ri@example.org"))
+    ha, hb, cms, ri = (
+        issue_token(app, e) for e in ("ha@example.org", "hb@example.org", "cms@example.org", "ri@example.org")
+    )
     body = {"period": "2015Q3", "measure_id": "fuh_7d", "message": "x"}
     r = api(client, ha, "POST", "/api/v1/inquiries", body)
-    assert r.status_code == 422 and "not open to inquiries" in r.get_json()["message"]     # no preview yet
+    assert r.status_code == 422 and "not open to inquiries" in r.get_json()["message"]  # no preview yet
     cli(app, "cycle", "--period", "2015Q3")
-    for change, words in [({"measure_id": "nope"}, "There is no measure"), ({"message": ""}, "Write a message"),
-                          ({"message": "x" * 5001}, "the limit is 5,000"), ({"period": "2015Q2"}, "not open to inquiries"),
-                          ({"message": "a\x00b"}, "control characters"), ({"message": "a\ud800b"}, "control characters")]:
+    for change, words in [
+        ({"measure_id": "nope"}, "There is no measure"),
+        ({"message": ""}, "Write a message"),
+        ({"message": "x" * 5001}, "the limit is 5,000"),
+        ({"period": "2015Q2"}, "not open to inquiries"),
+        ({"message": "a\x00b"}, "control characters"),
+        ({"message": "a\ud800b"}, "control characters"),
+    ]:
         r = api(client, ha, "POST", "/api/v1/inquiries", body | change)
         assert r.status_code == 422 and words in r.get_json()["message"], (change, r.get_json())
     assert api(client, cms, "POST", "/api/v1/inquiries", body).status_code == 403
     opened = api(client, ha, "POST", "/api/v1/inquiries", body).get_json()
     assert api(client, hb, "GET", f"/api/v1/inquiries/{opened['id']}").status_code == 403
-    assert api(client, hb, "POST", f"/api/v1/inquiries/{opened['id']}/messages", {"message": "mine?"}).status_code == 403
+    assert (
+        api(client, hb, "POST", f"/api/v1/inquiries/{opened['id']}/messages", {"message": "mine?"}).status_code == 403
+    )
     assert api(client, hb, "GET", "/api/v1/inquiries?period=2015Q3").get_json() == []
-    assert api(client, cms, "POST", f"/api/v1/inquiries/{opened['id']}/messages", {"message": "Looking."}).status_code == 201
+    assert (
+        api(client, cms, "POST", f"/api/v1/inquiries/{opened['id']}/messages", {"message": "Looking."}).status_code
+        == 201
+    )
     assert len(api(client, ha, "GET", f"/api/v1/inquiries/{opened['id']}").get_json()["messages"]) == 2
-    assert api(client, ri, "GET", f"/api/v1/inquiries/{opened['id']}").status_code == 403     # another state's reviewer
+    assert api(client, ri, "GET", f"/api/v1/inquiries/{opened['id']}").status_code == 403  # another state's reviewer
     # Web: a state reviewer of another state cannot close it; CMS closes; a closed inquiry takes no message.
     ri_web = app.test_client()
     login(ri_web, "ri@example.org")
-    assert ri_web.post(f"/inquiries/{opened['id']}/close", data={"csrf_token": csrf_token(ri_web, "/account"),
-                                                                 "resolution": "corrected", "reason": "x"}).status_code == 403
+    assert (
+        ri_web.post(
+            f"/inquiries/{opened['id']}/close",
+            data={"csrf_token": csrf_token(ri_web, "/account"), "resolution": "corrected", "reason": "x"},
+        ).status_code
+        == 403
+    )
     cms_web = app.test_client()
     login(cms_web, "cms@example.org")
-    assert "Inquiries <span class=\"count\" aria-label=\"1 open\">(1)</span>" in cms_web.get("/overview").get_data(as_text=True)
-    cms_web.post(f"/inquiries/{opened['id']}/close", data={"csrf_token": csrf_token(cms_web, "/account"),
-                                                           "resolution": "no_change", "reason": "As computed."})
+    assert 'Inquiries <span class="count" aria-label="1 open">(1)</span>' in cms_web.get("/overview").get_data(
+        as_text=True
+    )
+    cms_web.post(
+        f"/inquiries/{opened['id']}/close",
+        data={"csrf_token": csrf_token(cms_web, "/account"), "resolution": "no_change", "reason": "As computed."},
+    )
     r = api(client, ha, "POST", f"/api/v1/inquiries/{opened['id']}/messages", {"message": "Again"})
     assert r.status_code == 409
     # Rate limit per user.
@@ -167,20 +207,30 @@ def test_resubmission_during_preview_needs_a_reviewers_permission(previewing, db
     package = zip_of(EXAMPLES / "packages" / "HA" / "2015Q3")
 
     def resubmit():
-        return client.post("/api/v1/submissions", headers={"Authorization": f"Bearer {ha}"},
-                           data={"period": "2015Q3", "files": (io.BytesIO(package), "p.zip")},
-                           content_type="multipart/form-data")
+        return client.post(
+            "/api/v1/submissions",
+            headers={"Authorization": f"Bearer {ha}"},
+            data={"period": "2015Q3", "files": (io.BytesIO(package), "p.zip")},
+            content_type="multipart/form-data",
+        )
+
     refused = resubmit()
     assert refused.status_code == 409 and "needs a reviewer's permission" in refused.get_json()["message"]
-    opened = api(client, ha, "POST", "/api/v1/inquiries", {"period": "2015Q3", "measure_id": "fuh_7d",
-                                                           "message": "We left out a discharge."}).get_json()
+    opened = api(
+        client,
+        ha,
+        "POST",
+        "/api/v1/inquiries",
+        {"period": "2015Q3", "measure_id": "fuh_7d", "message": "We left out a discharge."},
+    ).get_json()
     cms = app.test_client()
     login(cms, "cms@example.org")
     cms.post(f"/inquiries/{opened['id']}/allow-resubmission", data={"csrf_token": csrf_token(cms, "/account")})
     assert resubmit().status_code == 201
     cli(app, "cycle", "--period", "2015Q3")
-    assert [e.status for e in dbs.scalars(select(Edition).where(Edition.period_code == "2015Q3").order_by(Edition.number))] \
-        == ["withdrawn", "preview"]
+    assert [
+        e.status for e in dbs.scalars(select(Edition).where(Edition.period_code == "2015Q3").order_by(Edition.number))
+    ] == ["withdrawn", "preview"]
     texts = [m["text"] for m in api(client, ha, "GET", f"/api/v1/inquiries/{opened['id']}").get_json()["messages"]]
     assert any("Resubmission v2 of HA accepted" in t for t in texts)
     assert any(t.startswith("Revised preview: edition 2") for t in texts)
@@ -195,8 +245,15 @@ def test_the_ico_page_offers_question_this_result_in_preview(previewing):
     assert "2015Q3 is in preview" in page and "Question this result" in page
     assert "/inquiries/new?period=2015Q3&amp;measure=fuh_7d" in page
     form = client.get("/inquiries/new?period=2015Q3&measure=fuh_7d").get_data(as_text=True)
-    r = client.post("/inquiries/new", data={"csrf_token": csrf_token(client, "/inquiries/new"), "period": "2015Q3",
-                                            "measure_id": "fuh_7d", "message": "<script>alert(1)</script>"})
+    r = client.post(
+        "/inquiries/new",
+        data={
+            "csrf_token": csrf_token(client, "/inquiries/new"),
+            "period": "2015Q3",
+            "measure_id": "fuh_7d",
+            "message": "<script>alert(1)</script>",
+        },
+    )
     assert r.status_code == 302 and "fuh_7d" in form
     thread = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in thread and "<script>alert(1)" not in thread
@@ -207,4 +264,6 @@ def test_tokens_create_prints_the_token_once(app, make_user, dbs):
     r = cli(app, "tokens", "create", "--email", "ops@example.org")
     token = r.output.strip()
     assert r.exit_code == 0 and token.startswith("ocq_") and len(r.output.strip().splitlines()) == 1
-    assert app.test_client().get("/api/v1/fhir/Measure", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        app.test_client().get("/api/v1/fhir/Measure", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )

@@ -1,6 +1,7 @@
 """The demo's case-mix step (``demo_setup.case_mix_rules``) on the worked example: it drafts 2015's rules with the
 case-mix adjustment on, previews their impact as the operator and adopts them. The start command runs it; a
 signature change once broke the demo on a fresh clone and no test noticed."""
+
 from sqlalchemy import select
 
 from reporting import demo_setup

@@ -1,12 +1,12 @@
 """Rule sets as data: show, propose, impact and adopt (CLI and web), each role's rights, adoption races, and
 published editions that keep the rules they were made with."""
+
 from __future__ import annotations
 
 import csv
 import io
 import threading
 
-import pytest
 from sqlalchemy import select
 
 from reporting.storage.models import AuditEvent, Edition, RuleSet
@@ -21,9 +21,12 @@ def stored(app, period, measure, ico):
     from reporting.engine.store import current_run
     from reporting.storage import db
     from reporting.storage.models import Result
+
     with app.app_context():
         run = current_run(db.session, period)
-        r = db.session.scalar(select(Result).where(Result.run_id == run.id, Result.measure_id == measure, Result.ico == ico))
+        r = db.session.scalar(
+            select(Result).where(Result.run_id == run.id, Result.measure_id == measure, Result.ico == ico)
+        )
         db.session.remove()
         return r
 
@@ -55,13 +58,22 @@ def test_show_prints_the_rules_in_force_and_the_tier_table(app):
 
 
 def test_a_bad_file_names_every_bad_cell(app, tmp_path, dbs):
-    r = propose(app, tmp_path, "measure_id,benchmark,withhold\nfuh_7d,abc,true\nnope,40,true\nfuh_30d,140,maybe\n"
-                               "=cmd|'/c calc'!A1,1,true\nfuh_7d,45,true\nfacility_admissions,-1,false\n")
+    r = propose(
+        app,
+        tmp_path,
+        "measure_id,benchmark,withhold\nfuh_7d,abc,true\nnope,40,true\nfuh_30d,140,maybe\n"
+        "=cmd|'/c calc'!A1,1,true\nfuh_7d,45,true\nfacility_admissions,-1,false\n",
+    )
     assert r.exit_code == 1
-    for words in ["line 2, benchmark (fuh_7d): 'abc' is not a number", "line 3, measure_id: unknown measure 'nope'",
-                  "line 4, benchmark (fuh_30d): 140 is outside 0-100", "line 4, withhold (fuh_30d): 'maybe' is not true or false",
-                  "line 5, measure_id: '=cmd", "line 6, measure_id: fuh_7d is given twice",
-                  "line 7, benchmark (facility_admissions): -1 must be positive"]:
+    for words in [
+        "line 2, benchmark (fuh_7d): 'abc' is not a number",
+        "line 3, measure_id: unknown measure 'nope'",
+        "line 4, benchmark (fuh_30d): 140 is outside 0-100",
+        "line 4, withhold (fuh_30d): 'maybe' is not true or false",
+        "line 5, measure_id: '=cmd",
+        "line 6, measure_id: fuh_7d is given twice",
+        "line 7, benchmark (facility_admissions): -1 must be positive",
+    ]:
         assert words in r.output, (words, r.output)
     assert dbs.scalar(select(RuleSet).where(RuleSet.status == "draft")) is None
 
@@ -87,8 +99,10 @@ def test_what_if_then_adopt_and_withhold_agrees(example, tmp_path, dbs):
     w = invoke(example, "withhold", "--year", "2015")
     assert w.exit_code == 0, w.output
     for ico in ("HA", "HB"):
-        assert f"{rows[(ico, 'TIER')]['status_draft']}" in [line.split()[-1].rstrip("%") for line in w.output.splitlines()
-                                                            if line.startswith(ico)][0], w.output
+        assert (
+            f"{rows[(ico, 'TIER')]['status_draft']}"
+            in [line.split()[-1].rstrip("%") for line in w.output.splitlines() if line.startswith(ico)][0]
+        ), w.output
     shown = invoke(example, "rules", "show", "--year", "2015")
     assert "fuh_7d,45,true" in shown.output
     assert dbs.scalar(select(RuleSet.status).where(RuleSet.id == draft_id)) == "in_force"
@@ -98,6 +112,7 @@ def test_what_if_then_adopt_and_withhold_agrees(example, tmp_path, dbs):
 def test_gap_closure_and_na_in_the_impact(example, tmp_path):
     """A benchmark set so that an ICO meets it only by closing 10 % of last year's gap; NA stays na."""
     from measures import REGISTRY
+
     found = None
     for mid in (m for m in REGISTRY if REGISTRY[m].unit == "percent" and REGISTRY[m].higher_is_better):
         for ico in ("HA", "HB"):
@@ -110,7 +125,7 @@ def test_gap_closure_and_na_in_the_impact(example, tmp_path):
     assert found, "the worked example has a measure that moved up from 2014 to 2015"
     mid, ico, this, last = found
     reachable = min(100.0, last.value + (this.value - last.value) / 0.1 - 0.01)
-    if reachable <= this.value:         # met outright: take the benchmark just above the value instead
+    if reachable <= this.value:  # met outright: take the benchmark just above the value instead
         reachable = this.value + 0.01
     r = propose(example, tmp_path, f"measure_id,benchmark,withhold,gap_closure\n{mid},{reachable:.4f},true,true\n")
     rows = impact_rows(example, int(r.output.strip().splitlines()[-1]))
@@ -140,9 +155,14 @@ def test_only_admins_and_cms_reviewers_change_rules(example, dbs):
     state = example.test_client()
     login(state, "state@example.org")
     token = csrf_token(state, "/account")
-    for path in (f"/rules/{draft.id}/edit", f"/rules/{draft.id}/adopt", f"/rules/{draft.id}/discard", "/rules/reissue/2015"):
+    for path in (
+        f"/rules/{draft.id}/edit",
+        f"/rules/{draft.id}/adopt",
+        f"/rules/{draft.id}/discard",
+        "/rules/reissue/2015",
+    ):
         assert state.post(path, data={"csrf_token": token}).status_code == 403, path
-    assert state.get(f"/rules/{draft.id}/impact").status_code == 200      # reads the impact
+    assert state.get(f"/rules/{draft.id}/impact").status_code == 200  # reads the impact
 
 
 def test_the_web_form_names_each_bad_cell_and_saves_nothing(example, dbs):
@@ -150,8 +170,13 @@ def test_the_web_form_names_each_bad_cell_and_saves_nothing(example, dbs):
     login(client, "cms@example.org")
     r = client.post("/rules/drafts", data={"csrf_token": csrf_token(client, "/account"), "year": "2015"})
     edit = r.headers["Location"]
-    form = {"csrf_token": csrf_token(client, edit), "fuh_7d.benchmark": "abc", "fuh_30d.benchmark": "140",
-            "facility_admissions.benchmark": "2.5", "assessment_90d.benchmark": "75"}
+    form = {
+        "csrf_token": csrf_token(client, edit),
+        "fuh_7d.benchmark": "abc",
+        "fuh_30d.benchmark": "140",
+        "facility_admissions.benchmark": "2.5",
+        "assessment_90d.benchmark": "75",
+    }
     r = client.post(edit, data=form)
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and "&#39;abc&#39; is not a number" in page and "140 is outside 0-100" in page
@@ -161,18 +186,21 @@ def test_the_web_form_names_each_bad_cell_and_saves_nothing(example, dbs):
 
 
 def test_two_adoptions_of_one_year_at_once_leave_exactly_one_in_force(example, tmp_path, dbs):
-    drafts = [int(propose(example, tmp_path, f"measure_id,benchmark\nfuh_7d,{b}\n").output.strip().splitlines()[-1])
-              for b in (40, 45)]
+    drafts = [
+        int(propose(example, tmp_path, f"measure_id,benchmark\nfuh_7d,{b}\n").output.strip().splitlines()[-1])
+        for b in (40, 45)
+    ]
     outcomes = []
 
     def adopt(draft_id):
         outcomes.append(invoke(example, "rules", "adopt", "--draft", str(draft_id)))
+
     threads = [threading.Thread(target=adopt, args=(d,)) for d in drafts]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(o.exit_code for o in outcomes) == [0, 1]      # (output is shared by threads: not compared)
+    assert sorted(o.exit_code for o in outcomes) == [0, 1]  # (output is shared by threads: not compared)
     dbs.expire_all()
     assert len(dbs.scalars(select(RuleSet).where(RuleSet.year == 2015, RuleSet.status == "in_force")).all()) == 1
 
@@ -181,13 +209,13 @@ def test_a_published_edition_keeps_the_rules_it_was_made_with(example, tmp_path,
     from reporting import pipeline
     from reporting.storage.models import Artifact
     from tests.rendering.test_pdf import pdf_text
+
     with example.app_context():
         assert pipeline.run_cycle("2015", trigger="test").status == "published"
     edition = dbs.scalar(select(Edition).where(Edition.period_code == "2015"))
     assert edition.rule_versions == {"2015": 1}
     before = {a.id: a.content for a in dbs.scalars(select(Artifact).where(Artifact.edition_id == edition.id))}
-    withhold_pdf = next(c for a_id, c in before.items()
-                        if dbs.get(Artifact, a_id).kind == "withhold")
+    withhold_pdf = next(c for a_id, c in before.items() if dbs.get(Artifact, a_id).kind == "withhold")
     assert "rule set 2015 v1" in " ".join(pdf_text(withhold_pdf).split())
     draft = int(propose(example, tmp_path, "measure_id,benchmark\nfuh_30d,99\n").output.strip().splitlines()[-1])
     assert invoke(example, "rules", "adopt", "--draft", str(draft)).exit_code == 0

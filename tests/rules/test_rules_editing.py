@@ -1,5 +1,6 @@
 """Issue 27 item 10: a CMS reviewer edits the tiers in the form and by CSV, starts a new measurement year in the
 page, and sees in the impact table which measures a draft newly adds to the withhold."""
+
 from __future__ import annotations
 
 import csv
@@ -27,11 +28,17 @@ def test_tiers_are_edited_in_the_form_and_the_impact_follows(example, dbs):
     login(client, "cms@example.org")
     draft_id = _draft(client)
     page = client.get(f"/rules/{draft_id}/edit").get_data(as_text=True)
-    assert 'name="tier.0.min_share_met"' in page and 'name="tier.5.min_share_met"' in page   # 5 tiers and blank rows
+    assert 'name="tier.0.min_share_met"' in page and 'name="tier.5.min_share_met"' in page  # 5 tiers and blank rows
     # a falling share earned back and a bad number are refused, each named, and nothing is saved
     before = _tiers(dbs, draft_id)
-    r = client.post(f"/rules/{draft_id}/edit", data=_form(client, draft_id, **{
-        "tier.1.earned_back": "5", "tier.2.min_share_met": "1e400", "tier.5.min_share_met": "90"}))
+    r = client.post(
+        f"/rules/{draft_id}/edit",
+        data=_form(
+            client,
+            draft_id,
+            **{"tier.1.earned_back": "5", "tier.2.min_share_met": "1e400", "tier.5.min_share_met": "90"},
+        ),
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 422 and 'id="tier-errors"' in body
     assert "tier row 3, min_share_met" in body and "not a finite number" in body
@@ -41,8 +48,14 @@ def test_tiers_are_edited_in_the_form_and_the_impact_follows(example, dbs):
     data = _form(client, draft_id)
     for i in range(7):
         data[f"tier.{i}.min_share_met"] = data[f"tier.{i}.earned_back"] = ""
-    data.update({"tier.0.min_share_met": "0", "tier.0.earned_back": "0", "tier.1.min_share_met": "50",
-                 "tier.1.earned_back": "100"})
+    data.update(
+        {
+            "tier.0.min_share_met": "0",
+            "tier.0.earned_back": "0",
+            "tier.1.min_share_met": "50",
+            "tier.1.earned_back": "100",
+        }
+    )
     r = client.post(f"/rules/{draft_id}/edit", data=data)
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     assert _tiers(dbs, draft_id) == [(0.0, 0), (50.0, 100)]
@@ -56,15 +69,25 @@ def test_tiers_by_csv_replace_the_table(example, dbs):
     login(client, "cms@example.org")
     draft_id = _draft(client)
     text = "measure_id,benchmark\nfuh_7d,40\n\ntier,min_share_met,earned_back\n0,0,0\n1,30,40\n2,75,100\n"
-    r = client.post(f"/rules/{draft_id}/edit", data={"csrf_token": csrf_token(client, f"/rules/{draft_id}/edit"),
-                                                     "file": (io.BytesIO(text.encode()), "rules.csv")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/rules/{draft_id}/edit",
+        data={
+            "csrf_token": csrf_token(client, f"/rules/{draft_id}/edit"),
+            "file": (io.BytesIO(text.encode()), "rules.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     assert _tiers(dbs, draft_id) == [(0.0, 0), (30.0, 40), (75.0, 100)]
     bad = "tier,min_share_met,earned_back\n0,0,0\n1,30,40.5\n2,50,60\n3,50,100\n"
-    r = client.post(f"/rules/{draft_id}/edit", data={"csrf_token": csrf_token(client, f"/rules/{draft_id}/edit"),
-                                                     "file": (io.BytesIO(bad.encode()), "tiers.csv")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/rules/{draft_id}/edit",
+        data={
+            "csrf_token": csrf_token(client, f"/rules/{draft_id}/edit"),
+            "file": (io.BytesIO(bad.encode()), "tiers.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 422
     assert "line 3, earned_back: the share earned back 40.5 is not a whole percent" in body
@@ -83,14 +106,19 @@ def test_a_new_year_is_started_in_the_page_from_the_newest_year(example, dbs):
     draft = dbs.scalar(select(RuleSet).where(RuleSet.year == 2016))
     seed = dbs.scalar(select(RuleSet).where(RuleSet.year == 2015, RuleSet.status == "in_force"))
     assert (draft.status, draft.version) == ("draft", 1) and "2015" in draft.note
-    assert {(m.measure_id, m.benchmark, m.withhold, m.gap_closure) for m in draft.measures} == \
-        {(m.measure_id, m.benchmark, m.withhold, m.gap_closure) for m in seed.measures}
+    assert {(m.measure_id, m.benchmark, m.withhold, m.gap_closure) for m in draft.measures} == {
+        (m.measure_id, m.benchmark, m.withhold, m.gap_closure) for m in seed.measures
+    }
     assert len(draft.tiers) == len(seed.tiers)
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Draft 2016 v1" in page
     # a year that has rules is not started twice; a year that is not one is refused with a message
-    for year, message in (("2016", "has rule sets already"), ("2015", "has rule sets already"),
-                          ("١٠١٦", "four digits"), ("1850", "not a measurement year")):
+    for year, message in (
+        ("2016", "has rule sets already"),
+        ("2015", "has rule sets already"),
+        ("١٠١٦", "four digits"),
+        ("1850", "not a measurement year"),
+    ):
         r = client.post("/rules/years", data={"csrf_token": token, "year": year}, follow_redirects=True)
         assert message in r.get_data(as_text=True), year
     assert dbs.scalar(select(RuleSet.id).where(RuleSet.year == 1850)) is None
@@ -102,15 +130,19 @@ def test_a_new_year_is_started_in_the_page_from_the_newest_year(example, dbs):
     state = example.test_client()
     login(state, "state@example.org")
     assert 'id="new-year"' not in state.get("/rules/").get_data(as_text=True)
-    assert state.post("/rules/years", data={"csrf_token": csrf_token(state, "/rules/"), "year": "2017"}).status_code == 403
+    assert (
+        state.post("/rules/years", data={"csrf_token": csrf_token(state, "/rules/"), "year": "2017"}).status_code == 403
+    )
 
 
 def test_the_impact_marks_a_measure_newly_added_to_the_withhold(example, dbs):
     client = example.test_client()
     login(client, "cms@example.org")
     draft_id = _draft(client)
-    in_force = {m.measure_id: m.withhold for m in dbs.scalar(
-        select(RuleSet).where(RuleSet.year == 2015, RuleSet.status == "in_force")).measures}
+    in_force = {
+        m.measure_id: m.withhold
+        for m in dbs.scalar(select(RuleSet).where(RuleSet.year == 2015, RuleSet.status == "in_force")).measures
+    }
     added = next(mid for mid, w in in_force.items() if not w)
     removed = next(mid for mid, w in in_force.items() if w)
     data = _form(client, draft_id)
@@ -121,7 +153,11 @@ def test_the_impact_marks_a_measure_newly_added_to_the_withhold(example, dbs):
     page = client.get(f"/rules/{draft_id}/impact").get_data(as_text=True)
     marks = re.findall(r'<th scope="row">([^<]+)<strong data-withhold="(\w+)">', page)
     from measures import REGISTRY
-    assert {(t.strip(), k) for t, k in marks} == {(REGISTRY[added].title, "added"), (REGISTRY[removed].title, "removed")}
+
+    assert {(t.strip(), k) for t, k in marks} == {
+        (REGISTRY[added].title, "added"),
+        (REGISTRY[removed].title, "removed"),
+    }
     table = _impact_rows(client, draft_id)
     assert {r["measure_id"] for r in table if r["withhold_change"] == "added"} == {added}
     assert {r["measure_id"] for r in table if r["withhold_change"] == "removed"} == {removed}

@@ -1,6 +1,7 @@
 """Storage: the Alembic migrations build exactly the schema the models declare (on both databases),
 and package rows survive the bulk write and read unchanged (blanks, quotes, commas, formula-like
 text, non-ASCII)."""
+
 import pandas as pd
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,8 +15,11 @@ def test_migrations_build_the_schema_the_models_declare(database_url):
     engine = create_engine(database_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diff = [d for d in compare_metadata(context, Base.metadata)
-                if not (d[0] in ("remove_table", "add_table") and "apscheduler" in str(d))]
+        diff = [
+            d
+            for d in compare_metadata(context, Base.metadata)
+            if not (d[0] in ("remove_table", "add_table") and "apscheduler" in str(d))
+        ]
     engine.dispose()
     assert diff == []
 
@@ -23,17 +27,40 @@ def test_migrations_build_the_schema_the_models_declare(database_url):
 def test_rows_round_trip_through_bulk_write_and_read(app):
     from reporting.storage import db
     from reporting.storage.rows import read_rows, write_rows
-    survey = typed(pd.DataFrame({
-        "response_id": ["R-1", "R-2", "R-3"], "member_id": ["M1", "", "Mé-3"],
-        "survey_date": ["2015-04-02", "2015-05-30", "2015-06-30"],
-        "rating_health_plan": ["10", "", "0"], "gnc_specialist": ["1", "2", ""], "gnc_care_tests": ["", "", ""],
-        "gcq_urgent": ["4", "3", "2"], "gcq_routine": ["1", "1", "1"], "cc_records": ["", "", "4"],
-        "cc_followup": ["2", "", ""], "flu_vaccine": ["Y", "", "N"]}).replace("", None), FILES["survey_responses"])
-    members = typed(pd.DataFrame({
-        "member_id": ["A-1", "B,2", '=HYPERLINK("x")'], "birth_date": ["1960-01-31", "1951-12-01", "1990-02-28"],
-        "sex": ["F", "M", "U"], "enrollment_start": ["2014-10-01", "2015-01-01", "2015-04-01"],
-        "enrollment_end": [None, "2015-03-31", None], "enrollment_method": ["voluntary", "passive", "passive"],
-        "rating_category": ["C1", "C2A", "F1"], "death_date": [None, "2015-03-31", None]}), FILES["members"])
+
+    survey = typed(
+        pd.DataFrame(
+            {
+                "response_id": ["R-1", "R-2", "R-3"],
+                "member_id": ["M1", "", "Mé-3"],
+                "survey_date": ["2015-04-02", "2015-05-30", "2015-06-30"],
+                "rating_health_plan": ["10", "", "0"],
+                "gnc_specialist": ["1", "2", ""],
+                "gnc_care_tests": ["", "", ""],
+                "gcq_urgent": ["4", "3", "2"],
+                "gcq_routine": ["1", "1", "1"],
+                "cc_records": ["", "", "4"],
+                "cc_followup": ["2", "", ""],
+                "flu_vaccine": ["Y", "", "N"],
+            }
+        ).replace("", None),
+        FILES["survey_responses"],
+    )
+    members = typed(
+        pd.DataFrame(
+            {
+                "member_id": ["A-1", "B,2", '=HYPERLINK("x")'],
+                "birth_date": ["1960-01-31", "1951-12-01", "1990-02-28"],
+                "sex": ["F", "M", "U"],
+                "enrollment_start": ["2014-10-01", "2015-01-01", "2015-04-01"],
+                "enrollment_end": [None, "2015-03-31", None],
+                "enrollment_method": ["voluntary", "passive", "passive"],
+                "rating_category": ["C1", "C2A", "F1"],
+                "death_date": [None, "2015-03-31", None],
+            }
+        ),
+        FILES["members"],
+    )
     for frame in (survey, members):
         frame["row_number"] = range(2, 2 + len(frame))
     with app.app_context():

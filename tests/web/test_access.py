@@ -1,5 +1,6 @@
 """Walk every registered URL rule as anonymous and as each role: a route without an access rule,
 or one that lets the wrong role in, fails here."""
+
 import re
 
 import pytest
@@ -8,13 +9,34 @@ from tests.conftest import csrf_token, login
 
 # A value for every URL parameter used by the routes. A new parameter must be added here.
 SAMPLES = {
-    "user_id": "1", "token_id": "1", "code": "HA", "period": "2015Q2", "measure_id": "assessment_90d",
-    "submission_id": "1", "artifact_id": "1", "filename": "app.css", "ico": "HA", "year": "2015",
-    "kind": "statewide", "fmt": "csv", "schedule_id": "quarterly_cycle", "delivery_id": "1", "edition_id": "1",
-    "run_id": "1", "table": "overview", "key": "0" * 32, "report_id": "2015Q2.HA.fuh-7d", "rule_set_id": "1", "inquiry_id": "1",
+    "user_id": "1",
+    "token_id": "1",
+    "code": "HA",
+    "period": "2015Q2",
+    "measure_id": "assessment_90d",
+    "submission_id": "1",
+    "artifact_id": "1",
+    "filename": "app.css",
+    "ico": "HA",
+    "year": "2015",
+    "kind": "statewide",
+    "fmt": "csv",
+    "schedule_id": "quarterly_cycle",
+    "delivery_id": "1",
+    "edition_id": "1",
+    "run_id": "1",
+    "table": "overview",
+    "key": "0" * 32,
+    "report_id": "2015Q2.HA.fuh-7d",
+    "rule_set_id": "1",
+    "inquiry_id": "1",
 }
-ROLES = {"admin": "admin@example.org", "cms_reviewer": "cms@example.org", "state_reviewer": "state@example.org",
-         "ico_submitter": "ha@example.org"}
+ROLES = {
+    "admin": "admin@example.org",
+    "cms_reviewer": "cms@example.org",
+    "state_reviewer": "state@example.org",
+    "ico_submitter": "ha@example.org",
+}
 
 
 def rules(app):
@@ -40,9 +62,11 @@ def test_every_route_as_anonymous(world, client):
     for rule, path, method in rules(world):
         access = world.view_functions[rule.endpoint].access
         r = call(client, path, method)
-        if "public" in access:       # reachable signed out; a period never published is simply not there
-            assert r.status_code in (200, 302) or (path.startswith("/public/") and r.status_code == 404), \
-                (path, r.status_code)
+        if "public" in access:  # reachable signed out; a period never published is simply not there
+            assert r.status_code in (200, 302) or (path.startswith("/public/") and r.status_code == 404), (
+                path,
+                r.status_code,
+            )
         elif path.startswith("/api/"):
             assert r.status_code == 401, (path, r.status_code)
         else:
@@ -52,6 +76,7 @@ def test_every_route_as_anonymous(world, client):
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_route_as_each_role(world, role):
     from reporting.web.access import allowed_roles
+
     client = world.test_client()
     assert login(client, ROLES[role]).status_code == 302
     for rule, path, method in rules(world):
@@ -66,8 +91,11 @@ def test_every_route_as_each_role(world, role):
         elif allowed is not None and role not in allowed:
             assert r.status_code == 403, (role, path, r.status_code)
         else:
-            assert r.status_code != 403 or path.startswith(("/icos/", "/submissions/", "/gaps/", "/artifacts/")), \
-                (role, path, r.status_code)
+            assert r.status_code != 403 or path.startswith(("/icos/", "/submissions/", "/gaps/", "/artifacts/")), (
+                role,
+                path,
+                r.status_code,
+            )
 
 
 def test_unknown_route_is_a_styled_404(world, client):
@@ -78,28 +106,32 @@ def test_unknown_route_is_a_styled_404(world, client):
 
 def test_api_checks_the_role_of_the_token(world, client):
     from tests.ingest.test_upload_paths import issue_token
+
     token = issue_token(world, "cms@example.org")
     r = client.post("/api/v1/submissions", headers={"Authorization": f"Bearer {token}"}, data={"period": "2014Q1"})
     assert r.status_code == 403 and r.is_json
 
 
-@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)     # the policy, not the database
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the policy, not the database
 def test_an_ico_user_reaches_nothing_of_another_ico(example):
     """The invariant of ``reporting.access``: HA's submitter, walking every page, export, download and API route
     aimed at HB (its code, its submissions, its rendered reports, its inquiries), gets a refusal or a page
     without a trace of HB; never HB's name, recipients or figures."""
     import re as re_
+
     from sqlalchemy import select
 
     from reporting import pipeline
     from reporting.storage import db
     from reporting.storage.models import Artifact, Organization, Submission
     from tests.ingest.test_upload_paths import issue_token
+
     with example.app_context():
-        pipeline.run_cycle("2015Q3", trigger="test")                    # editions, rendered reports, deliveries
+        pipeline.run_cycle("2015Q3", trigger="test")  # editions, rendered reports, deliveries
         with db.transaction() as s:
-            hb_subs = [str(i) for i in s.scalars(select(Submission.id).join(Organization)
-                                                  .where(Organization.code == "HB"))]
+            hb_subs = [
+                str(i) for i in s.scalars(select(Submission.id).join(Organization).where(Organization.code == "HB"))
+            ]
             hb_reports = [str(i) for i in s.scalars(select(Artifact.id).where(Artifact.ico == "HB"))]
     assert hb_subs and hb_reports
     traces = ("Harbor Care", "hb.example.org", ",HB,", '"HB"')
@@ -138,6 +170,7 @@ def test_rules_views_declare_named_permissions_from_the_one_table(world):
     """Issue 24: permissions are named in ``reporting.access`` with one role -> permission table; the Rules views
     declare them (no role names), and the route walk above holds every role to what the table grants."""
     from reporting.access import EDIT_RULES, PERMISSIONS, READ_RULES, allowed_roles, can
+
     rules_views = {e: f.access for e, f in world.view_functions.items() if e.startswith("rules.")}
     assert rules_views and all(set(access) <= {EDIT_RULES, READ_RULES} for access in rules_views.values())
     assert allowed_roles((EDIT_RULES,)) == {"admin", "cms_reviewer"}

@@ -1,4 +1,5 @@
 """An administrator issues an API token (shown once), revokes it (once, recorded), and the API refuses it after."""
+
 import re
 
 from sqlalchemy import select
@@ -11,8 +12,10 @@ def test_issue_then_revoke_a_token(world, dbs):
     client = world.test_client()
     login(client, "admin@example.org")
     user_id = dbs.scalar(select(User.id).where(User.email == "ha@example.org"))
-    page = client.post("/admin/tokens", data={"csrf_token": csrf_token(client, "/admin/tokens"), "user": str(user_id),
-                                              "name": "nightly upload"}).get_data(as_text=True)
+    page = client.post(
+        "/admin/tokens",
+        data={"csrf_token": csrf_token(client, "/admin/tokens"), "user": str(user_id), "name": "nightly upload"},
+    ).get_data(as_text=True)
     secret = re.search(r"(ocq_[A-Za-z0-9_-]{20,})", page).group(1)
     assert client.get("/api/v1/submissions/1", headers={"Authorization": f"Bearer {secret}"}).status_code != 401
     token_id = dbs.scalar(select(ApiToken.id).where(ApiToken.name == "nightly upload"))

@@ -1,4 +1,5 @@
 """Sign-in, sign-out, CSRF, lockout and rate limiting, password hashing, the audit trail."""
+
 from sqlalchemy import select
 
 from reporting.storage.models import AuditEvent, User
@@ -34,17 +35,20 @@ def test_wrong_password_is_refused_and_audited(world, client, dbs):
     r = login(client, "nobody@example.org", "whatever it is")
     assert r.status_code == 401
     failures = events(dbs, "login")
-    assert [(e.target, e.outcome) for e in failures] == [("ha@example.org", "failure"), ("nobody@example.org", "failure")]
+    assert [(e.target, e.outcome) for e in failures] == [
+        ("ha@example.org", "failure"),
+        ("nobody@example.org", "failure"),
+    ]
     assert all("not the password" not in str(e.detail) for e in failures)
 
 
 def test_account_locks_after_five_failures(world, client):
     for _ in range(5):
         assert login(client, "hb@example.org", "wrong password!").status_code == 401
-    r = login(client, "hb@example.org")          # even the right password
+    r = login(client, "hb@example.org")  # even the right password
     assert r.status_code == 429
     assert "locked for 15 minutes" in r.get_data(as_text=True)
-    assert login(client, "ha@example.org").status_code == 302   # other accounts are unaffected
+    assert login(client, "ha@example.org").status_code == 302  # other accounts are unaffected
 
 
 def test_address_rate_limit(app, world):
@@ -63,6 +67,7 @@ def test_missing_csrf_token_is_a_clear_400(world, client):
 def test_disabled_user_is_signed_out_and_cannot_sign_in(world, client, dbs):
     assert login(client, "hb@example.org").status_code == 302
     from reporting import accounts
+
     user = dbs.scalar(select(User).where(User.email == "hb@example.org"))
     accounts.set_user_active(dbs, user, False, actor="test")
     dbs.commit()
@@ -72,8 +77,10 @@ def test_disabled_user_is_signed_out_and_cannot_sign_in(world, client, dbs):
 
 def test_open_redirect_is_refused(world, client):
     token = csrf_token(client)
-    r = client.post("/login?next=https://evil.example.com/", data={"email": "ha@example.org", "password": PASSWORD,
-                                                                     "csrf_token": token})
+    r = client.post(
+        "/login?next=https://evil.example.com/",
+        data={"email": "ha@example.org", "password": PASSWORD, "csrf_token": token},
+    )
     assert r.headers["Location"] == "/"
 
 
@@ -81,4 +88,3 @@ def test_security_headers(world, client):
     r = client.get("/login")
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
-

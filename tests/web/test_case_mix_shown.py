@@ -2,15 +2,17 @@
 status shows the value it judged: the overview cell and grid give the adjusted score (marked, raw beside it),
 and the ICO and measure exports give the same status as the overview export (issue 25; found by a walk
 through the demo: raw 64.3 shown 'met' against 67, and the ICO export saying 'not met')."""
+
 import csv
 import io
 import re
+
+from sqlalchemy import select
 
 from measures import REGISTRY
 from reporting import demo_setup
 from reporting.rendering.filters import format_value
 from reporting.storage.models import Result
-from sqlalchemy import select
 from tests.conftest import login
 
 SURVEY = [m for m in REGISTRY.values() if getattr(m, "case_mix_items", None)]
@@ -23,12 +25,21 @@ def _rows(response):
 
 def test_the_overview_and_exports_show_the_value_they_judge(example, dbs):
     with example.app_context():
-        demo_setup.case_mix_rules()           # 2015 judged on adjusted scores
+        demo_setup.case_mix_rules()  # 2015 judged on adjusted scores
     client = example.test_client()
     login(client, "cms@example.org")
-    adjusted = {(r.measure_id, r.ico): r for r in dbs.scalars(select(Result).where(
-        Result.period_code == "2015Q3", Result.adjusted_value.is_not(None), Result.ico == "HA",
-        Result.status == "reported", Result.measure_id.in_([m.id for m in SURVEY])))}
+    adjusted = {
+        (r.measure_id, r.ico): r
+        for r in dbs.scalars(
+            select(Result).where(
+                Result.period_code == "2015Q3",
+                Result.adjusted_value.is_not(None),
+                Result.ico == "HA",
+                Result.status == "reported",
+                Result.measure_id.in_([m.id for m in SURVEY]),
+            )
+        )
+    }
     assert adjusted, "the worked example has adjusted survey scores for HA in 2015Q3"
     page = client.get("/overview?period=2015Q3").get_data(as_text=True)
     for (mid, _), r in adjusted.items():
@@ -44,12 +55,12 @@ def test_the_overview_and_exports_show_the_value_they_judge(example, dbs):
         assert r["benchmark_status"] == overview[(r["measure_id"], "HA")]["benchmark_status"], r["measure_id"]
 
 
-
 def test_no_comparison_with_a_statewide_figure_the_viewer_may_not_see(example):
     """With two ICOs the statewide figure is hidden from ICO users; "higher than statewide" beside it told HA which
     way HB's figure lies (attack on the merged service): the API, the ICO page and FHIR leave it out; a reviewer
     still gets it."""
     from tests.ingest.test_upload_paths import issue_token
+
     client = example.test_client()
     for email, expect_some in (("ha@example.org", False), ("cms@example.org", True)):
         token = issue_token(example, email)

@@ -1,6 +1,7 @@
 """Issue 27 item 12: the service runs on its own date. ``REPORTING_TODAY`` decides what is due, late and
 submittable, what the homes and the upload form show and which periods the scheduler takes up, and every page
 says so while it is set; a value that is not a date stops the start-up with a message."""
+
 from __future__ import annotations
 
 import re
@@ -27,9 +28,9 @@ def test_home_upload_form_and_due_dates_follow_the_service_date(example):
     client = example.test_client()
     login(client, "ha@example.org")
     on_the_calendar = client.get("/").get_data(as_text=True)
-    assert "Service date" not in on_the_calendar            # unset: the calendar's date, and no banner
+    assert "Service date" not in on_the_calendar  # unset: the calendar's date, and no banner
 
-    example.config["REPORTING_TODAY"] = date(2016, 1, 20)   # as the configuration check leaves it
+    example.config["REPORTING_TODAY"] = date(2016, 1, 20)  # as the configuration check leaves it
     home = client.get("/").get_data(as_text=True)
     assert BANNER in home
     due = re.search(r'id="home-due".*?</section>', home, re.S).group(0)
@@ -58,7 +59,8 @@ def test_an_upload_for_a_quarter_not_over_on_the_service_date_is_refused(example
     from reporting import pipeline
     from reporting.cli_files import files_from_paths
     from tests.conftest import EXAMPLES
-    example.config["REPORTING_TODAY"] = date(2015, 9, 15)      # 2015Q3 ends on 2015-09-30
+
+    example.config["REPORTING_TODAY"] = date(2015, 9, 15)  # 2015Q3 ends on 2015-09-30
     folder = EXAMPLES / "packages" / "HA" / "2015Q3"
     with example.app_context():
         with pytest.raises(Exception) as refused:
@@ -69,6 +71,7 @@ def test_an_upload_for_a_quarter_not_over_on_the_service_date_is_refused(example
 
 def test_the_scheduler_takes_up_the_periods_due_on_the_service_date(example, dbs):
     from reporting.jobs import tasks
+
     # On 2014-06-01 nothing is due for its cycle yet (2014Q1 is due 2014-05-31, its cycle 14 days later); on the
     # calendar's date every example quarter would be.
     example.config["REPORTING_TODAY"] = date(2014, 6, 1)
@@ -80,6 +83,7 @@ def test_the_scheduler_takes_up_the_periods_due_on_the_service_date(example, dbs
     # Three weeks later 2014Q1's cycle is due, and only it.
     from reporting import clock
     from reporting.publication import calendar
+
     example.config["REPORTING_TODAY"] = date(2014, 6, 20)
     with example.app_context():
         assert calendar.due_for_cycle(clock.today()) == ["2014Q1"]
@@ -89,20 +93,34 @@ def test_the_scheduler_takes_up_the_periods_due_on_the_service_date(example, dbs
 def test_a_value_that_is_not_a_date_is_refused_at_start_up(value, tmp_path, monkeypatch):
     monkeypatch.setenv("REPORTING_TODAY", value)
     with pytest.raises(ConfigError) as refused:
-        create_app({"REPORTING_ENV": "test", "SECRET_KEY": "k", "INSTANCE_PATH": str(tmp_path / "instance"),
-                    "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+        create_app(
+            {
+                "REPORTING_ENV": "test",
+                "SECRET_KEY": "k",
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            }
+        )
     assert f"REPORTING_TODAY={value!r} is not a date: write it as YYYY-MM-DD" in refused.value.message
 
 
 def test_a_date_is_read_once_and_the_demo_runs_in_early_2016(tmp_path, monkeypatch):
     monkeypatch.setenv("REPORTING_TODAY", "2016-03-15")
-    app = create_app({"REPORTING_ENV": "test", "SECRET_KEY": "k", "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    app = create_app(
+        {
+            "REPORTING_ENV": "test",
+            "SECRET_KEY": "k",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        }
+    )
     assert app.config["REPORTING_TODAY"] == date(2016, 3, 15)
     from reporting import clock
+
     with app.app_context():
         assert clock.today() == date(2016, 3, 15)
     from reporting.demo import DEMO_TODAY
+
     start = (Path(__file__).resolve().parents[2] / "scripts" / "start.sh").read_text()
     assert f"REPORTING_TODAY=${{REPORTING_TODAY-{DEMO_TODAY}}}" in start
     assert date.fromisoformat(DEMO_TODAY).year == 2016 and date.fromisoformat(DEMO_TODAY).month <= 4

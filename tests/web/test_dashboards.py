@@ -1,10 +1,11 @@
 """Dashboards over the worked example: the numbers shown are the stored results; an ICO user sees
 their ICO and statewide only, on every page and export; exports neutralise formulas."""
+
 import csv
 import io
 import re
-import pandas as pd
 
+import pandas as pd
 from sqlalchemy import select
 
 from reporting.rendering.filters import fmt_value
@@ -29,6 +30,7 @@ def test_overview_shows_the_stored_values_rounded(example, dbs):
     page = client.get("/overview?period=2015Q2").get_data(as_text=True)
     results = current_results(dbs, "2015Q2")
     from measures import REGISTRY
+
     for (measure_id, ico), r in results.items():
         shown = cell_text(page, measure_id, ico)
         if r.status == "NA":
@@ -56,9 +58,14 @@ def test_ico_user_sees_own_ico_and_statewide_only(example):
     assert 'data-ico="HA"' in page and 'data-ico="STATEWIDE"' not in page and 'data-ico="HB"' not in page
     assert "fewer than three ICOs reported" in page
     assert "Harbor Care" not in page
-    for url in ["/icos/HB", "/icos/HB/export.csv", "/gaps/assessment_90d/HB/2015Q2",
-                "/gaps/assessment_90d/HB/2015Q2/export.csv", "/exports/public.csv?period=2015Q2",
-                "/submissions/history/HB/2015Q2"]:
+    for url in [
+        "/icos/HB",
+        "/icos/HB/export.csv",
+        "/gaps/assessment_90d/HB/2015Q2",
+        "/gaps/assessment_90d/HB/2015Q2/export.csv",
+        "/exports/public.csv?period=2015Q2",
+        "/submissions/history/HB/2015Q2",
+    ]:
         assert client.get(url).status_code == 403, url
     for url in ["/overview?period=2015Q2", "/measures/fuh_7d", "/withhold?year=2015"]:
         body = client.get(url).get_data(as_text=True)
@@ -84,20 +91,20 @@ def test_gap_list_is_denominator_minus_numerator(example, dbs):
     rows = [line for line in csv.reader(io.StringIO(body.lstrip("\ufeff"))) if line and not line[0].startswith("#")]
     assert len(rows) - 1 == r.denominator - r.numerator
     header = rows[0]
-    assert "Member ID" in header and "Enrollment start" in header and "Day 90" in header      # the definition's words
+    assert "Member ID" in header and "Enrollment start" in header and "Day 90" in header  # the definition's words
     assert "Refused" in header and "Unable to reach after 3 attempts" in header and "B" not in header
     assert "True" not in body and "False" not in body and "00:00:00" not in body and "T00:" not in body
     frame = pd.read_csv(io.StringIO(body.lstrip("\ufeff")))
     assert frame["Day 90"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     page = client.get("/gaps/assessment_90d/HA/2015Q2").get_data(as_text=True)
-    assert "<th scope=\"col\">Day 90</th>" in page and "00:00:00" not in page and ">True<" not in page
-    assert "Unable to reach after 3 attempts</dt>" in page                                      # the legend
+    assert '<th scope="col">Day 90</th>' in page and "00:00:00" not in page and ">True<" not in page
+    assert "Unable to reach after 3 attempts</dt>" in page  # the legend
     # Every unit behind the result: the counts add up to the stored numbers.
     body = client.get("/units/assessment_90d/HA/2015Q2/export.csv").get_data(as_text=True)
     rows = [line for line in csv.reader(io.StringIO(body.lstrip("\ufeff"))) if line and not line[0].startswith("#")]
     h = rows[0]
     flags = [dict(zip(h, r)) for r in rows[1:]]
-    assert sum(f["In the denominator"] == "Yes" for f in flags) == r.denominator      # Yes/No in files (issue 17)
+    assert sum(f["In the denominator"] == "Yes" for f in flags) == r.denominator  # Yes/No in files (issue 17)
     assert sum(f["In the numerator"] == "Yes" for f in flags) == r.numerator
     assert sum(f["Refused"] == "Yes" for f in flags) == r.elements["B"]
     assert client.get("/units/assessment_90d/HB/2015Q2/export.csv").status_code == 403
@@ -107,6 +114,7 @@ def test_the_deadlines_ahead_list_has_day_90_in_the_next_30_days_and_nothing_com
     """Issue 17: for the 90-day measures, the members whose day 90 is still ahead (within 30 days of the end
     of the ICO's newest data) with nothing completed yet; checked against the rows themselves."""
     from reporting.engine.inputs import in_force_up_to, rows_of
+
     client = example.test_client()
     login(client, "ha@example.org")
     page = client.get("/upcoming/assessment_90d/HA")
@@ -116,6 +124,7 @@ def test_the_deadlines_ahead_list_has_day_90_in_the_next_30_days_and_nothing_com
     assert list(listed.columns[:4]) == ["Member ID", "Enrollment start", "Rating category", "Day 90"]
     with example.app_context():
         from measures import Period
+
         inputs = in_force_up_to(Period.parse("2015Q3").end, only="HA")
         members = pd.concat([rows_of(inputs, p)["members"] for p in inputs.packages])
         events = pd.concat([rows_of(inputs, p)["assessments"] for p in inputs.packages])
@@ -125,9 +134,13 @@ def test_the_deadlines_ahead_list_has_day_90_in_the_next_30_days_and_nothing_com
     for s in spans.itertuples():
         d90 = s.enrollment_start + pd.Timedelta(days=89)
         if as_of < d90 <= as_of + pd.Timedelta(days=30) and (pd.isna(s.enrollment_end) or s.enrollment_end >= d90):
-            done = events[(events.member_id == s.member_id) & (events.assessment_type == "initial")
-                          & (events.outcome == "completed") & (events.event_date >= s.enrollment_start)
-                          & (events.event_date <= as_of)]
+            done = events[
+                (events.member_id == s.member_id)
+                & (events.assessment_type == "initial")
+                & (events.outcome == "completed")
+                & (events.event_date >= s.enrollment_start)
+                & (events.event_date <= as_of)
+            ]
             if done.empty:
                 expected.add((s.member_id, s.enrollment_start.date().isoformat()))
     assert set(zip(listed["Member ID"], listed["Enrollment start"])) == expected and expected
@@ -141,9 +154,12 @@ def test_exports_carry_provenance_and_escape_formulas(example, dbs):
     login(client, "cms@example.org")
     body = client.get("/exports/overview.csv?period=2015Q2").get_data(as_text=True)
     frame = pd.read_csv(io.StringIO(body.lstrip("\ufeff")))
-    assert (frame["about_period"] == "2015Q2").all() and frame["about_data_versions"].str.contains("HA: 2014Q1 v1").all()
+    assert (frame["about_period"] == "2015Q2").all() and frame["about_data_versions"].str.contains(
+        "HA: 2014Q1 v1"
+    ).all()
     from reporting.rendering.exports import csv_bytes, safe_cell
-    assert safe_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and safe_cell("-1+2") == "'-1+2" and safe_cell(3) == 3
+
+    assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and safe_cell("-1+2") == "'-1+2" and safe_cell(3) == 3
     text = csv_bytes(["a"], [["@SUM(A1)"], ["\tcmd"]]).decode("utf-8-sig")
     assert "'@SUM(A1)" in text and "'\tcmd" in text
     xlsx = client.get("/exports/overview.xlsx?period=2015Q2")
@@ -161,6 +177,7 @@ def test_withhold_page_and_cli(example):
 
 def test_every_route_answers_without_error_with_data(example):
     from tests.web.test_access import ROLES, call, rules
+
     for role, email in ROLES.items():
         client = example.test_client()
         login(client, email)
@@ -177,7 +194,7 @@ def test_charts_load_by_url_only_for_viewers_of_every_ico_they_show(example):
     page = reviewer.get("/measures/fuh_7d").get_data(as_text=True)
     all_icos = re.search(r'src="(/charts/[0-9a-f]{32}\.svg)"', page).group(1)
     assert reviewer.get(all_icos).status_code == 200 and reviewer.get(all_icos).mimetype == "image/svg+xml"
-    assert ha.get(all_icos).status_code == 403                     # it shows Harbor Care too
+    assert ha.get(all_icos).status_code == 403  # it shows Harbor Care too
     own = re.search(r'src="(/charts/[0-9a-f]{32}\.svg)"', ha.get("/icos/HA").get_data(as_text=True)).group(1)
     assert ha.get(own).status_code == 200
     assert ha.get("/charts/" + "f" * 32 + ".svg").status_code == 404
@@ -185,6 +202,7 @@ def test_charts_load_by_url_only_for_viewers_of_every_ico_they_show(example):
 
 def test_cached_pages_carry_each_session_its_own_csrf_token(example):
     from tests.conftest import csrf_token
+
     first, second = example.test_client(), example.test_client()
     login(first, "cms@example.org"), login(second, "cms@example.org")
     page_one = first.get("/overview?period=2015Q2").get_data(as_text=True)
@@ -200,10 +218,12 @@ def test_cached_pages_are_shared_by_scope_and_personal_parts_filled_in(example, 
     page; a pending flash message is shown, not a cached page without it."""
     from reporting import accounts
     from reporting.storage import db as storage
+
     with example.app_context(), storage.transaction() as s:
         if not s.scalar(select(User).where(User.email == "cms2@example.org")):
-            accounts.create_user(s, email="cms2@example.org", role="cms_reviewer", password="a good password 12",
-                                 actor="test")
+            accounts.create_user(
+                s, email="cms2@example.org", role="cms_reviewer", password="a good password 12", actor="test"
+            )
     one, two, ha = example.test_client(), example.test_client(), example.test_client()
     login(one, "cms@example.org"), login(two, "cms2@example.org", "a good password 12"), login(ha, "ha@example.org")
     page_one = one.get("/overview?period=2015Q3").get_data(as_text=True)
@@ -221,6 +241,7 @@ def test_cached_pages_are_shared_by_scope_and_personal_parts_filled_in(example, 
 
 def test_statewide_is_shown_to_ico_users_from_three_icos_on():
     from reporting.access import statewide_hidden_from
+
     assert statewide_hidden_from("ico_submitter", 2) and not statewide_hidden_from("ico_submitter", 3)
     assert not any(statewide_hidden_from(role, 2) for role in ("admin", "cms_reviewer", "state_reviewer"))
 
@@ -228,13 +249,14 @@ def test_statewide_is_shown_to_ico_users_from_three_icos_on():
 def test_the_public_table_is_the_published_one_only(example):
     """PUBLISH_MODE=approval: a preview waiting for approval, or a bare computation, has no public table."""
     from reporting import pipeline
+
     example.config["PUBLISH_MODE"] = "approval"
     with example.app_context():
         outcome = pipeline.run_cycle("2015Q3", trigger="test")
     assert outcome.status == "awaiting approval"
     client = example.test_client()
     login(client, "cms@example.org")
-    for period in ("2015Q3", "2015Q2"):             # 2015Q2: computed, never published
+    for period in ("2015Q3", "2015Q2"):  # 2015Q2: computed, never published
         r = client.get(f"/exports/public.csv?period={period}")
         assert r.status_code == 404 and "has not been published" in r.get_data(as_text=True), period
     with example.app_context():
@@ -249,11 +271,17 @@ def test_every_export_loads_with_pandas_and_says_what_it_means(example):
     import zipfile
 
     import pandas as pd
+
     client = example.test_client()
     login(client, "cms@example.org")
-    for path in ["/exports/overview.csv?period=2015Q2", "/icos/HA/export.csv", "/measures/fuh_7d/export.csv",
-                 "/gaps/assessment_90d/HA/2015Q2/export.csv", "/units/assessment_90d/HA/2015Q2/export.csv",
-                 "/withhold/export.csv?year=2015"]:
+    for path in [
+        "/exports/overview.csv?period=2015Q2",
+        "/icos/HA/export.csv",
+        "/measures/fuh_7d/export.csv",
+        "/gaps/assessment_90d/HA/2015Q2/export.csv",
+        "/units/assessment_90d/HA/2015Q2/export.csv",
+        "/withhold/export.csv?year=2015",
+    ]:
         body = client.get(path).data
         frame = pd.read_csv(io.BytesIO(body))
         assert len(frame) > 0 and not frame.columns[0].startswith("Unnamed"), path
@@ -274,9 +302,12 @@ def test_every_export_loads_with_pandas_and_says_what_it_means(example):
 
 def test_official_editions_come_first_and_ad_hoc_renders_apart(example, tmp_path):
     from reporting import pipeline
+
     with example.app_context():
         pipeline.run_cycle("2015Q2", trigger="test")
-    r = example.test_cli_runner().invoke(args=["scorecard", "--ico", "HA", "--period", "2015Q2", "-o", str(tmp_path / "s.pdf")])
+    r = example.test_cli_runner().invoke(
+        args=["scorecard", "--ico", "HA", "--period", "2015Q2", "-o", str(tmp_path / "s.pdf")]
+    )
     assert r.exit_code == 0, r.output
     client = example.test_client()
     login(client, "cms@example.org")
@@ -294,9 +325,15 @@ def test_a_departed_icos_page_links_only_lists_that_exist_and_compares_like_peri
     from types import SimpleNamespace
 
     from reporting.publication.figures import Trend
+
     r = SimpleNamespace(status="reported", value=50.0)
-    t = Trend(measure=None, periods=["2015Q2", "2015Q3", "2015Q4"], series={"FTC": [r, r, None], "STATEWIDE": [r, None, r]},
-              benchmarks=[None] * 3, latest={})
+    t = Trend(
+        measure=None,
+        periods=["2015Q2", "2015Q3", "2015Q4"],
+        series={"FTC": [r, r, None], "STATEWIDE": [r, None, r]},
+        benchmarks=[None] * 3,
+        latest={},
+    )
     assert t.latest_period("FTC") == "2015Q3" and t.at("STATEWIDE", "2015Q3") is None and t.at("FTC", "2015Q2") is r
     assert t.latest_period("NONE") is None and t.at("FTC", None) is None
     client = example.test_client()
@@ -314,5 +351,5 @@ def test_the_measure_chart_caption_names_what_is_drawn(example):
     page = client.get("/measures/fuh_7d").get_data(as_text=True)
     caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S).group(1)
     assert "Harbor Care, Health Alliance" in caption or "Health Alliance, Harbor Care" in caption
-    assert "shaded" not in caption                       # two ICOs: no interval band is drawn
+    assert "shaded" not in caption  # two ICOs: no interval band is drawn
     assert "not drawn (no reported value): Ocean State Care" in caption

@@ -2,9 +2,11 @@
 overview (a note, and its withhold row with the months covered), the reviewers' submissions grid, its own
 page, the withhold page and the statewide PDF. Here a third ICO, Harbor Coast, takes part in 2014Q1-Q3
 (active to 2014-09-30) and leaves."""
+
 from datetime import date
 
 import pytest
+
 from reporting import pipeline
 from reporting.cli_files import files_from_paths
 from tests.conftest import EXAMPLES, login
@@ -16,12 +18,14 @@ LEFT = "left the demonstration after 2014Q3"
 @pytest.fixture
 def departed(example, dbs):
     from reporting import accounts
+
     accounts.add_ico(dbs, code="HC", name="Harbor Coast", state="MA", active_to=date(2014, 9, 30), actor="test")
     dbs.commit()
     with example.app_context():
         for quarter in ("2014Q1", "2014Q2", "2014Q3"):
-            assert pipeline.accept_package("HC", quarter, files_from_paths([EXAMPLES / "packages" / "HA" / quarter]),
-                                           uploader="test", via="cli").accepted
+            assert pipeline.accept_package(
+                "HC", quarter, files_from_paths([EXAMPLES / "packages" / "HA" / quarter]), uploader="test", via="cli"
+            ).accepted
         pipeline.compute_many(["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2014", "2015Q1"], trigger="test")
     return example
 
@@ -31,7 +35,7 @@ def test_a_departed_ico_is_named_as_such_on_every_page(departed):
     login(client, "cms@example.org")
     overview = client.get("/overview?period=2014Q4").get_data(as_text=True)
     assert f"Harbor Coast {LEFT}" in overview
-    assert 'data-ico="HC"' not in overview                                  # no column of its own
+    assert 'data-ico="HC"' not in overview  # no column of its own
     year = client.get("/overview?period=2014").get_data(as_text=True)
     assert "covers January to September 2014" in year and f"({LEFT})" in year
     grid = client.get("/submissions/").get_data(as_text=True)

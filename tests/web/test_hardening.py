@@ -1,4 +1,5 @@
 """What an adversarial test of the running service found, one test per finding (issue 18)."""
+
 from __future__ import annotations
 
 import io
@@ -17,22 +18,36 @@ PKG = EXAMPLES / "packages" / "HA"
 
 def _api_upload(client, token, period, files):
     data = {"period": period, "files": files}
-    return client.post("/api/v1/submissions", headers={"Authorization": f"Bearer {token}"}, data=data,
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/v1/submissions",
+        headers={"Authorization": f"Bearer {token}"},
+        data=data,
+        content_type="multipart/form-data",
+    )
 
 
 # 2, 8, 17. Names, codes and addresses --------------------------------------------------------------
 
-@pytest.mark.parametrize("field, value, words", [
-    ("name", "Other\r\nBcc: a@b.c", "line break"),
-    ("recipients", "x>,<evil@attacker.example", "not one e-mail address"),
-    ("recipients", "a@b.org\r\nBcc: c@d.org", "not one e-mail address"),
-])
+
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("name", "Other\r\nBcc: a@b.c", "line break"),
+        ("recipients", "x>,<evil@attacker.example", "not one e-mail address"),
+        ("recipients", "a@b.org\r\nBcc: c@d.org", "not one e-mail address"),
+    ],
+)
 def test_the_admin_form_refuses_control_characters_and_address_tricks(world, dbs, field, value, words):
     client = world.test_client()
     login(client, "admin@example.org")
-    data = {"csrf_token": csrf_token(client, "/admin/icos/HA"), "code": "HA", "name": "Health Alliance",
-            "state": "MA", "enabled": "y", "recipients": "reports@ha.example.org"}
+    data = {
+        "csrf_token": csrf_token(client, "/admin/icos/HA"),
+        "code": "HA",
+        "name": "Health Alliance",
+        "state": "MA",
+        "enabled": "y",
+        "recipients": "reports@ha.example.org",
+    }
     data[field] = value
     r = client.post("/admin/icos/HA", data=data, follow_redirects=True)
     assert words in r.get_data(as_text=True)
@@ -50,22 +65,26 @@ def test_the_cli_refuses_a_name_with_a_line_break_and_the_reserved_code(app):
 
 def test_a_message_that_cannot_be_built_fails_its_delivery_only(example, smtp, dbs):
     from reporting import pipeline
+
     example.config.update(smtp.config())
-    with example.app_context():                     # a name stored before names were checked
+    with example.app_context():  # a name stored before names were checked
         from reporting.storage import db
+
         with db.transaction() as s:
             s.execute(update(Organization).where(Organization.code == "HA").values(name="Other\r\nBcc: a@b.c"))
         outcome = pipeline.run_cycle("2015Q2", trigger="test")
     statuses = {d.recipient: d.status for d in dbs.scalars(select(Delivery))}
     assert statuses["reports@ha.example.org"] == "failed"
     assert {s for r, s in statuses.items() if r != "reports@ha.example.org"} == {"sent"}
-    assert "could not be built" in dbs.scalar(select(Delivery.last_error).where(
-        Delivery.recipient == "reports@ha.example.org"))
+    assert "could not be built" in dbs.scalar(
+        select(Delivery.last_error).where(Delivery.recipient == "reports@ha.example.org")
+    )
     assert outcome.status == "published"
     assert "a@b.c" not in smtp.recorder.by_recipient()
 
 
 # 5, 6, 15. File names ---------------------------------------------------------------------------
+
 
 def test_download_names_are_encoded_and_originals_rezipped_with_base_names(world, dbs):
     client = world.test_client()
@@ -103,9 +122,18 @@ def test_a_single_non_latin_file_is_served_with_an_rfc_5987_name(world, dbs):
 
 # 7, 15. NUL bytes and huge numbers answer 400/404, never 500 ----------------------------------------
 
-@pytest.mark.parametrize("path", ["/gaps/assessment_90d/CC%00A/2015Q3", "/submissions/history/HA/2015%00Q3",
-                                  "/admin/audit?actor=a%00", "/submissions/" + "9" * 30, "/reports?page=" + "9" * 30,
-                                  "/submissions/1?page=" + "9" * 30])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gaps/assessment_90d/CC%00A/2015Q3",
+        "/submissions/history/HA/2015%00Q3",
+        "/admin/audit?actor=a%00",
+        "/submissions/" + "9" * 30,
+        "/reports?page=" + "9" * 30,
+        "/submissions/1?page=" + "9" * 30,
+    ],
+)
 def test_nul_bytes_and_out_of_range_numbers_are_refused_at_the_edge(world, path):
     client = world.test_client()
     login(client, "admin@example.org")
@@ -119,15 +147,21 @@ def test_a_nul_in_the_sign_in_email_is_a_400(world):
 
 
 def test_no_row_data_reaches_the_log_when_the_database_refuses_a_statement(world, caplog):
-    from reporting.storage import db
     from sqlalchemy import text
+
+    from reporting.storage import db
+
     with world.app_context(), pytest.raises(Exception) as e:
         with db.transaction() as s:
-            s.execute(text("INSERT INTO organizations (id, code) VALUES (:a, :b)"), {"a": "not-a-number", "b": "MEMBER-SECRET"})
+            s.execute(
+                text("INSERT INTO organizations (id, code) VALUES (:a, :b)"),
+                {"a": "not-a-number", "b": "MEMBER-SECRET"},
+            )
     assert "MEMBER-SECRET" not in str(e.value)
 
 
 # 10. Periods --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("period", ["1903Q4", "1850Q2", "0001Q1", "2099Q4"])
 def test_only_ended_quarters_of_the_programme_are_accepted_and_a_refusal_creates_no_period(world, dbs, period):
@@ -143,7 +177,9 @@ def test_only_ended_quarters_of_the_programme_are_accepted_and_a_refusal_creates
 
 def test_the_quarter_in_progress_is_refused_by_the_cli_too(world):
     from datetime import date
+
     from measures import Period
+
     today = date.today()
     current = Period.parse(f"{today.year}Q{(today.month - 1) // 3 + 1}").code
     r = world.test_cli_runner().invoke(args=["submit", "--ico", "HA", "--period", current, str(PKG / "2014Q1")])
@@ -152,7 +188,9 @@ def test_the_quarter_in_progress_is_refused_by_the_cli_too(world):
 
 def test_the_upload_form_offers_ended_quarters_and_defaults_to_the_oldest_due(world, dbs):
     from datetime import date
+
     from measures import Period
+
     client = world.test_client()
     token = issue_token(world, "ha@example.org")
     for period in ("2014Q1", "2014Q3"):
@@ -162,14 +200,16 @@ def test_the_upload_form_offers_ended_quarters_and_defaults_to_the_oldest_due(wo
     today = date.today()
     current = Period.parse(f"{today.year}Q{(today.month - 1) // 3 + 1}").code
     assert f'value="{current}"' not in page
-    assert '<option value="2014Q2" selected>' in page      # the oldest quarter since its first with no package
+    assert '<option value="2014Q2" selected>' in page  # the oldest quarter since its first with no package
 
 
 # 11. ZIP inflation is covered in tests/ingest/test_hostile_uploads.py; 12. downloads ask the policy --------
 
+
 def test_another_states_reviewer_cannot_download_this_states_statewide_report(example, dbs):
     from reporting import pipeline
     from reporting.storage.models import Artifact
+
     with example.app_context():
         pipeline.run_cycle("2015Q2", trigger="test")
     statewide = dbs.scalar(select(Artifact).where(Artifact.kind == "statewide"))
@@ -182,6 +222,7 @@ def test_another_states_reviewer_cannot_download_this_states_statewide_report(ex
 
 
 # 13. Statewide hidden from ICO users when fewer than three ICOs report ---------------------------------
+
 
 def test_statewide_figures_are_hidden_from_ico_users_when_two_icos_report(example):
     ha = example.test_client()
@@ -201,6 +242,7 @@ def test_statewide_figures_are_hidden_from_ico_users_when_two_icos_report(exampl
 
 def test_the_scorecard_pdf_leaves_statewide_out_when_two_icos_report(example, tmp_path):
     from tests.rendering.test_pdf import pdf_text
+
     out = tmp_path / "s.pdf"
     r = example.test_cli_runner().invoke(args=["scorecard", "--ico", "HA", "--period", "2015Q2", "-o", str(out)])
     assert r.exit_code == 0, r.output
@@ -209,12 +251,15 @@ def test_the_scorecard_pdf_leaves_statewide_out_when_two_icos_report(example, tm
 
 # 14. Redis unreachable ---------------------------------------------------------------------------------
 
+
 def test_sign_in_works_when_the_rate_limit_store_is_unreachable(example_url, tmp_path):
     from tests.conftest import _test_app, free_port
+
     gen = _test_app(example_url, tmp_path)
     app = next(gen)
     app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{free_port()}/0"
     from reporting.web import limiter
+
     limiter.init_app(app)
     client = app.test_client()
     r = login(client, "cms@example.org")
@@ -224,28 +269,46 @@ def test_sign_in_works_when_the_rate_limit_store_is_unreachable(example_url, tmp
 
 # 16. Proxies ---------------------------------------------------------------------------------------------
 
+
 def test_a_forwarded_for_header_is_believed_only_from_configured_proxies(world, dbs):
     client = world.test_client()
-    client.post("/login", data={"csrf_token": csrf_token(client), "email": "cms@example.org", "password": "wrong password!"},
-                headers={"X-Forwarded-For": "203.0.113.9"})
+    client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client), "email": "cms@example.org", "password": "wrong password!"},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
     event = dbs.scalar(select(AuditEvent).where(AuditEvent.action == "login").order_by(AuditEvent.id.desc()))
     assert event.ip != "203.0.113.9"
 
 
 def test_behind_one_trusted_proxy_the_client_address_is_recorded(example_url, tmp_path, dbs):
     from reporting import create_app
-    app = create_app({"REPORTING_ENV": "test", "TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": example_url,
-                      "INSTANCE_PATH": str(tmp_path / "i"), "TRUSTED_PROXIES": 1})
+
+    app = create_app(
+        {
+            "REPORTING_ENV": "test",
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "DATABASE_URL": example_url,
+            "INSTANCE_PATH": str(tmp_path / "i"),
+            "TRUSTED_PROXIES": 1,
+        }
+    )
     client = app.test_client()
-    client.post("/login", data={"csrf_token": csrf_token(client), "email": "cms@example.org", "password": "wrong password!"},
-                headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
+    client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client), "email": "cms@example.org", "password": "wrong password!"},
+        headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"},
+    )
     event = dbs.scalar(select(AuditEvent).where(AuditEvent.action == "login").order_by(AuditEvent.id.desc()))
     assert event.ip == "203.0.113.9"
     from reporting.storage import db
+
     db.session.remove()
 
 
 # 17. Too many files names the file limit ---------------------------------------------------------------
+
 
 def test_too_many_files_names_the_file_limit_not_the_size(world):
     client = world.test_client()
@@ -266,6 +329,7 @@ def test_the_audit_trail_knows_who_and_from_where_without_service_code_reading_t
     from reporting import audit
     from reporting.storage.models import AuditEvent
     from tests.conftest import login
+
     client = example.test_client()
     login(client, "cms@example.org")
     client.get("/gaps/assessment_90d/HA/2015Q2")
@@ -280,11 +344,14 @@ def test_the_audit_trail_knows_who_and_from_where_without_service_code_reading_t
 def test_links_in_e_mails_come_from_the_routes_and_base_url(app):
     """Issue 11: e-mail links were spelled by hand; they are built from the URL map for BASE_URL."""
     from reporting.links import external_url
+
     with app.app_context():
         app.config["BASE_URL"] = "https://reports.example.org/onecare/"
         assert external_url("inquiries.thread", inquiry_id=3) == "https://reports.example.org/onecare/inquiries/3"
         assert external_url("dashboards.ico", code="HA") == "https://reports.example.org/onecare/icos/HA"
-        assert external_url("inquiries.index", period="2015Q3", status="open") == \
-            "https://reports.example.org/onecare/inquiries/?period=2015Q3&status=open"
+        assert (
+            external_url("inquiries.index", period="2015Q3", status="open")
+            == "https://reports.example.org/onecare/inquiries/?period=2015Q3&status=open"
+        )
         app.config["BASE_URL"] = "http://127.0.0.1:5000"
         assert external_url("admin.deliveries") == "http://127.0.0.1:5000/admin/deliveries"

@@ -1,5 +1,6 @@
 """Each role's first page says what needs attention (issue 15): the right items, in order, nothing of another
 ICO; the overview's at-a-glance grid; e-mails that carry the report's headline figures and no member data."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,9 @@ def page_of(app, email, path="/"):
 
 def test_ico_home_items_in_order_and_nothing_of_another_ico(example, dbs):
     client, page = page_of(example, "ha@example.org")
-    order = [page.index(f'id="{i}"') for i in ("home-due", "home-edition", "home-withhold", "home-shortfalls", "home-moves")]
+    order = [
+        page.index(f'id="{i}"') for i in ("home-due", "home-edition", "home-withhold", "home-shortfalls", "home-moves")
+    ]
     assert order == sorted(order)
     assert "Harbor" not in page and ">HB<" not in page
     assert "Next quarter due" in page and ("days left" in page or "days late" in page)
@@ -33,7 +36,9 @@ def test_ico_home_items_in_order_and_nothing_of_another_ico(example, dbs):
         assert client.get(link).status_code == 200, link
     run = dbs.scalar(select(ResultRun).where(ResultRun.period_code == "2015Q3", ResultRun.is_current))
     assert "Not met in 2015Q3" in page
-    lists = set(dbs.scalars(select(ResultUnits.measure_id).where(ResultUnits.run_id == run.id, ResultUnits.ico == "HA")))
+    lists = set(
+        dbs.scalars(select(ResultUnits.measure_id).where(ResultUnits.run_id == run.id, ResultUnits.ico == "HA"))
+    )
     assert all(m.split("/")[2] in lists for m in re.findall(r'href="(/gaps/[^"]+)"', page))
     assert "What changed since 2015Q2" in page
 
@@ -51,14 +56,23 @@ def test_reviewer_home_scoped_to_the_reviewers_state(example):
 
 def test_reviewer_home_lists_editions_waiting_and_open_inquiries(example):
     from reporting import pipeline
+
     example.config.update({"PUBLISH_MODE": "preview", "PREVIEW_DAYS": 3})
     with example.app_context():
         pipeline.run_cycle("2015Q3", trigger="test")
     client = example.test_client()
     login(client, "ha@example.org")
     from tests.conftest import csrf_token
-    client.post("/inquiries/new", data={"csrf_token": csrf_token(client, "/inquiries/new"), "period": "2015Q3",
-                                        "measure_id": "fuh_7d", "message": "Why?"})
+
+    client.post(
+        "/inquiries/new",
+        data={
+            "csrf_token": csrf_token(client, "/inquiries/new"),
+            "period": "2015Q3",
+            "measure_id": "fuh_7d",
+            "message": "Why?",
+        },
+    )
     _, cms = page_of(example, "cms@example.org")
     assert "2015Q3 edition 1: in preview until" in cms and "1 open inquiry" in cms
     _, ha = page_of(example, "ha@example.org")
@@ -67,7 +81,7 @@ def test_reviewer_home_lists_editions_waiting_and_open_inquiries(example):
 
 def test_the_overview_grid_uses_the_badge_words_and_colours(example):
     _, page = page_of(example, "cms@example.org", "/overview?period=2015Q2")
-    grid = page[page.index('id="glance"'):page.index("</table>", page.index('id="glance"'))]
+    grid = page[page.index('id="glance"') : page.index("</table>", page.index('id="glance"'))]
     cells = re.findall(r'<td class="status-([a-z-]+)"><a href="[^"]+" aria-label="([^"]+)">', grid)
     assert len(cells) == len(REGISTRY) * 3
     assert {c for c, _ in cells} <= {"met", "not-met", "na", "no-benchmark"}
@@ -80,9 +94,10 @@ def test_report_emails_carry_the_headline_figures_and_no_member_data(example, sm
     from reporting import pipeline
     from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET, benchmark_status
     from reporting.rules.store import current_rules
+
     example.config.update(smtp.config())
     with example.app_context():
-        assert pipeline.run_cycle("2015Q1", trigger="test").status == "published"     # changes need it published
+        assert pipeline.run_cycle("2015Q1", trigger="test").status == "published"  # changes need it published
         assert pipeline.run_cycle("2015Q2", trigger="test").status == "published"
     message = smtp.recorder.by_recipient()["reports@ha.example.org"][-1]
     html = message.get_body(("html",)).get_content()
@@ -90,16 +105,24 @@ def test_report_emails_carry_the_headline_figures_and_no_member_data(example, sm
     rules = current_rules(dbs)
     run = dbs.scalar(select(ResultRun).where(ResultRun.period_code == "2015Q2", ResultRun.is_current))
     results = {r.measure_id: r for r in dbs.scalars(select(Result).where(Result.run_id == run.id, Result.ico == "HA"))}
-    statuses = [benchmark_status(m, results.get(m), rules.benchmarks.get((m, 2015)), None,
-                                 rules.withhold.get(2015, {}).get(m, False)) for m in REGISTRY]
+    statuses = [
+        benchmark_status(
+            m, results.get(m), rules.benchmarks.get((m, 2015)), None, rules.withhold.get(2015, {}).get(m, False)
+        )
+        for m in REGISTRY
+    ]
     met = sum(s in (MET, MET_GAP) for s in statuses)
     not_met = sum(s == NOT_MET for s in statuses)
-    assert re.search(rf'<span data-figure="met">{met}</span> measures met, <span data-figure="not_met">{not_met}</span> not met', html)
+    assert re.search(
+        rf'<span data-figure="met">{met}</span> measures met, <span data-figure="not_met">{not_met}</span> not met',
+        html,
+    )
     assert f"HA: {met} measures met, {not_met} not met" in text
     assert "Largest changes since the previous quarter" in html and "->" in text
     # No member id of the worked example in any message.
-    from reporting.storage.models import ResultUnits
     from reporting.engine.store import frame_from_bytes
+    from reporting.storage.models import ResultUnits
+
     ids = set()
     for row in dbs.scalars(select(ResultUnits).where(ResultUnits.run_id == run.id)):
         frame = frame_from_bytes(row.content)

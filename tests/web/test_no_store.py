@@ -1,4 +1,5 @@
 """Member-level data is never kept by browsers or proxies, and signing out ends the session server-side."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,9 +22,15 @@ MEMBER_ROUTES = [
 
 def _first_submission(dbs, code="HA"):
     from sqlalchemy import select
+
     from reporting.storage.models import Organization, Submission
-    return dbs.scalar(select(Submission.id).join(Organization, Submission.organization_id == Organization.id)
-                      .where(Organization.code == code).order_by(Submission.id))
+
+    return dbs.scalar(
+        select(Submission.id)
+        .join(Organization, Submission.organization_id == Organization.id)
+        .where(Organization.code == code)
+        .order_by(Submission.id)
+    )
 
 
 def test_every_member_data_route_is_sent_no_store(example, dbs):
@@ -51,7 +58,7 @@ def test_a_cookie_copied_before_sign_out_opens_nothing_afterwards(example):
     cookie = client.get_cookie("session")
     copy = example.test_client()
     copy.set_cookie(cookie.key, cookie.value)
-    assert copy.get("/gaps/assessment_90d/HA/2015Q2").status_code == 200      # the copy works while signed in
+    assert copy.get("/gaps/assessment_90d/HA/2015Q2").status_code == 200  # the copy works while signed in
 
     r = client.post("/logout", data={"csrf_token": csrf_token(client, "/overview")})
     assert r.status_code == 302
@@ -62,10 +69,12 @@ def test_a_cookie_copied_before_sign_out_opens_nothing_afterwards(example):
 
 @pytest.mark.parametrize("action", ["password_change", "disable"])
 def test_a_copied_cookie_dies_with_a_password_change_or_disabling(example, action, dbs):
+    from sqlalchemy import select
+
     from reporting import accounts
     from reporting.storage import db
     from reporting.storage.models import User
-    from sqlalchemy import select
+
     client = example.test_client()
     assert login(client, "ha@example.org").status_code == 302
     with example.app_context(), db.transaction() as s:

@@ -1,5 +1,6 @@
 """The page cache's data version (issue 11): every committed write changes it, whoever writes and whether or
 not an audit event is written; reads and rolled-back writes do not; a cached page is never older than its data."""
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -18,10 +19,10 @@ def version(app):
 def test_a_write_without_an_audit_event_still_refreshes_cached_pages(example):
     client = example.test_client()
     login(client, "cms@example.org")
-    assert "Health Alliance" in client.get("/overview?period=2015Q2").get_data(as_text=True)   # now cached
+    assert "Health Alliance" in client.get("/overview?period=2015Q2").get_data(as_text=True)  # now cached
     before = version(example)
     with example.app_context():
-        with Session(db.engine) as s:                         # a service's own session, no audit event
+        with Session(db.engine) as s:  # a service's own session, no audit event
             s.scalar(select(Organization).where(Organization.code == "HA")).name = "Health Alliance Renamed"
             s.commit()
     assert version(example) == before + 1
@@ -33,17 +34,17 @@ def test_bulk_updates_count_and_reads_rollbacks_and_job_bookkeeping_do_not(examp
     with example.app_context():
         with Session(db.engine) as s:
             s.scalars(select(Organization)).all()
-            s.commit()                                        # a read
+            s.commit()  # a read
         with Session(db.engine) as s:
             s.add(JobRun(job="delivery_worker", status="done"))
-            s.commit()                                        # job bookkeeping
+            s.commit()  # job bookkeeping
         with Session(db.engine) as s:
             s.execute(update(Organization).where(Organization.code == "HB").values(name="Harbor"))
-            s.rollback()                                      # rolled back
+            s.rollback()  # rolled back
         assert version(example) == before
         with Session(db.engine) as s:
             s.execute(update(Organization).where(Organization.code == "HB").values(name="Harbor"))
-            s.commit()                                        # a bulk update
+            s.commit()  # a bulk update
     assert version(example) == before + 1
 
 
@@ -55,22 +56,27 @@ def test_sign_ins_downloads_and_api_calls_leave_the_data_version_alone_and_an_up
 
     from tests.conftest import csrf_token
     from tests.ingest.test_upload_paths import issue_token, zip_of
+
     with example.app_context():
         token = issue_token(example, "ha@example.org")
     before = version(example)
     client = example.test_client()
     for email in ("cms@example.org", "ha@example.org", "state@example.org"):
         client = example.test_client()
-        assert login(client, email).status_code == 302                              # sign-in
-        client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": email,
-                                    "password": "wrong password!"})                   # a failed one too
+        assert login(client, email).status_code == 302  # sign-in
+        client.post(
+            "/login", data={"csrf_token": csrf_token(client, "/login"), "email": email, "password": "wrong password!"}
+        )  # a failed one too
     client = example.test_client()
     login(client, "cms@example.org")
-    assert client.get("/exports/overview.csv?period=2015Q2").status_code == 200           # downloads
+    assert client.get("/exports/overview.csv?period=2015Q2").status_code == 200  # downloads
     assert client.get("/icos/HA/export.xlsx").status_code == 200
     api = example.test_client()
-    for _ in range(5):                                                                  # API and FHIR polling
-        assert api.get("/api/v1/results?period=2015Q2", headers={"Authorization": f"Bearer {token}"}).status_code in (200, 404)
+    for _ in range(5):  # API and FHIR polling
+        assert api.get("/api/v1/results?period=2015Q2", headers={"Authorization": f"Bearer {token}"}).status_code in (
+            200,
+            404,
+        )
         assert api.get("/api/v1/fhir/Measure", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert version(example) == before
     # an accepted upload changes what pages show
@@ -78,10 +84,16 @@ def test_sign_ins_downloads_and_api_calls_leave_the_data_version_alone_and_an_up
     login(ha, "ha@example.org")
     pkg = Path(__file__).parents[1] / "data" / "examples" / "packages" / "HA"
     folder = sorted(pkg.iterdir())[-1]
-    r = ha.post("/submissions/upload", data={"csrf_token": csrf_token(ha, "/submissions/upload"),
-                                             "period": folder.name, "ico": "HA",
-                                             "files": (io.BytesIO(zip_of(folder)), f"ha-{folder.name}.zip")},
-                content_type="multipart/form-data")
+    r = ha.post(
+        "/submissions/upload",
+        data={
+            "csrf_token": csrf_token(ha, "/submissions/upload"),
+            "period": folder.name,
+            "ico": "HA",
+            "files": (io.BytesIO(zip_of(folder)), f"ha-{folder.name}.zip"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code in (200, 302), r.status_code
     assert version(example) > before
 
@@ -91,6 +103,7 @@ def test_data_changes_keeps_the_newest_rows_only(example, monkeypatch):
 
     from reporting.storage import changes
     from reporting.storage.models import DataChange
+
     monkeypatch.setattr(changes, "KEEP", 5)
     monkeypatch.setattr(changes, "PRUNE_EVERY", 2)
     versions = []
@@ -102,5 +115,5 @@ def test_data_changes_keeps_the_newest_rows_only(example, monkeypatch):
             versions.append(version(example))
         with Session(db.engine) as s:
             rows = s.scalar(select(func.count(DataChange.id)))
-    assert versions == sorted(versions) and len(set(versions)) == 30           # the version still moves every time
+    assert versions == sorted(versions) and len(set(versions)) == 30  # the version still moves every time
     assert rows <= 5 + 2

@@ -1,10 +1,11 @@
 """A period is read once where it arrives (an address, ``?period=``, a form, the API, a CLI option) into a
 ``Period``; anything else gets a clear message saying how to write one, never an error page without one."""
+
 import pytest
 
 from measures import Period
-from reporting.periods import parse
 from reporting.errors import ReportingError
+from reporting.periods import parse
 from tests.conftest import login
 
 HOW = "write a quarter such as 2015Q3 or a year such as 2015"
@@ -13,7 +14,7 @@ HOW = "write a quarter such as 2015Q3 or a year such as 2015"
 def test_one_reading_of_a_period():
     assert parse(" 2015q3 ") == Period.parse("2015Q3") and parse("2015").code == "2015"
     period = Period.parse("2014Q4")
-    assert parse(period) is period                                  # a Period passes through
+    assert parse(period) is period  # a Period passes through
     for bad in ("2015Q5", "Q3", "", "2015-07", None):
         with pytest.raises(ReportingError, match=HOW):
             parse(bad)
@@ -21,7 +22,7 @@ def test_one_reading_of_a_period():
         parse("2015", quarter_only=True)
 
 
-@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)      # reading at the edge: no database in it
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # reading at the edge: no database in it
 def test_addresses_and_query_strings(example):
     client = example.test_client()
     login(client, "cms@example.org")
@@ -34,7 +35,7 @@ def test_addresses_and_query_strings(example):
     r = client.get("/overview?period=2015-Q3")
     assert r.status_code == 400 and HOW in r.get_data(as_text=True)
     assert client.get("/overview?period=2015q3").status_code == 200
-    assert client.get("/overview?period=2016Q1").status_code == 404       # a period, with no results
+    assert client.get("/overview?period=2016Q1").status_code == 404  # a period, with no results
     assert client.get("/inquiries?period=nope").status_code == 400
     assert client.get("/public/2015Q9.zip").status_code == 404
 
@@ -42,6 +43,7 @@ def test_addresses_and_query_strings(example):
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_the_api_and_the_command_line(example):
     from tests.ingest.test_upload_paths import issue_token
+
     with example.app_context():
         token = issue_token(example, "cms@example.org")
     r = example.test_client().get("/api/v1/results?period=20153", headers={"Authorization": f"Bearer {token}"})

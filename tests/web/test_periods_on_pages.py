@@ -3,6 +3,7 @@ against its own period's year, any period of an ICO can be shown (a period in pr
 result" buttons), the overview opens on a quarter every ICO taking part has reported and names the missing ones,
 the submissions grid respects an ICO's start date, and pages and the API answer one user alike in every
 publish mode."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,9 @@ def later(example, tmp_path):
     folder = moved_package("HA", tmp_path / "HA-2016Q1")
     with example.app_context():
         outcome = pipeline.accept_package("HA", "2016Q1", files_from_paths([folder]), uploader="test", via="cli")
-        assert outcome.accepted, [(f["rule"], f["message"]) for f in outcome.report["failures"] if f["severity"] == "error"][:8]
+        assert outcome.accepted, [
+            (f["rule"], f["message"]) for f in outcome.report["failures"] if f["severity"] == "error"
+        ][:8]
         pipeline.compute_many(["2016Q1"], trigger="test")
     return example
 
@@ -42,8 +45,9 @@ def signed_in(app, email):
 def headlines(page: str) -> dict:
     """measure id -> the ICO page's headline for it (value, benchmark, status, period), as text."""
     out = {}
-    for mid, body in re.findall(r'<section class="multiple" id="m-([a-z0-9_]+)".*?<p class="headline">(.*?)</p>',
-                                page, re.S):
+    for mid, body in re.findall(
+        r'<section class="multiple" id="m-([a-z0-9_]+)".*?<p class="headline">(.*?)</p>', page, re.S
+    ):
         out[mid] = " ".join(re.sub(r"<[^>]+>", " ", body).split())
     return out
 
@@ -77,11 +81,13 @@ def test_the_icos_page_shows_any_period_with_a_chooser(later):
     assert all("2015Q2" in h for h in shown.values()) and "no benchmark" not in " ".join(shown.values())
     with later.app_context():
         run = db.session.scalar(select(ResultRun).where(ResultRun.period_code == "2015Q2", ResultRun.is_current))
-        stored = {r.measure_id: r for r in db.session.scalars(select(Result).where(Result.run_id == run.id,
-                                                                                    Result.ico == "HA"))}
+        stored = {
+            r.measure_id: r
+            for r in db.session.scalars(select(Result).where(Result.run_id == run.id, Result.ico == "HA"))
+        }
     for mid, r in stored.items():
         unit = REGISTRY[mid].unit
-        headline = r.adjusted_value if r.adjusted_value is not None else r.value     # survey: case-mix adjusted first
+        headline = r.adjusted_value if r.adjusted_value is not None else r.value  # survey: case-mix adjusted first
         expected = fmt_value(headline, unit) + ("%" if unit == "percent" else "") if r.status == "reported" else "NA"
         assert shown[mid].split()[0] == expected, (mid, shown[mid])
     assert "/gaps/fuh_7d/HA/2015Q2" in page
@@ -123,7 +129,7 @@ def test_an_ico_that_joins_later_is_not_missing_before_it_joined(example):
     grid = client.get("/submissions/").get_data(as_text=True)
     row = re.search(r"<tr><th scope=\"row\">Harbor Coast \(HC\)</th>(.*?)</tr>", grid, re.S).group(1)
     cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
-    before, after = cells[:5], cells[5:]                         # 2014Q1-2015Q1, then 2015Q2 and 2015Q3
+    before, after = cells[:5], cells[5:]  # 2014Q1-2015Q1, then 2015Q2 and 2015Q3
     assert all(c.startswith("not yet taking part (joined in 2015Q2)") for c in before), before
     assert all(c.startswith("missing") for c in after), after
     page = client.get("/overview").get_data(as_text=True)
@@ -131,15 +137,16 @@ def test_an_ico_that_joins_later_is_not_missing_before_it_joined(example):
     q3 = client.get("/overview?period=2015Q3").get_data(as_text=True)
     assert "Not reported for 2015Q3: Harbor Coast (missing)" in q3 and "Statewide of 2 of 3 ICOs" in q3
     home = client.get("/").get_data(as_text=True)
-    assert "Harbor Coast" in home                                # late or missing for the due period
+    assert "Harbor Coast" in home  # late or missing for the due period
     # Its own user's home asks for its first quarter, not the programme's.
     with example.app_context(), db.transaction() as s:
-        accounts.create_user(s, email="hc@example.org", role="ico_submitter", password="a good password 12", ico="HC",
-                             actor="test")
+        accounts.create_user(
+            s, email="hc@example.org", role="ico_submitter", password="a good password 12", ico="HC", actor="test"
+        )
     hc = example.test_client()
     login(hc, "hc@example.org", "a good password 12")
     due = hc.get("/").get_data(as_text=True)
-    due = due[due.index('id="home-due"'):due.index('id="home-edition"')]
+    due = due[due.index('id="home-due"') : due.index('id="home-edition"')]
     assert '<p class="big">2015Q2</p>' in due and "not started" in due
 
 
@@ -196,7 +203,9 @@ def test_pages_and_the_api_agree_on_a_period_for_the_same_user(example, mode):
     client = signed_in(example, "cms@example.org")
     rows = api(client, tokens["cms@example.org"], "/api/v1/results?period=2015Q1").get_json()
     assert {(r["edition"], r["edition_status"]) for r in rows} == {(None, "unpublished")}
-    assert "Unpublished: these are the newest computed figures" in client.get("/overview?period=2015Q1").get_data(as_text=True)
+    assert "Unpublished: these are the newest computed figures" in client.get("/overview?period=2015Q1").get_data(
+        as_text=True
+    )
     ha_client = signed_in(example, "ha@example.org")
     ha_page = ha_client.get("/overview?period=2015Q1").status_code
     ha_api = api(ha_client, tokens["ha@example.org"], "/api/v1/results?period=2015Q1").status_code
@@ -213,27 +222,39 @@ def test_a_period_in_preview_keeps_its_buttons_and_the_home_shows_the_quarters_i
     ha = signed_in(later, "ha@example.org")
     newest = ha.get("/icos/HA").get_data(as_text=True)
     assert ">Question this result</a>" not in newest and '<option value="2016Q1" selected>' in newest
-    assert 'href="/icos/HA?period=2015Q3"' in newest                            # the preview banner's link
+    assert 'href="/icos/HA?period=2015Q3"' in newest  # the preview banner's link
     q3 = ha.get("/icos/HA?period=2015Q3").get_data(as_text=True)
     assert q3.count(">Question this result</a>") == 15 and "/inquiries/new?period=2015Q3&amp;measure=fuh_7d" in q3
     shown = headlines(q3)["fuh_7d"].split()[0]
-    r = ha.post("/inquiries/new", data={"csrf_token": csrf_token(ha, "/inquiries/new"), "period": "2015Q3",
-                                        "measure_id": "fuh_7d", "message": "Our 7-day rate looks low."})
+    r = ha.post(
+        "/inquiries/new",
+        data={
+            "csrf_token": csrf_token(ha, "/inquiries/new"),
+            "period": "2015Q3",
+            "measure_id": "fuh_7d",
+            "message": "Our 7-day rate looks low.",
+        },
+    )
     assert r.status_code == 302
     inquiry_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-    with later.app_context():                                   # the annual edition opens after the quarter's
+    with later.app_context():  # the annual edition opens after the quarter's
         pipeline.compute_many(["2015"], trigger="test")
         assert pipeline.run_cycle("2015", trigger="test").status == "preview"
     home = ha.get("/").get_data(as_text=True)
-    card = home[home.index('id="home-edition"'):home.index('id="home-withhold"')]
+    card = home[home.index('id="home-edition"') : home.index('id="home-withhold"')]
     assert "2015Q3" in card and "1 open inquiry on 2015Q3" in card
     item = re.search(rf'<li id="inquiry-{inquiry_id}">(.*?)</li>', card, re.S).group(1)
-    assert f'href="/icos/HA?period=2015Q3#m-fuh_7d"' in item and f"2015Q3: {shown}" in item
+    assert 'href="/icos/HA?period=2015Q3#m-fuh_7d"' in item and f"2015Q3: {shown}" in item
     assert "waiting for a reviewer" in item and "a reviewer answered" not in item
     assert ha.get("/icos/HA?period=2015Q3#m-fuh_7d").status_code == 200
     cms = signed_in(later, "cms@example.org")
-    assert cms.post(f"/inquiries/{inquiry_id}/messages", data={"csrf_token": csrf_token(cms, "/account"),
-                                                               "message": "We are checking."}).status_code == 302
+    assert (
+        cms.post(
+            f"/inquiries/{inquiry_id}/messages",
+            data={"csrf_token": csrf_token(cms, "/account"), "message": "We are checking."},
+        ).status_code
+        == 302
+    )
     home = ha.get("/").get_data(as_text=True)
     item = re.search(rf'<li id="inquiry-{inquiry_id}">(.*?)</li>', home, re.S).group(1)
     assert "a reviewer answered" in item and "waiting for a reviewer" not in item

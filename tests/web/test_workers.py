@@ -1,5 +1,6 @@
 """The sign-in rate limit under gunicorn with several workers, counted in Redis (127.0.0.1:6379) as the
 README says to configure it: the limit holds for the address across the workers."""
+
 import http.cookiejar
 import os
 import re
@@ -18,7 +19,7 @@ import redis
 
 from tests.conftest import ROOT, free_port
 
-pytestmark = pytest.mark.slow          # gunicorn with three workers
+pytestmark = pytest.mark.slow  # gunicorn with three workers
 
 REDIS = "redis://127.0.0.1:6379/0"
 
@@ -42,12 +43,25 @@ def test_sign_in_rate_limit_holds_across_gunicorn_workers(example_sqlite, tmp_pa
     path = tmp_path / "db.sqlite3"
     shutil.copy(example_sqlite, path)
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{path}", INSTANCE_PATH=str(tmp_path / "instance"),
-               SECRET_KEY="test-secret-key", REPORTING_ENV="development", LOG_LEVEL="WARNING",
-               RATELIMIT_STORAGE_URI=REDIS, RATELIMIT_KEY_PREFIX=prefix, LOGIN_RATE_PER_ADDRESS="4 per minute")
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--workers", "3", "--bind", f"127.0.0.1:{port}",
-                               "wsgi:app"], cwd=ROOT, env=env, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{path}",
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SECRET_KEY="test-secret-key",
+        REPORTING_ENV="development",
+        LOG_LEVEL="WARNING",
+        RATELIMIT_STORAGE_URI=REDIS,
+        RATELIMIT_KEY_PREFIX=prefix,
+        LOGIN_RATE_PER_ADDRESS="4 per minute",
+    )
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "--workers", "3", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
