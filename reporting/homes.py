@@ -61,6 +61,7 @@ class Edge:
     benchmark: float
     distance: float  # points above (met) or below (not met) the benchmark, in the better direction
     met: bool
+    status: str = MET  # met, met by gap closure or not met: a value met by gap closure is on the worse side
 
 
 @dataclass
@@ -259,7 +260,9 @@ def _edge(row) -> Edge | None:
     if row.value is None or row.benchmark is None or row.status not in (MET, MET_GAP, NOT_MET):
         return None
     sign = 1 if REGISTRY[row.measure_id].higher_is_better else -1
-    return Edge(row.measure_id, row.value, row.benchmark, sign * (row.value - row.benchmark), row.status != NOT_MET)
+    return Edge(
+        row.measure_id, row.value, row.benchmark, sign * (row.value - row.benchmark), row.status != NOT_MET, row.status
+    )
 
 
 # --- reviewers --------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting import audit, clock, homes
 from reporting.access import is_ico_user, reviews, visible_icos
 from reporting.engine import STATEWIDE
-from reporting.errors import Forbidden, NotFound, ReportingError
+from reporting.errors import Forbidden, NotFound
 from reporting.freshness import stale_periods
 from reporting.ingest import records
 from reporting.participation import ended_by
-from reporting.publication import figures, released, settings, tables
+from reporting.publication import editions, figures, released, settings, tables
 from reporting.rendering import gaplists
 from reporting.rendering.charts import trend_chart_for
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
@@ -21,7 +21,7 @@ from reporting.storage import db
 from reporting.web.access import allow
 from reporting.web.downloads import download
 from reporting.web.page_cache import cached_page
-from reporting.web.params import period_arg
+from reporting.web.params import period_arg, year_arg
 
 bp = Blueprint("dashboards", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +72,8 @@ def overview():
     default = figures.default_period(db.session, basis)
     period = _period_arg([default] + [c for c in choices if c != default] if default else choices)
     ov = figures.overview(db.session, current_user, settings(), period, basis)
-    return render_template("dashboards/overview.html", ov=ov, choices=choices)
+    published = ov.period in editions.published_periods(db.session)  # the public table is the published one
+    return render_template("dashboards/overview.html", ov=ov, choices=choices, published=published)
 
 
 @bp.route("/icos/<code>")
@@ -139,7 +140,7 @@ def measure(measure_id):
 @cached_page
 def withhold():
     years = figures.withhold_years(db.session, settings())
-    year = request.args.get("year", type=int) or (years[0] if years else None)
+    year = year_arg(years)
     if year is None:
         raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
     orgs = visible_icos(db.session, current_user)
@@ -293,9 +294,7 @@ def measure_export(measure_id, fmt):
 @bp.route("/withhold/export.<fmt>")
 @allow("signed_in")
 def withhold_export(fmt):
-    year = request.args.get("year", type=int)
-    if year is None:
-        raise ReportingError("Say which year: ?year=2015")
+    year = year_arg(figures.withhold_years(db.session, settings()), required=True)
     codes = [o.code for o in visible_icos(db.session, current_user)]
     columns, rows = tables.withhold_table(
         figures.withhold_for_year(db.session, settings(), codes, year, _basis()), year

@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.routing import BaseConverter
 
 from measures import Period
-from reporting.errors import ReportingError
+from reporting.errors import NotFound, ReportingError
 from reporting.periods import parse
 
 
@@ -34,6 +34,26 @@ def period_arg(name: str = "period", default: str | None = None) -> Period | Non
     when it is not a period."""
     raw = (request.values.get(name) or "").strip() or default
     return parse(raw) if raw else None
+
+
+def year_arg(choices: list[int], required: bool = False) -> int | None:
+    """``?year=`` as one of ``choices`` (the years with results, newest first): read as a period is, so only a
+    year in ASCII digits passes (a clear 400 otherwise), and a year without results is a 404 naming those that
+    have; the newest when absent, unless ``required``."""
+    raw = (request.values.get("year") or "").strip()
+    if not raw:
+        if required:
+            raise ReportingError("Say which year: ?year=2015", 400)
+        return choices[0] if choices else None
+    period = parse(raw)
+    if period.is_quarter:
+        raise ReportingError(
+            f"'{raw}' is a quarter; the quality withhold is per calendar year, e.g. ?year={period.year}.", 400
+        )
+    if period.year not in choices:
+        listed = ", ".join(str(y) for y in choices) or "none yet"
+        raise NotFound(f"There are no results for the year {period.year}. Years with results: {listed}.")
+    return period.year
 
 
 def init_app(app) -> None:

@@ -57,3 +57,37 @@ def test_the_api_and_the_command_line(example):
     assert r.exit_code == 2 and "is a year; packages are submitted per quarter" in r.output
     r = runner.invoke(args=["results", "--period", " 2015q2 ", "--format", "csv"])
     assert r.exit_code == 0 and ",2015Q2," in r.output
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_the_withhold_year_is_read_as_a_period_is(example):
+    """``?year=`` on the withhold page and its export was read by ``int``: ٢٠١٤ passed as 2014, and -1 or 9999
+    gave a page titled "Quality withhold, -1". It is read as a period is, and must be a year with results."""
+    client = example.test_client()
+    login(client, "cms@example.org")
+    assert client.get("/withhold?year=2014").status_code == 200
+    for raw in ("٢٠١٤", "２０１４", "-1", "1", "20145", "2014Q1"):
+        for url in (f"/withhold?year={raw}", f"/withhold/export.csv?year={raw}"):
+            r = client.get(url)
+            assert r.status_code == 400, (url, r.status_code)
+            text = r.get_data(as_text=True)
+            assert "ASCII" in text or "not a period" in text or "per calendar year" in text, (url, text[:300])
+    r = client.get("/withhold?year=9999")
+    assert r.status_code == 404 and "Years with results: 2015, 2014" in r.get_data(as_text=True)
+    assert client.get("/withhold/export.csv").status_code == 400
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_the_public_table_is_offered_for_a_published_period_only(example):
+    """The overview offered "Public table (suppressed)" for a period never published, and the link was a 404."""
+    from reporting import pipeline
+
+    client = example.test_client()
+    login(client, "cms@example.org")
+    assert "Public table (suppressed)" not in client.get("/overview?period=2015Q2").get_data(as_text=True)
+    assert client.get("/exports/public.csv?period=2015Q2").status_code == 404
+    with example.app_context():
+        pipeline.run_cycle("2015Q2", trigger="test")  # PUBLISH_MODE=auto: published at once
+    page = client.get("/overview?period=2015Q2").get_data(as_text=True)
+    assert "Public table (suppressed)" in page
+    assert client.get("/exports/public.csv?period=2015Q2").status_code == 200

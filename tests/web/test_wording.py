@@ -45,12 +45,14 @@ def test_distances_benchmarks_and_gap_closure_say_what_is_so(example, dbs):
     ha = signed_in(example, "ha@example.org")
     home = page(ha, "/")
     edges = re.findall(
-        r"<li>([^<:]+): [\d.]+ against [\d.]+, ([\d.]+) (?:points|per 1,000) (\w+) \((met|not met)\)</li>", home
+        r"<li>([^<:]+): [\d.]+ against [\d.]+, ([\d.]+) (?:points|per 1,000) (\w+) \((met|met by gap closure|not met)\)</li>",
+        home,
     )
     assert ("All-cause readmissions within 30 days", "0.7", "below", "met") in edges, edges
     titles = {m.title: m for m in REGISTRY.values()}
     for title, _, side, verdict in edges:
         lower = titles[title].direction == "lower"
+        # met: on the better side; not met, or met only by closing the gap: on the worse side
         assert side == ("below" if lower == (verdict == "met") else "above"), (title, side, verdict)
     assert "Every measure with a benchmark is met" not in home or "not met" in home
     withhold = page(signed_in(example, "cms@example.org"), "/withhold?year=2015")
@@ -177,3 +179,16 @@ def test_the_demo_sign_ins_are_printed_once(example):
     assert start.count('echo "Demo sign-ins:"') == 1
     result = example.test_cli_runner().invoke(args=["demo", "--help"])
     assert "--no-sign-ins" in result.output
+
+
+def test_a_value_met_by_gap_closure_is_on_the_worse_side_of_its_benchmark(example):
+    """FTC's home read "17.3 against 17.0, 0.3 points below (met)": a lower-is-better value met by gap closure
+    is above its benchmark, and says how it was met."""
+    from types import SimpleNamespace
+
+    from reporting.homes import _edge
+    from reporting.publication.benchmarks import MET_GAP
+
+    row = SimpleNamespace(measure_id="readmission_30d", value=17.3, benchmark=17.0, status=MET_GAP)
+    edge = _edge(row)
+    assert edge.met and edge.status == "met by gap closure" and edge.value > edge.benchmark
