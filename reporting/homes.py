@@ -16,15 +16,15 @@ from datetime import date
 from sqlalchemy import func, select
 
 from measures import REGISTRY
-from reporting.access import is_admin, reviews, statewide_hidden_in, visible_icos
+from reporting.access import is_admin, statewide_hidden_in, visible_icos
 from reporting.engine import STATEWIDE
 from reporting.participation import first_quarter, has_left
 from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
 from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
 from reporting.publication.editions import PENDING, EditionStatus
-from reporting.review.inquiries import open_for_period
-from reporting.storage.models import Delivery, Edition, Inquiry, Organization, Result, ResultUnits, Submission
+from reporting.review.inquiries import open_for_period, questioned
+from reporting.storage.models import Delivery, Edition, Organization, Result, ResultUnits, Submission
 
 MOVES = 3
 
@@ -72,15 +72,6 @@ class Due:
     state: str  # not started | rejected | accepted
     errors: int = 0
     submission_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Questioned:
-    """An open inquiry as the ICO's home shows it: the figure it questions and whether a reviewer answered."""
-
-    inquiry: Inquiry
-    result: Result | None  # the questioned result in the edition it was opened on (None: the whole edition)
-    answered_at: object = None  # when a reviewer last wrote, if they did after the ICO's last message
 
 
 @dataclass
@@ -212,26 +203,6 @@ def newest_quarter_edition(session) -> Edition | None:
     ).all()
     rows = [e for e in rows if "Q" in e.period_code]
     return max(rows, key=lambda e: (chronological(e.period_code), e.number), default=None)
-
-
-def questioned(session, inquiries: list[Inquiry]) -> list[Questioned]:
-    """Each inquiry with the result it questions (in the edition it was opened on) and a reviewer's answer."""
-    out = []
-    for i in sorted(inquiries, key=lambda i: i.id):
-        result = None
-        if i.measure_id:
-            run_id = session.scalar(
-                select(Edition.run_id).where(Edition.period_code == i.period_code, Edition.number == i.edition_number)
-            )
-            result = session.scalar(
-                select(Result).where(
-                    Result.run_id == run_id, Result.measure_id == i.measure_id, Result.ico == i.organization.code
-                )
-            )
-        last = i.messages[-1] if i.messages else None
-        answered = last.at if last is not None and reviews(last) else None  # a message has its author's role
-        out.append(Questioned(i, result, answered))
-    return out
 
 
 def _quarter_projection(session, pub, code: str, quarter: str, runs: dict | None = None) -> dict:

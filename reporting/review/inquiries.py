@@ -11,6 +11,7 @@ preview, and close it. Every step is in the audit trail and queues one e-mail to
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -26,6 +27,7 @@ from reporting.access import (
     may_open_inquiry,
     may_write_in_inquiry,
     reviewers_of,
+    reviews,
     visible_icos,
 )
 from reporting.delivery import notices
@@ -33,7 +35,7 @@ from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.links import external_url
 from reporting.participation import has_left, left_label
 from reporting.publication import editions
-from reporting.storage.models import Edition, Inquiry, InquiryMessage, Organization, User, utcnow
+from reporting.storage.models import Edition, Inquiry, InquiryMessage, Organization, Result, User, utcnow
 
 MAX_MESSAGE = 5000
 RESOLUTIONS = ("corrected", "no_change")
@@ -302,3 +304,35 @@ def _tell(session, inquiry: Inquiry, author, event: str, text: str) -> None:
         f"One Care inquiry {inquiry.id}: {org.code} {inquiry.period_code} ({event.split(' ')[0]})",
         body,
     )
+
+
+# --- the figure an inquiry questions -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Questioned:
+    """An inquiry with the figure it questions and whether a reviewer answered (the ICO home, the thread)."""
+
+    inquiry: Inquiry
+    result: Result | None  # the questioned result in the edition it was opened on (None: the whole edition)
+    answered_at: object = None  # when a reviewer last wrote, if they did after the ICO's last message
+
+
+def questioned(session, inquiries: list[Inquiry]) -> list[Questioned]:
+    """Each inquiry with the result it questions (in the edition it was opened on) and a reviewer's answer."""
+    out = []
+    for i in sorted(inquiries, key=lambda i: i.id):
+        result = None
+        if i.measure_id:
+            run_id = session.scalar(
+                select(Edition.run_id).where(Edition.period_code == i.period_code, Edition.number == i.edition_number)
+            )
+            result = session.scalar(
+                select(Result).where(
+                    Result.run_id == run_id, Result.measure_id == i.measure_id, Result.ico == i.organization.code
+                )
+            )
+        last = i.messages[-1] if i.messages else None
+        answered = last.at if last is not None and reviews(last) else None  # a message has its author's role
+        out.append(Questioned(i, result, answered))
+    return out

@@ -85,7 +85,10 @@ def new():
 @allow("signed_in")
 def thread(inquiry_id):
     inquiry = review.get(db.session, current_user, inquiry_id)
-    return render_template("inquiries/thread.html", inquiry=inquiry, measures=REGISTRY, reviewer=reviews(current_user))
+    (asked,) = review.questioned(db.session, [inquiry])
+    return render_template(
+        "inquiries/thread.html", inquiry=inquiry, asked=asked, measures=REGISTRY, reviewer=reviews(current_user)
+    )
 
 
 def _act(inquiry_id, action, done: str):
