@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from measures import Period
+from reporting.errors import ReportingError
 
 MONTHS = (
     "January",
@@ -82,3 +83,16 @@ def months_covered(org, year: int) -> str | None:
     if (first, last) == (1, 12):
         return None
     return f"{MONTHS[first - 1]} to {MONTHS[last - 1]} {year}"
+
+
+def check_may_submit(org, period: Period) -> None:
+    """A package is taken from an enabled ICO for a quarter it takes part in: not from a disabled one, nor for a
+    quarter after it left the demonstration (Fallon's upload form offered 2015Q4 after it left after 2015Q3)."""
+    if not org.enabled:
+        raise ReportingError(f"{org.name} is disabled and cannot submit packages. Ask an administrator.", 409)
+    if has_left(org, period):
+        raise ReportingError(
+            f"{org.name} {left_label(org)}: it submits no package for {period.code}. Packages for the quarters "
+            f"it took part in can still be sent again.",
+            422,
+        )

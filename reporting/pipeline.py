@@ -31,6 +31,7 @@ from reporting.ingest.readers import Limits, package_sha256
 from reporting.ingest.report import summarise
 from reporting.ingest.store import store
 from reporting.locks import named_lock
+from reporting.participation import check_may_submit
 from reporting.periods import ensure_period, parse, submittable
 from reporting.publication import editions
 from reporting.publication.render import render_edition, render_report
@@ -77,8 +78,7 @@ def accept_package(
         org = organization(session, ico)
         org_id, org_code = org.id, org.code
         due = ensure_period(session, period, cfg["DUE_DATE_MONTHS_AFTER"]).due_date
-        if not org.enabled:
-            raise ReportingError(f"{org.name} is disabled and cannot submit packages. Ask an administrator.", 409)
+        check_may_submit(org, period)
         in_preview = preview.resubmission_in_preview(session, org, period.code)
     if len(files) > cfg["UPLOAD_MAX_FILES"]:
         raise ReportingError(

@@ -12,7 +12,8 @@ from reporting.access import can_submit_for, is_admin, visible_icos
 from reporting.errors import ReportingError
 from reporting.ingest import PackageFile, records
 from reporting.ingest.report import RULES, Summary
-from reporting.periods import ended_quarters
+from reporting.participation import has_left
+from reporting.periods import ended_quarters, stored
 from reporting.storage import db
 from reporting.storage.models import Organization
 from reporting.web.access import allow
@@ -64,7 +65,11 @@ def _submit_orgs():
 def upload():
     form = UploadForm()
     orgs = _submit_orgs()
-    periods = ended_quarters(clock.today(), current_app.config["PROGRAM_FIRST_PERIOD"])
+    periods = [
+        p
+        for p in ended_quarters(clock.today(), current_app.config["PROGRAM_FIRST_PERIOD"])
+        if not any(has_left(o, stored(p)) for o in orgs) or len(orgs) > 1  # a departed ICO: its own quarters only
+    ]
     if not form.period.data:
         form.period.data = records.default_upload_period(db.session, orgs[0] if len(orgs) == 1 else None, periods)
     if form.validate_on_submit():

@@ -59,3 +59,28 @@ def test_a_departed_ico_has_no_deadlines_ahead(departed):
     assert "/upcoming/assessment_90d/HC" not in client.get("/measures/assessment_90d").get_data(as_text=True)
     r = client.get("/upcoming/assessment_90d/HC")
     assert r.status_code == 404 and LEFT in r.get_data(as_text=True)
+
+
+def test_a_departed_ico_submits_no_package_for_a_quarter_after_it_left(departed, dbs):
+    """Fallon's upload form offered 2015Q4 after it left after 2015Q3 (a walk through the demo); the pipeline
+    refuses it by name from any edge, and the form lists only the quarters it took part in."""
+    from reporting.errors import ReportingError
+
+    with departed.app_context():
+        with pytest.raises(ReportingError, match=f"Harbor Coast {LEFT}: it submits no package for 2014Q4"):
+            pipeline.accept_package(
+                "HC", "2014Q4", files_from_paths([EXAMPLES / "packages" / "HA" / "2014Q4"]), uploader="test", via="cli"
+            )
+        # its own quarters can still be sent again
+        assert pipeline.accept_package(
+            "HC", "2014Q3", files_from_paths([EXAMPLES / "packages" / "HA" / "2014Q3"]), uploader="test", via="cli"
+        ).accepted
+    from reporting import accounts
+    from tests.conftest import PASSWORD
+
+    accounts.create_user(dbs, email="hc@example.org", role="ico_submitter", password=PASSWORD, ico="HC", actor="test")
+    dbs.commit()
+    client = departed.test_client()
+    login(client, "hc@example.org")
+    form = client.get("/submissions/upload").get_data(as_text=True)
+    assert '<option value="2014Q3"' in form and '<option value="2014Q4"' not in form
