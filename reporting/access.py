@@ -1,5 +1,5 @@
-"""The one access policy: who may see and do what. Every web view (``web.access.allow`` names the roles of a
-route), API route, export, download, e-mail recipient list and inquiry asks here.
+"""The one access policy: who may see and do what. Every web view (``web.guards.allow`` names the permission a
+route needs, from the table below), template (``can(PERMISSION)``), API route, export, download, e-mail recipient list and inquiry asks here.
 
 The invariant that matters most: an ICO's users reach nothing of another ICO. Reviewers see every ICO (a
 state reviewer their state's ICOs); admins pass every role check. Statewide figures are hidden from ICO users
@@ -21,27 +21,49 @@ ROLE_LABELS = {
     ADMIN: "Administrator",
 }
 
-# the names ``@allow`` takes besides single roles and permissions; admins are in every group
-GROUPS = {"reviewer": set(REVIEWER_ROLES), "ico": {ICO_SUBMITTER}, "admin": set()}
+# ``@allow`` takes these two besides permissions: anyone at all, and any active user
+PUBLIC, SIGNED_IN = "public", "signed_in"
 
 # --- named permissions: the one role -> permission table (issue 24) -----------------------------
 
 EDIT_RULES = "edit_rules"  # draft, adopt and discard rule sets; issue revised withhold reports
 READ_RULES = "read_rules"  # the Rules pages and a draft's impact
-PUBLISH = "publish"  # approve an edition, publish a preview
+PUBLISH = "publish"  # approve an edition (of the ICOs one may see)
+PUBLISH_PREVIEW = "publish_preview"  # publish a preview now, before its window ends (a reason while inquiries are open)
 SEE_UNPUBLISHED = "see_unpublished"  # editions awaiting approval
 ANSWER_INQUIRIES = "answer_inquiries"  # answer, close and reopen inquiries (of the ICOs one may see)
 OPEN_INQUIRIES = "open_inquiries"  # question one's own ICO's results
 SUBMIT = "submit"  # upload packages (one's own ICO's; admins any)
+SEE_PUBLIC_TABLE = "see_public_table"  # the suppressed public table as a download, beside the full figures
 ADMINISTER = "administer"  # users, ICOs, tokens, schedules, deliveries, the audit trail
 
 PERMISSIONS = {
-    ADMIN: {EDIT_RULES, READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES, SUBMIT, ADMINISTER},
-    CMS_REVIEWER: {EDIT_RULES, READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES},
-    STATE_REVIEWER: {READ_RULES, PUBLISH, SEE_UNPUBLISHED, ANSWER_INQUIRIES},
+    ADMIN: {
+        EDIT_RULES,
+        READ_RULES,
+        PUBLISH,
+        PUBLISH_PREVIEW,
+        SEE_UNPUBLISHED,
+        SEE_PUBLIC_TABLE,
+        ANSWER_INQUIRIES,
+        SUBMIT,
+        ADMINISTER,
+    },
+    CMS_REVIEWER: {
+        EDIT_RULES,
+        READ_RULES,
+        PUBLISH,
+        PUBLISH_PREVIEW,
+        SEE_UNPUBLISHED,
+        SEE_PUBLIC_TABLE,
+        ANSWER_INQUIRIES,
+    },
+    STATE_REVIEWER: {READ_RULES, PUBLISH, SEE_UNPUBLISHED, SEE_PUBLIC_TABLE, ANSWER_INQUIRIES},
     ICO_SUBMITTER: {OPEN_INQUIRIES, SUBMIT},
 }
 PERMISSION_NAMES = set().union(*PERMISSIONS.values())
+# the permissions by their constant's name, for templates (``can(SUBMIT)``)
+BY_NAME = {k: v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str) and v in PERMISSION_NAMES}
 
 
 def can(user, permission: str) -> bool:
@@ -50,17 +72,14 @@ def can(user, permission: str) -> bool:
 
 
 def allowed_roles(who: tuple[str, ...]) -> set[str] | None:
-    """The roles that may reach a route declared ``@allow(*who)`` (roles, groups or permissions); None: anyone
-    signed in (or anyone at all)."""
-    if "public" in who or "signed_in" in who:
+    """The roles that may reach a route declared ``@allow(*who)`` (permissions; any one suffices); None: anyone
+    signed in (or anyone at all). A name that is no permission is refused, so a role name cannot slip in."""
+    unknown = [w for w in who if w not in PERMISSION_NAMES and w not in (PUBLIC, SIGNED_IN)]
+    if unknown:
+        raise ValueError(f"@allow takes named permissions of reporting.access, not {', '.join(unknown)}.")
+    if PUBLIC in who or SIGNED_IN in who:
         return None
-    roles = {ADMIN}
-    for w in who:
-        if w in PERMISSION_NAMES:
-            roles |= {role for role, held in PERMISSIONS.items() if w in held}
-        else:
-            roles |= GROUPS.get(w, {w})
-    return roles
+    return {role for role, held in PERMISSIONS.items() if held & set(who)}
 
 
 # --- roles --------------------------------------------------------------------------------------
@@ -232,7 +251,7 @@ def may_see_edition(user, status: str) -> bool:
 
 
 def may_open_inquiry(user) -> bool:
-    return is_ico_user(user)
+    return can(user, OPEN_INQUIRIES)
 
 
 def may_answer_inquiry(user, org: Organization) -> bool:

@@ -11,6 +11,7 @@ from email.headerregistry import Address
 from sqlalchemy import func, select
 
 from reporting import audit
+from reporting.access import ICO_SUBMITTER, STATE_REVIEWER, ico_by_code
 from reporting.errors import ReportingError
 from reporting.security import (
     TOKEN_DAYS,
@@ -86,13 +87,13 @@ def create_user(
     if session.scalar(select(User).where(func.lower(User.email) == email)):
         raise ReportingError(f"A user with the e-mail {email} already exists.")
     org = None
-    if role == "ico_submitter":
+    if role == ICO_SUBMITTER:
         if not ico:
             raise ReportingError("An ico_submitter belongs to one ICO: give its code (--ico CODE).")
         org = organization(session, ico)
     elif ico:
         raise ReportingError(f"Only ico_submitter users belong to an ICO; a {role} does not take --ico.")
-    if role == "state_reviewer":
+    if role == STATE_REVIEWER:
         state = (state or "").strip().upper()
         if not STATE.match(state):
             raise ReportingError("A state_reviewer reviews one state: give its two-letter code (--state MA).")
@@ -175,8 +176,6 @@ def issue_temporary_password(session, user: User, actor=None) -> str:
 
 
 def organization(session, code: str) -> Organization:
-    from reporting.access import ico_by_code
-
     org = ico_by_code(session, code)
     if org is None:
         raise ReportingError(f"There is no ICO with the code '{code}'. The ICO list shows the codes.", 404)

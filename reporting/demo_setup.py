@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from measures import Period
 from reporting import accounts, clock, demo, pipeline
-from reporting.access import OPERATOR
+from reporting.access import ADMIN, CMS_REVIEWER, ICO_SUBMITTER, OPERATOR, STATE_REVIEWER
 from reporting.cli_files import files_from_paths
 from reporting.rules import impact, store
 from reporting.storage import db
@@ -27,12 +27,12 @@ RECIPIENTS = {
     "NHP": ["quality@networkhealth.example.org", "medical.director@networkhealth.example.org"],
 }
 USERS = [
-    ("admin@demo.example.org", "admin", None, None, "Ada Admin"),
-    ("cms.reviewer@demo.example.org", "cms_reviewer", None, None, "Casey CMS"),
-    ("ma.reviewer@demo.example.org", "state_reviewer", None, "MA", "Morgan Mass"),
-    ("submitter@cca.example.org", "ico_submitter", "CCA", None, "Cam Commonwealth"),
-    ("submitter@fallon.example.org", "ico_submitter", "FTC", None, "Fran Fallon"),
-    ("submitter@networkhealth.example.org", "ico_submitter", "NHP", None, "Nat Network"),
+    ("admin@demo.example.org", ADMIN, None, None, "Ada Admin"),
+    ("cms.reviewer@demo.example.org", CMS_REVIEWER, None, None, "Casey CMS"),
+    ("ma.reviewer@demo.example.org", STATE_REVIEWER, None, "MA", "Morgan Mass"),
+    ("submitter@cca.example.org", ICO_SUBMITTER, "CCA", None, "Cam Commonwealth"),
+    ("submitter@fallon.example.org", ICO_SUBMITTER, "FTC", None, "Fran Fallon"),
+    ("submitter@networkhealth.example.org", ICO_SUBMITTER, "NHP", None, "Nat Network"),
 ]
 
 
@@ -81,7 +81,7 @@ def load_data(seed: int = 2014) -> int:
             return 0
         submitters = {
             u.organization.code: u
-            for u in session.scalars(select(User).where(User.role == "ico_submitter"))
+            for u in session.scalars(select(User).where(User.role == ICO_SUBMITTER))
             if u.organization
         }
     out = Path(current_app.instance_path) / "demo-data"

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, SPEC_VERSION, Period
-from reporting.access import STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
+from reporting.access import ICO_SUBMITTER, STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.participation import departed
@@ -125,9 +125,9 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     if org.code not in (run.inputs or {}):
         raise NotFound(f"{org.name} has no results for {period.code}.")
     results = _results(session, run.id)
-    if statewide_hidden_from("ico_submitter", len(run.inputs or {})):  # the scorecard is the ICO's report
+    if statewide_hidden_from(ICO_SUBMITTER, len(run.inputs or {})):  # the scorecard is the ICO's report
         results = {k: v for k, v in results.items() if k[1] != STATEWIDE}
-    withheld = figures.withheld_from(session, "ico_submitter", basis)
+    withheld = figures.withheld_from(session, ICO_SUBMITTER, basis)
     results = {k: v for k, v in results.items() if not (k[1] == STATEWIDE and (k[0], period.code) in withheld)}
     runs = basis.runs
     prev = _results(session, runs[period.previous(1).code].id) if period.previous(1).code in runs else {}
@@ -152,9 +152,9 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
                 }
             )
         summary[domain] = counts
-    trends = _trends_up_to(session, pub, [org.code], period, basis, role="ico_submitter")
+    trends = _trends_up_to(session, pub, [org.code], period, basis, role=ICO_SUBMITTER)
     shown_periods = {p for t in trends for p in t.periods} | {period.code}
-    hidden = [p for p in figures.statewide_hidden_periods(session, "ico_submitter", basis) if p in shown_periods]
+    hidden = [p for p in figures.statewide_hidden_periods(session, ICO_SUBMITTER, basis) if p in shown_periods]
     note = STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(hidden)) if hidden else ""
     held = sorted(REGISTRY[m].title for m, p in withheld if p == period.code)
     if held:

@@ -11,7 +11,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from reporting import audit, clock
+from reporting import access, audit, clock
 from reporting.errors import ReportingError
 
 log = logging.getLogger(__name__)
@@ -273,18 +273,20 @@ def _template_context(app) -> None:
             "open_inquiries": _open_inquiries,
             "previews_in_window": _previews_in_window,
             "service_date": clock.fixed,
+            "can": _can,
+            **access.BY_NAME,
         }
 
 
 def _blueprints(app) -> None:
     """Every blueprint; the API's answer to tokens, not forms (no CSRF); every view declares its access."""
-    from reporting.web import access, admin, api, auth, dashboards, fhir_api, inquiries, public, rules, submissions
+    from reporting.web import admin, api, auth, dashboards, fhir_api, guards, inquiries, public, rules, submissions
 
     for module in (auth, admin, submissions, dashboards, api, fhir_api, public, rules, inquiries):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     csrf.exempt(fhir_api.bp)
-    access.check_every_view_declares_access(app)
+    guards.check_every_view_declares_access(app)
 
 
 # The main menu; each entry is shown to the roles its view's @allow admits (the access policy decides).
@@ -300,6 +302,14 @@ NAV = [
     ("admin.index", "Administration"),
 ]
 ADMIN_EXTRA = [("admin.schedules", "Schedules and runs"), ("admin.deliveries", "Deliveries")]
+
+
+def _can(permission: str) -> bool:
+    """``can(SUBMIT)`` in a template: whether the signed-in user holds the permission (a name that is none fails
+    loudly, so a misspelt one cannot hide a button from everyone)."""
+    if permission not in access.PERMISSION_NAMES:
+        raise ValueError(f"can() takes a named permission of reporting.access, not {permission!r}.")
+    return current_user.is_authenticated and access.can(current_user, permission)
 
 
 def _open_inquiries() -> int:

@@ -7,15 +7,16 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user
 
 from reporting import access, accounts, audit
+from reporting.access import ADMINISTER, PUBLISH
 from reporting.delivery import ledger
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.jobs import schedules as schedules_
 from reporting.rendering.exports import csv_bytes
 from reporting.storage import db
 from reporting.storage.models import Edition, User, utcnow
-from reporting.web.access import allow
 from reporting.web.downloads import download
 from reporting.web.forms import ActionForm, IcoForm, TokenForm, UserForm
+from reporting.web.guards import allow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 MAX_PAGE = 100_000  # of a listing: past it, the offset means nothing
@@ -29,13 +30,13 @@ def _get(model, ident):
 
 
 @bp.route("/")
-@allow("admin")
+@allow(ADMINISTER)
 def index():
     return redirect(url_for("admin.users"))
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@allow("admin")
+@allow(ADMINISTER)
 def users():
     form = UserForm()
     orgs = accounts.organizations(db.session)
@@ -60,7 +61,7 @@ def users():
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-@allow("admin")
+@allow(ADMINISTER)
 def user_active(user_id):
     user = _other_user(user_id, "You cannot disable your own account.")
     with db.changes() as s:
@@ -70,7 +71,7 @@ def user_active(user_id):
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
-@allow("admin")
+@allow(ADMINISTER)
 def user_password(user_id):
     """A temporary password for a user who forgot theirs: shown once, here, and changed at their next sign-in."""
     user = _other_user(user_id, "Change your own password on your account page.")
@@ -82,7 +83,7 @@ def user_password(user_id):
 
 
 @bp.route("/icos", methods=["GET", "POST"])
-@allow("admin")
+@allow(ADMINISTER)
 def icos():
     form = IcoForm()
     if form.validate_on_submit():
@@ -105,7 +106,7 @@ def icos():
 
 
 @bp.route("/icos/<code>", methods=["GET", "POST"])
-@allow("admin")
+@allow(ADMINISTER)
 def ico_edit(code):
     org = accounts.organization(db.session, code)
     form = IcoForm(obj=org) if request.method == "GET" else IcoForm()
@@ -132,7 +133,7 @@ def ico_edit(code):
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@allow("admin")
+@allow(ADMINISTER)
 def tokens():
     form = TokenForm()
     form.user.choices = [(str(u.id), f"{u.email} ({u.role})") for u in accounts.users(db.session, active_only=True)]
@@ -158,7 +159,7 @@ def tokens():
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
-@allow("admin")
+@allow(ADMINISTER)
 def token_revoke(token_id):
     ActionForm().validate_on_submit() or _bad_form()
     with db.changes() as s:
@@ -169,7 +170,7 @@ def token_revoke(token_id):
 
 
 @bp.route("/audit")
-@allow("admin")
+@allow(ADMINISTER)
 def audit_log():
     page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     try:
@@ -183,7 +184,7 @@ def audit_log():
 
 
 @bp.route("/audit.csv")
-@allow("admin")
+@allow(ADMINISTER)
 def audit_csv():
     data = audit.rows(audit.events(db.session, request.args, limit=100_000))
     audit.record("download", "audit.csv", detail={"rows": len(data)})
@@ -207,7 +208,7 @@ def _bad_form():
 
 
 @bp.route("/schedules", methods=["GET", "POST"])
-@allow("admin")
+@allow(ADMINISTER)
 def schedules():
     if request.method == "POST":
         ActionForm().validate_on_submit() or _bad_form()
@@ -230,7 +231,7 @@ def schedules():
 
 
 @bp.route("/editions/<int:edition_id>/approve", methods=["POST"])
-@allow("admin", "reviewer")
+@allow(PUBLISH)
 def approve(edition_id):
     ActionForm().validate_on_submit() or _bad_form()
     from reporting import pipeline
@@ -253,7 +254,7 @@ def approve(edition_id):
 
 
 @bp.route("/deliveries")
-@allow("admin")
+@allow(ADMINISTER)
 def deliveries():
     status = request.args.get("status", "")
     page = max(1, request.args.get("page", 1, type=int))
@@ -269,7 +270,7 @@ def deliveries():
 
 
 @bp.route("/deliveries/<int:delivery_id>/resend", methods=["POST"])
-@allow("admin")
+@allow(ADMINISTER)
 def resend(delivery_id):
     ActionForm().validate_on_submit() or _bad_form()
     with db.changes() as s:

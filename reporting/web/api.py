@@ -7,14 +7,14 @@ from functools import wraps
 from flask import Blueprint, abort, g, jsonify, request
 
 from reporting import pipeline
-from reporting.access import can_submit_for
+from reporting.access import SIGNED_IN, SUBMIT, can_submit_for
 from reporting.accounts import organization
 from reporting.errors import Forbidden, ReportingError
 from reporting.ingest import PackageFile, records
 from reporting.periods import parse
 from reporting.security import user_for_token
 from reporting.storage import db
-from reporting.web.access import allow
+from reporting.web.guards import allow
 from reporting.web.params import period_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -41,7 +41,7 @@ def token_required(view):
 
 @bp.route("/submissions", methods=["POST"])
 @token_required
-@allow("ico", "admin")
+@allow(SUBMIT)
 def create_submission():
     user = g.api_user
     period = request.form.get("period", "").strip()
@@ -61,7 +61,7 @@ def create_submission():
 
 @bp.route("/submissions/<int:submission_id>")
 @token_required
-@allow("signed_in")
+@allow(SIGNED_IN)
 def get_submission(submission_id):
     sub = records.visible_submission(db.session, g.api_user, submission_id)
     return jsonify(
@@ -117,7 +117,7 @@ def _text_field(body: dict, name: str) -> str | None:
 
 @bp.route("/results")
 @token_required
-@allow("signed_in")
+@allow(SIGNED_IN)
 def results():
     """The results of a period this token may see, preview included, with their edition and its status."""
     from reporting.review.results import visible_results
@@ -130,7 +130,7 @@ def results():
 
 @bp.route("/inquiries", methods=["GET", "POST"])
 @token_required
-@allow("signed_in")
+@allow(SIGNED_IN)
 def inquiries():
     from reporting.review import inquiries as review
 
@@ -150,7 +150,7 @@ def inquiries():
 
 @bp.route("/inquiries/<int:inquiry_id>")
 @token_required
-@allow("signed_in")
+@allow(SIGNED_IN)
 def inquiry(inquiry_id):
     from reporting.review import inquiries as review
 
@@ -159,7 +159,7 @@ def inquiry(inquiry_id):
 
 @bp.route("/inquiries/<int:inquiry_id>/messages", methods=["POST"])
 @token_required
-@allow("signed_in")
+@allow(SIGNED_IN)
 def inquiry_message(inquiry_id):
     from reporting.review import inquiries as review
 

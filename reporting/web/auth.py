@@ -9,13 +9,14 @@ from flask_login import current_user, login_user, logout_user
 from limits import parse as parse_rate
 
 from reporting import accounts, audit
+from reporting.access import PUBLIC, SIGNED_IN
 from reporting.errors import ReportingError
 from reporting.security import check_credentials, failures_from, recent_failures
 from reporting.storage import db
 from reporting.storage.models import utcnow
 from reporting.web import error_response, limiter
-from reporting.web.access import allow
 from reporting.web.forms import LoginForm, PasswordChangeForm
+from reporting.web.guards import allow
 
 bp = Blueprint("auth", __name__)
 
@@ -30,7 +31,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_PER_ADDRESS"], methods=["POST"])
-@allow("public")
+@allow(PUBLIC)
 def login():
     form = LoginForm()
     if current_user.is_authenticated and request.method == "GET":
@@ -72,7 +73,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@allow("signed_in")
+@allow(SIGNED_IN)
 def logout():
     with db.changes() as s:
         accounts.sign_out(s, current_user._get_current_object())
@@ -83,7 +84,7 @@ def logout():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@allow("signed_in")
+@allow(SIGNED_IN)
 def account():
     """The signed-in user's account: who they are, and a form to change their password."""
     form = PasswordChangeForm()

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting import audit, clock, homes
-from reporting.access import is_ico_user, reviews, visible_icos
+from reporting.access import PUBLIC, SEE_PUBLIC_TABLE, SIGNED_IN, is_ico_user, reviews, visible_icos
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound
 from reporting.freshness import stale_periods
@@ -18,8 +18,8 @@ from reporting.rendering import gaplists
 from reporting.rendering.charts import trend_chart_for
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.storage import db
-from reporting.web.access import allow
 from reporting.web.downloads import download
+from reporting.web.guards import allow
 from reporting.web.page_cache import cached_page
 from reporting.web.params import period_arg, year_arg
 
@@ -28,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/")
-@allow("public")
+@allow(PUBLIC)
 def home():
     """Each user's first page: what needs attention (``reporting.homes``)."""
     if not current_user.is_authenticated:
@@ -64,7 +64,7 @@ def _basis() -> figures.Basis:
 
 
 @bp.route("/overview")
-@allow("signed_in")
+@allow(SIGNED_IN)
 @cached_page
 def overview():
     basis = _basis()
@@ -77,7 +77,7 @@ def overview():
 
 
 @bp.route("/icos/<code>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 @cached_page
 def ico(code):
     basis = _basis()
@@ -106,7 +106,7 @@ def ico(code):
 
 
 @bp.route("/measures")
-@allow("signed_in")
+@allow(SIGNED_IN)
 @cached_page
 def measures_catalog():
     return render_template(
@@ -116,7 +116,7 @@ def measures_catalog():
 
 
 @bp.route("/measures/<measure_id>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 @cached_page
 def measure(measure_id):
     m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
@@ -136,7 +136,7 @@ def measure(measure_id):
 
 
 @bp.route("/withhold")
-@allow("signed_in")
+@allow(SIGNED_IN)
 @cached_page
 def withhold():
     years = figures.withhold_years(db.session, settings())
@@ -162,7 +162,7 @@ def withhold():
 
 
 @bp.route("/gaps/<measure_id>/<code>/<period:period>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def gaps(measure_id, code, period):
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, basis=_basis())
     page = max(1, request.args.get("page", 1, type=int))
@@ -204,7 +204,7 @@ def _units_export(measure_id, code, period, fmt, every_unit: bool):
 
 
 @bp.route("/upcoming/<measure_id>/<code>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def upcoming(measure_id, code):
     """The members whose day 90 is in the next 30 days with nothing completed yet (page, CSV, XLSX)."""
     org, m, as_of, units = figures.upcoming_list(db.session, current_user, measure_id, code)
@@ -227,13 +227,13 @@ def upcoming(measure_id, code):
 
 
 @bp.route("/gaps/<measure_id>/<code>/<period:period>/export.<fmt>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def gaps_export(measure_id, code, period, fmt):
     return _units_export(measure_id, code, period, fmt, every_unit=False)
 
 
 @bp.route("/units/<measure_id>/<code>/<period:period>/export.<fmt>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def units_export(measure_id, code, period, fmt):
     """Every unit behind a result, with its denominator, numerator and element flags."""
     return _units_export(measure_id, code, period, fmt, every_unit=True)
@@ -252,20 +252,20 @@ def _overview_export(fmt, public: bool):
 
 
 @bp.route("/exports/overview.<fmt>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def overview_export(fmt):
     return _overview_export(fmt, public=False)
 
 
 @bp.route("/exports/public.<fmt>")
-@allow("reviewer")
+@allow(SEE_PUBLIC_TABLE)
 def public_export(fmt):
     """The overview table as published: cell suppression applied."""
     return _overview_export(fmt, public=True)
 
 
 @bp.route("/icos/<code>/export.<fmt>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def ico_export(code, fmt):
     basis = _basis()
     org, trends, _ = figures.ico_page(db.session, current_user, settings(), code, basis)
@@ -282,7 +282,7 @@ def ico_export(code, fmt):
 
 
 @bp.route("/measures/<measure_id>/export.<fmt>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def measure_export(measure_id, fmt):
     m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
     columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE], settings())
@@ -292,7 +292,7 @@ def measure_export(measure_id, fmt):
 
 
 @bp.route("/withhold/export.<fmt>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def withhold_export(fmt):
     year = year_arg(figures.withhold_years(db.session, settings()), required=True)
     codes = [o.code for o in visible_icos(db.session, current_user)]
@@ -304,7 +304,7 @@ def withhold_export(fmt):
 
 
 @bp.route("/charts/<key>.svg")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def chart(key):
     """A drawn chart, by content key; only for viewers who may see every ICO it shows."""
     from reporting.rendering.charts import cached_svg
@@ -320,7 +320,7 @@ def chart(key):
 
 
 @bp.route("/reports")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def reports():
     from reporting import artifacts
 
@@ -330,7 +330,7 @@ def reports():
 
 
 @bp.route("/artifacts/<int:artifact_id>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def artifact(artifact_id):
     from reporting import artifacts
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from measures import REGISTRY
-from reporting.access import can_see_ico, can_see_statewide, member_lists_for
+from reporting.access import SIGNED_IN, can_see_ico, can_see_statewide, member_lists_for
 from reporting.artifacts import run_states
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound, ReportingError
@@ -17,8 +17,8 @@ from reporting.interop import fhir
 from reporting.interop.published import published
 from reporting.publication.figures import as_published, withheld_from
 from reporting.storage import db
-from reporting.web.access import allow
 from reporting.web.api import token_required
+from reporting.web.guards import allow
 from reporting.web.params import period_arg
 
 bp = Blueprint("fhir", __name__, url_prefix="/api/v1/fhir")
@@ -62,7 +62,7 @@ def _no_unknown(allowed: set[str]) -> None:
 
 @bp.route("/Measure")
 @token_required
-@allow("signed_in")
+@allow(SIGNED_IN)
 def measures():
     _no_unknown(set())
     return _answer(fhir.bundle(fhir.measures(_base()), "searchset", _base()))
@@ -70,7 +70,7 @@ def measures():
 
 @bp.route("/Measure/<measure_id>")
 @token_required
-@allow("signed_in")
+@allow(SIGNED_IN)
 def measure(measure_id):
     mid = fhir.measure_id_of(measure_id)
     if mid is None:
@@ -106,7 +106,7 @@ def _measure_param() -> list[str] | None:
 
 @bp.route("/MeasureReport")
 @token_required
-@allow("signed_in")
+@allow(SIGNED_IN)
 def measure_reports():
     _no_unknown(REPORT_PARAMS)
     period = period_arg()
@@ -155,7 +155,7 @@ def _subject_lists(pub, measure_ids) -> list:
 
 @bp.route("/MeasureReport/<report_id>")
 @token_required
-@allow("signed_in")
+@allow(SIGNED_IN)
 def measure_report(report_id):
     parts = fhir.parse_report_id(report_id)
     if parts is None:

@@ -9,15 +9,15 @@ from flask_login import current_user
 
 from measures import REGISTRY
 from reporting import pipeline
-from reporting.access import reviews, visible_icos
+from reporting.access import ANSWER_INQUIRIES, OPEN_INQUIRIES, PUBLISH_PREVIEW, SIGNED_IN, reviews, visible_icos
 from reporting.errors import ReportingError
 from reporting.periods import parse
 from reporting.publication import editions
 from reporting.review import inquiries as review
 from reporting.storage import db
 from reporting.storage.models import Edition
-from reporting.web.access import allow
 from reporting.web.forms import ActionForm
+from reporting.web.guards import allow
 from reporting.web.params import period_arg
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
@@ -35,7 +35,7 @@ def _open_periods() -> list[Edition]:
 
 @bp.route("")
 @bp.route("/")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def index():
     args = {k: (request.args.get(k) or "").strip() for k in ("period", "ico", "status")}
     period = period_arg()
@@ -54,7 +54,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow("ico")
+@allow(OPEN_INQUIRIES)
 def new():
     periods = _open_periods()
     form = {
@@ -82,7 +82,7 @@ def new():
 
 
 @bp.route("/<int:inquiry_id>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def thread(inquiry_id):
     inquiry = review.get(db.session, current_user, inquiry_id)
     (asked,) = review.questioned(db.session, [inquiry])
@@ -106,7 +106,7 @@ def _act(inquiry_id, action, done: str):
 
 
 @bp.route("/<int:inquiry_id>/messages", methods=["POST"])
-@allow("signed_in")
+@allow(SIGNED_IN)
 def message(inquiry_id):
     return _act(
         inquiry_id,
@@ -116,7 +116,7 @@ def message(inquiry_id):
 
 
 @bp.route("/<int:inquiry_id>/close", methods=["POST"])
-@allow("reviewer")
+@allow(ANSWER_INQUIRIES)
 def close(inquiry_id):
     return _act(
         inquiry_id,
@@ -128,13 +128,13 @@ def close(inquiry_id):
 
 
 @bp.route("/<int:inquiry_id>/reopen", methods=["POST"])
-@allow("reviewer")
+@allow(ANSWER_INQUIRIES)
 def reopen(inquiry_id):
     return _act(inquiry_id, lambda i: review.reopen(db.session, current_user, i), "Inquiry reopened.")
 
 
 @bp.route("/<int:inquiry_id>/allow-resubmission", methods=["POST"])
-@allow("reviewer")
+@allow(ANSWER_INQUIRIES)
 def allow_resubmission(inquiry_id):
     return _act(
         inquiry_id,
@@ -144,7 +144,7 @@ def allow_resubmission(inquiry_id):
 
 
 @bp.route("/publish/<period:period>", methods=["POST"])
-@allow("cms_reviewer", "admin")
+@allow(PUBLISH_PREVIEW)
 def publish(period):
     """Publish a preview now; with inquiries open, a written reason is required (kept on the edition)."""
     _checked()

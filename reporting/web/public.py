@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import select
 
+from reporting.access import PUBLIC
 from reporting.errors import NotFound
 from reporting.interop import opendata
 from reporting.interop.published import published, published_periods
@@ -13,8 +14,8 @@ from reporting.publication.reports import ReportKind
 from reporting.storage import db
 from reporting.storage.models import Artifact
 from reporting.web import limiter
-from reporting.web.access import allow
 from reporting.web.downloads import download
+from reporting.web.guards import allow
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 PUBLIC_RATE = "120 per minute"
@@ -36,7 +37,7 @@ def _public_report(edition_id: int):
 
 @bp.route("")
 @bp.route("/")
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit(PUBLIC_RATE)
 def index():
     editions = published_periods(db.session)
@@ -45,7 +46,7 @@ def index():
 
 
 @bp.route("/<period:period>.zip")
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit(PUBLIC_RATE)
 def open_data(period):
     pub = published(db.session, period)
@@ -57,7 +58,7 @@ def open_data(period):
 
 
 @bp.route("/<period:period>/report.pdf")
-@allow("public")
+@allow(PUBLIC)
 @limiter.limit(PUBLIC_RATE)
 def report(period):
     pub = published(db.session, period)

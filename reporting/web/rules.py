@@ -14,9 +14,9 @@ from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.rules import impact as impact_
 from reporting.rules import store
 from reporting.storage import db
-from reporting.web.access import allow
 from reporting.web.downloads import download
 from reporting.web.forms import ActionForm
+from reporting.web.guards import allow
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from measures.dictionary import FILES
 from reporting import audit, clock, pipeline
-from reporting.access import can_submit_for, is_admin, visible_icos
+from reporting.access import SIGNED_IN, SUBMIT, can_submit_for, is_admin, visible_icos
 from reporting.errors import ReportingError
 from reporting.ingest import PackageFile, records
 from reporting.ingest.report import RULES, Summary
@@ -16,35 +16,35 @@ from reporting.participation import has_left
 from reporting.periods import ended_quarters, stored
 from reporting.storage import db
 from reporting.storage.models import Organization
-from reporting.web.access import allow
 from reporting.web.downloads import download
 from reporting.web.forms import UploadForm
+from reporting.web.guards import allow
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 
 
 @bp.route("/")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def index():
     orgs, periods, grid = records.status_grid(db.session, current_user, clock.today())
     return render_template("submissions/index.html", orgs=orgs, periods=periods, grid=grid)
 
 
 @bp.route("/dictionary")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def dictionary():
     return render_template("submissions/dictionary.html", files=FILES.values(), rules=RULES)
 
 
 @bp.route("/template.zip")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def template_zip():
     audit.record("download", "template.zip")
     return download(records.template_zip(), "one-care-package-template.zip", "application/zip")
 
 
 @bp.route("/template.xlsx")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def template_xlsx():
     audit.record("download", "template.xlsx")
     return download(
@@ -61,7 +61,7 @@ def _submit_orgs():
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@allow("ico", "admin")
+@allow(SUBMIT)
 def upload():
     form = UploadForm()
     orgs = _submit_orgs()
@@ -91,7 +91,7 @@ def upload():
 
 
 @bp.route("/<int:submission_id>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def report(submission_id):
     sub = records.visible_submission(db.session, current_user, submission_id)
     args = {k: request.args.get(k, "") for k in ("severity", "file", "rule")}
@@ -112,7 +112,7 @@ def report(submission_id):
 
 
 @bp.route("/<int:submission_id>/failures.csv")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def failures_csv(submission_id):
     sub = records.visible_submission(db.session, current_user, submission_id)
     audit.record("download", f"{sub.organization.code} {sub.period_code} v{sub.version} failures.csv")
@@ -121,7 +121,7 @@ def failures_csv(submission_id):
 
 
 @bp.route("/<int:submission_id>/original")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def original(submission_id):
     sub = records.visible_submission(db.session, current_user, submission_id)
     name, content, kind = records.original_bytes(sub)
@@ -130,7 +130,7 @@ def original(submission_id):
 
 
 @bp.route("/history/<code>/<period:period>")
-@allow("signed_in")
+@allow(SIGNED_IN)
 def history(code, period):
     org, period_row, subs = records.history(db.session, current_user, code, period)
     return render_template("submissions/history.html", org=org, period=period_row, period_code=period.code, subs=subs)

@@ -75,7 +75,7 @@ def test_every_route_as_anonymous(world, client):
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_route_as_each_role(world, role):
-    from reporting.web.access import allowed_roles
+    from reporting.access import allowed_roles
 
     client = world.test_client()
     assert login(client, ROLES[role]).status_code == 302
@@ -181,3 +181,74 @@ def test_rules_views_declare_named_permissions_from_the_one_table(world):
     token = csrf_token(state, "/account")
     assert state.post("/rules/drafts", data={"csrf_token": token, "year": "2015"}).status_code == 403
     assert state.get("/rules/").status_code == 200
+
+
+def test_every_view_declares_named_permissions(world):
+    """Issue 24: every view declares ``@allow`` with named permissions of ``reporting.access`` (or public / any
+    signed-in user); a role or group name is refused when the view is declared, so none can slip back in."""
+    from reporting.access import PERMISSION_NAMES, PUBLIC, SIGNED_IN, allowed_roles
+
+    declared = {e: f.access for e, f in world.view_functions.items() if e != "static"}
+    assert len(declared) > 50
+    wrong = {e: a for e, a in declared.items() if not set(a) <= PERMISSION_NAMES | {PUBLIC, SIGNED_IN}}
+    assert not wrong, wrong
+    for name in ("admin", "reviewer", "ico", "cms_reviewer"):
+        with pytest.raises(ValueError, match="named permissions"):
+            allowed_roles((name,))
+
+
+ROLE_LITERAL = re.compile(r"""(['"])(admin|cms_reviewer|state_reviewer|ico_submitter)\1""")
+ROLE_HOMES = {"reporting/access.py", "reporting/storage/models.py"}  # where the roles are defined and granted
+
+
+def _role_literals_in_python(path):
+    """String literals equal to a role name (comments and docstrings that mention one are not code); the name of
+    the admin blueprint, which is a URL prefix and not a role, is the one exception."""
+    import io
+    import tokenize
+
+    tokens = list(tokenize.generate_tokens(io.StringIO(path.read_text()).readline))
+    found = []
+    for i, tok in enumerate(tokens):
+        if tok.type == tokenize.STRING and ROLE_LITERAL.fullmatch(tok.string.lstrip("rbuRBU")):
+            blueprint = i >= 2 and tokens[i - 1].string == "(" and tokens[i - 2].string == "Blueprint"
+            if not blueprint:
+                found.append(f"{path}:{tok.start[0]}: {tok.string}")
+    return found
+
+
+def test_no_role_name_is_spelled_outside_the_access_policy():
+    """Issue 24: no role name is spelled in reporting/ or templates/ outside the module that defines the roles and
+    the access policy; views, templates, reports and commands ask for permissions (or take the role constants)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for path in sorted((root / "reporting").rglob("*.py")):
+        if path.relative_to(root).as_posix() not in ROLE_HOMES and "migrations" not in path.parts:
+            found += _role_literals_in_python(path)
+    for path in sorted((root / "templates").rglob("*")):
+        if path.is_file():
+            found += [
+                f"{path}:{n}: {m.group(0)}"
+                for n, line in enumerate(path.read_text().splitlines(), 1)
+                for m in ROLE_LITERAL.finditer(line)
+            ]
+    assert not found, "\n".join(found)
+    assert _role_literals_in_python(Path(__file__))  # the scan finds what it looks for: this file's ROLES table
+
+
+def test_templates_ask_permissions(world):
+    """Templates ask ``can(PERMISSION)``: an ICO user is offered "Open an inquiry", an administrator (who may not
+    open one) is not; a misspelt permission fails loudly instead of hiding a button from everyone."""
+    from flask import render_template_string
+
+    with world.test_request_context():
+        with pytest.raises(ValueError, match="named permission"):
+            render_template_string("{{ can('admin') }}")
+    ico = world.test_client()
+    login(ico, ROLES["ico_submitter"])
+    assert "Open an inquiry" in ico.get("/inquiries/").get_data(as_text=True)
+    admin = world.test_client()
+    login(admin, ROLES["admin"])
+    assert "Open an inquiry" not in admin.get("/inquiries/").get_data(as_text=True)

@@ -1,8 +1,8 @@
-"""Every view declares who may reach it; the factory refuses to start if one does not.
+"""The guard of every view: each declares who may reach it, and the factory refuses to start if one does not.
 
-``@allow("public")`` anyone; ``@allow("signed_in")`` any active user; otherwise roles or the groups of
-``reporting.access`` (reviewer = cms_reviewer and state_reviewer; admins pass every role check). What a view
-then shows (which ICOs, which reports) it asks ``reporting.access`` too."""
+``@allow(PUBLIC)`` anyone; ``@allow(SIGNED_IN)`` any active user; otherwise the named permissions of
+``reporting.access`` (``@allow(EDIT_RULES)``; any one of several suffices), which its one role -> permission table
+grants. What a view then shows (which ICOs, which reports) it asks ``reporting.access`` too."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from reporting.access import allowed_roles
+from reporting.access import PUBLIC, allowed_roles
 
 
 def allow(*who: str):
@@ -20,7 +20,7 @@ def allow(*who: str):
 
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if "public" not in who:
+            if PUBLIC not in who:
                 if not current_user.is_authenticated:
                     if request.blueprint == "api":
                         abort(401)
