@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from flask import current_app
 
@@ -25,45 +25,28 @@ from reporting.engine import compute_periods
 from reporting.engine.inputs import in_force_up_to
 from reporting.engine.store import current_run, inputs_digest, save_run
 from reporting.errors import ReportingError
-from reporting.ingest import PackageFile, Report, read_package, validate
+from reporting.ingest import PackageFile, Report, read_package, trail, validate
 from reporting.ingest.context import package_context
-from reporting.ingest.readers import Limits, package_sha256
+from reporting.ingest.readers import Limits, check_file_count, package_sha256
 from reporting.ingest.report import summarise
 from reporting.ingest.store import store
 from reporting.locks import named_lock
+from reporting.outcomes import CycleOutcome, RunOutcome, SubmissionOutcome
 from reporting.participation import check_may_submit
 from reporting.periods import ensure_period, parse, submittable
 from reporting.publication import editions
 from reporting.publication.render import render_edition, render_report
 from reporting.rendering.warm import warm_charts
-from reporting.review import inquiries, preview
+from reporting.review import preview
 from reporting.storage import db
 from reporting.storage.models import utcnow
 
 log = logging.getLogger(__name__)
-__all__ = [
-    "accept_package",
-    "compute",
-    "compute_many",
-    "run_cycle",
-    "render_edition",
-    "render_report",
-    "deliver_due",
-    "approve_edition",
-    "publish_preview",
-]
+__all__ = ["accept_package", "compute", "compute_many", "run_cycle", "render_edition", "render_report", "deliver_due"]
+__all__ += ["approve_edition", "publish_preview", "SubmissionOutcome", "RunOutcome", "CycleOutcome"]
 
 
 # --- ingest -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SubmissionOutcome:
-    submission_id: int
-    version: int
-    accepted: bool
-    late: bool
-    report: dict
 
 
 def accept_package(
@@ -80,12 +63,7 @@ def accept_package(
         due = ensure_period(session, period, cfg["DUE_DATE_MONTHS_AFTER"]).due_date
         check_may_submit(org, period)
         in_preview = preview.resubmission_in_preview(session, org, period.code)
-    if len(files) > cfg["UPLOAD_MAX_FILES"]:
-        raise ReportingError(
-            f"The upload holds {len(files)} files; the limit is {cfg['UPLOAD_MAX_FILES']}. Zip the CSV "
-            f"files into one ZIP, or upload one quarter's seven files.",
-            422,
-        )
+    check_file_count(files, cfg["UPLOAD_MAX_FILES"])
     report = Report()
     limits = Limits.from_config(cfg)
     tables = read_package(files, report, limits)
@@ -100,30 +78,7 @@ def accept_package(
         rows={name: len(frame) for name, frame in validated.frames.items()} if validated else None,
     )
 
-    def record(session, submission):
-        if in_preview and accepted:
-            inquiries.note(
-                session,
-                period.code,
-                f"Resubmission v{submission.version} of {org_code} accepted: the "
-                f"preview is refreshed at the next cycle.",
-                org_id,
-            )
-        audit.record(
-            "upload",
-            f"{org_code} {period.code} v{submission.version}",
-            "accepted" if accepted else "rejected",
-            actor=uploader,
-            session=session,
-            detail={
-                "via": via,
-                "sha256": submission.sha256,
-                "errors": summary.errors,
-                "warnings": summary.warnings,
-                "files": [f.name for f in files],
-            },
-        )
-
+    record = trail.on_stored(org_id, org_code, period.code, summary, files, uploader, via, in_preview=in_preview)
     stored = store(
         db,
         org_id=org_id,
@@ -140,30 +95,13 @@ def accept_package(
         on_stored=record,
         received_at=received_at,
     )
-    log.info(
-        "submission %s %s v%d %s (%d errors, %d warnings)",
-        org_code,
-        period.code,
-        stored.version,
-        stored.status,
-        summary.errors,
-        summary.warnings,
-    )
+    trail.logged(org_code, period.code, stored, summary)
     return SubmissionOutcome(
         stored.id, stored.version, accepted, stored.late, replace(summary, version=stored.version).as_json()
     )
 
 
 # --- engine -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    run_id: int
-    period: str
-    icos: list[str]
-    results: int
-    unchanged: bool  # the inputs equal those of the current run: nothing was recomputed
 
 
 def compute(period_code: Period | str, *, trigger: str = "cli", force: bool = True) -> RunOutcome:
@@ -220,20 +158,6 @@ def compute_many(
 
 
 # --- the quarterly cycle: compute, publish, render, deliver -------------------------------------
-
-
-@dataclass(frozen=True)
-class CycleOutcome:
-    period: str
-    edition_id: int | None
-    edition_number: int | None
-    status: str  # published | awaiting approval | busy
-    new_edition: bool
-    rendered: int
-    sent: int
-    failed: int
-    pending: int
-    timings: dict
 
 
 def run_cycle(

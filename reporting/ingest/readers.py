@@ -31,6 +31,7 @@ import pandas as pd
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from measures.dictionary import FILES
+from reporting.errors import ReportingError
 from reporting.ingest.report import Failure, Report
 
 ARCHIVE_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz", ".jar")
@@ -112,6 +113,16 @@ class RawTable:
     name: str
     source: str
     frame: pd.DataFrame
+
+
+def check_file_count(files: list[PackageFile], limit: int) -> None:
+    """An upload of more files than a package has is refused before any is read."""
+    if len(files) > limit:
+        raise ReportingError(
+            f"The upload holds {len(files)} files; the limit is {limit}. Zip the CSV files into one ZIP, or upload "
+            f"one quarter's seven files.",
+            422,
+        )
 
 
 def package_sha256(files: list[PackageFile]) -> str:
