@@ -67,3 +67,15 @@ def test_the_in_app_dictionary_lists_every_rule(world):
         assert f"<code>{rule}</code>" in page, rule
     for spec in FILES.values():
         assert f'id="{spec.name}"' in page
+
+
+def test_the_pipeline_stays_the_order_of_the_stages():
+    """The brief's rule: ``reporting/pipeline.py`` is the readable data flow, at most 250 lines (what a stage does
+    lives in its package; what it answers in ``reporting/outcomes.py``), and README's "What is where" names both."""
+    from reporting import outcomes, pipeline
+
+    lines = (ROOT / "reporting" / "pipeline.py").read_text().splitlines()
+    assert len(lines) <= 250, f"reporting/pipeline.py has {len(lines)} lines: move what is not the order of stages"
+    assert pipeline.CycleOutcome is outcomes.CycleOutcome and pipeline.SubmissionOutcome is outcomes.SubmissionOutcome
+    where = (ROOT / "README.md").read_text().split("## What is where", 1)[1].split("## ", 1)[0]
+    assert "pipeline.py" in where and "outcomes.py" in where
