@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from reporting import audit
+from reporting import audit, clock
 from reporting.access import reviewers_of
 from reporting.delivery import notices
 from reporting.engine.store import current_run
@@ -18,12 +18,13 @@ from reporting.links import external_url
 from reporting.publication import editions
 from reporting.publication.editions import EditionStatus
 from reporting.review.inquiries import note, open_for_period, resubmission_allowed
-from reporting.storage.models import Edition, ResultRun, utcnow
+from reporting.storage.models import Edition, ResultRun
 from reporting.storage.queries import in_force
 
 
 def window_end():
-    return utcnow() + timedelta(days=current_app.config["PREVIEW_DAYS"])
+    """The end of a preview window opened now, on the service clock."""
+    return clock.now() + timedelta(days=current_app.config["PREVIEW_DAYS"])
 
 
 def edition_for(session, period: str, trigger: str, force_new: bool = False) -> tuple[Edition, bool]:
@@ -71,7 +72,11 @@ def settle(session, edition: Edition, actor: str) -> Edition:
     """At a cycle: publish a preview whose window has passed with no inquiry open (as ``publish_now`` does: with
     the rules in force); otherwise leave it (and remind the reviewers once a day when inquiries keep it past its
     window). Returns the period's edition after it."""
-    if not editions.status_of(edition).is_preview or edition.preview_until is None or edition.preview_until > utcnow():
+    if (
+        not editions.status_of(edition).is_preview
+        or edition.preview_until is None
+        or edition.preview_until > clock.now()
+    ):
         return edition
     still_open = open_for_period(session, edition.period_code)
     if not still_open:
@@ -89,7 +94,7 @@ def settle(session, edition: Edition, actor: str) -> Edition:
     link = external_url("inquiries.index", period=edition.period_code, status="open")
     notices.queue(
         session,
-        f"preview-reminder:{edition.period_code}:{utcnow():%Y-%m-%d}",
+        f"preview-reminder:{edition.period_code}:{clock.today():%Y-%m-%d}",
         reviewers,
         f"One Care {edition.period_code}: preview past its window, {len(still_open)} inquiries open",
         f"The preview of {edition.period_code} (edition {edition.number}) ended on {edition.preview_until:%Y-%m-%d} "
