@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from reporting import clock
 from reporting.ingest.readers import PackageFile
 from reporting.ingest.report import Summary
 from reporting.storage.models import Organization, Submission, SubmissionFile, utcnow
@@ -70,7 +71,7 @@ def store(
                     uploader_id=uploader_id,
                     uploader=uploader,
                     received_at=received,
-                    late=received.date() > due_date,
+                    late=(received_at or clock.now()).date() > due_date,  # late on the service's date
                     sha256=sha256,
                     report=replace(report, version=version).as_json(),
                     error_count=report.errors,

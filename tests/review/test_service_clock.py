@@ -62,3 +62,24 @@ def test_a_preview_window_runs_on_the_service_clock(example, dbs):
     assert edition.status == "published" and edition.rendered_at is not None
     assert dbs.scalar(select(AuditEvent).where(AuditEvent.action == "publish", AuditEvent.target == "2015Q3"))
     assert "in preview" not in _page(example, "ha@example.org").lower()
+
+
+def test_an_upload_is_late_by_the_service_date(example):
+    """An upload is late when the service's date is past the period's due date (2015Q3: 2015-11-30), not when the
+    real clock is; its receipt stays stamped with the real time."""
+    from reporting import pipeline
+    from reporting.cli_files import files_from_paths
+    from tests.conftest import EXAMPLES
+
+    files = files_from_paths([EXAMPLES / "packages" / "HA" / "2015Q3"])
+    with example.app_context():
+        example.config["REPORTING_TODAY"] = date(2015, 11, 20)
+        on_time = pipeline.accept_package("HA", "2015Q3", files, uploader="test", via="cli")
+        example.config["REPORTING_TODAY"] = date(2015, 12, 1)
+        late = pipeline.accept_package("HA", "2015Q3", files, uploader="test", via="cli")
+    assert on_time.accepted and not on_time.late
+    assert late.accepted and late.late
+    client = example.test_client()
+    login(client, "ha@example.org")
+    page = client.get("/icos/HA").get_data(as_text=True)
+    assert f"v{late.version}</a> accepted (late)" in page and f"v{on_time.version}</a> accepted (late)" not in page
