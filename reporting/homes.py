@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from measures import REGISTRY
 from reporting.access import is_admin, statewide_hidden_in, visible_icos
 from reporting.engine import STATEWIDE
-from reporting.participation import first_quarter, has_left
+from reporting.participation import ended_by, first_quarter, has_left, left_label
 from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
 from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
@@ -89,6 +89,7 @@ class IcoHome:
     previous: str | None = None
     moves_up: list[Move] = field(default_factory=list)
     moves_down: list[Move] = field(default_factory=list)
+    left: str | None = None  # "left the demonstration after 2015Q3" once its participation has ended
 
 
 def _quarters_with_runs(session) -> list[str]:
@@ -154,7 +155,8 @@ def ico_home(
     quarters = sorted(
         (q for q, run in runs.items() if stored(q).is_quarter and org.code in (run.inputs or {})), key=chronological
     )
-    home.edition = newest_quarter_edition(session)
+    home.edition = newest_quarter_edition(session, org)
+    home.left = left_label(org) if ended_by(org, today) else None
     if home.edition is not None:
         home.open_inquiries = questioned(
             session, [i for i in open_for_period(session, home.edition.period_code) if i.organization_id == org.id]
@@ -195,13 +197,13 @@ def ico_home(
     return home
 
 
-def newest_quarter_edition(session) -> Edition | None:
+def newest_quarter_edition(session, org: Organization) -> Edition | None:
     """The edition of the newest quarter that is in preview or published (an annual edition is not a quarter's),
-    its newest number."""
+    its newest number; for an ICO that left the demonstration, of the newest quarter it took part in."""
     rows = session.scalars(
         select(Edition).where(Edition.status.in_([EditionStatus.PREVIEW, EditionStatus.PUBLISHED]))
     ).all()
-    rows = [e for e in rows if "Q" in e.period_code]
+    rows = [e for e in rows if stored(e.period_code).is_quarter and not has_left(org, stored(e.period_code))]
     return max(rows, key=lambda e: (chronological(e.period_code), e.number), default=None)
 
 

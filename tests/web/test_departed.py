@@ -84,3 +84,38 @@ def test_a_departed_ico_submits_no_package_for_a_quarter_after_it_left(departed,
     login(client, "hc@example.org")
     form = client.get("/submissions/upload").get_data(as_text=True)
     assert '<option value="2014Q3"' in form and '<option value="2014Q4"' not in form
+
+
+def test_a_departed_icos_home_shows_its_last_edition_and_says_it_left(departed, dbs):
+    """#27: Harbor Coast's home showed the newest preview (2015Q1), a quarter after it left; it shows the edition
+    of its own last quarter (2014Q3) and says that it left. Health Alliance's home still shows the newest."""
+    import re
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from reporting import accounts
+    from reporting.publication import editions
+    from reporting.storage.models import ResultRun, utcnow
+    from tests.conftest import PASSWORD
+
+    def run_of(period):
+        return dbs.scalar(select(ResultRun.id).where(ResultRun.period_code == period, ResultRun.is_current))
+
+    editions.create(dbs, "2014Q3", run_of("2014Q3"), publish=True, actor="test")
+    editions.open_preview(dbs, "2015Q1", run_of("2015Q1"), utcnow() + timedelta(days=7), "test")
+    accounts.create_user(dbs, email="hc@example.org", role="ico_submitter", password=PASSWORD, ico="HC", actor="test")
+    dbs.commit()
+
+    def edition_card(email):
+        client = departed.test_client()
+        login(client, email)
+        page = client.get("/").get_data(as_text=True)
+        return re.search(r'id="home-edition".*?</section>', page, re.S).group(0)
+
+    hc = edition_card("hc@example.org")
+    assert "Last edition" in hc and '<p class="big">2014Q3</p>' in hc, hc
+    assert f"Harbor Coast {LEFT}: this is the edition of its last quarter" in hc
+    assert "2015Q1" not in hc and "In preview" not in hc
+    ha = edition_card("ha@example.org")
+    assert "Newest edition" in ha and '<p class="big">2015Q1</p>' in ha and "In preview" in ha and LEFT not in ha
