@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from reporting import accounts
 from reporting.errors import ReportingError
-from reporting.periods import PERIOD, QUARTER
+from reporting.periods import PERIOD, QUARTER, YEAR
 from reporting.publication.reports import ReportKind
 from reporting.storage import db, upgrade
 from reporting.storage.models import ROLES
@@ -363,7 +363,7 @@ def scheduler_command():
 
 @click.command("withhold")
 @with_appcontext
-@click.option("--year", required=True, type=int)
+@click.option("--year", required=True, type=YEAR)
 def withhold(year):
     """Print each ICO's quality withhold for a calendar year: measures met and the tier."""
     from sqlalchemy import select

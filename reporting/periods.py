@@ -32,6 +32,15 @@ def parse(code: str | Period, quarter_only: bool = False) -> Period:
     return period
 
 
+def parse_year(text: str | int) -> int:
+    """A calendar year a person wrote (``--year``), read as a period is: ASCII digits only (``٢٠١٥`` or ``２０１５``
+    would pass ``int``), and a year, not a quarter."""
+    period = parse(str(text))
+    if period.is_quarter:
+        raise ReportingError(f"'{str(text).strip()}' is a quarter; give a calendar year, e.g. {period.year}.")
+    return period.year
+
+
 def _not_a_period(text: str) -> str:
     """Why ``text`` is not a period, in words. A period is written in ASCII: ``٢٠١٥Q3`` or ``２０１５Q3`` would
     otherwise be a second, rogue 2015Q3, so the message names the first foreign character."""
@@ -129,4 +138,16 @@ class PeriodParam(click.ParamType):
             self.fail(e.message, param, ctx)
 
 
-PERIOD, QUARTER = PeriodParam(), PeriodParam(quarter_only=True)
+class YearParam(click.ParamType):
+    """``--year`` on the command line, read by ``parse_year`` once: the command receives the year as an int."""
+
+    name = "year"
+
+    def convert(self, value, param, ctx) -> int:
+        try:
+            return value if isinstance(value, int) else parse_year(value)
+        except ReportingError as e:
+            self.fail(e.message, param, ctx)
+
+
+PERIOD, QUARTER, YEAR = PeriodParam(), PeriodParam(quarter_only=True), YearParam()

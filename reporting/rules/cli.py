@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from reporting.access import OPERATOR
 from reporting.errors import ReportingError
+from reporting.periods import YEAR
 from reporting.rules import impact as impact_
 from reporting.rules import store
 from reporting.storage import db
@@ -27,7 +28,7 @@ def _fail(message: str) -> None:
 
 
 @rules_cli.command("show")
-@click.option("--year", required=True, type=int)
+@click.option("--year", required=True, type=YEAR)
 @click.option("--version", "version", type=int, default=None, help="default: the version in force")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
 def show(year, version, fmt):
@@ -56,7 +57,7 @@ def show(year, version, fmt):
 
 
 @rules_cli.command("propose")
-@click.option("--year", required=True, type=int)
+@click.option("--year", required=True, type=YEAR)
 @click.option("--from", "path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--case-mix-adjusted",

@@ -60,6 +60,27 @@ def test_the_api_and_the_command_line(example):
 
 
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_every_year_option_of_the_command_line_is_read_as_a_period_is(example, tmp_path):
+    """``--year`` of ``withhold``, ``rules show`` and ``rules propose`` was click's INT: ``٢٠١٤`` and ``２０１４``
+    passed as 2014. Each is read by ``periods.parse_year``: ASCII digits, a year and not a quarter."""
+    runner = example.test_cli_runner()
+    draft = tmp_path / "draft.csv"
+    draft.write_text("measure_id,benchmark\nfuh_7d,50\n")
+    commands = (["withhold"], ["rules", "show"], ["rules", "propose", "--from", str(draft)])
+    for command in commands:
+        for raw in ("٢٠١٤", "２０１４", "2014Q1", "20145"):
+            r = runner.invoke(args=[*command, "--year", raw])
+            assert r.exit_code == 2, (command, raw, r.output)
+            assert "Invalid value for '--year'" in r.output, (command, raw, r.output)
+            assert "ASCII" in r.output or "not a period" in r.output or "is a quarter" in r.output, r.output
+    assert "digits 0-9" in runner.invoke(args=["withhold", "--year", "٢٠١٤"]).output
+    r = runner.invoke(args=["withhold", "--year", " 2014 "])
+    assert r.exit_code == 0 and "HA" in r.output, r.output
+    r = runner.invoke(args=["rules", "show", "--year", "2015"])
+    assert r.exit_code == 0 and "fuh_7d" in r.output, r.output
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_the_withhold_year_is_read_as_a_period_is(example):
     """``?year=`` on the withhold page and its export was read by ``int``: ٢٠١٤ passed as 2014, and -1 or 9999
     gave a page titled "Quality withhold, -1". It is read as a period is, and must be a year with results."""
