@@ -136,16 +136,11 @@ def package_sha256(files: list[PackageFile]) -> str:
 def read_package(files: list[PackageFile], report: Report, limits: Limits = Limits()) -> dict[str, RawTable]:
     """Read every file of a package; problems go into ``report`` as errors. Returns tables by file name."""
     if not files:
-        report.add(
-            Failure(
-                "",
-                None,
-                "",
-                "",
-                "no_files",
-                "error",
-                "No file was uploaded. Choose a ZIP of the CSV files, the CSV files themselves, or one XLSX workbook.",
-            )
+        _refuse(
+            report,
+            "",
+            "no_files",
+            "No file was uploaded. Choose a ZIP of the CSV files, the CSV files themselves, or one XLSX workbook.",
         )
         return {}
     tables: dict[str, RawTable] = {}
@@ -153,16 +148,11 @@ def read_package(files: list[PackageFile], report: Report, limits: Limits = Limi
     for f in files:
         lower = f.name.lower()
         if not f.content:
-            report.add(
-                Failure(
-                    f.name,
-                    None,
-                    "",
-                    "",
-                    "empty_file",
-                    "error",
-                    f"{f.name} is empty. A file with no data rows still needs its header line.",
-                )
+            _refuse(
+                report,
+                f.name,
+                "empty_file",
+                f"{f.name} is empty. A file with no data rows still needs its header line.",
             )
         elif lower.endswith(".zip") or (f.content[:4] == b"PK\x03\x04" and not lower.endswith((".xlsx", ".xlsm"))):
             for name, data in _zip_entries(f, report, limits, budget):
@@ -173,34 +163,24 @@ def read_package(files: list[PackageFile], report: Report, limits: Limits = Limi
         elif lower.endswith(".csv"):
             _add_csv(tables, f.name, f.content, f.name, report, limits, budget)
         else:
-            report.add(
-                Failure(
-                    f.name,
-                    None,
-                    "",
-                    "",
-                    "unsupported_file",
-                    "error",
-                    f"{f.name} is not a ZIP, CSV or XLSX file. Upload the package as a ZIP of the CSV files, "
-                    f"the CSV files themselves, or one XLSX workbook.",
-                )
+            _refuse(
+                report,
+                f.name,
+                "unsupported_file",
+                f"{f.name} is not a ZIP, CSV or XLSX file. Upload the package as a ZIP of the CSV files, "
+                f"the CSV files themselves, or one XLSX workbook.",
             )
     return tables
 
 
 def _put(tables: dict, table: RawTable, report: Report) -> None:
     if table.name in tables:
-        report.add(
-            Failure(
-                table.source,
-                None,
-                "",
-                "",
-                "duplicate_file",
-                "error",
-                f"{table.name}.csv appears twice in the package ({tables[table.name].source} and "
-                f"{table.source}). Keep one of them.",
-            )
+        _refuse(
+            report,
+            table.source,
+            "duplicate_file",
+            f"{table.name}.csv appears twice in the package ({tables[table.name].source} and "
+            f"{table.source}). Keep one of them.",
         )
     else:
         tables[table.name] = table
@@ -219,23 +199,18 @@ def _zip_entries(f: PackageFile, report: Report, limits: Limits, budget: _Budget
         archive = zipfile.ZipFile(io.BytesIO(f.content))
         infos = archive.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError) as e:
-        report.add(
-            Failure(
-                f.name,
-                None,
-                "",
-                "",
-                "unreadable_zip",
-                "error",
-                f"{f.name} is not a readable ZIP archive ({e}). It may be truncated: create the ZIP again "
-                f"and upload it once more.",
-            )
+        _refuse(
+            report,
+            f.name,
+            "unreadable_zip",
+            f"{f.name} is not a readable ZIP archive ({e}). It may be truncated: create the ZIP again "
+            f"and upload it once more.",
         )
         return
     problems = _zip_problems(infos, limits)
     if problems:
         for rule, message in problems:
-            report.add(Failure(f.name, None, "", "", rule, "error", message))
+            _refuse(report, f.name, rule, message)
         return
     left = [limits.max_uncompressed]
     for info in infos:
@@ -269,33 +244,25 @@ def _inflate(
         with archive.open(info) as stream:
             while chunk := stream.read(1 << 20):
                 if size + len(chunk) > len(buffer):
-                    report.add(
-                        Failure(
-                            source,
-                            None,
-                            "",
-                            info.filename,
-                            "zip_bomb",
-                            "error",
-                            f"The entry {info.filename} of {source} inflates past its declared size or the "
-                            f"limit of {budget[0] / 2**20:,.0f} MB left for this upload. It is refused as a "
-                            f"possible ZIP bomb.",
-                        )
+                    _refuse(
+                        report,
+                        source,
+                        "zip_bomb",
+                        f"The entry {info.filename} of {source} inflates past its declared size or the "
+                        f"limit of {budget[0] / 2**20:,.0f} MB left for this upload. It is refused as a "
+                        f"possible ZIP bomb.",
+                        value=info.filename,
                     )
                     return None
                 buffer[size : size + len(chunk)] = chunk
                 size += len(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError, zlib.error) as e:
-        report.add(
-            Failure(
-                source,
-                None,
-                "",
-                info.filename,
-                "unreadable_zip",
-                "error",
-                f"The entry {info.filename} of {source} cannot be read ({e}). Create the ZIP again.",
-            )
+        _refuse(
+            report,
+            source,
+            "unreadable_zip",
+            f"The entry {info.filename} of {source} cannot be read ({e}). Create the ZIP again.",
+            value=info.filename,
         )
         return None
     del buffer[size:]
@@ -381,16 +348,11 @@ def _add_csv(
     name = _known_name(filename)
     if name is None:
         expected = ", ".join(spec.filename for spec in FILES.values())
-        report.add(
-            Failure(
-                source,
-                None,
-                "",
-                "",
-                "unknown_file",
-                "error",
-                f"'{posixpath.basename(filename)}' is not a file of the package. The files are: {expected}.",
-            )
+        _refuse(
+            report,
+            source,
+            "unknown_file",
+            f"'{posixpath.basename(filename)}' is not a file of the package. The files are: {expected}.",
         )
         return
     if not _shape_ok(data, f"{name}.csv", report, limits, budget):
@@ -398,16 +360,11 @@ def _add_csv(
     if not _is_utf8(data, f"{name}.csv", report):
         return
     if not _NOT_BLANK.search(data):
-        report.add(
-            Failure(
-                f"{name}.csv",
-                None,
-                "",
-                "",
-                "empty_file",
-                "error",
-                f"{name}.csv is empty. A file with no data rows still needs its header line.",
-            )
+        _refuse(
+            report,
+            f"{name}.csv",
+            "empty_file",
+            f"{name}.csv is empty. A file with no data rows still needs its header line.",
         )
         return
     frame = _parse_csv(data, f"{name}.csv", report)
@@ -416,6 +373,11 @@ def _add_csv(
 
 
 _NOT_BLANK = re.compile(rb"[^\s\xef\xbb\xbf]")  # anything but white space and a byte-order mark
+
+
+def _refuse(report: Report, file: str, rule: str, message: str, *, row: int | None = None, value: str = "") -> None:
+    """An error that refuses the package: in ``file`` (at ``row``, about ``value`` when given), by ``rule``."""
+    report.add(Failure(file, row, "", value, rule, "error", message))
 
 
 def _too_large(filename: str, what: str, limit: str) -> Failure:
@@ -447,48 +409,36 @@ def _shape_ok(data: bytes, filename: str, report: Report, limits: Limits, budget
     budget.csv_bytes -= len(data)
     line, length, lines = _line_stats(data)
     if length > limits.max_line_bytes:
-        report.add(
-            Failure(
-                filename,
-                line,
-                "",
-                "",
-                "line_too_long",
-                "error",
-                f"Line {line:,} of {filename} is {length:,} bytes long; the limit is "
-                f"{limits.max_line_bytes:,}. Each row of the file is one line: check the line endings and "
-                f"that the file is the CSV export of the table.",
-            )
+        _refuse(
+            report,
+            filename,
+            "line_too_long",
+            f"Line {line:,} of {filename} is {length:,} bytes long; the limit is "
+            f"{limits.max_line_bytes:,}. Each row of the file is one line: check the line endings and "
+            f"that the file is the CSV export of the table.",
+            row=line,
         )
         return False
     width = _header_width(data, limits)
     if width is None:
-        report.add(
-            Failure(
-                filename,
-                1,
-                "",
-                "",
-                "line_too_long",
-                "error",
-                f"The header of {filename} runs past {limits.max_line_bytes:,} bytes (a quote opened in it "
-                f"is not closed, or it spans many lines). The header is one line naming the columns of the "
-                f"data dictionary.",
-            )
+        _refuse(
+            report,
+            filename,
+            "line_too_long",
+            f"The header of {filename} runs past {limits.max_line_bytes:,} bytes (a quote opened in it "
+            f"is not closed, or it spans many lines). The header is one line naming the columns of the "
+            f"data dictionary.",
+            row=1,
         )
         return False
     if width > limits.max_columns:
-        report.add(
-            Failure(
-                filename,
-                1,
-                "",
-                "",
-                "too_many_columns",
-                "error",
-                f"The header of {filename} has {width:,} columns; the limit is {limits.max_columns}. The "
-                f"file has at most 14 columns: keep the columns of the data dictionary.",
-            )
+        _refuse(
+            report,
+            filename,
+            "too_many_columns",
+            f"The header of {filename} has {width:,} columns; the limit is {limits.max_columns}. The "
+            f"file has at most 14 columns: keep the columns of the data dictionary.",
+            row=1,
         )
         return False
     cells = lines * width  # at most: a quoted line break makes two lines of one row
@@ -574,31 +524,21 @@ def _decode(data: bytes, filename: str, report: Report, final: bool = True, line
         (b"\xfe\xff", "UTF-16"),
     ):
         if data.startswith(bom):
-            report.add(
-                Failure(
-                    filename,
-                    None,
-                    "",
-                    "",
-                    "encoding",
-                    "error",
-                    f"{filename} is encoded as {encoding}, not UTF-8. Save it as 'CSV UTF-8 (comma delimited)' "
-                    f"and upload it again.",
-                )
+            _refuse(
+                report,
+                filename,
+                "encoding",
+                f"{filename} is encoded as {encoding}, not UTF-8. Save it as 'CSV UTF-8 (comma delimited)' "
+                f"and upload it again.",
             )
             return None
     if b"\x00" in data[:4096]:
-        report.add(
-            Failure(
-                filename,
-                None,
-                "",
-                "",
-                "encoding",
-                "error",
-                f"{filename} holds NUL bytes: it looks like UTF-16 saved without a byte-order mark, not "
-                f"UTF-8. Save it as 'CSV UTF-8 (comma delimited)' and upload it again.",
-            )
+        _refuse(
+            report,
+            filename,
+            "encoding",
+            f"{filename} holds NUL bytes: it looks like UTF-16 saved without a byte-order mark, not "
+            f"UTF-8. Save it as 'CSV UTF-8 (comma delimited)' and upload it again.",
         )
         return None
     try:
@@ -610,17 +550,14 @@ def _decode(data: bytes, filename: str, report: Report, final: bool = True, line
             data.decode("cp1252")
         except UnicodeDecodeError:
             guess = "Latin-1 (ISO-8859-1) or another single-byte encoding"
-        report.add(
-            Failure(
-                filename,
-                line,
-                "",
-                repr(data[e.start : e.start + 1])[2:-1],
-                "encoding",
-                "error",
-                f"{filename} is not UTF-8: it looks like {guess} (first bad byte on line {line}). "
-                f"Save it as 'CSV UTF-8 (comma delimited)' and upload it again.",
-            )
+        _refuse(
+            report,
+            filename,
+            "encoding",
+            f"{filename} is not UTF-8: it looks like {guess} (first bad byte on line {line}). "
+            f"Save it as 'CSV UTF-8 (comma delimited)' and upload it again.",
+            row=line,
+            value=repr(data[e.start : e.start + 1])[2:-1],
         )
         return None
 
@@ -646,21 +583,17 @@ def _parse_csv(data: bytes, filename: str, report: Report) -> pd.DataFrame | Non
     except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
         line = _line_of(str(e)) or _first_long_line(data)
         where = f" (line {line})" if line else ""
-        report.add(
-            Failure(
-                filename,
-                line,
-                "",
-                "",
-                "csv_syntax",
-                "error",
-                f"{filename} is not valid CSV{where}: a row has more fields than the header, or a quote is "
-                f"not closed. Check the quotes and the number of commas on that line.",
-            )
+        _refuse(
+            report,
+            filename,
+            "csv_syntax",
+            f"{filename} is not valid CSV{where}: a row has more fields than the header, or a quote is "
+            f"not closed. Check the quotes and the number of commas on that line.",
+            row=line,
         )
         return None
     except (pd.errors.EmptyDataError, csv.Error) as e:
-        report.add(Failure(filename, None, "", "", "csv_syntax", "error", f"{filename} cannot be read as CSV ({e})."))
+        _refuse(report, filename, "csv_syntax", f"{filename} cannot be read as CSV ({e}).")
         return None
     return frame.fillna("")
 
@@ -688,16 +621,11 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
         archive = zipfile.ZipFile(io.BytesIO(f.content))
         infos = archive.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError):
-        report.add(
-            Failure(
-                f.name,
-                None,
-                "",
-                "",
-                "unreadable_xlsx",
-                "error",
-                f"{f.name} is not a readable XLSX workbook. Save it again from Excel as .xlsx.",
-            )
+        _refuse(
+            report,
+            f.name,
+            "unreadable_xlsx",
+            f"{f.name} is not a readable XLSX workbook. Save it again from Excel as .xlsx.",
         )
         return
     problems = [
@@ -710,22 +638,17 @@ def _read_xlsx(f: PackageFile, report: Report, limits: Limits, budget: _Budget):
     if any(i.filename.lower().endswith("vbaproject.bin") for i in infos):
         problems.append(("xlsx_macros", f"{f.name} contains macros. Save it as a plain .xlsx workbook without macros."))
     for rule, message in problems:
-        report.add(Failure(f.name, None, "", "", rule, "error", message))
+        _refuse(report, f.name, rule, message)
     if problems or not _sheets_fit(archive, infos, f.name, report, limits, budget):
         return
     try:
         yield from _xlsx_tables(f, report)
     except Exception as e:  # calamine raises its own error types (XmlError, ...) for broken workbooks
-        report.add(
-            Failure(
-                f.name,
-                None,
-                "",
-                "",
-                "unreadable_xlsx",
-                "error",
-                f"{f.name} cannot be read as a workbook ({type(e).__name__}). Save it again as .xlsx.",
-            )
+        _refuse(
+            report,
+            f.name,
+            "unreadable_xlsx",
+            f"{f.name} cannot be read as a workbook ({type(e).__name__}). Save it again as .xlsx.",
         )
 
 
@@ -975,20 +898,16 @@ def _parse_streaming(
                 parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except _SheetTooLarge as e:
-        report.add(Failure(source, None, "", where, "sheet_too_large", "error", too_large(e)))
+        _refuse(report, source, "sheet_too_large", too_large(e), value=where)
         return False
     except _TextTooLong as e:
-        report.add(
-            Failure(
-                source,
-                None,
-                "",
-                where,
-                "sheet_too_large",
-                "error",
-                f"The {what} of {source} holds a text longer than {e.args[0]:,} characters, the limit of "
-                f"one cell (UPLOAD_MAX_LINE_BYTES). Check the cells of the sheet, or upload CSV files.",
-            )
+        _refuse(
+            report,
+            source,
+            "sheet_too_large",
+            f"The {what} of {source} holds a text longer than {e.args[0]:,} characters, the limit of "
+            f"one cell (UPLOAD_MAX_LINE_BYTES). Check the cells of the sheet, or upload CSV files.",
+            value=where,
         )
         return False
     except (
@@ -1001,17 +920,13 @@ def _parse_streaming(
         RuntimeError,
         zlib.error,
     ) as e:
-        report.add(
-            Failure(
-                source,
-                None,
-                "",
-                where,
-                "unreadable_xlsx",
-                "error",
-                f"The {what} of {source} is not readable XML ({type(e).__name__}). Save the workbook "
-                f"again from Excel as .xlsx, or upload CSV files.",
-            )
+        _refuse(
+            report,
+            source,
+            "unreadable_xlsx",
+            f"The {what} of {source} is not readable XML ({type(e).__name__}). Save the workbook "
+            f"again from Excel as .xlsx, or upload CSV files.",
+            value=where,
         )
         return False
     return True
@@ -1040,17 +955,12 @@ def _workbook_parts(archive: zipfile.ZipFile, source: str, report: Report) -> tu
         workbook = _xml_part(archive, "xl/workbook.xml", source, report)
         rels = _xml_part(archive, "xl/_rels/workbook.xml.rels", source, report)
     except (defused_et.ParseError, DefusedXmlException, ValueError, zipfile.BadZipFile, OSError, zlib.error) as e:
-        report.add(
-            Failure(
-                source,
-                None,
-                "",
-                "",
-                "unreadable_xlsx",
-                "error",
-                f"{source} is not a readable XLSX workbook: its list of sheets cannot be read "
-                f"({type(e).__name__}). Save it again from Excel as .xlsx.",
-            )
+        _refuse(
+            report,
+            source,
+            "unreadable_xlsx",
+            f"{source} is not a readable XLSX workbook: its list of sheets cannot be read "
+            f"({type(e).__name__}). Save it again from Excel as .xlsx.",
         )
         return None
     if workbook is None or rels is None:
@@ -1105,17 +1015,12 @@ def _xlsx_tables(f: PackageFile, report: Report):
     for name, spec in FILES.items():
         if name not in names:
             if spec.required:
-                report.add(
-                    Failure(
-                        f"{name}.csv",
-                        None,
-                        "",
-                        "",
-                        "missing_file",
-                        "error",
-                        f"The workbook has no sheet named '{name}'. Add it (a header row is enough when "
-                        f"there are no rows), named exactly '{name}'.",
-                    )
+                _refuse(
+                    report,
+                    f"{name}.csv",
+                    "missing_file",
+                    f"The workbook has no sheet named '{name}'. Add it (a header row is enough when "
+                    f"there are no rows), named exactly '{name}'.",
                 )
             continue
         # Row by row (the extent is within the limits, checked above): no list of the raw values beside the text.
@@ -1124,16 +1029,8 @@ def _xlsx_tables(f: PackageFile, report: Report):
         )
         header = next(rows, None)
         if header is None:
-            report.add(
-                Failure(
-                    f"{name}.csv",
-                    None,
-                    "",
-                    "",
-                    "empty_file",
-                    "error",
-                    f"The sheet '{name}' is empty. It needs at least its header row.",
-                )
+            _refuse(
+                report, f"{name}.csv", "empty_file", f"The sheet '{name}' is empty. It needs at least its header row."
             )
             continue
         yield RawTable(name, f"{f.name}[{names[name]}]", _frame_of_rows(rows, header))
