@@ -19,7 +19,7 @@ from reporting.participation import departed
 from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.released import public_hidden
-from reporting.publication.suppression import suppress
+from reporting.publication.suppression import SUPPRESSED, suppress
 from reporting.storage.models import Organization, Result, ResultRun
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -96,8 +96,11 @@ def _trends_up_to(session, pub, codes, period: Period, basis, role: str = ""):
 
 
 def _change(now, before):
+    """The change of the headline: a survey measure's case-mix adjusted score where both have one, else the value."""
     if now is None or before is None or now.status != "reported" or before.status != "reported":
         return None
+    if now.adjusted_value is not None and before.adjusted_value is not None:
+        return now.adjusted_value - before.adjusted_value
     if now.value is None or before.value is None:
         return None
     return now.value - before.value
@@ -163,6 +166,7 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
             f"your own figures they would reveal another ICO's."
         )
     return common(run, edition, f"{org.name}: quarterly scorecard, {period.code}", "ico") | {
+        "case_mix_rules": pub.case_mix.get(period.year, False),
         "statewide_note": note,
         "org": org,
         "period": period,
@@ -174,6 +178,18 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
         "prev_code": period.previous(1).code,
         "year_code": period.previous(4).code,
     }
+
+
+def _adjusted_shown(shown, result) -> bool:
+    """Whether a survey result's case-mix adjusted value goes beside its raw one: an ICO's reported result whose
+    value is shown (not suppressed), as the open data has it (statewide is unchanged by adjustment)."""
+    return (
+        result is not None
+        and result.adjusted_value is not None
+        and result.status == "reported"
+        and shown is not None
+        and shown.value not in (None, SUPPRESSED)
+    )
 
 
 def statewide(session, pub, period_code: str, basis, public: bool = False, edition=None) -> dict:
@@ -190,7 +206,8 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
             present = [results[(m.id, c)] for c in codes + [STATEWIDE] if (m.id, c) in results]
             shown = {p.ico: p for p in suppress(m.id, present, hidden)} if public else {r.ico: r for r in present}
             cells = {c: figures.cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
-            table.append({"m": m, "domain": domain, "shown": shown, "cells": cells})
+            adjusted = {c: results[(m.id, c)] for c in codes if _adjusted_shown(shown.get(c), results.get((m.id, c)))}
+            table.append({"m": m, "domain": domain, "shown": shown, "cells": cells, "adjusted": adjusted})
     trends = _trends_up_to(session, pub, codes, period, basis)
     withhold = figures.withhold_for_year(session, pub, [o.code for o in every], period.year, basis)
     title = f"One Care quality measures: {'public report' if public else 'statewide report'}, {period.code}"
@@ -199,6 +216,8 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
         "orgs": orgs,
         "codes": codes,
         "table": table,
+        "any_adjusted": any(row["adjusted"] for row in table),
+        "case_mix_rules": pub.case_mix.get(period.year, False),
         "trends": trends,
         "public": public,
         "withhold": withhold,

@@ -63,9 +63,11 @@ RESULT_COLUMNS = [
 ]
 
 
-def _result_row(m, code, period, cell: Cell, published=None):
+def _result_row(m, code, period, cell: Cell, published=None, compared: bool = True):
     """One export row. An NA result shows no value (nor interval): the value computed below the minimum
-    denominator is kept, for reviewers, in ``value_computed_na``."""
+    denominator is kept, for reviewers, in ``value_computed_na``. A survey result's adjusted value goes with a
+    shown value only (not a suppressed one), its ``vs_statewide`` only where the export has the statewide figure
+    it compares with (``compared``: an ICO user may not see it, access.statewide_hidden_in)."""
     r = cell.result
     if r is None:
         return [m.id, m.title, m.domain, m.unit, code, period] + [None] * 13
@@ -73,6 +75,7 @@ def _result_row(m, code, period, cell: Cell, published=None):
     na = r.status != "reported"
     value = None if na else src.value
     rounded = rounded_value(m, value) if isinstance(value, (int, float)) else value  # as pages and PDFs show it
+    shown = value if isinstance(value, (int, float)) else None  # not NA, not suppressed
     return [
         m.id,
         m.title,
@@ -91,8 +94,8 @@ def _result_row(m, code, period, cell: Cell, published=None):
         cell.status,
         src.elements,
         r.value if na and published is None else None,
-        None if value is None else r.adjusted_value,
-        None if value is None else r.vs_statewide,
+        None if shown is None else r.adjusted_value,
+        None if shown is None or not compared else r.vs_statewide,
     ]  # survey measures, case-mix
 
 
@@ -124,8 +127,9 @@ def overview_table(ov: Overview, public: bool = False, hidden: set | None = None
             if public:
                 present = [c.result for c in cells.values() if c.result is not None]
                 published = {p.ico: p for p in suppress(m.id, present, hidden)}
+            compared = STATEWIDE in cells and cells[STATEWIDE].result is not None
             for code, _ in ov.columns:
-                rows.append(_result_row(m, code, ov.period, cells[code], published.get(code)))
+                rows.append(_result_row(m, code, ov.period, cells[code], published.get(code), compared))
     audience = (
         "Public: counts from 1 to 10 are suppressed (CMS cell-size policy)"
         if public
@@ -139,12 +143,12 @@ def trend_table(trends_: list[Trend], codes: list[str], pub):
     year's benchmark, on the case-mix adjusted value where that year's rules say so)."""
     rows = []
     for t in trends_:
+        statewide = t.series.get(STATEWIDE, [None] * len(t.periods)) if STATEWIDE in codes else [None] * len(t.periods)
         for code in codes:
-            for period, r in zip(t.periods, t.series.get(code, [])):
+            for period, r, sw in zip(t.periods, t.series.get(code, []), statewide):
                 if r is not None:
-                    rows.append(
-                        _result_row(t.measure, code, period, cell(pub, t.measure.id, r, Period.parse(period).year))
-                    )
+                    judged = cell(pub, t.measure.id, r, Period.parse(period).year)
+                    rows.append(_result_row(t.measure, code, period, judged, compared=sw is not None))
     return RESULT_COLUMNS, rows
 
 

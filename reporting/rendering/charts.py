@@ -8,7 +8,7 @@ import base64
 import hashlib
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -37,9 +37,15 @@ class Chart:
     src: str  # data:image/svg+xml;base64,... (print)
     alt: str
     key: str = ""  # the cache key: the screen pages load /charts/<key>.svg (cacheable)
+    adjusted: bool = False  # a survey measure: the ICOs' case-mix adjusted scores are plotted (``ADJUSTED_NOTE``)
+
+    @property
+    def note(self) -> str:
+        """What a caption says of the values plotted: "" unless they are case-mix adjusted."""
+        return ADJUSTED_NOTE if self.adjusted else ""
 
 
-CACHE_VERSION = "7"  # bump when the drawing changes
+CACHE_VERSION = "8"  # bump when the drawing changes
 _cache_dir: Path | None = None
 
 
@@ -314,13 +320,14 @@ def _alt(title, periods, series, benchmark, unit: str) -> str:
 def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, height: float = 2.5, legend: bool = True):
     """One chart: each ICO in ``codes`` (with its interval band when there is only one), statewide, benchmark."""
     series = []
-    with_band = trend.measure.has_interval
+    adjusted = any(_adjusted(r) is not None for code in codes for r in trend.series.get(code, []))
+    with_band = trend.measure.has_interval and not adjusted  # the interval is the raw value's
     for code in codes:
         values = trend.series.get(code, [])
         series.append(
             Series(
                 names.get(code, code),
-                tuple(_reported(r) for r in values),
+                tuple(_plotted(r) for r in values),
                 tuple(r.ci_low if (with_band and r is not None and r.status == "reported") else None for r in values)
                 if with_band
                 else (),
@@ -330,21 +337,37 @@ def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, he
             )
         )
     series.append(Series("Statewide", tuple(_reported(r) for r in trend.series.get(STATEWIDE, [])), statewide=True))
-    return trend_chart(
+    chart = trend_chart(
         tuple(trend.periods),
         tuple(series),
         tuple(trend.benchmarks),
         trend.measure.unit,
-        trend.measure.title,
+        f"{trend.measure.title} ({ADJUSTED_NOTE})" if adjusted else trend.measure.title,
         width,
         height,
         legend,
         owners=tuple(codes),
     )
+    return replace(chart, adjusted=True) if adjusted else chart
 
 
 def _reported(r):
     return r.value if (r is not None and r.status == "reported") else None
+
+
+# What a survey measure's chart plots (measures.md, "Case-mix adjustment"): each ICO's adjusted score, as the headline
+# beside it shows, and the statewide value, which adjustment leaves unchanged.
+ADJUSTED_NOTE = "ICOs case-mix adjusted, statewide unadjusted"
+
+
+def _adjusted(r):
+    return r.adjusted_value if (r is not None and r.status == "reported") else None
+
+
+def _plotted(r):
+    """An ICO's value as its headline gives it: the case-mix adjusted score where there is one, else the value."""
+    adjusted = _adjusted(r)
+    return adjusted if adjusted is not None else _reported(r)
 
 
 def chart_legend(codes: list[str], names: dict, interval: bool) -> list[dict]:

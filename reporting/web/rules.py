@@ -106,6 +106,7 @@ def edit(rule_set_id):
     if request.method == "POST":
         _checked_form()
         upload = request.files.get("file")
+        case_mix = None  # the CSV leaves it as it is; the form says it with its checkbox
         try:
             if upload and upload.filename:
                 text = upload.read(MAX_RULES_FILE + 1)
@@ -114,6 +115,9 @@ def edit(rule_set_id):
                 changes, new_tiers = store.parse_changes(text.decode("utf-8-sig", errors="replace"))
             else:
                 changes, errors = _form_changes(values)
+                case_mix, problem = _form_case_mix()
+                if problem:
+                    errors[("rules", "case_mix_adjusted")] = problem
                 new_tiers, tier_problems = store.check_tiers(
                     [
                         (
@@ -127,6 +131,8 @@ def edit(rule_set_id):
             if not errors and not tier_problems:
                 with db.changes() as s:
                     store.apply_changes(s, draft, changes, current_user.email, new_tiers)
+                    if case_mix is not None:
+                        store.set_case_mix(s, draft, case_mix, current_user.email)
                 flash(f"{draft.label} saved.", "success")
                 return redirect(url_for("rules.impact", rule_set_id=draft.id))
         except store.RuleFileError as e:
@@ -148,6 +154,14 @@ def edit(rule_set_id):
         file_problems=file_problems,
         submitted=submitted,
     ), status
+
+
+def _form_case_mix() -> tuple[bool | None, str | None]:
+    """The "case-mix adjusted" checkbox: ticked (``true``) or absent; anything else is refused by name."""
+    raw = request.form.get("case_mix_adjusted", "")
+    if raw not in ("", "true"):
+        return None, "case-mix adjusted: tick the box or leave it empty (it takes no other value)."
+    return raw == "true", None
 
 
 def _form_changes(current: dict) -> tuple[dict, dict]:

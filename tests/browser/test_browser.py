@@ -217,6 +217,69 @@ def test_web_upload_report_and_csv_download(browser, live, tmp_path):
     other.context.close()
 
 
+# What a phone reader of the validation report needs: no sideways scrolling of the page or of a table, and every
+# failure's "What to fix" at least ~250 px wide (it was a 7rem column of a table scrolled sideways).
+REPORT_ON_A_PHONE = r"""() => {
+  const doc = document.documentElement;
+  const out = {page: doc.scrollWidth, tables: [], fix: [], clipped: []};
+  for (const t of document.querySelectorAll('main table')) {
+    if (t.scrollWidth > t.clientWidth + 1 || t.getBoundingClientRect().right > doc.clientWidth + 1)
+      out.tables.push(t.id || t.className);
+  }
+  for (const c of document.querySelectorAll('#failures tbody td.fix'))
+    out.fix.push(Math.round(c.getBoundingClientRect().width));
+  for (const e of document.querySelectorAll('main .verdict, main .meta, main h1, #failures td, #failures code'))
+    if (e.getBoundingClientRect().right > doc.clientWidth + 1) out.clipped.push(e.textContent.slice(0, 40));
+  return out;
+}"""
+
+
+def test_the_validation_report_reads_on_a_phone(browser, live, tmp_path):
+    """At 390 px the validation report of a rejected package has no sideways scrolling, neither of the page nor of
+    its tables: each failure is a block of labelled lines, its "What to fix" as wide as the screen allows; the
+    labels name every value; axe finds nothing serious. (HB, so that the HA upload test's versions stay as they are.)"""
+    page = sign_in(browser, live, "hb@example.org")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for f in (EXAMPLES / "packages" / "HB" / "2015Q3").iterdir():
+            text = f.read_text()
+            if f.name == "members.csv":
+                lines = text.splitlines()
+                for i in (1, 2):
+                    lines[i] = lines[i].replace(lines[i].split(",")[1], "1990-13-45", 1)
+                text = "\n".join(lines) + "\n"
+            z.writestr(f.name, text)
+    bad = tmp_path / "hb-2015Q3.zip"
+    bad.write_bytes(buffer.getvalue())
+    page.goto(live["url"] + "/submissions/upload")
+    page.select_option("#period", "2015Q3")
+    page.set_input_files("#files", str(bad))
+    page.click("text=Upload and check")
+    page.wait_for_load_state()
+    assert "Rejected" in page.inner_text(".verdict")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.screenshot(path=str(artifact_path("phone-upload-report-390.png")), full_page=True)
+    seen = page.evaluate(REPORT_ON_A_PHONE)
+    assert seen["page"] <= 392 and seen["tables"] == [] and seen["clipped"] == [], seen
+    assert seen["fix"] and min(seen["fix"]) >= 250, seen["fix"]
+    first = page.locator("#failures tbody tr").first.inner_text()
+    assert "invalid_date" in first and "1990-13-45" in first
+    labels = page.evaluate(
+        "[...document.querySelector('#failures tbody tr').cells].map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert labels == [f'"{x}"' for x in ("Severity", "File", "Row", "Column", "Value", "Rule", "What to fix")]
+    caption = page.evaluate("document.querySelector('#failures caption').getBoundingClientRect().width")
+    assert caption > 150, caption  # "2 failures" on one line, not a word a line
+    assert page.evaluate(NARROW_CELLS) == []
+    assert axe_serious(page) == []
+    page.set_viewport_size({"width": 1440, "height": 900})  # on a desktop it stays a table with its header row
+    page.reload()
+    assert page.locator("#failures thead").is_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('#failures td.fix')).display") == "table-cell"
+    page.context.close()
+
+
 def test_disruptive_admin_buttons_ask_first(browser, live):
     """Disable and temporary password ask for confirmation; declining changes nothing. (ri@ is a user no
     other test here signs in as.)"""
@@ -271,12 +334,18 @@ def test_rules_journey_draft_edit_impact_adopt(browser, live):
     assert page.locator("h1").inner_text() == "Draft 2015 v2"
     page.fill("#fuh_7d-benchmark", "45")
     page.check("#fuh_7d-withhold")
+    assert not page.is_checked("#case_mix_adjusted")
+    page.get_by_label("Case-mix adjusted").check()  # issue 25: survey measures judged on adjusted scores
     page.get_by_role("button", name="Save and see the impact").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Impact of draft 2015 v2"
     summary = page.locator("#impact-summary").inner_text()
     assert "tier" in summary
+    assert "case-mix adjusted scores" in page.locator("#impact-case-mix").inner_text()
     assert page.locator("#impact-measures tr.changed").count() >= 2  # fuh_7d for both ICOs at least
+    titles = "|".join(re.escape(m.title) for m in REGISTRY.values() if m.case_mix_items)
+    survey = page.locator("#impact-measures tr.changed", has_text=re.compile(titles))
+    assert survey.count() >= 1  # a survey value judged moves from raw to adjusted
     assert axe_serious(page) == []
     page.screenshot(path=str(artifact_path("rules-impact-1440.png")), full_page=True)
     page.get_by_role("button", name="Adopt 2015 v2").click()

@@ -156,3 +156,40 @@ def test_a_text_alternative_rounds_as_the_pages_do_with_the_unit():
     pct = charts.trend_chart(("2015Q3",), (Series("HA", (12.25,)),), (None,), "percent", "P")
     rate = charts.trend_chart(("2015Q3",), (Series("HA", (14.225,)),), (None,), "per_1000", "R")
     assert "HA latest 12.3% in 2015Q3" in pct.alt and "HA latest 14.23 per 1,000 in 2015Q3" in rate.alt
+
+
+def test_a_survey_chart_plots_the_adjusted_score_and_says_so():
+    """Issue 25: an ICO's survey score is drawn as its headline gives it, case-mix adjusted (raw where there is no
+    adjusted value), statewide unadjusted; the text alternative says which, and the raw interval band is not drawn
+    around adjusted values. Other measures are drawn as before."""
+    import base64
+    from types import SimpleNamespace
+
+    from measures import REGISTRY
+    from reporting.publication.figures import Trend
+    from reporting.rendering.filters import format_value
+
+    def result(value, adjusted=None, low=None, high=None):
+        return SimpleNamespace(value=value, adjusted_value=adjusted, status="reported", ci_low=low, ci_high=high)
+
+    flu = REGISTRY["flu_vaccine"]
+    periods = ["2015Q1", "2015Q2", "2015Q3"]
+    series = {
+        "HA": [result(70.0, 66.0, 60.0, 79.0), result(72.0, 68.5, 62.0, 80.0), result(71.0, 73.25, 61.0, 80.0)],
+        "STATEWIDE": [result(69.0, 69.0), result(70.0, 70.0), result(71.0, 71.0)],
+    }
+    trend = Trend(flu, periods, series, [66.0] * 3, {})
+    chart = charts.trend_chart_for(trend, ["HA"], {"HA": "Health Alliance"})
+    assert chart.adjusted and chart.note == charts.ADJUSTED_NOTE
+    assert "ICOs case-mix adjusted, statewide unadjusted" in chart.alt
+    assert f"Health Alliance latest {format_value('percent', 73.25)}%" in chart.alt  # the adjusted, not 71.0
+    assert "Statewide latest 71.0%" in chart.alt
+    svg = ET.fromstring(base64.b64decode(chart.src.split(",", 1)[1]))
+    assert not list(svg.iterfind(".//s:polygon", NS))  # no interval band: it is the raw value's
+    # without adjusted values (a version 1 package before adjustment, or another measure): raw, with its band
+    series["HA"] = [result(70.0, None, 60.0, 79.0), result(72.0, None, 62.0, 80.0), result(71.0, None, 61.0, 80.0)]
+    plain = charts.trend_chart_for(Trend(flu, periods, series, [66.0] * 3, {}), ["HA"], {"HA": "Health Alliance"})
+    assert not plain.adjusted and plain.note == "" and "adjusted" not in plain.alt
+    assert "Health Alliance latest 71.0%" in plain.alt
+    svg = ET.fromstring(base64.b64decode(plain.src.split(",", 1)[1]))
+    assert list(svg.iterfind(".//s:polygon", NS))

@@ -26,7 +26,7 @@ def _form(client, draft_id, **values) -> dict:
     data = {"csrf_token": csrf_token(client, f"/rules/{draft_id}/edit")}
     for name, value in re.findall(r'name="([a-z0-9_]+\.benchmark)"[^>]*value="([^"]*)"', page):
         data[name] = value
-    for name in re.findall(r'name="([a-z0-9_]+\.(?:withhold|gap_closure))"[^>]*checked', page):
+    for name in re.findall(r'name="([a-z0-9_]+\.(?:withhold|gap_closure)|case_mix_adjusted)"[^>]*checked', page):
         data[name] = "true"
     for name, value in re.findall(r'name="(tier\.\d+\.(?:min_share_met|earned_back))"[^>]*value="([^"]*)"', page):
         data[name] = value

@@ -71,3 +71,70 @@ def test_no_comparison_with_a_statewide_figure_the_viewer_may_not_see(example):
     login(client, "ha@example.org")
     page = client.get("/icos/HA?period=2015Q3").get_data(as_text=True)
     assert "than statewide" not in page and "no significant difference from statewide" not in page
+
+
+def test_an_ico_user_gets_no_comparison_with_a_statewide_figure_hidden_from_them(example):
+    """With two ICOs the statewide figures are hidden from ICO users: the ICO and measure exports leave
+    ``vs_statewide`` blank wherever the export has no statewide figure, and the measure page shows no marker
+    (each told HA which way HB's figure lies); the adjusted scores themselves stay."""
+    client = example.test_client()
+    login(client, "ha@example.org")
+    rows = [r for r in _rows(client.get("/icos/HA/export.csv")) if r["measure_id"] in {m.id for m in SURVEY}]
+    assert [r for r in rows if r["adjusted_value"]], "HA sees its own adjusted scores"
+    statewide = {(r["measure_id"], r["period"]) for r in rows if r["ico"] == "STATEWIDE"}
+    for r in rows:
+        if r["ico"] == "HA" and (r["measure_id"], r["period"]) not in statewide:
+            assert r["vs_statewide"] == "", r
+    measure = _rows(client.get("/measures/rating_health_plan/export.csv"))
+    assert [r for r in measure if r["ico"] == "HA" and r["adjusted_value"]]
+    assert not [r for r in measure if r["vs_statewide"] and not any(s["ico"] == "STATEWIDE" for s in measure)]
+    page = client.get("/measures/rating_health_plan").get_data(as_text=True)
+    assert "Case-mix adjusted, latest quarter" in page
+    assert "than statewide" not in page and "no significant difference from statewide" not in page
+    # a reviewer, who sees statewide, gets the comparison
+    login(client, "cms@example.org")
+    page = client.get("/measures/rating_health_plan").get_data(as_text=True)
+    assert "than statewide" in page or "no significant difference from statewide" in page
+
+
+def test_the_public_export_shows_no_adjusted_score_of_a_suppressed_value(example):
+    """A suppressed survey value keeps its adjusted score and comparison out of the public table too."""
+    example.config["PUBLISH_MODE"] = "auto"
+    assert example.test_cli_runner().invoke(args=["cycle", "--period", "2015Q3"]).exit_code == 0
+    client = example.test_client()
+    login(client, "cms@example.org")
+    rows = [
+        r
+        for r in _rows(client.get("/exports/public.csv?period=2015Q3"))
+        if r["measure_id"] in {m.id for m in SURVEY} and r["ico"] != "STATEWIDE"
+    ]
+    hidden = [r for r in rows if r["value"] in ("suppressed", "")]
+    shown = [r for r in rows if r["value"] not in ("suppressed", "")]
+    assert hidden and shown, "2015Q3 has suppressed and shown survey values in public"
+    for r in hidden:
+        assert r["adjusted_value"] == "" and r["vs_statewide"] == "", r
+    for r in shown:
+        assert r["adjusted_value"] != "", r
+
+
+def test_the_ico_page_says_which_score_its_benchmark_status_judges(example):
+    """The headline is the adjusted score; where the year's rules still judge the raw one, the status says so, and
+    once the rules judge adjusted scores it no longer does. The charts plot the adjusted scores and say so."""
+    client = example.test_client()
+    login(client, "cms@example.org")
+
+    def section(page, mid):
+        part = page[page.index(f'id="m-{mid}"') :]
+        return part[: part.index("</section>")]
+
+    page = client.get("/icos/HA?period=2015Q3").get_data(as_text=True)
+    rating = section(page, "rating_health_plan")
+    assert "judged on the raw score (2015 rules)" in rating
+    assert "ICOs case-mix adjusted, statewide unadjusted" in rating  # the chart's caption and text alternative
+    assert "adj.: the ICO's case-mix adjusted score" in rating  # the data table under it
+    assert "judged on the raw score" not in section(page, "fuh_7d")
+    assert "case-mix adjusted" not in section(page, "fuh_7d")
+    with example.app_context():
+        demo_setup.case_mix_rules()
+    page = client.get("/icos/HA?period=2015Q3").get_data(as_text=True)
+    assert "judged on the raw score" not in section(page, "rating_health_plan")
