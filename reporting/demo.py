@@ -46,14 +46,26 @@ class DemoProgramme:
 
 DEMO_PROGRAMMES = {
     "ma-one-care": DemoProgramme(
-        "ma-one-care", "MA", tuple(PERIODS), "2013-10-01", ("2014-01-01", "2014-04-01", "2014-07-01"), 4.0,
-        "2014-10-01", None,
+        "ma-one-care",
+        "MA",
+        tuple(PERIODS),
+        "2013-10-01",
+        ("2014-01-01", "2014-04-01", "2014-07-01"),
+        4.0,
+        "2014-10-01",
+        None,
     ),
     # MI Health Link opened to opt-in enrollment in March 2015; passive enrollment followed in May (Upper
     # Peninsula, Southwest Michigan) and July 2015 (Wayne and Macomb counties).
     "mi-health-link": DemoProgramme(
-        "mi-health-link", "MI", ("2015Q1", "2015Q2", "2015Q3", "2015Q4"), "2015-03-01",
-        ("2015-05-01", "2015-07-01"), 5.0, "2015-09-01", 0.42,
+        "mi-health-link",
+        "MI",
+        ("2015Q1", "2015Q2", "2015Q3", "2015Q4"),
+        "2015-03-01",
+        ("2015-05-01", "2015-07-01"),
+        5.0,
+        "2015-09-01",
+        0.42,
     ),
 }
 
@@ -74,26 +86,58 @@ class IcoProfile:
 
 ICOS = [
     IcoProfile(
-        "CCA", "Commonwealth Care Alliance", 9700, assessment_skill=0.78, followup_7=0.40, readmit=0.17,
+        "CCA",
+        "Commonwealth Care Alliance",
+        9700,
+        assessment_skill=0.78,
+        followup_7=0.40,
+        readmit=0.17,
         survey_quality=0.6,
     ),
     IcoProfile(
-        "FTC", "Fallon Total Care", 7500, last_period="2015Q3", assessment_skill=0.62, followup_7=0.30, readmit=0.22,
+        "FTC",
+        "Fallon Total Care",
+        7500,
+        last_period="2015Q3",
+        assessment_skill=0.62,
+        followup_7=0.30,
+        readmit=0.22,
         survey_quality=0.0,
     ),
     IcoProfile("NHP", "Network Health", 1600, assessment_skill=0.70, followup_7=0.36, readmit=0.19),
     # Three of MI Health Link's plans (real names; the data are synthetic).
     IcoProfile(
-        "AMC", "AmeriHealth Caritas Michigan", 2600, assessment_skill=0.58, followup_7=0.31, readmit=0.21,
-        prefix="A", programme="mi-health-link", survey_quality=0.2,
+        "AMC",
+        "AmeriHealth Caritas Michigan",
+        2600,
+        assessment_skill=0.58,
+        followup_7=0.31,
+        readmit=0.21,
+        prefix="A",
+        programme="mi-health-link",
+        survey_quality=0.2,
     ),
     IcoProfile(
-        "MER", "Meridian Health Plan of Michigan", 3400, assessment_skill=0.68, followup_7=0.37, readmit=0.18,
-        prefix="E", programme="mi-health-link", survey_quality=0.45,
+        "MER",
+        "Meridian Health Plan of Michigan",
+        3400,
+        assessment_skill=0.68,
+        followup_7=0.37,
+        readmit=0.18,
+        prefix="E",
+        programme="mi-health-link",
+        survey_quality=0.45,
     ),
     IcoProfile(
-        "UPH", "Upper Peninsula Health Plan", 1400, assessment_skill=0.74, followup_7=0.42, readmit=0.16,
-        prefix="U", programme="mi-health-link", survey_quality=0.55,
+        "UPH",
+        "Upper Peninsula Health Plan",
+        1400,
+        assessment_skill=0.74,
+        followup_7=0.42,
+        readmit=0.16,
+        prefix="U",
+        programme="mi-health-link",
+        survey_quality=0.55,
     ),
 ]
 # The survey respondents' case mix differs between ICOs (data dictionary version 2): CCA serves the sickest
