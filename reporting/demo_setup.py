@@ -1,5 +1,6 @@
-"""``flask demo``: the three original One Care ICOs, a user of every role, and their data, results,
-reports and e-mails, made through the same code paths a real user takes."""
+"""``flask demo``: two programmes, One Care's three original ICOs and three of MI Health Link's plans, a user of
+every role (a reviewer of each state), and their data, results, reports and e-mails, made through the same code paths
+a real user takes."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ RECIPIENTS = {
     "CCA": ["quality@cca.example.org"],
     "FTC": ["quality@fallon.example.org"],
     "NHP": ["quality@networkhealth.example.org", "medical.director@networkhealth.example.org"],
+    "AMC": ["quality@amerihealthcaritas-mi.example.org"],
+    "MER": ["quality@meridian-mi.example.org"],
+    "UPH": ["quality@uphp.example.org"],
 }
 USERS = [
     ("admin@demo.example.org", "admin", None, None, "Ada Admin"),
@@ -33,6 +37,10 @@ USERS = [
     ("submitter@cca.example.org", "ico_submitter", "CCA", None, "Cam Commonwealth"),
     ("submitter@fallon.example.org", "ico_submitter", "FTC", None, "Fran Fallon"),
     ("submitter@networkhealth.example.org", "ico_submitter", "NHP", None, "Nat Network"),
+    ("mi.reviewer@demo.example.org", "state_reviewer", None, "MI", "Mackinac Michigan"),
+    ("submitter@meridian-mi.example.org", "ico_submitter", "MER", None, "Meri Meridian"),
+    ("submitter@amerihealthcaritas-mi.example.org", "ico_submitter", "AMC", None, "Ami Caritas"),
+    ("submitter@uphp.example.org", "ico_submitter", "UPH", None, "Una Peninsula"),
 ]
 
 
@@ -50,9 +58,9 @@ def ensure_accounts() -> dict[str, str]:
                     session,
                     code=ico.code,
                     name=ico.name,
-                    state="MA",
+                    programme=ico.programme,
                     recipients=RECIPIENTS[ico.code],
-                    active_from=datetime(2013, 10, 1).date(),
+                    active_from=datetime.fromisoformat(demo.DEMO_PROGRAMMES[ico.programme].enroll_from).date(),
                     active_to=datetime(2015, 9, 30).date() if ico.last_period == "2015Q3" else None,
                     actor="demo",
                 )

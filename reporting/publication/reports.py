@@ -20,6 +20,7 @@ from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.released import public_hidden
 from reporting.publication.suppression import suppress
+from reporting.rendering.filters import programme_name
 from reporting.storage.models import Organization, Result, ResultRun
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -193,7 +194,8 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
             table.append({"m": m, "domain": domain, "shown": shown, "cells": cells})
     trends = _trends_up_to(session, pub, codes, period, basis)
     withhold = figures.withhold_for_year(session, pub, [o.code for o in every], period.year, basis)
-    title = f"One Care quality measures: {'public report' if public else 'statewide report'}, {period.code}"
+    name = programme_name(run.programme_id)
+    title = f"{name} quality measures: {'public report' if public else 'statewide report'}, {period.code}"
     return common(run, edition, title, "public" if public else "reviewer") | {
         "period": period,
         "orgs": orgs,
