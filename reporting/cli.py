@@ -9,12 +9,38 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from reporting import accounts
+from reporting import accounts, programmes
 from reporting.errors import ReportingError
 from reporting.periods import PERIOD, QUARTER
 from reporting.publication.reports import ReportKind
 from reporting.storage import db, upgrade
 from reporting.storage.models import ROLES
+
+
+class ProgrammeParam(click.ParamType):
+    """``--programme ID``: the programme by id (``programmes.get``); without it, the installation's
+    DEFAULT_PROGRAMME. The command receives a ``Programme``."""
+
+    name = "programme"
+
+    def convert(self, value, param, ctx):
+        try:
+            return programmes.get(value)
+        except ReportingError as e:
+            self.fail(e.message, param, ctx)
+
+
+def _default_programme():
+    return programmes.default().id
+
+
+PROGRAMME_OPTION = click.option(
+    "--programme",
+    type=ProgrammeParam(),
+    default=_default_programme,
+    show_default="DEFAULT_PROGRAMME",
+    help="the programme's id (flask programmes lists them)",
+)
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 ico_cli = AppGroup("ico", help="Manage ICOs.")
@@ -31,13 +57,34 @@ def init_db():
     """Create or upgrade the database (idempotent); seed the rules of any year the configured files name and the
     database has none for, and the default schedules."""
     from reporting.jobs.schedules import ensure_schedules
-    from reporting.rules.store import seed_from_files
+    from reporting.rules.store import seed_programme
 
     upgrade(current_app.config["DATABASE_URL"])
+    seeded = []
     with db.transaction() as session:
-        seeded = seed_from_files(session, current_app.config["BENCHMARKS_FILE"], current_app.config["WITHHOLD_FILE"])
+        for programme in programmes.all():
+            seeded += [f"{programme.id} {year}" for year in seed_programme(session, programme)]
     ensure_schedules()
-    click.echo("Database is up to date." + (f" Rules seeded for {', '.join(map(str, seeded))}." if seeded else ""))
+    click.echo("Database is up to date." + (f" Rules seeded for {', '.join(seeded)}." if seeded else ""))
+
+
+@click.command("programmes")
+@with_appcontext
+def programmes_list():
+    """The programmes of the installation: id, name, state, periods, ICOs, measures."""
+    from sqlalchemy import func
+
+    from reporting.storage.models import Organization
+
+    counts = dict(
+        db.session.execute(select(Organization.programme_id, func.count()).group_by(Organization.programme_id)).all()
+    )
+    click.echo(f"{'id':<20} {'name':<36} {'state':<5} {'periods':<15} {'ICOs':>4}  measures")
+    for p in programmes.all():
+        click.echo(
+            f"{p.id:<20} {p.name:<36} {p.state:<5} {p.periods_label:<15} {counts.get(p.id, 0):>4}  "
+            f"{len(p.measures)}: {', '.join(p.measures)}"
+        )
 
 
 @users_cli.command("create")
@@ -100,16 +147,26 @@ def users_disable(email):
 @ico_cli.command("add")
 @click.option("--code", required=True)
 @click.option("--name", required=True)
-@click.option("--state", required=True)
+@click.option("--state", default=None, help="two-letter state (default: the programme's)")
 @click.option("--recipient", "recipients", multiple=True, help="an e-mail that receives the ICO's scorecard")
-def ico_add(code, name, state, recipients):
-    """Add an ICO."""
+@PROGRAMME_OPTION
+def ico_add(code, name, state, recipients, programme):
+    """Add an ICO to a programme."""
     try:
         with db.transaction() as session:
-            accounts.add_ico(session, code=code, name=name, state=state, recipients=list(recipients), actor="cli")
+            org = accounts.add_ico(
+                session,
+                code=code,
+                name=name,
+                state=state,
+                recipients=list(recipients),
+                actor="cli",
+                programme=programme,
+            )
+            label = f"{org.code} to {org.programme_id}"
     except ReportingError as e:
         fail(e.message)
-    click.echo(f"Added ICO {code.upper()}.")
+    click.echo(f"Added ICO {label}.")
 
 
 def print_report(report: dict) -> None:
@@ -451,6 +508,7 @@ def init_app(app) -> None:
         cycle,
         scheduler_command,
         init_db,
+        programmes_list,
         users_cli,
         ico_cli,
         submit,

@@ -7,18 +7,10 @@ returns them, read again whenever a rule set is adopted."""
 
 from __future__ import annotations
 
-from reporting.errors import ConfigError
-
 
 def init_app(app) -> None:
-    """The configuration files only seed version 1 of a year (``init-db``); they are checked at start-up."""
-    from reporting.publication.benchmarks import ConfigFileError, load_benchmarks, load_withhold
-
-    try:
-        load_benchmarks(app.config["BENCHMARKS_FILE"])
-        load_withhold(app.config["WITHHOLD_FILE"])
-    except (OSError, ConfigFileError) as e:
-        raise ConfigError(f"Benchmark or withhold configuration: {e}") from None
+    """Each programme's benchmark and withhold files only seed version 1 of a year (``init-db``); they are
+    checked at start-up with the programme files (``programmes.read``)."""
     app.extensions["rules_cache"] = {}
 
 

@@ -21,7 +21,7 @@ from measures import REGISTRY
 from reporting import audit
 from reporting.errors import NotFound, ReportingError
 from reporting.publication.benchmarks import TIERS, Benchmark
-from reporting.storage.models import RuleMeasure, RuleSet, RuleTier, utcnow
+from reporting.storage.models import DEFAULT_PROGRAMME, RuleMeasure, RuleSet, RuleTier, utcnow
 
 MEASURE_COLUMNS = ["measure_id", "benchmark", "withhold", "gap_closure", "direction"]
 TIER_COLUMNS = ["tier", "min_share_met", "earned_back"]
@@ -569,18 +569,21 @@ def delete_draft(session, draft_id: int, actor: str) -> None:
     session.delete(draft)
 
 
-def seed_from_files(session, benchmarks_path: str, withhold_path: str) -> list[int]:
-    """Version 1 for every year the configuration files name and the database has no rule set for (a new
-    installation with its own files). Returns the years seeded."""
+def seed_from_files(
+    session, benchmarks_path: str, withhold_path: str, programme_id: str = DEFAULT_PROGRAMME, measure_ids=None
+) -> list[int]:
+    """Version 1 for every year the programme's files name and the database has no rule set of the programme for
+    (a new installation, or a new programme, with its own files). Returns the years seeded."""
     from reporting.publication.benchmarks import load_benchmarks, load_withhold
 
     benchmarks, withhold = load_benchmarks(benchmarks_path), load_withhold(withhold_path)
-    have = set(session.scalars(select(RuleSet.year)))
+    have = set(session.scalars(select(RuleSet.year).where(RuleSet.programme_id == programme_id)))
     seeded = []
     for year in sorted({y for _, y in benchmarks} | set(withhold)):
         if year in have:
             continue
         rs = RuleSet(
+            programme_id=programme_id,
             year=year,
             version=1,
             status="in_force",
@@ -598,8 +601,16 @@ def seed_from_files(session, benchmarks_path: str, withhold_path: str) -> list[i
                 gap_closure=withhold.get(year, {}).get(mid, False),
             )
             for mid in REGISTRY
+            if measure_ids is None or mid in measure_ids
         ]
         rs.tiers = default_tiers()
         session.add(rs)
         seeded.append(year)
     return seeded
+
+
+def seed_programme(session, programme) -> list[int]:
+    """Version 1 of a programme's rule sets from its files (``programmes.Programme``), for years it has none of."""
+    return seed_from_files(
+        session, programme.benchmarks_file, programme.withhold_file, programme.id, set(programme.measures)
+    )
