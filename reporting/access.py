@@ -100,9 +100,12 @@ def sees_every_ico(user) -> bool:
 # --- ICOs ---------------------------------------------------------------------------------------
 
 
-def visible_icos(session, user: User) -> list[Organization]:
-    """The ICOs whose own figures this user may see: all (admin, CMS), one state's, or their own."""
+def visible_icos(session, user: User, programme=None) -> list[Organization]:
+    """The ICOs whose own figures this user may see: all (admin, CMS), one state's, or their own; of one programme
+    (an id or a ``Programme``) when given, as every page that shows one programme asks."""
     query = select(Organization).order_by(Organization.name)
+    if programme is not None:
+        query = query.where(Organization.programme_id == getattr(programme, "id", programme))
     if sees_every_ico(user):
         return list(session.scalars(query))
     if user.role == STATE_REVIEWER:

@@ -472,7 +472,7 @@ def fhir_command(period, output, ico):
             reports = fhir.summaries(pub, base, scope, run_states(session, pub.run.id))
     except ReportingError as e:
         fail(e.message, 1)
-    bundle = fhir.bundle(fhir.measures(base) + reports, "collection", base)
+    bundle = fhir.bundle(fhir.measures(base, [pub.programme]) + reports, "collection", base)
     Path(output).write_text(bundle.model_dump_json(indent=2))
     click.echo(
         f"Wrote {output}: {len(bundle.entry) - len(reports)} Measure and {len(reports)} MeasureReport resources "

@@ -252,11 +252,12 @@ class ReviewerHome:
     tiers: list = field(default_factory=list)  # (code, year, tier now, tier last year, at risk)
 
 
-def reviewer_home(session, user, pub, today: date, months_after: int) -> ReviewerHome:
+def reviewer_home(session, user, pub, today: date, months_after: int, programme=None) -> ReviewerHome:
+    """What needs a reviewer's attention in one programme (``programme``; None: every ICO the reviewer sees)."""
     from reporting.ingest.records import period_status
     from reporting.storage.models import ReportingPeriod
 
-    orgs = visible_icos(session, user)
+    orgs = visible_icos(session, user, programme)
     codes = [o.code for o in orgs]
     latest_sub = session.scalar(
         select(func.max(ReportingPeriod.begin)).join(Submission, Submission.period_code == ReportingPeriod.code)
@@ -278,7 +279,10 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
             status = period_status(p, own, today, org)
             if status.state in ("late", "rejected", "missing") or status.state.startswith("resubmitted (first late"):
                 home.late.append((org, status.state))
-    for e in session.scalars(select(Edition).where(Edition.status.in_(PENDING)).order_by(Edition.period_code)):
+    pending = select(Edition).where(Edition.status.in_(PENDING)).order_by(Edition.period_code)
+    if programme is not None:
+        pending = pending.where(Edition.programme_id == programme.id)
+    for e in session.scalars(pending):
         opened = [i for i in open_for_period(session, e.period_code) if i.organization.code in codes]
         if e.status == EditionStatus.AWAITING_APPROVAL or opened:
             home.waiting.append((e, opened))

@@ -98,7 +98,7 @@ def measure(m, base: str, programme=None) -> Measure:
             ],
             "version": m.version,
             "name": "".join(p.title() for p in m.id.split("_")),
-            "title": f"{m.title} ({prog.name})",
+            "title": m.title,
             "status": "active",
             "experimental": False,
             "publisher": f"{prog.name} quality reporting",

@@ -163,7 +163,11 @@ def test_an_ma_ico_user_sees_one_care_only(two):
         "ha@example.org",
         "HA",
         _codes(MI),
-        [f"/api/v1/results?period={PUBLISHED}", "/api/v1/fhir/Measure", f"/api/v1/fhir/MeasureReport?period={PUBLISHED}"],
+        [
+            f"/api/v1/results?period={PUBLISHED}",
+            "/api/v1/fhir/Measure",
+            f"/api/v1/fhir/MeasureReport?period={PUBLISHED}",
+        ],
     )
     assert 'data-programme="ma-one-care"' in seen[f"/icos/HA?period={PUBLISHED}"]
     for path in ("/icos/MIA", "/overview?programme=mi-health-link"):
