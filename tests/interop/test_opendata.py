@@ -139,4 +139,4 @@ def test_nothing_in_preview_reaches_the_public(example):
     r = example.test_cli_runner().invoke(args=["open-data", "--period", "2015Q2", "-o", "/tmp/never"])
     assert r.exit_code == 1 and "has not been published" in r.output
     publish(example)
-    assert client.get("/public/2015Q2.zip").status_code == 200
+    assert client.get("/public/2015Q2.zip", follow_redirects=True).status_code == 200
