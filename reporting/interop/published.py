@@ -12,7 +12,7 @@ from reporting.errors import NotFound
 from reporting.periods import chronological, parse
 from reporting.publication.editions import EditionStatus
 from reporting.publication.released import public_hidden
-from reporting.storage.models import Edition, Organization, Result, ResultRun
+from reporting.storage.models import DEFAULT_PROGRAMME, Edition, Organization, Result, ResultRun
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,16 @@ class Published:
     hidden: set = frozenset()  # the counts its public outputs suppress (publication.released)
 
 
-def published(session, period: Period | str) -> Published:
+def published(session, period: Period | str, programme_id: str = DEFAULT_PROGRAMME) -> Published:
+    """The programme's period's published edition, its results and ICOs, and what its public outputs suppress."""
     period = parse(period)  # a Period from the edge passes through
     edition = session.scalar(
         select(Edition)
-        .where(Edition.period_code == period.code, Edition.status == EditionStatus.PUBLISHED)
+        .where(
+            Edition.programme_id == programme_id,
+            Edition.period_code == period.code,
+            Edition.status == EditionStatus.PUBLISHED,
+        )
         .order_by(Edition.number.desc())
     )
     if edition is None:
@@ -44,9 +49,11 @@ def published(session, period: Period | str) -> Published:
     return Published(period, edition, run, results, icos, public_hidden(session, period.code, run.id, edition.id))
 
 
-def published_periods(session) -> list[Edition]:
-    """The newest published edition of every period, newest period first."""
-    rows = session.scalars(select(Edition).where(Edition.status == EditionStatus.PUBLISHED)).all()
+def published_periods(session, programme_id: str = DEFAULT_PROGRAMME) -> list[Edition]:
+    """The newest published edition of every period of the programme, newest period first."""
+    rows = session.scalars(
+        select(Edition).where(Edition.programme_id == programme_id, Edition.status == EditionStatus.PUBLISHED)
+    ).all()
     latest: dict[str, Edition] = {}
     for e in rows:
         if e.period_code not in latest or e.number > latest[e.period_code].number:
