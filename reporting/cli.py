@@ -12,35 +12,10 @@ from sqlalchemy import select
 from reporting import accounts, programmes
 from reporting.errors import ReportingError
 from reporting.periods import PERIOD, QUARTER
+from reporting.programmes import PROGRAMME_OPTION
 from reporting.publication.reports import ReportKind
 from reporting.storage import db, upgrade
 from reporting.storage.models import ROLES
-
-
-class ProgrammeParam(click.ParamType):
-    """``--programme ID``: the programme by id (``programmes.get``); without it, the installation's
-    DEFAULT_PROGRAMME. The command receives a ``Programme``."""
-
-    name = "programme"
-
-    def convert(self, value, param, ctx):
-        try:
-            return programmes.get(value)
-        except ReportingError as e:
-            self.fail(e.message, param, ctx)
-
-
-def _default_programme():
-    return programmes.default().id
-
-
-PROGRAMME_OPTION = click.option(
-    "--programme",
-    type=ProgrammeParam(),
-    default=_default_programme,
-    show_default="DEFAULT_PROGRAMME",
-    help="the programme's id (flask programmes lists them)",
-)
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 ico_cli = AppGroup("ico", help="Manage ICOs.")
@@ -219,17 +194,19 @@ def submit(ico, period, as_json, paths):
 @click.command("compute")
 @with_appcontext
 @click.option("--period", required=True, type=PERIOD, help="a quarter (2014Q3) or a calendar year (2014)")
-def compute(period):
-    """Compute and store every measure for every ICO with data, and statewide."""
+@PROGRAMME_OPTION
+def compute(period, programme):
+    """Compute and store the programme's measures for each of its ICOs with data, and statewide (its ICOs)."""
     from reporting import pipeline
 
     try:
-        outcome = pipeline.compute(period, trigger="cli")
+        outcome = pipeline.compute(period, trigger="cli", programme=programme)
     except ReportingError as e:
         fail(e.message)
     click.echo(
         f"Computed {outcome.period}: run {outcome.run_id}, {outcome.results} results "
         f"for {', '.join(outcome.icos)} and STATEWIDE."
+        + ("" if programme == programmes.default() else f" ({programme.name})")
     )
 
 
@@ -238,7 +215,8 @@ def compute(period):
 @click.option("--period", required=True, type=PERIOD)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
 @click.option("--run", "run_id", type=int, default=None, help="an earlier run of the period, for comparison")
-def results(period, fmt, run_id):
+@PROGRAMME_OPTION
+def results(period, fmt, run_id, programme):
     """Print the current results of a period (or those of an earlier run): one row per measure and ICO,
     values unrounded."""
     import csv
@@ -251,21 +229,24 @@ def results(period, fmt, run_id):
     with db.transaction() as session:
         if run_id is not None:
             run = session.get(ResultRun, run_id)
-            if run is None or run.period_code != period.code:
+            if run is None or run.period_code != period.code or run.programme_id != programme.id:
                 runs = session.scalars(
-                    select(ResultRun).where(ResultRun.period_code == period.code).order_by(ResultRun.id)
+                    select(ResultRun)
+                    .where(ResultRun.programme_id == programme.id, ResultRun.period_code == period.code)
+                    .order_by(ResultRun.id)
                 ).all()
                 fail(
-                    f"Run {run_id} is not a run of {period.code}. Its runs: "
+                    f"Run {run_id} is not a run of {programme.id} {period.code}. Its runs: "
                     + ", ".join(
                         f"{r.id} ({r.finished_at:%Y-%m-%d %H:%M}{', current' if r.is_current else ''})" for r in runs
                     )
                 )
         else:
-            run = current_run(session, period.code)
+            run = current_run(session, period.code, programme.id)
         if run is None:
             fail(
-                f"There are no results for {period.code}. Compute them first: flask --app wsgi compute --period {period.code}"
+                f"There are no results of {programme.name} for {period.code}. Compute them first: "
+                f"flask --app wsgi compute --period {period.code} --programme {programme.id}"
             )
         records = result_records(results_of(session, run.id))
     if fmt == "json":
@@ -392,14 +373,15 @@ def report(kind, period, ico, out):
 @click.option(
     "--wait", default=None, type=int, help="seconds to wait for delivery retries (default: DELIVERY_WAIT_SECONDS)"
 )
-def cycle(period, wait):
-    """Run the quarterly cycle for a period now: compute, publish, render, deliver."""
+@PROGRAMME_OPTION
+def cycle(period, wait, programme):
+    """Run the quarterly cycle for a programme's period now: compute, publish, render, deliver."""
     from reporting import pipeline
     from reporting.rendering.pdf import check_environment
 
     try:
         check_environment()
-        o = pipeline.run_cycle(period, trigger="cli", wait_for_retries=wait)
+        o = pipeline.run_cycle(period, trigger="cli", wait_for_retries=wait, programme=programme)
     except ReportingError as e:
         fail(e.message)
     click.echo(
@@ -421,16 +403,24 @@ def scheduler_command():
 @click.command("withhold")
 @with_appcontext
 @click.option("--year", required=True, type=int)
-def withhold(year):
-    """Print each ICO's quality withhold for a calendar year: measures met and the tier."""
+@PROGRAMME_OPTION
+def withhold(year, programme):
+    """Print each of the programme's ICOs' quality withhold for a calendar year: measures met and the tier."""
     from sqlalchemy import select
 
     from reporting.publication import figures, settings
     from reporting.storage.models import Organization
 
     with db.transaction() as session:
-        codes = [o.code for o in session.scalars(select(Organization).order_by(Organization.code))]
-        rows = figures.withhold_for_year(session, settings(), codes, year)
+        codes = [
+            o.code
+            for o in session.scalars(
+                select(Organization).where(Organization.programme_id == programme.id).order_by(Organization.code)
+            )
+        ]
+        rows = figures.withhold_for_year(
+            session, settings(programme), codes, year, basis=figures.live(session, programme.id)
+        )
     if not rows:
         fail(
             f"No withhold results for {year}: compute the year first (flask --app wsgi compute --period {year}) "
@@ -451,7 +441,8 @@ def withhold(year):
 @click.option("--period", required=True, type=PERIOD)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
 @click.option("--ico", default=None, help="only this ICO's reports (and statewide)")
-def fhir_command(period, output, ico):
+@PROGRAMME_OPTION
+def fhir_command(period, output, ico, programme):
     """Write a FHIR Bundle (collection) of the 15 Measures and every summary MeasureReport of the period's
     published edition."""
     from pathlib import Path
@@ -464,7 +455,7 @@ def fhir_command(period, output, ico):
     base = current_app.config["BASE_URL"]
     try:
         with db.transaction() as session:
-            pub = published(session, period)
+            pub = published(session, period, programme.id)
             codes = [o.code for o in pub.icos]
             if ico and ico.strip().upper() not in codes:
                 raise ReportingError(f"{ico} has no results in {pub.period.code}: the ICOs are {', '.join(codes)}.")
@@ -484,14 +475,15 @@ def fhir_command(period, output, ico):
 @with_appcontext
 @click.option("--period", required=True, type=PERIOD)
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False))
-def open_data_command(period, output):
+@PROGRAMME_OPTION
+def open_data_command(period, output, programme):
     """Write the period's public open-data package (results.csv and datapackage.json) into a folder."""
     from reporting.interop import opendata
     from reporting.interop.published import published
 
     try:
         with db.transaction() as session:
-            pub = published(session, period)
+            pub = published(session, period, programme.id)
             written = opendata.write(pub, current_app.config["BASE_URL"], output)
     except ReportingError as e:
         fail(e.message, 1)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import click
+
 from measures import REGISTRY, Measure, Period
 from reporting.errors import ConfigError, ReportingError
 
@@ -272,3 +274,32 @@ def default() -> Programme:
 
 def ids() -> list[str]:
     return sorted(_programmes)
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+class ProgrammeParam(click.ParamType):
+    """``--programme ID``: the programme by id (``programmes.get``); without it, the installation's
+    DEFAULT_PROGRAMME. The command receives a ``Programme``."""
+
+    name = "programme"
+
+    def convert(self, value, param, ctx):
+        try:
+            return get(value)
+        except ReportingError as e:
+            self.fail(e.message, param, ctx)
+
+
+def _default_programme():
+    return default().id
+
+
+PROGRAMME_OPTION = click.option(
+    "--programme",
+    type=ProgrammeParam(),
+    default=_default_programme,
+    show_default="DEFAULT_PROGRAMME",
+    help="the programme's id (flask programmes lists them)",
+)
