@@ -91,8 +91,8 @@ class IcoHome:
     moves_down: list[Move] = field(default_factory=list)
 
 
-def _quarters_with_runs(session) -> list[str]:
-    return sorted((p for p in figures.current_runs(session) if stored(p).is_quarter), key=chronological)
+def _quarters_with_runs(runs: dict) -> list[str]:
+    return sorted((p for p in runs if stored(p).is_quarter), key=chronological)
 
 
 def _results(session, period: str, codes: list[str], runs: dict | None = None) -> dict:
@@ -295,16 +295,17 @@ def reviewer_home(session, user, pub, today: date, months_after: int, programme=
                 .limit(20)
             )
         )
-    quarters = _quarters_with_runs(session)
+    basis = figures.live(session, programme.id) if programme is not None else figures.live(session)
+    quarters = _quarters_with_runs(basis.runs)
     if quarters:
         home.period = quarters[-1]
-        run = figures.current_runs(session).get(home.period)
+        run = basis.runs.get(home.period)
         statewide = [] if run is None or statewide_hidden_in(session, user, run) else [STATEWIDE]
-        home.previous, found = moves(session, codes + statewide, home.period)
+        home.previous, found = moves(session, codes + statewide, home.period, basis.runs)
         home.moves = sorted((m for m in found if m.change), key=lambda m: -abs(m.change))[:5]
         year = stored(home.period).year
-        now = figures.withhold_for_year(session, pub, codes, year)
-        last = figures.withhold_for_year(session, pub, codes, year - 1)
+        now = figures.withhold_for_year(session, pub, codes, year, basis)
+        last = figures.withhold_for_year(session, pub, codes, year - 1, basis)
         for code, w in sorted(now.items()):
             before = last.get(code)
             risk = (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
 from reporting import audit, clock, homes, programmes
-from reporting.access import is_ico_user, reviews, visible_icos
+from reporting.access import ico_for, is_ico_user, reviews, visible_icos
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound
 from reporting.freshness import stale_periods
@@ -38,7 +38,7 @@ def home():
         prog = programme_arg(current_user, current_user.organization.programme_id)
         home = homes.ico_home(
             db.session,
-            settings(),
+            settings(prog),
             current_user.organization,
             today,
             prog.due_months_after,
@@ -48,7 +48,7 @@ def home():
         return render_template("homes/ico.html", home=home, measures=REGISTRY, today=today)
     prog = programme_arg(current_user)  # None: a reviewer of a state with no programme (the ICOs of their state)
     months = (prog or programmes.default()).due_months_after
-    home = homes.reviewer_home(db.session, current_user, settings(), today, months, programme=prog)
+    home = homes.reviewer_home(db.session, current_user, _rules(), today, months, programme=prog)
     return render_template("homes/reviewer.html", home=home, measures=REGISTRY, today=today)
 
 
@@ -61,9 +61,30 @@ def _period_arg(choices) -> Period:
     return period
 
 
+def _shown():
+    """The programme of this page (``programme_arg`` chose it; a reviewer of no programme: the default's figures of
+    the ICOs they may see)."""
+    if g.get("programme") is None:
+        programme_arg(current_user)
+    return g.get("programme") or programmes.default()
+
+
 def _basis() -> figures.Basis:
-    """What the signed-in user is shown of each period: the same read as the API's (``figures.seen_by``)."""
-    return figures.seen_by(db.session, current_user, current_app.config["PUBLISH_MODE"])
+    """What the signed-in user is shown of each period of the programme shown: the same read as the API's
+    (``figures.seen_by``)."""
+    return figures.seen_by(db.session, current_user, current_app.config["PUBLISH_MODE"], _shown().id)
+
+
+def _rules():
+    """The rules in force of the programme shown."""
+    return settings(_shown())
+
+
+def _ico_first(code):
+    """An ICO's page: the ICO (as the access policy allows it), its programme the page's."""
+    org = ico_for(db.session, current_user, code, "results")
+    programme_arg(current_user, org.programme_id)
+    return org
 
 
 @bp.route("/overview")
@@ -75,8 +96,8 @@ def overview():
     choices = basis.choices()
     default = figures.default_period(db.session, basis)
     period = _period_arg([default] + [c for c in choices if c != default] if default else choices)
-    ov = figures.overview(db.session, current_user, settings(), period, basis)
-    published = ov.period in editions.published_periods(db.session)  # the public table is the published one
+    ov = figures.overview(db.session, current_user, _rules(), period, basis)
+    published = ov.period in editions.published_periods(db.session, _shown().id)  # the public table: published
     return render_template("dashboards/overview.html", ov=ov, choices=choices, published=published)
 
 
@@ -84,12 +105,12 @@ def overview():
 @allow("signed_in")
 @cached_page
 def ico(code):
+    _ico_first(code)
     basis = _basis()
-    org, trends, subs = figures.ico_page(db.session, current_user, settings(), code, basis)
-    programme_arg(current_user, org.programme_id)
-    shown = figures.ico_period(db.session, current_user, settings(), org, period_arg(), basis)
+    org, trends, subs = figures.ico_page(db.session, current_user, _rules(), code, basis)
+    shown = figures.ico_period(db.session, current_user, _rules(), org, period_arg(), basis)
     charts = {t.measure.id: trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
-    updating = [p for p in stale_periods(db.session) if trends and p in trends[0].periods]
+    updating = [p for p in stale_periods(db.session, org.programme_id) if trends and p in trends[0].periods]
     return render_template(
         "dashboards/ico.html",
         org=org,
@@ -139,7 +160,7 @@ def _programme_measure(measure_id: str):
 @cached_page
 def measure(measure_id):
     prog = _programme_measure(measure_id)
-    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
+    m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, _basis())
     names = _of_programme(names, prog)
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
@@ -169,12 +190,12 @@ def _of_programme(names: dict, prog) -> dict:
 @cached_page
 def withhold():
     prog = programme_arg(current_user)
-    years = figures.withhold_years(db.session, settings())
+    years = figures.withhold_years(db.session, _rules(), _shown().id)
     year = year_arg(years)
     if year is None:
         raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
     orgs = visible_icos(db.session, current_user, prog)
-    rows = figures.withhold_for_year(db.session, settings(), [o.code for o in orgs], year, _basis())
+    rows = figures.withhold_for_year(db.session, _rules(), [o.code for o in orgs], year, _basis())
     from reporting.rules import store as rules
 
     in_force = rules.in_force(db.session, year)
@@ -194,6 +215,7 @@ def withhold():
 @bp.route("/gaps/<measure_id>/<code>/<period:period>")
 @allow("signed_in")
 def gaps(measure_id, code, period):
+    _ico_first(code)
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, basis=_basis())
     page = max(1, request.args.get("page", 1, type=int))
     audit.record("view", f"gap list {m.id} {org.code} {period.code}", detail={"rows": len(units)})
@@ -228,6 +250,7 @@ def _send(columns, rows, preamble, name, fmt, programme=None):
 
 
 def _units_export(measure_id, code, period, fmt, every_unit: bool):
+    _ico_first(code)
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit, _basis())
     what = f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}"
     preamble = tables.export_preamble(
@@ -279,10 +302,10 @@ def units_export(measure_id, code, period, fmt):
 
 def _overview_export(fmt, public: bool):
     # The public table is the published one: the period's published edition, never a newer computation.
-    prog = programme_arg(current_user)
-    basis = figures.as_published(db.session) if public else _basis()
-    period = _period_arg(figures.period_choices(db.session) if public else basis.choices())
-    ov = figures.overview(db.session, current_user, settings(), period, basis)
+    prog = _shown()
+    basis = figures.as_published(db.session, programme_id=prog.id) if public else _basis()
+    period = _period_arg(basis.choices() if public else basis.choices())
+    ov = figures.overview(db.session, current_user, _rules(), period, basis)
     hidden = released.public_hidden(db.session, ov.period, ov.provenance.run_id) if public else None
     columns, rows, preamble = tables.overview_table(ov, public=public, hidden=hidden)
     kind = "public" if public else "overview"
@@ -306,9 +329,10 @@ def public_export(fmt):
 @bp.route("/icos/<code>/export.<fmt>")
 @allow("signed_in")
 def ico_export(code, fmt):
+    _ico_first(code)
     basis = _basis()
-    org, trends, _ = figures.ico_page(db.session, current_user, settings(), code, basis)
-    columns, rows = tables.trend_table(trends, [org.code, STATEWIDE], settings())
+    org, trends, _ = figures.ico_page(db.session, current_user, _rules(), code, basis)
+    columns, rows = tables.trend_table(trends, [org.code, STATEWIDE], _rules())
     latest = basis.run(trends[0].latest_period(org.code)) if trends else None  # the ICO's own newest period
     preamble = tables.export_preamble(
         f"{org.name}: every measure by quarter",
@@ -324,9 +348,9 @@ def ico_export(code, fmt):
 @allow("signed_in")
 def measure_export(measure_id, fmt):
     prog = _programme_measure(measure_id)
-    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
+    m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, _basis())
     names = _of_programme(names, prog)
-    columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE], settings())
+    columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE], _rules())
     preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
     audit.record("download", f"measure {m.id} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{m.id}", fmt, prog)
@@ -335,12 +359,10 @@ def measure_export(measure_id, fmt):
 @bp.route("/withhold/export.<fmt>")
 @allow("signed_in")
 def withhold_export(fmt):
-    prog = programme_arg(current_user)
-    year = year_arg(figures.withhold_years(db.session, settings()), required=True)
+    prog = _shown()
+    year = year_arg(figures.withhold_years(db.session, _rules(), prog.id), required=True)
     codes = [o.code for o in visible_icos(db.session, current_user, prog)]
-    columns, rows = tables.withhold_table(
-        figures.withhold_for_year(db.session, settings(), codes, year, _basis()), year
-    )
+    columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, _rules(), codes, year, _basis()), year)
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt, prog)
 

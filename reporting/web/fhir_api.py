@@ -130,7 +130,7 @@ def measure_reports():
     period = period_arg()
     if period is None:
         raise ReportingError("Give the period: ?period=2015Q3 (a quarter) or ?period=2015 (a year).", 400)
-    pub = published(db.session, period, programme_for(g.api_user, request.args.get("programme")))
+    pub = published(db.session, period, programme_for(g.api_user, request.args.get("programme")))  # None: default
     kind = request.args.get("type", "summary")
     measure_ids = _measure_param(pub.programme)
     if kind == "subject-list":
@@ -148,7 +148,7 @@ def measure_reports():
 def _withheld(pub) -> set[tuple[str, str]]:
     """(STATEWIDE, measure) reports this token may not see: an ICO's, where with its own figures and everything
     public the statewide figure would give another ICO's (``figures.withheld_from``)."""
-    withheld = withheld_from(db.session, g.api_user.role, as_published(db.session))
+    withheld = withheld_from(db.session, g.api_user.role, as_published(db.session, programme_id=pub.programme.id))
     return {(STATEWIDE, mid) for mid, period in withheld if period == pub.period.code}
 
 
