@@ -65,7 +65,7 @@ def two(example):
             for (code, period), folder in _mi_packages(Path(tmp)).items():
                 outcome = pipeline.accept_package(code, period, files_from_paths([folder]), uploader="test", via="cli")
                 assert outcome.accepted, outcome.report["by_rule"][:3]
-        pipeline.compute_many(MI_PERIODS, trigger="test", programme="mi-health-link")
+        pipeline.compute_many([*MI_PERIODS, "2015"], trigger="test", programme="mi-health-link")
         for programme in ("ma-one-care", "mi-health-link"):
             o = pipeline.run_cycle(PUBLISHED, trigger="test", wait_for_retries=0, programme=programme)
             assert o.status == "published"
