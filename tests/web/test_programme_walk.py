@@ -55,6 +55,10 @@ def two(example):
 
     with example.app_context():
         with db.transaction() as s:
+            from reporting import programmes
+            from reporting.rules.store import seed_programme
+
+            seed_programme(s, programmes.get("mi-health-link"))  # what init-db does
             for code, name in MI.items():
                 accounts.add_ico(
                     s, code=code, name=name, programme="mi-health-link", recipients=[f"q@{code}.example.org"]
