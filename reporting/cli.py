@@ -236,7 +236,7 @@ def results(period, fmt, run_id, programme):
                     .order_by(ResultRun.id)
                 ).all()
                 fail(
-                    f"Run {run_id} is not a run of {programme.id} {period.code}. Its runs: "
+                    f"Run {run_id} is not a run of {period.code} ({programme.name}). Its runs: "
                     + ", ".join(
                         f"{r.id} ({r.finished_at:%Y-%m-%d %H:%M}{', current' if r.is_current else ''})" for r in runs
                     )
