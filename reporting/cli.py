@@ -236,7 +236,7 @@ def results(period, fmt, run_id, programme):
                     .order_by(ResultRun.id)
                 ).all()
                 fail(
-                    f"Run {run_id} is not a run of {programme.id} {period.code}. Its runs: "
+                    f"Run {run_id} is not a run of {period.code} ({programme.name}). Its runs: "
                     + ", ".join(
                         f"{r.id} ({r.finished_at:%Y-%m-%d %H:%M}{', current' if r.is_current else ''})" for r in runs
                     )
@@ -351,7 +351,8 @@ def scorecard(ico, period, out):
 @click.option("--period", required=True, type=PERIOD, help="a quarter, or a year for the withhold report")
 @click.option("--ico", default=None, help="the ICO (withhold report only)")
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
-def report(kind, period, ico, out):
+@PROGRAMME_OPTION
+def report(kind, period, ico, out, programme):
     """Render the statewide report, the public report or an ICO's annual withhold report to PDF."""
     from reporting import pipeline
     from reporting.publication.reports import ReportSpec
@@ -361,7 +362,7 @@ def report(kind, period, ico, out):
         fail("The withhold report is per ICO: give --ico CODE.")
     try:
         check_environment()
-        artifact_id = pipeline.render_report(ReportSpec(kind, period.code, ico.upper() if ico else None))
+        artifact_id = pipeline.render_report(ReportSpec(kind, period.code, ico.upper() if ico else None), programme)
     except ReportingError as e:
         fail(e.message)
     _write_artifact(artifact_id, out)

@@ -113,7 +113,7 @@ def _headlines(session, artifact: Artifact, edition: Edition) -> list:
         return headlines.from_json(artifact.headlines)
     return headlines.for_report(
         session,
-        as_recorded(session, edition.rule_versions),
+        as_recorded(session, edition.rule_versions, edition.programme_id),
         ReportSpec(artifact.kind, artifact.period_code, artifact.ico),
         figures.as_published(session, edition),
     )

@@ -56,4 +56,4 @@ def test_a_programme_from_the_instance_folder_runs_a_whole_cycle(zz_app, dbs, tm
     assert out.exit_code != 0 and "has no edition yet" in out.output
     out = runner.invoke(args=["programmes"])
     line = next(row for row in out.output.splitlines() if row.startswith("zz-test"))
-    assert " ZZ " in line and "2014Q1-" in line and line.split()[-10] == "2"  # two ICOs, then "9:" and nine ids
+    assert " ZZ " in line and "2014Q1-" in line and line.split()[-11] == "2"  # two ICOs, then "9:" and nine ids
