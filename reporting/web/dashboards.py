@@ -236,11 +236,11 @@ def gaps(measure_id, code, period):
 
 
 def _send(columns, rows, preamble, name, fmt, programme=None):
-    """An export: ``programme`` (the one the rows belong to) named in the preamble and in a first column."""
+    """An export: ``programme`` (the one the rows belong to) named in the provenance and in a last data column."""
     if programme is not None:
-        columns = ["programme", *columns]
-        rows = [[programme.id, *row] for row in rows]
-        preamble = [("Programme", f"{programme.name} ({programme.id}, {programme.state})"), *preamble]
+        columns = [*columns, "programme"]
+        rows = [[*row, programme.id] for row in rows]
+        preamble = [*preamble, ("Programme", f"{programme.name} ({programme.id}, {programme.state})")]
         name = f"{programme.id}-{name.removeprefix('one-care-')}"
     if fmt == "csv":
         return download(csv_bytes(columns, rows, preamble), f"{name}.csv", "text/csv")
