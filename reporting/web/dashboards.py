@@ -304,7 +304,8 @@ def _overview_export(fmt, public: bool):
     # The public table is the published one: the period's published edition, never a newer computation.
     prog = _shown()
     basis = figures.as_published(db.session, programme_id=prog.id) if public else _basis()
-    period = _period_arg(basis.choices() if public else basis.choices())
+    # the public table offers the periods computed; one never published answers "has not been published"
+    period = _period_arg(figures.live(db.session, prog.id).choices() if public else basis.choices())
     ov = figures.overview(db.session, current_user, _rules(), period, basis)
     hidden = released.public_hidden(db.session, ov.period, ov.provenance.run_id) if public else None
     columns, rows, preamble = tables.overview_table(ov, public=public, hidden=hidden)
