@@ -98,10 +98,10 @@ def report(programme_id, period):
 @bp.route("/<period:period>.zip")
 @allow("public")
 def open_data_of_default(period):
-    return redirect(url_for("public.open_data", programme_id=programmes.default().id, period=period), 301)
+    return redirect(url_for("public.open_data", programme_id=programmes.default().id, period=period), 302)
 
 
 @bp.route("/<period:period>/report.pdf")
 @allow("public")
 def report_of_default(period):
-    return redirect(url_for("public.report", programme_id=programmes.default().id, period=period), 301)
+    return redirect(url_for("public.report", programme_id=programmes.default().id, period=period), 302)

@@ -202,4 +202,4 @@ def test_the_public_index_lists_programmes_and_each_page_its_own(two):
             if all(v not in ("", None) for v in plans) and mrows.get("STATEWIDE", {}).get("denominator"):
                 assert int(mrows["STATEWIDE"]["denominator"]) == sum(int(v) for v in plans), mid
     assert client.get("/public/no-such-programme").status_code == 404
-    assert client.get(f"/public/{PUBLISHED}.zip").status_code == 301  # an address from before programmes
+    assert client.get(f"/public/{PUBLISHED}.zip").status_code == 302  # an address from before programmes
