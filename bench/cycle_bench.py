@@ -59,6 +59,7 @@ def national_cycle(icos: int, members: int):
 
     folder = Path(tempfile.mkdtemp(prefix="bench-national-"))
     url = national.database(folder, icos, members)
+    national.instance_programmes(folder)
     smtp = SmtpServer()
     smtp.start()
     app = make_app(url, folder, PUBLISH_MODE="auto", **smtp.config())
@@ -67,13 +68,20 @@ def national_cycle(icos: int, members: int):
         from reporting.rendering.pdf import check_environment
 
         check_environment()
-        with section(f"one quarter's cycle at national size: {icos} ICOs, {members:,} members (SQLite)"):
+        spread = ", ".join(
+            f"{p} {sum(national.programme_of(i) == p for i in range(icos))}" for p in national.PROGRAMMES
+        )
+        with section(f"one quarter's cycle at national size: {icos} ICOs ({spread}), {members:,} members (SQLite)"):
             t = time.perf_counter()
-            o = pipeline.run_cycle("2015Q4", trigger="bench", wait_for_retries=0)
+            for programme in national.PROGRAMMES:  # the scheduler runs each programme's cycle in turn
+                o = pipeline.run_cycle("2015Q4", trigger="bench", wait_for_retries=0, programme=programme)
+                print(
+                    f"{programme} 2015Q4: {o.status}, {o.rendered} PDFs, {o.sent} sent, {o.failed} failed, "
+                    f"{o.pending} pending"
+                )
+                for k, v in o.timings.items():
+                    print(f"  {k:8} {v:6.1f} s")
             total = time.perf_counter() - t
-            print(f"2015Q4: {o.status}, {o.rendered} PDFs, {o.sent} sent, {o.failed} failed, {o.pending} pending")
-            for k, v in o.timings.items():
-                print(f"  {k:8} {v:6.1f} s")
             print(f"  {'total':8} {total:6.1f} s")
             print(f"messages received by the SMTP server: {len(smtp.recorder.messages)}")
     smtp.stop()

@@ -18,6 +18,35 @@ from common import ROOT, fresh_database, make_app
 
 QUARTERS = ("2015Q1", "2015Q2", "2015Q3", "2015Q4")
 PASSWORD = "Bench-password-1"
+# The national ICOs spread over several programmes (issue 23): the two shipped, and a third from the instance
+# folder (an illustrative Ohio programme with One Care's measures and rules files), one in every three ICOs each.
+PROGRAMMES = ("ma-one-care", "mi-health-link", "oh-mycare-bench")
+THIRD = """id = "oh-mycare-bench"
+name = "Ohio MyCare (bench)"
+state = "OH"
+first_period = "2014Q2"
+min_age = 18
+measures = {measures}
+due_months_after = 2
+disclosure_threshold = 11
+benchmarks = "{root}/config/benchmarks.csv"
+withhold = "{root}/config/withhold.csv"
+"""
+
+
+def programme_of(index: int) -> str:
+    return PROGRAMMES[index % len(PROGRAMMES)]
+
+
+def instance_programmes(folder: Path) -> None:
+    """The third programme's file in the bench's instance folder, as an installation adds one."""
+    from measures import REGISTRY
+
+    target = folder / "instance" / "programmes"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "oh-mycare-bench.toml").write_text(
+        THIRD.format(measures=repr(list(REGISTRY)).replace("'", '"'), root=ROOT.as_posix())
+    )
 
 
 def _package(args):
@@ -66,21 +95,25 @@ def database(folder: Path, icos: int = 40, members: int = 400_000) -> str:
 
 
 def _build(folder: Path, icos: int, members: int) -> None:
+    instance_programmes(folder)
     app = make_app(fresh_database("sqlite", folder), folder)
     per_ico = members // icos
     with app.app_context():
-        from reporting import accounts, pipeline
+        from reporting import accounts, pipeline, programmes
         from reporting.ingest import PackageFile
+        from reporting.rules.store import seed_programme
         from reporting.storage import db
 
         t = time.perf_counter()
         with db.transaction() as s:
+            for programme in programmes.all():  # what init-db does
+                seed_programme(s, programme)
             for i, code in enumerate(codes(icos)):
                 accounts.add_ico(
                     s,
                     code=code,
                     name=f"Integrated Care Organization {i + 1:02d}",
-                    state="MA",
+                    programme=programme_of(i),
                     recipients=[f"quality@{code.lower()}.example.org", f"medical.director@{code.lower()}.example.org"],
                     actor="bench",
                 )

@@ -16,10 +16,9 @@ UPLOAD_MAX_XLSX_MB = 128  # all parts of one workbook, unpacked (calamine holds 
 UPLOAD_MAX_CSV_MB = 64  # all CSV files of one upload, unpacked (an honest 1 M-row package: 37 MB, 4.7 M cells)
 API_MAX_JSON_KB = 64  # a JSON request body of the API (an inquiry is a few hundred bytes)
 API_MAX_JSON_DEPTH = 20  # nesting of arrays and objects in a JSON body (an inquiry has depth 1)
-PROGRAM_FIRST_PERIOD = "2014Q1"  # packages are accepted from this quarter up to the last one that has ended
+DEFAULT_PROGRAMME = "ma-one-care"  # the programme of a command, an ICO or a page that names none (docs/programmes.md)
 ZIP_MAX_RATIO = 200
 ZIP_MAX_ENTRIES = 50
-DUE_DATE_MONTHS_AFTER = 2  # due = last day of the Nth month after the period ends
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCKOUT_MINUTES = 15
 LOGIN_RATE_PER_ADDRESS = "30 per minute"
@@ -47,8 +46,6 @@ CYCLE_DELAY_DAYS = 14  # the quarterly cycle runs this many days after a period'
 CYCLE_FIRST_PERIOD = None  # the scheduler leaves earlier periods alone (e.g. "2014Q1")
 SCHEDULER_POLL_SECONDS = 30
 BASE_URL = "http://127.0.0.1:5000"
-BENCHMARKS_FILE = None  # None: config/benchmarks.csv
-WITHHOLD_FILE = None  # None: config/withhold.csv
 LOG_LEVEL = "INFO"
 TRUSTED_PROXIES = (
     0  # reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (1 behind one TLS proxy)

@@ -89,6 +89,8 @@ class DataInView:
         if self.member_ids is None or "member_id" not in frame:
             return frame
         codes = frame["member_id"].to_numpy()
+        if not len(codes):  # an empty population (a small ICO's first quarter) may come back untyped
+            return frame.assign(member_id=pd.Series(index=frame.index, dtype=object))
         ids = pd.Series(self.member_ids.to_numpy(dtype=object)[codes], index=frame.index).where(codes >= 0, None)
         return frame.assign(member_id=ids)
 

@@ -44,6 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
             logging.getLogger(noisy).setLevel(logging.WARNING)
     app.config["CODE_VERSION"] = code_version()
 
+    from reporting import programmes
+
+    programmes.init_app(app)
+
     from reporting import publication
     from reporting.rendering import charts
     from reporting.storage import db

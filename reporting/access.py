@@ -119,9 +119,12 @@ def sees_every_ico(user) -> bool:
 # --- ICOs ---------------------------------------------------------------------------------------
 
 
-def visible_icos(session, user: User) -> list[Organization]:
-    """The ICOs whose own figures this user may see: all (admin, CMS), one state's, or their own."""
+def visible_icos(session, user: User, programme=None) -> list[Organization]:
+    """The ICOs whose own figures this user may see: all (admin, CMS), one state's, or their own; of one programme
+    (an id or a ``Programme``) when given, as every page that shows one programme asks."""
     query = select(Organization).order_by(Organization.name)
+    if programme is not None:
+        query = query.where(Organization.programme_id == getattr(programme, "id", programme))
     if sees_every_ico(user):
         return list(session.scalars(query))
     if user.role == STATE_REVIEWER:
@@ -167,6 +170,45 @@ def member_lists_for(user, code: str | None) -> str:
     if is_ico_user(user) and code != user.ico_code:
         raise Forbidden("This token may only fetch its own ICO's member lists.")
     return code
+
+
+# --- programmes ---------------------------------------------------------------------------------
+
+
+def may_see_programme(user, programme) -> bool:
+    """A programme (or its id): CMS reviewers and admins every one, a state reviewer their state's, an ICO user their
+    own ICO's."""
+    from reporting import programmes
+
+    prog = programmes.get(programme) if isinstance(programme, str) else programme
+    if sees_every_ico(user):
+        return True
+    if getattr(user, "role", None) == STATE_REVIEWER:
+        return prog.state == getattr(user, "state", None)
+    org = getattr(user, "organization", None)
+    return is_ico_user(user) and org is not None and org.programme_id == prog.id
+
+
+def programmes_for(user) -> list:
+    """The programmes ``user`` may see, in the order ``programmes.all()`` gives them."""
+    from reporting import programmes
+
+    return [p for p in programmes.all() if may_see_programme(user, p)]
+
+
+def programme_for(user, wanted: str | None):
+    """The programme a page shows: ``wanted`` (``?programme=``) if the user may see it (404 when there is no such
+    programme, 403 when it is another state's), else the first the user may see; None when they may see none."""
+    from reporting import programmes
+
+    if wanted:
+        prog = programmes.get(wanted)  # a clear 404 for an unknown id
+        if not may_see_programme(user, prog):
+            raise Forbidden(f"You may not see the programme {prog.name}.")
+        return prog
+    seen = programmes_for(user)
+    default = next((p for p in seen if p.id == programmes.default().id), None)
+    return default or (seen[0] if seen else None)
 
 
 # --- statewide figures --------------------------------------------------------------------------

@@ -187,12 +187,21 @@ def add_ico(
     *,
     code: str,
     name: str,
-    state: str,
+    state: str | None = None,
     recipients: list[str] = (),
     active_from: date | None = None,
     active_to: date | None = None,
     actor=None,
+    programme=None,
 ) -> Organization:
+    """An ICO of one programme (an id or a ``Programme``; none: the installation's DEFAULT_PROGRAMME). Named, its
+    programme fixes the state (an ICO of another state is refused); unnamed, the state given is kept as it was
+    before programmes, in the default programme."""
+    from reporting import programmes
+
+    chosen = programmes.get(programme)
+    if state is None:
+        state = chosen.state
     code = plain_text(code, "The ICO code", limit=20).upper()
     if not CODE.match(code):
         raise ReportingError("An ICO code is 1-20 capital letters or digits, e.g. CCA.")
@@ -201,19 +210,31 @@ def add_ico(
     state = plain_text(state, "The state", limit=2).upper()
     if not STATE.match(state):
         raise ReportingError("The state is a two-letter code, e.g. MA.")
+    if programme is not None and state != chosen.state:
+        raise ReportingError(
+            f"{chosen.name} ({chosen.id}) is {chosen.state}'s programme; an ICO in {state} belongs to a programme of "
+            f"{state}. Check the state, or choose the programme with --programme (flask programmes lists them)."
+        )
     name = plain_text(name, "The ICO's name")
     if not name:
         raise ReportingError("Give the ICO's name.")
     if session.scalar(select(Organization).where(Organization.code == code)):
         raise ReportingError(f"An ICO with the code {code} already exists.")
-    org = Organization(code=code, name=name.strip(), state=state, active_from=active_from, active_to=active_to)
+    org = Organization(
+        code=code,
+        name=name.strip(),
+        state=state,
+        active_from=active_from,
+        active_to=active_to,
+        programme_id=chosen.id,
+    )
     session.add(org)
     session.flush()
     set_recipients(session, org, recipients, actor=actor, record=False)
     audit.record(
         "ico.create",
         code,
-        detail={"name": name, "state": state, "recipients": len(recipients)},
+        detail={"name": name, "state": state, "programme": chosen.id, "recipients": len(recipients)},
         actor=actor,
         session=session,
     )

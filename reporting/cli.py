@@ -9,9 +9,10 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from reporting import accounts
+from reporting import accounts, programmes
 from reporting.errors import ReportingError
 from reporting.periods import PERIOD, QUARTER, YEAR
+from reporting.programmes import PROGRAMME_OPTION
 from reporting.publication.reports import ReportKind
 from reporting.storage import db, upgrade
 from reporting.storage.models import ROLES
@@ -31,13 +32,34 @@ def init_db():
     """Create or upgrade the database (idempotent); seed the rules of any year the configured files name and the
     database has none for, and the default schedules."""
     from reporting.jobs.schedules import ensure_schedules
-    from reporting.rules.store import seed_from_files
+    from reporting.rules.store import seed_programme
 
     upgrade(current_app.config["DATABASE_URL"])
+    seeded = []
     with db.transaction() as session:
-        seeded = seed_from_files(session, current_app.config["BENCHMARKS_FILE"], current_app.config["WITHHOLD_FILE"])
+        for programme in programmes.all():
+            seeded += [f"{programme.id} {year}" for year in seed_programme(session, programme)]
     ensure_schedules()
-    click.echo("Database is up to date." + (f" Rules seeded for {', '.join(map(str, seeded))}." if seeded else ""))
+    click.echo("Database is up to date." + (f" Rules seeded for {', '.join(seeded)}." if seeded else ""))
+
+
+@click.command("programmes")
+@with_appcontext
+def programmes_list():
+    """The programmes of the installation: id, name, state, periods, ICOs, measures."""
+    from sqlalchemy import func
+
+    from reporting.storage.models import Organization
+
+    counts = dict(
+        db.session.execute(select(Organization.programme_id, func.count()).group_by(Organization.programme_id)).all()
+    )
+    click.echo(f"{'id':<20} {'name':<36} {'state':<5} {'periods':<15} {'ICOs':>4}  measures")
+    for p in programmes.all():
+        click.echo(
+            f"{p.id:<20} {p.name:<36} {p.state:<5} {p.periods_label:<15} {counts.get(p.id, 0):>4}  "
+            f"{len(p.measures)}: {', '.join(p.measures)}"
+        )
 
 
 @users_cli.command("create")
@@ -100,16 +122,26 @@ def users_disable(email):
 @ico_cli.command("add")
 @click.option("--code", required=True)
 @click.option("--name", required=True)
-@click.option("--state", required=True)
+@click.option("--state", default=None, help="two-letter state (default: the programme's)")
 @click.option("--recipient", "recipients", multiple=True, help="an e-mail that receives the ICO's scorecard")
-def ico_add(code, name, state, recipients):
-    """Add an ICO."""
+@PROGRAMME_OPTION
+def ico_add(code, name, state, recipients, programme):
+    """Add an ICO to a programme."""
     try:
         with db.transaction() as session:
-            accounts.add_ico(session, code=code, name=name, state=state, recipients=list(recipients), actor="cli")
+            org = accounts.add_ico(
+                session,
+                code=code,
+                name=name,
+                state=state,
+                recipients=list(recipients),
+                actor="cli",
+                programme=programme,
+            )
+            label = f"{org.code} to {org.programme_id}"
     except ReportingError as e:
         fail(e.message)
-    click.echo(f"Added ICO {code.upper()}.")
+    click.echo(f"Added ICO {label}.")
 
 
 def print_report(report: dict) -> None:
@@ -162,17 +194,19 @@ def submit(ico, period, as_json, paths):
 @click.command("compute")
 @with_appcontext
 @click.option("--period", required=True, type=PERIOD, help="a quarter (2014Q3) or a calendar year (2014)")
-def compute(period):
-    """Compute and store every measure for every ICO with data, and statewide."""
+@PROGRAMME_OPTION
+def compute(period, programme):
+    """Compute and store the programme's measures for each of its ICOs with data, and statewide (its ICOs)."""
     from reporting import pipeline
 
     try:
-        outcome = pipeline.compute(period, trigger="cli")
+        outcome = pipeline.compute(period, trigger="cli", programme=programme)
     except ReportingError as e:
         fail(e.message)
     click.echo(
         f"Computed {outcome.period}: run {outcome.run_id}, {outcome.results} results "
         f"for {', '.join(outcome.icos)} and STATEWIDE."
+        + ("" if programme == programmes.default() else f" ({programme.name})")
     )
 
 
@@ -181,7 +215,8 @@ def compute(period):
 @click.option("--period", required=True, type=PERIOD)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
 @click.option("--run", "run_id", type=int, default=None, help="an earlier run of the period, for comparison")
-def results(period, fmt, run_id):
+@PROGRAMME_OPTION
+def results(period, fmt, run_id, programme):
     """Print the current results of a period (or those of an earlier run): one row per measure and ICO,
     values unrounded."""
     import csv
@@ -194,21 +229,24 @@ def results(period, fmt, run_id):
     with db.transaction() as session:
         if run_id is not None:
             run = session.get(ResultRun, run_id)
-            if run is None or run.period_code != period.code:
+            if run is None or run.period_code != period.code or run.programme_id != programme.id:
                 runs = session.scalars(
-                    select(ResultRun).where(ResultRun.period_code == period.code).order_by(ResultRun.id)
+                    select(ResultRun)
+                    .where(ResultRun.programme_id == programme.id, ResultRun.period_code == period.code)
+                    .order_by(ResultRun.id)
                 ).all()
                 fail(
-                    f"Run {run_id} is not a run of {period.code}. Its runs: "
+                    f"Run {run_id} is not a run of {period.code} ({programme.name}). Its runs: "
                     + ", ".join(
                         f"{r.id} ({r.finished_at:%Y-%m-%d %H:%M}{', current' if r.is_current else ''})" for r in runs
                     )
                 )
         else:
-            run = current_run(session, period.code)
+            run = current_run(session, period.code, programme.id)
         if run is None:
             fail(
-                f"There are no results for {period.code}. Compute them first: flask --app wsgi compute --period {period.code}"
+                f"There are no results of {programme.name} for {period.code}. Compute them first: "
+                f"flask --app wsgi compute --period {period.code} --programme {programme.id}"
             )
         records = result_records(results_of(session, run.id))
     if fmt == "json":
@@ -313,7 +351,8 @@ def scorecard(ico, period, out):
 @click.option("--period", required=True, type=PERIOD, help="a quarter, or a year for the withhold report")
 @click.option("--ico", default=None, help="the ICO (withhold report only)")
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
-def report(kind, period, ico, out):
+@PROGRAMME_OPTION
+def report(kind, period, ico, out, programme):
     """Render the statewide report, the public report or an ICO's annual withhold report to PDF."""
     from reporting import pipeline
     from reporting.publication.reports import ReportSpec
@@ -323,7 +362,7 @@ def report(kind, period, ico, out):
         fail("The withhold report is per ICO: give --ico CODE.")
     try:
         check_environment()
-        artifact_id = pipeline.render_report(ReportSpec(kind, period.code, ico.upper() if ico else None))
+        artifact_id = pipeline.render_report(ReportSpec(kind, period.code, ico.upper() if ico else None), programme)
     except ReportingError as e:
         fail(e.message)
     _write_artifact(artifact_id, out)
@@ -335,14 +374,15 @@ def report(kind, period, ico, out):
 @click.option(
     "--wait", default=None, type=int, help="seconds to wait for delivery retries (default: DELIVERY_WAIT_SECONDS)"
 )
-def cycle(period, wait):
-    """Run the quarterly cycle for a period now: compute, publish, render, deliver."""
+@PROGRAMME_OPTION
+def cycle(period, wait, programme):
+    """Run the quarterly cycle for a programme's period now: compute, publish, render, deliver."""
     from reporting import pipeline
     from reporting.rendering.pdf import check_environment
 
     try:
         check_environment()
-        o = pipeline.run_cycle(period, trigger="cli", wait_for_retries=wait)
+        o = pipeline.run_cycle(period, trigger="cli", wait_for_retries=wait, programme=programme)
     except ReportingError as e:
         fail(e.message)
     click.echo(
@@ -364,16 +404,24 @@ def scheduler_command():
 @click.command("withhold")
 @with_appcontext
 @click.option("--year", required=True, type=YEAR)
-def withhold(year):
-    """Print each ICO's quality withhold for a calendar year: measures met and the tier."""
+@PROGRAMME_OPTION
+def withhold(year, programme):
+    """Print each of the programme's ICOs' quality withhold for a calendar year: measures met and the tier."""
     from sqlalchemy import select
 
     from reporting.publication import figures, settings
     from reporting.storage.models import Organization
 
     with db.transaction() as session:
-        codes = [o.code for o in session.scalars(select(Organization).order_by(Organization.code))]
-        rows = figures.withhold_for_year(session, settings(), codes, year)
+        codes = [
+            o.code
+            for o in session.scalars(
+                select(Organization).where(Organization.programme_id == programme.id).order_by(Organization.code)
+            )
+        ]
+        rows = figures.withhold_for_year(
+            session, settings(programme), codes, year, basis=figures.live(session, programme.id)
+        )
     if not rows:
         fail(
             f"No withhold results for {year}: compute the year first (flask --app wsgi compute --period {year}) "
@@ -394,7 +442,8 @@ def withhold(year):
 @click.option("--period", required=True, type=PERIOD)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
 @click.option("--ico", default=None, help="only this ICO's reports (and statewide)")
-def fhir_command(period, output, ico):
+@PROGRAMME_OPTION
+def fhir_command(period, output, ico, programme):
     """Write a FHIR Bundle (collection) of the 15 Measures and every summary MeasureReport of the period's
     published edition."""
     from pathlib import Path
@@ -407,7 +456,7 @@ def fhir_command(period, output, ico):
     base = current_app.config["BASE_URL"]
     try:
         with db.transaction() as session:
-            pub = published(session, period)
+            pub = published(session, period, programme.id)
             codes = [o.code for o in pub.icos]
             if ico and ico.strip().upper() not in codes:
                 raise ReportingError(f"{ico} has no results in {pub.period.code}: the ICOs are {', '.join(codes)}.")
@@ -415,7 +464,7 @@ def fhir_command(period, output, ico):
             reports = fhir.summaries(pub, base, scope, run_states(session, pub.run.id))
     except ReportingError as e:
         fail(e.message, 1)
-    bundle = fhir.bundle(fhir.measures(base) + reports, "collection", base)
+    bundle = fhir.bundle(fhir.measures(base, [pub.programme]) + reports, "collection", base)
     Path(output).write_text(bundle.model_dump_json(indent=2))
     click.echo(
         f"Wrote {output}: {len(bundle.entry) - len(reports)} Measure and {len(reports)} MeasureReport resources "
@@ -427,14 +476,15 @@ def fhir_command(period, output, ico):
 @with_appcontext
 @click.option("--period", required=True, type=PERIOD)
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False))
-def open_data_command(period, output):
+@PROGRAMME_OPTION
+def open_data_command(period, output, programme):
     """Write the period's public open-data package (results.csv and datapackage.json) into a folder."""
     from reporting.interop import opendata
     from reporting.interop.published import published
 
     try:
         with db.transaction() as session:
-            pub = published(session, period)
+            pub = published(session, period, programme.id)
             written = opendata.write(pub, current_app.config["BASE_URL"], output)
     except ReportingError as e:
         fail(e.message, 1)
@@ -451,6 +501,7 @@ def init_app(app) -> None:
         cycle,
         scheduler_command,
         init_db,
+        programmes_list,
         users_cli,
         ico_cli,
         submit,

@@ -1,10 +1,13 @@
-"""Demo data: realistic quarterly packages for the three original One Care ICOs, 2014Q1-2015Q4.
+"""Demo data: realistic quarterly packages for the three original One Care ICOs, 2014Q1-2015Q4, and for three
+of MI Health Link's plans, 2015Q1-2015Q4.
 
 A small simulation per ICO: members enrolled in waves (passive enrollment from January 2014,
 voluntary throughout), disenrollment and deaths, assessments and care plans around day 90,
 hospital stays with readmissions and mental-health follow-up, nursing-facility stays, and
 experience-of-care surveys. Each quarter's package is then cut from the simulated history as
-the ICO would know it at the end of that quarter. ``manifest.json`` says when each package is
+the ICO would know it at the end of that quarter. Each programme has its own enrollment history and eligibility
+(``DEMO_PROGRAMMES``): One Care enrolls people aged 21 to 64 from October 2013; MI Health Link people aged 21 and
+over (many of them 65 or older) from March 2015, with passive enrollment from May and July 2015. ``manifest.json`` says when each package is
 "received" (a few late) and which are first sent with an error and then resubmitted."""
 
 from __future__ import annotations
@@ -28,23 +31,114 @@ DEMO_TODAY = "2016-03-15"
 
 
 @dataclass(frozen=True)
+class DemoProgramme:
+    """How one programme's demo members arrive: its quarters, when enrollment opened, its passive waves, ages."""
+
+    id: str
+    state: str
+    periods: tuple[str, ...]
+    enroll_from: str  # the first month of (voluntary) enrollment
+    waves: tuple[str, ...]  # passive enrollment waves (first of a month)
+    wave_weight: float
+    taper_from: str  # enrollment slows from this month on
+    share_65_plus: float | None  # None: ages 22-64 only (One Care's eligibility); else the share aged 65 and over
+
+
+DEMO_PROGRAMMES = {
+    "ma-one-care": DemoProgramme(
+        "ma-one-care",
+        "MA",
+        tuple(PERIODS),
+        "2013-10-01",
+        ("2014-01-01", "2014-04-01", "2014-07-01"),
+        4.0,
+        "2014-10-01",
+        None,
+    ),
+    # MI Health Link opened to opt-in enrollment in March 2015; passive enrollment followed in May (Upper
+    # Peninsula, Southwest Michigan) and July 2015 (Wayne and Macomb counties).
+    "mi-health-link": DemoProgramme(
+        "mi-health-link",
+        "MI",
+        ("2015Q1", "2015Q2", "2015Q3", "2015Q4"),
+        "2015-03-01",
+        ("2015-05-01", "2015-07-01"),
+        5.0,
+        "2015-09-01",
+        0.42,
+    ),
+}
+
+
+@dataclass(frozen=True)
 class IcoProfile:
     code: str
     name: str
-    members_mid_2014: int
+    members_mid_2014: int  # for a later programme: its members half a year into the demonstration
     last_period: str = "2015Q4"
     assessment_skill: float = 0.70  # chance an initial assessment is completed by day 90
     followup_7: float = 0.35
     readmit: float = 0.19
     prefix: str = "M"
+    programme: str = "ma-one-care"
+    survey_quality: float = 0.3
 
 
 ICOS = [
-    IcoProfile("CCA", "Commonwealth Care Alliance", 9700, assessment_skill=0.78, followup_7=0.40, readmit=0.17),
     IcoProfile(
-        "FTC", "Fallon Total Care", 7500, last_period="2015Q3", assessment_skill=0.62, followup_7=0.30, readmit=0.22
+        "CCA",
+        "Commonwealth Care Alliance",
+        9700,
+        assessment_skill=0.78,
+        followup_7=0.40,
+        readmit=0.17,
+        survey_quality=0.6,
+    ),
+    IcoProfile(
+        "FTC",
+        "Fallon Total Care",
+        7500,
+        last_period="2015Q3",
+        assessment_skill=0.62,
+        followup_7=0.30,
+        readmit=0.22,
+        survey_quality=0.0,
     ),
     IcoProfile("NHP", "Network Health", 1600, assessment_skill=0.70, followup_7=0.36, readmit=0.19),
+    # Three of MI Health Link's plans (real names; the data are synthetic).
+    IcoProfile(
+        "AMC",
+        "AmeriHealth Caritas Michigan",
+        2600,
+        assessment_skill=0.58,
+        followup_7=0.31,
+        readmit=0.21,
+        prefix="A",
+        programme="mi-health-link",
+        survey_quality=0.2,
+    ),
+    IcoProfile(
+        "MER",
+        "Meridian Health Plan of Michigan",
+        3400,
+        assessment_skill=0.68,
+        followup_7=0.37,
+        readmit=0.18,
+        prefix="E",
+        programme="mi-health-link",
+        survey_quality=0.45,
+    ),
+    IcoProfile(
+        "UPH",
+        "Upper Peninsula Health Plan",
+        1400,
+        assessment_skill=0.74,
+        followup_7=0.42,
+        readmit=0.16,
+        prefix="U",
+        programme="mi-health-link",
+        survey_quality=0.55,
+    ),
 ]
 # The survey respondents' case mix differs between ICOs (data dictionary version 2): CCA serves the sickest
 # members, with more proxy and Spanish-language answers; Fallon the healthiest. Sicker respondents and proxies
@@ -52,6 +146,8 @@ ICOS = [
 # code -> (general health 1..5 probabilities, education 1..6 probabilities, proxy share, spanish share, other share)
 CASE_MIX = {
     "CCA": ((0.03, 0.09, 0.24, 0.38, 0.26), (0.10, 0.20, 0.38, 0.20, 0.08, 0.04), 0.24, 0.20, 0.06),
+    "AMC": ((0.05, 0.12, 0.28, 0.34, 0.21), (0.08, 0.20, 0.38, 0.22, 0.08, 0.04), 0.18, 0.06, 0.04),
+    "UPH": ((0.07, 0.17, 0.35, 0.28, 0.13), (0.04, 0.12, 0.42, 0.26, 0.11, 0.05), 0.12, 0.01, 0.02),
     "FTC": ((0.14, 0.28, 0.34, 0.17, 0.07), (0.03, 0.08, 0.30, 0.32, 0.18, 0.09), 0.06, 0.04, 0.02),
     "NHP": ((0.08, 0.18, 0.32, 0.28, 0.14), (0.06, 0.14, 0.34, 0.26, 0.13, 0.07), 0.14, 0.10, 0.04),
 }
@@ -70,16 +166,17 @@ class Simulation:
         self.spans, self.assess, self.plans, self.ip, self.visits, self.fac, self.survey = ([] for _ in range(7))
         self.stay_no = self.resp_no = self.fac_no = 0
         self.end = Period.parse(profile.last_period).end
+        self.programme = DEMO_PROGRAMMES[profile.programme]
 
     # -- enrollment -------------------------------------------------------------------------
     def enroll(self) -> None:
-        rng, p = self.rng, self.p
-        # Passive waves in Jan, Apr and Jul 2014 on top of voluntary enrollment from Oct 2013.
-        months = pd.date_range("2013-10-01", "2015-12-01", freq="MS")
-        weight = np.array([0.5 if m.year == 2013 else 1.0 for m in months])
-        for wave in ("2014-01-01", "2014-04-01", "2014-07-01"):
-            weight[months.get_loc(pd.Timestamp(wave))] += 4.0
-        weight[months >= pd.Timestamp("2014-10-01")] *= 0.35
+        rng, p, prog = self.rng, self.p, self.programme
+        # Passive waves (One Care: Jan, Apr and Jul 2014) on top of voluntary enrollment (One Care: from Oct 2013).
+        months = pd.date_range(prog.enroll_from, "2015-12-01", freq="MS")
+        weight = np.array([0.5 if m == months[0] or m.year == 2013 else 1.0 for m in months])
+        for wave in prog.waves:
+            weight[months.get_loc(pd.Timestamp(wave))] += prog.wave_weight
+        weight[months >= pd.Timestamp(prog.taper_from)] *= 0.35
         total = int(p.members_mid_2014 * 1.55)
         starts = rng.choice(len(months), size=total, p=weight / weight.sum())
         for i, m in enumerate(starts):
@@ -87,7 +184,7 @@ class Simulation:
             if start > self.end:
                 continue
             member = f"{p.prefix}{i + 1:06d}"
-            birth = start - timedelta(days=int(rng.integers(22 * 365, 64 * 365)))
+            birth = start - timedelta(days=self.age_days())
             category = rng.choice(CATEGORIES, p=CATEGORY_P)
             months_enrolled = rng.exponential(48)
             end = start + timedelta(days=int(months_enrolled * 30.4))
@@ -113,6 +210,13 @@ class Simulation:
                 )
             )
             self.member_events(self.spans[-1])
+
+    def age_days(self) -> int:
+        """A new member's age on enrollment, in days: One Care's 22-64; elsewhere 22-64 or 65-94 by the share."""
+        rng, share = self.rng, self.programme.share_65_plus
+        if share is None or rng.random() >= share:
+            return int(rng.integers(22 * 365, 64 * 365))
+        return int(rng.integers(65 * 365 + 20, 94 * 365))
 
     def alive_enrolled(self, span, d: date) -> bool:
         return (
@@ -237,8 +341,8 @@ class Simulation:
 
     def surveys(self, s) -> None:
         rng = self.rng
-        quality = {"CCA": 0.6, "FTC": 0.0, "NHP": 0.3}.get(self.p.code, 0.3)
-        for code in PERIODS:
+        quality = self.p.survey_quality
+        for code in self.programme.periods:
             P = Period.parse(code)
             if rng.random() > 0.02:
                 continue
@@ -353,10 +457,17 @@ def generate(out: Path, seed: int = 2014) -> dict:
     for n, profile in enumerate(ICOS):
         sim = Simulation(profile, seed + 17 * n)
         sim.enroll()
+        programme = DEMO_PROGRAMMES[profile.programme]
         manifest["icos"].append(
-            {"code": profile.code, "name": profile.name, "state": "MA", "last_period": profile.last_period}
+            {
+                "code": profile.code,
+                "name": profile.name,
+                "state": programme.state,
+                "programme": programme.id,
+                "last_period": profile.last_period,
+            }
         )
-        for code in PERIODS:
+        for code in programme.periods:
             if Period.parse(code).end > Period.parse(profile.last_period).end:
                 continue
             frames = sim.package(code)
@@ -366,7 +477,7 @@ def generate(out: Path, seed: int = 2014) -> dict:
                 write_csv(frame, folder / f"{name}.csv", FILES_COLUMNS[name])
             P = Period.parse(code)
             due = _due(P)
-            late = (profile.code, code) in {("FTC", "2014Q4"), ("NHP", "2015Q2")}
+            late = (profile.code, code) in {("FTC", "2014Q4"), ("NHP", "2015Q2"), ("UPH", "2015Q2")}
             received = (
                 due + timedelta(days=int(rng.integers(3, 20)))
                 if late
@@ -374,11 +485,12 @@ def generate(out: Path, seed: int = 2014) -> dict:
             )
             entry = {
                 "ico": profile.code,
+                "programme": programme.id,
                 "period": code,
                 "path": f"{profile.code}/{code}",
                 "received": received.isoformat(),
             }
-            if (profile.code, code) in {("NHP", "2014Q3"), ("CCA", "2015Q1")}:
+            if (profile.code, code) in {("NHP", "2014Q3"), ("CCA", "2015Q1"), ("MER", "2015Q3")}:
                 entry["first_attempt_error"] = True
             manifest["packages"].append(entry)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))

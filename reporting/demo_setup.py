@@ -1,5 +1,6 @@
-"""``flask demo``: the three original One Care ICOs, a user of every role, and their data, results,
-reports and e-mails, made through the same code paths a real user takes."""
+"""``flask demo``: two programmes, One Care's three original ICOs and three of MI Health Link's plans, a user of
+every role (a reviewer of each state), and their data, results, reports and e-mails, made through the same code paths
+a real user takes."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ RECIPIENTS = {
     "CCA": ["quality@cca.example.org"],
     "FTC": ["quality@fallon.example.org"],
     "NHP": ["quality@networkhealth.example.org", "medical.director@networkhealth.example.org"],
+    "AMC": ["quality@amerihealthcaritas-mi.example.org"],
+    "MER": ["quality@meridian-mi.example.org"],
+    "UPH": ["quality@uphp.example.org"],
 }
 USERS = [
     ("admin@demo.example.org", ADMIN, None, None, "Ada Admin"),
@@ -33,6 +37,10 @@ USERS = [
     ("submitter@cca.example.org", ICO_SUBMITTER, "CCA", None, "Cam Commonwealth"),
     ("submitter@fallon.example.org", ICO_SUBMITTER, "FTC", None, "Fran Fallon"),
     ("submitter@networkhealth.example.org", ICO_SUBMITTER, "NHP", None, "Nat Network"),
+    ("mi.reviewer@demo.example.org", STATE_REVIEWER, None, "MI", "Mackinac Michigan"),
+    ("submitter@meridian-mi.example.org", ICO_SUBMITTER, "MER", None, "Meri Meridian"),
+    ("submitter@amerihealthcaritas-mi.example.org", ICO_SUBMITTER, "AMC", None, "Ami Caritas"),
+    ("submitter@uphp.example.org", ICO_SUBMITTER, "UPH", None, "Una Peninsula"),
 ]
 
 
@@ -50,9 +58,9 @@ def ensure_accounts() -> dict[str, str]:
                     session,
                     code=ico.code,
                     name=ico.name,
-                    state="MA",
+                    programme=ico.programme,
                     recipients=RECIPIENTS[ico.code],
-                    active_from=datetime(2013, 10, 1).date(),
+                    active_from=datetime.fromisoformat(demo.DEMO_PROGRAMMES[ico.programme].enroll_from).date(),
                     active_to=datetime(2015, 9, 30).date() if ico.last_period == "2015Q3" else None,
                     actor="demo",
                 )
@@ -121,15 +129,28 @@ def load_data(seed: int = 2014) -> int:
     return sent
 
 
+def demo_periods(programme: str) -> list[str]:
+    """The programme's demo quarters and their years."""
+    quarters = list(demo.DEMO_PROGRAMMES[programme].periods)
+    return quarters + sorted({q[:4] for q in quarters})
+
+
 def compute_all() -> list[str]:
-    periods = demo.PERIODS + ["2014", "2015"]
-    pipeline.compute_many(periods, trigger="demo", force=False, warm=True)
-    return periods
+    """Compute every demo period of each programme (apart: a programme's figures never pool another's ICOs)."""
+    done = []
+    for programme in demo.DEMO_PROGRAMMES:
+        periods = demo_periods(programme)
+        pipeline.compute_many(periods, trigger="demo", force=False, warm=True, programme=programme)
+        done += [f"{programme} {p}" for p in periods]
+    return done
 
 
 # The demo publishes the history, then leaves the newest quarter (2015Q4) in preview with two inquiries; the
 # scheduler started by scripts/start.sh opens the year 2015's preview within a minute, as it would in production.
 DEMO_CYCLE_PERIODS = ["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2014", "2015Q1", "2015Q2", "2015Q3"]
+# MI Health Link's history: its first three quarters (opt-in from March 2015, passive waves in May and July).
+MI_CYCLE_PERIODS = ["2015Q1", "2015Q2", "2015Q3"]
+CYCLES = {"ma-one-care": DEMO_CYCLE_PERIODS, "mi-health-link": MI_CYCLE_PERIODS}
 
 
 def publish_history() -> str:
@@ -142,14 +163,16 @@ def publish_history() -> str:
     mode = current_app.config["PUBLISH_MODE"]
     current_app.config["PUBLISH_MODE"] = "auto"
     try:
-        for code in DEMO_CYCLE_PERIODS:
-            o = pipeline.run_cycle(code, trigger="demo", wait_for_retries=0)
-            pdfs, sent = pdfs + o.rendered, sent + (o.sent if o.new_edition else 0)
-            click.echo(f"  cycle {o.period}: edition {o.edition_number} {o.status}, {o.rendered} PDFs")
+        for programme, periods in CYCLES.items():
+            for code in periods:
+                o = pipeline.run_cycle(code, trigger="demo", wait_for_retries=0, programme=programme)
+                pdfs, sent = pdfs + o.rendered, sent + (o.sent if o.new_edition else 0)
+                click.echo(f"  cycle {programme} {o.period}: edition {o.edition_number} {o.status}, {o.rendered} PDFs")
     finally:
         current_app.config["PUBLISH_MODE"] = mode
     where = current_app.config["SMTP_HOST"] or current_app.config["OUTBOX_DIR"]
-    return f"Published {', '.join(DEMO_CYCLE_PERIODS)}: {pdfs} PDFs rendered, e-mails delivered to {where}."
+    listed = "; ".join(f"{programme} {', '.join(periods)}" for programme, periods in CYCLES.items())
+    return f"Published {listed}: {pdfs} PDFs rendered, e-mails delivered to {where}."
 
 
 def preview_newest() -> str:
@@ -161,6 +184,7 @@ def preview_newest() -> str:
     if current_app.config["PUBLISH_MODE"] != "preview":
         return f"PUBLISH_MODE is {current_app.config['PUBLISH_MODE']}: the scheduler publishes {NEWEST} itself."
     o = pipeline.run_cycle(NEWEST, trigger="demo", wait_for_retries=0)
+    mi = pipeline.run_cycle(NEWEST, trigger="demo", wait_for_retries=0, programme="mi-health-link")
     with db.transaction() as session:
         if session.scalar(select(func.count(Inquiry.id))):
             return f"{NEWEST} is {o.status}; its demo inquiries exist already."
@@ -197,7 +221,8 @@ def preview_newest() -> str:
         inquiries.close(session, cms, closed, "no_change", "The figures follow the package in force.")
     return (
         f"{NEWEST} is in {o.status} until the window ends ({current_app.config['PREVIEW_DAYS']} days), "
-        f"with one open inquiry (CCA, FUH 7-day) and one closed: see Inquiries."
+        f"with one open inquiry (CCA, FUH 7-day) and one closed: see Inquiries. MI Health Link's {NEWEST} is in "
+        f"{mi.status} too."
     )
 
 

@@ -8,14 +8,19 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from reporting.periods import chronological, stored
-from reporting.storage.models import ResultRun, Submission
+from reporting.storage.models import DEFAULT_PROGRAMME, Organization, ResultRun, Submission
 
 UPDATING_NOTE = "New data accepted since these results were computed: results updating (within a few minutes)."
 
 
-def _accepted(session) -> list[tuple[str, object]]:
+def _accepted(session, programme_id: str) -> list[tuple[str, object]]:
+    """The accepted packages of the programme's ICOs: (period, received)."""
     return list(
-        session.execute(select(Submission.period_code, Submission.received_at).where(Submission.status == "accepted"))
+        session.execute(
+            select(Submission.period_code, Submission.received_at)
+            .join(Organization, Organization.id == Submission.organization_id)
+            .where(Submission.status == "accepted", Organization.programme_id == programme_id)
+        )
     )
 
 
@@ -25,15 +30,18 @@ def newer_data(session, period_code: str, run: ResultRun | None, accepted=None) 
     end = stored(period_code).end
     return any(
         received > run.finished_at and stored(code).end <= end
-        for code, received in (accepted if accepted is not None else _accepted(session))
+        for code, received in (accepted if accepted is not None else _accepted(session, run.programme_id))
     )
 
 
-def stale_periods(session) -> list[str]:
-    """Periods to recompute: those with a current run older than some data they include, and quarters
-    with accepted data and no run yet; oldest first."""
-    accepted = _accepted(session)
-    runs = {r.period_code: r for r in session.scalars(select(ResultRun).where(ResultRun.is_current))}
+def stale_periods(session, programme_id: str = DEFAULT_PROGRAMME) -> list[str]:
+    """The programme's periods to recompute: those with a current run older than some data they include, and
+    quarters with accepted data and no run yet; oldest first."""
+    accepted = _accepted(session, programme_id)
+    runs = {
+        r.period_code: r
+        for r in session.scalars(select(ResultRun).where(ResultRun.programme_id == programme_id, ResultRun.is_current))
+    }
     stale = {code for code, run in runs.items() if newer_data(session, code, run, accepted)}
     stale |= {code for code, _ in accepted if code not in runs}
     return sorted(stale, key=chronological)

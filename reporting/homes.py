@@ -92,8 +92,8 @@ class IcoHome:
     left: str | None = None  # "left the demonstration after 2015Q3" once its participation has ended
 
 
-def _quarters_with_runs(session) -> list[str]:
-    return sorted((p for p in figures.current_runs(session) if stored(p).is_quarter), key=chronological)
+def _quarters_with_runs(runs: dict) -> list[str]:
+    return sorted((p for p in runs if stored(p).is_quarter), key=chronological)
 
 
 def _results(session, period: str, codes: list[str], runs: dict | None = None) -> dict:
@@ -254,11 +254,12 @@ class ReviewerHome:
     tiers: list = field(default_factory=list)  # (code, year, tier now, tier last year, at risk)
 
 
-def reviewer_home(session, user, pub, today: date, months_after: int) -> ReviewerHome:
+def reviewer_home(session, user, pub, today: date, months_after: int, programme=None) -> ReviewerHome:
+    """What needs a reviewer's attention in one programme (``programme``; None: every ICO the reviewer sees)."""
     from reporting.ingest.records import period_status
     from reporting.storage.models import ReportingPeriod
 
-    orgs = visible_icos(session, user)
+    orgs = visible_icos(session, user, programme)
     codes = [o.code for o in orgs]
     latest_sub = session.scalar(
         select(func.max(ReportingPeriod.begin)).join(Submission, Submission.period_code == ReportingPeriod.code)
@@ -280,7 +281,10 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
             status = period_status(p, own, today, org)
             if status.state in ("late", "rejected", "missing") or status.state.startswith("resubmitted (first late"):
                 home.late.append((org, status.state))
-    for e in session.scalars(select(Edition).where(Edition.status.in_(PENDING)).order_by(Edition.period_code)):
+    pending = select(Edition).where(Edition.status.in_(PENDING)).order_by(Edition.period_code)
+    if programme is not None:
+        pending = pending.where(Edition.programme_id == programme.id)
+    for e in session.scalars(pending):
         opened = [i for i in open_for_period(session, e.period_code) if i.organization.code in codes]
         if e.status == EditionStatus.AWAITING_APPROVAL or opened:
             home.waiting.append((e, opened))
@@ -293,16 +297,17 @@ def reviewer_home(session, user, pub, today: date, months_after: int) -> Reviewe
                 .limit(20)
             )
         )
-    quarters = _quarters_with_runs(session)
+    basis = figures.live(session, programme.id) if programme is not None else figures.live(session)
+    quarters = _quarters_with_runs(basis.runs)
     if quarters:
         home.period = quarters[-1]
-        run = figures.current_runs(session).get(home.period)
+        run = basis.runs.get(home.period)
         statewide = [] if run is None or statewide_hidden_in(session, user, run) else [STATEWIDE]
-        home.previous, found = moves(session, codes + statewide, home.period)
+        home.previous, found = moves(session, codes + statewide, home.period, basis.runs)
         home.moves = sorted((m for m in found if m.change), key=lambda m: -abs(m.change))[:5]
         year = stored(home.period).year
-        now = figures.withhold_for_year(session, pub, codes, year)
-        last = figures.withhold_for_year(session, pub, codes, year - 1)
+        now = figures.withhold_for_year(session, pub, codes, year, basis)
+        last = figures.withhold_for_year(session, pub, codes, year - 1, basis)
         for code, w in sorted(now.items()):
             before = last.get(code)
             risk = (

@@ -71,14 +71,22 @@ def last_ended_quarter(today: date) -> Period:
     return Period.quarter_of(today).previous(1)
 
 
-def submittable(period: Period, today: date, first: str) -> Period:
-    """A package is for a quarter of the programme (from ``first``) that has ended; anything else is refused
-    before anything is stored."""
-    start, last = Period.parse(first), last_ended_quarter(today)
+def submittable(period: Period, today: date, first) -> Period:
+    """A package is for a quarter of the programme (``first``: a ``programmes.Programme``, or its first quarter's
+    code) that has ended (and not after a programme's last quarter); anything else is refused before anything is
+    stored."""
+    name = f" of {first.name} ({first.id})" if hasattr(first, "first_period") else ""
+    start, last = _span(first, today)
     if period.begin < start.begin:
         raise ReportingError(
-            f"{period.code} is before the programme's first quarter, {start.code}. Check the period: "
+            f"{period.code} is before the programme's first quarter{name}, {start.code}. Check the period: "
             f"packages are accepted for {start.code} to {last.code}.",
+            422,
+        )
+    if getattr(first, "last_period", None) is not None and period.begin > first.last_period.begin:
+        raise ReportingError(
+            f"{period.code} is after the programme's last quarter{name}, {first.last_period.code}: it ended. "
+            f"Packages are accepted for {start.code} to {last.code}.",
             422,
         )
     if period.end >= today:
@@ -90,9 +98,21 @@ def submittable(period: Period, today: date, first: str) -> Period:
     return period
 
 
-def ended_quarters(today: date, first: str) -> list[str]:
-    """The quarters of the programme that have ended, newest first."""
-    out, p, last = [], Period.parse(first), last_ended_quarter(today)
+def _span(first, today: date) -> tuple[Period, Period]:
+    """The programme's first quarter and the last one that can be submitted today (ended, not after its last)."""
+    if hasattr(first, "first_period"):
+        last = last_ended_quarter(today)
+        if first.last_period is not None and first.last_period.begin < last.begin:
+            last = first.last_period
+        return first.first_period, last
+    return Period.parse(first), last_ended_quarter(today)
+
+
+def ended_quarters(today: date, first) -> list[str]:
+    """The quarters of the programme (a ``programmes.Programme``, or its first quarter's code) that have ended,
+    newest first."""
+    p, last = _span(first, today)
+    out = []
     while p.begin <= last.begin:
         out.append(p.code)
         p = p.previous(-1)

@@ -18,7 +18,7 @@ from flask import current_app
 
 import measures
 from measures import Period
-from reporting import audit, clock, code_version
+from reporting import audit, clock, code_version, programmes
 from reporting.accounts import organization
 from reporting.delivery.dispatch import deliver_due, plan_deliveries
 from reporting.engine import compute_periods
@@ -55,19 +55,20 @@ def accept_package(
     """Read, validate and store one package version. Rejected versions are kept (bytes, report)
     without rows; the earlier accepted version stays in force. ``received_at`` is only for loading
     history (the demo); uploads are stamped with the time they arrive."""
-    cfg = current_app.config
-    period = submittable(parse(period_code, quarter_only=True), clock.today(), cfg["PROGRAM_FIRST_PERIOD"])
+    cfg, period = current_app.config, parse(period_code, quarter_only=True)
     with db.transaction() as session:
         org = organization(session, ico)
-        org_id, org_code = org.id, org.code
-        due = ensure_period(session, period, cfg["DUE_DATE_MONTHS_AFTER"]).due_date
+        org_id, org_code, programme = org.id, org.code, programmes.get(org.programme_id)
+        submittable(period, clock.today(), programme)  # the ICO's programme's quarters
+        due = programme.due_date(ensure_period(session, period, programmes.default().due_months_after))
         check_may_submit(org, period)
         in_preview = preview.resubmission_in_preview(session, org, period.code)
     check_file_count(files, cfg["UPLOAD_MAX_FILES"])
     report = Report()
     limits = Limits.from_config(cfg)
     tables = read_package(files, report, limits)
-    validated = validate(tables, package_context(org_id, period), report) if not report.has_errors() else None
+    context = package_context(org_id, period, programme) if not report.has_errors() else None
+    validated = validate(tables, context, report) if context is not None else None
     accepted = validated is not None and not report.has_errors()
     summary = summarise(
         report,
@@ -78,7 +79,9 @@ def accept_package(
         rows={name: len(frame) for name, frame in validated.frames.items()} if validated else None,
     )
 
-    record = trail.on_stored(org_id, org_code, period.code, summary, files, uploader, via, in_preview=in_preview)
+    record = trail.on_stored(
+        org_id, org_code, period.code, summary, files, uploader, via, in_preview=in_preview, programme_id=programme.id
+    )
     stored = store(
         db,
         org_id=org_id,
@@ -104,32 +107,37 @@ def accept_package(
 # --- engine -------------------------------------------------------------------------------------
 
 
-def compute(period_code: Period | str, *, trigger: str = "cli", force: bool = True) -> RunOutcome:
-    """Compute and store every measure for every ICO with a package in the period, and statewide."""
-    return compute_many([period_code], trigger=trigger, force=force)[0]
+def compute(period_code: Period | str, *, trigger: str = "cli", force: bool = True, programme=None) -> RunOutcome:
+    """Compute and store the programme's measures for each of its ICOs with a package in the period, and
+    statewide (its ICOs pooled). ``programme``: an id or a ``Programme``; None: DEFAULT_PROGRAMME."""
+    return compute_many([period_code], trigger=trigger, force=force, programme=programme)[0]
 
 
 def compute_many(
-    period_codes: list[Period | str], *, trigger: str = "cli", force: bool = True, warm: bool = False
+    period_codes: list[Period | str], *, trigger: str = "cli", force: bool = True, warm: bool = False, programme=None
 ) -> list[RunOutcome]:
-    """``compute`` for several periods, each ICO's rows read where it is computed. Without ``force`` a period
-    whose inputs equal those of its current run is left as it is."""
-    periods = [parse(c) for c in period_codes]
-    inputs_in_force = in_force_up_to(max(p.end for p in periods))
+    """``compute`` for several periods of one programme, each ICO's rows read where it is computed. Without
+    ``force`` a period whose inputs equal those of its current run is left as it is."""
+    periods, programme = [parse(c) for c in period_codes], programmes.get(programme)
+    inputs_in_force = in_force_up_to(max(p.end for p in periods), programme_id=programme.id)
     outcomes, todo = [], []
     for period in periods:
         inputs = inputs_in_force.provenance(period)
         if not inputs:
-            raise ReportingError(f"No ICO has an accepted package for {period.code}; there is nothing to compute.", 404)
+            raise ReportingError(
+                f"No ICO of {programme.name} has an accepted package for {period.code}; there is nothing to compute.",
+                404,
+            )
         if not force:
             with db.transaction() as session:
-                run = current_run(session, period.code)
+                run = current_run(session, period.code, programme.id)
                 if run is not None and run.inputs_digest == inputs_digest(inputs):
                     outcomes.append(RunOutcome(run.id, period.code, list(inputs), 0, True))
                     continue
         todo.append((period, inputs))
     started = utcnow()
-    for (period, inputs), computation in zip(todo, compute_periods(inputs_in_force, [p for p, _ in todo])):
+    computations = compute_periods(inputs_in_force, [p for p, _ in todo], programme.measures)
+    for (period, inputs), computation in zip(todo, computations):
         with db.transaction() as session:
             run = save_run(
                 session,
@@ -139,19 +147,13 @@ def compute_many(
                 code_version=code_version(),
                 spec_version=measures.SPEC_VERSION,
                 started_at=started,
+                programme_id=programme.id,
             )
-            audit.record(
-                "compute",
-                period.code,
-                detail={"run": run.id, "icos": list(inputs), "trigger": trigger},
-                actor=trigger,
-                session=session,
-            )
-            run_id = run.id
-        log.info(
-            "computed %s: run %d, %d results for %s", period.code, run_id, len(computation.results), ", ".join(inputs)
-        )
-        outcomes.append(RunOutcome(run_id, period.code, list(inputs), len(computation.results), False))
+            detail = {"run": run.id, "icos": list(inputs), "trigger": trigger, "programme": programme.id}
+            audit.record("compute", period.code, detail=detail, actor=trigger, session=session)
+            run_id, n = run.id, len(computation.results)
+        log.info("computed %s %s: run %d, %d results for %s", programme.id, period.code, run_id, n, ", ".join(inputs))
+        outcomes.append(RunOutcome(run_id, period.code, list(inputs), n, False))
     if todo and warm:
         warm_charts()
     return outcomes
@@ -161,22 +163,28 @@ def compute_many(
 
 
 def run_cycle(
-    period_code: Period | str, *, trigger: str = "cli", wait_for_retries: float | None = None, new_edition: bool = False
+    period_code: Period | str,
+    *,
+    trigger: str = "cli",
+    wait_for_retries: float | None = None,
+    new_edition: bool = False,
+    programme=None,
 ) -> CycleOutcome:
     """Compute the period, open its edition (in preview, awaiting approval, or published at once, by
     PUBLISH_MODE), publish a preview whose window has passed with no inquiry open, render the edition's reports
     and deliver each to the people allowed to receive it (a preview's scorecards to its own ICO only). Safe to
     run again and from several processes: nothing is rendered or sent twice. ``new_edition``: a revised edition
-    even when the data did not change (after new rules were adopted)."""
-    period = parse(period_code)
-    with _cycle_lock(period) as got:
+    even when the data did not change (after new rules were adopted). One programme's period (``programme``: an
+    id or a ``Programme``; None: DEFAULT_PROGRAMME)."""
+    period, programme = parse(period_code), programmes.get(programme)
+    with _cycle_lock(period, programme) as got:
         if not got:
             return CycleOutcome(period.code, None, None, "busy", False, 0, 0, 0, 0, {})
         t, timings = time.monotonic(), {}
-        compute_many([period.code], trigger=trigger, force=False, warm=True)
+        compute_many([period.code], trigger=trigger, force=False, warm=True, programme=programme)
         timings["compute"], t = round(time.monotonic() - t, 3), time.monotonic()
         with db.transaction() as session:
-            edition, new = preview.edition_for(session, period.code, trigger, new_edition)
+            edition, new = preview.edition_for(session, period.code, trigger, new_edition, programme.id)
             # a preview opened by this cycle stays open at least until the next one
             edition = edition if new else preview.settle(session, edition, f"auto ({trigger})")
             edition_id, number, status = edition.id, edition.number, edition.status
@@ -186,28 +194,29 @@ def run_cycle(
         return _render_and_deliver(period.code, edition_id, number, status, new, timings, wait_for_retries)
 
 
-def publish_preview(period_code: Period | str, actor, reason: str = "") -> CycleOutcome:
-    """Publish a period's preview now (with inquiries open, only with a reason): the newest computation with the
-    rules in force (computed first, so an accepted resubmission is in it), then render and deliver it, once."""
-    period = parse(period_code)
+def publish_preview(period_code: Period | str, actor, reason: str = "", programme=None) -> CycleOutcome:
+    """Publish a (programme's) period's preview now (with inquiries open, only with a reason): the newest
+    computation with the rules in force (computed first, so an accepted resubmission is in it), then render and
+    deliver it, once."""
+    period, programme = parse(period_code), programmes.get(programme)
     with db.transaction() as session:
-        preview.publishable(session, period.code, reason)  # refused before any work
-    with _cycle_lock(period) as got:
+        preview.publishable(session, period.code, reason, programme.id)  # refused before any work
+    with _cycle_lock(period, programme) as got:
         if not got:
             raise ReportingError(f"A cycle of {period.code} is running. Try again in a minute.", 409)
         t, timings = time.monotonic(), {}
-        compute_many([period.code], trigger="publish", force=False, warm=True)
+        compute_many([period.code], trigger="publish", force=False, warm=True, programme=programme)
         timings["compute"], t = round(time.monotonic() - t, 3), time.monotonic()
         with db.transaction() as session:
-            edition = preview.publish_now(session, period.code, actor, reason)
+            edition = preview.publish_now(session, period.code, actor, reason, programme.id)
             edition_id, number, status = edition.id, edition.number, edition.status
         timings["publish"] = round(time.monotonic() - t, 3)
         return _render_and_deliver(period.code, edition_id, number, status, True, timings, None)
 
 
-def _cycle_lock(period: Period):
-    """One cycle (or publication) of a period at a time, across processes."""
-    return named_lock(db, os.path.join(current_app.instance_path, "locks"), f"cycle:{period.code}")
+def _cycle_lock(period: Period, programme):
+    """One cycle (or publication) of a programme's period at a time, across processes."""
+    return named_lock(db, os.path.join(current_app.instance_path, "locks"), f"cycle:{programme.id}:{period.code}")
 
 
 def _render_and_deliver(
@@ -224,15 +233,8 @@ def _render_and_deliver(
         edition_id, wait_seconds=cfg["DELIVERY_WAIT_SECONDS"] if wait_for_retries is None else wait_for_retries
     )
     timings["deliver"] = round(time.monotonic() - t, 3)
-    log.info(
-        "cycle %s: edition %d %s (%s), %d rendered, %s",
-        period,
-        number,
-        "new" if new else "unchanged",
-        status,
-        rendered,
-        counts,
-    )
+    novelty = "new" if new else "unchanged"
+    log.info("cycle %s: edition %d %s (%s), %d rendered, %s", period, number, novelty, status, rendered, counts)
     return CycleOutcome(
         period, edition_id, number, status, new, rendered, counts["sent"], counts["failed"], counts["pending"], timings
     )

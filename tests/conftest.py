@@ -85,7 +85,7 @@ def _truncate_pg(url: str) -> None:
     with engine.begin() as c:
         c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         c.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
-    with Session(engine) as s, s.begin():
+    with Session(engine) as s, s.begin():  # what 0003 seeds (ma-one-care's); others' at init-db (seed_programme)
         seed_from_files(s, str(ROOT / "config" / "benchmarks.csv"), str(ROOT / "config" / "withhold.csv"))
     engine.dispose()
 

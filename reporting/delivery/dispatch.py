@@ -11,7 +11,7 @@ import time
 from flask import current_app
 from sqlalchemy import select
 
-from reporting import audit
+from reporting import audit, programmes
 from reporting.access import ico_by_code
 from reporting.artifacts import run_states
 from reporting.delivery import ledger
@@ -87,7 +87,7 @@ def _letter(session, row: Delivery) -> Letter | NoticeLetter:
     link = (
         external_url("dashboards.ico", code=org.code, period=artifact.period_code)
         if org
-        else external_url("dashboards.overview", period=artifact.period_code)
+        else external_url("dashboards.overview", period=artifact.period_code, programme=edition.programme_id)
     )
     return Letter(
         row.recipient,
@@ -102,6 +102,7 @@ def _letter(session, row: Delivery) -> Letter | NoticeLetter:
         link,
         edition.preview_until if artifact.preview else None,
         _headlines(session, artifact, edition),
+        programmes.get(edition.programme_id).name,
     )
 
 
@@ -112,7 +113,7 @@ def _headlines(session, artifact: Artifact, edition: Edition) -> list:
         return headlines.from_json(artifact.headlines)
     return headlines.for_report(
         session,
-        as_recorded(session, edition.rule_versions),
+        as_recorded(session, edition.rule_versions, edition.programme_id),
         ReportSpec(artifact.kind, artifact.period_code, artifact.ico),
         figures.as_published(session, edition),
     )

@@ -29,6 +29,7 @@ class Letter:
     dashboard_url: str
     preview_until: object = None  # a preview's scorecard: the end of its window
     headlines: list = ()  # publication.headlines.Headline per ICO in the report (aggregate figures)
+    programme: str = "One Care"  # the programme's name, first in the subject and the header of the body
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,10 @@ def subject(letter: Letter | NoticeLetter) -> str:
     revised = " (revised edition)" if letter.revised else ""
     if letter.preview_until is not None:
         return (
-            f"Preview until {letter.preview_until:%Y-%m-%d}: One Care {KIND_TITLES[letter.kind]}, {who}{letter.period}"
+            f"Preview until {letter.preview_until:%Y-%m-%d}: {letter.programme} {KIND_TITLES[letter.kind]}, "
+            f"{who}{letter.period}"
         )
-    return f"One Care {KIND_TITLES[letter.kind]}: {who}{letter.period}{revised}"
+    return f"{letter.programme} {KIND_TITLES[letter.kind]}: {who}{letter.period}{revised}"
 
 
 def build(letter: Letter | NoticeLetter, sender: str, reply_to: str | None = None) -> EmailMessage:

@@ -95,10 +95,14 @@ def compute_period(
     return PeriodComputation(period.code, ordered(results), units)
 
 
-def compute_periods(inputs, periods: list[Period]) -> list[PeriodComputation]:
+def compute_periods(
+    inputs, periods: list[Period], measure_ids: tuple[str, ...] | None = None
+) -> list[PeriodComputation]:
     """``compute_period`` for several periods on every core. Each job is one ICO and some of its periods:
     the worker builds that ICO's data in view from its rows alone (a national quarter never sits in one
-    process), computes and serialises its per-unit frames; the statewide figures are pooled here."""
+    process), computes and serialises its per-unit frames; the statewide figures are pooled here. ``inputs``
+    are one programme's ICOs and ``measure_ids`` its measure set (None: every measure of the library)."""
+    measures = None if measure_ids is None else {m: REGISTRY[m] for m in REGISTRY if m in measure_ids}
     from reporting.workers import cores, in_processes
 
     codes = sorted({c for p in periods for c in inputs.reporting(p)})
@@ -107,7 +111,7 @@ def compute_periods(inputs, periods: list[Period]) -> list[PeriodComputation]:
     for code in codes:
         own = [p for p in periods if code in inputs.reporting(p)]
         size = max(1, -(-len(own) // chunks))
-        jobs += [(inputs, code, own[k : k + size]) for k in range(0, len(own), size)]
+        jobs += [(inputs, code, own[k : k + size], measure_ids) for k in range(0, len(own), size)]
     by_period: dict[str, tuple[list, dict, dict]] = {p.code: ([], {}, {}) for p in periods}
     for answer in in_processes(_compute_job, jobs):
         for code, (results, units, stored) in answer.items():
@@ -118,7 +122,11 @@ def compute_periods(inputs, periods: list[Period]) -> list[PeriodComputation]:
         PeriodComputation(
             p.code,
             ordered(
-                case_mix(by_period[p.code][0] + pool_statewide(by_period[p.code][1], p.code), by_period[p.code][1])
+                case_mix(
+                    by_period[p.code][0] + pool_statewide(by_period[p.code][1], p.code, measures),
+                    by_period[p.code][1],
+                    measures,
+                )
             ),
             by_period[p.code][1],
             by_period[p.code][2],
@@ -131,10 +139,11 @@ def _compute_job(job) -> dict:
     from reporting.engine.inputs import views_of
     from reporting.engine.store import frame_to_bytes
 
-    inputs, code, periods = job
+    inputs, code, periods, measure_ids = job
+    measures = None if measure_ids is None else {m: REGISTRY[m] for m in REGISTRY if m in measure_ids}
     views, out = views_of(inputs, code, periods), {}
     for period in periods:
-        results, units = compute_icos({code: views.pop(period.code)}, period)
+        results, units = compute_icos({code: views.pop(period.code)}, period, measures)
         out[period.code] = (results, units, {k: frame_to_bytes(f) for k, f in units.items()})
     return out
 

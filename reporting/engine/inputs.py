@@ -72,16 +72,23 @@ class InForce:
         }
 
 
-def in_force_up_to(up_to, only: str | None = None) -> InForce:
-    """The packages in force ending on or before ``up_to`` (of one ICO with ``only``), their rows copied
+def in_force_up_to(up_to, only: str | None = None, programme_id: str | None = None) -> InForce:
+    """The packages in force ending on or before ``up_to`` (of one ICO with ``only``; of the ICOs of one
+    programme with ``programme_id``: a programme's figures never include another's ICOs), their rows copied
     to the row cache when they are not there yet."""
     with _engine().connect() as connection:
         with Session(bind=connection) as session:
-            codes = {i: o.code for i, o in organizations_by_id(session).items()}
+            codes = {
+                i: o.code
+                for i, o in organizations_by_id(session).items()
+                if programme_id is None or o.programme_id == programme_id
+            }
             packages = tuple(
                 Package(s.id, codes[s.organization_id], s.period_code, s.version, s.sha256)
                 for s in in_force(session)
-                if Period.parse(s.period_code).end <= up_to and (only is None or codes[s.organization_id] == only)
+                if s.organization_id in codes
+                and Period.parse(s.period_code).end <= up_to
+                and (only is None or codes[s.organization_id] == only)
             )
         memory = {}
         missing = [p for p in packages if not _cached(p)]

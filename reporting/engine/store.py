@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import select, update
 
 from reporting.engine.compute import MeasureResult, PeriodComputation
-from reporting.storage.models import Result, ResultRun, ResultUnits, utcnow
+from reporting.storage.models import DEFAULT_PROGRAMME, Result, ResultRun, ResultUnits, utcnow
 
 
 def inputs_digest(inputs: dict) -> str:
@@ -47,8 +47,11 @@ def save_run(
     code_version: str,
     spec_version: str,
     started_at,
+    programme_id: str = DEFAULT_PROGRAMME,
 ) -> ResultRun:
+    """A new current run of the (programme, period); the one before it stays, no longer current."""
     run = ResultRun(
+        programme_id=programme_id,
         period_code=computation.period,
         started_at=started_at,
         finished_at=utcnow(),
@@ -62,7 +65,9 @@ def save_run(
     )
     session.execute(
         update(ResultRun)
-        .where(ResultRun.period_code == computation.period, ResultRun.is_current)
+        .where(
+            ResultRun.programme_id == programme_id, ResultRun.period_code == computation.period, ResultRun.is_current
+        )
         .values(is_current=False)
     )
     session.add(run)
@@ -84,8 +89,13 @@ def save_run(
     return run
 
 
-def current_run(session, period_code: str) -> ResultRun | None:
-    return session.scalar(select(ResultRun).where(ResultRun.period_code == period_code, ResultRun.is_current))
+def current_run(session, period_code: str, programme_id: str = DEFAULT_PROGRAMME) -> ResultRun | None:
+    """The (programme, period)'s current run."""
+    return session.scalar(
+        select(ResultRun).where(
+            ResultRun.programme_id == programme_id, ResultRun.period_code == period_code, ResultRun.is_current
+        )
+    )
 
 
 def results_of(session, run_id: int) -> list[MeasureResult]:

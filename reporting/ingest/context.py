@@ -11,8 +11,9 @@ from reporting.storage.queries import in_force
 from reporting.storage.rows import read_rows
 
 
-def package_context(org_id: int, period) -> Context:
-    """The ICO's in-force packages of other periods, as the validator's context."""
+def package_context(org_id: int, period, programme=None) -> Context:
+    """The ICO's in-force packages of other periods, as the validator's context; ``programme`` (the ICO's
+    ``programmes.Programme``) gives the eligibility."""
     with db.engine.connect() as connection:
         with Session(bind=connection) as session:
             others = [s for s in in_force(session, org_id) if s.period_code != period.code]
@@ -22,4 +23,4 @@ def package_context(org_id: int, period) -> Context:
     packages = []
     for sub_id, code in by_sub.items():
         packages.append((code, {name: f[f["submission_id"] == sub_id] for name, f in frames.items()}))
-    return build_context(period, packages)
+    return build_context(period, packages, programme)

@@ -23,6 +23,7 @@ def on_stored(
     via: str,
     *,
     in_preview: bool,
+    programme_id: str,
 ):
     """The callback ``ingest.store`` runs inside the transaction that stores the version (``session``,
     ``submission``): both entries are written with the version or not at all. ``in_preview``: the period's
@@ -37,6 +38,7 @@ def on_stored(
                 f"Resubmission v{submission.version} of {org_code} accepted: the preview is refreshed at the next "
                 f"cycle.",
                 org_id,
+                programme_id,
             )
         audit.record(
             "upload",

@@ -31,11 +31,15 @@ class Context:
     inpatient_ids: dict = field(default_factory=dict)  # stay_id -> period, other periods
     response_ids: dict = field(default_factory=dict)  # response_id -> period, other periods
     facility_admissions: pd.DataFrame | None = None  # stay_id, admission_date, period (latest row, earlier periods)
+    programme: str = "One Care"  # the programme's name, in messages
+    min_age: int = 21  # its age eligibility at enrollment (programmes.Programme)
+    max_age: int | None = 64  # None: no upper bound
 
 
-def build_context(period: Period, others: list[tuple[str, dict[str, pd.DataFrame]]]) -> Context:
+def build_context(period: Period, others: list[tuple[str, dict[str, pd.DataFrame]]], programme=None) -> Context:
     """The context of a package from the ICO's in-force accepted packages of *other* periods
-    (``[(period_code, frames)]``); only earlier periods matter for spans and stays."""
+    (``[(period_code, frames)]``); only earlier periods matter for spans and stays. ``programme`` (a
+    ``programmes.Programme``) gives the eligibility; None: One Care's, 21 to 64."""
 
     def key(code):
         return Period.parse(code).begin
@@ -64,6 +68,11 @@ def build_context(period: Period, others: list[tuple[str, dict[str, pd.DataFrame
         response_ids=ids("survey_responses", "response_id"),
         facility_admissions=(
             pd.concat(stays, ignore_index=True).drop_duplicates("stay_id", keep="last") if stays else None
+        ),
+        **(
+            {"programme": programme.name, "min_age": programme.min_age, "max_age": programme.max_age}
+            if programme is not None
+            else {}
         ),
     )
 
@@ -291,16 +300,19 @@ class FileRules:
         P = self.P
         start, end, death, birth = f["enrollment_start"], f["enrollment_end"], f["death_date"], f["birth_date"]
         age = _age(birth, start)
+        low, high = self.ctx.min_age, self.ctx.max_age
+        ages = f"aged {low} to {high}" if high is not None else f"aged {low} and over"
         self.fail(
             "members",
             f,
-            age.notna() & ((age < 21) | (age > 64)),
+            age.notna() & ((age < low) | (age > high if high is not None else False)),
             "birth_date",
             "age_eligibility",
             lambda r: (
                 "The member is "
                 + _age(r["birth_date"], r["enrollment_start"]).astype("Int64").astype(str)
-                + " on enrollment_start; One Care enrolls people aged 21 to 64. Check birth_date and enrollment_start."
+                + f" on enrollment_start; {self.ctx.programme} enrolls people {ages}. Check birth_date and "
+                "enrollment_start."
             ),
         )
         self.fail(

@@ -1,8 +1,8 @@
 """HL7 FHIR R4 forms of the measures and their published results, built and validated with the
 ``fhir.resources`` R4B models (never hand-written JSON).
 
-- ``Measure`` per measure: canonical ``url`` ``{BASE_URL}/api/v1/fhir/Measure/{id}`` (where it is served), scoring, improvement
-  notation, the populations it counts.
+- ``Measure`` per programme and measure: canonical ``url`` ``{BASE_URL}/api/v1/fhir/Measure/{programme}-{id}`` (where
+  it is served; the programme's id names whose measure it is), scoring, improvement notation, the populations it counts.
 - ``MeasureReport`` (``summary``) per measure, ICO (or statewide) and period, from the period's published
   edition: population counts, the score (a percent as a proportion 0-1, a rate per 1,000 member-months,
   a survey score), and these extensions (documented in ``docs/fhir.md``):
@@ -12,8 +12,8 @@
 - ``MeasureReport`` (``subject-list``) for an ICO's own use: the members behind the gap, as a contained
   ``List`` of member identifiers. Never offered to anyone but the ICO (and admins).
 
-A FHIR id allows no underscore: a measure's FHIR id is its id with ``-`` (``fuh-7d``); a summary report's
-id is ``{period}.{ico}.{measure}`` (``2015Q2.HA.fuh-7d``)."""
+A FHIR id allows no underscore: a measure's FHIR id is its programme's id and its id with ``-``
+(``ma-one-care-fuh-7d``); a summary report's id is ``{period}.{ico}.{measure}`` (``2015Q2.HA.ma-one-care-fuh-7d``)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from fhir.resources.R4B.measurereport import MeasureReport
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from measures import REGISTRY, SPEC_VERSION
+from reporting import programmes
 from reporting.engine import STATEWIDE
 from reporting.interop.published import Published
 
@@ -36,17 +37,26 @@ SCORING_OF_UNIT = {"percent": "proportion", "per_1000": "ratio", "score": "conti
 MEDIA_TYPE = "application/fhir+json"
 
 
-def fhir_id(measure_id: str) -> str:
-    return measure_id.replace("_", "-")
+def fhir_id(measure_id: str, programme=None) -> str:
+    """A programme's measure as a FHIR id: ``ma-one-care-fuh-7d`` (None: the default programme)."""
+    return f"{programmes.get(programme).id}-{measure_id.replace('_', '-')}"
 
 
-def measure_id_of(fhir_measure_id: str) -> str | None:
-    candidate = (fhir_measure_id or "").replace("-", "_")
-    return candidate if candidate in REGISTRY else None
+def measure_id_of(fhir_measure_id: str) -> tuple[str, str] | None:
+    """(programme id, measure id) of a Measure's FHIR id, if the programme has that measure; a bare measure id
+    (``fuh-7d``, from before programmes) is the default programme's."""
+    raw = (fhir_measure_id or "").strip()
+    for pid in sorted(programmes.ids(), key=len, reverse=True):
+        if raw.startswith(pid + "-"):
+            candidate = raw[len(pid) + 1 :].replace("-", "_")
+            return (pid, candidate) if candidate in programmes.get(pid).measures else None
+    candidate = raw.replace("-", "_")
+    default = programmes.default()
+    return (default.id, candidate) if candidate in default.measures else None
 
 
-def canonical(base: str, measure_id: str) -> str:
-    return f"{base.rstrip('/')}/api/v1/fhir/Measure/{fhir_id(measure_id)}"
+def canonical(base: str, measure_id: str, programme=None) -> str:
+    return f"{base.rstrip('/')}/api/v1/fhir/Measure/{fhir_id(measure_id, programme)}"
 
 
 def _ext(base: str, name: str) -> str:
@@ -75,19 +85,24 @@ def _populations(m) -> list[tuple[str, str]]:
     return pops
 
 
-def measure(m, base: str) -> Measure:
+def measure(m, base: str, programme=None) -> Measure:
+    prog = programmes.get(programme)
     return Measure.model_validate(
         {
             "resourceType": "Measure",
-            "id": fhir_id(m.id),
-            "url": canonical(base, m.id),
-            "identifier": [{"system": identifier_system(base, "measure-id"), "value": m.id}],
+            "id": fhir_id(m.id, prog),
+            "url": canonical(base, m.id, prog),
+            "identifier": [
+                {"system": identifier_system(base, "measure-id"), "value": m.id},
+                {"system": identifier_system(base, "programme-id"), "value": prog.id},
+            ],
             "version": m.version,
             "name": "".join(p.title() for p in m.id.split("_")),
             "title": m.title,
             "status": "active",
             "experimental": False,
-            "publisher": "One Care Quality Reporting",
+            "publisher": f"{prog.name} quality reporting",
+            "jurisdiction": [_code("urn:iso:std:iso:3166:-2", f"US-{prog.state}")],
             "description": m.definition,
             "purpose": f"{m.reference}. Specification version {SPEC_VERSION}.",
             "scoring": _code(SCORING, SCORING_OF_UNIT[m.unit]),
@@ -135,11 +150,11 @@ def _counts(m, r) -> list[tuple[str, int]]:
 
 def _organization(pub: Published, ico: str, base: str, states: set[str]) -> dict:
     if ico == STATEWIDE:
-        state = ",".join(sorted(states)) or "MA"
+        state = pub.programme.state
         return {
             "resourceType": "Organization",
             "id": "org",
-            "name": f"Statewide ({state})",
+            "name": f"Statewide ({pub.programme.name}, {state})",
             "identifier": [
                 {"system": identifier_system(base, "ico-code"), "value": STATEWIDE},
                 {"system": "https://www.usps.com/state", "value": state},
@@ -157,15 +172,16 @@ def _organization(pub: Published, ico: str, base: str, states: set[str]) -> dict
     }
 
 
-def report_id(period: str, ico: str, measure_id: str) -> str:
-    return f"{period}.{ico}.{fhir_id(measure_id)}"
+def report_id(period: str, ico: str, measure_id: str, programme=None) -> str:
+    return f"{period}.{ico}.{fhir_id(measure_id, programme)}"
 
 
-def parse_report_id(report: str) -> tuple[str, str, str] | None:
+def parse_report_id(report: str) -> tuple[str, str, str, str] | None:
+    """(period, ICO, measure id, programme id) of a summary report's id."""
     parts = (report or "").split(".")
-    if len(parts) != 3 or measure_id_of(parts[2]) is None:
+    if len(parts) != 3 or (found := measure_id_of(parts[2])) is None:
         return None
-    return parts[0].upper(), parts[1].upper(), measure_id_of(parts[2])
+    return parts[0].upper(), parts[1].upper(), found[1], found[0]
 
 
 def _common(pub: Published, m, ico: str, base: str, states: set[str], kind: str) -> dict:
@@ -174,7 +190,7 @@ def _common(pub: Published, m, ico: str, base: str, states: set[str], kind: str)
         "status": "complete",
         "type": kind,
         "contained": [_organization(pub, ico, base, states)],
-        "measure": f"{canonical(base, m.id)}|{m.version}",
+        "measure": f"{canonical(base, m.id, pub.programme)}|{m.version}",
         "date": (pub.edition.published_at or pub.run.finished_at or datetime.now(UTC)).replace(tzinfo=UTC).isoformat(),
         "reporter": {"reference": "#org"},
         "period": {"start": pub.period.begin.isoformat(), "end": pub.period.end.isoformat()},
@@ -215,7 +231,7 @@ def summary(pub: Published, measure_id: str, ico: str, base: str, states: set[st
             extensions.append({"url": _ext(base, "vs-statewide"), "valueCode": r.vs_statewide})
     return MeasureReport.model_validate(
         _common(pub, m, ico, base, states, "summary")
-        | {"id": report_id(pub.period.code, ico, measure_id), "extension": extensions, "group": [group]}
+        | {"id": report_id(pub.period.code, ico, measure_id, pub.programme), "extension": extensions, "group": [group]}
     )
 
 
@@ -239,7 +255,7 @@ def subject_list(pub: Published, measure_id: str, ico: str, base: str, member_id
     return MeasureReport.model_validate(
         report
         | {
-            "id": report_id(pub.period.code, ico, measure_id) + ".gap",
+            "id": report_id(pub.period.code, ico, measure_id, pub.programme) + ".gap",
             "group": [
                 {
                     "population": [
@@ -280,13 +296,14 @@ def outcome(message: str, code: str = "invalid") -> OperationOutcome:
     )
 
 
-def measures(base: str) -> list[Measure]:
-    return [measure(m, base) for m in REGISTRY.values()]
+def measures(base: str, programme_list) -> list[Measure]:
+    """The Measures of the programmes given, each programme's own set."""
+    return [measure(m, base, p) for p in programme_list for m in p.measure_set.values()]
 
 
 def summaries(pub: Published, base: str, icos: list[str], states: set[str], measure_ids=None) -> list[MeasureReport]:
     out = []
-    for mid in measure_ids or REGISTRY:
+    for mid in measure_ids or pub.programme.measures:
         for ico in icos:
             if (report := summary(pub, mid, ico, base, states)) is not None:
                 out.append(report)

@@ -13,12 +13,13 @@ import json
 import zipfile
 from pathlib import Path
 
-from measures import REGISTRY, SPEC_VERSION
+from measures import SPEC_VERSION
 from reporting.engine import STATEWIDE
 from reporting.interop.published import Published
 from reporting.publication.suppression import SUPPRESSED, suppress
 
 COLUMNS = [
+    "programme",
     "measure_id",
     "ico",
     "period",
@@ -43,10 +44,11 @@ LICENSE = {
 
 
 def rows(pub: Published) -> list[dict]:
-    """One row per measure and ICO (and statewide), as the public report shows them."""
+    """One row per measure of the programme and ICO (and the programme's statewide figure), as the public report
+    shows them."""
     codes = [o.code for o in pub.icos] + [STATEWIDE]
     out = []
-    for m in REGISTRY.values():
+    for m in pub.programme.measure_set.values():
         present = [pub.results[(m.id, c)] for c in codes if (m.id, c) in pub.results]
         for cell in sorted(suppress(m.id, present, pub.hidden), key=lambda c: (c.ico == STATEWIDE, c.ico)):
             hidden = [cell.numerator, cell.denominator, cell.value]  # the row's cells
@@ -55,6 +57,7 @@ def rows(pub: Published) -> list[dict]:
             adjusted = reported and cell.value not in (None, SUPPRESSED) and result.adjusted_value is not None
             out.append(
                 {
+                    "programme": pub.programme.id,
                     "measure_id": m.id,
                     "ico": cell.ico,
                     "period": pub.period.code,
@@ -85,20 +88,24 @@ def results_csv(pub: Published) -> bytes:
 
 
 def descriptor(pub: Published, base: str) -> dict:
+    prog = pub.programme
+    measure_set = prog.measure_set
     measures = ", ".join(
-        f"{m.id} ({UNITS[m.unit]}, {'higher' if m.higher_is_better else 'lower'} is better)" for m in REGISTRY.values()
+        f"{m.id} ({UNITS[m.unit]}, {'higher' if m.higher_is_better else 'lower'} is better)"
+        for m in measure_set.values()
     )
     return {
-        "name": f"one-care-quality-measures-{pub.period.code.lower()}",
-        "title": f"One Care quality measures, {pub.period.code} (public, edition {pub.edition.number})",
+        "name": f"{prog.id}-quality-measures-{pub.period.code.lower()}",
+        "title": f"{prog.name} quality measures, {pub.period.code} (public, edition {pub.edition.number})",
         "description": (
-            "Quality measures of the Massachusetts One Care demonstration for each Integrated Care "
-            "Organization (ICO) and statewide, as published. Counts from 1 to 10 are suppressed "
+            f"Quality measures of the {prog.name} demonstration ({prog.state}) for each of its plans (Integrated "
+            "Care Organizations, ICOs) and statewide over its plans only, as published. Counts from 1 to "
+            f"{prog.disclosure_threshold - 1} are suppressed "
             "(CMS cell-size policy), with complementary suppression checked across ICOs, statewide, quarters "
             "and years over every release; suppressed cells are empty. "
             f"Measure specification version {SPEC_VERSION}."
         ),
-        "homepage": f"{base.rstrip('/')}/public",
+        "homepage": f"{base.rstrip('/')}/public/{prog.id}",
         "version": f"{pub.edition.number}",
         "created": (pub.edition.published_at.isoformat() + "Z") if pub.edition.published_at else None,
         "licenses": [LICENSE],
@@ -115,11 +122,18 @@ def descriptor(pub: Published, base: str) -> dict:
                 "schema": {
                     "fields": [
                         {
+                            "name": "programme",
+                            "type": "string",
+                            "title": "Programme",
+                            "description": f"The programme's id: {prog.id} ({prog.name}).",
+                            "constraints": {"required": True, "enum": [prog.id]},
+                        },
+                        {
                             "name": "measure_id",
                             "type": "string",
                             "title": "Measure",
                             "description": "The measure's id. Units and direction: " + measures,
-                            "constraints": {"required": True, "enum": list(REGISTRY)},
+                            "constraints": {"required": True, "enum": list(measure_set)},
                         },
                         {
                             "name": "ico",
@@ -195,7 +209,7 @@ def descriptor(pub: Published, base: str) -> dict:
                             "constraints": {"enum": ["higher", "lower", "no_difference", ""]},
                         },
                     ],
-                    "primaryKey": ["measure_id", "ico", "period"],
+                    "primaryKey": ["programme", "measure_id", "ico", "period"],
                 },
             }
         ],

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from reporting import clock, pipeline
+from reporting import clock, pipeline, programmes
 from reporting.access import admins
 from reporting.delivery import ledger, notices
 from reporting.links import external_url
@@ -42,17 +42,24 @@ def _record(job: str, fn, period: str = ""):
     return status
 
 
+def _label(programme, code: str) -> str:
+    """A period in a job's summary: as before for the default programme, with the programme's id for another."""
+    return code if programme == programmes.default() else f"{programme.id} {code}"
+
+
 def quarterly_cycle(today: date | None = None) -> None:
+    """Each programme's periods due for their cycle, by its own due rule (never one programme's for another)."""
+
     def work():
-        periods = calendar.due_for_cycle(today or clock.today())
         results, timings = [], {}
-        for code in periods:
-            outcome = pipeline.run_cycle(code, trigger="scheduler")
-            results.append(
-                f"{code}: {outcome.status}, edition {outcome.edition_number}, {outcome.rendered} PDFs, "
-                f"{outcome.sent} sent, {outcome.failed} failed, {outcome.pending} pending"
-            )
-            timings[code] = outcome.timings
+        for programme in programmes.all():
+            for code in calendar.due_for_cycle(today or clock.today(), programme):
+                outcome = pipeline.run_cycle(code, trigger="scheduler", programme=programme)
+                results.append(
+                    f"{_label(programme, code)}: {outcome.status}, edition {outcome.edition_number}, "
+                    f"{outcome.rendered} PDFs, {outcome.sent} sent, {outcome.failed} failed, {outcome.pending} pending"
+                )
+                timings[_label(programme, code)] = outcome.timings
         return ("; ".join(results) or "no period due"), timings
 
     _record("quarterly_cycle", work)
@@ -61,12 +68,14 @@ def quarterly_cycle(today: date | None = None) -> None:
 def nightly_recompute() -> None:
     def work():
         with db.transaction() as session:
-            periods = editions.published_periods(session)
+            periods = [(p, code) for p in programmes.all() for code in editions.published_periods(session, p.id)]
         changed = []
-        for code in periods:
-            outcome = pipeline.run_cycle(code, trigger="recompute")
+        for programme, code in periods:
+            outcome = pipeline.run_cycle(code, trigger="recompute", programme=programme)
             if outcome.new_edition:
-                changed.append(f"{code}: revised edition {outcome.edition_number}, {outcome.sent} sent")
+                changed.append(
+                    f"{_label(programme, code)}: revised edition {outcome.edition_number}, {outcome.sent} sent"
+                )
         return ("; ".join(changed) or f"{len(periods)} published periods unchanged"), {}
 
     _record("nightly_recompute", work)
@@ -78,13 +87,15 @@ def fresh_results() -> None:
     from reporting.freshness import stale_periods
 
     with db.transaction() as session:
-        stale = stale_periods(session)
+        stale = {p: codes for p in programmes.all() if (codes := stale_periods(session, p.id))}
     if not stale:  # record a run only when there was something to do
         return
 
     def work():
-        outcomes = pipeline.compute_many(stale, trigger="upload", force=False, warm=True)
-        done = [o.period for o in outcomes if not o.unchanged]
+        done = []
+        for programme, codes in stale.items():
+            outcomes = pipeline.compute_many(codes, trigger="upload", force=False, warm=True, programme=programme)
+            done += [_label(programme, o.period) for o in outcomes if not o.unchanged]
         return f"recomputed {', '.join(done) or 'nothing (inputs unchanged)'}", {}
 
     _record("fresh_results", work)
@@ -97,18 +108,20 @@ def delivery_worker() -> None:
     def work():
         with db.transaction() as session:
             stale = ledger.sweep_stale(session, current_app.config["DELIVERY_STALE_SECONDS"])
-            unfinished = editions.unfinished(session)
-        for code in unfinished:
-            pipeline.run_cycle(code, trigger="worker")
+            unfinished = editions.unfinished(session, None)
+        finished = []
+        for programme_id, code in unfinished:
+            pipeline.run_cycle(code, trigger="worker", programme=programme_id)
+            finished.append(_label(programmes.get(programme_id), code))
         counts = pipeline.deliver_due(None)
         return (
             f"{counts['sent']} sent in all, {counts['pending']} pending; stale: {stale[0]} sent again, "
-            f"{stale[1]} marked uncertain; finished {unfinished or 'no edition'}"
+            f"{stale[1]} marked uncertain; finished {finished or 'no edition'}"
         ), {}
 
     with db.transaction() as session:
         busy = session.scalar(select(Delivery.id).where(Delivery.status.in_(["pending", "sending"])))
-        unfinished = editions.unfinished(session)
+        unfinished = editions.unfinished(session, None)
     if busy or unfinished:  # record a run only when there was something to do
         _record("delivery_worker", work)
 

@@ -7,31 +7,28 @@ returns them, read again whenever a rule set is adopted."""
 
 from __future__ import annotations
 
-from reporting.errors import ConfigError
-
 
 def init_app(app) -> None:
-    """The configuration files only seed version 1 of a year (``init-db``); they are checked at start-up."""
-    from reporting.publication.benchmarks import ConfigFileError, load_benchmarks, load_withhold
-
-    try:
-        load_benchmarks(app.config["BENCHMARKS_FILE"])
-        load_withhold(app.config["WITHHOLD_FILE"])
-    except (OSError, ConfigFileError) as e:
-        raise ConfigError(f"Benchmark or withhold configuration: {e}") from None
+    """Each programme's benchmark and withhold files only seed version 1 of a year (``init-db``); they are
+    checked at start-up with the programme files (``programmes.read``)."""
     app.extensions["rules_cache"] = {}
 
 
-def settings():
-    """The rules in force (``reporting.rules.store.Rules``), cached until a rule set is adopted."""
+def settings(programme=None):
+    """The rules in force of a programme (an id or ``Programme``; None: DEFAULT_PROGRAMME) as
+    ``reporting.rules.store.Rules``, cached until a rule set is adopted."""
     from flask import current_app
 
+    from reporting import programmes
     from reporting.rules.store import current_rules, state_key
     from reporting.storage import db
 
+    pid = programmes.get(programme).id
     cache = current_app.extensions.setdefault("rules_cache", {})
-    key = state_key(db.session)
-    if key not in cache:
+    state = state_key(db.session)
+    if cache.get("state") != state:
         cache.clear()
-        cache[key] = current_rules(db.session)
-    return cache[key]
+        cache["state"] = state
+    if pid not in cache:
+        cache[pid] = current_rules(db.session, pid)
+    return cache[pid]

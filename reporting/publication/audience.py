@@ -18,7 +18,7 @@ def expected_reports(session, edition) -> list:
     period = Period.parse(edition.period_code)
     specs = []
     for kind in REPORT_KINDS.values():
-        if kind.made_for(period, settings().withhold) and (
+        if kind.made_for(period, settings(run.programme_id).withhold) and (
             kind.in_preview or not editions.status_of(edition).is_preview
         ):
             specs += (

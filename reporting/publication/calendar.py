@@ -9,35 +9,48 @@ from flask import current_app
 from sqlalchemy import select
 
 from measures import Period
+from reporting import programmes
+from reporting.periods import stored
 from reporting.publication.editions import EditionStatus
 from reporting.storage import db
-from reporting.storage.models import Edition, ReportingPeriod, Submission
+from reporting.storage.models import Edition, Organization, ReportingPeriod, Submission
 
 
-def due_for_cycle(today: date) -> list[str]:
-    """Quarters whose due date + CYCLE_DELAY_DAYS has passed, that have accepted packages and no
-    complete edition; then calendar years whose fourth quarter is past that point."""
-    cfg = current_app.config
+def due_for_cycle(today: date, programme=None) -> list[str]:
+    """The programme's quarters (``programme``: an id or ``Programme``; None: DEFAULT_PROGRAMME) whose due date
+    (its due rule) + CYCLE_DELAY_DAYS has passed, that have accepted packages of its ICOs and no complete
+    edition; then calendar years whose fourth quarter is past that point."""
+    cfg, programme = current_app.config, programmes.get(programme)
     delay = timedelta(days=cfg["CYCLE_DELAY_DAYS"])
     first = Period.parse(cfg["CYCLE_FIRST_PERIOD"]) if cfg.get("CYCLE_FIRST_PERIOD") else None
+    mine = Edition.programme_id == programme.id
     with db.transaction() as session:
         periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin)).all()
-        with_data = set(session.scalars(select(Submission.period_code).where(Submission.status == "accepted")))
+        with_data = set(
+            session.scalars(
+                select(Submission.period_code)
+                .join(Organization, Organization.id == Submission.organization_id)
+                .where(Submission.status == "accepted", Organization.programme_id == programme.id)
+            )
+        )
         done = {
             e.period_code
             for e in session.scalars(
-                select(Edition).where(Edition.status == EditionStatus.PUBLISHED, Edition.rendered_at.is_not(None))
+                select(Edition).where(mine, Edition.status == EditionStatus.PUBLISHED, Edition.rendered_at.is_not(None))
             )
         }
         # awaiting a reviewer's approval: nothing to do; in preview: the cycle publishes once the window passed
         waiting = {
             e.period_code
-            for e in session.scalars(select(Edition).where(Edition.status == EditionStatus.AWAITING_APPROVAL))
+            for e in session.scalars(select(Edition).where(mine, Edition.status == EditionStatus.AWAITING_APPROVAL))
         }
     due = [
         p
         for p in periods
-        if p.due_date + delay <= today and p.code in with_data and (first is None or p.begin >= first.begin)
+        if programme.due_date(stored(p.code)) + delay <= today
+        and p.code in with_data
+        and programme.covers(stored(p.code))
+        and (first is None or p.begin >= first.begin)
     ]
     out = [p.code for p in due if p.code not in done and p.code not in waiting]
     years = sorted({p.begin.year for p in due if Period.parse(p.code).quarter == 4})

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from reporting import audit
 from reporting.errors import ReportingError
 from reporting.periods import stored
-from reporting.storage.models import Edition, utcnow
+from reporting.storage.models import DEFAULT_PROGRAMME, Edition, ResultRun, utcnow
 
 
 class EditionStatus(StrEnum):
@@ -98,35 +98,42 @@ def _move(edition: Edition, to: EditionStatus) -> None:
 # --- queries ------------------------------------------------------------------------------------
 
 
-def _newest(session, period: str, statuses) -> Edition | None:
+# Editions are numbered per (programme, period): each query takes the programme's id (default: One Care's).
+
+
+def _of(period: str, programme_id: str):
+    return (Edition.programme_id == programme_id, Edition.period_code == period)
+
+
+def _newest(session, period: str, statuses, programme_id: str = DEFAULT_PROGRAMME) -> Edition | None:
     return session.scalar(
         select(Edition)
-        .where(Edition.period_code == period, Edition.status.in_(list(statuses)))
+        .where(*_of(period, programme_id), Edition.status.in_(list(statuses)))
         .order_by(Edition.number.desc())
     )
 
 
-def latest(session, period: str) -> Edition | None:
-    return session.scalar(select(Edition).where(Edition.period_code == period).order_by(Edition.number.desc()))
+def latest(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> Edition | None:
+    return session.scalar(select(Edition).where(*_of(period, programme_id)).order_by(Edition.number.desc()))
 
 
-def latest_published(session, period: str) -> Edition | None:
+def latest_published(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> Edition | None:
     """The newest edition ever published of the period (in force, or superseded)."""
-    return _newest(session, period, PUBLISHED_ONCE)
+    return _newest(session, period, PUBLISHED_ONCE, programme_id)
 
 
-def published_of(session, period: str) -> Edition | None:
+def published_of(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> Edition | None:
     """The period's published edition, in force now."""
-    return _newest(session, period, [S.PUBLISHED])
+    return _newest(session, period, [S.PUBLISHED], programme_id)
 
 
-def preview_of(session, period: str) -> Edition | None:
-    return _newest(session, period, [S.PREVIEW])
+def preview_of(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> Edition | None:
+    return _newest(session, period, [S.PREVIEW], programme_id)
 
 
-def pending_of(session, period: str) -> Edition | None:
+def pending_of(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> Edition | None:
     """The period's edition not yet published (in preview or awaiting approval), if any."""
-    return _newest(session, period, PENDING)
+    return _newest(session, period, PENDING, programme_id)
 
 
 def in_preview(session) -> list[Edition]:
@@ -140,17 +147,17 @@ def awaiting_approval(session) -> list[Edition]:
     )
 
 
-def shown_to_user(session, period: str) -> Edition | None:
+def shown_to_user(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> Edition | None:
     """The edition a period's results are shown from (the API's results): the newest pending or published."""
-    return _newest(session, period, (S.PREVIEW, S.AWAITING_APPROVAL, S.PUBLISHED))
+    return _newest(session, period, (S.PREVIEW, S.AWAITING_APPROVAL, S.PUBLISHED), programme_id)
 
 
-def open_to_inquiries(session) -> list[Edition]:
-    """For each period, its newest edition when inquiries may be opened on it: in preview, or published and
-    revised. Newest first."""
+def open_to_inquiries(session, programme_id: str = DEFAULT_PROGRAMME) -> list[Edition]:
+    """For each period of the programme, its newest edition when inquiries may be opened on it: in preview, or
+    published and revised. Newest first."""
     rows = session.scalars(
         select(Edition)
-        .where(Edition.status.in_([S.PREVIEW, S.PUBLISHED]))
+        .where(Edition.programme_id == programme_id, Edition.status.in_([S.PREVIEW, S.PUBLISHED]))
         .order_by(Edition.created_at.desc(), Edition.number.desc())
     ).all()
     seen, out = set(), []
@@ -161,31 +168,42 @@ def open_to_inquiries(session) -> list[Edition]:
     return out
 
 
-def published_periods(session) -> list[str]:
-    """The periods with a published edition (what the nightly recompute looks at)."""
-    return sorted(set(session.scalars(select(Edition.period_code).where(Edition.status == S.PUBLISHED))))
-
-
-def unfinished(session) -> list[str]:
-    """Periods whose published edition is not rendered yet (approved or published since the last cycle, or
-    interrupted)."""
-    return list(
-        session.scalars(select(Edition.period_code).where(Edition.status == S.PUBLISHED, Edition.rendered_at.is_(None)))
+def published_periods(session, programme_id: str = DEFAULT_PROGRAMME) -> list[str]:
+    """The programme's periods with a published edition (what the nightly recompute looks at)."""
+    return sorted(
+        set(
+            session.scalars(
+                select(Edition.period_code).where(Edition.programme_id == programme_id, Edition.status == S.PUBLISHED)
+            )
+        )
     )
 
 
-def rules_in_force(session, period: str) -> dict:
-    """The rule set versions an edition of ``period`` made now records (year -> version)."""
+def unfinished(session, programme_id: str | None = DEFAULT_PROGRAMME) -> list[str]:
+    """The programme's periods whose published edition is not rendered yet (approved or published since the last
+    cycle, or interrupted). ``programme_id=None``: ``(programme, period)`` pairs of every programme."""
+    query = select(Edition.programme_id, Edition.period_code).where(
+        Edition.status == S.PUBLISHED, Edition.rendered_at.is_(None)
+    )
+    if programme_id is None:
+        return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+    return [period for pid, period in session.execute(query) if pid == programme_id]
+
+
+def rules_in_force(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> dict:
+    """The rule set versions an edition of the programme's ``period`` made now records (year -> version)."""
     from reporting.rules.store import current_rules  # rules.store asks this module for editions: a cycle
 
     year = stored(period).year
-    versions = current_rules(session).versions
+    versions = current_rules(session, programme_id).versions
     return {str(year): versions[year]} if year in versions else {}
 
 
 def stands_for_now(session, edition: Edition, run_id: int) -> bool:
     """Whether ``edition`` is made of the period's newest computation (``run_id``) with the rules in force."""
-    return edition.run_id == run_id and (edition.rule_versions or {}) == rules_in_force(session, edition.period_code)
+    return edition.run_id == run_id and (edition.rule_versions or {}) == rules_in_force(
+        session, edition.period_code, edition.programme_id
+    )
 
 
 # --- transitions --------------------------------------------------------------------------------
@@ -195,19 +213,22 @@ def create(
     session, period: str, run_id: int, publish: bool, actor: str = "", preview_until=None, reason: str = ""
 ) -> Edition:
     """A new edition on ``run_id``: published at once, in preview until ``preview_until`` (ICOs see and question
-    it), or awaiting a reviewer's approval. An earlier edition not yet published is withdrawn."""
-    number = (session.scalar(select(func.max(Edition.number)).where(Edition.period_code == period)) or 0) + 1
-    revised = latest_published(session, period) is not None
-    for old in session.scalars(select(Edition).where(Edition.period_code == period, Edition.status.in_(PENDING))):
+    it), or awaiting a reviewer's approval. An earlier edition not yet published is withdrawn. The edition is
+    the run's programme's, numbered within its (programme, period)."""
+    programme_id = session.get(ResultRun, run_id).programme_id
+    number = (session.scalar(select(func.max(Edition.number)).where(*_of(period, programme_id))) or 0) + 1
+    revised = latest_published(session, period, programme_id) is not None
+    for old in session.scalars(select(Edition).where(*_of(period, programme_id), Edition.status.in_(PENDING))):
         withdraw(session, old)
     edition = Edition(
+        programme_id=programme_id,
         period_code=period,
         number=number,
         run_id=run_id,
         revised=revised,
         status=S.PREVIEW if preview_until is not None and not publish else S.AWAITING_APPROVAL,
         preview_until=None if publish else preview_until,
-        rule_versions=rules_in_force(session, period),
+        rule_versions=rules_in_force(session, period, programme_id),
     )
     session.add(edition)
     session.flush()
@@ -241,7 +262,7 @@ def mark_published(session, edition: Edition, actor: str, reason: str = "") -> N
     _move(edition, S.PUBLISHED)
     for old in session.scalars(
         select(Edition).where(
-            Edition.period_code == edition.period_code, Edition.status == S.PUBLISHED, Edition.id != edition.id
+            *_of(edition.period_code, edition.programme_id), Edition.status == S.PUBLISHED, Edition.id != edition.id
         )
     ):
         supersede(session, old)

@@ -27,7 +27,16 @@ from reporting.periods import chronological, stored
 from reporting.publication.benchmarks import benchmark_status, judged, withhold
 from reporting.publication.editions import PUBLISHED_ONCE, EditionStatus
 from reporting.publication.released import statewide_withheld
-from reporting.storage.models import Edition, Organization, Result, ResultRun, ResultUnits, Submission, utcnow
+from reporting.storage.models import (
+    DEFAULT_PROGRAMME,
+    Edition,
+    Organization,
+    Result,
+    ResultRun,
+    ResultUnits,
+    Submission,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +64,12 @@ class Provenance:
         return "; ".join(parts)
 
 
-def current_runs(session) -> dict[str, ResultRun]:
-    return {r.period_code: r for r in session.scalars(select(ResultRun).where(ResultRun.is_current))}
+def current_runs(session, programme_id: str = DEFAULT_PROGRAMME) -> dict[str, ResultRun]:
+    """The programme's current run of each period."""
+    return {
+        r.period_code: r
+        for r in session.scalars(select(ResultRun).where(ResultRun.programme_id == programme_id, ResultRun.is_current))
+    }
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class Basis:
     runs: dict  # period code -> ResultRun
     published: bool = False  # as published (editions), or the newest computation
     editions: dict = field(default_factory=dict)  # period code -> the Edition on its run (``seen_by``), or None
+    programme_id: str = DEFAULT_PROGRAMME  # one programme's runs: a basis never mixes programmes
 
     def run(self, period_code: str) -> ResultRun | None:
         return self.runs.get(period_code)
@@ -78,25 +92,26 @@ class Basis:
         return sorted(self.runs, key=chronological, reverse=True)
 
 
-def live(session) -> Basis:
-    """The newest computation of every period: what the pages show (``unpublished`` says where it is newer than
-    the published edition)."""
-    return Basis(current_runs(session))
+def live(session, programme_id: str = DEFAULT_PROGRAMME) -> Basis:
+    """The programme's newest computation of every period: what the pages show (``unpublished`` says where it is
+    newer than the published edition)."""
+    return Basis(current_runs(session, programme_id), programme_id=programme_id)
 
 
 SHOWN = (EditionStatus.PREVIEW, EditionStatus.AWAITING_APPROVAL, EditionStatus.PUBLISHED)
 UNPUBLISHED = "unpublished"  # a computation in no edition (yet): what ``edition_status`` says of it
 
 
-def seen_by(session, user, publish_mode: str) -> Basis:
+def seen_by(session, user, publish_mode: str, programme_id: str = DEFAULT_PROGRAMME) -> Basis:
     """What ``user`` is shown of each period, on the pages and through the API alike: the newest computation,
     where ``access.may_see_edition`` allows its status (its edition's; a computation in no edition yet is on its
     way to approval in ``approval`` mode, else merely unpublished); otherwise the period's newest published
-    edition, or nothing of the period. ``editions`` names the edition each chosen run belongs to (None: none)."""
-    current = current_runs(session)
+    edition, or nothing of the period. ``editions`` names the edition each chosen run belongs to (None: none).
+    One programme's periods."""
+    current = current_runs(session, programme_id)
     editions = session.scalars(
         select(Edition)
-        .where(Edition.period_code.in_(list(current)), Edition.status.in_(SHOWN))
+        .where(Edition.programme_id == programme_id, Edition.period_code.in_(list(current)), Edition.status.in_(SHOWN))
         .order_by(Edition.number)
     ).all()
     on_run = {(e.period_code, e.run_id): e for e in editions}  # the newest edition on each run wins
@@ -114,31 +129,40 @@ def seen_by(session, user, publish_mode: str) -> Basis:
         elif period in published:
             chosen[period] = published[period]
             runs[period] = session.get(ResultRun, published[period].run_id)
-    return Basis(runs, editions=chosen)
+    return Basis(runs, editions=chosen, programme_id=programme_id)
 
 
-def as_published(session, edition=None) -> Basis:
+def as_published(session, edition=None, programme_id: str | None = None) -> Basis:
     """The editions in force when ``edition`` was made (now, without one): for every period, the run of its newest
     edition published by then; ``edition``'s own period reads the edition's run. Editions published later, and
-    computations never published, are not part of it, so rendering an edition again gives the same figures."""
+    computations never published, are not part of it, so rendering an edition again gives the same figures. The
+    editions of ``edition``'s programme (without one: ``programme_id``'s, by default DEFAULT_PROGRAMME's)."""
     at = getattr(edition, "created_at", None) or utcnow()
+    programme_id = getattr(edition, "programme_id", None) or programme_id or DEFAULT_PROGRAMME
     rows = session.execute(
         select(Edition.period_code, Edition.run_id)
-        .where(Edition.status.in_(PUBLISHED_ONCE), Edition.published_at <= at)
+        .where(Edition.programme_id == programme_id, Edition.status.in_(PUBLISHED_ONCE), Edition.published_at <= at)
         .order_by(Edition.published_at, Edition.number)
     ).all()
     run_ids = dict(rows)  # the newest published by then wins
     if edition is not None:
         run_ids[edition.period_code] = edition.run_id
     runs = {r.id: r for r in session.scalars(select(ResultRun).where(ResultRun.id.in_(set(run_ids.values()))))}
-    return Basis({period: runs[run_id] for period, run_id in run_ids.items()}, published=True)
+    return Basis(
+        {period: runs[run_id] for period, run_id in run_ids.items()}, published=True, programme_id=programme_id
+    )
 
 
 def unpublished(session, period_code: str, run: ResultRun) -> bool:
-    """Whether ``run`` is not the run of the period's published edition (a newer computation, or none published)."""
+    """Whether ``run`` is not the run of the period's published edition (a newer computation, or none published);
+    the run's programme's editions."""
     published = session.scalar(
         select(Edition.run_id)
-        .where(Edition.period_code == period_code, Edition.status == EditionStatus.PUBLISHED)
+        .where(
+            Edition.programme_id == run.programme_id,
+            Edition.period_code == period_code,
+            Edition.status == EditionStatus.PUBLISHED,
+        )
         .order_by(Edition.number.desc())
     )
     return published != run.id
@@ -149,11 +173,16 @@ def period_choices(session, basis: Basis | None = None) -> list[str]:
 
 
 def expected_icos(orgs, run: ResultRun, period: Period) -> list:
-    """The ICOs a period's figures should cover: those taking part in it (joined, not left, enabled) in the
-    states of the ICOs that reported it (a statewide figure is one state's), and any that reported it."""
+    """The ICOs a period's figures should cover: those of the run's programme taking part in it (joined, not left,
+    enabled) in the states of the ICOs that reported it (a statewide figure is one state's), and any that
+    reported it."""
     reported = set(run.inputs or {})
     states = {o.state for o in orgs if o.code in reported}
-    return [o for o in orgs if o.code in reported or (o.state in states and takes_part(o, period))]
+    return [
+        o
+        for o in orgs
+        if o.code in reported or (o.programme_id == run.programme_id and o.state in states and takes_part(o, period))
+    ]
 
 
 def default_period(session, basis: Basis | None = None) -> str | None:
@@ -163,8 +192,14 @@ def default_period(session, basis: Basis | None = None) -> str | None:
     quarters = [c for c in basis.choices() if stored(c).is_quarter]
     if not quarters:
         return None
-    orgs = list(session.scalars(select(Organization)))
-    published = set(session.scalars(select(Edition.period_code).where(Edition.status == EditionStatus.PUBLISHED)))
+    orgs = list(session.scalars(select(Organization).where(Organization.programme_id == basis.programme_id)))
+    published = set(
+        session.scalars(
+            select(Edition.period_code).where(
+                Edition.programme_id == basis.programme_id, Edition.status == EditionStatus.PUBLISHED
+            )
+        )
+    )
     for code in quarters:
         run = basis.run(code)
         if code in published or all(o.code in (run.inputs or {}) for o in expected_icos(orgs, run, stored(code))):
@@ -493,8 +528,8 @@ def withhold_coverage(orgs, year: int) -> dict:
     return out
 
 
-def withhold_years(session, pub) -> list[int]:
-    runs = current_runs(session)
+def withhold_years(session, pub, programme_id: str = DEFAULT_PROGRAMME) -> list[int]:
+    runs = current_runs(session, programme_id)
     return sorted((y for y in pub.withhold if str(y) in runs), reverse=True)
 
 

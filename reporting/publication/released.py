@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from reporting import programmes
 from reporting.access import ICO_SUBMITTER, statewide_hidden_from
 from reporting.engine import STATEWIDE
 from reporting.publication.suppression import Release, counts_of, ico_withheld, key, plan, relations
-from reporting.storage.models import Edition, Result, ResultRun
+from reporting.storage.models import DEFAULT_PROGRAMME, Edition, Result, ResultRun
 
 RELEASED = ("published", "superseded", "withdrawn")
 _CACHE: dict = {}
@@ -51,11 +52,15 @@ def _remember(ident, compute):
     return _CACHE[ident]
 
 
-def _editions(session) -> list[tuple[int, int]]:
+def _editions(session, programme_id: str) -> list[tuple[int, int]]:
     return list(
         session.execute(
             select(Edition.id, Edition.run_id)
-            .where(Edition.status.in_(RELEASED), Edition.published_at.is_not(None))
+            .where(
+                Edition.programme_id == programme_id,
+                Edition.status.in_(RELEASED),
+                Edition.published_at.is_not(None),
+            )
             .order_by(Edition.published_at, Edition.id)
         )
     )
@@ -74,16 +79,23 @@ def _ident(session, *parts) -> tuple:
     return (str(session.get_bind().url),) + parts
 
 
-def released(session) -> Released:
-    """The plan over every edition published so far."""
-    editions = tuple(tuple(e) for e in _editions(session))
-    return _remember(_ident(session, "released", editions), lambda: _released(session, editions))
+def _threshold(programme_id: str) -> int:
+    return programmes.get(programme_id).disclosure_threshold
 
 
-def _released(session, editions) -> Released:
+def released(session, programme_id: str = DEFAULT_PROGRAMME) -> Released:
+    """The plan over every edition of the programme published so far (one plan per programme: its statewide
+    figures pool its own ICOs, and its threshold is its own)."""
+    editions = tuple(tuple(e) for e in _editions(session, programme_id))
+    return _remember(
+        _ident(session, "released", programme_id, editions), lambda: _released(session, editions, programme_id)
+    )
+
+
+def _released(session, editions, programme_id: str = DEFAULT_PROGRAMME) -> Released:
     results = _counted(session, {run for _, run in editions})
     releases = [Release(edition_id, results[run_id]) for edition_id, run_id in editions]
-    done = plan(releases)
+    done = plan(releases, threshold=_threshold(programme_id))
     public = {}
     for rel in releases:
         for r in rel.results:
@@ -95,19 +107,23 @@ def _released(session, editions) -> Released:
 
 def public_hidden(session, period_code: str, run_id: int, edition_id: int | None = None) -> set:
     """The counts suppressed in the public outputs of ``period_code`` on ``run_id``: as its edition published
-    them (``edition_id``, or the newest published edition on that run), else as a release after all others."""
-    done = released(session)
+    them (``edition_id``, or the newest published edition on that run), else as a release after all others. The
+    run's programme's releases."""
+    programme_id = session.get(ResultRun, run_id).programme_id
+    done = released(session, programme_id)
     if edition_id not in done.hidden:
         edition_id = next((e for e, run in reversed(done.editions) if run == run_id), None)
     if edition_id in done.hidden:
         return done.hidden[edition_id]
-    return _remember(_ident(session, "draft", done.editions, run_id), lambda: _draft(session, done, run_id))
+    return _remember(
+        _ident(session, "draft", done.editions, run_id), lambda: _draft(session, done, run_id, programme_id)
+    )
 
 
-def _draft(session, done: Released, run_id: int) -> set:
+def _draft(session, done: Released, run_id: int, programme_id: str = DEFAULT_PROGRAMME) -> set:
     results = _counted(session, {run for _, run in done.editions} | {run_id})
     releases = [Release(e, results[run]) for e, run in done.editions] + [Release("draft", results[run_id])]
-    return plan(releases).hidden["draft"]
+    return plan(releases, threshold=_threshold(programme_id)).hidden["draft"]
 
 
 def statewide_withheld(session, runs: dict) -> set[tuple[str, str]]:
@@ -118,7 +134,8 @@ def statewide_withheld(session, runs: dict) -> set[tuple[str, str]]:
 
 
 def _withheld(session, runs: dict) -> set:
-    done = released(session)
+    programme_id = next((r.programme_id for r in runs.values()), DEFAULT_PROGRAMME)  # a basis is one programme's
+    done = released(session, programme_id)
     results = [r for rows in _counted(session, {r.id for r in runs.values()}).values() for r in rows]
     hidden = {
         (r.measure_id, r.period_code)

@@ -19,16 +19,25 @@ from reporting.rendering.html import report_html
 from reporting.rendering.pdf import html_to_pdf, page_count, prepare
 from reporting.rules.store import as_recorded
 from reporting.storage import db
-from reporting.storage.models import Artifact, Edition
+from reporting.storage.models import DEFAULT_PROGRAMME, Artifact, Edition
 from reporting.workers import in_processes
 
 log = logging.getLogger(__name__)
 
 
-def render_report(spec) -> int:
+def render_report(spec, programme=None) -> int:
     """Render one report to PDF from the newest computation (a reviewer's draft, outside any edition) and store
-    it as an artifact; returns its id."""
-    made = _report_html(spec, None, settings())
+    it as an artifact; returns its id. An ICO's report is its programme's; another is ``programme``'s (an id or a
+    ``Programme``; None: DEFAULT_PROGRAMME)."""
+    from reporting import programmes
+    from reporting.access import ico_by_code
+
+    if spec.ico:
+        with db.transaction() as session:
+            org = ico_by_code(session, spec.ico)
+            programme = org.programme_id if org is not None else programme
+    pid = programmes.get(programme).id
+    made = _report_html(spec, None, settings(pid), pid)
     return _store_report(spec, made, None, html_to_pdf(made.html))
 
 
@@ -41,11 +50,11 @@ class _Made:
     headlines: list
 
 
-def _report_html(spec, edition, pub) -> _Made:
-    """The report's HTML: an edition's on the editions in force when it was made, else on the newest computation;
-    with it the headline figures of its e-mail, from the same rules and runs."""
+def _report_html(spec, edition, pub, programme_id: str = DEFAULT_PROGRAMME) -> _Made:
+    """The report's HTML: an edition's on the editions in force when it was made, else on the (programme's) newest
+    computation; with it the headline figures of its e-mail, from the same rules and runs."""
     with db.transaction() as read:
-        basis = figures.as_published(read, edition) if edition is not None else figures.live(read)
+        basis = figures.as_published(read, edition) if edition is not None else figures.live(read, programme_id)
         context = reports.context_for(read, pub, spec, basis, edition)
         return _Made(
             report_html(reports.REPORT_KINDS[spec.kind].template, context),
@@ -107,7 +116,7 @@ def render_edition(edition_id: int) -> int:
         }
         todo = [s for s in expected_reports(session, edition) if (s.kind, s.ico) not in have]
         frozen = _frozen(edition)
-        pub = as_recorded(session, edition.rule_versions)  # the rules it was made with, not today's
+        pub = as_recorded(session, edition.rule_versions, edition.programme_id)  # the rules it was made with
     t = time.perf_counter()
     made = [_report_html(spec, frozen, pub) for spec in todo]
     t_html = time.perf_counter()
@@ -140,6 +149,7 @@ class _FrozenEdition:
     rule_versions: dict
     status: str
     preview_until: object
+    programme_id: str = DEFAULT_PROGRAMME
 
 
 def _frozen(edition) -> _FrozenEdition:
@@ -154,4 +164,5 @@ def _frozen(edition) -> _FrozenEdition:
         dict(edition.rule_versions or {}),
         edition.status,
         edition.preview_until,
+        edition.programme_id,
     )

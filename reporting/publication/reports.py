@@ -20,6 +20,7 @@ from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.released import public_hidden
 from reporting.publication.suppression import SUPPRESSED, suppress
+from reporting.rendering.filters import programme_name
 from reporting.storage.models import Organization, Result, ResultRun
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -81,12 +82,19 @@ def _org(session, code: str) -> Organization:
     return org
 
 
+def _measures(programme_id: str) -> dict:
+    """The programme's measure set, in the specification's order (a report shows its programme's measures)."""
+    from reporting import programmes
+
+    return programmes.get(programme_id).measure_set
+
+
 def _results(session, run_id: int) -> dict:
     return {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run_id))}
 
 
 def _trends_up_to(session, pub, codes, period: Period, basis, role: str = ""):
-    trends = figures.trends(session, pub, codes, list(REGISTRY), role, basis)
+    trends = figures.trends(session, pub, codes, list(_measures(basis.programme_id)), role, basis)
     for t in trends:
         keep = [i for i, p in enumerate(t.periods) if Period.parse(p).end <= period.end][-8:]
         t.periods = [t.periods[i] for i in keep]
@@ -117,7 +125,7 @@ def common(run: ResultRun, edition=None, title: str = "", audience: str = "") ->
         "spec_version": SPEC_VERSION,
         "audience": audience,
         "domain_titles": DOMAIN_TITLES,
-        "rules_label": rules_label(edition, Period.parse(run.period_code).year, settings().versions),
+        "rules_label": rules_label(edition, Period.parse(run.period_code).year, settings(run.programme_id).versions),
     }
 
 
@@ -138,7 +146,7 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     rows, summary = [], {}
     for domain in DOMAINS:
         counts = {MET: 0, NOT_MET: 0, NA: 0}
-        for m in (m for m in REGISTRY.values() if m.domain == domain):
+        for m in (m for m in _measures(run.programme_id).values() if m.domain == domain):
             r = results.get((m.id, org.code))
             cell = figures.cell(pub, m.id, r, period.year)
             key = MET if cell.status in (MET, MET_GAP) else (NOT_MET if cell.status == NOT_MET else NA)
@@ -195,14 +203,18 @@ def _adjusted_shown(shown, result) -> bool:
 def statewide(session, pub, period_code: str, basis, public: bool = False, edition=None) -> dict:
     period = Period.parse(period_code)
     run = _run(basis, period.code)
-    every = list(session.scalars(select(Organization).order_by(Organization.name)))
+    every = list(
+        session.scalars(
+            select(Organization).where(Organization.programme_id == run.programme_id).order_by(Organization.name)
+        )
+    )
     orgs = [o for o in every if o.code in (run.inputs or {})]
     codes = [o.code for o in orgs]
     results = _results(session, run.id)
     hidden = public_hidden(session, period.code, run.id, getattr(edition, "id", None)) if public else set()
     table = []
     for domain in DOMAINS:
-        for m in (m for m in REGISTRY.values() if m.domain == domain):
+        for m in (m for m in _measures(run.programme_id).values() if m.domain == domain):
             present = [results[(m.id, c)] for c in codes + [STATEWIDE] if (m.id, c) in results]
             shown = {p.ico: p for p in suppress(m.id, present, hidden)} if public else {r.ico: r for r in present}
             cells = {c: figures.cell(pub, m.id, results.get((m.id, c)), period.year) for c in codes + [STATEWIDE]}
@@ -210,7 +222,8 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
             table.append({"m": m, "domain": domain, "shown": shown, "cells": cells, "adjusted": adjusted})
     trends = _trends_up_to(session, pub, codes, period, basis)
     withhold = figures.withhold_for_year(session, pub, [o.code for o in every], period.year, basis)
-    title = f"One Care quality measures: {'public report' if public else 'statewide report'}, {period.code}"
+    name = programme_name(run.programme_id)
+    title = f"{name} quality measures: {'public report' if public else 'statewide report'}, {period.code}"
     return common(run, edition, title, "public" if public else "reviewer") | {
         "period": period,
         "orgs": orgs,

@@ -57,8 +57,11 @@ TIME_RULE = {
 }
 
 
-def small(n) -> bool:
-    return n is not None and 1 <= n <= 10
+CMS_THRESHOLD = 11  # the smallest count published; a programme's file names its own (disclosure_threshold)
+
+
+def small(n, threshold: int = CMS_THRESHOLD) -> bool:
+    return n is not None and 1 <= n < threshold
 
 
 # --- the counts of a result -------------------------------------------------------------------------
@@ -88,11 +91,16 @@ def key(r, name: str) -> tuple:
     return (r.measure_id, period_of(r), r.ico, name)
 
 
-def primary(r) -> set[str]:
-    """The CMS rule on one result: the names of its counts suppressed for being from 1 to 10."""
+def primary(r, threshold: int = CMS_THRESHOLD) -> set[str]:
+    """The CMS rule on one result: the names of its counts suppressed for being from 1 to 10 (below the
+    programme's ``threshold``)."""
     c = counts_of(r)
-    out = {n for n, v in c.items() if small(v)}
-    if REGISTRY[r.measure_id].unit == "percent" and r.numerator is not None and small(r.denominator - r.numerator):
+    out = {n for n, v in c.items() if small(v, threshold)}
+    if (
+        REGISTRY[r.measure_id].unit == "percent"
+        and r.numerator is not None
+        and small(r.denominator - r.numerator, threshold)
+    ):
         out.add("numerator")
     return out
 
@@ -167,7 +175,7 @@ class Plan:
     unfixable: list = field(default_factory=list)
 
 
-def plan(releases: list[Release], insiders: bool = True) -> Plan:
+def plan(releases: list[Release], insiders: bool = True, threshold: int = CMS_THRESHOLD) -> Plan:
     """The suppressed counts of each release, in publication order: primary suppression, then complementary
     suppression until no suppressed count of this or any earlier release is determined. Earlier releases stay
     as they were published (a count shown once is known for ever). ``insiders``: also against each ICO's own
@@ -183,7 +191,7 @@ def plan(releases: list[Release], insiders: bool = True) -> Plan:
         counts |= {k: Count(k, v, shown=False, fixed=True) for k, v in hidden_before.items() if k not in shown_before}
         mine = set()
         for r in release.results:
-            hide = primary(r)
+            hide = primary(r, threshold)
             for name, v in counts_of(r).items():
                 k = key(r, name)
                 mine.add(k)
@@ -285,19 +293,21 @@ class PublishedCell:
         return v == SUPPRESSED
 
 
-def suppress(measure_id: str, results, hidden: set | None = None) -> list[PublishedCell]:
+def suppress(
+    measure_id: str, results, hidden: set | None = None, threshold: int = CMS_THRESHOLD
+) -> list[PublishedCell]:
     """The published form of one measure's results (ICOs and STATEWIDE) for one period. ``hidden``: the keys
     suppressed (``plan``, over every release); without it, this table alone is protected as a release of its own."""
     results = list(results)
     if hidden is None:
-        hidden = plan([Release("table", results)]).hidden["table"]
+        hidden = plan([Release("table", results)], threshold=threshold).hidden["table"]
     measure = REGISTRY[measure_id]
     alias = _aliases(measure_id)
     out = []
     for r in results:
         h = {k[3] for k in hidden if k[:3] == (r.measure_id, period_of(r), r.ico)}
         value_hidden = bool(h & {"numerator", "denominator"}) or (
-            measure.unit == "percent" and r.numerator is not None and small(r.denominator - r.numerator)
+            measure.unit == "percent" and r.numerator is not None and small(r.denominator - r.numerator, threshold)
         )
         if measure.unit == "score":
             value_hidden = "denominator" in h

@@ -149,4 +149,11 @@ def register_filters(env) -> None:
     )
     from measures import REGISTRY
 
-    env.globals.update(UNIT_LABELS=UNIT_LABELS, MEASURES=REGISTRY)
+    env.globals.update(UNIT_LABELS=UNIT_LABELS, MEASURES=REGISTRY, programme_name=programme_name)
+
+
+def programme_name(programme_id: str | None) -> str:
+    """A programme's name by its id (a run's, an edition's) for headers: the default programme's for None."""
+    from reporting import programmes
+
+    return programmes.get(programme_id).name

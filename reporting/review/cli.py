@@ -11,9 +11,10 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from reporting import audit, pipeline
+from reporting import audit, pipeline, programmes
 from reporting.errors import ReportingError
 from reporting.periods import PERIOD
+from reporting.programmes import PROGRAMME_OPTION, ProgrammeParam
 from reporting.review import inquiries as inquiries_
 from reporting.storage import db
 from reporting.storage.models import Edition, Inquiry, Organization, User
@@ -31,11 +32,16 @@ def _fail(message: str) -> None:
 @click.command("editions")
 @with_appcontext
 @click.option("--period", required=True, type=PERIOD)
-def editions_command(period):
-    """One line per edition of the period: number status created published."""
+@PROGRAMME_OPTION
+def editions_command(period, programme):
+    """One line per edition of the programme's period: number status created published."""
     period = period.code
     with db.transaction() as session:
-        rows = session.scalars(select(Edition).where(Edition.period_code == period).order_by(Edition.number)).all()
+        rows = session.scalars(
+            select(Edition)
+            .where(Edition.programme_id == programme.id, Edition.period_code == period)
+            .order_by(Edition.number)
+        ).all()
         if not rows:
             _fail(f"{period} has no edition yet.")
         for e in rows:
@@ -50,8 +56,14 @@ def editions_command(period):
 @click.option("--ico", default=None)
 @click.option("--status", type=click.Choice(["open", "closed"]), default=None)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
-def inquiries_list(period, ico, status, fmt):
-    """Every inquiry, newest first (filters by period, ICO, status)."""
+@click.option(
+    "--programme",
+    type=ProgrammeParam(),
+    default=None,
+    help="only this programme's (default: every programme's; with --period, DEFAULT_PROGRAMME's)",
+)
+def inquiries_list(period, ico, status, fmt, programme):
+    """Every inquiry, newest first (filters by period, ICO, status, programme)."""
     with db.transaction() as session:
         query = (
             select(Inquiry, Organization.code, func.count())
@@ -60,6 +72,10 @@ def inquiries_list(period, ico, status, fmt):
             .group_by(Inquiry.id, Organization.code)
             .order_by(Inquiry.id.desc())
         )
+        if period and programme is None:
+            programme = programmes.default()
+        if programme is not None:
+            query = query.where(Organization.programme_id == programme.id)
         if period:
             query = query.where(Inquiry.period_code == period.code)
         if ico:
@@ -109,11 +125,12 @@ def inquiries_close(inquiry_id, resolution, reason):
 @with_appcontext
 @click.option("--period", required=True, type=PERIOD)
 @click.option("--reason", default="", help="required while inquiries are open; kept on the edition")
-def publish_command(period, reason):
-    """Publish the period's preview now, then render and deliver it."""
+@PROGRAMME_OPTION
+def publish_command(period, reason, programme):
+    """Publish the programme's period's preview now, then render and deliver it."""
     period = period.code
     try:
-        outcome = pipeline.publish_preview(period, "command line", reason)
+        outcome = pipeline.publish_preview(period, "command line", reason, programme)
     except ReportingError as e:
         _fail(e.message)
     click.echo(

@@ -35,7 +35,16 @@ from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.links import external_url
 from reporting.participation import has_left, left_label
 from reporting.publication import editions
-from reporting.storage.models import Edition, Inquiry, InquiryMessage, Organization, Result, User, utcnow
+from reporting.storage.models import (
+    DEFAULT_PROGRAMME,
+    Edition,
+    Inquiry,
+    InquiryMessage,
+    Organization,
+    Result,
+    User,
+    utcnow,
+)
 
 MAX_MESSAGE = 5000
 RESOLUTIONS = ("corrected", "no_change")
@@ -61,9 +70,10 @@ def _text(message: str) -> str:
     return text
 
 
-def _edition_open_to_inquiries(session, period: str) -> Edition:
-    """The edition an inquiry may be opened on: the period's preview, or a revised published edition."""
-    latest = next((e for e in editions.open_to_inquiries(session) if e.period_code == period), None)
+def _edition_open_to_inquiries(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> Edition:
+    """The edition an inquiry may be opened on: the (programme's) period's preview, or a revised published
+    edition."""
+    latest = next((e for e in editions.open_to_inquiries(session, programme_id) if e.period_code == period), None)
     if latest is None:
         raise ReportingError(
             f"{period} is not open to inquiries: results can be questioned while a period is in "
@@ -109,8 +119,15 @@ def open_count(session, user) -> int:
     )
 
 
-def open_for_period(session, period: str) -> list[Inquiry]:
-    return list(session.scalars(select(Inquiry).where(Inquiry.period_code == period, Inquiry.status == "open")))
+def open_for_period(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> list[Inquiry]:
+    """The open inquiries of the programme's period (an inquiry is its ICO's programme's)."""
+    return list(
+        session.scalars(
+            select(Inquiry)
+            .join(Organization, Organization.id == Inquiry.organization_id)
+            .where(Organization.programme_id == programme_id, Inquiry.period_code == period, Inquiry.status == "open")
+        )
+    )
 
 
 def open_inquiry(session, user: User, period: Period, measure_id: str | None, message: str) -> Inquiry:
@@ -130,7 +147,7 @@ def open_inquiry(session, user: User, period: Period, measure_id: str | None, me
             f"There is no measure '{measure_id}'. Leave measure_id empty for the edition as a whole.", 422
         )
     text = _text(message)
-    edition = _edition_open_to_inquiries(session, period.code)
+    edition = _edition_open_to_inquiries(session, period.code, org.programme_id if org else DEFAULT_PROGRAMME)
     limit = current_app.config["INQUIRIES_PER_HOUR"]
     recent = session.scalar(
         select(func.count(Inquiry.id)).where(
@@ -268,9 +285,10 @@ def resubmission_allowed(session, org_id: int, period: str) -> bool:
     )
 
 
-def note(session, period: str, text: str, org_id: int | None = None) -> None:
-    """A note of the service on the period's open inquiries (a resubmission accepted, a revised preview)."""
-    for inquiry in open_for_period(session, period):
+def note(session, period: str, text: str, org_id: int | None = None, programme_id: str = DEFAULT_PROGRAMME) -> None:
+    """A note of the service on the programme's period's open inquiries (a resubmission accepted, a revised
+    preview)."""
+    for inquiry in open_for_period(session, period, programme_id):
         if org_id is None or inquiry.organization_id == org_id:
             inquiry.messages.append(InquiryMessage(author="One Care Quality Reporting", role="system", text=text))
 
@@ -325,7 +343,11 @@ def questioned(session, inquiries: list[Inquiry]) -> list[Questioned]:
         result = None
         if i.measure_id:
             run_id = session.scalar(
-                select(Edition.run_id).where(Edition.period_code == i.period_code, Edition.number == i.edition_number)
+                select(Edition.run_id).where(
+                    Edition.programme_id == i.organization.programme_id,
+                    Edition.period_code == i.period_code,
+                    Edition.number == i.edition_number,
+                )
             )
             result = session.scalar(
                 select(Result).where(

@@ -18,7 +18,7 @@ from reporting.links import external_url
 from reporting.publication import editions
 from reporting.publication.editions import EditionStatus
 from reporting.review.inquiries import note, open_for_period, resubmission_allowed
-from reporting.storage.models import Edition, ResultRun
+from reporting.storage.models import DEFAULT_PROGRAMME, Edition, ResultRun
 from reporting.storage.queries import in_force
 
 
@@ -27,12 +27,14 @@ def window_end():
     return clock.now() + timedelta(days=current_app.config["PREVIEW_DAYS"])
 
 
-def edition_for(session, period: str, trigger: str, force_new: bool = False) -> tuple[Edition, bool]:
-    """The period's edition for its current run: the latest one when its inputs are the same (and not
-    ``force_new``), else a new one opened as PUBLISH_MODE says: in preview (its window noted on the period's
+def edition_for(
+    session, period: str, trigger: str, force_new: bool = False, programme_id: str = DEFAULT_PROGRAMME
+) -> tuple[Edition, bool]:
+    """The (programme's) period's edition for its current run: the latest one when its inputs are the same (and
+    not ``force_new``), else a new one opened as PUBLISH_MODE says: in preview (its window noted on the period's
     inquiries), awaiting approval, or published at once. Returns the edition and whether it is new."""
     mode = current_app.config["PUBLISH_MODE"]
-    latest, current = editions.latest(session, period), current_run(session, period)
+    latest, current = editions.latest(session, period, programme_id), current_run(session, period, programme_id)
     if (
         latest is not None
         and latest.status != EditionStatus.WITHDRAWN
@@ -53,19 +55,20 @@ def edition_for(session, period: str, trigger: str, force_new: bool = False) -> 
         period,
         actor=trigger,
         session=session,
-        detail={"edition": edition.number, "run": current.id, "revised": edition.revised},
+        detail={"edition": edition.number, "run": current.id, "revised": edition.revised, "programme": programme_id},
     )
     if status.is_preview:
         note(
             session,
             period,
             f"Revised preview: edition {edition.number}, open until {edition.preview_until:%Y-%m-%d %H:%M} UTC.",
+            programme_id=programme_id,
         )
     return edition, True
 
 
-def preview_of(session, period: str) -> Edition | None:
-    return editions.preview_of(session, period)
+def preview_of(session, period: str, programme_id: str = DEFAULT_PROGRAMME) -> Edition | None:
+    return editions.preview_of(session, period, programme_id)
 
 
 def settle(session, edition: Edition, actor: str) -> Edition:
@@ -78,7 +81,7 @@ def settle(session, edition: Edition, actor: str) -> Edition:
         or edition.preview_until > clock.now()
     ):
         return edition
-    still_open = open_for_period(session, edition.period_code)
+    still_open = open_for_period(session, edition.period_code, edition.programme_id)
     if not still_open:
         published = _publish(session, edition, actor)
         audit.record(
@@ -103,12 +106,13 @@ def settle(session, edition: Edition, actor: str) -> Edition:
     return edition
 
 
-def publishable(session, period: str, reason: str = "") -> Edition:
-    """The period's preview, when it may be published now: with inquiries open, only with a written reason."""
-    edition = editions.preview_of(session, period)
+def publishable(session, period: str, reason: str = "", programme_id: str = DEFAULT_PROGRAMME) -> Edition:
+    """The (programme's) period's preview, when it may be published now: with inquiries open, only with a written
+    reason."""
+    edition = editions.preview_of(session, period, programme_id)
     if edition is None:
         raise ReportingError(f"{period} has no edition in preview: there is nothing to publish.", 409)
-    still_open = open_for_period(session, period)
+    still_open = open_for_period(session, period, programme_id)
     if still_open and not (reason or "").strip():
         raise ReportingError(
             f"{period} has open inquiries ({', '.join(str(i.id) for i in still_open)}): close them, or "
@@ -118,12 +122,12 @@ def publishable(session, period: str, reason: str = "") -> Edition:
     return edition
 
 
-def publish_now(session, period: str, actor, reason: str = "") -> Edition:
+def publish_now(session, period: str, actor, reason: str = "", programme_id: str = DEFAULT_PROGRAMME) -> Edition:
     """Publish the period now. What is published is the newest computation with the rules in force: the preview
     itself when it still stands for them, else a new edition made of them, published at once (the preview is
     withdrawn; a resubmission accepted or rules adopted during the preview are in it). The reason, required
     while inquiries are open, is kept on the edition."""
-    edition = publishable(session, period, reason)
+    edition = publishable(session, period, reason, programme_id)
     reason = (reason or "").strip()[:2000]
     who = getattr(actor, "email", None) or str(actor)
     edition = _publish(session, edition, who, reason)
@@ -134,7 +138,7 @@ def publish_now(session, period: str, actor, reason: str = "") -> Edition:
             "edition": edition.number,
             "run": edition.run_id,
             "reason": reason[:500],
-            "open": len(open_for_period(session, period)),
+            "open": len(open_for_period(session, period, programme_id)),
         },
         actor=actor,
         session=session,
@@ -145,7 +149,7 @@ def publish_now(session, period: str, actor, reason: str = "") -> Edition:
 def _publish(session, preview: Edition, actor: str, reason: str = "") -> Edition:
     """Publish the newest computation with the rules in force: ``preview`` when it is made of them, else a new
     edition made of them (``preview`` is withdrawn)."""
-    current = current_run(session, preview.period_code)
+    current = current_run(session, preview.period_code, preview.programme_id)
     if editions.stands_for_now(session, preview, current.id):
         editions.mark_published(session, preview, actor, reason)
         return preview
@@ -154,7 +158,9 @@ def _publish(session, preview: Edition, actor: str, reason: str = "") -> Edition
 
 def resubmission_in_preview(session, org, period: str) -> bool:
     """During a period's preview an ICO resubmits only when a reviewer allowed it on one of its inquiries."""
-    if preview_of(session, period) is None or not any(s.period_code == period for s in in_force(session, org.id)):
+    if preview_of(session, period, org.programme_id) is None or not any(
+        s.period_code == period for s in in_force(session, org.id)
+    ):
         return False
     if not resubmission_allowed(session, org.id, period):
         raise ReportingError(

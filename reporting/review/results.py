@@ -13,11 +13,12 @@ from reporting.artifacts import run_states
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.publication.figures import UNPUBLISHED, seen_by, withheld_from
-from reporting.storage.models import Organization, Result
+from reporting.storage.models import DEFAULT_PROGRAMME, Organization, Result
 
 
-def visible_results(session, user, period: Period) -> list[dict]:
-    basis = seen_by(session, user, current_app.config["PUBLISH_MODE"])
+def visible_results(session, user, period: Period, programme_id: str = DEFAULT_PROGRAMME) -> list[dict]:
+    """One programme's results of ``period`` as ``user`` may see them."""
+    basis = seen_by(session, user, current_app.config["PUBLISH_MODE"], programme_id)
     run = basis.run(period.code)
     if run is None:
         raise NotFound(
@@ -29,7 +30,7 @@ def visible_results(session, user, period: Period) -> list[dict]:
     rows = session.scalars(select(Result).where(Result.run_id == run.id)).all()
     icos = {r.ico for r in rows if r.ico != STATEWIDE}
     statewide = can_see_statewide(user, run_states(session, run.id), len(icos))
-    withheld = withheld_from(session, user)  # statewide figures that would give another ICO's
+    withheld = withheld_from(session, user, basis)  # statewide figures that would give another ICO's
     shown = {
         r.measure_id for r in rows if r.ico == STATEWIDE and statewide and (r.measure_id, r.period_code) not in withheld
     }
@@ -44,6 +45,7 @@ def visible_results(session, user, period: Period) -> list[dict]:
             continue
         out.append(
             {
+                "programme": programme_id,
                 "measure_id": r.measure_id,
                 "ico": r.ico,
                 "period": r.period_code,

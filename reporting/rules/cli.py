@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from reporting.access import OPERATOR
 from reporting.errors import ReportingError
 from reporting.periods import YEAR
+from reporting.programmes import PROGRAMME_OPTION
 from reporting.rules import impact as impact_
 from reporting.rules import store
 from reporting.storage import db
@@ -31,11 +32,12 @@ def _fail(message: str) -> None:
 @click.option("--year", required=True, type=YEAR)
 @click.option("--version", "version", type=int, default=None, help="default: the version in force")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
-def show(year, version, fmt):
-    """A year's rule set: one row per measure, then a blank line and the tier table."""
+@PROGRAMME_OPTION
+def show(year, version, fmt, programme):
+    """A programme's year's rule set: one row per measure, then a blank line and the tier table."""
     try:
         with db.transaction() as session:
-            rs = store.by_version(session, year, version)
+            rs = store.by_version(session, year, version, programme.id)
             if fmt == "json":
                 click.echo(
                     json.dumps(
@@ -66,7 +68,8 @@ def show(year, version, fmt):
     default=None,
     help="judge the survey measures on their case-mix adjusted values (default: as the version in force)",
 )
-def propose(year, path, case_mix):
+@PROGRAMME_OPTION
+def propose(year, path, case_mix, programme):
     """A draft from a CSV with measure_id and any of benchmark, withhold, gap_closure; prints the draft's id
     alone on the last line."""
     try:
@@ -76,7 +79,9 @@ def propose(year, path, case_mix):
         _fail(f"{path} is not UTF-8: save it as CSV UTF-8.")
     try:
         with db.transaction() as session:
-            draft = store.propose(session, year, text, ACTOR, None if case_mix is None else case_mix == "yes")
+            draft = store.propose(
+                session, year, text, ACTOR, None if case_mix is None else case_mix == "yes", programme.id
+            )
             label, draft_id = draft.label, draft.id
     except ReportingError as e:
         _fail(e.message)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from measures import REGISTRY
+from reporting import programmes
 from reporting.access import visible_icos
+from reporting.engine.store import current_run
 from reporting.errors import NotFound
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET, benchmark_status, judged, withhold
 from reporting.rules.store import Rules, current_rules, with_draft
-from reporting.storage.models import Result, ResultRun, RuleSet
+from reporting.storage.models import Result, RuleSet
 
 STATUS_CODES = {MET: "met", MET_GAP: "met_gap_closure", NOT_MET: "not_met", NA: "na", NO_BENCHMARK: "none"}
 COLUMNS = [
@@ -127,8 +128,8 @@ def _tier(v) -> str:
     return "na" if v is None else str(v)
 
 
-def _year_results(session, year: int) -> tuple[dict, list[str]]:
-    run = session.scalar(select(ResultRun).where(ResultRun.period_code == str(year), ResultRun.is_current))
+def _year_results(session, year: int, programme_id: str) -> tuple[dict, list[str]]:
+    run = current_run(session, str(year), programme_id)
     if run is None:
         return {}, []
     results = {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run.id))}
@@ -139,7 +140,7 @@ def impact(session, draft: RuleSet, viewer) -> Impact:
     """The draft's impact on the ICOs ``viewer`` may see (``access.visible_icos``: a state reviewer their
     state's only)."""
     year = draft.year
-    this, icos = _year_results(session, year)
+    this, icos = _year_results(session, year, draft.programme_id)  # the draft's programme's results only
     if not icos:
         raise NotFound(
             f"There are no results for {year} yet: compute the year first (flask --app wsgi compute --period {year})."
@@ -148,11 +149,12 @@ def impact(session, draft: RuleSet, viewer) -> Impact:
     icos = [i for i in icos if i in visible]
     if not icos:
         raise NotFound(f"None of the ICOs with {year} results is one you may see.")
-    last, _ = _year_results(session, year - 1)
-    now, then = current_rules(session), with_draft(session, draft)
+    last, _ = _year_results(session, year - 1, draft.programme_id)
+    now, then = current_rules(session, draft.programme_id), with_draft(session, draft)
     rows, per_ico = [], []
+    measure_ids = programmes.get(draft.programme_id).measures
     for ico in icos:
-        for mid in REGISTRY:
+        for mid in measure_ids:
             r, before = this.get((mid, ico)), last.get((mid, ico))
             rows.append(
                 MeasureImpact(

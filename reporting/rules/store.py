@@ -21,7 +21,7 @@ from measures import REGISTRY
 from reporting import audit
 from reporting.errors import NotFound, ReportingError
 from reporting.publication.benchmarks import TIERS, Benchmark
-from reporting.storage.models import RuleMeasure, RuleSet, RuleTier, utcnow
+from reporting.storage.models import DEFAULT_PROGRAMME, RuleMeasure, RuleSet, RuleTier, utcnow
 
 MEASURE_COLUMNS = ["measure_id", "benchmark", "withhold", "gap_closure", "direction"]
 TIER_COLUMNS = ["tier", "min_share_met", "earned_back"]
@@ -52,8 +52,19 @@ class Rules:
     case_mix: dict = field(default_factory=dict)  # year -> survey measures judged on case-mix adjusted values
 
 
-def in_force(session, year: int) -> RuleSet | None:
-    return session.scalar(select(RuleSet).where(RuleSet.year == year, RuleSet.status == "in_force"))
+# Rule sets are versioned per (programme, year): each query takes the programme's id (default: One Care's).
+
+
+def in_force(session, year: int, programme_id: str = DEFAULT_PROGRAMME) -> RuleSet | None:
+    return session.scalar(
+        select(RuleSet).where(RuleSet.programme_id == programme_id, RuleSet.year == year, RuleSet.status == "in_force")
+    )
+
+
+def _in_force_sets(session, programme_id: str) -> list[RuleSet]:
+    return list(
+        session.scalars(select(RuleSet).where(RuleSet.programme_id == programme_id, RuleSet.status == "in_force"))
+    )
 
 
 def get(session, rule_set_id: int) -> RuleSet:
@@ -63,14 +74,18 @@ def get(session, rule_set_id: int) -> RuleSet:
     return rs
 
 
-def by_version(session, year: int, version: int | None) -> RuleSet:
+def by_version(session, year: int, version: int | None, programme_id: str = DEFAULT_PROGRAMME) -> RuleSet:
     rs = (
-        in_force(session, year)
+        in_force(session, year, programme_id)
         if version is None
-        else session.scalar(select(RuleSet).where(RuleSet.year == year, RuleSet.version == version))
+        else session.scalar(
+            select(RuleSet).where(
+                RuleSet.programme_id == programme_id, RuleSet.year == year, RuleSet.version == version
+            )
+        )
     )
     if rs is None:
-        years = sorted(set(session.scalars(select(RuleSet.year))))
+        years = sorted(set(session.scalars(select(RuleSet.year).where(RuleSet.programme_id == programme_id))))
         raise NotFound(
             f"There is no rule set {year}{f' v{version}' if version else ' in force'}. Years with rules: "
             f"{', '.join(map(str, years)) or 'none'}."
@@ -78,13 +93,17 @@ def by_version(session, year: int, version: int | None) -> RuleSet:
     return rs
 
 
-def history(session, year: int | None = None) -> list[RuleSet]:
-    query = select(RuleSet).order_by(RuleSet.year.desc(), RuleSet.version.desc())
+def history(session, year: int | None = None, programme_id: str = DEFAULT_PROGRAMME) -> list[RuleSet]:
+    query = (
+        select(RuleSet)
+        .where(RuleSet.programme_id == programme_id)
+        .order_by(RuleSet.year.desc(), RuleSet.version.desc())
+    )
     return list(session.scalars(query.where(RuleSet.year == year) if year else query))
 
 
-def years(session) -> list[int]:
-    return sorted(set(session.scalars(select(RuleSet.year))), reverse=True)
+def years(session, programme_id: str = DEFAULT_PROGRAMME) -> list[int]:
+    return sorted(set(session.scalars(select(RuleSet.year).where(RuleSet.programme_id == programme_id))), reverse=True)
 
 
 def rules_of(sets: list[RuleSet]) -> Rules:
@@ -126,16 +145,21 @@ def stored_problems(rs: RuleSet) -> dict[tuple[str, object], str]:
     return out
 
 
-def current_rules(session) -> Rules:
-    return rules_of(list(session.scalars(select(RuleSet).where(RuleSet.status == "in_force"))))
+def current_rules(session, programme_id: str = DEFAULT_PROGRAMME) -> Rules:
+    """The programme's rules in force, every year."""
+    return rules_of(_in_force_sets(session, programme_id))
 
 
-def as_recorded(session, versions: dict | None) -> Rules:
-    """The rules an edition was made with: the versions it recorded (year -> version), and for other years the
-    ones in force."""
-    sets = {rs.year: rs for rs in session.scalars(select(RuleSet).where(RuleSet.status == "in_force"))}
+def as_recorded(session, versions: dict | None, programme_id: str = DEFAULT_PROGRAMME) -> Rules:
+    """The rules an edition (of the programme) was made with: the versions it recorded (year -> version), and for
+    other years the ones in force."""
+    sets = {rs.year: rs for rs in _in_force_sets(session, programme_id)}
     for year, version in (versions or {}).items():
-        recorded = session.scalar(select(RuleSet).where(RuleSet.year == int(year), RuleSet.version == version))
+        recorded = session.scalar(
+            select(RuleSet).where(
+                RuleSet.programme_id == programme_id, RuleSet.year == int(year), RuleSet.version == version
+            )
+        )
         if recorded is not None:
             sets[recorded.year] = recorded
     return rules_of(list(sets.values()))
@@ -143,7 +167,7 @@ def as_recorded(session, versions: dict | None) -> Rules:
 
 def with_draft(session, draft: RuleSet) -> Rules:
     """The rules in force with ``draft`` in place of its year's."""
-    sets = [rs for rs in session.scalars(select(RuleSet).where(RuleSet.status == "in_force")) if rs.year != draft.year]
+    sets = [rs for rs in _in_force_sets(session, draft.programme_id) if rs.year != draft.year]
     return rules_of(sets + [draft])
 
 
@@ -151,17 +175,19 @@ def state_key(session) -> tuple:
     """Changes whenever a rule set is adopted: what a cache of the rules in force is keyed on."""
     return tuple(
         session.execute(
-            select(RuleSet.year, RuleSet.id).where(RuleSet.status == "in_force").order_by(RuleSet.year)
+            select(RuleSet.programme_id, RuleSet.year, RuleSet.id)
+            .where(RuleSet.status == "in_force")
+            .order_by(RuleSet.programme_id, RuleSet.year)
         ).all()
     )
 
 
-def revision(session, year: int) -> dict | None:
+def revision(session, year: int, programme_id: str = DEFAULT_PROGRAMME) -> dict | None:
     """When the year's published withhold reports were made under another version than the one in force: which,
     and since when (the withhold page marks its figures revised; the Rules page offers to reissue the reports)."""
     from reporting.publication.editions import latest_published
 
-    edition, rs = latest_published(session, str(year)), in_force(session, year)
+    edition, rs = latest_published(session, str(year), programme_id), in_force(session, year, programme_id)
     if edition is None or rs is None:
         return None
     used = (edition.rule_versions or {}).get(str(year))
@@ -239,11 +265,17 @@ def default_tiers() -> list[RuleTier]:
 # --- drafts --------------------------------------------------------------------------------------
 
 
-def create_draft(session, year: int, actor: str, note: str = "") -> RuleSet:
-    """A draft copied from the year's rule set in force (the next version number)."""
-    base = in_force(session, year)
-    number = (session.scalar(select(func.max(RuleSet.version)).where(RuleSet.year == year)) or 0) + 1
+def create_draft(session, year: int, actor: str, note: str = "", programme_id: str = DEFAULT_PROGRAMME) -> RuleSet:
+    """A draft copied from the programme's year's rule set in force (the next version number)."""
+    base = in_force(session, year, programme_id)
+    number = (
+        session.scalar(
+            select(func.max(RuleSet.version)).where(RuleSet.programme_id == programme_id, RuleSet.year == year)
+        )
+        or 0
+    ) + 1
     draft = RuleSet(
+        programme_id=programme_id,
         year=year,
         version=number,
         status="draft",
@@ -255,15 +287,19 @@ def create_draft(session, year: int, actor: str, note: str = "") -> RuleSet:
     return _seeded(session, draft, base, actor)
 
 
-def start_year(session, year: int, actor: str) -> RuleSet:
+def start_year(session, year: int, actor: str, programme_id: str = DEFAULT_PROGRAMME) -> RuleSet:
     """Version 1 of a year that has no rule set yet, as a draft seeded from the newest year's rules in force
     (benchmarks, withhold measures, gap closure, tiers): what a new measurement year starts from."""
     if not 2000 <= year <= 2100:
         raise ReportingError(f"{year} is not a measurement year: give a year such as 2016.")
-    if session.scalar(select(RuleSet.id).where(RuleSet.year == year).limit(1)) is not None:
+    mine = RuleSet.programme_id == programme_id
+    if session.scalar(select(RuleSet.id).where(mine, RuleSet.year == year).limit(1)) is not None:
         raise ReportingError(f"{year} has rule sets already: make a draft from its version in force instead.", 409)
-    seed = session.scalar(select(RuleSet).where(RuleSet.status == "in_force").order_by(RuleSet.year.desc()).limit(1))
+    seed = session.scalar(
+        select(RuleSet).where(mine, RuleSet.status == "in_force").order_by(RuleSet.year.desc()).limit(1)
+    )
     draft = RuleSet(
+        programme_id=programme_id,
         year=year,
         version=1,
         status="draft",
@@ -506,9 +542,16 @@ def parse_changes(text: str) -> tuple[dict[str, dict], list[tuple[float, int]] |
     return changes, tiers
 
 
-def propose(session, year: int, text: str, actor: str, case_mix_adjusted: bool | None = None) -> RuleSet:
+def propose(
+    session,
+    year: int,
+    text: str,
+    actor: str,
+    case_mix_adjusted: bool | None = None,
+    programme_id: str = DEFAULT_PROGRAMME,
+) -> RuleSet:
     changes, tiers = parse_changes(text)
-    draft = create_draft(session, year, actor, note="proposed from a file")
+    draft = create_draft(session, year, actor, note="proposed from a file", programme_id=programme_id)
     apply_changes(session, draft, changes, actor, tiers)
     if case_mix_adjusted is not None:
         set_case_mix(session, draft, case_mix_adjusted, actor)
@@ -536,7 +579,7 @@ def adopt(session, draft_id: int, actor: str) -> RuleSet:
             + ". Edit the draft to correct these values.",
             422,
         )
-    current = in_force(session, draft.year)
+    current = in_force(session, draft.year, draft.programme_id)
     if current is not None and current.id != draft.based_on_id:
         raise ReportingError(
             f"{current.label} was adopted after this draft was made from an earlier version. Make a "
@@ -569,18 +612,21 @@ def delete_draft(session, draft_id: int, actor: str) -> None:
     session.delete(draft)
 
 
-def seed_from_files(session, benchmarks_path: str, withhold_path: str) -> list[int]:
-    """Version 1 for every year the configuration files name and the database has no rule set for (a new
-    installation with its own files). Returns the years seeded."""
+def seed_from_files(
+    session, benchmarks_path: str, withhold_path: str, programme_id: str = DEFAULT_PROGRAMME, measure_ids=None
+) -> list[int]:
+    """Version 1 for every year the programme's files name and the database has no rule set of the programme for
+    (a new installation, or a new programme, with its own files). Returns the years seeded."""
     from reporting.publication.benchmarks import load_benchmarks, load_withhold
 
     benchmarks, withhold = load_benchmarks(benchmarks_path), load_withhold(withhold_path)
-    have = set(session.scalars(select(RuleSet.year)))
+    have = set(session.scalars(select(RuleSet.year).where(RuleSet.programme_id == programme_id)))
     seeded = []
     for year in sorted({y for _, y in benchmarks} | set(withhold)):
         if year in have:
             continue
         rs = RuleSet(
+            programme_id=programme_id,
             year=year,
             version=1,
             status="in_force",
@@ -598,8 +644,16 @@ def seed_from_files(session, benchmarks_path: str, withhold_path: str) -> list[i
                 gap_closure=withhold.get(year, {}).get(mid, False),
             )
             for mid in REGISTRY
+            if measure_ids is None or mid in measure_ids
         ]
         rs.tiers = default_tiers()
         session.add(rs)
         seeded.append(year)
     return seeded
+
+
+def seed_programme(session, programme) -> list[int]:
+    """Version 1 of a programme's rule sets from its files (``programmes.Programme``), for years it has none of."""
+    return seed_from_files(
+        session, programme.benchmarks_file, programme.withhold_file, programme.id, set(programme.measures)
+    )

@@ -45,6 +45,14 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+DEFAULT_PROGRAMME = "ma-one-care"  # what rows of an installation from before programmes belong to (0009_programmes)
+
+
+def _programme() -> Mapped[str]:
+    """The programme a row belongs to (``reporting.programmes``); rows from before programmes are ma-one-care's."""
+    return mapped_column(String(40), server_default=DEFAULT_PROGRAMME)
+
+
 ROLES = ("admin", "cms_reviewer", "state_reviewer", "ico_submitter")
 REVIEWER_ROLES = ("cms_reviewer", "state_reviewer")
 
@@ -55,6 +63,7 @@ class Organization(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(2))
+    programme_id: Mapped[str] = mapped_column(String(40), server_default=DEFAULT_PROGRAMME, index=True)
     active_from: Mapped[date | None] = mapped_column(Date)
     active_to: Mapped[date | None] = mapped_column(Date)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -210,7 +219,9 @@ class ResultRun(Base):
     """One computation of one period: its inputs (provenance) and whether it is the current one."""
 
     __tablename__ = "result_runs"
+    __table_args__ = (Index("ix_result_runs_programme_id_period_code", "programme_id", "period_code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[str] = _programme()
     period_code: Mapped[str] = mapped_column(String(7), index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -263,8 +274,9 @@ class Edition(Base):
     """A published (or previewed) set of results for a period, frozen on one run."""
 
     __tablename__ = "editions"
-    __table_args__ = (UniqueConstraint("period_code", "number"),)
+    __table_args__ = (UniqueConstraint("programme_id", "period_code", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[str] = _programme()
     period_code: Mapped[str] = mapped_column(String(7), index=True)
     number: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[int] = mapped_column(ForeignKey("result_runs.id"))
@@ -290,9 +302,10 @@ class RuleSet(Base):
 
     __tablename__ = "rule_sets"
     __table_args__ = (
-        UniqueConstraint("year", "version"),
+        UniqueConstraint("programme_id", "year", "version"),
         Index(
             "uq_rule_sets_in_force",
+            "programme_id",
             "year",
             unique=True,
             sqlite_where=text("status = 'in_force'"),
@@ -300,6 +313,7 @@ class RuleSet(Base):
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[str] = _programme()
     year: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12))  # draft | in_force | retired

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import g, jsonify, redirect, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -275,6 +275,8 @@ def _template_context(app) -> None:
             "service_date": clock.fixed,
             "can": _can,
             **access.BY_NAME,
+            "shown_programme": lambda: g.get("programme"),
+            "programme_choices": _programme_choices,
         }
 
 
@@ -317,6 +319,13 @@ def _open_inquiries() -> int:
     from reporting.storage import db
 
     return open_count(db.session, current_user) if current_user.is_authenticated else 0
+
+
+def _programme_choices() -> list:
+    """The programmes the viewer may choose between on a page that shows one (none for the public)."""
+    from reporting import access
+
+    return access.programmes_for(current_user) if current_user.is_authenticated else []
 
 
 def _previews_in_window() -> list:

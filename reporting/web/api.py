@@ -119,13 +119,17 @@ def _text_field(body: dict, name: str) -> str | None:
 @token_required
 @allow(SIGNED_IN)
 def results():
-    """The results of a period this token may see, preview included, with their edition and its status."""
+    """The results of a period of one programme (``?programme=``, by default the first the token may see) this
+    token may see, preview included, with their edition and its status."""
+    from reporting import programmes
+    from reporting.access import programme_for
     from reporting.review.results import visible_results
 
     period = period_arg()
     if period is None:
         raise ReportingError("Give the period: ?period=2015Q3 (a quarter) or ?period=2015 (a year).")
-    return jsonify(visible_results(db.session, g.api_user, period))
+    prog = programme_for(g.api_user, request.args.get("programme")) or programmes.default()
+    return jsonify(visible_results(db.session, g.api_user, period, prog.id))
 
 
 @bp.route("/inquiries", methods=["GET", "POST"])

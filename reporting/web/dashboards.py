@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
-from reporting import audit, clock, homes
-from reporting.access import PUBLIC, SEE_PUBLIC_TABLE, SIGNED_IN, is_ico_user, reviews, visible_icos
+from reporting import audit, clock, homes, programmes
+from reporting.access import PUBLIC, SEE_PUBLIC_TABLE, SIGNED_IN, ico_for, is_ico_user, reviews, visible_icos
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound
 from reporting.freshness import stale_periods
@@ -21,7 +21,7 @@ from reporting.storage import db
 from reporting.web.downloads import download
 from reporting.web.guards import allow
 from reporting.web.page_cache import cached_page
-from reporting.web.params import period_arg, year_arg
+from reporting.web.params import period_arg, programme_arg, year_arg
 
 bp = Blueprint("dashboards", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,19 +33,22 @@ def home():
     """Each user's first page: what needs attention (``reporting.homes``)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    cfg, today = current_app.config, clock.today()
+    today = clock.today()
     if is_ico_user(current_user) and current_user.organization:
+        prog = programme_arg(current_user, current_user.organization.programme_id)
         home = homes.ico_home(
             db.session,
-            settings(),
+            settings(prog),
             current_user.organization,
             today,
-            cfg["DUE_DATE_MONTHS_AFTER"],
-            cfg["PROGRAM_FIRST_PERIOD"],
+            prog.due_months_after,
+            prog.first_period.code,
             _basis(),
         )
         return render_template("homes/ico.html", home=home, measures=REGISTRY, today=today)
-    home = homes.reviewer_home(db.session, current_user, settings(), today, cfg["DUE_DATE_MONTHS_AFTER"])
+    prog = programme_arg(current_user)  # None: a reviewer of a state with no programme (the ICOs of their state)
+    months = (prog or programmes.default()).due_months_after
+    home = homes.reviewer_home(db.session, current_user, _rules(), today, months, programme=prog)
     return render_template("homes/reviewer.html", home=home, measures=REGISTRY, today=today)
 
 
@@ -58,21 +61,43 @@ def _period_arg(choices) -> Period:
     return period
 
 
+def _shown():
+    """The programme of this page (``programme_arg`` chose it; a reviewer of no programme: the default's figures of
+    the ICOs they may see)."""
+    if g.get("programme") is None:
+        programme_arg(current_user)
+    return g.get("programme") or programmes.default()
+
+
 def _basis() -> figures.Basis:
-    """What the signed-in user is shown of each period: the same read as the API's (``figures.seen_by``)."""
-    return figures.seen_by(db.session, current_user, current_app.config["PUBLISH_MODE"])
+    """What the signed-in user is shown of each period of the programme shown: the same read as the API's
+    (``figures.seen_by``)."""
+    return figures.seen_by(db.session, current_user, current_app.config["PUBLISH_MODE"], _shown().id)
+
+
+def _rules():
+    """The rules in force of the programme shown."""
+    return settings(_shown())
+
+
+def _ico_first(code):
+    """An ICO's page: the ICO (as the access policy allows it), its programme the page's."""
+    org = ico_for(db.session, current_user, code, "results")
+    programme_arg(current_user, org.programme_id)
+    return org
 
 
 @bp.route("/overview")
 @allow(SIGNED_IN)
 @cached_page
 def overview():
+    programme_arg(current_user)
     basis = _basis()
     choices = basis.choices()
     default = figures.default_period(db.session, basis)
     period = _period_arg([default] + [c for c in choices if c != default] if default else choices)
-    ov = figures.overview(db.session, current_user, settings(), period, basis)
-    published = ov.period in editions.published_periods(db.session)  # the public table is the published one
+    ov = figures.overview(db.session, current_user, _rules(), period, basis)
+    published = ov.period in editions.published_periods(db.session, _shown().id)  # the public table: published
     return render_template("dashboards/overview.html", ov=ov, choices=choices, published=published)
 
 
@@ -80,11 +105,12 @@ def overview():
 @allow(SIGNED_IN)
 @cached_page
 def ico(code):
+    _ico_first(code)
     basis = _basis()
-    org, trends, subs = figures.ico_page(db.session, current_user, settings(), code, basis)
-    shown = figures.ico_period(db.session, current_user, settings(), org, period_arg(), basis)
+    org, trends, subs = figures.ico_page(db.session, current_user, _rules(), code, basis)
+    shown = figures.ico_period(db.session, current_user, _rules(), org, period_arg(), basis)
     charts = {t.measure.id: trend_chart_for(t, [org.code], {org.code: org.name}) for t in trends}
-    updating = [p for p in stale_periods(db.session) if trends and p in trends[0].periods]
+    updating = [p for p in stale_periods(db.session, org.programme_id) if trends and p in trends[0].periods]
     return render_template(
         "dashboards/ico.html",
         org=org,
@@ -109,17 +135,33 @@ def ico(code):
 @allow(SIGNED_IN)
 @cached_page
 def measures_catalog():
+    prog = programme_arg(current_user)
+    measure_set = prog.measure_set if prog else REGISTRY
     return render_template(
         "dashboards/catalog.html",
-        domains=[(DOMAIN_TITLES[d], [m for m in REGISTRY.values() if m.domain == d]) for d in DOMAINS],
+        domains=[
+            (DOMAIN_TITLES[d], [m for m in measure_set.values() if m.domain == d])
+            for d in DOMAINS
+            if any(m.domain == d for m in measure_set.values())
+        ],
     )
+
+
+def _programme_measure(measure_id: str):
+    """The programme a measure page shows, and a clear 404 for a measure outside its set."""
+    prog = programme_arg(current_user)
+    if prog is not None and measure_id in REGISTRY and measure_id not in prog.measures:
+        raise NotFound(f"{REGISTRY[measure_id].title} is not a measure of {prog.name}.")
+    return prog
 
 
 @bp.route("/measures/<measure_id>")
 @allow(SIGNED_IN)
 @cached_page
 def measure(measure_id):
-    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
+    prog = _programme_measure(measure_id)
+    m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, _basis())
+    names = _of_programme(names, prog)
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
     return render_template(
@@ -131,20 +173,29 @@ def measure(measure_id):
         chart=chart,
         drawn=[names[c] for c in codes],
         not_drawn=[n for c, n in names.items() if c not in codes],
-        departed_codes={o.code for o in visible_icos(db.session, current_user) if ended_by(o, clock.today())},
+        departed_codes={o.code for o in visible_icos(db.session, current_user, prog) if ended_by(o, clock.today())},
     )
+
+
+def _of_programme(names: dict, prog) -> dict:
+    """The ICOs of ``names`` (code -> name) that belong to the programme shown."""
+    if prog is None:
+        return names
+    own = {o.code for o in visible_icos(db.session, current_user, prog)}
+    return {c: n for c, n in names.items() if c in own}
 
 
 @bp.route("/withhold")
 @allow(SIGNED_IN)
 @cached_page
 def withhold():
-    years = figures.withhold_years(db.session, settings())
+    prog = programme_arg(current_user)
+    years = figures.withhold_years(db.session, _rules(), _shown().id)
     year = year_arg(years)
     if year is None:
         raise NotFound("No calendar-year results have been computed yet, so there is no withhold status.")
-    orgs = visible_icos(db.session, current_user)
-    rows = figures.withhold_for_year(db.session, settings(), [o.code for o in orgs], year, _basis())
+    orgs = visible_icos(db.session, current_user, prog)
+    rows = figures.withhold_for_year(db.session, _rules(), [o.code for o in orgs], year, _basis())
     from reporting.rules import store as rules
 
     in_force = rules.in_force(db.session, year)
@@ -164,6 +215,7 @@ def withhold():
 @bp.route("/gaps/<measure_id>/<code>/<period:period>")
 @allow(SIGNED_IN)
 def gaps(measure_id, code, period):
+    _ico_first(code)
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, basis=_basis())
     page = max(1, request.args.get("page", 1, type=int))
     audit.record("view", f"gap list {m.id} {org.code} {period.code}", detail={"rows": len(units)})
@@ -183,7 +235,13 @@ def gaps(measure_id, code, period):
     )
 
 
-def _send(columns, rows, preamble, name, fmt):
+def _send(columns, rows, preamble, name, fmt, programme=None):
+    """An export: ``programme`` (the one the rows belong to) named in the provenance and in a last data column."""
+    if programme is not None:
+        columns = [*columns, "programme"]
+        rows = [[*row, programme.id] for row in rows]
+        preamble = [*preamble, ("Programme", f"{programme.name} ({programme.id}, {programme.state})")]
+        name = f"{programme.id}-{name.removeprefix('one-care-')}"
     if fmt == "csv":
         return download(csv_bytes(columns, rows, preamble), f"{name}.csv", "text/csv")
     if fmt == "xlsx":
@@ -192,6 +250,7 @@ def _send(columns, rows, preamble, name, fmt):
 
 
 def _units_export(measure_id, code, period, fmt, every_unit: bool):
+    _ico_first(code)
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit, _basis())
     what = f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}"
     preamble = tables.export_preamble(
@@ -200,7 +259,7 @@ def _units_export(measure_id, code, period, fmt, every_unit: bool):
     kind = "units" if every_unit else "gaps"
     audit.record("download", f"{kind} {m.id} {org.code} {period.code} {fmt}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units)
-    return _send(columns, rows, preamble, f"{kind}-{m.id}-{org.code}-{period.code}", fmt)
+    return _send(columns, rows, preamble, f"{kind}-{m.id}-{org.code}-{period.code}", fmt, _programme_of(org))
 
 
 @bp.route("/upcoming/<measure_id>/<code>")
@@ -220,7 +279,9 @@ def upcoming(measure_id, code):
             ("ICO", org.name),
             ("Audience", f"{org.name} and reviewers: member-level, confidential"),
         ]
-        return _send(columns, rows, preamble, f"upcoming-{m.id}-{org.code}-{as_of.isoformat()}", fmt)
+        return _send(
+            columns, rows, preamble, f"upcoming-{m.id}-{org.code}-{as_of.isoformat()}", fmt, _programme_of(org)
+        )
     return render_template(
         "dashboards/upcoming.html", org=org, m=m, as_of=as_of, columns=columns, rows=rows, legend=gaplists.legend(units)
     )
@@ -241,14 +302,16 @@ def units_export(measure_id, code, period, fmt):
 
 def _overview_export(fmt, public: bool):
     # The public table is the published one: the period's published edition, never a newer computation.
-    basis = figures.as_published(db.session) if public else _basis()
-    period = _period_arg(figures.period_choices(db.session) if public else basis.choices())
-    ov = figures.overview(db.session, current_user, settings(), period, basis)
+    prog = _shown()
+    basis = figures.as_published(db.session, programme_id=prog.id) if public else _basis()
+    # the public table offers the periods computed; one never published answers "has not been published"
+    period = _period_arg(figures.live(db.session, prog.id).choices() if public else basis.choices())
+    ov = figures.overview(db.session, current_user, _rules(), period, basis)
     hidden = released.public_hidden(db.session, ov.period, ov.provenance.run_id) if public else None
     columns, rows, preamble = tables.overview_table(ov, public=public, hidden=hidden)
     kind = "public" if public else "overview"
     audit.record("download", f"{kind} table {period.code} {fmt}")
-    return _send(columns, rows, preamble, f"one-care-{kind}-{period.code}", fmt)
+    return _send(columns, rows, preamble, f"one-care-{kind}-{period.code}", fmt, prog)
 
 
 @bp.route("/exports/overview.<fmt>")
@@ -267,9 +330,10 @@ def public_export(fmt):
 @bp.route("/icos/<code>/export.<fmt>")
 @allow(SIGNED_IN)
 def ico_export(code, fmt):
+    _ico_first(code)
     basis = _basis()
-    org, trends, _ = figures.ico_page(db.session, current_user, settings(), code, basis)
-    columns, rows = tables.trend_table(trends, [org.code, STATEWIDE], settings())
+    org, trends, _ = figures.ico_page(db.session, current_user, _rules(), code, basis)
+    columns, rows = tables.trend_table(trends, [org.code, STATEWIDE], _rules())
     latest = basis.run(trends[0].latest_period(org.code)) if trends else None  # the ICO's own newest period
     preamble = tables.export_preamble(
         f"{org.name}: every measure by quarter",
@@ -278,29 +342,36 @@ def ico_export(code, fmt):
         f"{org.name} and reviewers: exact values",
     )
     audit.record("download", f"ico {org.code} {fmt}")
-    return _send(columns, rows, preamble, f"one-care-{org.code}", fmt)
+    return _send(columns, rows, preamble, f"one-care-{org.code}", fmt, _programme_of(org))
 
 
 @bp.route("/measures/<measure_id>/export.<fmt>")
 @allow(SIGNED_IN)
 def measure_export(measure_id, fmt):
-    m, trend, names = figures.measure_page(db.session, current_user, settings(), measure_id, _basis())
-    columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE], settings())
+    prog = _programme_measure(measure_id)
+    m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, _basis())
+    names = _of_programme(names, prog)
+    columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE], _rules())
     preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
     audit.record("download", f"measure {m.id} {fmt}")
-    return _send(columns, rows, preamble, f"one-care-{m.id}", fmt)
+    return _send(columns, rows, preamble, f"one-care-{m.id}", fmt, prog)
 
 
 @bp.route("/withhold/export.<fmt>")
 @allow(SIGNED_IN)
 def withhold_export(fmt):
-    year = year_arg(figures.withhold_years(db.session, settings()), required=True)
-    codes = [o.code for o in visible_icos(db.session, current_user)]
-    columns, rows = tables.withhold_table(
-        figures.withhold_for_year(db.session, settings(), codes, year, _basis()), year
-    )
+    prog = _shown()
+    year = year_arg(figures.withhold_years(db.session, _rules(), prog.id), required=True)
+    codes = [o.code for o in visible_icos(db.session, current_user, prog)]
+    columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, _rules(), codes, year, _basis()), year)
     audit.record("download", f"withhold {year} {fmt}")
-    return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt)
+    return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt, prog)
+
+
+def _programme_of(org):
+    from reporting import programmes
+
+    return programmes.get(org.programme_id)
 
 
 @bp.route("/charts/<key>.svg")

@@ -1,6 +1,8 @@
 """The FHIR API (``/api/v1/fhir``): Measure and MeasureReport resources as ``application/fhir+json``, for
-bearer tokens. Reviewers see every ICO of their scope and statewide; an ICO token its own ICO and statewide
-(statewide as the access policy allows it) and, for its own use only, the subject-list of its gaps.
+bearer tokens. Each answer is one programme's (``?programme=``; the first the token may see by default): reviewers see
+every ICO of their scope and the programme's statewide figure, a state reviewer their state's programmes only; an ICO
+token its own ICO and statewide (statewide as the access policy allows it) and, for its own use only, the
+subject-list of its gaps.
 Every refusal is an OperationOutcome."""
 
 from __future__ import annotations
@@ -9,7 +11,15 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from measures import REGISTRY
-from reporting.access import SIGNED_IN, can_see_ico, can_see_statewide, member_lists_for
+from reporting.access import (
+    SIGNED_IN,
+    can_see_ico,
+    can_see_statewide,
+    may_see_programme,
+    member_lists_for,
+    programme_for,
+    programmes_for,
+)
 from reporting.artifacts import run_states
 from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound, ReportingError
@@ -22,7 +32,7 @@ from reporting.web.guards import allow
 from reporting.web.params import period_arg
 
 bp = Blueprint("fhir", __name__, url_prefix="/api/v1/fhir")
-REPORT_PARAMS = {"period", "ico", "measure", "type"}
+REPORT_PARAMS = {"period", "ico", "measure", "type", "programme"}
 
 
 def _answer(resource, status: int = 200) -> Response:
@@ -64,18 +74,23 @@ def _no_unknown(allowed: set[str]) -> None:
 @token_required
 @allow(SIGNED_IN)
 def measures():
-    _no_unknown(set())
-    return _answer(fhir.bundle(fhir.measures(_base()), "searchset", _base()))
+    """The Measures of every programme the token may see, or of the one ``?programme=`` names."""
+    _no_unknown({"programme"})
+    wanted = request.args.get("programme")
+    chosen = [programme_for(g.api_user, wanted)] if wanted else programmes_for(g.api_user)
+    return _answer(fhir.bundle(fhir.measures(_base(), chosen), "searchset", _base()))
 
 
 @bp.route("/Measure/<measure_id>")
 @token_required
 @allow(SIGNED_IN)
 def measure(measure_id):
-    mid = fhir.measure_id_of(measure_id)
-    if mid is None:
+    found = fhir.measure_id_of(measure_id)
+    if found is None:
         raise NotFound(f"There is no Measure '{measure_id}'. GET /api/v1/fhir/Measure lists them.")
-    return _answer(fhir.measure(REGISTRY[mid], _base()))
+    if not may_see_programme(g.api_user, found[0]):
+        raise Forbidden("This token may not see that programme's measures.")
+    return _answer(fhir.measure(REGISTRY[found[1]], _base(), found[0]))
 
 
 def _scope(pub, requested: str | None) -> list[str]:
@@ -94,13 +109,17 @@ def _scope(pub, requested: str | None) -> list[str]:
     return visible + statewide
 
 
-def _measure_param() -> list[str] | None:
+def _measure_param(programme) -> list[str] | None:
     raw = request.args.get("measure")
     if raw is None:
         return None
-    mid = fhir.measure_id_of(raw) or (raw if raw in REGISTRY else None)
+    found = fhir.measure_id_of(raw)
+    mid = found[1] if found and found[0] == programme.id else (raw if raw in programme.measures else None)
     if mid is None:
-        raise ReportingError(f"Unknown measure '{raw}': use a measure id such as fuh_7d.", 400)
+        raise ReportingError(
+            f"Unknown measure '{raw}' for {programme.name}: use one of its measure ids ({', '.join(programme.measures)}).",
+            400,
+        )
     return [mid]
 
 
@@ -112,9 +131,9 @@ def measure_reports():
     period = period_arg()
     if period is None:
         raise ReportingError("Give the period: ?period=2015Q3 (a quarter) or ?period=2015 (a year).", 400)
-    pub = published(db.session, period)
+    pub = published(db.session, period, programme_for(g.api_user, request.args.get("programme")))  # None: default
     kind = request.args.get("type", "summary")
-    measure_ids = _measure_param()
+    measure_ids = _measure_param(pub.programme)
     if kind == "subject-list":
         return _answer(fhir.bundle(_subject_lists(pub, measure_ids), "searchset", _base()))
     if kind != "summary":
@@ -123,14 +142,14 @@ def measure_reports():
         pub, _base(), _scope(pub, request.args.get("ico")), run_states(db.session, pub.run.id), measure_ids
     )
     withheld = _withheld(pub)
-    reports = [r for r in reports if fhir.parse_report_id(r.id)[1:] not in withheld]
+    reports = [r for r in reports if fhir.parse_report_id(r.id)[1:3] not in withheld]
     return _answer(fhir.bundle(reports, "searchset", _base()))
 
 
 def _withheld(pub) -> set[tuple[str, str]]:
     """(STATEWIDE, measure) reports this token may not see: an ICO's, where with its own figures and everything
     public the statewide figure would give another ICO's (``figures.withheld_from``)."""
-    withheld = withheld_from(db.session, g.api_user.role, as_published(db.session))
+    withheld = withheld_from(db.session, g.api_user.role, as_published(db.session, programme_id=pub.programme.id))
     return {(STATEWIDE, mid) for mid, period in withheld if period == pub.period.code}
 
 
@@ -143,7 +162,7 @@ def _subject_lists(pub, measure_ids) -> list:
     if not any(o.code == code for o in pub.icos):
         raise NotFound(f"{code or 'The ICO'} has no results in {pub.period.code}: give ?ico=CODE.")
     out = []
-    for mid in measure_ids or [m for m in REGISTRY if REGISTRY[m].unit != "score"]:
+    for mid in measure_ids or [m for m in pub.programme.measures if REGISTRY[m].unit != "score"]:
         units = units_of(db.session, pub.run.id, mid, code)
         if units is None or REGISTRY[mid].unit == "score":
             continue
@@ -159,9 +178,14 @@ def _subject_lists(pub, measure_ids) -> list:
 def measure_report(report_id):
     parts = fhir.parse_report_id(report_id)
     if parts is None:
-        raise NotFound(f"There is no MeasureReport '{report_id}'. Ids read PERIOD.ICO.measure, e.g. 2015Q2.HA.fuh-7d.")
-    period, code, mid = parts
-    pub = published(db.session, period)
+        raise NotFound(
+            f"There is no MeasureReport '{report_id}'. Ids read PERIOD.ICO.programme-measure, "
+            f"e.g. 2015Q2.HA.ma-one-care-fuh-7d."
+        )
+    period, code, mid, programme_id = parts
+    if not may_see_programme(g.api_user, programme_id):
+        raise Forbidden("This token may not see that programme's results.")
+    pub = published(db.session, period, programme_id)
     scope = _scope(pub, code)
     if (scope[0], mid) in _withheld(pub):
         raise Forbidden(

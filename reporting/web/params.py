@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.routing import BaseConverter
 
@@ -54,6 +54,21 @@ def year_arg(choices: list[int], required: bool = False) -> int | None:
         listed = ", ".join(str(y) for y in choices) or "none yet"
         raise NotFound(f"There are no results for the year {period.year}. Years with results: {listed}.")
     return period.year
+
+
+def programme_arg(user, programme=None):
+    """The programme a page shows: ``programme`` when the page knows it (an ICO's), else ``?programme=`` if the
+    viewer may see it (``access.programme_for``: 404 for no such programme, 403 for another state's), else the first
+    the viewer may see. Kept in ``g.programme`` so that every page names it (``base.html``)."""
+    from reporting import access, programmes
+
+    prog = (
+        programmes.get(programme)
+        if programme is not None
+        else access.programme_for(user, request.values.get("programme"))
+    )
+    g.programme, g.programme_fixed = prog, programme is not None
+    return prog
 
 
 def init_app(app) -> None:

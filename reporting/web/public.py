@@ -1,11 +1,14 @@
-"""The public page, with no sign-in: each published period's public report (cell suppression applied) and
-its open-data package. Read-only, cacheable for a few minutes, rate-limited; nothing in preview appears."""
+"""The public pages, with no sign-in: ``/public`` lists the programmes; ``/public/<programme>`` shows one
+programme's published periods, each with its public report (cell suppression applied) and its open-data package.
+Read-only, cacheable for a few minutes, rate-limited; nothing in preview appears, and no programme's page, report
+or package holds another's figures."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, g, redirect, render_template, url_for
 from sqlalchemy import select
 
+from reporting import programmes
 from reporting.access import PUBLIC
 from reporting.errors import NotFound
 from reporting.interop import opendata
@@ -35,35 +38,71 @@ def _public_report(edition_id: int):
     )
 
 
+def _programme(programme_id: str):
+    """The programme of an address (a clear 404 naming the programmes for an unknown one), named by the page."""
+    g.programme = programmes.get(programme_id)
+    return g.programme
+
+
+def open_data_name(programme, period_code: str) -> str:
+    return f"{programme.id}-open-data-{period_code}.zip"
+
+
 @bp.route("")
 @bp.route("/")
 @allow(PUBLIC)
 @limiter.limit(PUBLIC_RATE)
 def index():
-    editions = published_periods(db.session)
-    rows = [(e, _public_report(e.id)) for e in editions]
+    """Every programme, with its newest published period."""
+    rows = []
+    for p in programmes.all():
+        newest = published_periods(db.session, p)
+        rows.append((p, newest[0] if newest else None, len(newest)))
     return render_template("public/index.html", rows=rows)
 
 
-@bp.route("/<period:period>.zip")
+@bp.route("/<programme_id>")
 @allow(PUBLIC)
 @limiter.limit(PUBLIC_RATE)
-def open_data(period):
-    pub = published(db.session, period)
+def programme(programme_id):
+    prog = _programme(programme_id)
+    editions = published_periods(db.session, prog)
+    rows = [(e, _public_report(e.id)) for e in editions]
+    return render_template("public/programme.html", prog=prog, rows=rows, open_data_name=open_data_name)
+
+
+@bp.route("/<programme_id>/<period:period>.zip")
+@allow(PUBLIC)
+@limiter.limit(PUBLIC_RATE)
+def open_data(programme_id, period):
+    pub = published(db.session, period, _programme(programme_id))
     return download(
         opendata.zip_bytes(pub, current_app.config["BASE_URL"]),
-        f"one-care-open-data-{pub.period.code}.zip",
+        open_data_name(pub.programme, pub.period.code),
         "application/zip",
     )
 
 
-@bp.route("/<period:period>/report.pdf")
+@bp.route("/<programme_id>/<period:period>/report.pdf")
 @allow(PUBLIC)
 @limiter.limit(PUBLIC_RATE)
-def report(period):
-    pub = published(db.session, period)
+def report(programme_id, period):
+    pub = published(db.session, period, _programme(programme_id))
     artifact = _public_report(pub.edition.id)
     if artifact is None:
-        raise NotFound(f"The public report of {pub.period.code} has not been rendered yet.")
+        raise NotFound(f"The public report of {pub.programme.name} {pub.period.code} has not been rendered yet.")
     row = db.session.get(Artifact, artifact)
     return download(row.content, row.filename, "application/pdf")
+
+
+# Addresses from before programmes (in reports and e-mails already sent): the default programme's.
+@bp.route("/<period:period>.zip")
+@allow(PUBLIC)
+def open_data_of_default(period):
+    return redirect(url_for("public.open_data", programme_id=programmes.default().id, period=period), 302)
+
+
+@bp.route("/<period:period>/report.pdf")
+@allow(PUBLIC)
+def report_of_default(period):
+    return redirect(url_for("public.report", programme_id=programmes.default().id, period=period), 302)

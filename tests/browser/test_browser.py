@@ -311,12 +311,17 @@ def test_the_public_page_works_signed_out(browser, live):
     context = browser.new_context(accept_downloads=True, viewport={"width": 1360, "height": 900})
     page = context.new_page()
     page.goto(live["url"] + "/public")
-    assert page.locator("h1").inner_text().startswith("One Care quality measures")
+    assert page.locator("#public-programmes th[scope=row]").all_inner_texts() == [
+        "Massachusetts One Care",
+        "MI Health Link",
+    ]
+    page.get_by_role("link", name="Massachusetts One Care").click()
+    assert page.locator("h1").inner_text().startswith("Massachusetts One Care quality measures")
     assert page.locator("#public-periods th[scope=row]").all_inner_texts() == ["2015Q2"]
     assert axe_serious(page) == []
     page.screenshot(path=str(artifact_path("public-1440.png")), full_page=True)
     with page.expect_download() as download:
-        page.get_by_role("link", name="one-care-open-data-2015Q2.zip").click()
+        page.get_by_role("link", name="ma-one-care-open-data-2015Q2.zip").click()
     names = zipfile.ZipFile(download.value.path()).namelist()
     assert sorted(names) == ["datapackage.json", "results.csv"]
     context.close()

@@ -40,7 +40,7 @@ def counts(group) -> dict:
 def test_one_measure_per_registry_entry_with_its_codes(example):
     client = example.test_client()
     token = issue_token(example, "cms@example.org")
-    r = get(client, token, "/api/v1/fhir/Measure")
+    r = get(client, token, "/api/v1/fhir/Measure?programme=ma-one-care")
     assert r.status_code == 200 and r.mimetype == "application/fhir+json"
     bundle = Bundle.model_validate(r.get_json())
     assert bundle.type == "searchset" and bundle.total == len(REGISTRY)
@@ -49,7 +49,7 @@ def test_one_measure_per_registry_entry_with_its_codes(example):
     for mid, m in REGISTRY.items():
         res = by_id[mid]
         assert isinstance(res, Measure) and res.status == "active" and res.version == m.version
-        assert res.url.endswith(f"/api/v1/fhir/Measure/{mid.replace('_', '-')}")
+        assert res.url.endswith(f"/api/v1/fhir/Measure/ma-one-care-{mid.replace('_', '-')}")  # names its programme
         assert (
             res.scoring.coding[0].code
             == {"percent": "proportion", "per_1000": "ratio", "score": "continuous-variable"}[m.unit]
@@ -63,7 +63,13 @@ def test_one_measure_per_registry_entry_with_its_codes(example):
         assert all(p.code.coding[0].system == POPULATION for p in res.group[0].population)
     one = get(client, token, "/api/v1/fhir/Measure/fuh-7d")
     assert Measure.model_validate(one.get_json()).title == REGISTRY["fuh_7d"].title
+    assert get(client, token, "/api/v1/fhir/Measure/ma-one-care-fuh-7d").get_json() == one.get_json()
     assert get(client, token, "/api/v1/fhir/Measure/nope").status_code == 404
+    # every programme's measures for a CMS token, each set its own: MI Health Link's nine after One Care's fifteen
+    every = Bundle.model_validate(get(client, token, "/api/v1/fhir/Measure").get_json())
+    urls = [e.resource.url.rsplit("/", 1)[-1] for e in every.entry]
+    assert len(urls) == len(REGISTRY) + 9 and sum(u.startswith("mi-health-link-") for u in urls) == 9
+    assert get(client, token, "/api/v1/fhir/Measure/mi-health-link-reassessment-365d").status_code == 404
 
 
 def test_the_cli_bundle_equals_results_number_by_number(example, tmp_path):
@@ -84,10 +90,13 @@ def test_the_cli_bundle_equals_results_number_by_number(example, tmp_path):
         assert isinstance(report, MeasureReport) and report.type == "summary" and report.status == "complete"
         org = report.contained[0]
         ico = org.identifier[0].value
-        mid = report.identifier[0].value if report.identifier else report.id.split(".")[2].replace("-", "_")
+        mid = report.id.split(".")[2].removeprefix("ma-one-care-").replace("-", "_")
         row = expected[(mid, ico)]
         m = REGISTRY[mid]
-        assert report.measure == f"http://127.0.0.1:5000/api/v1/fhir/Measure/{mid.replace('_', '-')}|{m.version}"
+        assert (
+            report.measure
+            == f"http://127.0.0.1:5000/api/v1/fhir/Measure/ma-one-care-{mid.replace('_', '-')}|{m.version}"
+        )
         assert (report.period.start.isoformat(), report.period.end.isoformat()) == ("2015-04-01", "2015-06-30")
         got = counts(report.group[0])
         assert got.get("denominator", got.get("measure-population")) == int(row["denominator"])

@@ -31,17 +31,22 @@ def test_the_public_page_works_signed_out_and_lists_published_periods_only(publi
     page = client.get("/public")
     assert page.status_code == 200 and "no-store" not in page.headers.get("Cache-Control", "")
     assert "max-age" in page.headers["Cache-Control"]
+    assert "/public/ma-one-care" in page.get_data(as_text=True)  # the index lists the programmes
+    page = client.get("/public/ma-one-care")
+    assert page.status_code == 200 and "max-age" in page.headers["Cache-Control"]
     text = page.get_data(as_text=True)
-    assert "/public/2015Q2.zip" in text and "/public/2015Q3.zip" not in text and ">2015Q3<" not in text
-    assert client.get("/public/2015Q3.zip").status_code == 404  # computed, never published
-    assert client.get("/public/2015Q3/report.pdf").status_code == 404
-    pdf = client.get("/public/2015Q2/report.pdf")
+    assert "/public/ma-one-care/2015Q2.zip" in text and "2015Q3.zip" not in text and ">2015Q3<" not in text
+    assert client.get("/public/ma-one-care/2015Q3.zip").status_code == 404  # computed, never published
+    assert client.get("/public/ma-one-care/2015Q3/report.pdf").status_code == 404
+    assert client.get("/public/mi-health-link/2015Q2.zip").status_code == 404  # another programme's: none
+    pdf = client.get("/public/ma-one-care/2015Q2/report.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get("/public/2015Q2/report.pdf").headers["Location"].endswith("/public/ma-one-care/2015Q2/report.pdf")
 
 
 def test_the_open_data_package_validates_and_equals_the_public_report(published_example, tmp_path):
     client = published_example.test_client()
-    r = client.get("/public/2015Q2.zip")
+    r = client.get("/public/ma-one-care/2015Q2.zip")
     assert r.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(r.data))
     assert sorted(archive.namelist()) == ["datapackage.json", "results.csv"]
@@ -50,6 +55,7 @@ def test_the_open_data_package_validates_and_equals_the_public_report(published_
     assert report.valid, report.flatten(["type", "message"])
     table = pd.read_csv(tmp_path / "results.csv", dtype={"ico": str})
     assert list(table.columns) == [
+        "programme",
         "measure_id",
         "ico",
         "period",
@@ -74,6 +80,7 @@ def test_the_open_data_package_validates_and_equals_the_public_report(published_
         shown.loc[shown["ico"] == "STATEWIDE", "adjusted_value"] == shown.loc[shown["ico"] == "STATEWIDE", "value"]
     ).all()
     assert len(table) == len(REGISTRY) * 3 and set(table["ico"]) == {"HA", "HB", "STATEWIDE"}
+    assert set(table["programme"]) == {"ma-one-care"}
     # Suppressed cells are empty, and flagged.
     flagged = table[table["suppressed"]]
     assert len(flagged) > 0
@@ -127,9 +134,9 @@ def test_nothing_in_preview_reaches_the_public(example):
     with example.app_context(), db.transaction() as s:
         editions.create(s, "2015Q2", current_run(s, "2015Q2").id, publish=False)
     client = example.test_client()
-    assert "2015Q2" not in client.get("/public").get_data(as_text=True)
-    assert client.get("/public/2015Q2.zip").status_code == 404
+    assert "2015Q2" not in client.get("/public/ma-one-care").get_data(as_text=True)
+    assert client.get("/public/2015Q2.zip", follow_redirects=True).status_code == 404
     r = example.test_cli_runner().invoke(args=["open-data", "--period", "2015Q2", "-o", "/tmp/never"])
     assert r.exit_code == 1 and "has not been published" in r.output
     publish(example)
-    assert client.get("/public/2015Q2.zip").status_code == 200
+    assert client.get("/public/2015Q2.zip", follow_redirects=True).status_code == 200

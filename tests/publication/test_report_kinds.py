@@ -24,6 +24,8 @@ def test_every_kind_has_one_entry_and_its_template(tmp_path):
         assert entry.kind == kind and kind.per_ico == entry.per_ico and kind.entry is entry
         letter = Letter("a@example.org", kind.value, "2015Q3", None, 1, False, "x.pdf", b"", 1, "http://x")
         assert subject(letter) == f"One Care {entry.title}: 2015Q3"
+        mi = replace(letter, programme="MI Health Link")  # the subject names the programme the report is of
+        assert subject(mi) == f"MI Health Link {entry.title}: 2015Q3"
 
     entries = list(REPORT_KINDS.values())
     missing = replace(entries[0], template="reports/no-such-kind.html")

@@ -86,7 +86,9 @@ def test_every_export_loads_with_the_plain_pandas_calls(example, tmp_path):
     # The open data's results.csv (in the public ZIP) too.
     import zipfile
 
-    bundle = zipfile.ZipFile(_saved(tmp_path, example.test_client().get("/public/2015Q2.zip").data, "open.zip"))
+    bundle = zipfile.ZipFile(
+        _saved(tmp_path, example.test_client().get("/public/ma-one-care/2015Q2.zip").data, "open.zip")
+    )
     (tmp_path / "results.csv").write_bytes(bundle.read("results.csv"))
     public = pd.read_csv(tmp_path / "results.csv")
     assert len(public) > 0 and not any(str(c).startswith(("Unnamed", "#")) for c in public.columns)

@@ -13,6 +13,7 @@ SAMPLES = {
     "token_id": "1",
     "code": "HA",
     "period": "2015Q2",
+    "programme_id": "ma-one-care",
     "measure_id": "assessment_90d",
     "submission_id": "1",
     "artifact_id": "1",
