@@ -38,7 +38,7 @@ def test_an_instance_programme_is_one_file_and_its_rules_files(tmp_path):
     write_programme(tmp_path / "instance", "zz-test", max_age=None)
     _start(tmp_path)
     zz = programmes.get("ZZ-Test")  # ids are read in any case
-    assert [p.id for p in programmes.all()] == ["ma-one-care", "zz-test"]
+    assert [p.id for p in programmes.all()] == ["ma-one-care", "mi-health-link", "zz-test"]
     assert zz.measures == tuple(m for m in programmes.get("ma-one-care").measures if m in MEASURES)
     assert zz.max_age is None and zz.eligible(70) and not programmes.get("ma-one-care").eligible(70)
     with pytest.raises(Exception, match="There is no programme 'ny-fida'"):
