@@ -12,6 +12,7 @@ suppression: callers pass the runs of the basis the viewer is shown and filter I
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import select
@@ -96,8 +97,10 @@ def strata_of(
         }
     )
     frame = frame.loc[key.sort_values(list(key.columns), kind="stable").index].reset_index(drop=True)
-    frame = frame.astype({"numerator": "object", "value": "object", "ci_low": "object", "ci_high": "object"})
-    return frame.where(frame.notna(), None)
+    for column in ("numerator", "value", "ci_low", "ci_high", "flag", "p_value", "difference"):
+        values = frame[column].astype(object)
+        frame[column] = values.where(values.notna(), None)
+    return frame
 
 
 def _run_ids(runs) -> list[int]:
@@ -146,3 +149,134 @@ def equity_summary(frame: pd.DataFrame, ico: str, period: str) -> dict:
             {"measure_id": measure_id, "passive": passive, "voluntary": voluntary, "gap": gap, "passive_flag": flag}
         )
     return {"worse": {n: worse[n] for n in STRATIFIERS if n in worse}, "passive_gap": gaps}
+
+
+# --- what a viewer is shown ------------------------------------------------------------------------------------
+
+TITLES = {
+    "rating_category": "Rating category",
+    "enrollment_method": "Enrollment method",
+    "age_band": "Age band (on the period's last day)",
+    "sex": "Sex",
+    "race": "Race",
+    "ethnicity": "Ethnicity",
+    "language": "Preferred language",
+}
+STRATUM_LABELS = {
+    "F1": "F1 (facility-based care)",
+    "C3": "C3 (community, high LTSS need)",
+    "C2": "C2 (community, high behavioral-health need)",
+    "C1": "C1 (community, other)",
+    "65+": "65 and over",
+    "F": "female",
+    "M": "male",
+    "U": "unknown or other (as submitted: U)",
+    "not_hispanic": "not Hispanic",
+    "declined": "declined to say",
+    "unknown": "unknown (blank or no member)",
+}
+PROGRAMME = "One Care"  # the programme of every run until programmes are data (#23: ``result_runs.programme_id``)
+EXPORT_COLUMNS = [
+    "programme",
+    "period",
+    "ico",
+    "measure_id",
+    "stratifier",
+    "stratum",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "flag",
+    "suppressed",
+]
+
+
+def stratum_label(stratum: str) -> str:
+    return STRATUM_LABELS.get(stratum, stratum.replace("_", " "))
+
+
+def flag_words(flag: str | None, ico: str) -> str:
+    """A flag in words (never colour alone)."""
+    if not flag:
+        return ""
+    whom = "the rest of the state" if ico == STATEWIDE else "the ICO's other members"
+    return f"{flag} than {whom} (p < 0.05)"
+
+
+def seen_by(session, viewer, basis, period_code: str, *, measure_id: str | None = None) -> pd.DataFrame:
+    """``strata_of`` the period's run on ``basis`` as ``viewer`` may see it: their ICOs' strata, and the statewide
+    strata unless the statewide figures are hidden from them (``access.strata_codes``) or that measure's
+    statewide figure is withheld from ICO users (``figures.withheld_from``). Reviewers and ICO users see exact
+    values; suppression is for the public outputs."""
+    from reporting.access import strata_codes
+    from reporting.publication.figures import withheld_from
+
+    run = basis.run(period_code)
+    if run is None:
+        return pd.DataFrame(columns=COLUMNS)
+    frame = strata_of(session, [run], icos=strata_codes(session, viewer, run), measure_id=measure_id)
+    withheld = withheld_from(session, viewer, basis)
+    if withheld and len(frame):
+        keep = [
+            not (ico == STATEWIDE and (m, p) in withheld)
+            for ico, m, p in zip(frame["ico"], frame["measure_id"], frame["period"])
+        ]
+        frame = frame[keep].reset_index(drop=True)
+    return frame
+
+
+def export_rows(frame: pd.DataFrame) -> list[list]:
+    """``EXPORT_COLUMNS`` rows of a ``seen_by`` frame (exact values: ``suppressed`` is False)."""
+    return [
+        [PROGRAMME, r.period, r.ico, r.measure_id, r.stratifier, r.stratum, r.numerator, r.denominator]
+        + [r.value, r.ci_low, r.ci_high, r.flag, False]
+        for r in frame.itertuples()
+    ]
+
+
+@dataclass
+class ByGroup:
+    """The "By group" view of one measure and period: for each stratifier, each stratum's row per column (ICO or
+    statewide; None where the column has no such row)."""
+
+    period: str | None
+    choices: list[str]
+    columns: list[tuple[str, str]]  # (code, name), statewide last
+    tables: list[tuple[str, str, list[tuple[str, str, dict]]]]  # (stratifier, title, [(stratum, label, {code: row})])
+
+
+def by_group(session, viewer, basis, measure_id: str, period_code: str | None, names: dict[str, str]) -> ByGroup:
+    """The measure page's "By group" view; ``period_code`` None: the newest quarter on ``basis``."""
+    from reporting.errors import NotFound
+
+    choices = basis.choices()
+    if period_code is None:
+        quarters = [p for p in choices if "Q" in p]
+        period_code = (quarters or choices or [None])[0]
+    elif period_code not in choices:
+        raise NotFound(f"There are no results for {period_code}. Choose one of: {', '.join(choices)}.")
+    if period_code is None:
+        return ByGroup(None, choices, [], [])
+    frame = seen_by(session, viewer, basis, period_code, measure_id=measure_id)
+    present = list(dict.fromkeys(frame["ico"]))
+    columns = [(c, names.get(c, c)) for c in present if c != STATEWIDE]
+    if STATEWIDE in present:
+        columns.append((STATEWIDE, "Statewide"))
+    rows = {(r["ico"], r["stratifier"], r["stratum"]): r for r in frame.to_dict("records")}
+    tables = []
+    for name, strata in STRATIFIERS.items():
+        lines = [(s, stratum_label(s), {c: rows.get((c, name, s)) for c, _ in columns}) for s in strata]
+        tables.append((name, TITLES[name], lines))
+    return ByGroup(period_code, choices, columns, tables)
+
+
+def equity_for(session, viewer, basis, code: str, period_code: str | None) -> dict | None:
+    """The ICO page's equity summary of ``code`` in ``period_code`` (None when there is nothing stored)."""
+    if period_code is None or basis.run(period_code) is None:
+        return None
+    frame = seen_by(session, viewer, basis, period_code)
+    if frame.empty or code not in set(frame["ico"]):
+        return None
+    return equity_summary(frame, code, period_code)
