@@ -37,6 +37,12 @@ def quarter_package(
             "death_date": None,
         }
     )
+    people = np.random.default_rng(seed + 10_007)  # dictionary version 3, on its own stream: the rest is unchanged
+    spans["race"] = people.choice(["white", "black", "asian", "multiple", "other", "declined", ""], members)
+    spans["ethnicity"] = people.choice(["hispanic", "not_hispanic", "declined", ""], members, p=[0.2, 0.7, 0.05, 0.05])
+    spans["language"] = people.choice(
+        ["english", "spanish", "other", "declined", ""], members, p=[0.7, 0.15, 0.1, 0.03, 0.02]
+    )
     scale = (rows_target or members * 10) / members / 10
 
     def pick(n):

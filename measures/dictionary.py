@@ -1,4 +1,4 @@
-"""The data dictionary (``docs/data-dictionary.md``, version 2) declared once.
+"""The data dictionary (``docs/data-dictionary.md``, version 3) declared once.
 
 Every file of a quarterly package, its columns, their types, allowed values and
 whether they are required. Ingestion validates against it, storage builds its row
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-DICTIONARY_VERSION = "2"
+DICTIONARY_VERSION = "3"
 # Version 2 added the case-mix adjusters of survey_responses.csv (all optional): a version 1 package,
-# which has none of them, stays valid and means the same.
+# which has none of them, stays valid and means the same. Version 3 added the members' race, ethnicity and
+# preferred language (all optional, blank = unknown; results by group): earlier packages stay valid and give
+# the same results, their members ``unknown`` in those three stratifiers.
 
 ID_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
 
@@ -79,6 +81,18 @@ EDUCATION_LABELS = {
     6: "more than a 4-year degree",
 }
 LANGUAGES = ("english", "spanish", "other")
+RACES = (
+    "american_indian_alaska_native",
+    "asian",
+    "black",
+    "native_hawaiian_pacific_islander",
+    "white",
+    "multiple",
+    "other",
+    "declined",
+)
+ETHNICITIES = ("hispanic", "not_hispanic", "declined")
+MEMBER_LANGUAGES = (*LANGUAGES, "declined")
 
 
 def _labels(labels: dict[int, str]) -> str:
@@ -118,6 +132,18 @@ MEMBERS = FileSpec(
             "death_date",
             "date",
             description="on or before period end; when present, enrollment_end is present and not after it",
+        ),
+        Column("race", "enum", False, RACES, since="3", description="as the member reported it; blank = unknown"),
+        Column(
+            "ethnicity", "enum", False, ETHNICITIES, since="3", description="as the member reported it; blank = unknown"
+        ),
+        Column(
+            "language",
+            "enum",
+            False,
+            MEMBER_LANGUAGES,
+            since="3",
+            description="the member's preferred language; blank = unknown",
         ),
     ),
     key=("member_id", "enrollment_start"),

@@ -251,6 +251,17 @@ def statewide_hidden_in(session, viewer, run) -> bool:
     return False
 
 
+def strata_codes(session, viewer, run) -> list[str]:
+    """Whose results by group (``publication.strata``) ``viewer`` may see in ``run``: the strata of the ICOs whose
+    own figures they see (an ICO user its own, unsuppressed), and the statewide strata where the run's statewide
+    figures are not hidden from them (``statewide_hidden_in``; the caller also drops a statewide measure withheld
+    from ICO users, ``released.statewide_withheld``)."""
+    from reporting.engine import STATEWIDE
+
+    codes = [o.code for o in visible_icos(session, viewer)]
+    return codes + ([] if statewide_hidden_in(session, viewer, run) else [STATEWIDE])
+
+
 def can_see_statewide(user: User, states: set[str], icos_reporting: int) -> bool:
     """Statewide figures of a run whose ICOs are in ``states``: not for another state's reviewer, nor for ICO
     users when fewer than three ICOs report."""

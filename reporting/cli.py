@@ -216,9 +216,10 @@ def compute(period, programme):
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
 @click.option("--run", "run_id", type=int, default=None, help="an earlier run of the period, for comparison")
 @PROGRAMME_OPTION
-def results(period, fmt, run_id, programme):
+@click.option("--strata", is_flag=True, help="the results by group: one row per ICO, measure, stratifier and stratum")
+def results(period, fmt, run_id, programme, strata):
     """Print the current results of a period (or those of an earlier run): one row per measure and ICO,
-    values unrounded."""
+    values unrounded; with --strata the results by group (the columns of the results_strata export)."""
     import csv
     import json
 
@@ -249,6 +250,18 @@ def results(period, fmt, run_id, programme):
                 f"flask --app wsgi compute --period {period.code} --programme {programme.id}"
             )
         records = result_records(results_of(session, run.id))
+        if strata:
+            from reporting.publication import strata as by_group
+
+            rows = by_group.export_rows(by_group.strata_of(session, [run]))
+    if strata:
+        if fmt == "json":
+            click.echo(json.dumps([dict(zip(by_group.EXPORT_COLUMNS, row)) for row in rows], indent=2))
+            return
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(by_group.EXPORT_COLUMNS)
+        out.writerows([_cli_cell(v) for v in row] for row in rows)
+        return
     if fmt == "json":
         click.echo(json.dumps(records, indent=2))
         return
@@ -520,3 +533,12 @@ def init_app(app) -> None:
         tokens_cli,
     ):
         app.cli.add_command(command)
+
+
+def _cli_cell(v):
+    """A CSV cell as the exports write it: blank for none, floats unrounded, booleans Yes/No."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "Yes" if v else "No"
+    return repr(v) if isinstance(v, float) else v

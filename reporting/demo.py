@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from measures import Period
-from measures.dictionary import FILES
+from measures.dictionary import FILES, RACES
 
 PERIODS = [f"{y}Q{q}" for y in (2014, 2015) for q in range(1, 5)]
 SIM_END = date(2015, 12, 31)
@@ -163,6 +163,7 @@ class Simulation:
     def __init__(self, profile: IcoProfile, seed: int):
         self.p = profile
         self.rng = np.random.default_rng(seed)
+        self.people = np.random.default_rng(seed + 7)  # race, ethnicity, language: their own stream (version 3)
         self.spans, self.assess, self.plans, self.ip, self.visits, self.fac, self.survey = ([] for _ in range(7))
         self.stay_no = self.resp_no = self.fac_no = 0
         self.end = Period.parse(profile.last_period).end
@@ -207,6 +208,7 @@ class Simulation:
                     enrollment_method="passive" if rng.random() < 0.7 else "voluntary",
                     rating_category=category,
                     death_date=death,
+                    **self.demographics(),
                 )
             )
             self.member_events(self.spans[-1])
@@ -217,6 +219,20 @@ class Simulation:
         if share is None or rng.random() >= share:
             return int(rng.integers(22 * 365, 64 * 365))
         return int(rng.integers(65 * 365 + 20, 94 * 365))
+
+    def demographics(self) -> dict:
+        """Race, ethnicity and preferred language (dictionary version 3), blank now and then; each ICO its own mix."""
+        rng, shift = self.people, (len(self.p.code) + ord(self.p.code[0])) % 3
+        race_p = np.array([0.01, 0.05, 0.16 + 0.04 * shift, 0.005, 0.55, 0.05, 0.06, 0.03])
+        language = rng.choice(["english", "spanish", "other", "declined", None], p=[0.7, 0.17, 0.07, 0.02, 0.04])
+        hispanic = 0.6 if language == "spanish" else 0.08
+        return {
+            "race": rng.choice([*RACES, None], p=np.append(race_p, 1 - race_p.sum())),
+            "ethnicity": rng.choice(
+                ["hispanic", "not_hispanic", "declined", None], p=[hispanic, 0.88 - hispanic, 0.04, 0.08]
+            ),
+            "language": language,
+        }
 
     def alive_enrolled(self, span, d: date) -> bool:
         return (
@@ -229,7 +245,9 @@ class Simulation:
     def member_events(self, s) -> None:
         rng, p, m, start = self.rng, self.p, s["member_id"], s["enrollment_start"]
         d90 = start + timedelta(days=89)
-        for kind, target in (("assessment", p.assessment_skill), ("plan", p.assessment_skill - 0.06)):
+        # Passively enrolled members are harder to reach: their assessments and care plans are timely less often.
+        skill = p.assessment_skill - (0.1 if s["enrollment_method"] == "passive" else 0.0)
+        for kind, target in (("assessment", skill), ("plan", skill - 0.06)):
             roll = rng.random()
             rows = []
             if roll < target:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from measures import REGISTRY, DataInView, Measure, Period
-from reporting.engine import casemix
+from reporting.engine import casemix, strata
 
 STATEWIDE = "STATEWIDE"
 Z = 1.959964
@@ -84,6 +84,7 @@ class PeriodComputation:
     results: list[MeasureResult]
     units: dict[tuple[str, str], pd.DataFrame]
     stored: dict = field(default_factory=dict)  # (measure, ico) -> the frame as stored, when a worker made it
+    strata: list[strata.StratumResult] = field(default_factory=list)  # results by group (engine.strata)
 
 
 def compute_period(
@@ -91,8 +92,10 @@ def compute_period(
 ) -> PeriodComputation:
     """All measures for every ICO in ``views`` and statewide (pooled per-unit frames)."""
     results, units = compute_icos(views, period, measures)
+    by_group, codes = strata.stratify_icos(views, period, units, measures or REGISTRY)
+    by_group += strata.pool_strata(units, codes, period.code, measures or REGISTRY, STATEWIDE)
     results = case_mix(results + pool_statewide(units, period.code, measures), units, measures)
-    return PeriodComputation(period.code, ordered(results), units)
+    return PeriodComputation(period.code, ordered(results), units, strata=by_group)
 
 
 def compute_periods(
@@ -112,27 +115,26 @@ def compute_periods(
         own = [p for p in periods if code in inputs.reporting(p)]
         size = max(1, -(-len(own) // chunks))
         jobs += [(inputs, code, own[k : k + size], measure_ids) for k in range(0, len(own), size)]
-    by_period: dict[str, tuple[list, dict, dict]] = {p.code: ([], {}, {}) for p in periods}
+    results: dict[str, list[MeasureResult]] = {p.code: [] for p in periods}
+    by_group: dict[str, list[strata.StratumResult]] = {p.code: [] for p in periods}
+    units: dict[str, dict] = {p.code: {} for p in periods}
+    stored: dict[str, dict] = {p.code: {} for p in periods}
+    unit_codes: dict[str, dict] = {p.code: {} for p in periods}
     for answer in in_processes(_compute_job, jobs):
-        for code, (results, units, stored) in answer.items():
-            by_period[code][0].extend(results)
-            by_period[code][1].update(units)
-            by_period[code][2].update(stored)
-    return [
-        PeriodComputation(
-            p.code,
-            ordered(
-                case_mix(
-                    by_period[p.code][0] + pool_statewide(by_period[p.code][1], p.code, measures),
-                    by_period[p.code][1],
-                    measures,
-                )
-            ),
-            by_period[p.code][1],
-            by_period[p.code][2],
+        for code, (found, frames, serialised, groups, group_codes) in answer.items():
+            results[code] += found
+            by_group[code] += groups
+            units[code].update(frames)
+            stored[code].update(serialised)
+            unit_codes[code].update(group_codes)
+    out = []
+    for p in periods:
+        pooled = strata.pool_strata(units[p.code], unit_codes[p.code], p.code, measures or REGISTRY, STATEWIDE)
+        final = ordered(
+            case_mix(results[p.code] + pool_statewide(units[p.code], p.code, measures), units[p.code], measures)
         )
-        for p in periods
-    ]
+        out.append(PeriodComputation(p.code, final, units[p.code], stored[p.code], by_group[p.code] + pooled))
+    return out
 
 
 def _compute_job(job) -> dict:
@@ -143,8 +145,10 @@ def _compute_job(job) -> dict:
     measures = None if measure_ids is None else {m: REGISTRY[m] for m in REGISTRY if m in measure_ids}
     views, out = views_of(inputs, code, periods), {}
     for period in periods:
-        results, units = compute_icos({code: views.pop(period.code)}, period, measures)
-        out[period.code] = (results, units, {k: frame_to_bytes(f) for k, f in units.items()})
+        view = {code: views.pop(period.code)}
+        results, units = compute_icos(view, period, measures)
+        by_group, codes = strata.stratify_icos(view, period, units, measures or REGISTRY)
+        out[period.code] = (results, units, {k: frame_to_bytes(f) for k, f in units.items()}, by_group, codes)
     return out
 
 

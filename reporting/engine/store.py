@@ -11,10 +11,10 @@ import json
 from dataclasses import asdict
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from reporting.engine.compute import MeasureResult, PeriodComputation
-from reporting.storage.models import DEFAULT_PROGRAMME, Result, ResultRun, ResultUnits, utcnow
+from reporting.storage.models import DEFAULT_PROGRAMME, Result, ResultRun, ResultStratum, ResultUnits, utcnow
 
 
 def inputs_digest(inputs: dict) -> str:
@@ -86,6 +86,14 @@ def save_run(
         )
         for (m, ico), frame in computation.units.items()
     )
+    if computation.strata:  # results by group: one executemany, tens of thousands of rows at national size
+        session.execute(
+            insert(ResultStratum),
+            [
+                {"run_id": run.id, "period_code": s.period, **{k: v for k, v in asdict(s).items() if k != "period"}}
+                for s in computation.strata
+            ],
+        )
     return run
 
 

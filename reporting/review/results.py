@@ -60,3 +60,28 @@ def visible_results(session, user, period: Period, programme_id: str = DEFAULT_P
             }
         )
     return out
+
+
+def visible_strata(session, user, period: Period, programme_id: str = DEFAULT_PROGRAMME) -> list[dict]:
+    """The period's results by group as ``user`` may see them (``publication.strata.seen_by`` on the same basis
+    as ``visible_results``): one record per (ico, measure, stratifier, stratum), the columns of the
+    ``results_strata`` export, with the edition they belong to."""
+    from reporting.publication import strata
+
+    basis = seen_by(session, user, current_app.config["PUBLISH_MODE"], programme_id)
+    if basis.run(period.code) is None:
+        raise NotFound(
+            f"{period.code} has no results you may see yet: no edition in preview or published, "
+            f"and no computation open to you."
+        )
+    edition = basis.edition(period.code)
+    frame = strata.seen_by(session, user, basis, period.code)
+    return [
+        {
+            **dict(zip(strata.EXPORT_COLUMNS, row)),
+            "status": status,
+            "edition": edition.number if edition else None,
+            "edition_status": edition.status if edition else UNPUBLISHED,
+        }
+        for row, status in zip(strata.export_rows(frame), frame["status"])
+    ]

@@ -270,6 +270,31 @@ class ResultUnits(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class ResultStratum(Base):
+    """One stratum of one result (results by group, ``engine.strata``): the measure's counts, value and interval
+    over the units of one stratum of one stratifier, and its disparity flag against the rest of the ICO. Written
+    with the run's results, in the same transaction; read by ``publication.strata``."""
+
+    __tablename__ = "result_strata"
+    __table_args__ = (UniqueConstraint("run_id", "measure_id", "ico", "stratifier", "stratum"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("result_runs.id", ondelete="CASCADE"), index=True)
+    period_code: Mapped[str] = mapped_column(String(7))
+    measure_id: Mapped[str] = mapped_column(String(40))
+    ico: Mapped[str] = mapped_column(String(20))
+    stratifier: Mapped[str] = mapped_column(String(30))
+    stratum: Mapped[str] = mapped_column(String(40))
+    numerator: Mapped[int | None] = mapped_column(Integer)
+    denominator: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10))
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    flag: Mapped[str | None] = mapped_column(String(10))  # better | worse, or None
+    p_value: Mapped[float | None] = mapped_column(Float)
+    difference: Mapped[float | None] = mapped_column(Float)  # the stratum's value minus the rest's (points)
+
+
 class Edition(Base):
     """A published (or previewed) set of results for a period, frozen on one run."""
 

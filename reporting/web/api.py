@@ -129,7 +129,21 @@ def results():
     if period is None:
         raise ReportingError("Give the period: ?period=2015Q3 (a quarter) or ?period=2015 (a year).")
     prog = programme_for(g.api_user, request.args.get("programme")) or programmes.default()
+    if flag_arg("strata"):
+        from reporting.review.results import visible_strata
+
+        return jsonify(visible_strata(db.session, g.api_user, period, prog.id))
     return jsonify(visible_results(db.session, g.api_user, period, prog.id))
+
+
+def flag_arg(name: str) -> bool:
+    """``?name=1`` (or true, yes); absent, empty or 0 is off; anything else is a clear 400."""
+    raw = (request.args.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ReportingError(f"?{name}= takes 1 (or true) to ask for it, or 0; not '{raw[:40]}'.")
 
 
 @bp.route("/inquiries", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from reporting.errors import Forbidden, NotFound
 from reporting.freshness import stale_periods
 from reporting.ingest import records
 from reporting.participation import ended_by
-from reporting.publication import editions, figures, released, settings, tables
+from reporting.publication import editions, figures, released, settings, strata, tables
 from reporting.rendering import gaplists
 from reporting.rendering.charts import trend_chart_for
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
@@ -119,6 +119,10 @@ def ico(code):
         subs=subs,
         updating=updating,
         shown=shown,
+        equity=strata.equity_for(db.session, current_user, basis, org.code, shown.period),
+        stratum_label=strata.stratum_label,
+        stratifier_titles=strata.TITLES,
+        measures=REGISTRY,
         deadlines_ahead=not ended_by(org, clock.today()),
         status_rows=records.status_rows(
             db.session,
@@ -160,13 +164,18 @@ def _programme_measure(measure_id: str):
 @cached_page
 def measure(measure_id):
     prog = _programme_measure(measure_id)
-    m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, _basis())
+    basis = _basis()
+    m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, basis)
     names = _of_programme(names, prog)
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
+    period = period_arg()
+    groups = strata.by_group(db.session, current_user, basis, m.id, period.code if period else None, names)
     return render_template(
         "dashboards/measure.html",
         m=m,
+        groups=groups,
+        flag_words=strata.flag_words,
         trend=trend,
         names=names,
         codes=codes,
@@ -355,6 +364,24 @@ def measure_export(measure_id, fmt):
     preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
     audit.record("download", f"measure {m.id} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{m.id}", fmt, prog)
+
+
+@bp.route("/exports/results_strata.<fmt>")
+@allow(SIGNED_IN)
+def strata_export(fmt):
+    """Results by group of one period (``?period=``, the newest by default) as the user may see them: exact values
+    (``suppressed`` is No; the public outputs are suppressed elsewhere)."""
+    basis = _basis()
+    period = _period_arg(basis.choices())
+    frame = strata.seen_by(db.session, current_user, basis, period.code)
+    preamble = tables.export_preamble(
+        f"Results by group, {period.code}",
+        period.code,
+        figures.provenance(basis.run(period.code), sorted(set(frame["ico"]) - {STATEWIDE})),
+        "reviewers and the ICO's own users: exact values",
+    )
+    audit.record("download", f"results by group {period.code} {fmt}")
+    return _send(strata.EXPORT_COLUMNS, strata.export_rows(frame), preamble, f"results_strata-{period.code}", fmt)
 
 
 @bp.route("/withhold/export.<fmt>")

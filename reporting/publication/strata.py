@@ -1,0 +1,309 @@
+"""Results by group, read from stored strata only (``result_strata``, written with each run's results by the
+engine, ``engine.strata``): the one read function the pages, exports, CLI, API and the public outputs build on,
+and the equity summary of an ICO's period.
+
+``strata_of(session, runs)`` is a stable interface: a DataFrame with one row per (period, ico, measure_id,
+stratifier, stratum) and the columns ``COLUMNS``, in a fixed order (periods as given, ICOs alphabetical with
+STATEWIDE last, measures in registry order, stratifiers and strata in ``engine.strata.STRATIFIERS`` order).
+Counts are integers (``numerator`` None for a measure without one), ``value``/``ci_low``/``ci_high`` floats or
+None, ``flag`` ``better``/``worse``/None, ``status`` ``reported``/``NA``. It applies no access rule and no
+suppression: callers pass the runs of the basis the viewer is shown and filter ICOs by ``reporting.access``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+
+from measures import REGISTRY
+from reporting import programmes
+from reporting.access import is_ico_user
+from reporting.engine import STATEWIDE
+from reporting.engine.strata import STRATIFIERS
+from reporting.storage.models import ResultRun, ResultStratum
+
+COLUMNS = [
+    "period",
+    "ico",
+    "measure_id",
+    "stratifier",
+    "stratum",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "flag",
+    "status",
+    "p_value",
+    "difference",
+    "run_id",
+    "programme",
+]
+
+
+def strata_of(
+    session, runs, *, icos: Iterable[str] | None = None, measure_id: str | None = None, stratifier: str | None = None
+) -> pd.DataFrame:
+    """The stored strata of ``runs`` (ResultRun objects, run ids, a ``figures.Basis`` or a period -> run dict),
+    optionally only of some ICOs (STATEWIDE is named like an ICO), one measure or one stratifier."""
+    ids = _run_ids(runs)
+    if not ids:
+        return pd.DataFrame(columns=COLUMNS)
+    query = select(ResultStratum).where(ResultStratum.run_id.in_(ids))
+    if icos is not None:
+        query = query.where(ResultStratum.ico.in_(list(icos)))
+    if measure_id is not None:
+        query = query.where(ResultStratum.measure_id == measure_id)
+    if stratifier is not None:
+        query = query.where(ResultStratum.stratifier == stratifier)
+    rows = session.scalars(query).all()
+    frame = pd.DataFrame(
+        [
+            {
+                "period": r.period_code,
+                "ico": r.ico,
+                "measure_id": r.measure_id,
+                "stratifier": r.stratifier,
+                "stratum": r.stratum,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "value": r.value,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "flag": r.flag,
+                "status": r.status,
+                "p_value": r.p_value,
+                "difference": r.difference,
+                "run_id": r.run_id,
+            }
+            for r in rows
+        ],
+        columns=COLUMNS,
+    )
+    if frame.empty:
+        return frame
+    of_run = dict(session.execute(select(ResultRun.id, ResultRun.programme_id).where(ResultRun.id.in_(ids))).all())
+    frame["programme"] = frame["run_id"].map(lambda run_id: programmes.get(of_run[run_id]).name)
+    order = {run_id: i for i, run_id in enumerate(ids)}
+    measures = {m: i for i, m in enumerate(REGISTRY)}
+    names = {n: i for i, n in enumerate(STRATIFIERS)}
+    strata = {(n, s): i for n, values in STRATIFIERS.items() for i, s in enumerate(values)}
+    key = pd.DataFrame(
+        {
+            "run": frame["run_id"].map(order),
+            "statewide": frame["ico"] == STATEWIDE,
+            "ico": frame["ico"],
+            "measure": frame["measure_id"].map(measures).fillna(len(measures)),
+            "stratifier": frame["stratifier"].map(names).fillna(len(names)),
+            "stratum": [strata.get(k, len(strata)) for k in zip(frame["stratifier"], frame["stratum"])],
+        }
+    )
+    frame = frame.loc[key.sort_values(list(key.columns), kind="stable").index].reset_index(drop=True)
+    for column in ("numerator", "value", "ci_low", "ci_high", "flag", "p_value", "difference"):
+        values = frame[column].astype(object)
+        frame[column] = values.where(values.notna(), None)
+    return frame
+
+
+def _run_ids(runs) -> list[int]:
+    if hasattr(runs, "runs"):  # a figures.Basis
+        runs = runs.runs
+    if isinstance(runs, dict):
+        runs = runs.values()
+    out = []
+    for r in runs:
+        if r is None:
+            continue
+        rid = r.id if isinstance(r, ResultRun) else int(r)
+        if rid not in out:
+            out.append(rid)
+    return out
+
+
+def equity_summary(frame: pd.DataFrame, ico: str, period: str) -> dict:
+    """What an ICO's page says of one period's equity (``measures.md``, "Equity summary"), from ``strata_of``:
+    ``worse``: per stratifier, the strata flagged worse ({measure_id, stratum, value, difference, denominator}),
+    largest gap first; ``passive_gap``: per measure, the passive stratum's value minus the voluntary one's (None
+    where either has no value), with both values."""
+    own = frame[(frame["ico"] == ico) & (frame["period"] == period)]
+    worse: dict[str, list[dict]] = {}
+    for row in own[own["flag"] == "worse"].itertuples():
+        worse.setdefault(row.stratifier, []).append(
+            {
+                "measure_id": row.measure_id,
+                "stratum": row.stratum,
+                "value": row.value,
+                "difference": row.difference,
+                "denominator": row.denominator,
+            }
+        )
+    for items in worse.values():
+        items.sort(key=lambda i: -abs(i["difference"] or 0))
+    method = own[own["stratifier"] == "enrollment_method"]
+    gaps = []
+    for measure_id in [m for m in REGISTRY if m in set(method["measure_id"])]:
+        rows = method[method["measure_id"] == measure_id].set_index("stratum")
+        passive = rows.at["passive", "value"] if "passive" in rows.index else None
+        voluntary = rows.at["voluntary", "value"] if "voluntary" in rows.index else None
+        gap = passive - voluntary if passive is not None and voluntary is not None else None
+        flag = rows.at["passive", "flag"] if "passive" in rows.index else None
+        gaps.append(
+            {"measure_id": measure_id, "passive": passive, "voluntary": voluntary, "gap": gap, "passive_flag": flag}
+        )
+    return {"worse": {n: worse[n] for n in STRATIFIERS if n in worse}, "passive_gap": gaps}
+
+
+# --- what a viewer is shown ------------------------------------------------------------------------------------
+
+TITLES = {
+    "rating_category": "Rating category",
+    "enrollment_method": "Enrollment method",
+    "age_band": "Age band (on the period's last day)",
+    "sex": "Sex",
+    "race": "Race",
+    "ethnicity": "Ethnicity",
+    "language": "Preferred language",
+}
+STRATUM_LABELS = {
+    "F1": "F1 (facility-based care)",
+    "C3": "C3 (community, high LTSS need)",
+    "C2": "C2 (community, high behavioral-health need)",
+    "C1": "C1 (community, other)",
+    "65+": "65 and over",
+    "F": "female",
+    "M": "male",
+    "U": "unknown or other (as submitted: U)",
+    "not_hispanic": "not Hispanic",
+    "declined": "declined to say",
+    "unknown": "unknown (blank or no member)",
+}
+EXPORT_COLUMNS = [
+    "programme",
+    "period",
+    "ico",
+    "measure_id",
+    "stratifier",
+    "stratum",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "flag",
+    "suppressed",
+]
+
+
+def stratum_label(stratum: str) -> str:
+    return STRATUM_LABELS.get(stratum, stratum.replace("_", " "))
+
+
+def flag_words(flag: str | None, ico: str) -> str:
+    """A flag in words (never colour alone)."""
+    if not flag:
+        return ""
+    whom = "the rest of the state" if ico == STATEWIDE else "the ICO's other members"
+    return f"{flag} than {whom} (p < 0.05)"
+
+
+def seen_by(session, viewer, basis, period_code: str, *, measure_id: str | None = None) -> pd.DataFrame:
+    """``strata_of`` the period's run on ``basis`` as ``viewer`` may see it: their ICOs' strata, and the statewide
+    strata unless the statewide figures are hidden from them (``access.strata_codes``) or that measure's
+    statewide figure is withheld from ICO users (``figures.withheld_from``). Reviewers and ICO users see exact
+    values; suppression is for the public outputs."""
+    from reporting.access import strata_codes
+    from reporting.publication.figures import withheld_from
+
+    run = basis.run(period_code)
+    if run is None:
+        return pd.DataFrame(columns=COLUMNS)
+    frame = strata_of(session, [run], icos=strata_codes(session, viewer, run), measure_id=measure_id)
+    withheld = withheld_from(session, viewer, basis)
+    if withheld and len(frame):
+        keep = [
+            not (ico == STATEWIDE and (m, p) in withheld)
+            for ico, m, p in zip(frame["ico"], frame["measure_id"], frame["period"])
+        ]
+        frame = frame[keep].reset_index(drop=True)
+    if is_ico_user(viewer) and len(frame):
+        frame = without_subtractable(frame, programmes.get(run.programme_id).disclosure_threshold)
+    return frame
+
+
+def without_subtractable(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """An ICO user's view without the statewide strata it could subtract its own from to learn a small count of the
+    other ICOs together: where, for a measure and stratifier, any stratum's statewide minus own numerator,
+    denominator or their difference is from 1 to ``threshold`` - 1, every statewide stratum of that measure and
+    stratifier is left out (all of them, so that the statewide total cannot give the one left out back)."""
+    own = frame[frame["ico"] != STATEWIDE]
+    state = frame[frame["ico"] == STATEWIDE]
+    if state.empty:
+        return frame
+    keys = ["measure_id", "stratifier", "stratum"]
+    mine = own.groupby(keys)[["numerator", "denominator"]].sum()
+    others = state.set_index(keys)[["numerator", "denominator"]].sub(mine, fill_value=0).fillna(0)
+    others["complement"] = others["denominator"] - others["numerator"]
+    small = ((others > 0) & (others < threshold)).any(axis=1)
+    bad = {(m, n) for m, n, _ in small[small].index}
+    drop = [
+        ico == STATEWIDE and (m, n) in bad for ico, m, n in zip(frame["ico"], frame["measure_id"], frame["stratifier"])
+    ]
+    return frame[[not d for d in drop]].reset_index(drop=True)
+
+
+def export_rows(frame: pd.DataFrame) -> list[list]:
+    """``EXPORT_COLUMNS`` rows of a ``seen_by`` frame (exact values: ``suppressed`` is False)."""
+    return [
+        [r.programme, r.period, r.ico, r.measure_id, r.stratifier, r.stratum, r.numerator, r.denominator]
+        + [r.value, r.ci_low, r.ci_high, r.flag, False]
+        for r in frame.itertuples()
+    ]
+
+
+@dataclass
+class ByGroup:
+    """The "By group" view of one measure and period: for each stratifier, each stratum's row per column (ICO or
+    statewide; None where the column has no such row)."""
+
+    period: str | None
+    choices: list[str]
+    columns: list[tuple[str, str]]  # (code, name), statewide last
+    tables: list[tuple[str, str, list[tuple[str, str, dict]]]]  # (stratifier, title, [(stratum, label, {code: row})])
+
+
+def by_group(session, viewer, basis, measure_id: str, period_code: str | None, names: dict[str, str]) -> ByGroup:
+    """The measure page's "By group" view; ``period_code`` None: the newest quarter on ``basis``."""
+    from reporting.errors import NotFound
+
+    choices = basis.choices()
+    if period_code is None:
+        quarters = [p for p in choices if "Q" in p]
+        period_code = (quarters or choices or [None])[0]
+    elif period_code not in choices:
+        raise NotFound(f"There are no results for {period_code}. Choose one of: {', '.join(choices)}.")
+    if period_code is None:
+        return ByGroup(None, choices, [], [])
+    frame = seen_by(session, viewer, basis, period_code, measure_id=measure_id)
+    present = list(dict.fromkeys(frame["ico"]))
+    columns = [(c, names.get(c, c)) for c in present if c != STATEWIDE]
+    if STATEWIDE in present:
+        columns.append((STATEWIDE, "Statewide"))
+    rows = {(r["ico"], r["stratifier"], r["stratum"]): r for r in frame.to_dict("records")}
+    tables = []
+    for name, strata in STRATIFIERS.items():
+        lines = [(s, stratum_label(s), {c: rows.get((c, name, s)) for c, _ in columns}) for s in strata]
+        tables.append((name, TITLES[name], lines))
+    return ByGroup(period_code, choices, columns, tables)
+
+
+def equity_for(session, viewer, basis, code: str, period_code: str | None) -> dict | None:
+    """The ICO page's equity summary of ``code`` in ``period_code`` (None when there is nothing stored)."""
+    if period_code is None or basis.run(period_code) is None:
+        return None
+    frame = seen_by(session, viewer, basis, period_code)
+    if frame.empty or code not in set(frame["ico"]):
+        return None
+    return equity_summary(frame, code, period_code)
