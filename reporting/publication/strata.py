@@ -86,7 +86,7 @@ def strata_of(
     if frame.empty:
         return frame
     of_run = dict(session.execute(select(ResultRun.id, ResultRun.programme_id).where(ResultRun.id.in_(ids))).all())
-    frame["programme"] = frame["run_id"].map(lambda run_id: programmes.get(of_run[run_id]).name)
+    frame["programme"] = frame["run_id"].map(of_run)
     order = {run_id: i for i, run_id in enumerate(ids)}
     measures = {m: i for i, m in enumerate(REGISTRY)}
     names = {n: i for i, n in enumerate(STRATIFIERS)}

@@ -127,7 +127,7 @@ def test_the_results_strata_export_the_cli_and_the_api(example, dbs):
     assert r.status_code == 200
     frame = pd.read_csv(io.BytesIO(r.data), encoding="utf-8-sig", keep_default_na=False)
     assert list(frame.columns[: len(EXPORT_COLUMNS)]) == EXPORT_COLUMNS
-    assert len(frame) == 3 * ROWS_PER_ICO and set(frame["programme"]) == {"One Care"}
+    assert len(frame) == 3 * ROWS_PER_ICO and set(frame["programme"]) == {"ma-one-care"}
     for row in frame.itertuples():
         s = strata[(row.ico, row.measure_id, row.stratifier, row.stratum)]
         assert row.denominator == s.denominator and row.flag == (s.flag or "") and row.suppressed == "No"
