@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from reporting import access, accounts, audit
+from reporting import access, accounts, audit, programmes
 from reporting.access import ADMINISTER, PUBLISH
 from reporting.delivery import ledger
 from reporting.errors import Forbidden, NotFound, ReportingError
@@ -86,6 +86,10 @@ def user_password(user_id):
 @allow(ADMINISTER)
 def icos():
     form = IcoForm()
+    form.programme.choices = [(p.id, f"{p.name} ({p.state})") for p in programmes.all()]
+    form.programme.default = programmes.default().id
+    if not form.is_submitted():
+        form.process()
     if form.validate_on_submit():
         try:
             with db.changes() as s:
@@ -93,10 +97,11 @@ def icos():
                     s,
                     code=form.code.data,
                     name=form.name.data,
-                    state=form.state.data,
+                    state=form.state.data or None,
                     recipients=(form.recipients.data or "").splitlines(),
                     active_from=form.active_from.data,
                     active_to=form.active_to.data,
+                    programme=form.programme.data,
                 )
             flash(f"ICO {form.code.data.upper()} created.", "success")
             return redirect(url_for("admin.icos"))

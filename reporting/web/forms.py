@@ -31,7 +31,8 @@ class UserForm(FlaskForm):
 class IcoForm(FlaskForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=20)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    state = StringField("State", validators=[DataRequired(), Length(min=2, max=2)], default="MA")
+    programme = SelectField("Programme", choices=[], validate_choice=True)
+    state = StringField("State (blank: the programme's)", validators=[Optional(), Length(min=2, max=2)])
     active_from = DateField("Active from", validators=[Optional()])
     active_to = DateField("Active to", validators=[Optional()])
     enabled = BooleanField("Enabled", default=True)
