@@ -143,7 +143,8 @@ def impact(session, draft: RuleSet, viewer) -> Impact:
     this, icos = _year_results(session, year, draft.programme_id)  # the draft's programme's results only
     if not icos:
         raise NotFound(
-            f"There are no results for {year} yet: compute the year first (flask --app wsgi compute --period {year})."
+            f"There are no results of {programmes.get(draft.programme_id).name} for {year} yet: compute the year "
+            f"first (flask --app wsgi compute --period {year} --programme {draft.programme_id})."
         )
     visible = {o.code for o in visible_icos(session, viewer)}
     icos = [i for i in icos if i in visible]

@@ -206,9 +206,12 @@ def revision(session, year: int, programme_id: str = DEFAULT_PROGRAMME) -> dict 
 
 
 def measure_rows(rs: RuleSet) -> list[dict]:
-    by_id = {m.measure_id: m for m in rs.measures}
+    """One row per measure of the rule set's programme (the library's order)."""
+    from reporting import programmes  # the programmes are read by the app; store is imported before it
+
+    by_id, own = {m.measure_id: m for m in rs.measures}, set(programmes.get(rs.programme_id).measures)
     out = []
-    for mid, measure in REGISTRY.items():
+    for mid, measure in ((k, v) for k, v in REGISTRY.items() if k in own):
         m = by_id.get(mid)
         out.append(
             {

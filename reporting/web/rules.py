@@ -3,11 +3,11 @@ and issuing revised withhold reports. Admins and CMS reviewers change rules; sta
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from measures import REGISTRY
-from reporting import pipeline
+from reporting import access, pipeline
 from reporting.access import EDIT_RULES, READ_RULES, may_edit_rules
 from reporting.errors import ReportingError
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
@@ -17,6 +17,7 @@ from reporting.storage import db
 from reporting.web.downloads import download
 from reporting.web.forms import ActionForm
 from reporting.web.guards import allow
+from reporting.web.params import programme_arg
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,8 +30,20 @@ def _checked_form() -> None:
         raise ReportingError("The form had expired. Reload the page and try again.")
 
 
-def _year() -> int:
-    years = store.years(db.session)
+def _programme():
+    """The programme whose rules a page shows (``?programme=`` or a form's ``programme``, as the viewer may see)."""
+    return programme_arg(current_user)
+
+
+def _rule_set(rule_set_id: int):
+    """A rule set by id, if the viewer may see its programme (403 for another state's), named by the page."""
+    rs = store.get(db.session, rule_set_id)
+    programme_arg(current_user, access.programme_for(current_user, rs.programme_id).id)
+    return rs
+
+
+def _year(programme_id: str) -> int:
+    years = store.years(db.session, programme_id)
     raw = request.args.get("year", "")
     if raw.isascii() and raw.isdigit() and len(raw) == 4:
         return int(raw)
@@ -40,9 +53,10 @@ def _year() -> int:
 @bp.route("/")
 @allow(READ_RULES)
 def index():
-    year = _year()
-    rs = store.in_force(db.session, year)
-    years = store.years(db.session)
+    prog = _programme()
+    year = _year(prog.id)
+    rs = store.in_force(db.session, year, prog.id)
+    years = store.years(db.session, prog.id)
     return render_template(
         "rules/index.html",
         year=year,
@@ -51,10 +65,11 @@ def index():
         rows=store.measure_rows(rs) if rs else [],
         tiers=store.tier_rows(rs) if rs else [],
         problems=store.stored_problems(rs) if rs else {},
-        history=store.history(db.session, year),
+        history=store.history(db.session, year, prog.id),
         measures=REGISTRY,
         can_edit=may_edit_rules(current_user),
-        reissue=store.revision(db.session, year),
+        reissue=store.revision(db.session, year, prog.id),
+        prog=prog,
         next_year=(years[0] + 1) if years else None,
     )
 
@@ -67,7 +82,7 @@ def new_draft():
     if not (year.isascii() and year.isdigit() and len(year) == 4):
         raise ReportingError("Give the measurement year, e.g. 2015.")
     with db.changes() as s:
-        draft = store.create_draft(s, int(year), current_user.email)
+        draft = store.create_draft(s, int(year), current_user.email, programme_id=_programme().id)
     flash(
         f"Draft {draft.label} created from the rules in force. Change what you need, then look at its impact.",
         "success",
@@ -84,7 +99,7 @@ def new_year():
     if not (year.isascii() and year.isdigit() and len(year) == 4):
         raise ReportingError("Give the new measurement year as four digits, e.g. 2016.")
     with db.changes() as s:
-        draft = store.start_year(s, int(year), current_user.email)
+        draft = store.start_year(s, int(year), current_user.email, _programme().id)
         label, note, draft_id = draft.label, draft.note, draft.id
     flash(
         f"Draft {label} started ({note.lower()}). Set the year's benchmarks, withhold measures and tiers, then "
@@ -97,7 +112,7 @@ def new_year():
 @bp.route("/<int:rule_set_id>/edit", methods=["GET", "POST"])
 @allow(EDIT_RULES)
 def edit(rule_set_id):
-    draft = store.get(db.session, rule_set_id)
+    draft = _rule_set(rule_set_id)
     errors: dict[tuple[str, str], str] = {}
     file_problems: list[str] = []
     tier_problems: list[str] = []
@@ -186,7 +201,7 @@ def _form_changes(current: dict) -> tuple[dict, dict]:
 @bp.route("/<int:rule_set_id>/impact")
 @allow(READ_RULES)
 def impact(rule_set_id):
-    draft = store.get(db.session, rule_set_id)
+    draft = _rule_set(rule_set_id)
     result = impact_.impact(db.session, draft, current_user)
     return render_template(
         "rules/impact.html", draft=draft, result=result, measures=REGISTRY, can_edit=may_edit_rules(current_user)
@@ -196,7 +211,7 @@ def impact(rule_set_id):
 @bp.route("/<int:rule_set_id>/impact.<fmt>")
 @allow(READ_RULES)
 def impact_export(rule_set_id, fmt):
-    draft = store.get(db.session, rule_set_id)
+    draft = _rule_set(rule_set_id)
     result = impact_.impact(db.session, draft, current_user)
     columns, rows = result.table()
     preamble = [
@@ -215,29 +230,30 @@ def impact_export(rule_set_id, fmt):
 @allow(EDIT_RULES)
 def adopt(rule_set_id):
     _checked_form()
+    year = _rule_set(rule_set_id).year
     try:
         with db.changes() as s:
             rs = store.adopt(s, rule_set_id, current_user.email)
     except ReportingError as e:
         flash(e.message, "error")
-        return redirect(url_for("rules.index", year=store.get(db.session, rule_set_id).year))
+        return redirect(url_for("rules.index", year=year, programme=g.programme.id))
     flash(
         f"{rs.label} is in force. The dashboards and withhold pages use it now; issue revised withhold reports "
         f"when you are ready.",
         "success",
     )
-    return redirect(url_for("rules.index", year=rs.year))
+    return redirect(url_for("rules.index", year=rs.year, programme=g.programme.id))
 
 
 @bp.route("/<int:rule_set_id>/discard", methods=["POST"])
 @allow(EDIT_RULES)
 def discard(rule_set_id):
     _checked_form()
-    year = store.get(db.session, rule_set_id).year
+    year = _rule_set(rule_set_id).year
     with db.changes() as s:
         store.delete_draft(s, rule_set_id, current_user.email)
     flash("Draft discarded.", "info")
-    return redirect(url_for("rules.index", year=year))
+    return redirect(url_for("rules.index", year=year, programme=g.programme.id))
 
 
 @bp.route("/reissue/<int:year>", methods=["POST"])
@@ -246,13 +262,16 @@ def reissue(year):
     """Revised withhold reports for the year under the rules in force: a new edition, rendered and delivered
     through the delivery ledger (each recipient once)."""
     _checked_form()
-    if store.revision(db.session, year) is None:
+    prog = _programme()
+    if store.revision(db.session, year, prog.id) is None:
         raise ReportingError(f"The {year} withhold reports already use the rules in force: nothing to reissue.", 409)
-    outcome = pipeline.run_cycle(str(year), trigger=f"rules {current_user.email}"[:20], new_edition=True)
+    outcome = pipeline.run_cycle(
+        str(year), trigger=f"rules {current_user.email}"[:20], new_edition=True, programme=prog
+    )
     flash(
         f"{year} edition {outcome.edition_number}: {outcome.rendered} reports rendered, {outcome.sent} messages sent"
         + (f", {outcome.pending} waiting to be retried" if outcome.pending else "")
         + ".",
         "success",
     )
-    return redirect(url_for("rules.index", year=year))
+    return redirect(url_for("rules.index", year=year, programme=g.programme.id))
