@@ -460,8 +460,11 @@ def ico_period(session, user, pub, org, period: Period | None, basis: Basis) -> 
     cells = {
         mid: cell(pub, mid, results.get((mid, org.code)), period.year, last.get((mid, org.code))) for mid in REGISTRY
     }
+    withheld = withheld_from(session, user, basis)  # a statewide figure an ICO user could subtract its own from
     statewide = (
-        {mid: r for (mid, ico), r in results.items() if ico == STATEWIDE} if statewide_shown(session, user, run) else {}
+        {mid: r for (mid, ico), r in results.items() if ico == STATEWIDE and (mid, period.code) not in withheld}
+        if statewide_shown(session, user, run)
+        else {}
     )
     pooled, expected = (
         len(run.inputs or {}),

@@ -247,3 +247,31 @@ def test_an_ico_user_cannot_get_another_icos_quarter_from_statewide_year_and_qua
             if total in seen and all(p in seen for p in parts):
                 recovered.append(target)
     assert possible and recovered == []
+
+
+def test_the_ico_page_states_no_statewide_figure_withheld_from_its_users(departed):
+    """The statewide figure beside each of the ICO's own (its page's caption) follows the same withholding as its
+    exports and the API: a figure withheld from the ICO's users is not stated on the page either."""
+    import re
+
+    from sqlalchemy import select
+
+    from reporting.publication import figures
+    from reporting.storage import db
+    from reporting.storage.models import User
+    from tests.conftest import login
+
+    with departed.app_context():
+        user = db.session.scalar(select(User).where(User.email == "ha@example.org"))
+        withheld = figures.withheld_from(db.session, user)
+    periods = sorted({p for _, p in withheld if "Q" in p})
+    assert periods, "the fixture withholds some statewide quarter figures from ICO users"
+    client = departed.test_client()
+    login(client, "ha@example.org")
+    for period in periods:
+        page = client.get(f"/icos/HA?period={period}").get_data(as_text=True)
+        for mid in REGISTRY:
+            section = re.search(rf'<section class="multiple" id="m-{mid}".*?</section>', page, re.S)
+            stated = section is not None and f"statewide {period}" in section.group(0)
+            if (mid, period) in withheld:
+                assert not stated, f"{mid} {period}: a withheld statewide figure is stated on the ICO page"
