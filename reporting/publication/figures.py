@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, Period
-from reporting import clock
+from reporting import clock, programmes
 from reporting.access import ICO_SUBMITTER, ico_for, may_see_edition, role_of, statewide_hidden_in, visible_icos
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
@@ -300,7 +300,8 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
             if basis.published
             else f"There are no results for {period_code} yet."
         )
-    orgs = visible_icos(session, user)
+    orgs = [o for o in visible_icos(session, user) if o.programme_id == run.programme_id]  # the run's programme's
+    own = set(programmes.get(run.programme_id).measures)
     codes = [o.code for o in orgs if o.code in (run.inputs or {})]
     results = _results(session, run.id, codes, user)
     last = _last_year_results(session, period, codes, basis) if not period.is_quarter else {}
@@ -316,7 +317,7 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
     domains = []
     for domain in DOMAINS:
         rows = []
-        for m in (m for m in REGISTRY.values() if m.domain == domain):
+        for m in (m for m in REGISTRY.values() if m.domain == domain and m.id in own):
             rows.append(
                 (
                     m,
@@ -326,7 +327,8 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
                     },
                 )
             )
-        domains.append((DOMAIN_TITLES[domain], rows))
+        if rows:
+            domains.append((DOMAIN_TITLES[domain], rows))
     prov = provenance(run, codes)
     prov.updating = newer_data(session, period_code, run)
     prov.unpublished = not basis.published and unpublished(session, period_code, run)
@@ -424,7 +426,8 @@ def ico_page(session, user, pub, code: str, basis: Basis | None = None):
         .where(Submission.organization_id == org.id)
         .order_by(Submission.period_code, Submission.version)
     ).all()
-    return org, trends(session, pub, [org.code], list(REGISTRY), user, basis), subs
+    measure_ids = [m for m in REGISTRY if m in programmes.get(org.programme_id).measures]
+    return org, trends(session, pub, [org.code], measure_ids, user, basis), subs
 
 
 @dataclass
@@ -458,7 +461,8 @@ def ico_period(session, user, pub, org, period: Period | None, basis: Basis) -> 
     results = _results(session, run.id, [org.code], user)
     last = _last_year_results(session, period, [org.code], basis) if not period.is_quarter else {}
     cells = {
-        mid: cell(pub, mid, results.get((mid, org.code)), period.year, last.get((mid, org.code))) for mid in REGISTRY
+        mid: cell(pub, mid, results.get((mid, org.code)), period.year, last.get((mid, org.code)))
+        for mid in programmes.get(org.programme_id).measures
     }
     withheld = withheld_from(session, user, basis)  # a statewide figure an ICO user could subtract its own from
     statewide = (

@@ -19,7 +19,7 @@ from reporting.rendering.html import report_html
 from reporting.rendering.pdf import html_to_pdf, page_count, prepare
 from reporting.rules.store import as_recorded
 from reporting.storage import db
-from reporting.storage.models import DEFAULT_PROGRAMME, Artifact, Edition
+from reporting.storage.models import DEFAULT_PROGRAMME, Artifact, Edition, ResultRun
 from reporting.workers import in_processes
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,10 @@ def _store_report(spec, made: _Made, edition, pdf: bytes) -> int:
     preview = edition is not None and EditionStatus(edition.status).is_preview
     filename = spec.filename.replace(".pdf", "-preview.pdf") if preview else spec.filename
     with db.transaction() as s:
+        programme_id = s.get(ResultRun, run_id).programme_id
+        filename = (
+            filename if programme_id == DEFAULT_PROGRAMME else filename.replace("one-care-", f"{programme_id}-", 1)
+        )
         artifact = Artifact(
             edition_id=getattr(edition, "id", None),
             run_id=run_id,

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from measures import REGISTRY, Period
-from reporting import audit
+from reporting import audit, programmes
 from reporting.access import (
     can_see_ico,
     ico_users,
@@ -145,6 +145,13 @@ def open_inquiry(session, user: User, period: Period, measure_id: str | None, me
     if measure_id and measure_id not in REGISTRY:
         raise ReportingError(
             f"There is no measure '{measure_id}'. Leave measure_id empty for the edition as a whole.", 422
+        )
+    programme = programmes.get(org.programme_id if org else DEFAULT_PROGRAMME)
+    if measure_id and measure_id not in programme.measures:
+        raise ReportingError(
+            f"{REGISTRY[measure_id].title} is not a measure of {programme.name}: question one of its measures "
+            f"({', '.join(programme.measures)}), or leave measure_id empty for the edition as a whole.",
+            422,
         )
     text = _text(message)
     edition = _edition_open_to_inquiries(session, period.code, org.programme_id if org else DEFAULT_PROGRAMME)
@@ -319,7 +326,8 @@ def _tell(session, inquiry: Inquiry, author, event: str, text: str) -> None:
         session,
         f"inquiry:{inquiry.id}:{event}",
         to,
-        f"One Care inquiry {inquiry.id}: {org.code} {inquiry.period_code} ({event.split(' ')[0]})",
+        f"{programmes.get(org.programme_id).name} inquiry {inquiry.id}: {org.code} {inquiry.period_code} "
+        f"({event.split(' ')[0]})",
         body,
     )
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from reporting import audit, clock
+from reporting import audit, clock, programmes
 from reporting.access import reviewers_of
 from reporting.delivery import notices
 from reporting.engine.store import current_run
@@ -94,12 +94,13 @@ def settle(session, edition: Edition, actor: str) -> Edition:
         return published
     reviewers = [u.email for u in reviewers_of(session, set(), cms_only=True)]
     ids = ", ".join(str(i.id) for i in still_open)
-    link = external_url("inquiries.index", period=edition.period_code, status="open")
+    link = external_url("inquiries.index", period=edition.period_code, status="open", programme=edition.programme_id)
     notices.queue(
         session,
-        f"preview-reminder:{edition.period_code}:{clock.today():%Y-%m-%d}",
+        f"preview-reminder:{edition.programme_id}:{edition.period_code}:{clock.today():%Y-%m-%d}",
         reviewers,
-        f"One Care {edition.period_code}: preview past its window, {len(still_open)} inquiries open",
+        f"{programmes.get(edition.programme_id).name} {edition.period_code}: preview past its window, "
+        f"{len(still_open)} inquiries open",
         f"The preview of {edition.period_code} (edition {edition.number}) ended on {edition.preview_until:%Y-%m-%d} "
         f"but is not published: inquiries {ids} are open. Close them, or publish with a reason: {link}\n",
     )

@@ -335,7 +335,7 @@ def _previews_in_window() -> list:
 
     if not current_user.is_authenticated:
         return []
-    return editions.in_preview(db.session)
+    return [e for e in editions.in_preview(db.session) if access.may_see_programme(current_user, e.programme_id)]
 
 
 def _audit_origin():

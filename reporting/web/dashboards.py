@@ -130,7 +130,7 @@ def ico(code):
             sorted(set(trends[0].periods if trends else []) | {s.period_code for s in subs}),
             clock.today(),
         ),
-        domains=DOMAINS,
+        domains=[d for d in DOMAINS if any(t.measure.domain == d for t in trends)],  # the programme's domains
         domain_titles=DOMAIN_TITLES,
     )
 
@@ -207,7 +207,7 @@ def withhold():
     rows = figures.withhold_for_year(db.session, _rules(), [o.code for o in orgs], year, _basis())
     from reporting.rules import store as rules
 
-    in_force = rules.in_force(db.session, year)
+    in_force = rules.in_force(db.session, year, prog.id)
     return render_template(
         "dashboards/withhold.html",
         year=year,
@@ -215,7 +215,7 @@ def withhold():
         rows=rows,
         names={o.code: o.name for o in orgs},
         coverage=figures.withhold_coverage(orgs, year),
-        revision=rules.revision(db.session, year),
+        revision=rules.revision(db.session, year, prog.id),
         rule_set=in_force,
         tiers=rules.tier_rows(in_force) if in_force else [],
     )

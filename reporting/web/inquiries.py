@@ -18,7 +18,7 @@ from reporting.storage import db
 from reporting.storage.models import Edition
 from reporting.web.forms import ActionForm
 from reporting.web.guards import allow
-from reporting.web.params import period_arg
+from reporting.web.params import period_arg, programme_arg
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
 
@@ -28,9 +28,14 @@ def _checked() -> None:
         raise ReportingError("The form had expired. Reload the page and try again.")
 
 
-def _open_periods() -> list[Edition]:
-    """Editions open to inquiries: in preview, or published and revised (newest first)."""
-    return editions.open_to_inquiries(db.session)
+def _programme():
+    """The programme the page shows: an ICO user's own, else ``?programme=`` as the viewer may see it."""
+    return programme_arg(current_user)
+
+
+def _open_periods(programme_id: str) -> list[Edition]:
+    """The programme's editions open to inquiries: in preview, or published and revised (newest first)."""
+    return editions.open_to_inquiries(db.session, programme_id)
 
 
 @bp.route("")
@@ -38,25 +43,30 @@ def _open_periods() -> list[Edition]:
 @allow(SIGNED_IN)
 def index():
     args = {k: (request.args.get(k) or "").strip() for k in ("period", "ico", "status")}
-    period = period_arg()
+    period, prog = period_arg(), _programme()
     rows = review.visible(db.session, current_user, period, args["ico"] or None, args["status"] or None)
-    period_preview = editions.preview_of(db.session, period.code) if period else None
+    rows = [r for r in rows if r.organization.programme_id == prog.id]
+    period_preview = editions.preview_of(db.session, period.code, prog.id) if period else None
     return render_template(
         "inquiries/index.html",
         rows=rows,
         args=args,
         measures=REGISTRY,
-        icos=visible_icos(db.session, current_user),
-        open_periods=_open_periods(),
+        icos=visible_icos(db.session, current_user, prog),
+        open_periods=_open_periods(prog.id),
         period_preview=period_preview,
-        open_in_period=review.open_for_period(db.session, period_preview.period_code) if period_preview else [],
+        open_in_period=(
+            review.open_for_period(db.session, period_preview.period_code, prog.id) if period_preview else []
+        ),
+        prog=prog,
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(OPEN_INQUIRIES)
 def new():
-    periods = _open_periods()
+    prog = _programme()
+    periods, measures = _open_periods(prog.id), {m: REGISTRY[m] for m in prog.measures}
     form = {
         "period": request.values.get("period", periods[0].period_code if periods else ""),
         "measure_id": request.values.get("measure", request.values.get("measure_id", "")),
@@ -71,14 +81,14 @@ def new():
                 )
         except ReportingError as e:
             flash(e.message, "error")
-            return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY), e.status
+            return render_template("inquiries/new.html", periods=periods, form=form, measures=measures), e.status
         flash(
             f"Inquiry {inquiry.id} opened. The reviewers are told by e-mail within a minute; you will get one when "
             f"they answer.",
             "success",
         )
         return redirect(url_for("inquiries.thread", inquiry_id=inquiry.id))
-    return render_template("inquiries/new.html", periods=periods, form=form, measures=REGISTRY)
+    return render_template("inquiries/new.html", periods=periods, form=form, measures=measures)
 
 
 @bp.route("/<int:inquiry_id>")
@@ -148,14 +158,18 @@ def allow_resubmission(inquiry_id):
 def publish(period):
     """Publish a preview now; with inquiries open, a written reason is required (kept on the edition)."""
     _checked()
+    prog = _programme()
+    back = url_for("inquiries.index", period=period.code, programme=prog.id)
     try:
-        outcome = pipeline.publish_preview(period, current_user._get_current_object(), request.form.get("reason", ""))
+        outcome = pipeline.publish_preview(
+            period, current_user._get_current_object(), request.form.get("reason", ""), programme=prog
+        )
     except ReportingError as e:
         flash(e.message, "error")
-        return redirect(url_for("inquiries.index", period=period.code))
+        return redirect(back)
     flash(
-        f"{period.code} published (edition {outcome.edition_number}): {outcome.rendered} reports rendered, "
-        f"{outcome.sent} messages sent.",
+        f"{prog.name} {period.code} published (edition {outcome.edition_number}): {outcome.rendered} reports "
+        f"rendered, {outcome.sent} messages sent.",
         "success",
     )
-    return redirect(url_for("inquiries.index", period=period.code))
+    return redirect(back)

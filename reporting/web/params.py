@@ -60,13 +60,21 @@ def programme_arg(user, programme=None):
     """The programme a page shows: ``programme`` when the page knows it (an ICO's), else ``?programme=`` if the
     viewer may see it (``access.programme_for``: 404 for no such programme, 403 for another state's), else the first
     the viewer may see. Kept in ``g.programme`` so that every page names it (``base.html``)."""
+    from flask import session
+
     from reporting import access, programmes
 
-    prog = (
-        programmes.get(programme)
-        if programme is not None
-        else access.programme_for(user, request.values.get("programme"))
-    )
+    asked = request.values.get("programme")
+    if programme is not None:
+        prog = programmes.get(programme)
+    elif asked:
+        prog = access.programme_for(user, asked)
+        session["programme"] = prog.id  # the reviewer's choice holds as they follow links, until they choose again
+    else:
+        kept = session.get("programme")
+        prog = access.programme_for(
+            user, kept if kept in programmes.ids() and access.may_see_programme(user, kept) else None
+        )
     g.programme, g.programme_fixed = prog, programme is not None
     return prog
 

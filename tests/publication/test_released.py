@@ -36,7 +36,7 @@ def public_tables(app) -> dict:
     client = app.test_client()
     out = {}
     for period in ORDER:
-        r = client.get(f"/public/{period}.zip")
+        r = client.get(f"/public/ma-one-care/{period}.zip")
         assert r.status_code == 200
         text = zipfile.ZipFile(io.BytesIO(r.data)).read("results.csv").decode()
         out[period] = list(csv.DictReader(io.StringIO(text)))

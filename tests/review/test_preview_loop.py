@@ -60,7 +60,7 @@ def test_the_loop_from_preview_to_publication(previewing, smtp, dbs):
     assert all("Preview: not for distribution" in page for page in pages[:-1])
     assert not dbs.scalar(select(Artifact).where(Artifact.kind == "public"))
     client = app.test_client()
-    assert client.get("/public/2015Q3.zip").status_code == 404
+    assert client.get("/public/ma-one-care/2015Q3.zip").status_code == 404
 
     # An inquiry through the API keeps the next cycle from publishing.
     token = issue_token(app, "ha@example.org")
@@ -93,7 +93,7 @@ def test_the_loop_from_preview_to_publication(previewing, smtp, dbs):
     final_reports = {k: len(v) - before.get(k, 0) for k, v in after.items()}
     assert final_reports["reports@ha.example.org"] == 1 and final_reports["cms@example.org"] == 1
     assert final_reports.get("ha@example.org", 0) == 0  # submitter users get previews, recipients reports
-    assert client.get("/public/2015Q3.zip").status_code == 200
+    assert client.get("/public/ma-one-care/2015Q3.zip").status_code == 200
     assert cli(app, "cycle", "--period", "2015Q3").exit_code == 0
     assert {k: len(v) for k, v in smtp.recorder.by_recipient().items()} == {k: len(v) for k, v in after.items()}
     listed = cli(app, "inquiries", "list", "--period", "2015Q3", "--format", "json")

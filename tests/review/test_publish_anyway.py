@@ -137,9 +137,9 @@ def test_publish_anyway_after_a_resubmission_publishes_the_newest_computation_on
 
     # The public page offers the report at once.
     public = app.test_client()
-    listing = public.get("/public").get_data(as_text=True)
-    assert "being rendered" not in listing and f"/public/{PERIOD}/report.pdf" in listing
-    report = public.get(f"/public/{PERIOD}/report.pdf")
+    listing = public.get("/public/ma-one-care").get_data(as_text=True)
+    assert "being rendered" not in listing and f"/public/ma-one-care/{PERIOD}/report.pdf" in listing
+    report = public.get(f"/public/ma-one-care/{PERIOD}/report.pdf")
     assert report.status_code == 200 and report.data == next(a.content for a in artifacts if a.kind == "public")
 
     # The next cycles change nothing and send nothing.
