@@ -15,6 +15,7 @@ from tests.conftest import login
 # ``{sub}``: ids made below). The test fails when a route offering a CSV or XLSX is missing here.
 EXPORTS = {
     "/exports/overview.<fmt>": "/exports/overview.{fmt}?period=2015Q2",
+    "/exports/results_strata.<fmt>": "/exports/results_strata.{fmt}?period=2015Q2",
     "/exports/public.<fmt>": "/exports/public.{fmt}?period=2015Q2",
     "/icos/<code>/export.<fmt>": "/icos/HA/export.{fmt}",
     "/measures/<measure_id>/export.<fmt>": "/measures/fuh_7d/export.{fmt}",
