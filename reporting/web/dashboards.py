@@ -207,7 +207,7 @@ def withhold():
     rows = figures.withhold_for_year(db.session, _rules(), [o.code for o in orgs], year, _basis())
     from reporting.rules import store as rules
 
-    in_force = rules.in_force(db.session, year, prog.id)
+    in_force = rules.in_force(db.session, year, _shown().id)
     return render_template(
         "dashboards/withhold.html",
         year=year,
@@ -215,7 +215,7 @@ def withhold():
         rows=rows,
         names={o.code: o.name for o in orgs},
         coverage=figures.withhold_coverage(orgs, year),
-        revision=rules.revision(db.session, year, prog.id),
+        revision=rules.revision(db.session, year, _shown().id),
         rule_set=in_force,
         tiers=rules.tier_rows(in_force) if in_force else [],
     )

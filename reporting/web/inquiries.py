@@ -30,7 +30,7 @@ def _checked() -> None:
 
 def _programme():
     """The programme the page shows: an ICO user's own, else ``?programme=`` as the viewer may see it."""
-    return programme_arg(current_user)
+    return programme_arg(current_user, required=True)
 
 
 def _open_periods(programme_id: str) -> list[Edition]:

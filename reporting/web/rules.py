@@ -32,7 +32,7 @@ def _checked_form() -> None:
 
 def _programme():
     """The programme whose rules a page shows (``?programme=`` or a form's ``programme``, as the viewer may see)."""
-    return programme_arg(current_user)
+    return programme_arg(current_user, required=True)
 
 
 def _rule_set(rule_set_id: int):
