@@ -249,3 +249,25 @@ def test_the_worked_examples_public_strata_disclose_nothing(example):
         )
         == {}
     )
+
+
+def test_the_documented_worked_example():
+    """docs/measures.md, "Disclosure control across groups": fuh_7d denominators by enrollment method."""
+    totals = [Counted("fuh_7d", "2015Q1", ico, None, n) for ico, n in (("HA", 36), ("HB", 47), (STATEWIDE, 83))]
+    table = {"HA": (30, 6, 0), "HB": (25, 22, 0), STATEWIDE: (55, 28, 0)}
+    strata = [
+        StratumCounted("fuh_7d", "2015Q1", ico, "enrollment_method", stratum, None, n)
+        for ico, row in table.items()
+        for stratum, n in zip(("voluntary", "passive", "unknown"), row)
+    ]
+    totals_plan = plan([Release("r", totals)]).hidden
+    assert totals_plan == {"r": set()}
+    hidden = plan_strata([("r", totals, strata)], totals_plan, 11)["r"]
+    assert sorted((k[2], k[5]) for k in hidden) == [
+        ("HA", "passive"),
+        ("HA", "voluntary"),
+        ("HB", "passive"),
+        ("HB", "voluntary"),
+        (STATEWIDE, "passive"),
+        (STATEWIDE, "voluntary"),
+    ]
