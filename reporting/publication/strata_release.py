@@ -307,7 +307,7 @@ def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list,
     unknowns, that is when every vector of the null space of ``A`` is 0 there (``disclosure.determined_in`` reads
     the same off the reduced form). The null space ``N`` (a column per free unknown) comes from one reduced row
     echelon form per component. An ICO's users know their own counts ``S``: their null space is the vectors of
-    ``N`` that are 0 on ``S``, ``N·Z`` with ``Z`` spanning the null space of the rows ``N[S]`` (a small SVD), so
+    ``N`` that are 0 on ``S``, ``N·Z`` with ``Z`` spanning the null space of the rows ``N[S]`` (a small one), so
     forty ICOs' users cost forty small products, not forty eliminations."""
     out: set = set()
     unknown = {k for r in rels for k in (r.total, *r.parts) if k in hidden or k not in values}
@@ -319,24 +319,36 @@ def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list,
         free = np.abs(null).max(axis=1, initial=0) > TOL
         out |= {keys[j] for j in np.flatnonzero(targets & ~free)}
         owner = np.array([k[2] if k in values else "" for k in keys], dtype=object)
+        support = np.abs(null) > TOL
         for ico in insiders:
             struck = owner == ico
-            if not struck.any() or not (np.abs(null[struck]) > TOL).any():
-                continue  # knows nothing here the public does not
-            _, sv, vt = np.linalg.svd(null[struck])
-            rank = int((sv > TOL).sum())
-            theirs = null @ vt[rank:].T
+            if not struck.any():
+                continue
+            # A count is determined for them only if its row of N lies in the span of N's rows on their own counts:
+            # only a count whose row is non-zero only where one of their rows is non-zero may be.
+            reach = support[struck].any(axis=0)
+            maybe = targets & ~struck & ~(support & ~reach).any(axis=1)
+            if not maybe.any():
+                continue
+            theirs = np.einsum("ij,jk->ik", null, _kernel(null[struck]))  # element-wise: no BLAS threads
             free = np.abs(theirs).max(axis=1, initial=0) > TOL
-            out |= {keys[j] for j in np.flatnonzero(targets & ~free & ~struck)}
+            out |= {keys[j] for j in np.flatnonzero(maybe & ~free)}
     return out
 
 
 def _null_space(rels: list[Relation], keys: list) -> np.ndarray:
-    """A basis of the null space of the relations' matrix on ``keys`` (a column per free unknown), read off its
-    reduced row echelon form: each free unknown 1, the pivot unknowns minus their rows' entries there."""
-    n = len(keys)
-    reduced, pivots, columns = _eliminate(_matrix(rels, keys), n, TOL)
-    free = [j for j in range(n) if j not in set(columns)]
+    """A basis of the null space of the relations' matrix on ``keys`` (a column per free unknown)."""
+    return _kernel(_matrix(rels, keys))
+
+
+def _kernel(a: np.ndarray) -> np.ndarray:
+    """A basis of the null space of ``a`` (a column per free column), read off its reduced row echelon form
+    (``disclosure._eliminate``, element-wise operations only): each free column 1, the pivot columns minus their
+    rows' entries there."""
+    n = a.shape[1]
+    reduced, pivots, columns = _eliminate(a, n, TOL)
+    pivot = set(columns)
+    free = [j for j in range(n) if j not in pivot]
     null = np.zeros((n, len(free)))
     null[free, range(len(free))] = 1
     if columns:
