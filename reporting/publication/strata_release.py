@@ -273,14 +273,14 @@ def _complete(rels: list[Relation], values: dict, hidden: set, fixed: set, insid
     def order(k):
         return (values[k] == 0, values[k], repr(k))  # the next-smallest: non-zero before zero
 
-    def free_in(groups_) -> list:
-        return [k for g in groups_ for k in g if k in values and k not in hidden and k not in fixed]
-
-    def hide_next(groups_) -> bool:
-        free = free_in(groups_)
-        if free:
-            hidden.add(min(free, key=order))
-        return bool(free)
+    def hide_next(groups_):
+        """Suppress the next-smallest count that may change in ``groups_``; it, or None when there is none."""
+        free = [k for g in groups_ for k in g if k in values and k not in hidden and k not in fixed]
+        if not free:
+            return None
+        chosen = min(free, key=order)
+        hidden.add(chosen)
+        return chosen
 
     for _ in range(10_000):
         changed = True
@@ -288,13 +288,21 @@ def _complete(rels: list[Relation], values: dict, hidden: set, fixed: set, insid
             changed = False
             for g in groups:
                 unknown = [k for k in g if k in hidden or k not in values]  # latent keys are unknown
-                if len(unknown) == 1 and unknown[0] in hidden and hide_next([g]):
+                if len(unknown) == 1 and unknown[0] in hidden and hide_next([g]) is not None:
                     changed = True
         determined = _determined(rels, values, hidden, insiders, mine)
         if not determined:
             return
-        # the next-smallest count of any group holding the first determined count (a count the group rule left)
-        if not any(hide_next(with_key[t]) for t in sorted(determined, key=repr)):
+        # for each determined count, the next-smallest count of any group holding it (all in one round: one audit
+        # per round, not per count, on the national scale's large components)
+        added: set = set()
+        for t in sorted(determined, key=repr):
+            if any(k in added for g in with_key[t] for k in g):
+                continue  # one of its groups changed this round already: the next audit tells
+            chosen = hide_next(with_key[t])
+            if chosen is not None:
+                added.add(chosen)
+        if not added:
             return  # nothing left that may change: what is determined was published before
 
 
