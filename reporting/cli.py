@@ -463,8 +463,11 @@ def fhir_command(period, output, ico, programme):
 
     from reporting.artifacts import run_states
     from reporting.engine import STATEWIDE
+    from reporting.access import OPERATOR
     from reporting.interop import fhir
     from reporting.interop.published import published
+    from reporting.publication import strata
+    from reporting.publication.figures import as_published
 
     base = current_app.config["BASE_URL"]
     try:
@@ -474,7 +477,9 @@ def fhir_command(period, output, ico, programme):
             if ico and ico.strip().upper() not in codes:
                 raise ReportingError(f"{ico} has no results in {pub.period.code}: the ICOs are {', '.join(codes)}.")
             scope = ([ico.strip().upper()] if ico else codes) + [STATEWIDE]
-            reports = fhir.summaries(pub, base, scope, run_states(session, pub.run.id))
+            basis = as_published(session, programme_id=pub.programme.id)
+            groups = strata.seen_by(session, OPERATOR, basis, pub.period.code)
+            reports = fhir.summaries(pub, base, scope, run_states(session, pub.run.id), None, groups)
     except ReportingError as e:
         fail(e.message, 1)
     bundle = fhir.bundle(fhir.measures(base, [pub.programme]) + reports, "collection", base)
