@@ -496,14 +496,16 @@ def fhir_command(period, output, ico, programme):
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False))
 @PROGRAMME_OPTION
 def open_data_command(period, output, programme):
-    """Write the period's public open-data package (results.csv and datapackage.json) into a folder."""
+    """Write the period's public open-data package (results.csv, results_strata.csv and datapackage.json) into a
+    folder."""
     from reporting.interop import opendata
     from reporting.interop.published import published
+    from reporting.publication.strata_release import published_strata
 
     try:
         with db.transaction() as session:
             pub = published(session, period, programme.id)
-            written = opendata.write(pub, current_app.config["BASE_URL"], output)
+            written = opendata.write(pub, current_app.config["BASE_URL"], output, published_strata(session, pub))
     except ReportingError as e:
         fail(e.message, 1)
     click.echo("Wrote " + ", ".join(str(p) for p in written))

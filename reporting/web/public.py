@@ -44,6 +44,13 @@ def _programme(programme_id: str):
     return g.programme
 
 
+def _public_strata(pub):
+    """The published edition's results by group with the public suppression (``strata_release``)."""
+    from reporting.publication.strata_release import published_strata
+
+    return published_strata(db.session, pub)
+
+
 def open_data_name(programme, period_code: str) -> str:
     return f"{programme.id}-open-data-{period_code}.zip"
 
@@ -77,7 +84,7 @@ def programme(programme_id):
 def open_data(programme_id, period):
     pub = published(db.session, period, _programme(programme_id))
     return download(
-        opendata.zip_bytes(pub, current_app.config["BASE_URL"]),
+        opendata.zip_bytes(pub, current_app.config["BASE_URL"], _public_strata(pub)),
         open_data_name(pub.programme, pub.period.code),
         "application/zip",
     )
