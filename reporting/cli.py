@@ -461,9 +461,9 @@ def fhir_command(period, output, ico, programme):
     published edition."""
     from pathlib import Path
 
+    from reporting.access import OPERATOR
     from reporting.artifacts import run_states
     from reporting.engine import STATEWIDE
-    from reporting.access import OPERATOR
     from reporting.interop import fhir
     from reporting.interop.published import published
     from reporting.publication import strata

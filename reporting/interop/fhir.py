@@ -276,7 +276,10 @@ def stratifiers(m, rows: list[dict], base: str) -> list[dict]:
         strata = sorted(by_name[name], key=lambda r: order.get(r["stratum"], len(order)))
         out.append(
             {
-                "code": [{"coding": [{"system": identifier_system(base, "stratifier"), "code": name}]} | {"text": TITLES[name]}],
+                "code": [
+                    {"coding": [{"system": identifier_system(base, "stratifier"), "code": name}]}
+                    | {"text": TITLES[name]}
+                ],
                 "stratum": [_stratum(m, r, base) for r in strata],
             }
         )

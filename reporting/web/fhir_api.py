@@ -1,9 +1,9 @@
 """The FHIR API (``/api/v1/fhir``): Measure and MeasureReport resources as ``application/fhir+json``, for
-bearer tokens (no public FHIR: every address needs a token). Each answer is one programme's (``?programme=``; the first the token may see by default): reviewers see
-every ICO of their scope and the programme's statewide figure, a state reviewer their state's programmes only; an ICO
-token its own ICO and statewide (statewide as the access policy allows it) and, for its own use only, the
-subject-list of its gaps. Summary reports carry the results by group the token may see (``strata.seen_by``:
-exact values, like the pages; suppression is for the public outputs).
+bearer tokens (no public FHIR: every address needs a token). Each answer is one programme's (``?programme=``; the
+first the token may see by default): reviewers see every ICO of their scope and the programme's statewide figure, a
+state reviewer their state's programmes only; an ICO token its own ICO and statewide (statewide as the access policy
+allows it) and, for its own use only, the subject-list of its gaps. Summary reports carry the results by group the
+token may see (``strata.seen_by``: exact values, like the pages; suppression is for the public outputs).
 Every refusal is an OperationOutcome."""
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def check_cell(text: str, row, m, code: str, threshold: int) -> None:
     assert (words in text) if words else (" than the " not in text), (text, row)
 
 
-def test_the_public_results_by_group_walked_signed_out(browser, live, tmp_path):  # noqa: F811
+def test_the_public_results_by_group_walked_signed_out(browser, live, tmp_path):
     strata, threshold = publish_and_read(live)
     assert len(strata) and (strata["suppressed"]).any()  # the worked example has groups to suppress
     context = browser.new_context(accept_downloads=True, viewport={"width": 1440, "height": 900})
@@ -129,7 +129,7 @@ def test_the_public_results_by_group_walked_signed_out(browser, live, tmp_path):
     context.close()
 
 
-def test_a_phone_reads_the_programme_page_and_its_groups(browser, live):  # noqa: F811
+def test_a_phone_reads_the_programme_page_and_its_groups(browser, live):
     publish_and_read(live)
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
