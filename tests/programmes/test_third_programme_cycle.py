@@ -10,6 +10,9 @@ from tests.conftest import EXAMPLES
 pytestmark = pytest.mark.slow  # a whole cycle: computing, rendering every PDF, delivering
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # the rule, not the database: one backend keeps the suite short
 def test_a_programme_from_the_instance_folder_runs_a_whole_cycle(zz_app, dbs, tmp_path):
     runner = zz_app.test_cli_runner()
     for code, source in (("ZA", "HA"), ("ZB", "HB")):
