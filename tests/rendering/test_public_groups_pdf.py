@@ -30,7 +30,7 @@ def test_the_public_report_lists_the_published_groups_flagged_worse(cycled):
     with cycled.app_context():
         pub = published(db.session, "2015Q2")
         frame = published_strata(db.session, pub)
-        pdfs = dict(db.session.execute(select(Artifact.kind, Artifact.content)).tuples())
+        pdfs = {row.kind: row.content for row in db.session.execute(select(Artifact.kind, Artifact.content))}
     public = " ".join(pdf_text(pdfs["public"]).split())
     reviewer = " ".join(pdf_text(pdfs["statewide"]).split())
     assert "Results by group, 2015Q2" in public and "Results by group, 2015Q2" not in reviewer
