@@ -370,7 +370,43 @@ REPORT_KINDS: dict[ReportKind, KindSpec] = check_registry(
             periods=ANY_PERIOD,
             recipients=NOBODY,
             in_preview=False,
-            build=lambda s, pub, spec, basis, ed: statewide(s, pub, spec.period, basis, True, ed),
+            build=lambda s, pub, spec, basis, ed: (
+                statewide(s, pub, spec.period, basis, True, ed) | public_groups(s, spec.period, basis, ed)
+            ),
         ),
     ]
 )
+
+
+def public_groups(session, period_code: str, basis, edition=None) -> dict:
+    """The public report's compact equity table: the groups flagged worse than the rest of their ICO (or of the
+    state) among the published strata, with the public suppression (``strata_release.published_strata``: a
+    suppressed group carries no flag, so none is listed)."""
+    from types import SimpleNamespace
+
+    from reporting import programmes
+    from reporting.publication.strata import TITLES, stratum_label
+    from reporting.publication.strata_release import published_strata
+
+    run = _run(basis, period_code)
+    # published_strata reads the run, the programme and the edition of a Published; the edition being rendered
+    release = SimpleNamespace(
+        run=run, programme=programmes.get(run.programme_id), edition=edition or SimpleNamespace(id=None)
+    )
+    frame = published_strata(session, release)
+    if frame.empty:
+        return {"public_groups": None}
+    worse = frame[frame["flag"] == "worse"]
+    order = {m: i for i, m in enumerate(_measures(run.programme_id))}
+    rows = sorted(
+        worse.to_dict("records"), key=lambda r: (r["ico"] == STATEWIDE, r["ico"], order.get(r["measure_id"], 99))
+    )
+    return {
+        "public_groups": {
+            "rows": rows,
+            "suppressed": int(frame["suppressed"].astype(bool).sum()),
+            "total": len(frame),
+        },
+        "stratum_label": stratum_label,
+        "stratifier_titles": TITLES,
+    }

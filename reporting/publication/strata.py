@@ -287,6 +287,12 @@ def by_group(session, viewer, basis, measure_id: str, period_code: str | None, n
     if period_code is None:
         return ByGroup(None, choices, [], [])
     frame = seen_by(session, viewer, basis, period_code, measure_id=measure_id)
+    return grouped(frame, period_code, choices, names)
+
+
+def grouped(frame: pd.DataFrame, period_code: str, choices: list[str], names: dict[str, str]) -> ByGroup:
+    """The ``ByGroup`` of one measure's strata frame: ``seen_by``'s, or the public one
+    (``strata_release.published_strata``, whose suppressed cells say ``suppressed``)."""
     present = list(dict.fromkeys(frame["ico"]))
     columns = [(c, names.get(c, c)) for c in present if c != STATEWIDE]
     if STATEWIDE in present:
