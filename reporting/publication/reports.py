@@ -21,7 +21,7 @@ from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.released import public_hidden
 from reporting.publication.suppression import SUPPRESSED, suppress
 from reporting.rendering.filters import programme_name
-from reporting.storage.models import Organization, Result, ResultRun
+from reporting.storage.models import DEFAULT_PROGRAMME, Organization, Result, ResultRun
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -47,9 +47,12 @@ class ReportKind(StrEnum):
 
 @dataclass(frozen=True)
 class ReportSpec:
+    """One report: its kind, period, ICO (per-ICO kinds) and the programme whose report it is."""
+
     kind: ReportKind
     period: str
     ico: str | None = None
+    programme: str = DEFAULT_PROGRAMME
 
     def __post_init__(self):
         object.__setattr__(self, "kind", ReportKind(self.kind))  # a plain string from the database or the CLI
@@ -60,8 +63,15 @@ class ReportSpec:
 
     @property
     def filename(self) -> str:
+        """``one-care-scorecard-HA-2015Q3.pdf``: One Care's reports keep the name they always had, another
+        programme's start with its id (``ny-fida-idd-statewide-2024Q1.pdf``)."""
         who = f"-{self.ico}" if self.ico else ""
-        return f"one-care-{self.kind}{who}-{self.period}.pdf"
+        prefix = "one-care" if self.programme == DEFAULT_PROGRAMME else self.programme
+        return f"{prefix}-{self.kind}{who}-{self.period}.pdf"
+
+    def filename_of(self, preview: bool) -> str:
+        """The file name of the report, or of its preview (``...-preview.pdf``)."""
+        return self.filename.removesuffix(".pdf") + "-preview.pdf" if preview else self.filename
 
 
 def _run(basis, period: str) -> ResultRun:
