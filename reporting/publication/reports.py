@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, SPEC_VERSION, Period
-from reporting.access import ICO_SUBMITTER, STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
+from reporting.access import CMS_REVIEWER, ICO_SUBMITTER, STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.participation import departed
-from reporting.publication import figures
+from reporting.publication import figures, strata
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.released import public_hidden
 from reporting.publication.suppression import SUPPRESSED, suppress
@@ -195,7 +195,13 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
         "names": {org.code: org.name},
         "prev_code": period.previous(1).code,
         "year_code": period.previous(4).code,
-    }
+        "equity": strata.report_equity(session, ICO_SUBMITTER, basis, period.code, [org.code]),
+    } | _strata_labels()
+
+
+def _strata_labels() -> dict:
+    """What the equity summary's macros name groups with (``templates/macros/equity.html``)."""
+    return {"stratum_label": strata.stratum_label, "stratifier_titles": strata.TITLES}
 
 
 def _adjusted_shown(shown, result) -> bool:
@@ -248,7 +254,9 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
         "inputs": run.inputs or {},
         "departed": departed([o for o in every if o.code not in codes], period),
         "coverage": figures.withhold_coverage(every, period.year),
-    }
+        # reviewers' report only: the public one would need the strata suppressed (the open data's rules)
+        "equity": None if public else strata.report_equity(session, CMS_REVIEWER, basis, period.code, codes),
+    } | _strata_labels()
 
 
 def withhold_report(session, pub, code: str, year: str, basis, edition=None) -> dict:
