@@ -120,3 +120,68 @@ def test_the_statewide_report_has_every_icos_equity_summary(example, dbs, tmp_pa
         assert found == expected, (m.id, row, expected)
         checked += sum(e != "—" for e in expected)
     assert checked >= 20
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_with_three_icos_the_scorecard_has_the_statewide_gaps_an_ico_may_see(example, dbs, tmp_path):
+    """Four ICOs report (two more with HA's packages), so statewide figures are shown to ICO users: the scorecard
+    gives the statewide gap beside HA's, but only where the statewide enrollment-method strata less HA's own leave
+    no count from 1 to 10 of the other ICOs together (numerator, denominator or their difference) and the
+    measure's statewide figure is not withheld from ICO users (the scorecard's note names those); elsewhere "—"."""
+    from reporting import accounts, pipeline, programmes
+    from reporting.cli_files import files_from_paths
+    from reporting.storage import db
+    from tests.conftest import EXAMPLES
+
+    with example.app_context():
+        with db.transaction() as s:
+            for code in ("X1", "X2"):
+                accounts.add_ico(s, code=code, name=f"Extra Care Organization {code}", state="MA", actor="test")
+        for code in ("X1", "X2"):
+            folder = EXAMPLES / "packages" / "HA" / "2015Q3"
+            files = files_from_paths([folder])
+            assert pipeline.accept_package(code, "2015Q3", files, uploader="test", via="cli").accepted
+        pipeline.compute("2015Q3", trigger="test")
+        threshold = programmes.get(None).disclosure_threshold
+    stored = strata(dbs)
+    _, text = rendered(
+        example, tmp_path, "equity-scorecard-HA-4-icos", "scorecard", "--ico", "HA", "--period", "2015Q3"
+    )
+    # the measures whose statewide figure the scorecard says it leaves out (it would reveal another ICO's)
+    flat = " ".join(text.split())
+    note = (
+        flat.split("Statewide figures of ", 1)[1].split(" are not shown for 2015Q3", 1)[0]
+        if "Statewide figures of " in flat
+        else ""
+    )
+    withheld = {m.id for m in REGISTRY.values() if m.title in note}
+    table = section(
+        section(layout("equity-scorecard-HA-4-icos"), "Equity summary, 2015Q3", "Trends"),
+        "Passive against voluntary enrollment, 2015Q3",
+        "\f\f",
+    )
+    header = next(line for line in table.splitlines() if "Voluntary" in line)
+    assert header.split()[-2:] == ["Statewide", "Flag"], header  # "Statewide gap", over two lines
+    shown = hidden = 0
+    for m in REGISTRY.values():
+        row = next(line for line in table.splitlines() if line.strip().startswith(m.title[:30]))
+        signed = [cell for cell in row.split() if cell == "—" or cell[:1] in "+−±"]
+        _, _, own = gap(stored, "HA", m.id)
+        _, _, state = gap(stored, "STATEWIDE", m.id)
+        if own is None:
+            continue
+        assert signed[0] == fmt_signed(own, m.unit), (m.id, row)
+        others = []
+        for stratum in ("voluntary", "passive", "unknown"):
+            sw, ha = (stored[(c, m.id, "enrollment_method", stratum)] for c in ("STATEWIDE", "HA"))
+            den = sw.denominator - ha.denominator
+            num = (sw.numerator or 0) - (ha.numerator or 0)
+            others += [den, num, den - num]
+        safe = all(n == 0 or n >= threshold for n in others) and m.id not in withheld
+        if signed[1] != "—":
+            assert safe and state is not None and signed[1] == fmt_signed(state, m.unit), (m.id, row, others)
+            shown += 1
+        else:
+            hidden += 1
+            assert not safe or state is None, (m.id, row, others)
+    assert shown >= 3 and hidden >= 1, (shown, hidden)
