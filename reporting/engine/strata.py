@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -124,7 +125,7 @@ def stratify(measure: Measure, units: pd.DataFrame, codes: np.ndarray, ico: str,
         total_den, total_num = int(dens.sum()), int(nums.sum())
         for k, stratum in enumerate(strata):
             den, num = int(dens[k]), (int(nums[k]) if measure.has_numerator else None)
-            value, ci_low, ci_high, status = value_of(measure, num, den, lambda k=k, c=c: units[(c == k) & den_w])
+            value, ci_low, ci_high, status = value_of(measure, num, den, partial(_units_in, units, c == k, den_w))
             flag = p = difference = None
             if ci_low is not None and num is not None and value is not None:  # a percent (it has an interval)
                 rest_den, rest_num = total_den - den, total_num - num
@@ -152,6 +153,11 @@ def stratify(measure: Measure, units: pd.DataFrame, codes: np.ndarray, ico: str,
                 )
             )
     return out
+
+
+def _units_in(units: pd.DataFrame, in_stratum: np.ndarray, in_denominator: np.ndarray) -> pd.DataFrame:
+    """A stratum's units in the denominator (what a measure's own value function reads)."""
+    return units[in_stratum & in_denominator]
 
 
 def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> tuple[float | None, float]:
