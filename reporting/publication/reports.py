@@ -183,24 +183,21 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
             f"Statewide figures of {', '.join(held)} are not shown for {period.code}: with "
             f"your own figures they would reveal another ICO's."
         )
-    return (
-        common(run, edition, f"{org.name}: quarterly scorecard, {period.code}", "ico")
-        | {
-            "case_mix_rules": pub.case_mix.get(period.year, False),
-            "statewide_note": note,
-            "org": org,
-            "period": period,
-            "rows": rows,
-            "summary": summary,
-            "trends": trends,
-            "inputs": (run.inputs or {}).get(org.code, []),
-            "names": {org.code: org.name},
-            "prev_code": period.previous(1).code,
-            "year_code": period.previous(4).code,
-            "equity": strata.report_equity(session, ICO_SUBMITTER, basis, period.code, [org.code]),
-        }
-        | _strata_labels()
-    )
+    return common(run, edition, f"{org.name}: quarterly scorecard, {period.code}", "ico") | {
+        "case_mix_rules": pub.case_mix.get(period.year, False),
+        "statewide_note": note,
+        "org": org,
+        "period": period,
+        "rows": rows,
+        "summary": summary,
+        "trends": trends,
+        "inputs": (run.inputs or {}).get(org.code, []),
+        "names": {org.code: org.name},
+        "prev_code": period.previous(1).code,
+        "year_code": period.previous(4).code,
+        "equity": strata.report_equity(session, ICO_SUBMITTER, basis, period.code, [org.code]),
+        **_strata_labels(),
+    }
 
 
 def _strata_labels() -> dict:
@@ -244,27 +241,24 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
     withhold = figures.withhold_for_year(session, pub, [o.code for o in every], period.year, basis)
     name = programme_name(run.programme_id)
     title = f"{name} quality measures: {'public report' if public else 'statewide report'}, {period.code}"
-    return (
-        common(run, edition, title, "public" if public else "reviewer")
-        | {
-            "period": period,
-            "orgs": orgs,
-            "codes": codes,
-            "table": table,
-            "any_adjusted": any(row["adjusted"] for row in table),
-            "case_mix_rules": pub.case_mix.get(period.year, False),
-            "trends": trends,
-            "public": public,
-            "withhold": withhold,
-            "names": {o.code: o.name for o in every},
-            "inputs": run.inputs or {},
-            "departed": departed([o for o in every if o.code not in codes], period),
-            "coverage": figures.withhold_coverage(every, period.year),
-            # reviewers' report only: the public one would need the strata suppressed (the open data's rules)
-            "equity": None if public else strata.report_equity(session, CMS_REVIEWER, basis, period.code, codes),
-        }
-        | _strata_labels()
-    )
+    return common(run, edition, title, "public" if public else "reviewer") | {
+        "period": period,
+        "orgs": orgs,
+        "codes": codes,
+        "table": table,
+        "any_adjusted": any(row["adjusted"] for row in table),
+        "case_mix_rules": pub.case_mix.get(period.year, False),
+        "trends": trends,
+        "public": public,
+        "withhold": withhold,
+        "names": {o.code: o.name for o in every},
+        "inputs": run.inputs or {},
+        "departed": departed([o for o in every if o.code not in codes], period),
+        "coverage": figures.withhold_coverage(every, period.year),
+        # reviewers' report only: the public one would need the strata suppressed (the open data's rules)
+        "equity": None if public else strata.report_equity(session, CMS_REVIEWER, basis, period.code, codes),
+        **_strata_labels(),
+    }
 
 
 def withhold_report(session, pub, code: str, year: str, basis, edition=None) -> dict:
