@@ -12,16 +12,16 @@ from pathlib import Path
 from sqlalchemy import select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, SPEC_VERSION, Period
-from reporting.access import ICO_SUBMITTER, STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
+from reporting.access import CMS_REVIEWER, ICO_SUBMITTER, STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.participation import departed
-from reporting.publication import figures
+from reporting.publication import figures, strata
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.released import public_hidden
 from reporting.publication.suppression import SUPPRESSED, suppress
 from reporting.rendering.filters import programme_name
-from reporting.storage.models import Organization, Result, ResultRun
+from reporting.storage.models import DEFAULT_PROGRAMME, Organization, Result, ResultRun
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -47,9 +47,12 @@ class ReportKind(StrEnum):
 
 @dataclass(frozen=True)
 class ReportSpec:
+    """One report: its kind, period, ICO (per-ICO kinds) and the programme whose report it is."""
+
     kind: ReportKind
     period: str
     ico: str | None = None
+    programme: str = DEFAULT_PROGRAMME
 
     def __post_init__(self):
         object.__setattr__(self, "kind", ReportKind(self.kind))  # a plain string from the database or the CLI
@@ -60,8 +63,15 @@ class ReportSpec:
 
     @property
     def filename(self) -> str:
+        """``one-care-scorecard-HA-2015Q3.pdf``: One Care's reports keep the name they always had, another
+        programme's start with its id (``ny-fida-idd-statewide-2024Q1.pdf``)."""
         who = f"-{self.ico}" if self.ico else ""
-        return f"one-care-{self.kind}{who}-{self.period}.pdf"
+        prefix = "one-care" if self.programme == DEFAULT_PROGRAMME else self.programme
+        return f"{prefix}-{self.kind}{who}-{self.period}.pdf"
+
+    def filename_of(self, preview: bool) -> str:
+        """The file name of the report, or of its preview (``...-preview.pdf``)."""
+        return self.filename.removesuffix(".pdf") + "-preview.pdf" if preview else self.filename
 
 
 def _run(basis, period: str) -> ResultRun:
@@ -185,7 +195,14 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
         "names": {org.code: org.name},
         "prev_code": period.previous(1).code,
         "year_code": period.previous(4).code,
+        "equity": strata.report_equity(session, ICO_SUBMITTER, basis, period.code, [org.code]),
+        **_strata_labels(),
     }
+
+
+def _strata_labels() -> dict:
+    """What the equity summary's macros name groups with (``templates/macros/equity.html``)."""
+    return {"stratum_label": strata.stratum_label, "stratifier_titles": strata.TITLES}
 
 
 def _adjusted_shown(shown, result) -> bool:
@@ -238,6 +255,9 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
         "inputs": run.inputs or {},
         "departed": departed([o for o in every if o.code not in codes], period),
         "coverage": figures.withhold_coverage(every, period.year),
+        # reviewers' report only: the public one would need the strata suppressed (the open data's rules)
+        "equity": None if public else strata.report_equity(session, CMS_REVIEWER, basis, period.code, codes),
+        **_strata_labels(),
     }
 
 
