@@ -322,6 +322,14 @@ def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list,
     for keys, crels in _unknown_components(rels, unknown):
         if not any(k in mine for k in keys) or not any(k in hidden for k in keys):
             continue
+        edges = _table_edges(crels, keys)
+        if edges is not None:
+            for ico in [None, *insiders]:
+                if ico is not None and not any(k in values and k[2] == ico for k in keys):
+                    continue
+                known = set() if ico is None else {k for k in keys if k in values and k[2] == ico}
+                out |= {k for k in _bridges(edges, known) if k in hidden}
+            continue
         null = _null_space(crels, keys)
         targets = np.array([k in hidden for k in keys])
         free = np.abs(null).max(axis=1, initial=0) > TOL
@@ -342,6 +350,63 @@ def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list,
             free = np.abs(theirs).max(axis=1, initial=0) > TOL
             out |= {keys[j] for j in np.flatnonzero(maybe & ~free)}
     return out
+
+
+def _table_edges(rels: list[Relation], keys: list) -> dict | None:
+    """The component as a graph when it is a table of one period (no relation spans periods, and each unknown is
+    in at most two relations: its row and its column): relations are nodes, each unknown an edge between its two
+    relations (or to a free node when it is in one only). None otherwise."""
+    if any(len({k[1] for k in (r.total, *r.parts)}) > 1 for r in rels):
+        return None
+    unknown = set(keys)
+    ends: dict = defaultdict(list)
+    for n, r in enumerate(rels):
+        for k in {r.total, *r.parts} & unknown:
+            ends[k].append(n)
+    if any(len(v) > 2 for v in ends.values()):
+        return None
+    return {k: (v[0], v[1] if len(v) == 2 else "free") for k, v in ends.items()}
+
+
+def _bridges(edges: dict, known: set) -> set:
+    """The unknowns (edges) on no cycle once ``known`` are removed: in a table with its margins (totals and
+    statewide figures, with the signs turned so that every row and column sums to 0), the changes of the unknowns
+    that keep every published count are the sums of cycles of unknowns, so an unknown on no cycle is determined.
+    Tarjan's bridges, iteratively, on the multigraph (two unknowns joining the same two relations make a cycle)."""
+    adjacent: dict = defaultdict(list)
+    for k, (a, b) in edges.items():
+        if k in known:
+            continue
+        adjacent[a].append((b, k))
+        adjacent[b].append((a, k))
+    order: dict = {}
+    low: dict = {}
+    found: set = set()
+    for root in adjacent:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        stack = [(root, None, iter(adjacent[root]))]
+        while stack:
+            node, via, it = stack[-1]
+            step = next(it, None)
+            if step is None:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > order[parent]:
+                        found.add(via)
+                continue
+            other, k = step
+            if k == via:
+                continue
+            if other in order:
+                low[node] = min(low[node], order[other])
+            else:
+                order[other] = low[other] = len(order)
+                stack.append((other, k, iter(adjacent[other])))
+    return found
 
 
 def _null_space(rels: list[Relation], keys: list) -> np.ndarray:
