@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from reporting import audit
-from reporting.publication import editions, figures, headlines, reports, settings
+from reporting.publication import editions, figures, headlines, reports, settings, strata_release
 from reporting.publication.audience import expected_reports
 from reporting.publication.editions import EditionStatus
 from reporting.rendering.html import report_html
@@ -118,6 +118,7 @@ def render_edition(edition_id: int) -> int:
         todo = [s for s in expected_reports(session, edition) if (s.kind, s.ico) not in have]
         frozen = _frozen(edition)
         pub = as_recorded(session, edition.rule_versions, edition.programme_id)  # the rules it was made with
+        programme_id = edition.programme_id
     t = time.perf_counter()
     made = [_report_html(spec, frozen, pub) for spec in todo]
     t_html = time.perf_counter()
@@ -135,6 +136,7 @@ def render_edition(edition_id: int) -> int:
     )
     with db.transaction() as session:
         editions.rendered(session, edition_id)
+        strata_release.record(session, programme_id)  # public strata read, never planned, by web requests
     return len(todo)
 
 

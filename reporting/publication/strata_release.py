@@ -50,7 +50,7 @@ from reporting.publication.suppression import (
     relations,
     small,
 )
-from reporting.storage.models import ResultStratum
+from reporting.storage.models import Edition, ResultStratum
 
 NAMES = ("numerator", "denominator")
 TOL = 1e-9
@@ -483,13 +483,33 @@ def _stratum_counted(session, run_ids) -> dict[int, list[StratumCounted]]:
 
 def hidden_strata(session, programme_id: str, run_id: int, edition_id: int | None = None) -> set:
     """The stratum counts suppressed in the public outputs of ``run_id``: as its edition published them
-    (``edition_id``, or the newest published edition on that run), else as a release after all others."""
+    (``edition_id``, or the newest published edition on that run; recorded with it when it was rendered, else
+    planned now), else as a release after all others."""
     done = released_.released(session, programme_id)
     if edition_id not in done.hidden:
         edition_id = next((e for e, run in reversed(done.editions) if run == run_id), None)
+    if edition_id is not None:
+        stored = session.get(Edition, edition_id).strata_hidden
+        if stored is not None:
+            return {tuple(k) for k in stored}
     ident = released_._ident(session, "strata", programme_id, done.editions, run_id if edition_id is None else None)
     plans = released_._remember(ident, lambda: _plan(session, programme_id, done, None if edition_id else run_id))
     return plans[edition_id if edition_id is not None else "draft"]
+
+
+def record(session, programme_id: str) -> int:
+    """Record the suppressed stratum counts of every published edition of the programme that has none recorded
+    (``Edition.strata_hidden``): planned once, where reports are rendered, never in a web request. Returns how many
+    editions were recorded."""
+    done = released_.released(session, programme_id)
+    missing = [e for e, _ in done.editions if session.get(Edition, e).strata_hidden is None]
+    if not missing:
+        return 0
+    ident = released_._ident(session, "strata", programme_id, done.editions, None)
+    plans = released_._remember(ident, lambda: _plan(session, programme_id, done, None))
+    for e in missing:
+        session.get(Edition, e).strata_hidden = sorted(list(k) for k in plans[e])
+    return len(missing)
 
 
 def _plan(session, programme_id: str, done, draft_run: int | None) -> dict:

@@ -318,6 +318,8 @@ class Edition(Base):
     publish_reason: Mapped[str] = mapped_column(
         Text, default="", server_default=""
     )  # published with inquiries still open: why
+    # the stratum counts its public outputs suppress, as keys (publication.strata_release), recorded when rendered
+    strata_hidden: Mapped[list | None] = mapped_column(JSON)
 
 
 class RuleSet(Base):
