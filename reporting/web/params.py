@@ -79,5 +79,16 @@ def programme_arg(user, programme=None):
     return prog
 
 
+def programme_shown(user, what: str = "to show"):
+    """``programme_arg`` for a page that cannot be without a programme: a clear 404 for a reviewer of a state that
+    has none."""
+    prog = programme_arg(user)
+    if prog is None:
+        raise NotFound(
+            f"No programme is in your state ({getattr(user, 'state', None) or 'none'}), so there is nothing {what}."
+        )
+    return prog
+
+
 def init_app(app) -> None:
     app.url_map.converters["period"] = PeriodConverter
