@@ -100,7 +100,7 @@ def _rows(table: str) -> list[list[str]]:
     ]
 
 
-def test_a_reviewer_s_submissions_reports_and_exports_follow_the_programme_chosen(two):  # noqa: F811
+def test_a_reviewer_s_submissions_reports_and_exports_follow_the_programme_chosen(two):
     from reporting import accounts
     from reporting.storage import db
 
@@ -143,3 +143,22 @@ def test_a_reviewer_s_submissions_reports_and_exports_follow_the_programme_chose
         rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
         said = {r["about_export"] for r in rows}
         assert said == {f"{name} quality measures: Overview"}, said
+
+
+def test_the_mi_scorecard_compares_with_mi_health_link_s_own_periods(two):
+    """MI Health Link began in 2015Q1: its 2015Q2 scorecard compares with 2015Q1 and has no year-ago column
+    (2014Q2 is before the programme); One Care's 2015Q2 scorecard compares with 2015Q1 and 2014Q2."""
+    from pypdf import PdfReader
+
+    cms = two.test_client()
+    login(cms, "cms@example.org")
+    texts = {}
+    for programme, code in (("mi-health-link", "MIA"), ("ma-one-care", "HA")):
+        page = _page(cms, f"/reports?programme={programme}")
+        link = re.search(rf'href="(/artifacts/\d+)">[^<]*scorecard-{code}-{PUBLISHED}\.pdf<', page).group(1)
+        pdf = PdfReader(io.BytesIO(cms.get(link).data))
+        texts[code] = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
+    mi, ma = texts["MIA"], texts["HA"]
+    assert "Change from 2015Q1" in mi and "Change from 2014" not in mi
+    assert "the change from 2015Q1 (MI Health Link has no 2014Q2)" in mi
+    assert "Change from 2015Q1" in ma and "Change from 2014Q2" in ma
