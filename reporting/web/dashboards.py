@@ -166,7 +166,6 @@ def measure(measure_id):
     prog = _programme_measure(measure_id)
     basis = _basis()
     m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, basis)
-    names = _of_programme(names, prog)
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
     period = period_arg()
@@ -184,14 +183,6 @@ def measure(measure_id):
         not_drawn=[n for c, n in names.items() if c not in codes],
         departed_codes={o.code for o in visible_icos(db.session, current_user, prog) if ended_by(o, clock.today())},
     )
-
-
-def _of_programme(names: dict, prog) -> dict:
-    """The ICOs of ``names`` (code -> name) that belong to the programme shown."""
-    if prog is None:
-        return names
-    own = {o.code for o in visible_icos(db.session, current_user, prog)}
-    return {c: n for c, n in names.items() if c in own}
 
 
 @bp.route("/withhold")
@@ -371,7 +362,6 @@ def ico_export(code, fmt):
 def measure_export(measure_id, fmt):
     prog = _programme_measure(measure_id)
     m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, _basis())
-    names = _of_programme(names, prog)
     columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE], _rules())
     preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values", _shown())
     audit.record("download", f"measure {m.id} {fmt}")
