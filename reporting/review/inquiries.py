@@ -295,9 +295,12 @@ def resubmission_allowed(session, org_id: int, period: str) -> bool:
 def note(session, period: str, text: str, org_id: int | None = None, programme_id: str = DEFAULT_PROGRAMME) -> None:
     """A note of the service on the programme's period's open inquiries (a resubmission accepted, a revised
     preview)."""
+    from reporting import programmes
+
+    author = f"{programmes.get(programme_id).name} Quality Reporting"
     for inquiry in open_for_period(session, period, programme_id):
         if org_id is None or inquiry.organization_id == org_id:
-            inquiry.messages.append(InquiryMessage(author="One Care Quality Reporting", role="system", text=text))
+            inquiry.messages.append(InquiryMessage(author=author, role="system", text=text))
 
 
 EVENTS = {

@@ -159,6 +159,18 @@ def test_the_mi_scorecard_compares_with_mi_health_link_s_own_periods(two):
         pdf = PdfReader(io.BytesIO(cms.get(link).data))
         texts[code] = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
     mi, ma = texts["MIA"], texts["HA"]
+    # the e-mail that carried MIA's scorecard is signed by its programme
+    import email
+    import email.policy
+    from pathlib import Path
+
+    outbox = Path(two.config["OUTBOX_DIR"]).glob("*.eml")
+    letters = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in outbox]
+    mia = [m for m in letters if str(m["To"]).lower() == "q@mia.example.org"]
+    assert mia
+    for m in mia:
+        body = " ".join(part.get_content() for part in m.walk() if part.get_content_type().startswith("text/"))
+        assert "MI Health Link Quality Reporting" in body and "One Care" not in body
     assert "Change from 2015Q1" in mi and "Change from 2014" not in mi
     assert "the change from 2015Q1 (MI Health Link has no 2014Q2)" in mi
     assert "Change from 2015Q1" in ma and "Change from 2014Q2" in ma
