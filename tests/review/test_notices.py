@@ -74,7 +74,7 @@ def test_an_inquirys_news_goes_out_within_a_minute_from_the_scheduler(example, s
     inquiry_id = int(page.split("Inquiry ", 1)[1].split(" ", 1)[0])
     got = notices_to(smtp)
     assert set(got) == REVIEWERS and all(
-        s == [f"One Care inquiry {inquiry_id}: HA 2015Q3 (opened)"] for s in got.values()
+        s == [f"Massachusetts One Care inquiry {inquiry_id}: HA 2015Q3 (opened)"] for s in got.values()
     )
     assert "look" not in smtp.recorder.messages[0][1].get_content()  # the message stays in the service
 
