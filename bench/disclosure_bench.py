@@ -4,7 +4,14 @@ quarters and 2 years with all fifteen measures: time (median of 3 where affordab
 determined-count checks (suppressed counts tested against the equations). No database: the plan reads the
 results as the engine returns them. Target: under 5 s for 40 ICOs.
 
-    .venv/bin/python bench/disclosure_bench.py [--icos 3 10 20 40] [--runs 3] [--profile N]"""
+    .venv/bin/python bench/disclosure_bench.py [--icos 3 10 20 40] [--runs 3] [--profile N]
+
+With ``--strata`` (issue 26): the same editions broken down by every stratifier (each cell's units shared out over
+the strata with realistic shares: small strata such as Native Hawaiian or Pacific Islander give many counts from 1
+to 10), and the public strata's plan (``strata_release.plan_strata``) timed on top of the totals' plan: time, the
+stratum cells and how many are suppressed.
+
+    .venv/bin/python bench/disclosure_bench.py --strata [--icos 3 10 40] [--runs 1]"""
 
 from __future__ import annotations
 
@@ -79,6 +86,96 @@ def editions(icos: int, seed: int = 28) -> list:
     return out
 
 
+SHARES = {  # of a cell's units, per stratifier (the last: unknown)
+    "rating_category": (0.12, 0.3, 0.18, 0.38, 0.02),
+    "enrollment_method": (0.55, 0.43, 0.02),
+    "age_band": (0.32, 0.3, 0.33, 0.03, 0.02),
+    "sex": (0.52, 0.46, 0.01, 0.01),
+    "race": (0.01, 0.05, 0.16, 0.004, 0.6, 0.03, 0.04, 0.04, 0.066),
+    "ethnicity": (0.12, 0.78, 0.04, 0.06),
+    "language": (0.8, 0.12, 0.04, 0.02, 0.02),
+}
+
+
+def strata_of_releases(releases: list, seed: int = 26) -> list:
+    """``(name, totals, strata)`` for ``strata_release.plan_strata``: every ICO cell's numerator and denominator
+    shared out over each stratifier's strata (multinomial, the numerator within the denominator); a year's strata
+    are its quarters' sums where its totals are, the statewide strata the ICOs' sums."""
+    import numpy as np
+
+    from reporting.engine import STATEWIDE
+    from reporting.engine.strata import STRATIFIERS
+    from reporting.publication.released import Counted
+    from reporting.publication.strata_release import StratumCounted
+    from reporting.publication.suppression import LAST_QUARTER, QUARTERS, TIME_RULE
+
+    rng = np.random.default_rng(seed)
+    split: dict = {}  # (mid, period, ico, stratifier) -> (numerators, denominators)
+    out = []
+    for release in releases:
+        totals, strata = [], []
+        by_cell: dict = {}
+        for r in release.results:
+            totals.append(Counted(r.measure_id, r.period, r.ico, r.numerator, r.denominator))
+            by_cell[(r.measure_id, r.ico)] = r
+        for (mid, ico), r in by_cell.items():
+            if ico == STATEWIDE:
+                continue
+            year = "Q" not in r.period
+            for name, values in STRATIFIERS.items():
+                shares = np.array(SHARES[name], dtype=float)
+                if year and TIME_RULE[mid] == QUARTERS:
+                    parts = [split[(mid, f"{r.period}Q{q}", ico, name)] for q in range(1, 5)]
+                    nums, dens = sum(p[0] for p in parts), sum(p[1] for p in parts)
+                elif year and TIME_RULE[mid] == LAST_QUARTER:
+                    nums, dens = split[(mid, f"{r.period}Q4", ico, name)]
+                else:
+                    dens = rng.multinomial(r.denominator, shares / shares.sum())
+                    if r.numerator is None:
+                        nums = None
+                    else:
+                        nums = rng.multivariate_hypergeometric(dens, r.numerator) if dens.sum() else dens * 0
+                split[(mid, r.period, ico, name)] = (nums, dens)
+                for i, stratum in enumerate(values):
+                    n = None if nums is None else int(nums[i])
+                    strata.append(StratumCounted(mid, r.period, ico, name, stratum, n, int(dens[i])))
+        icos = sorted({ico for _, ico in by_cell} - {STATEWIDE})
+        for mid in {m for m, _ in by_cell}:
+            period = by_cell[(mid, icos[0])].period
+            for name, values in STRATIFIERS.items():
+                parts = [split[(mid, period, ico, name)] for ico in icos]
+                dens = sum(p[1] for p in parts)
+                nums = None if parts[0][0] is None else sum(p[0] for p in parts)
+                for i, stratum in enumerate(values):
+                    n = None if nums is None else int(nums[i])
+                    strata.append(StratumCounted(mid, period, STATEWIDE, name, stratum, n, int(dens[i])))
+        out.append((release.name, totals, strata))
+    return out
+
+
+def strata_bench(args) -> None:
+    from reporting.publication.strata_release import plan_strata
+    from reporting.publication.suppression import plan
+
+    for icos in args.icos:
+        with section(f"{icos} ICOs, 8 quarters and 2 years, 15 measures, 7 stratifiers"):
+            releases = editions(icos)
+            totals_plan = plan(releases).hidden
+            broken = strata_of_releases(releases)
+            cells = sum(len(s) for _, _, s in broken)
+            runs = []
+            for _ in range(args.runs):
+                t = time.perf_counter()
+                hidden = plan_strata(broken, totals_plan, 11)
+                runs.append(time.perf_counter() - t)
+            runs.sort()
+            suppressed = sum(len(h) for h in hidden.values())
+            print(f"stratum cells {cells}, suppressed stratum counts {suppressed}")
+            print(
+                f"strata plan: median {runs[len(runs) // 2]:.2f} s of {len(runs)} ({', '.join(f'{x:.2f}' for x in runs)})"
+            )
+
+
 def counted(fn):
     """``fn`` run while counting the auditor's determined-count checks: suppressed counts tested against the
     equations, by whichever path tests them (one elimination, the updated one, or several readers together)."""
@@ -121,7 +218,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--budget", type=float, default=60.0, help="one run only beyond this many seconds")
     parser.add_argument("--profile", type=int, default=0, help="profile the plan for this many ICOs instead")
+    parser.add_argument("--strata", action="store_true", help="the public strata's plan on top of the totals'")
     args = parser.parse_args()
+    if args.strata:
+        strata_bench(args)
+        return
     from reporting.publication.suppression import plan
 
     if args.profile:

@@ -467,10 +467,13 @@ def fhir_command(period, output, ico, programme):
     published edition."""
     from pathlib import Path
 
+    from reporting.access import OPERATOR
     from reporting.artifacts import run_states
     from reporting.engine import STATEWIDE
     from reporting.interop import fhir
     from reporting.interop.published import published
+    from reporting.publication import strata
+    from reporting.publication.figures import as_published
 
     base = current_app.config["BASE_URL"]
     try:
@@ -480,7 +483,9 @@ def fhir_command(period, output, ico, programme):
             if ico and ico.strip().upper() not in codes:
                 raise ReportingError(f"{ico} has no results in {pub.period.code}: the ICOs are {', '.join(codes)}.")
             scope = ([ico.strip().upper()] if ico else codes) + [STATEWIDE]
-            reports = fhir.summaries(pub, base, scope, run_states(session, pub.run.id))
+            basis = as_published(session, programme_id=pub.programme.id)
+            groups = strata.seen_by(session, OPERATOR, basis, pub.period.code)
+            reports = fhir.summaries(pub, base, scope, run_states(session, pub.run.id), None, groups)
     except ReportingError as e:
         fail(e.message, 1)
     bundle = fhir.bundle(fhir.measures(base, [pub.programme]) + reports, "collection", base)
@@ -497,14 +502,16 @@ def fhir_command(period, output, ico, programme):
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False))
 @PROGRAMME_OPTION
 def open_data_command(period, output, programme):
-    """Write the period's public open-data package (results.csv and datapackage.json) into a folder."""
+    """Write the period's public open-data package (results.csv, results_strata.csv and datapackage.json) into a
+    folder."""
     from reporting.interop import opendata
     from reporting.interop.published import published
+    from reporting.publication.strata_release import published_strata
 
     try:
         with db.transaction() as session:
             pub = published(session, period, programme.id)
-            written = opendata.write(pub, current_app.config["BASE_URL"], output)
+            written = opendata.write(pub, current_app.config["BASE_URL"], output, published_strata(session, pub))
     except ReportingError as e:
         fail(e.message, 1)
     click.echo("Wrote " + ", ".join(str(p) for p in written))

@@ -114,7 +114,7 @@ def _headlines(session, artifact: Artifact, edition: Edition) -> list:
     return headlines.for_report(
         session,
         as_recorded(session, edition.rule_versions, edition.programme_id),
-        ReportSpec(artifact.kind, artifact.period_code, artifact.ico),
+        ReportSpec(artifact.kind, artifact.period_code, artifact.ico, edition.programme_id),
         figures.as_published(session, edition),
     )
 

@@ -9,7 +9,9 @@ same computation over the pooled per-unit frames of every ICO, never an average 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -49,6 +51,34 @@ def wilson(numerator: int, denominator: int, z: float = Z) -> tuple[float | None
     return 100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half)
 
 
+class Value(NamedTuple):
+    """A measure's value from its counts, with its interval and status."""
+
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    status: str  # reported | NA
+
+
+def value_of(measure: Measure, numerator: int | None, denominator: int, units: Callable[[], pd.DataFrame]) -> Value:
+    """The one rule for a value (``measures.md``), for a total and for a stratum alike: the measure's own function
+    over the units in the denominator (``units`` gives them; called only for such a measure, so a stratum's rows
+    are not cut out for nothing), else per 1,000, else a percent with its Wilson interval; ``NA`` below the
+    measure's minimum denominator or without a value."""
+    ci_low = ci_high = None
+    if measure.value is not None:
+        value = measure.value(units()) if denominator else None
+    elif denominator == 0 or numerator is None:
+        value = None
+    elif measure.unit == "per_1000":
+        value = 1000.0 * numerator / denominator
+    else:
+        value = 100.0 * numerator / denominator
+        ci_low, ci_high = wilson(numerator, denominator)
+    status = "reported" if denominator >= measure.min_denominator and value is not None else "NA"
+    return Value(value, ci_low, ci_high, status)
+
+
 def summarise(measure: Measure, units: pd.DataFrame, ico: str, period: str) -> MeasureResult:
     """Count a per-unit frame into one result."""
     den = int(units["denominator"].sum()) if len(units) else 0
@@ -59,18 +89,8 @@ def summarise(measure: Measure, units: pd.DataFrame, ico: str, period: str) -> M
     )
     elements = {name: int(units[col].sum()) if len(units) else 0 for name, col in measure.elements.items()}
     in_den = units[units["denominator"]] if len(units) else units
-    ci_low = ci_high = None
-    if measure.value is not None:
-        value = measure.value(in_den) if den else None
-    elif den == 0 or num is None:
-        value = None
-    elif measure.unit == "per_1000":
-        value = 1000.0 * num / den
-    else:
-        value = 100.0 * num / den
-        ci_low, ci_high = wilson(num, den)
+    value, ci_low, ci_high, status = value_of(measure, num, den, lambda: in_den)
     extras = measure.extras(in_den) if (measure.extras and den) else {}
-    status = "reported" if den >= measure.min_denominator and value is not None else "NA"
     return MeasureResult(
         measure.id, measure.version, ico, period, num, den, value, status, ci_low, ci_high, elements, extras
     )

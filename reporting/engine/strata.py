@@ -3,9 +3,9 @@
 A member's strata come from the latest enrollment span that starts on or before the period's end (the newest
 accepted package's row of that span); each denominator unit takes its member's strata, a unit without a member
 in view (a survey response not linked to a member) is ``unknown`` in every stratifier. A stratum's counts,
-value, interval and NA status are the measure's own over the stratum's units (``compute.summarise``'s rules,
-here as one ``bincount`` per stratifier rather than a run per stratum; survey scores raw, not case-mix adjusted),
-so the strata's denominators add up to the total's. Percent measures: each stratum against the rest of its ICO
+value, interval and NA status are the measure's own over the stratum's units (``compute.value_of``, the rule a
+total follows; the counts as one ``bincount`` per stratifier rather than a run per stratum; survey scores raw,
+not case-mix adjusted), so the strata's denominators add up to the total's. Percent measures: each stratum against the rest of its ICO
 (or of the state), a two-sided two-proportion z test with the pooled proportion, flagged ``better`` or ``worse``
 by the measure's direction when p < 0.05 and both denominators are at least 30."""
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -111,7 +112,7 @@ def unit_strata(units: pd.DataFrame, strata: pd.DataFrame) -> np.ndarray:
 def stratify(measure: Measure, units: pd.DataFrame, codes: np.ndarray, ico: str, period: str) -> list[StratumResult]:
     """Every stratum of every stratifier of one (measure, ICO or statewide, period), from the per-unit frame and
     its units' stratum codes: the measure's counts, value, interval and NA rule over each stratum's units."""
-    from reporting.engine.compute import wilson
+    from reporting.engine.compute import value_of  # compute imports this module: the cycle is broken here
 
     den_w = units["denominator"].to_numpy(bool) if len(units) else np.zeros(0, bool)
     num_w = units["numerator"].to_numpy(bool) if (len(units) and measure.has_numerator) else np.zeros(len(units), bool)
@@ -124,24 +125,15 @@ def stratify(measure: Measure, units: pd.DataFrame, codes: np.ndarray, ico: str,
         total_den, total_num = int(dens.sum()), int(nums.sum())
         for k, stratum in enumerate(strata):
             den, num = int(dens[k]), (int(nums[k]) if measure.has_numerator else None)
-            ci_low = ci_high = None
+            value, ci_low, ci_high, status = value_of(measure, num, den, partial(_units_in, units, c == k, den_w))
             flag = p = difference = None
-            if measure.value is not None:
-                value = measure.value(units[(c == k) & den_w]) if den else None
-            elif den == 0 or num is None:
-                value = None
-            elif measure.unit == "per_1000":
-                value = 1000.0 * num / den
-            else:
-                value = 100.0 * num / den
-                ci_low, ci_high = wilson(num, den)
+            if ci_low is not None and num is not None and value is not None:  # a percent (it has an interval)
                 rest_den, rest_num = total_den - den, total_num - num
                 if rest_den > 0:
                     p, z = two_proportion_z(num, den, rest_num, rest_den)
                     difference = value - 100.0 * rest_num / rest_den
                     if p is not None and p < ALPHA and min(den, rest_den) >= MIN_FLAG_DENOMINATOR:
                         flag = "better" if (z > 0) == measure.higher_is_better else "worse"
-            status = "reported" if den >= measure.min_denominator and value is not None else "NA"
             out.append(
                 StratumResult(
                     measure.id,
@@ -161,6 +153,11 @@ def stratify(measure: Measure, units: pd.DataFrame, codes: np.ndarray, ico: str,
                 )
             )
     return out
+
+
+def _units_in(units: pd.DataFrame, in_stratum: np.ndarray, in_denominator: np.ndarray) -> pd.DataFrame:
+    """A stratum's units in the denominator (what a measure's own value function reads)."""
+    return units[in_stratum & in_denominator]
 
 
 def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> tuple[float | None, float]:

@@ -9,6 +9,12 @@
   ``result-status`` (valueCode ``reported``/``NA``), ``confidence-interval`` (valueRange, 95 % Wilson),
   ``edition`` (sub-extensions ``number`` valueInteger and ``status`` valueCode); for the survey measures
   ``case-mix-adjusted-score`` (valueQuantity) and ``vs-statewide`` (valueCode ``higher``/``lower``/``no_difference``).
+  Results by group as ``group.stratifier`` (one per stratifier, ``engine.strata.STRATIFIERS``): each stratum's
+  ``denominator`` and ``numerator`` populations (``measure-population`` for survey scores), which add up to the
+  group's, its ``measureScore``, and the extensions ``result-status``, ``confidence-interval`` and ``disparity``
+  (valueCode ``better``/``worse``). The strata are what the caller passes (``publication.strata.seen_by`` for a
+  signed-in viewer); a cell given as ``suppressed`` (the public strata) has no count or score but the standard
+  ``data-absent-reason`` extension, valueCode ``masked``.
 - ``MeasureReport`` (``subject-list``) for an ICO's own use: the members behind the gap, as a contained
   ``List`` of member identifiers. Never offered to anyone but the ICO (and admins).
 
@@ -27,7 +33,10 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from measures import REGISTRY, SPEC_VERSION
 from reporting import programmes
 from reporting.engine import STATEWIDE
+from reporting.engine.strata import STRATIFIERS
 from reporting.interop.published import Published
+from reporting.publication.strata import TITLES, stratum_label
+from reporting.publication.suppression import SUPPRESSED
 
 POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 SCORING = "http://terminology.hl7.org/CodeSystem/measure-scoring"
@@ -35,6 +44,7 @@ IMPROVEMENT = "http://terminology.hl7.org/CodeSystem/measure-improvement-notatio
 UCUM = "http://unitsofmeasure.org"
 SCORING_OF_UNIT = {"percent": "proportion", "per_1000": "ratio", "score": "continuous-variable"}
 MEDIA_TYPE = "application/fhir+json"
+DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 
 def fhir_id(measure_id: str, programme=None) -> str:
@@ -198,7 +208,88 @@ def _common(pub: Published, m, ico: str, base: str, states: set[str], kind: str)
     }
 
 
-def summary(pub: Published, measure_id: str, ico: str, base: str, states: set[str]) -> MeasureReport | None:
+def strata_by_report(frame) -> dict[tuple[str, str], list[dict]]:
+    """The rows of a strata frame (``publication.strata.COLUMNS`` or the public ``EXPORT_COLUMNS``) by (measure,
+    ICO), for ``summary``."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    if frame is None or frame.empty:
+        return out
+    for row in frame.to_dict("records"):
+        row = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}  # NaN: none
+        out.setdefault((row["measure_id"], row["ico"]), []).append(row)
+    return out
+
+
+def _masked() -> dict:
+    return {"extension": [{"url": DATA_ABSENT, "valueCode": "masked"}]}
+
+
+def _stratum_population(code: str, count) -> dict:
+    """One population of a stratum: its count, or none and ``data-absent-reason`` ``masked`` when suppressed."""
+    if count == SUPPRESSED:
+        return {"code": _code(POPULATION, code), "_count": _masked()}
+    return {"code": _code(POPULATION, code), "count": int(count)}
+
+
+def _stratum(m, row: dict, base: str) -> dict:
+    name, value = row["stratifier"], row["stratum"]
+    if m.unit == "score":
+        populations = [_stratum_population("measure-population", row["denominator"])]
+    else:
+        populations = [_stratum_population("denominator", row["denominator"])]
+        if row["numerator"] is not None:
+            populations.append(_stratum_population("numerator", row["numerator"]))
+    reported = row["status"] == "reported"
+    extensions = [{"url": _ext(base, "result-status"), "valueCode": "reported" if reported else "NA"}]
+    out = {
+        "value": {"coding": [{"system": identifier_system(base, f"stratum/{name}"), "code": value}]}
+        | {"text": stratum_label(value)},
+        "population": populations,
+    }
+    if row["value"] == SUPPRESSED:
+        out["measureScore"] = _masked()
+    elif reported and (q := _quantity(m, row["value"])):
+        out["measureScore"] = q
+        if row["ci_low"] not in (None, SUPPRESSED) and row["ci_high"] not in (None, SUPPRESSED):
+            extensions.append(
+                {
+                    "url": _ext(base, "confidence-interval"),
+                    "valueRange": {"low": _quantity(m, row["ci_low"]), "high": _quantity(m, row["ci_high"])},
+                }
+            )
+    if row.get("flag"):
+        extensions.append({"url": _ext(base, "disparity"), "valueCode": row["flag"]})
+    return {"extension": extensions} | out
+
+
+def stratifiers(m, rows: list[dict], base: str) -> list[dict]:
+    """``group.stratifier`` of one measure and ICO: one per stratifier present in ``rows``, in
+    ``STRATIFIERS`` order, each stratum in its order."""
+    by_name: dict[str, list[dict]] = {}
+    for row in rows:
+        by_name.setdefault(row["stratifier"], []).append(row)
+    out = []
+    for name, values in STRATIFIERS.items():
+        if name not in by_name:
+            continue
+        order = {v: i for i, v in enumerate(values)}
+        strata = sorted(by_name[name], key=lambda r: order.get(r["stratum"], len(order)))
+        out.append(
+            {
+                "code": [
+                    {"coding": [{"system": identifier_system(base, "stratifier"), "code": name}]}
+                    | {"text": TITLES[name]}
+                ],
+                "stratum": [_stratum(m, r, base) for r in strata],
+            }
+        )
+    return out
+
+
+def summary(
+    pub: Published, measure_id: str, ico: str, base: str, states: set[str], strata: list[dict] | None = None
+) -> MeasureReport | None:
+    """The summary report of one measure and ICO; ``strata``: its rows of results by group (none: no stratifier)."""
     m, r = REGISTRY[measure_id], pub.results.get((measure_id, ico))
     if r is None:
         return None
@@ -206,6 +297,8 @@ def summary(pub: Published, measure_id: str, ico: str, base: str, states: set[st
     group = {"population": [{"code": _code(POPULATION, code), "count": int(n)} for code, n in _counts(m, r)]}
     if reported and (q := _quantity(m, r.value)):
         group["measureScore"] = q
+    if strata:
+        group["stratifier"] = stratifiers(m, strata, base)
     extensions = [
         {"url": _ext(base, "result-status"), "valueCode": "reported" if reported else "NA"},
         {
@@ -301,10 +394,15 @@ def measures(base: str, programme_list) -> list[Measure]:
     return [measure(m, base, p) for p in programme_list for m in p.measure_set.values()]
 
 
-def summaries(pub: Published, base: str, icos: list[str], states: set[str], measure_ids=None) -> list[MeasureReport]:
+def summaries(
+    pub: Published, base: str, icos: list[str], states: set[str], measure_ids=None, strata=None
+) -> list[MeasureReport]:
+    """The summary reports of ``icos`` (STATEWIDE included when given); ``strata``: a frame of results by group
+    (``publication.strata``) whose rows become each report's stratifiers."""
+    by_report = strata_by_report(strata)
     out = []
     for mid in measure_ids or pub.programme.measures:
         for ico in icos:
-            if (report := summary(pub, mid, ico, base, states)) is not None:
+            if (report := summary(pub, mid, ico, base, states, by_report.get((mid, ico)))) is not None:
                 out.append(report)
     return out

@@ -22,9 +22,9 @@ def expected_reports(session, edition) -> list:
             kind.in_preview or not editions.status_of(edition).is_preview
         ):
             specs += (
-                [ReportSpec(kind.kind, period.code, code) for code in icos]
+                [ReportSpec(kind.kind, period.code, code, run.programme_id) for code in icos]
                 if kind.per_ico
-                else [ReportSpec(kind.kind, period.code)]
+                else [ReportSpec(kind.kind, period.code, programme=run.programme_id)]
             )
     return specs
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from reporting.rendering.html import report_html
 from reporting.rendering.pdf import html_to_pdf, page_count, prepare
 from reporting.rules.store import as_recorded
 from reporting.storage import db
-from reporting.storage.models import DEFAULT_PROGRAMME, Artifact, Edition, ResultRun
+from reporting.storage.models import DEFAULT_PROGRAMME, Artifact, Edition
 from reporting.workers import in_processes
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def render_report(spec, programme=None) -> int:
             org = ico_by_code(session, spec.ico)
             programme = org.programme_id if org is not None else programme
     pid = programmes.get(programme).id
+    spec = replace(spec, programme=pid)
     made = _report_html(spec, None, settings(pid), pid)
     return _store_report(spec, made, None, html_to_pdf(made.html))
 
@@ -66,12 +67,8 @@ def _report_html(spec, edition, pub, programme_id: str = DEFAULT_PROGRAMME) -> _
 def _store_report(spec, made: _Made, edition, pdf: bytes) -> int:
     run_id = made.run_id
     preview = edition is not None and EditionStatus(edition.status).is_preview
-    filename = spec.filename.replace(".pdf", "-preview.pdf") if preview else spec.filename
+    filename = spec.filename_of(preview)
     with db.transaction() as s:
-        programme_id = s.get(ResultRun, run_id).programme_id
-        filename = (
-            filename if programme_id == DEFAULT_PROGRAMME else filename.replace("one-care-", f"{programme_id}-", 1)
-        )
         artifact = Artifact(
             edition_id=getattr(edition, "id", None),
             run_id=run_id,
@@ -91,7 +88,7 @@ def _store_report(spec, made: _Made, edition, pdf: bytes) -> int:
         s.flush()
         audit.record(
             "render",
-            spec.filename,
+            filename,
             detail={"artifact": artifact.id, "run": run_id, "pages": artifact.pages},
             actor="system",
             session=s,

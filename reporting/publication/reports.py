@@ -12,16 +12,16 @@ from pathlib import Path
 from sqlalchemy import select
 
 from measures import DOMAIN_TITLES, DOMAINS, REGISTRY, SPEC_VERSION, Period
-from reporting.access import ICO_SUBMITTER, STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
+from reporting.access import CMS_REVIEWER, ICO_SUBMITTER, STATEWIDE_HIDDEN_NOTE, ico_by_code, statewide_hidden_from
 from reporting.engine import STATEWIDE
 from reporting.errors import NotFound
 from reporting.participation import departed
-from reporting.publication import figures
+from reporting.publication import figures, strata
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NOT_MET, TIERS
 from reporting.publication.released import public_hidden
 from reporting.publication.suppression import SUPPRESSED, suppress
 from reporting.rendering.filters import programme_name
-from reporting.storage.models import Organization, Result, ResultRun
+from reporting.storage.models import DEFAULT_PROGRAMME, Organization, Result, ResultRun
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -47,9 +47,12 @@ class ReportKind(StrEnum):
 
 @dataclass(frozen=True)
 class ReportSpec:
+    """One report: its kind, period, ICO (per-ICO kinds) and the programme whose report it is."""
+
     kind: ReportKind
     period: str
     ico: str | None = None
+    programme: str = DEFAULT_PROGRAMME
 
     def __post_init__(self):
         object.__setattr__(self, "kind", ReportKind(self.kind))  # a plain string from the database or the CLI
@@ -60,8 +63,15 @@ class ReportSpec:
 
     @property
     def filename(self) -> str:
+        """``one-care-scorecard-HA-2015Q3.pdf``: One Care's reports keep the name they always had, another
+        programme's start with its id (``ny-fida-idd-statewide-2024Q1.pdf``)."""
         who = f"-{self.ico}" if self.ico else ""
-        return f"one-care-{self.kind}{who}-{self.period}.pdf"
+        prefix = "one-care" if self.programme == DEFAULT_PROGRAMME else self.programme
+        return f"{prefix}-{self.kind}{who}-{self.period}.pdf"
+
+    def filename_of(self, preview: bool) -> str:
+        """The file name of the report, or of its preview (``...-preview.pdf``)."""
+        return self.filename.removesuffix(".pdf") + "-preview.pdf" if preview else self.filename
 
 
 def _run(basis, period: str) -> ResultRun:
@@ -186,6 +196,8 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
         "names": {org.code: org.name},
         "prev_code": prev_code,
         "year_code": year_code,
+        "equity": strata.report_equity(session, ICO_SUBMITTER, basis, period.code, [org.code]),
+        **_strata_labels(),
     }
 
 
@@ -196,6 +208,11 @@ def _compared(programme_id: str, period: Period) -> tuple[str | None, str | None
 
     prog = programmes.get(programme_id)
     return tuple(p.code if prog.covers(p) else None for p in (period.previous(1), period.previous(4)))  # type: ignore[return-value]
+
+
+def _strata_labels() -> dict:
+    """What the equity summary's macros name groups with (``templates/macros/equity.html``)."""
+    return {"stratum_label": strata.stratum_label, "stratifier_titles": strata.TITLES}
 
 
 def _adjusted_shown(shown, result) -> bool:
@@ -248,6 +265,9 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
         "inputs": run.inputs or {},
         "departed": departed([o for o in every if o.code not in codes], period),
         "coverage": figures.withhold_coverage(every, period.year),
+        # reviewers' report only: the public one would need the strata suppressed (the open data's rules)
+        "equity": None if public else strata.report_equity(session, CMS_REVIEWER, basis, period.code, codes),
+        **_strata_labels(),
     }
 
 
@@ -380,7 +400,43 @@ REPORT_KINDS: dict[ReportKind, KindSpec] = check_registry(
             periods=ANY_PERIOD,
             recipients=NOBODY,
             in_preview=False,
-            build=lambda s, pub, spec, basis, ed: statewide(s, pub, spec.period, basis, True, ed),
+            build=lambda s, pub, spec, basis, ed: (
+                statewide(s, pub, spec.period, basis, True, ed) | public_groups(s, spec.period, basis, ed)
+            ),
         ),
     ]
 )
+
+
+def public_groups(session, period_code: str, basis, edition=None) -> dict:
+    """The public report's compact equity table: the groups flagged worse than the rest of their ICO (or of the
+    state) among the published strata, with the public suppression (``strata_release.published_strata``: a
+    suppressed group carries no flag, so none is listed)."""
+    from types import SimpleNamespace
+
+    from reporting import programmes
+    from reporting.publication.strata import TITLES, stratum_label
+    from reporting.publication.strata_release import published_strata
+
+    run = _run(basis, period_code)
+    # published_strata reads the run, the programme and the edition of a Published; the edition being rendered
+    release = SimpleNamespace(
+        run=run, programme=programmes.get(run.programme_id), edition=edition or SimpleNamespace(id=None)
+    )
+    frame = published_strata(session, release)
+    if frame.empty:
+        return {"public_groups": None}
+    worse = frame[frame["flag"] == "worse"]
+    order = {m: i for i, m in enumerate(_measures(run.programme_id))}
+    rows = sorted(
+        worse.to_dict("records"), key=lambda r: (r["ico"] == STATEWIDE, r["ico"], order.get(r["measure_id"], 99))
+    )
+    return {
+        "public_groups": {
+            "rows": rows,
+            "suppressed": int(frame["suppressed"].astype(bool).sum()),
+            "total": len(frame),
+        },
+        "stratum_label": stratum_label,
+        "stratifier_titles": TITLES,
+    }

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from measures import REGISTRY
 from reporting import programmes
-from reporting.access import is_ico_user
+from reporting.access import ICO_SUBMITTER, role_of
 from reporting.engine import STATEWIDE
 from reporting.engine.strata import STRATIFIERS
 from reporting.storage.models import ResultRun, ResultStratum
@@ -215,12 +215,32 @@ def seen_by(session, viewer, basis, period_code: str, *, measure_id: str | None 
     statewide figure is withheld from ICO users (``figures.withheld_from``). Reviewers and ICO users see exact
     values; suppression is for the public outputs."""
     from reporting.access import strata_codes
-    from reporting.publication.figures import withheld_from
 
     run = basis.run(period_code)
     if run is None:
         return pd.DataFrame(columns=COLUMNS)
-    frame = strata_of(session, [run], icos=strata_codes(session, viewer, run), measure_id=measure_id)
+    return _as_seen(session, viewer, basis, run, strata_codes(session, viewer, run), measure_id)
+
+
+def for_report(session, role: str, basis, period_code: str, codes: list[str]) -> pd.DataFrame:
+    """``seen_by`` for a report made for an audience (``role``: ``ICO_SUBMITTER`` for an ICO's scorecard, whose
+    recipients are the ICO's, or a reviewer's role): the strata of ``codes`` and, under the rules ``seen_by``
+    follows for that role, the statewide strata."""
+    from reporting.access import statewide_hidden_in
+
+    run = basis.run(period_code)
+    if run is None:
+        return pd.DataFrame(columns=COLUMNS)
+    shown = list(codes) + ([] if statewide_hidden_in(session, role, run) else [STATEWIDE])
+    return _as_seen(session, role, basis, run, shown, None)
+
+
+def _as_seen(session, viewer, basis, run, codes: list[str], measure_id: str | None) -> pd.DataFrame:
+    """The strata of ``codes`` in ``run`` less the statewide ones an ICO user may not have: a measure's withheld
+    from ICO users, and those it could subtract its own from (``without_subtractable``)."""
+    from reporting.publication.figures import withheld_from
+
+    frame = strata_of(session, [run], icos=codes, measure_id=measure_id)
     withheld = withheld_from(session, viewer, basis)
     if withheld and len(frame):
         keep = [
@@ -228,7 +248,7 @@ def seen_by(session, viewer, basis, period_code: str, *, measure_id: str | None 
             for ico, m, p in zip(frame["ico"], frame["measure_id"], frame["period"])
         ]
         frame = frame[keep].reset_index(drop=True)
-    if is_ico_user(viewer) and len(frame):
+    if role_of(viewer) == ICO_SUBMITTER and len(frame):
         frame = without_subtractable(frame, programmes.get(run.programme_id).disclosure_threshold)
     return frame
 
@@ -287,6 +307,12 @@ def by_group(session, viewer, basis, measure_id: str, period_code: str | None, n
     if period_code is None:
         return ByGroup(None, choices, [], [])
     frame = seen_by(session, viewer, basis, period_code, measure_id=measure_id)
+    return grouped(frame, period_code, choices, names)
+
+
+def grouped(frame: pd.DataFrame, period_code: str, choices: list[str], names: dict[str, str]) -> ByGroup:
+    """The ``ByGroup`` of one measure's strata frame: ``seen_by``'s, or the public one
+    (``strata_release.published_strata``, whose suppressed cells say ``suppressed``)."""
     present = list(dict.fromkeys(frame["ico"]))
     columns = [(c, names.get(c, c)) for c in present if c != STATEWIDE]
     if STATEWIDE in present:
@@ -307,3 +333,31 @@ def equity_for(session, viewer, basis, code: str, period_code: str | None) -> di
     if frame.empty or code not in set(frame["ico"]):
         return None
     return equity_summary(frame, code, period_code)
+
+
+def report_equity(session, role: str, basis, period_code: str, codes: list[str]) -> dict | None:
+    """The equity summaries a report prints (``for_report``: what its audience may see): ``icos``, each of
+    ``codes``' ``equity_summary``; ``statewide``, the statewide passive-versus-voluntary gaps by measure where the
+    audience sees statewide strata (else empty); ``gaps``, every one by (ICO or STATEWIDE, measure id);
+    ``measure_ids`` in registry order and ``by_domain``. None when nothing by group is stored for the period."""
+    frame = for_report(session, role, basis, period_code, codes)
+    present = set(frame["ico"])
+    if not present - {STATEWIDE}:
+        return None
+    icos = {c: equity_summary(frame, c, period_code) for c in codes if c in present}
+    state = equity_summary(frame, STATEWIDE, period_code)["passive_gap"] if STATEWIDE in present else []
+    statewide = {g["measure_id"]: g for g in state}
+    gaps = {(c, g["measure_id"]): g for c, s in icos.items() for g in s["passive_gap"]}
+    gaps |= {(STATEWIDE, m): g for m, g in statewide.items()}
+    ids = [m for m in REGISTRY if m in {k[1] for k in gaps}]
+    by_domain: dict[str, list[str]] = {}
+    for m in ids:
+        by_domain.setdefault(REGISTRY[m].domain, []).append(m)
+    return {
+        "period": period_code,
+        "icos": icos,
+        "statewide": statewide,
+        "gaps": gaps,
+        "measure_ids": ids,
+        "by_domain": by_domain,
+    }

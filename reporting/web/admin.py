@@ -82,11 +82,15 @@ def user_password(user_id):
     return response
 
 
+def _programme_choices(form) -> None:
+    form.programme.choices = [(p.id, f"{p.name} ({p.state})") for p in programmes.all()]
+
+
 @bp.route("/icos", methods=["GET", "POST"])
 @allow(ADMINISTER)
 def icos():
     form = IcoForm()
-    form.programme.choices = [(p.id, f"{p.name} ({p.state})") for p in programmes.all()]
+    _programme_choices(form)
     form.programme.default = programmes.default().id
     if not form.is_submitted():
         form.process()
@@ -118,6 +122,8 @@ def ico_edit(code):
     if request.method == "GET":
         form.recipients.data = "\n".join(r.email for r in org.recipients)
     form.code.data, form.state.data = org.code, org.state
+    _programme_choices(form)
+    form.programme.data = org.programme_id  # an ICO stays in its programme: its history is that programme's
     if form.validate_on_submit():
         try:
             with db.changes() as s:
@@ -134,7 +140,7 @@ def ico_edit(code):
             return redirect(url_for("admin.icos"))
         except ReportingError as e:
             flash(e.message, "error")
-    return render_template("admin/ico_edit.html", form=form, org=org)
+    return render_template("admin/ico_edit.html", form=form, org=org, programme=programmes.get(org.programme_id))
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

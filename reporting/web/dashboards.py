@@ -198,7 +198,7 @@ def withhold():
     rows = figures.withhold_for_year(db.session, _rules(), [o.code for o in orgs], year, _basis())
     from reporting.rules import store as rules
 
-    in_force = rules.in_force(db.session, year, _shown().id)  # a reviewer of no programme: the default's rules
+    in_force = rules.in_force(db.session, year, _shown().id)
     return render_template(
         "dashboards/withhold.html",
         year=year,

@@ -1,8 +1,9 @@
 """The FHIR API (``/api/v1/fhir``): Measure and MeasureReport resources as ``application/fhir+json``, for
-bearer tokens. Each answer is one programme's (``?programme=``; the first the token may see by default): reviewers see
-every ICO of their scope and the programme's statewide figure, a state reviewer their state's programmes only; an ICO
-token its own ICO and statewide (statewide as the access policy allows it) and, for its own use only, the
-subject-list of its gaps.
+bearer tokens (no public FHIR: every address needs a token). Each answer is one programme's (``?programme=``; the
+first the token may see by default): reviewers see every ICO of their scope and the programme's statewide figure, a
+state reviewer their state's programmes only; an ICO token its own ICO and statewide (statewide as the access policy
+allows it) and, for its own use only, the subject-list of its gaps. Summary reports carry the results by group the
+token may see (``strata.seen_by``: exact values, like the pages; suppression is for the public outputs).
 Every refusal is an OperationOutcome."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound, ReportingError
 from reporting.interop import fhir
 from reporting.interop.published import published
+from reporting.publication import strata
 from reporting.publication.figures import as_published, withheld_from
 from reporting.storage import db
 from reporting.web.api import token_required
@@ -138,12 +140,17 @@ def measure_reports():
         return _answer(fhir.bundle(_subject_lists(pub, measure_ids), "searchset", _base()))
     if kind != "summary":
         raise ReportingError("type is summary (the default) or subject-list.", 400)
-    reports = fhir.summaries(
-        pub, _base(), _scope(pub, request.args.get("ico")), run_states(db.session, pub.run.id), measure_ids
-    )
+    scope = _scope(pub, request.args.get("ico"))
+    reports = fhir.summaries(pub, _base(), scope, run_states(db.session, pub.run.id), measure_ids, _strata(pub))
     withheld = _withheld(pub)
     reports = [r for r in reports if fhir.parse_report_id(r.id)[1:3] not in withheld]
     return _answer(fhir.bundle(reports, "searchset", _base()))
+
+
+def _strata(pub, measure_id: str | None = None):
+    """The results by group of ``pub`` this token may see (``strata.seen_by``: exact values, as on the pages)."""
+    basis = as_published(db.session, programme_id=pub.programme.id)
+    return strata.seen_by(db.session, g.api_user, basis, pub.period.code, measure_id=measure_id)
 
 
 def _withheld(pub) -> set[tuple[str, str]]:
@@ -192,7 +199,8 @@ def measure_report(report_id):
             f"This token may not see the statewide {mid} of {period}: with your own figures it would "
             f"give another ICO's."
         )
-    report = fhir.summary(pub, mid, scope[0], _base(), run_states(db.session, pub.run.id))
+    rows = fhir.strata_by_report(_strata(pub, mid)).get((mid, scope[0]))
+    report = fhir.summary(pub, mid, scope[0], _base(), run_states(db.session, pub.run.id), rows)
     if report is None:
         raise NotFound(f"There is no result of {mid} for {code} in {period}.")
     return _answer(report)

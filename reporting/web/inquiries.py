@@ -18,7 +18,7 @@ from reporting.storage import db
 from reporting.storage.models import Edition
 from reporting.web.forms import ActionForm
 from reporting.web.guards import allow
-from reporting.web.params import period_arg, programme_shown
+from reporting.web.params import period_arg, programme_arg
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
 
@@ -30,7 +30,7 @@ def _checked() -> None:
 
 def _programme():
     """The programme the page shows: an ICO user's own, else ``?programme=`` as the viewer may see it."""
-    return programme_shown(current_user, "to question: no inquiries")
+    return programme_arg(current_user, required=True)
 
 
 def _open_periods(programme_id: str) -> list[Edition]:

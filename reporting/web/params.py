@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import g, request
+from werkzeug.exceptions import Forbidden
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.routing import BaseConverter
 
@@ -56,10 +57,10 @@ def year_arg(choices: list[int], required: bool = False) -> int | None:
     return period.year
 
 
-def programme_arg(user, programme=None):
+def programme_arg(user, programme=None, *, required=False):
     """The programme a page shows: ``programme`` when the page knows it (an ICO's), else ``?programme=`` if the
     viewer may see it (``access.programme_for``: 404 for no such programme, 403 for another state's), else the first
-    the viewer may see. Kept in ``g.programme`` so that every page names it (``base.html``)."""
+    the viewer may see (none: None, or 403 when the page is ``required`` to show one). Kept in ``g.programme`` so that every page names it (``base.html``)."""
     from flask import session
 
     from reporting import access, programmes
@@ -76,16 +77,9 @@ def programme_arg(user, programme=None):
             user, kept if kept in programmes.ids() and access.may_see_programme(user, kept) else None
         )
     g.programme, g.programme_fixed = prog, programme is not None
-    return prog
-
-
-def programme_shown(user, what: str = "to show"):
-    """``programme_arg`` for a page that cannot be without a programme: a clear 404 for a reviewer of a state that
-    has none."""
-    prog = programme_arg(user)
-    if prog is None:
-        raise NotFound(
-            f"No programme is in your state ({getattr(user, 'state', None) or 'none'}), so there is nothing {what}."
+    if prog is None and required:
+        raise Forbidden(
+            "Your account covers no state with a programme in this service, so there is nothing here for you."
         )
     return prog
 

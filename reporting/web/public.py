@@ -1,18 +1,22 @@
 """The public pages, with no sign-in: ``/public`` lists the programmes; ``/public/<programme>`` shows one
-programme's published periods, each with its public report (cell suppression applied) and its open-data package.
+programme's published periods, each with its public report (cell suppression applied), its open-data package and
+its results by group (``/public/<programme>/<period>/by-group``, one measure at a time, the public strata of
+``strata_release`` with their suppressed cells).
 Read-only, cacheable for a few minutes, rate-limited; nothing in preview appears, and no programme's page, report
 or package holds another's figures."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from measures import REGISTRY
 from reporting import programmes
 from reporting.access import PUBLIC
 from reporting.errors import NotFound
 from reporting.interop import opendata
 from reporting.interop.published import published, published_periods
+from reporting.publication import strata
 from reporting.publication.reports import ReportKind
 from reporting.storage import db
 from reporting.storage.models import Artifact
@@ -42,6 +46,13 @@ def _programme(programme_id: str):
     """The programme of an address (a clear 404 naming the programmes for an unknown one), named by the page."""
     g.programme = programmes.get(programme_id)
     return g.programme
+
+
+def _public_strata(pub):
+    """The published edition's results by group with the public suppression (``strata_release``)."""
+    from reporting.publication.strata_release import published_strata
+
+    return published_strata(db.session, pub)
 
 
 def open_data_name(programme, period_code: str) -> str:
@@ -77,9 +88,35 @@ def programme(programme_id):
 def open_data(programme_id, period):
     pub = published(db.session, period, _programme(programme_id))
     return download(
-        opendata.zip_bytes(pub, current_app.config["BASE_URL"]),
+        opendata.zip_bytes(pub, current_app.config["BASE_URL"], _public_strata(pub)),
         open_data_name(pub.programme, pub.period.code),
         "application/zip",
+    )
+
+
+@bp.route("/<programme_id>/<period:period>/by-group")
+@allow(PUBLIC)
+@limiter.limit(PUBLIC_RATE)
+def by_group(programme_id, period):
+    """One measure's published results by group (``?measure=``; the programme's first by default): statewide and
+    each ICO, suppressed cells saying so."""
+    pub = published(db.session, period, _programme(programme_id))
+    measure_id = request.args.get("measure") or next(iter(pub.programme.measures))
+    if measure_id not in pub.programme.measures:
+        raise NotFound(
+            f"{pub.programme.name} has no measure '{measure_id}'. Choose one of: {', '.join(pub.programme.measures)}."
+        )
+    frame = _public_strata(pub)
+    frame = frame[frame["measure_id"] == measure_id] if len(frame) else frame
+    names = {o.code: o.name for o in pub.icos}
+    view = strata.grouped(frame, pub.period.code, [pub.period.code], names) if len(frame) else None
+    return render_template(
+        "public/by_group.html",
+        pub=pub,
+        prog=pub.programme,
+        m=REGISTRY[measure_id],
+        view=view,
+        flag_words=strata.flag_words,
     )
 
 

@@ -17,7 +17,7 @@ from reporting.storage import db
 from reporting.web.downloads import download
 from reporting.web.forms import ActionForm
 from reporting.web.guards import allow
-from reporting.web.params import programme_arg, programme_shown
+from reporting.web.params import programme_arg
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,7 +32,7 @@ def _checked_form() -> None:
 
 def _programme():
     """The programme whose rules a page shows (``?programme=`` or a form's ``programme``, as the viewer may see)."""
-    return programme_shown(current_user, "to show: no rules")
+    return programme_arg(current_user, required=True)
 
 
 def _rule_set(rule_set_id: int):

@@ -323,7 +323,7 @@ def test_the_public_page_works_signed_out(browser, live):
     with page.expect_download() as download:
         page.get_by_role("link", name="ma-one-care-open-data-2015Q2.zip").click()
     names = zipfile.ZipFile(download.value.path()).namelist()
-    assert sorted(names) == ["datapackage.json", "results.csv"]
+    assert sorted(names) == ["datapackage.json", "results.csv", "results_strata.csv"]
     context.close()
 
 

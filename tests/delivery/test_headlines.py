@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 
+import pytest
 from sqlalchemy import select
 
 from measures import REGISTRY
@@ -39,6 +40,9 @@ def _counts(text: str) -> tuple[int, int, int]:
     return tuple(sum(int(b[i]) for b in boxes) for i in range(3))
 
 
+@pytest.mark.parametrize(
+    "example_url", ["sqlite"], indirect=True
+)  # the rule, not the database: one backend keeps the suite short
 def test_a_resent_email_states_its_pdfs_figures_after_a_rule_adoption_and_a_recompute(example, smtp, dbs, tmp_path):
     example.config.update(smtp.config())
     cli(example, "cycle", "--period", "2015Q1")

@@ -49,7 +49,7 @@ def test_the_open_data_package_validates_and_equals_the_public_report(published_
     r = client.get("/public/ma-one-care/2015Q2.zip")
     assert r.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(r.data))
-    assert sorted(archive.namelist()) == ["datapackage.json", "results.csv"]
+    assert sorted(archive.namelist()) == ["datapackage.json", "results.csv", "results_strata.csv"]
     archive.extractall(tmp_path)
     report = validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["type", "message"])

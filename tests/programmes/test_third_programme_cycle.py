@@ -10,6 +10,9 @@ from tests.conftest import EXAMPLES
 pytestmark = pytest.mark.slow  # a whole cycle: computing, rendering every PDF, delivering
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # the rule, not the database: one backend keeps the suite short
 def test_a_programme_from_the_instance_folder_runs_a_whole_cycle(zz_app, dbs, tmp_path):
     runner = zz_app.test_cli_runner()
     for code, source in (("ZA", "HA"), ("ZB", "HB")):
@@ -43,8 +46,13 @@ def test_a_programme_from_the_instance_folder_runs_a_whole_cycle(zz_app, dbs, tm
     assert edition.rule_versions == {"2014": 1}  # version 1 of its own rules, seeded from its own files
     rules = dbs.scalar(select(RuleSet).where(RuleSet.programme_id == "zz-test", RuleSet.year == 2014))
     assert {m.measure_id for m in rules.measures if m.withhold} == {"assessment_90d", "care_plan_90d", "fuh_7d"}
-    artifacts = {(a.kind, a.ico) for a in dbs.scalars(select(Artifact).where(Artifact.edition_id == edition.id))}
+    made = list(dbs.scalars(select(Artifact).where(Artifact.edition_id == edition.id)))
+    artifacts = {(a.kind, a.ico) for a in made}
     assert {("scorecard", "ZA"), ("scorecard", "ZB")} <= artifacts
+    # each PDF is named for its programme, once: neither One Care's prefix nor the programme's twice
+    names = {a.filename for a in made if not a.preview}
+    assert {"zz-test-scorecard-ZA-2014Q3.pdf", "zz-test-statewide-2014Q3.pdf"} <= names, names
+    assert all(n.startswith("zz-test-") and n.count("zz-test") == 1 for n in {a.filename for a in made}), made
     sent = {d.recipient for d in dbs.scalars(select(Delivery).where(Delivery.edition_id == edition.id))}
     assert {"reports@za.example.org", "reports@zb.example.org"} <= sent
     outbox = list((tmp_path / "outbox").glob("*.eml"))

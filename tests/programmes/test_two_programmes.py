@@ -1,3 +1,5 @@
+import pytest
+
 """Two programmes in one installation: each gives exactly what it gives alone, and statewide figures pool one
 programme's ICOs, never another's. One Care (ma-one-care) alone is the worked example (its 135 expected results);
 the instance's own zz-test is computed alone first, then again with One Care's ICOs in the installation.
@@ -31,6 +33,9 @@ def _results(runner, period, programme, compute=True):
     return list(csv.DictReader(io.StringIO(out.output)))
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # the rule, not the database: one backend keeps the suite short
 def test_two_programmes_together_give_exactly_what_each_gives_alone(zz_app):
     runner = zz_app.test_cli_runner()
     _submit(runner, "ZA", "HA", "--programme", "zz-test")

@@ -1,3 +1,5 @@
+import pytest
+
 """Results by group stored with their run (``result_strata``, written in the run's transaction) and read back by
 ``publication.strata.strata_of``: the worked example through the CLI, on both backends."""
 
@@ -12,6 +14,9 @@ from tests.conftest import EXAMPLES
 from tests.engine.test_worked_example import submit_all
 
 
+@pytest.mark.parametrize(
+    "database_url", ["postgresql"], indirect=True
+)  # storage as production keeps it; one backend keeps the suite short
 def test_strata_are_stored_with_their_run_and_read_back(app):
     runner = app.test_cli_runner()
     submit_all(runner, EXAMPLES / "packages", ["HA", "HB"])

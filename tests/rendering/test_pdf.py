@@ -225,7 +225,8 @@ def test_a_statewide_report_of_many_icos_shows_every_one(example, tmp_path):
 def test_reports_waste_no_pages(example, tmp_path):
     """Issue 17: no report page holds only a table's tail or two footnotes. Every page of each report's own
     part (before the measure definitions) is at least about a third full; the withhold report is one page;
-    the scorecard's fifteen charts take two pages (eight a page); benchmarks are written as values are."""
+    the scorecard's fifteen charts take two pages (eight a page); benchmarks are written as values are. The
+    scorecard and the statewide report have a page more since the equity summary (issue 26)."""
     reports = {
         "scorecard": ("scorecard", "--ico", "HA", "--period", "2015Q3"),
         "statewide": ("report", "--kind", "statewide", "--period", "2015Q3"),
@@ -244,7 +245,7 @@ def test_reports_waste_no_pages(example, tmp_path):
         if name == "scorecard":
             assert sum("Trends" in p or "Percent" in p for p in pages) == 2
     assert (
-        counts["withhold"] == 1 and counts["scorecard"] <= 6 and counts["statewide"] <= 6 and counts["public"] <= 4
+        counts["withhold"] == 1 and counts["scorecard"] <= 7 and counts["statewide"] <= 7 and counts["public"] <= 4
     ), counts
     _, withhold = rendered(example, tmp_path, "pages-withhold", *reports["withhold"])
     assert re.search(r"\b2\.80\b", withhold) and not re.search(r"\b2\.8\b(?!0)", withhold)

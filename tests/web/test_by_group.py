@@ -13,7 +13,7 @@ from sqlalchemy import select
 from measures import REGISTRY
 from reporting.engine.strata import STRATIFIERS
 from reporting.publication.strata import EXPORT_COLUMNS, STRATUM_LABELS
-from reporting.rendering.filters import format_value
+from reporting.rendering.filters import fmt_signed, format_value
 from reporting.storage.models import ResultRun, ResultStratum
 from tests.conftest import login
 from tests.ingest.test_upload_paths import issue_token
@@ -111,7 +111,7 @@ def test_the_equity_summary_on_the_ico_page(example, dbs):
         row = gaps[m.title]
         assert row[1] == (format_value(m.unit, passive) if passive is not None else "—")
         if passive is not None and voluntary is not None:
-            assert row[3] == f"{passive - voluntary:+.1f}"
+            assert row[3] == fmt_signed(passive - voluntary, m.unit)
     worse = [s for k, s in strata.items() if k[0] == "HA" and s.flag == "worse"]
     if worse:
         assert len(tables["equity-worse"]) == 1 + len(worse)

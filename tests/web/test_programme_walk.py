@@ -134,6 +134,9 @@ def _csv_rows(body: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
 
 
+@pytest.mark.parametrize(
+    "example_url", ["sqlite"], indirect=True
+)  # the rule, not the database: one backend keeps the suite short
 def test_a_michigan_reviewer_sees_mi_health_link_only(two):
     client, seen = _walk(
         two,
@@ -161,6 +164,9 @@ def test_a_michigan_reviewer_sees_mi_health_link_only(two):
     assert r.status_code == 403
 
 
+@pytest.mark.parametrize(
+    "example_url", ["sqlite"], indirect=True
+)  # the rule, not the database: one backend keeps the suite short
 def test_an_ma_ico_user_sees_one_care_only(two):
     client, seen = _walk(
         two,
@@ -178,6 +184,9 @@ def test_an_ma_ico_user_sees_one_care_only(two):
         assert client.get(path).status_code == 403, path
 
 
+@pytest.mark.parametrize(
+    "example_url", ["sqlite"], indirect=True
+)  # the rule, not the database: one backend keeps the suite short
 def test_the_public_index_lists_programmes_and_each_page_its_own(two):
     client = two.test_client()
     index = client.get("/public").get_data(as_text=True)
