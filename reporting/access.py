@@ -258,7 +258,7 @@ def strata_codes(session, viewer, run) -> list[str]:
     from ICO users, ``released.statewide_withheld``)."""
     from reporting.engine import STATEWIDE
 
-    codes = [o.code for o in visible_icos(session, viewer)]
+    codes = [o.code for o in visible_icos(session, viewer, run.programme_id)]
     return codes + ([] if statewide_hidden_in(session, viewer, run) else [STATEWIDE])
 
 

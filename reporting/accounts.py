@@ -182,6 +182,25 @@ def organization(session, code: str) -> Organization:
     return org
 
 
+def programme_of_state(state: str | None):
+    """The programme of an ICO added without one: DEFAULT_PROGRAMME when the state is its state (or none is given),
+    else the one programme of the state; a clear error when the state has none or several."""
+    from reporting import programmes
+
+    default = programmes.default()
+    if state is None or state == default.state:
+        return default
+    of_state = [p for p in programmes.all() if p.state == state]
+    if len(of_state) == 1:
+        return of_state[0]
+    found = f"its programmes are {', '.join(p.id for p in of_state)}" if of_state else "no programme is in " + state
+    raise ReportingError(
+        f"Say which programme the ICO belongs to: {found}, and the default programme {default.id} is "
+        f"{default.state}'s. Add --programme ID (flask programmes lists them; a new programme is a file, "
+        "docs/programmes.md)."
+    )
+
+
 def add_ico(
     session,
     *,
@@ -194,12 +213,16 @@ def add_ico(
     actor=None,
     programme=None,
 ) -> Organization:
-    """An ICO of one programme (an id or a ``Programme``; none: the installation's DEFAULT_PROGRAMME). Named, its
-    programme fixes the state (an ICO of another state is refused); unnamed, the state given is kept as it was
-    before programmes, in the default programme."""
+    """An ICO of one programme (an id or a ``Programme``), whose state it must be in. Unnamed, the programme is
+    found from the state (``programme_of_state``): the installation's DEFAULT_PROGRAMME for its state (or no state
+    given), else the one programme of that state; a clear error asks for the programme otherwise."""
     from reporting import programmes
 
-    chosen = programmes.get(programme)
+    if state is not None:
+        state = plain_text(state, "The state", limit=2).upper()
+        if not STATE.match(state):
+            raise ReportingError("The state is a two-letter code, e.g. MA.")
+    chosen = programmes.get(programme) if programme is not None else programme_of_state(state)
     if state is None:
         state = chosen.state
     code = plain_text(code, "The ICO code", limit=20).upper()
@@ -207,10 +230,7 @@ def add_ico(
         raise ReportingError("An ICO code is 1-20 capital letters or digits, e.g. CCA.")
     if code in RESERVED_CODES:
         raise ReportingError(f"{code} is reserved for the statewide figures. Choose another code for the ICO.")
-    state = plain_text(state, "The state", limit=2).upper()
-    if not STATE.match(state):
-        raise ReportingError("The state is a two-letter code, e.g. MA.")
-    if programme is not None and state != chosen.state:
+    if state != chosen.state:
         raise ReportingError(
             f"{chosen.name} ({chosen.id}) is {chosen.state}'s programme; an ICO in {state} belongs to a programme of "
             f"{state}. Check the state, or choose the programme with --programme (flask programmes lists them)."

@@ -8,11 +8,11 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from reporting.access import may_download, run_states, visible_icos
+from reporting.access import may_download, may_publish, may_see_programme, run_states, visible_icos
 from reporting.errors import Forbidden, NotFound
 from reporting.publication import editions
 from reporting.publication.reports import ReportKind
-from reporting.storage.models import Artifact, Edition
+from reporting.storage.models import Artifact, Edition, ResultRun
 
 
 def _allowed(user, artifact, codes: set[str], states_of) -> bool:
@@ -21,21 +21,26 @@ def _allowed(user, artifact, codes: set[str], states_of) -> bool:
     )
 
 
-def visible(session, user) -> list:
+def visible(session, user, programme=None) -> list:
+    """The reports ``user`` may download, of one programme (an id or a ``Programme``) when given: for each report,
+    its renderings ``[(artifact, edition, programme_id)]``, the newest first."""
     codes = {o.code for o in visible_icos(session, user)}
-    rows = session.execute(
-        select(Artifact, Edition)
+    query = (
+        select(Artifact, Edition, ResultRun.programme_id)
+        .join(ResultRun, Artifact.run_id == ResultRun.id)
         .outerjoin(Edition, Artifact.edition_id == Edition.id)
         .options(defer(Artifact.content))
         .order_by(Artifact.period_code.desc(), Artifact.kind, Artifact.ico, Artifact.id.desc())
-    ).all()
+    )
+    if programme is not None:
+        query = query.where(ResultRun.programme_id == getattr(programme, "id", programme))
     latest, states_of = {}, cache(lambda run_id: run_states(session, run_id))
-    for artifact, edition in rows:
-        if not _allowed(user, artifact, codes, states_of):
+    for artifact, edition, programme_id in session.execute(query).all():
+        if not _allowed(user, artifact, codes, states_of) or not may_see_programme(user, programme_id):
             continue
         # official editions and ad-hoc renders are listed apart; within each, the newest rendering first
-        key = (artifact.period_code, artifact.kind, artifact.ico, edition is None, artifact.preview)
-        latest.setdefault(key, []).append((artifact, edition))
+        key = (programme_id, artifact.period_code, artifact.kind, artifact.ico, edition is None, artifact.preview)
+        latest.setdefault(key, []).append((artifact, edition, programme_id))
     return list(latest.values())
 
 
@@ -50,5 +55,11 @@ def visible_artifact(session, user, artifact_id: int) -> Artifact:
     return artifact
 
 
-def previews(session) -> list:
-    return editions.awaiting_approval(session)
+def previews(session, user, programme=None) -> list:
+    """The editions awaiting approval that ``user`` may approve, of one programme when given."""
+    pid = getattr(programme, "id", programme)
+    return [
+        e
+        for e in editions.awaiting_approval(session)
+        if (pid is None or e.programme_id == pid) and may_publish(session, user, e)
+    ]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from reporting import accounts, programmes
 from reporting.errors import ReportingError
 from reporting.periods import PERIOD, QUARTER, YEAR
-from reporting.programmes import PROGRAMME_OPTION
+from reporting.programmes import PROGRAMME_OPTION, ProgrammeParam
 from reporting.publication.reports import ReportKind
 from reporting.storage import db, upgrade
 from reporting.storage.models import ROLES
@@ -124,7 +124,13 @@ def users_disable(email):
 @click.option("--name", required=True)
 @click.option("--state", default=None, help="two-letter state (default: the programme's)")
 @click.option("--recipient", "recipients", multiple=True, help="an e-mail that receives the ICO's scorecard")
-@PROGRAMME_OPTION
+@click.option(
+    "--programme",
+    type=ProgrammeParam(),
+    default=None,
+    help="the programme's id (flask programmes lists them); default: DEFAULT_PROGRAMME in its state, else the "
+    "one programme of --state",
+)
 def ico_add(code, name, state, recipients, programme):
     """Add an ICO to a programme."""
     try:

@@ -212,10 +212,9 @@ def login(client, email, password=PASSWORD):
 
 @pytest.fixture
 def world(app, make_ico, make_user):
-    """Two ICOs in MA, one in RI, and one user of every role."""
+    """Two ICOs in MA and one user of every role (no ICO in RI: no programme is Rhode Island's)."""
     make_ico("HA", "Health Alliance", recipients=["reports@ha.example.org"])
     make_ico("HB", "Harbor Care", recipients=["reports@hb.example.org"])
-    make_ico("RI1", "Ocean State Care", state="RI")
     make_user("admin@example.org", "admin")
     make_user("cms@example.org", "cms_reviewer")
     make_user("state@example.org", "state_reviewer", state="MA")
@@ -257,7 +256,6 @@ def load_example(url: str, instance: Path) -> None:
                 recipients=["reports@hb.example.org", "cmo@hb.example.org"],
                 actor="test",
             )
-            accounts.add_ico(s, code="RI1", name="Ocean State Care", state="RI", actor="test")
             for email, role, ico, state in USERS:
                 accounts.create_user(s, email=email, role=role, password=PASSWORD, ico=ico, state=state, actor="test")
         for ico in ("HA", "HB"):

@@ -62,7 +62,7 @@ def test_the_in_app_dictionary_lists_every_rule(world):
     client = world.test_client()
     login(client, "ha@example.org")
     page = client.get("/submissions/dictionary").get_data(as_text=True)
-    assert "<title>Data dictionary · One Care Quality Reporting</title>" in page
+    assert "<title>Data dictionary · Massachusetts One Care Quality Reporting</title>" in page
     for rule in RULES:
         assert f"<code>{rule}</code>" in page, rule
     for spec in FILES.values():

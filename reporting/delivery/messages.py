@@ -12,7 +12,7 @@ from flask import render_template
 from reporting.publication.reports import REPORT_KINDS
 
 KIND_TITLES = {kind: entry.title for kind, entry in REPORT_KINDS.items()}
-SIGNATURE = "\n-- \nOne Care Quality Reporting\n"
+SIGNATURE = "\n-- \nFinancial Alignment Initiative Quality Reporting\n"  # a notice's: the service, of every programme
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,14 @@ def template_zip() -> bytes:
     return buffer.getvalue()
 
 
-def dictionary_rows() -> list[list]:
+def column_rules(programme) -> dict[tuple[str, str], str]:
+    """The columns whose rule is the programme's own (file, column) -> rule: the age eligibility of ``birth_date``."""
+    return {("members", "birth_date"): f"age on enrollment_start is {programme.ages} ({programme.name} eligibility)"}
+
+
+def dictionary_rows(programme=None) -> list[list]:
+    """The dictionary as rows, with the rules of ``programme`` (a ``Programme``; None: the dictionary's words)."""
+    own = column_rules(programme) if programme is not None else {}
     return [
         [
             spec.filename,
@@ -39,7 +46,7 @@ def dictionary_rows() -> list[list]:
             c.name,
             c.describe_type(),
             "yes" if c.required else "no",
-            c.description,
+            own.get((spec.name, c.name), c.description),
         ]
         for spec in FILES.values()
         for c in spec.columns
@@ -49,9 +56,9 @@ def dictionary_rows() -> list[list]:
 DICTIONARY_COLUMNS = ["file", "file required", "column", "type", "value required", "rule"]
 
 
-def template_xlsx() -> bytes:
+def template_xlsx(programme=None) -> bytes:
     sheets = [(spec.name, spec.column_names, []) for spec in FILES.values()]
-    sheets.append(("columns", DICTIONARY_COLUMNS, dictionary_rows()))
+    sheets.append(("columns", DICTIONARY_COLUMNS, dictionary_rows(programme)))
     return xlsx_bytes(sheets)
 
 
@@ -68,10 +75,15 @@ class PeriodStatus:
     last: Submission | None
 
 
-def status_grid(session, user, today: date) -> tuple[list[Organization], list[str], dict]:
-    """For each ICO the user may see and each period: the submission status."""
-    orgs = visible_icos(session, user)
-    periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin)).all()
+def status_grid(session, user, today: date, programme=None) -> tuple[list[Organization], list[str], dict]:
+    """For each ICO the user may see and each period: the submission status; of one programme (a ``Programme``)
+    when given, its ICOs and its periods only."""
+    orgs = visible_icos(session, user, programme)
+    periods = [
+        p
+        for p in session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.begin))
+        if programme is None or programme.covers(Period.parse(p.code))
+    ]
     subs = session.scalars(
         select(Submission).where(Submission.organization_id.in_([o.id for o in orgs])).order_by(Submission.version)
     ).all()
@@ -84,6 +96,14 @@ def status_grid(session, user, today: date) -> tuple[list[Organization], list[st
 
 
 def period_status(period: ReportingPeriod, versions: list[Submission], today: date, org=None) -> PeriodStatus:
+    """A period's submission status; for an ICO (``org``), with its programme's due date."""
+    due = period.due_date
+    outside = False
+    if org is not None:
+        from reporting import programmes
+
+        prog, quarter = programmes.get(org.programme_id), Period.parse(period.code)
+        due, outside = prog.due_date(quarter), not prog.covers(quarter)
     accepted = [s for s in versions if s.status == "accepted"]
     last = versions[-1] if versions else None
     if accepted:
@@ -93,17 +113,17 @@ def period_status(period: ReportingPeriod, versions: list[Submission], today: da
             state = "resubmitted" + (" (first late)" if first.late else "")
     elif versions:
         state = "rejected"
+    elif outside:
+        state = "not in the programme"
     elif org is not None and has_left(org, period):
         state = left_label(org)
     elif org is not None and not_joined_yet(org, period):
         state = joined_label(org)
-    elif period.due_date < today:
+    elif due < today:
         state = "missing"
     else:
         state = "not due"
-    return PeriodStatus(
-        period.code, period.due_date, state, len(versions), accepted[-1].version if accepted else None, last
-    )
+    return PeriodStatus(period.code, due, state, len(versions), accepted[-1].version if accepted else None, last)
 
 
 def status_rows(session, org: Organization, periods: list[str], today: date) -> list[dict]:

@@ -207,8 +207,8 @@ def default_period(session, basis: Basis | None = None) -> str | None:
     return quarters[0]
 
 
-def visible_codes(session, user) -> list[str]:
-    return [o.code for o in visible_icos(session, user)]
+def visible_codes(session, user, programme=None) -> list[str]:
+    return [o.code for o in visible_icos(session, user, programme)]
 
 
 def _results(session, run_id: int, codes: list[str], viewer="") -> dict[tuple[str, str], Result]:
@@ -300,7 +300,7 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
             if basis.published
             else f"There are no results for {period_code} yet."
         )
-    orgs = [o for o in visible_icos(session, user) if o.programme_id == run.programme_id]  # the run's programme's
+    orgs = visible_icos(session, user, run.programme_id)  # the run's programme's
     own = set(programmes.get(run.programme_id).measures)
     codes = [o.code for o in orgs if o.code in (run.inputs or {})]
     results = _results(session, run.id, codes, user)
@@ -489,9 +489,10 @@ def ico_period(session, user, pub, org, period: Period | None, basis: Basis) -> 
 def measure_page(session, user, pub, measure_id: str, basis: Basis | None = None):
     if measure_id not in REGISTRY:
         raise NotFound("There is no such measure. The measure catalog lists them all.")
-    codes = visible_codes(session, user)
-    trend = trends(session, pub, codes, [measure_id], user, basis)[0]
-    names = {o.code: o.name for o in visible_icos(session, user)}
+    basis = basis or live(session)
+    orgs = visible_icos(session, user, basis.programme_id)  # the ICOs of the basis's programme
+    trend = trends(session, pub, [o.code for o in orgs], [measure_id], user, basis)[0]
+    names = {o.code: o.name for o in orgs}
     return REGISTRY[measure_id], trend, names
 
 

@@ -151,8 +151,9 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     withheld = figures.withheld_from(session, ICO_SUBMITTER, basis)
     results = {k: v for k, v in results.items() if not (k[1] == STATEWIDE and (k[0], period.code) in withheld)}
     runs = basis.runs
-    prev = _results(session, runs[period.previous(1).code].id) if period.previous(1).code in runs else {}
-    year_ago = _results(session, runs[period.previous(4).code].id) if period.previous(4).code in runs else {}
+    prev_code, year_code = _compared(run.programme_id, period)
+    prev = _results(session, runs[prev_code].id) if prev_code in runs else {}
+    year_ago = _results(session, runs[year_code].id) if year_code in runs else {}
     rows, summary = [], {}
     for domain in DOMAINS:
         counts = {MET: 0, NOT_MET: 0, NA: 0}
@@ -193,11 +194,20 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
         "trends": trends,
         "inputs": (run.inputs or {}).get(org.code, []),
         "names": {org.code: org.name},
-        "prev_code": period.previous(1).code,
-        "year_code": period.previous(4).code,
+        "prev_code": prev_code,
+        "year_code": year_code,
         "equity": strata.report_equity(session, ICO_SUBMITTER, basis, period.code, [org.code]),
         **_strata_labels(),
     }
+
+
+def _compared(programme_id: str, period: Period) -> tuple[str | None, str | None]:
+    """The periods a scorecard compares with: the programme's own previous quarter and the same quarter a year
+    before, each only when the programme ran then (None otherwise: MI Health Link's 2015Q3 has no 2014Q3)."""
+    from reporting import programmes
+
+    prog = programmes.get(programme_id)
+    return tuple(p.code if prog.covers(p) else None for p in (period.previous(1), period.previous(4)))  # type: ignore[return-value]
 
 
 def _strata_labels() -> dict:

@@ -99,8 +99,12 @@ def _result_row(m, code, period, cell: Cell, published=None, compared: bool = Tr
     ]  # survey measures, case-mix
 
 
-def export_preamble(kind: str, period: str, prov: Provenance | None, audience: str) -> list[tuple[str, str]]:
-    rows = [("Export", f"One Care quality measures: {kind}"), ("Period", period)]
+def export_preamble(
+    kind: str, period: str, prov: Provenance | None, audience: str, programme=None
+) -> list[tuple[str, str]]:
+    """The provenance lines above an export's rows, naming the programme (a ``Programme``) its figures are of."""
+    of = programme.name if programme is not None else "Financial Alignment Initiative"
+    rows = [("Export", f"{of} quality measures: {kind}"), ("Period", period)]
     if prov:
         rows += [
             ("Computed", f"{prov.computed_at:%Y-%m-%d %H:%M} UTC (run {prov.run_id})"),
@@ -118,8 +122,9 @@ def export_preamble(kind: str, period: str, prov: Provenance | None, audience: s
     return rows
 
 
-def overview_table(ov: Overview, public: bool = False, hidden: set | None = None):
-    """``public``: with the counts ``hidden`` suppressed (``publication.released.public_hidden``)."""
+def overview_table(ov: Overview, public: bool = False, hidden: set | None = None, programme=None):
+    """``public``: with the counts ``hidden`` suppressed (``publication.released.public_hidden``); ``programme``: the
+    one named in the preamble."""
     rows = []
     for _, measures in ov.domains:
         for m, cells in measures:
@@ -135,7 +140,7 @@ def overview_table(ov: Overview, public: bool = False, hidden: set | None = None
         if public
         else "Reviewers and ICOs: exact values, not for publication"
     )
-    return RESULT_COLUMNS, rows, export_preamble("Overview", ov.period, ov.provenance, audience)
+    return RESULT_COLUMNS, rows, export_preamble("Overview", ov.period, ov.provenance, audience, programme)
 
 
 def trend_table(trends_: list[Trend], codes: list[str], pub):

@@ -84,10 +84,16 @@ def _edition_open_to_inquiries(session, period: str, programme_id: str = DEFAULT
 
 
 def visible(
-    session, user, period: Period | None = None, ico: str | None = None, status: str | None = None
+    session,
+    user,
+    period: Period | None = None,
+    ico: str | None = None,
+    status: str | None = None,
+    programme=None,
 ) -> list[Inquiry]:
-    """The inquiries this user may see: an ICO user its own ICO's, a state reviewer its state's, CMS and admins all."""
-    codes = [o.id for o in visible_icos(session, user)]
+    """The inquiries this user may see: an ICO user its own ICO's, a state reviewer its state's, CMS and admins all;
+    of one programme (an id or a ``Programme``) when given."""
+    codes = [o.id for o in visible_icos(session, user, programme)]
     query = select(Inquiry).where(Inquiry.organization_id.in_(codes)).order_by(Inquiry.id.desc())
     if period:
         query = query.where(Inquiry.period_code == period.code)
@@ -295,9 +301,12 @@ def resubmission_allowed(session, org_id: int, period: str) -> bool:
 def note(session, period: str, text: str, org_id: int | None = None, programme_id: str = DEFAULT_PROGRAMME) -> None:
     """A note of the service on the programme's period's open inquiries (a resubmission accepted, a revised
     preview)."""
+    from reporting import programmes
+
+    author = f"{programmes.get(programme_id).name} Quality Reporting"
     for inquiry in open_for_period(session, period, programme_id):
         if org_id is None or inquiry.organization_id == org_id:
-            inquiry.messages.append(InquiryMessage(author="One Care Quality Reporting", role="system", text=text))
+            inquiry.messages.append(InquiryMessage(author=author, role="system", text=text))
 
 
 EVENTS = {

@@ -146,7 +146,7 @@ def impact(session, draft: RuleSet, viewer) -> Impact:
             f"There are no results of {programmes.get(draft.programme_id).name} for {year} yet: compute the year "
             f"first (flask --app wsgi compute --period {year} --programme {draft.programme_id})."
         )
-    visible = {o.code for o in visible_icos(session, viewer)}
+    visible = {o.code for o in visible_icos(session, viewer, draft.programme_id)}
     icos = [i for i in icos if i in visible]
     if not icos:
         raise NotFound(f"None of the ICOs with {year} results is one you may see.")

@@ -276,6 +276,7 @@ def _template_context(app) -> None:
             "can": _can,
             **access.BY_NAME,
             "shown_programme": lambda: g.get("programme"),
+            "brand": _brand,
             "programme_choices": _programme_choices,
         }
 
@@ -319,6 +320,12 @@ def _open_inquiries() -> int:
     from reporting.storage import db
 
     return open_count(db.session, current_user) if current_user.is_authenticated else 0
+
+
+def _brand() -> str:
+    """The site's name in the header and the browser title: the programme the page shows, else the initiative's."""
+    shown = g.get("programme")
+    return f"{shown.name if shown is not None else 'Financial Alignment Initiative'} Quality Reporting"
 
 
 def _programme_choices() -> list:

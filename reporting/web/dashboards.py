@@ -166,7 +166,6 @@ def measure(measure_id):
     prog = _programme_measure(measure_id)
     basis = _basis()
     m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, basis)
-    names = _of_programme(names, prog)
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
     period = period_arg()
@@ -184,14 +183,6 @@ def measure(measure_id):
         not_drawn=[n for c, n in names.items() if c not in codes],
         departed_codes={o.code for o in visible_icos(db.session, current_user, prog) if ended_by(o, clock.today())},
     )
-
-
-def _of_programme(names: dict, prog) -> dict:
-    """The ICOs of ``names`` (code -> name) that belong to the programme shown."""
-    if prog is None:
-        return names
-    own = {o.code for o in visible_icos(db.session, current_user, prog)}
-    return {c: n for c, n in names.items() if c in own}
 
 
 @bp.route("/withhold")
@@ -263,12 +254,18 @@ def _units_export(measure_id, code, period, fmt, every_unit: bool):
     org, m, run, units = figures.gap_list(db.session, current_user, measure_id, code, period, every_unit, _basis())
     what = f"Every {m.unit_kind} behind {m.title}" if every_unit else f"Gap list: {m.title} — {m.gap_label}"
     preamble = tables.export_preamble(
-        what, period.code, figures.provenance(run, [org.code]), f"{org.name} and reviewers: member-level, confidential"
+        what,
+        period.code,
+        figures.provenance(run, [org.code]),
+        f"{org.name} and reviewers: member-level, confidential",
+        programmes.get(org.programme_id),
     )
     kind = "units" if every_unit else "gaps"
     audit.record("download", f"{kind} {m.id} {org.code} {period.code} {fmt}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units)
-    return _send(columns, rows, preamble, f"{kind}-{m.id}-{org.code}-{period.code}", fmt, _programme_of(org))
+    return _send(
+        columns, rows, preamble, f"{kind}-{m.id}-{org.code}-{period.code}", fmt, programmes.get(org.programme_id)
+    )
 
 
 @bp.route("/upcoming/<measure_id>/<code>")
@@ -289,7 +286,12 @@ def upcoming(measure_id, code):
             ("Audience", f"{org.name} and reviewers: member-level, confidential"),
         ]
         return _send(
-            columns, rows, preamble, f"upcoming-{m.id}-{org.code}-{as_of.isoformat()}", fmt, _programme_of(org)
+            columns,
+            rows,
+            preamble,
+            f"upcoming-{m.id}-{org.code}-{as_of.isoformat()}",
+            fmt,
+            programmes.get(org.programme_id),
         )
     return render_template(
         "dashboards/upcoming.html", org=org, m=m, as_of=as_of, columns=columns, rows=rows, legend=gaplists.legend(units)
@@ -317,7 +319,7 @@ def _overview_export(fmt, public: bool):
     period = _period_arg(figures.live(db.session, prog.id).choices() if public else basis.choices())
     ov = figures.overview(db.session, current_user, _rules(), period, basis)
     hidden = released.public_hidden(db.session, ov.period, ov.provenance.run_id) if public else None
-    columns, rows, preamble = tables.overview_table(ov, public=public, hidden=hidden)
+    columns, rows, preamble = tables.overview_table(ov, public=public, hidden=hidden, programme=prog)
     kind = "public" if public else "overview"
     audit.record("download", f"{kind} table {period.code} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{kind}-{period.code}", fmt, prog)
@@ -349,9 +351,10 @@ def ico_export(code, fmt):
         "all quarters",
         figures.provenance(latest, [org.code]) if latest else None,
         f"{org.name} and reviewers: exact values",
+        programmes.get(org.programme_id),
     )
     audit.record("download", f"ico {org.code} {fmt}")
-    return _send(columns, rows, preamble, f"one-care-{org.code}", fmt, _programme_of(org))
+    return _send(columns, rows, preamble, f"one-care-{org.code}", fmt, programmes.get(org.programme_id))
 
 
 @bp.route("/measures/<measure_id>/export.<fmt>")
@@ -359,9 +362,8 @@ def ico_export(code, fmt):
 def measure_export(measure_id, fmt):
     prog = _programme_measure(measure_id)
     m, trend, names = figures.measure_page(db.session, current_user, _rules(), measure_id, _basis())
-    names = _of_programme(names, prog)
     columns, rows = tables.trend_table([trend], list(names) + [STATEWIDE], _rules())
-    preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values")
+    preamble = tables.export_preamble(f"{m.title} by quarter", "all quarters", None, "exact values", _shown())
     audit.record("download", f"measure {m.id} {fmt}")
     return _send(columns, rows, preamble, f"one-care-{m.id}", fmt, prog)
 
@@ -379,6 +381,7 @@ def strata_export(fmt):
         period.code,
         figures.provenance(basis.run(period.code), sorted(set(frame["ico"]) - {STATEWIDE})),
         "reviewers and the ICO's own users: exact values",
+        _shown(),
     )
     audit.record("download", f"results by group {period.code} {fmt}")
     return _send(strata.EXPORT_COLUMNS, strata.export_rows(frame), preamble, f"results_strata-{period.code}", fmt)
@@ -393,12 +396,6 @@ def withhold_export(fmt):
     columns, rows = tables.withhold_table(figures.withhold_for_year(db.session, _rules(), codes, year, _basis()), year)
     audit.record("download", f"withhold {year} {fmt}")
     return _send(columns, rows, [("Quality withhold", str(year))], f"one-care-withhold-{year}", fmt, prog)
-
-
-def _programme_of(org):
-    from reporting import programmes
-
-    return programmes.get(org.programme_id)
 
 
 @bp.route("/charts/<key>.svg")
@@ -422,9 +419,11 @@ def chart(key):
 def reports():
     from reporting import artifacts
 
-    rows = artifacts.visible(db.session, current_user)
-    previews = artifacts.previews(db.session) if reviews(current_user) else []
-    return render_template("dashboards/reports.html", artifacts=rows, previews=previews)
+    prog = programme_arg(current_user)  # the programme chosen (None: a reviewer of a state with no programme)
+    rows = artifacts.visible(db.session, current_user, prog)
+    previews = artifacts.previews(db.session, current_user, prog) if reviews(current_user) else []
+    names = {p.id: p.name for p in programmes.all()}
+    return render_template("dashboards/reports.html", artifacts=rows, previews=previews, programme_names=names)
 
 
 @bp.route("/artifacts/<int:artifact_id>")

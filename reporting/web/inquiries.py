@@ -44,8 +44,7 @@ def _open_periods(programme_id: str) -> list[Edition]:
 def index():
     args = {k: (request.args.get(k) or "").strip() for k in ("period", "ico", "status")}
     period, prog = period_arg(), _programme()
-    rows = review.visible(db.session, current_user, period, args["ico"] or None, args["status"] or None)
-    rows = [r for r in rows if r.organization.programme_id == prog.id]
+    rows = review.visible(db.session, current_user, period, args["ico"] or None, args["status"] or None, prog)
     period_preview = editions.preview_of(db.session, period.code, prog.id) if period else None
     return render_template(
         "inquiries/index.html",

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_login import current_user
 
 from measures import REGISTRY
-from reporting import access, pipeline
+from reporting import access, pipeline, programmes
 from reporting.access import EDIT_RULES, READ_RULES, may_edit_rules
 from reporting.errors import ReportingError
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
@@ -214,11 +214,12 @@ def impact_export(rule_set_id, fmt):
     draft = _rule_set(rule_set_id)
     result = impact_.impact(db.session, draft, current_user)
     columns, rows = result.table()
+    prog = programmes.get(draft.programme_id)
     preamble = [
-        ("One Care rules impact", f"draft {draft.label} against the rules in force"),
+        (f"{prog.name} rules impact", f"draft {draft.label} against the rules in force"),
         ("Summary", result.summary()),
     ]
-    name = f"one-care-rules-impact-{draft.year}-v{draft.version}"
+    name = f"{prog.id}-rules-impact-{draft.year}-v{draft.version}"
     if fmt == "csv":
         return download(csv_bytes(columns, rows, preamble), f"{name}.csv", "text/csv")
     if fmt == "xlsx":

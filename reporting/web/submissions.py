@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from measures.dictionary import FILES
-from reporting import audit, clock, pipeline
-from reporting.access import SIGNED_IN, SUBMIT, can_submit_for, is_admin, visible_icos
+from reporting import audit, clock, pipeline, programmes
+from reporting.access import SIGNED_IN, SUBMIT, can_submit_for, is_admin, is_ico_user, visible_icos
 from reporting.errors import ReportingError
 from reporting.ingest import PackageFile, records
 from reporting.ingest.report import RULES, Summary
@@ -19,55 +19,81 @@ from reporting.storage.models import Organization
 from reporting.web.downloads import download
 from reporting.web.forms import UploadForm
 from reporting.web.guards import allow
+from reporting.web.params import programme_arg
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
+
+
+def _programme():
+    """The programme these pages are of: an ICO user's own ICO's, else the one chosen (``programme_arg``); the
+    default for a reviewer of a state with no programme."""
+    org = current_user.organization if is_ico_user(current_user) else None
+    return programme_arg(current_user, org.programme_id if org is not None else None) or programmes.default()
 
 
 @bp.route("/")
 @allow(SIGNED_IN)
 def index():
-    orgs, periods, grid = records.status_grid(db.session, current_user, clock.today())
-    return render_template("submissions/index.html", orgs=orgs, periods=periods, grid=grid)
+    prog = _programme()
+    orgs, periods, grid = records.status_grid(db.session, current_user, clock.today(), prog)
+    return render_template("submissions/index.html", orgs=orgs, periods=periods, grid=grid, programme=prog)
 
 
 @bp.route("/dictionary")
 @allow(SIGNED_IN)
 def dictionary():
-    return render_template("submissions/dictionary.html", files=FILES.values(), rules=RULES)
+    prog = _programme()
+    rules = {**RULES, "age_eligibility": ("error", f"a member aged outside {prog.ages} on enrollment_start")}
+    return render_template(
+        "submissions/dictionary.html",
+        files=FILES.values(),
+        rules=rules,
+        programme=prog,
+        own_rules=records.column_rules(prog),
+        measures=prog.measure_set.values(),
+    )
 
 
 @bp.route("/template.zip")
 @allow(SIGNED_IN)
 def template_zip():
+    prog = _programme()
     audit.record("download", "template.zip")
-    return download(records.template_zip(), "one-care-package-template.zip", "application/zip")
+    return download(records.template_zip(), f"{prog.id}-package-template.zip", "application/zip")
 
 
 @bp.route("/template.xlsx")
 @allow(SIGNED_IN)
 def template_xlsx():
+    prog = _programme()
     audit.record("download", "template.xlsx")
     return download(
-        records.template_xlsx(),
-        "one-care-package-template.xlsx",
+        records.template_xlsx(prog),
+        f"{prog.id}-package-template.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 
-def _submit_orgs():
+def _submit_orgs(prog):
+    """The ICOs of ``prog`` the user may submit for: an admin every enabled one, an ICO user their own."""
     if is_admin(current_user):
-        return db.session.scalars(select(Organization).where(Organization.enabled).order_by(Organization.name)).all()
-    return [o for o in visible_icos(db.session, current_user) if can_submit_for(current_user, o)]
+        return db.session.scalars(
+            select(Organization)
+            .where(Organization.enabled, Organization.programme_id == prog.id)
+            .order_by(Organization.name)
+        ).all()
+    return [o for o in visible_icos(db.session, current_user, prog) if can_submit_for(current_user, o)]
 
 
 @bp.route("/upload", methods=["GET", "POST"])
 @allow(SUBMIT)
 def upload():
     form = UploadForm()
-    orgs = _submit_orgs()
+    prog = _programme()
+    orgs = _submit_orgs(prog)
     periods = [
         p
-        for p in ended_quarters(clock.today(), current_app.config["PROGRAM_FIRST_PERIOD"])
+        for p in ended_quarters(clock.today(), prog)  # the programme's quarters, from its first
         if not any(has_left(o, stored(p)) for o in orgs) or len(orgs) > 1  # a departed ICO: its own quarters only
     ]
     if not form.period.data:
@@ -85,7 +111,7 @@ def upload():
                 flash(e.message, "error")
             else:
                 return redirect(url_for("submissions.report", submission_id=outcome.submission_id))
-    return render_template("submissions/upload.html", form=form, orgs=orgs, periods=periods), (
+    return render_template("submissions/upload.html", form=form, orgs=orgs, periods=periods, programme=prog), (
         400 if request.method == "POST" else 200
     )
 

@@ -1,6 +1,9 @@
 """Programme files: read and checked when the service starts, one clear message naming the file and the key on
 any error; ``flask programmes`` lists them; ``flask ico add --programme`` puts an ICO in one."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,6 +81,32 @@ def test_an_id_twice_and_an_unknown_default_are_refused(tmp_path):
         _start(tmp_path, DEFAULT_PROGRAMME="nope")
 
 
+@pytest.mark.parametrize("command", [["init-db"], ["programmes"]])
+def test_flask_with_a_broken_programme_file_prints_the_message_only(tmp_path, command):
+    """What an operator sees: the command stops with the message naming the file and the key, no traceback."""
+    path = write_programme(tmp_path / "instance", "zz-test", measures=["fuh_7d", "hba1c_testing"])
+    env = {
+        **os.environ,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "SECRET_KEY": "k",
+    }
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *command],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode != 0
+    said = out.stdout + out.stderr
+    assert f"Programme file {path}: measures names 'hba1c_testing', which is not a measure of measures/" in said
+    assert "Traceback" not in said and 'File "' not in said
+    assert len(said.strip().splitlines()) == 1, said
+
+
 def test_a_setting_moved_to_the_programme_file_is_refused_with_where_it_went(tmp_path):
     with pytest.raises(ConfigError, match="PROGRAM_FIRST_PERIOD is no longer a setting: it is first_period"):
         _start(tmp_path, PROGRAM_FIRST_PERIOD="2015Q1")
@@ -93,6 +122,12 @@ def test_cli_programmes_and_ico_add_with_a_programme(app, tmp_path):
     assert out.exit_code != 0 and "Massachusetts One Care (ma-one-care) is MA's programme" in out.output
     out = runner.invoke(args=["ico", "add", "--code", "X2", "--name", "X", "--programme", "ny-fida"])
     assert out.exit_code != 0 and "There is no programme 'ny-fida'" in out.output
+    # without --programme: the default programme in its own state, else the one programme of the state given
+    out = runner.invoke(args=["ico", "add", "--code", "UPH", "--name", "Upper Peninsula Health Plan", "--state", "MI"])
+    assert out.exit_code == 0 and "Added ICO UPH to mi-health-link." in out.output
+    out = runner.invoke(args=["ico", "add", "--code", "RI1", "--name", "Ocean State Care", "--state", "RI"])
+    assert out.exit_code != 0 and "Traceback" not in out.output
+    assert "Say which programme the ICO belongs to: no programme is in RI" in out.output and "--programme" in out.output
     out = runner.invoke(args=["programmes"])
     assert out.exit_code == 0
     line = next(row for row in out.output.splitlines() if row.startswith("ma-one-care"))

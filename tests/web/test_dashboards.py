@@ -346,10 +346,15 @@ def test_a_departed_icos_page_links_only_lists_that_exist_and_compares_like_peri
 
 def test_the_measure_chart_caption_names_what_is_drawn(example):
     """Issue 17: the caption said "each ICO (shaded ...)" with an ICO not drawn and no band drawn."""
+    from reporting import accounts
+    from reporting.storage import db
+
+    with example.app_context(), db.transaction() as s:  # a One Care ICO that has reported nothing
+        accounts.add_ico(s, code="HC", name="Cape Care", state="MA", actor="test")
     client = example.test_client()
     login(client, "cms@example.org")
     page = client.get("/measures/fuh_7d").get_data(as_text=True)
     caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S).group(1)
     assert "Harbor Care, Health Alliance" in caption or "Health Alliance, Harbor Care" in caption
     assert "shaded" not in caption  # two ICOs: no interval band is drawn
-    assert "not drawn (no reported value): Ocean State Care" in caption
+    assert "not drawn (no reported value): Cape Care" in caption
