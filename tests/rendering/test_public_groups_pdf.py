@@ -44,3 +44,29 @@ def test_the_public_report_lists_the_published_groups_flagged_worse(cycled):
         assert "No published group is flagged worse" in public
     else:
         assert public.count("(worse)") == len(worse)
+
+
+def test_the_public_strata_are_recorded_when_rendered_and_read_without_planning(cycled, monkeypatch):
+    """A web worker never plans the public strata (a cold plan took over 30 s on the demo, and gunicorn killed the
+    worker): the cycle records them with the edition, and the public pages read the record."""
+    from reporting.publication import released, strata_release
+    from reporting.storage import db
+    from reporting.storage.models import Edition
+
+    with cycled.app_context():
+        edition = db.session.scalar(select(Edition).where(Edition.period_code == "2015Q2"))
+        assert edition.strata_hidden, "recorded when the edition's reports were rendered"
+        recorded = {tuple(k) for k in edition.strata_hidden}
+        released._CACHE.clear()
+        done = released.released(db.session, edition.programme_id)
+        assert recorded == strata_release._plan(db.session, edition.programme_id, done, None)[edition.id]
+    released._CACHE.clear()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the public strata were planned in a web request")
+
+    monkeypatch.setattr(strata_release, "_plan", refuse)
+    client = cycled.test_client()
+    r = client.get("/public/ma-one-care/2015Q2/by-group?measure=fuh_7d")
+    assert r.status_code == 200 and "suppressed" in r.get_data(as_text=True)
+    assert client.get("/public/ma-one-care/2015Q2.zip").status_code == 200
