@@ -393,8 +393,11 @@ def strata_resource(pub: Published) -> dict:
                     "name": "status",
                     "type": "string",
                     "title": "Status",
-                    "description": "reported, or NA when the group's denominator is below the measure's minimum.",
-                    "constraints": {"required": True, "enum": ["reported", "NA"]},
+                    "description": (
+                        "reported; NA when the group's denominator is below the measure's minimum; suppressed when "
+                        "a cell of the row is suppressed (it then says nothing of the denominator)."
+                    ),
+                    "constraints": {"required": True, "enum": ["reported", "NA", "suppressed"]},
                 },
             ],
             "primaryKey": ["programme", "period", "ico", "measure_id", "stratifier", "stratum"],

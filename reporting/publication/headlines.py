@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
-from measures import REGISTRY, Period
+from measures import Period
+from reporting import programmes
 from reporting.engine import STATEWIDE
 from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NA, NO_BENCHMARK, NOT_MET
@@ -51,7 +52,8 @@ def for_report(session, pub, spec, basis) -> list[Headline]:
 
 def _headline(session, pub, spec, basis, period, code, results, previous) -> Headline:
     h = Headline(code)
-    for mid in REGISTRY:
+    measures = programmes.get(spec.programme).measure_set  # the programme's own: MI Health Link has nine
+    for mid in measures:
         status = figures.cell(pub, mid, results.get((mid, code)), period.year).status
         if status in (MET, MET_GAP):
             h.met += 1
@@ -61,7 +63,7 @@ def _headline(session, pub, spec, basis, period, code, results, previous) -> Hea
             h.na += 1
     if previous:
         moves = []
-        for mid, m in REGISTRY.items():
+        for mid, m in measures.items():
             now, before = results.get((mid, code)), previous.get((mid, code))
             if (
                 now

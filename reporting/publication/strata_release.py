@@ -529,7 +529,8 @@ def published_strata(session, pub) -> pd.DataFrame:
     """The strata of a published edition (``interop.published.Published``) as the public outputs show them:
     ``strata.EXPORT_COLUMNS`` and ``status``, one row per (ico or STATEWIDE, measure, stratifier, stratum); a
     suppressed count, and a value with its interval computed from one, read ``suppressed``; ``flag`` is left out
-    where anything is suppressed (a flag says how a hidden value compares)."""
+    and ``status`` reads ``suppressed`` where anything is suppressed (a flag says how a hidden value compares, and
+    ``NA`` that its denominator is below the minimum)."""
     frame = strata_of(session, [pub.run])
     hidden = hidden_strata(session, pub.programme.id, pub.run.id, pub.edition.id)
     threshold = pub.programme.disclosure_threshold
@@ -558,7 +559,8 @@ def published_strata(session, pub) -> pd.DataFrame:
                 "ci_high": cut or r.ci_high,
                 "flag": None if (h or value_hidden) else r.flag,
                 "suppressed": bool(h or value_hidden),
-                "status": r.status,
+                # NA says the denominator is below the minimum (30): a suppressed row does not say even that
+                "status": "suppressed" if (h or value_hidden) else r.status,
             }
         )
     return pd.DataFrame(rows, columns=[*EXPORT_COLUMNS, "status"], dtype=object)

@@ -171,6 +171,9 @@ def test_the_mi_scorecard_compares_with_mi_health_link_s_own_periods(two):
     for m in mia:
         body = " ".join(part.get_content() for part in m.walk() if part.get_content_type().startswith("text/"))
         assert "MI Health Link Quality Reporting" in body and "One Care" not in body
+        # the headline counts MI Health Link's nine measures, as its scorecard does
+        counts = re.search(r"(\d+) measures? met, (\d+) not met, (\d+) NA", body)
+        assert counts and sum(int(n) for n in counts.groups()) == 9, body
     assert "Change from 2015Q1" in mi and "Change from 2014" not in mi
     assert "the change from 2015Q1 (MI Health Link has no 2014Q2)" in mi
     assert "Change from 2015Q1" in ma and "Change from 2014Q2" in ma
