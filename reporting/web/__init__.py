@@ -364,7 +364,13 @@ def _statewide_hidden_note() -> str:
 
     if not current_user.is_authenticated:
         return ""
-    hidden = statewide_hidden_periods(db.session, current_user.role)
+    from flask import g
+
+    from reporting import programmes
+    from reporting.publication.figures import live
+
+    shown = g.get("programme") or programmes.default()  # the page's programme: another's quarters are not its own
+    hidden = statewide_hidden_periods(db.session, current_user.role, live(db.session, shown.id))
     return STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(sorted(hidden))) if hidden else ""
 
 

@@ -212,3 +212,15 @@ def test_the_public_index_lists_programmes_and_each_page_its_own(two):
                 assert int(mrows["STATEWIDE"]["denominator"]) == sum(int(v) for v in plans), mid
     assert client.get("/public/no-such-programme").status_code == 404
     assert client.get(f"/public/{PUBLISHED}.zip").status_code == 302  # an address from before programmes
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the rule, not the database
+def test_the_statewide_note_names_the_programmes_own_quarters(two):
+    """Two MI plans report, so MI's statewide figures are hidden from its plans' users: the note on their pages names
+    MI's quarters, never One Care's (it named One Care's 2014 quarters on MI pages)."""
+    client = two.test_client()
+    login(client, "mia@example.org")
+    page = client.get("/icos/MIA").get_data(as_text=True)
+    note = re.search(r"Statewide figures are not shown for ([^:]*):", page)
+    assert note, "two plans report: the note is there"
+    assert "2015Q2" in note.group(1) and "2014" not in note.group(1)
