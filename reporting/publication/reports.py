@@ -134,7 +134,10 @@ def common(run: ResultRun, edition=None, title: str = "", audience: str = "") ->
         "title": title,
         "spec_version": SPEC_VERSION,
         "audience": audience,
-        "domain_titles": DOMAIN_TITLES,
+        # the programme's own domains: MI Health Link measures no community living
+        "domain_titles": {
+            d: t for d, t in DOMAIN_TITLES.items() if any(m.domain == d for m in _measures(run.programme_id).values())
+        },
         "rules_label": rules_label(edition, Period.parse(run.period_code).year, settings(run.programme_id).versions),
     }
 
@@ -157,7 +160,10 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
     rows, summary = [], {}
     for domain in DOMAINS:
         counts = {MET: 0, NOT_MET: 0, NA: 0}
-        for m in (m for m in _measures(run.programme_id).values() if m.domain == domain):
+        own = [m for m in _measures(run.programme_id).values() if m.domain == domain]
+        if not own:
+            continue  # a domain the programme does not measure has no section
+        for m in own:
             r = results.get((m.id, org.code))
             cell = figures.cell(pub, m.id, r, period.year)
             key = MET if cell.status in (MET, MET_GAP) else (NOT_MET if cell.status == NOT_MET else NA)

@@ -175,5 +175,6 @@ def test_the_mi_scorecard_compares_with_mi_health_link_s_own_periods(two):
         counts = re.search(r"(\d+) measures? met, (\d+) not met, (\d+) NA", body)
         assert counts and sum(int(n) for n in counts.groups()) == 9, body
     assert "Change from 2015Q1" in mi and "Change from 2014" not in mi
+    assert "Community living" not in mi and "Community living" in ma  # MI Health Link measures none of it
     assert "the change from 2015Q1 (MI Health Link has no 2014Q2)" in mi
     assert "Change from 2015Q1" in ma and "Change from 2014Q2" in ma
