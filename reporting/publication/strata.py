@@ -250,7 +250,38 @@ def _as_seen(session, viewer, basis, run, codes: list[str], measure_id: str | No
         frame = frame[keep].reset_index(drop=True)
     if role_of(viewer) == ICO_SUBMITTER and len(frame):
         frame = without_subtractable(frame, programmes.get(run.programme_id).disclosure_threshold)
+        frame = _statewide_as_published(session, frame, run)
     return frame
+
+
+def _statewide_as_published(session, frame: pd.DataFrame, run) -> pd.DataFrame:
+    """An ICO user's statewide strata: only those the public outputs of the run's published edition show
+    (``strata_release``). Statewide minus the ICO's own is the other ICOs' sum, and with a third ICO's stratum
+    from the public file a second's suppressed one follows; the public plan holds against each ICO's users knowing
+    their own strata and everything public, so what the public sees of the statewide strata is safe to show them
+    exactly. Nothing statewide before the period is published (a preview's statewide strata wait for it)."""
+    from reporting.publication.released import RELEASED
+    from reporting.publication.strata_release import NAMES, hidden_strata
+    from reporting.storage.models import Edition
+
+    state = frame["ico"] == STATEWIDE
+    if not state.any():
+        return frame
+    edition = session.scalar(
+        select(Edition)
+        .where(Edition.run_id == run.id, Edition.status.in_(RELEASED), Edition.published_at.is_not(None))
+        .order_by(Edition.published_at.desc())
+    )
+    if edition is None:
+        return frame[~state].reset_index(drop=True)
+    hidden = hidden_strata(session, run.programme_id, run.id, edition.id)
+    keep = [
+        ico != STATEWIDE or not any((m, p, ico, n, f, s) in hidden for n in NAMES)
+        for m, p, ico, f, s in zip(
+            frame["measure_id"], frame["period"], frame["ico"], frame["stratifier"], frame["stratum"]
+        )
+    ]
+    return frame[keep].reset_index(drop=True)
 
 
 def without_subtractable(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -277,10 +308,24 @@ def without_subtractable(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
 def export_rows(frame: pd.DataFrame) -> list[list]:
     """``EXPORT_COLUMNS`` rows of a ``seen_by`` frame (exact values: ``suppressed`` is False)."""
     return [
-        [r.programme, r.period, r.ico, r.measure_id, r.stratifier, r.stratum, r.numerator, r.denominator]
+        [
+            r.programme,
+            r.period,
+            r.ico,
+            r.measure_id,
+            r.stratifier,
+            r.stratum,
+            _count(r.numerator),
+            _count(r.denominator),
+        ]
         + [r.value, r.ci_low, r.ci_high, r.flag, False]
         for r in frame.itertuples()
     ]
+
+
+def _count(v):
+    """A count as an integer (pandas holds a column with blanks as floats: 101.0)."""
+    return None if v is None or v != v else int(v)
 
 
 @dataclass

@@ -146,7 +146,7 @@ def _time(s: StratumCounted, name: str) -> list[Relation]:
         return [Relation(k, tuple((s.measure_id, f"{year}Q{q}", *tail) for q in range(1, 5)))]
     if not is_quarter and rule == LAST_QUARTER:
         return [Relation(k, ((s.measure_id, f"{year}Q4", *tail),))]
-    if not is_quarter and rule == ROLLING and s.ico != STATEWIDE:
+    if not is_quarter and rule == ROLLING:  # statewide too: implied, and a group to suppress in
         return [Relation(k, ((s.measure_id, f"{year}Q4", *tail),))]
     return []
 
@@ -309,7 +309,8 @@ def _complete(rels: list[Relation], values: dict, hidden: set, fixed: set, insid
 def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list, mine: set) -> set:
     """The suppressed counts a reader determines from the published ones: the public, and each ICO's users (who
     know their own ICO's counts). Component by component of the unknowns (suppressed and latent counts linked by a
-    relation), only those holding a count of this release (the others were audited when published).
+    relation), only those with a count of this release in their relations, shown or not (the others were audited
+    when published; a year shown makes its fourth quarter's suppressed survey window known).
 
     A count is determined when its unit vector lies in the row space of the relations' matrix ``A`` on the
     unknowns, that is when every vector of the null space of ``A`` is 0 there (``disclosure.determined_in`` reads
@@ -320,8 +321,8 @@ def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list,
     out: set = set()
     unknown = {k for r in rels for k in (r.total, *r.parts) if k in hidden or k not in values}
     for keys, crels in _unknown_components(rels, unknown):
-        if not any(k in mine for k in keys) or not any(k in hidden for k in keys):
-            continue
+        if not any(k in hidden for k in keys) or not any(k in mine for r in crels for k in (r.total, *r.parts)):
+            continue  # nothing to protect, or nothing of this release in its relations (audited when published)
         edges = _table_edges(crels, keys)
         if edges is not None:
             for ico in [None, *insiders]:

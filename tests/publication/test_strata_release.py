@@ -271,3 +271,56 @@ def test_the_documented_worked_example():
         (STATEWIDE, "passive"),
         (STATEWIDE, "voluntary"),
     ]
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the rule, not the database
+def test_an_ico_user_sees_only_the_statewide_strata_the_public_sees(example):
+    """The attack: with three ICOs an ICO user saw the exact statewide strata; statewide minus its own minus a third
+    ICO's public stratum gave a second ICO's suppressed count of 1 to 10. ICO users now see the statewide strata the
+    published edition shows (the public plan holds against each ICO's users), and none before publication."""
+    import csv
+    import io
+    import zipfile
+
+    from reporting import accounts, pipeline
+    from reporting.cli_files import files_from_paths
+    from reporting.engine.store import current_run
+    from reporting.publication import editions
+    from reporting.storage import db
+    from tests.conftest import EXAMPLES, login
+
+    with example.app_context():
+        with db.transaction() as s:
+            accounts.add_ico(s, code="X1", name="Extra Care Organization", state="MA", actor="test")
+        files = files_from_paths([EXAMPLES / "packages" / "HB" / "2015Q3"])
+        assert pipeline.accept_package("X1", "2015Q3", files, uploader="test", via="cli").accepted
+        pipeline.compute("2015Q3", trigger="test")
+    ha = example.test_client()
+    login(ha, "ha@example.org")
+
+    def statewide_rows():
+        text = ha.get("/exports/results_strata.csv?period=2015Q3").get_data(as_text=True)
+        rows = list(csv.DictReader(io.StringIO(text[text.index("programme,") :])))
+        return {(r["measure_id"], r["stratifier"], r["stratum"]): r for r in rows if r["ico"] == STATEWIDE}
+
+    assert statewide_rows() == {}  # not published yet: no statewide strata for ICO users
+    with example.app_context():
+        with db.transaction() as s:
+            editions.create(s, "2015Q3", current_run(s, "2015Q3").id, publish=True, actor="test")
+    seen = statewide_rows()
+    public = example.test_client().get("/public/ma-one-care/2015Q3.zip")
+    text = zipfile.ZipFile(io.BytesIO(public.data)).read("results_strata.csv").decode()
+    shown = {
+        (r["measure_id"], r["stratifier"], r["stratum"]): r
+        for r in csv.DictReader(io.StringIO(text))
+        if r["ico"] == STATEWIDE and r["suppressed"] == "false"
+    }
+    assert seen and set(seen) <= set(shown)
+    for k, r in seen.items():
+        assert (r["numerator"], r["denominator"]) == (shown[k]["numerator"], shown[k]["denominator"]), k
+    suppressed = {
+        (r["measure_id"], r["stratifier"], r["stratum"])
+        for r in csv.DictReader(io.StringIO(text))
+        if r["ico"] == STATEWIDE and r["suppressed"] == "true"
+    }
+    assert suppressed and not (suppressed & set(seen))  # what the public does not see, the ICO's users do not

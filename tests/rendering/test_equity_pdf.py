@@ -127,7 +127,8 @@ def test_with_three_icos_the_scorecard_has_the_statewide_gaps_an_ico_may_see(exa
     """Four ICOs report (two more with HA's packages), so statewide figures are shown to ICO users: the scorecard
     gives the statewide gap beside HA's, but only where the statewide enrollment-method strata less HA's own leave
     no count from 1 to 10 of the other ICOs together (numerator, denominator or their difference) and the
-    measure's statewide figure is not withheld from ICO users (the scorecard's note names those); elsewhere "—"."""
+    measure's statewide figure is not withheld from ICO users (the scorecard's note names those) and the public
+    outputs show those statewide strata (the public plan holds against each ICO's users); elsewhere "—"."""
     from reporting import accounts, pipeline, programmes
     from reporting.cli_files import files_from_paths
     from reporting.storage import db
@@ -143,6 +144,15 @@ def test_with_three_icos_the_scorecard_has_the_statewide_gaps_an_ico_may_see(exa
             assert pipeline.accept_package(code, "2015Q3", files, uploader="test", via="cli").accepted
         pipeline.compute("2015Q3", trigger="test")
         threshold = programmes.get(None).disclosure_threshold
+        # ICO users see the statewide strata the public outputs show, once the period is published
+        from reporting.engine.store import current_run
+        from reporting.publication import editions
+        from reporting.publication.strata_release import NAMES, hidden_strata
+
+        with db.transaction() as s:
+            run_id = current_run(s, "2015Q3").id
+            editions.create(s, "2015Q3", run_id, publish=True, actor="test")
+        public_hidden = hidden_strata(db.session, "ma-one-care", run_id)
     stored = strata(dbs)
     _, text = rendered(
         example, tmp_path, "equity-scorecard-HA-4-icos", "scorecard", "--ico", "HA", "--period", "2015Q3"
@@ -177,7 +187,12 @@ def test_with_three_icos_the_scorecard_has_the_statewide_gaps_an_ico_may_see(exa
             den = sw.denominator - ha.denominator
             num = (sw.numerator or 0) - (ha.numerator or 0)
             others += [den, num, den - num]
-        safe = all(n == 0 or n >= threshold for n in others) and m.id not in withheld
+        published = not any(
+            (m.id, "2015Q3", "STATEWIDE", n, "enrollment_method", stratum) in public_hidden
+            for n in NAMES
+            for stratum in ("voluntary", "passive")
+        )
+        safe = all(n == 0 or n >= threshold for n in others) and m.id not in withheld and published
         if signed[1] != "—":
             assert safe and state is not None and signed[1] == fmt_signed(state, m.unit), (m.id, row, others)
             shown += 1
