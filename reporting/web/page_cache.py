@@ -53,7 +53,8 @@ def cached_page(view):
         if request.method != "GET" or not current_user.is_authenticated or session.get("_flashes"):
             return view(*args, **kwargs)
         u = current_user
-        key = (u.role, u.organization_id, u.state, request.full_path, data_version())
+        # the programme a reviewer chose is kept in their session and decides a page without ?programme=
+        key = (u.role, u.organization_id, u.state, session.get("programme"), request.full_path, data_version())
         pages = _pages()
         with _lock:
             hit = pages.get(key)

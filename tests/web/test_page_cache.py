@@ -1,6 +1,7 @@
 """The page cache's data version (issue 11): every committed write changes it, whoever writes and whether or
 not an audit event is written; reads and rolled-back writes do not; a cached page is never older than its data."""
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -117,3 +118,18 @@ def test_data_changes_keeps_the_newest_rows_only(example, monkeypatch):
             rows = s.scalar(select(func.count(DataChange.id)))
     assert versions == sorted(versions) and len(set(versions)) == 30  # the version still moves every time
     assert rows <= 5 + 2
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the rule, not the database
+def test_a_cached_page_follows_the_programme_each_reviewer_chose(example):
+    """Two CMS reviewers, one who chose MI Health Link and one One Care: /measures without ?programme= shows each
+    the programme they chose (the cache key left the choice out, and the second got the first's page)."""
+    a, b = example.test_client(), example.test_client()
+    login(a, "cms@example.org")
+    login(b, "cms@example.org")
+    a.get("/measures?programme=mi-health-link")
+    mine = a.get("/measures").get_data(as_text=True)
+    b.get("/measures?programme=ma-one-care")
+    theirs = b.get("/measures").get_data(as_text=True)
+    assert "/measures/community_residence" not in mine  # MI Health Link measures no community living
+    assert "/measures/community_residence" in theirs
