@@ -13,6 +13,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -633,7 +634,8 @@ def seed_from_files(
             year=year,
             version=1,
             status="in_force",
-            note=f"Version 1, from {benchmarks_path} and {withhold_path}",
+            # the files' names, not the server's paths (a note is shown to reviewers)
+            note=f"Version 1, from the programme's {Path(benchmarks_path).name} and {Path(withhold_path).name}",
             created_by="config files",
             adopted_by="config files",
             adopted_at=utcnow(),
