@@ -144,6 +144,8 @@ def test_an_ico_user_reaches_nothing_of_another_ico(example):
     for rule in example.url_map.iter_rules():
         if rule.endpoint == "static" or "GET" not in rule.methods or rule.endpoint == "auth.logout":
             continue
+        if "public" in example.view_functions[rule.endpoint].access and rule.endpoint != "dashboards.home":
+            continue  # what is published is for everyone (the public by-group page names every ICO)
         values = [dict(SAMPLES, code="HB", ico="HB", period="2015Q3")]
         if "submission_id" in rule.arguments:
             values = [dict(values[0], submission_id=s) for s in hb_subs]
