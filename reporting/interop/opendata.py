@@ -137,6 +137,17 @@ def strata_csv(strata: pd.DataFrame) -> bytes:
     return _table(STRATA_COLUMNS, strata_rows(strata))
 
 
+def _programme_field(prog) -> dict:
+    """The ``programme`` column of every table of the package: the one programme it publishes."""
+    return {
+        "name": "programme",
+        "type": "string",
+        "title": "Programme",
+        "description": f"The programme's id: {prog.id} ({prog.name}).",
+        "constraints": {"required": True, "enum": [prog.id]},
+    }
+
+
 def descriptor(pub: Published, base: str) -> dict:
     prog = pub.programme
     measure_set = prog.measure_set
@@ -171,13 +182,7 @@ def descriptor(pub: Published, base: str) -> dict:
                 "description": "One row per measure and ICO (ico = STATEWIDE for the statewide figure).",
                 "schema": {
                     "fields": [
-                        {
-                            "name": "programme",
-                            "type": "string",
-                            "title": "Programme",
-                            "description": f"The programme's id: {prog.id} ({prog.name}).",
-                            "constraints": {"required": True, "enum": [prog.id]},
-                        },
+                        _programme_field(prog),
                         {
                             "name": "measure_id",
                             "type": "string",
@@ -290,13 +295,7 @@ def strata_resource(pub: Published) -> dict:
         ),
         "schema": {
             "fields": [
-                {
-                    "name": "programme",
-                    "type": "string",
-                    "title": "Programme",
-                    "description": f"The programme's id: {prog.id} ({prog.name}).",
-                    "constraints": {"required": True, "enum": [prog.id]},
-                },
+                _programme_field(prog),
                 {
                     "name": "period",
                     "type": "string",

@@ -49,6 +49,7 @@ from reporting.publication.suppression import (
     key,
     relations,
     small,
+    small_counts,
 )
 from reporting.storage.models import Edition, ResultStratum
 
@@ -79,15 +80,8 @@ def stratum_counts(s: StratumCounted) -> dict[str, int]:
 
 
 def stratum_primary(s: StratumCounted, threshold: int) -> set[str]:
-    """The CMS rule on one stratum, as on a total (``suppression.primary``)."""
-    out = {n for n, v in stratum_counts(s).items() if small(v, threshold)}
-    if (
-        REGISTRY[s.measure_id].unit == "percent"
-        and s.numerator is not None
-        and small(s.denominator - s.numerator, threshold)
-    ):
-        out.add("numerator")
-    return out
+    """The CMS rule on one stratum, as on a total (``suppression.small_counts``)."""
+    return small_counts(s.measure_id, stratum_counts(s), s.numerator, s.denominator, threshold)
 
 
 # --- the relations of one block ---------------------------------------------------------------------------------

@@ -94,13 +94,14 @@ def key(r, name: str) -> tuple:
 def primary(r, threshold: int = CMS_THRESHOLD) -> set[str]:
     """The CMS rule on one result: the names of its counts suppressed for being from 1 to 10 (below the
     programme's ``threshold``)."""
-    c = counts_of(r)
-    out = {n for n, v in c.items() if small(v, threshold)}
-    if (
-        REGISTRY[r.measure_id].unit == "percent"
-        and r.numerator is not None
-        and small(r.denominator - r.numerator, threshold)
-    ):
+    return small_counts(r.measure_id, counts_of(r), r.numerator, r.denominator, threshold)
+
+
+def small_counts(measure_id: str, counts: dict, numerator, denominator, threshold: int = CMS_THRESHOLD) -> set[str]:
+    """The CMS rule on ``counts`` (name -> count) of one cell of ``measure_id``, a total's or a stratum's: those
+    from 1 to ``threshold`` - 1, and a percent's numerator when its complement is."""
+    out = {n for n, v in counts.items() if small(v, threshold)}
+    if REGISTRY[measure_id].unit == "percent" and numerator is not None and small(denominator - numerator, threshold):
         out.add("numerator")
     return out
 
