@@ -16,7 +16,7 @@ from reporting.publication import editions, figures, headlines, reports, setting
 from reporting.publication.audience import expected_reports
 from reporting.publication.editions import EditionStatus
 from reporting.rendering.html import report_html
-from reporting.rendering.pdf import html_to_pdf, page_count, prepare
+from reporting.rendering.pdf import Printed, prepare, printed
 from reporting.rules.store import as_recorded
 from reporting.storage import db
 from reporting.storage.models import DEFAULT_PROGRAMME, Artifact, Edition
@@ -39,7 +39,7 @@ def render_report(spec, programme=None) -> int:
     pid = programmes.get(programme).id
     spec = replace(spec, programme=pid)
     made = _report_html(spec, None, settings(pid), pid)
-    return _store_report(spec, made, None, html_to_pdf(made.html))
+    return _store_report(spec, made, None, printed(made.html))
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,8 @@ def _report_html(spec, edition, pub, programme_id: str = DEFAULT_PROGRAMME) -> _
         )
 
 
-def _store_report(spec, made: _Made, edition, pdf: bytes) -> int:
-    run_id = made.run_id
+def _store_report(spec, made: _Made, edition, out: Printed) -> int:
+    run_id, pdf = made.run_id, out.pdf
     preview = edition is not None and EditionStatus(edition.status).is_preview
     filename = spec.filename_of(preview)
     with db.transaction() as s:
@@ -79,7 +79,7 @@ def _store_report(spec, made: _Made, edition, pdf: bytes) -> int:
             filename=filename,
             sha256=hashlib.sha256(pdf).hexdigest(),
             size=len(pdf),
-            pages=page_count(pdf),
+            pages=out.pages,
             content=pdf,
             preview=preview,
             headlines=made.headlines,
@@ -96,11 +96,11 @@ def _store_report(spec, made: _Made, edition, pdf: bytes) -> int:
         return artifact.id
 
 
-def _pdfs(htmls: list[str]) -> list[bytes]:
+def _pdfs(htmls: list[str]) -> list[Printed]:
     """HTML to PDF for several reports, on every core (WeasyPrint is pure Python and single-threaded; a report's
     HTML is all a worker needs)."""
     prepare()  # stylesheet and fonts once, inherited by every worker
-    return in_processes(html_to_pdf, htmls)
+    return in_processes(printed, htmls)
 
 
 def render_edition(edition_id: int) -> int:

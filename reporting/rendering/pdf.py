@@ -13,6 +13,7 @@ import logging
 import re
 from collections import OrderedDict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from reporting.errors import RenderError
@@ -159,19 +160,24 @@ def prepare() -> None:
 
 
 def html_to_pdf(html: str) -> bytes:
+    return printed(html).pdf
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A report's PDF and its number of pages (counted from the layout, not by parsing the PDF again)."""
+
+    pdf: bytes
+    pages: int
+
+
+def printed(html: str) -> Printed:
     global _RENDERER
     try:
         with _no_cyclic_gc():
             if _RENDERER is None:
                 _RENDERER = _Renderer()
-            return _with_appendix(_RENDERER, html).write_pdf(**_OPTIONS)
+            document = _with_appendix(_RENDERER, html)
+            return Printed(document.write_pdf(**_OPTIONS), len(document.pages))
     except Exception as e:  # WeasyPrint raises many kinds; the job boundary records them
         raise RenderError(f"The PDF could not be rendered: {type(e).__name__}: {e}") from e
-
-
-def page_count(pdf: bytes) -> int:
-    import io
-
-    from pypdf import PdfReader
-
-    return len(PdfReader(io.BytesIO(pdf)).pages)
