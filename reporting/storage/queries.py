@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from reporting.storage.models import Organization, Submission
 
 
 def in_force(session, organization_id: int | None = None) -> list[Submission]:
-    """For every (ICO, period), the latest accepted version: the one in force."""
+    """For every (ICO, period), the latest accepted version: the one in force. Its validation report (thousands of
+    warnings, as JSON) is read only when asked for."""
     latest = (
         select(Submission.organization_id, Submission.period_code, func.max(Submission.version).label("v"))
         .where(Submission.status == "accepted")
@@ -26,6 +28,7 @@ def in_force(session, organization_id: int | None = None) -> list[Submission]:
             & (Submission.version == latest.c.v),
         )
         .order_by(Submission.organization_id, Submission.period_code)
+        .options(defer(Submission.report))
     )
     return list(session.scalars(query))
 
