@@ -155,7 +155,7 @@ def compute_many(
         log.info("computed %s %s: run %d, %d results for %s", programme.id, period.code, run_id, n, ", ".join(inputs))
         outcomes.append(RunOutcome(run_id, period.code, list(inputs), n, False))
     if todo and warm:
-        warm_charts()
+        warm_charts(programme)
     return outcomes
 
 
