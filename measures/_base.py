@@ -115,6 +115,10 @@ class Measure:
     elements: dict[str, str] = field(default_factory=dict)  # element name -> boolean column counted
     min_denominator: int = 30
     value: Callable[[pd.DataFrame], float | None] | None = None  # score measures
+    # The same rule as ``value`` for several groups of units at once (the strata of a stratifier): (units, each
+    # unit's group number, number of groups) -> each group's value (None for a group without one). Optional; it
+    # spares cutting a frame out per stratum.
+    value_by: Callable[[pd.DataFrame, np.ndarray, int], list[float | None]] | None = None
     extras: Callable[[pd.DataFrame], dict] | None = None
     has_numerator: bool = True
     gap_label: str = ""  # what a unit on the gap list is waiting for

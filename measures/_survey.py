@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from measures._toolkit import Period
@@ -75,6 +76,31 @@ def composite_value(items: tuple[str, ...]):
         return float(sum(scores) / len(scores)) if scores else None
 
     return value
+
+
+def group_means(scores: pd.Series, groups: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (0..n-1) the mean of the answered scores (NaN where none) and how many answered."""
+    values = scores.to_numpy(dtype=float, na_value=np.nan)
+    answered = ~np.isnan(values)
+    counts = np.bincount(groups[answered], minlength=n)
+    sums = np.bincount(groups[answered], weights=values[answered], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / counts, counts
+
+
+def composite_value_by(items: tuple[str, ...]):
+    """``composite_value`` for several groups of units at once: per group, the mean of its item scores (items
+    with at least one answer in the group, summed in the items' order as ``composite_value`` sums them)."""
+
+    def value_by(units: pd.DataFrame, groups: np.ndarray, n: int) -> list[float | None]:
+        total, used = np.zeros(n), np.zeros(n, dtype=int)
+        for i in items:
+            means, counts = group_means(frequency_score(units[i]), groups, n)
+            total = total + np.where(counts > 0, means, 0.0)
+            used += counts > 0
+        return [float(total[g] / used[g]) if used[g] else None for g in range(n)]
+
+    return value_by
 
 
 def composite_extras(items: tuple[str, ...]):

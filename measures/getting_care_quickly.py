@@ -18,6 +18,7 @@ MEASURE = Measure(
     definition=_survey.COMPOSITE_DEFINITION.format(items=" and ".join(ITEMS)),
     population=_survey.composite_population(ITEMS),
     value=_survey.composite_value(ITEMS),
+    value_by=_survey.composite_value_by(ITEMS),
     extras=_survey.composite_extras(ITEMS),
     case_mix_items=_survey.composite_items(ITEMS),
     has_numerator=False,

@@ -14,6 +14,12 @@ def value(units):
     return float(10.0 * units["rating_health_plan"].astype(float).mean()) if len(units) else None
 
 
+def value_by(units, groups, n):
+    """``value`` for several groups of units at once."""
+    means, counts = _survey.group_means(units["rating_health_plan"].astype(float), groups, n)
+    return [float(10.0 * means[g]) if counts[g] else None for g in range(n)]
+
+
 def extras(units):
     if not len(units):
         return {}
@@ -37,6 +43,7 @@ MEASURE = Measure(
     ),
     population=population,
     value=value,
+    value_by=value_by,
     extras=extras,
     has_numerator=False,
     case_mix_items=(("rating_health_plan", _survey.rating_score),),

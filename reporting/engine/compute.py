@@ -60,14 +60,21 @@ class Value(NamedTuple):
     status: str  # reported | NA
 
 
-def value_of(measure: Measure, numerator: int | None, denominator: int, units: Callable[[], pd.DataFrame]) -> Value:
+def value_of(
+    measure: Measure,
+    numerator: int | None,
+    denominator: int,
+    units: Callable[[], pd.DataFrame],
+    score: Callable[[], float | None] | None = None,
+) -> Value:
     """The one rule for a value (``measures.md``), for a total and for a stratum alike: the measure's own function
     over the units in the denominator (``units`` gives them; called only for such a measure, so a stratum's rows
-    are not cut out for nothing), else per 1,000, else a percent with its Wilson interval; ``NA`` below the
+    are not cut out for nothing; ``score``, when given, is that function's answer already computed with the
+    measure's ``value_by``), else per 1,000, else a percent with its Wilson interval; ``NA`` below the
     measure's minimum denominator or without a value."""
     ci_low = ci_high = None
     if measure.value is not None:
-        value = measure.value(units()) if denominator else None
+        value = (score() if score is not None else measure.value(units())) if denominator else None
     elif denominator == 0 or numerator is None:
         value = None
     elif measure.unit == "per_1000":

@@ -123,9 +123,13 @@ def stratify(measure: Measure, units: pd.DataFrame, codes: np.ndarray, ico: str,
         dens = np.bincount(c, weights=den_w, minlength=len(strata)).astype(int)
         nums = np.bincount(c, weights=num_w, minlength=len(strata)).astype(int)
         total_den, total_num = int(dens.sum()), int(nums.sum())
+        scores = measure.value_by(units[den_w], c[den_w], len(strata)) if measure.value_by is not None else None
         for k, stratum in enumerate(strata):
             den, num = int(dens[k]), (int(nums[k]) if measure.has_numerator else None)
-            value, ci_low, ci_high, status = value_of(measure, num, den, partial(_units_in, units, c == k, den_w))
+            score = partial(scores.__getitem__, k) if scores is not None else None
+            value, ci_low, ci_high, status = value_of(
+                measure, num, den, partial(_units_in, units, c == k, den_w), score
+            )
             flag = p = difference = None
             if ci_low is not None and num is not None and value is not None:  # a percent (it has an interval)
                 rest_den, rest_num = total_den - den, total_num - num
