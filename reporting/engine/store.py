@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 import pandas as pd
 from sqlalchemy import insert, select, update
@@ -87,10 +87,11 @@ def save_run(
         for (m, ico), frame in computation.units.items()
     )
     if computation.strata:  # results by group: one executemany, tens of thousands of rows at national size
+        names = [f.name for f in fields(computation.strata[0]) if f.name != "period"]  # flat: no asdict per row
         session.execute(
             insert(ResultStratum),
             [
-                {"run_id": run.id, "period_code": s.period, **{k: v for k, v in asdict(s).items() if k != "period"}}
+                {"run_id": run.id, "period_code": s.period, **{k: getattr(s, k) for k in names}}
                 for s in computation.strata
             ],
         )

@@ -52,39 +52,33 @@ def strata_of(
     ids = _run_ids(runs)
     if not ids:
         return pd.DataFrame(columns=COLUMNS)
-    query = select(ResultStratum).where(ResultStratum.run_id.in_(ids))
+    query = select(
+        ResultStratum.period_code,
+        ResultStratum.ico,
+        ResultStratum.measure_id,
+        ResultStratum.stratifier,
+        ResultStratum.stratum,
+        ResultStratum.numerator,
+        ResultStratum.denominator,
+        ResultStratum.value,
+        ResultStratum.ci_low,
+        ResultStratum.ci_high,
+        ResultStratum.flag,
+        ResultStratum.status,
+        ResultStratum.p_value,
+        ResultStratum.difference,
+        ResultStratum.run_id,
+    ).where(ResultStratum.run_id.in_(ids))
     if icos is not None:
         query = query.where(ResultStratum.ico.in_(list(icos)))
     if measure_id is not None:
         query = query.where(ResultStratum.measure_id == measure_id)
     if stratifier is not None:
         query = query.where(ResultStratum.stratifier == stratifier)
-    rows = session.scalars(query).all()
-    frame = pd.DataFrame(
-        [
-            {
-                "period": r.period_code,
-                "ico": r.ico,
-                "measure_id": r.measure_id,
-                "stratifier": r.stratifier,
-                "stratum": r.stratum,
-                "numerator": r.numerator,
-                "denominator": r.denominator,
-                "value": r.value,
-                "ci_low": r.ci_low,
-                "ci_high": r.ci_high,
-                "flag": r.flag,
-                "status": r.status,
-                "p_value": r.p_value,
-                "difference": r.difference,
-                "run_id": r.run_id,
-            }
-            for r in rows
-        ],
-        columns=COLUMNS,
-    )
-    if frame.empty:
-        return frame
+    rows = session.execute(query).all()  # plain rows: no ORM objects for thousands of cells
+    if not rows:
+        return pd.DataFrame(columns=COLUMNS)
+    frame = pd.DataFrame.from_records(rows, columns=COLUMNS[:-1])
     of_run = dict(session.execute(select(ResultRun.id, ResultRun.programme_id).where(ResultRun.id.in_(ids))).all())
     frame["programme"] = frame["run_id"].map(of_run)
     order = {run_id: i for i, run_id in enumerate(ids)}
@@ -143,13 +137,15 @@ def equity_summary(frame: pd.DataFrame, ico: str, period: str) -> dict:
     for items in worse.values():
         items.sort(key=lambda i: -abs(i["difference"] or 0))
     method = own[own["stratifier"] == "enrollment_method"]
+    by_stratum = {
+        (m, stratum): (value, flag)
+        for m, stratum, value, flag in zip(method["measure_id"], method["stratum"], method["value"], method["flag"])
+    }
     gaps = []
     for measure_id in [m for m in REGISTRY if m in set(method["measure_id"])]:
-        rows = method[method["measure_id"] == measure_id].set_index("stratum")
-        passive = rows.at["passive", "value"] if "passive" in rows.index else None
-        voluntary = rows.at["voluntary", "value"] if "voluntary" in rows.index else None
+        passive, flag = by_stratum.get((measure_id, "passive"), (None, None))
+        voluntary, _ = by_stratum.get((measure_id, "voluntary"), (None, None))
         gap = passive - voluntary if passive is not None and voluntary is not None else None
-        flag = rows.at["passive", "flag"] if "passive" in rows.index else None
         gaps.append(
             {"measure_id": measure_id, "passive": passive, "voluntary": voluntary, "gap": gap, "passive_flag": flag}
         )
