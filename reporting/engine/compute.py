@@ -109,7 +109,7 @@ class PeriodComputation:
 
     period: str
     results: list[MeasureResult]
-    units: dict[tuple[str, str], pd.DataFrame]
+    units: dict[tuple[str, str], pd.DataFrame]  # from workers: ``for_pooling`` (the stored frames are whole)
     stored: dict = field(default_factory=dict)  # (measure, ico) -> the frame as stored, when a worker made it
     strata: list[strata.StratumResult] = field(default_factory=list)  # results by group (engine.strata)
 
@@ -175,8 +175,21 @@ def _compute_job(job) -> dict:
         view = {code: views.pop(period.code)}
         results, units = compute_icos(view, period, measures)
         by_group, codes = strata.stratify_icos(view, period, units, measures or REGISTRY)
-        out[period.code] = (results, units, {k: frame_to_bytes(f) for k, f in units.items()}, by_group, codes)
+        stored = {k: frame_to_bytes(f) for k, f in units.items()}
+        out[period.code] = (results, {k: for_pooling(f) for k, f in units.items()}, stored, by_group, codes)
     return out
+
+
+IDENTIFIERS = ("member_id", "stay_id", "response_id")
+
+
+def for_pooling(frame: pd.DataFrame) -> pd.DataFrame:
+    """What the statewide figures, the statewide strata and the case-mix model read of a per-unit frame: its
+    population columns, answers and adjusters, without identifiers and dates (the frame as stored keeps them all).
+    A national quarter's units come back to one process: held whole, its memory would grow with the members."""
+    return frame.drop(
+        columns=[c for c in frame.columns if c in IDENTIFIERS or pd.api.types.is_datetime64_any_dtype(frame[c])]
+    )
 
 
 def compute_icos(
