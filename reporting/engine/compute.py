@@ -176,20 +176,24 @@ def _compute_job(job) -> dict:
         results, units = compute_icos(view, period, measures)
         by_group, codes = strata.stratify_icos(view, period, units, measures or REGISTRY)
         stored = {k: frame_to_bytes(f) for k, f in units.items()}
-        out[period.code] = (results, {k: for_pooling(f) for k, f in units.items()}, stored, by_group, codes)
+        pooled = {k: for_pooling(REGISTRY[k[0]], f) for k, f in units.items()}
+        out[period.code] = (results, pooled, stored, by_group, codes)
     return out
 
 
 IDENTIFIERS = ("member_id", "stay_id", "response_id")
 
 
-def for_pooling(frame: pd.DataFrame) -> pd.DataFrame:
-    """What the statewide figures, the statewide strata and the case-mix model read of a per-unit frame: its
-    population columns, answers and adjusters, without identifiers and dates (the frame as stored keeps them all).
-    A national quarter's units come back to one process: held whole, its memory would grow with the members."""
-    return frame.drop(
-        columns=[c for c in frame.columns if c in IDENTIFIERS or pd.api.types.is_datetime64_any_dtype(frame[c])]
-    )
+def for_pooling(measure: Measure, frame: pd.DataFrame) -> pd.DataFrame:
+    """What the statewide figures, the statewide strata and the case-mix model read of a per-unit frame (the frame
+    as stored keeps it all): a survey measure's answers and adjusters (its identifiers and dates left out); any
+    other measure's boolean population and element columns, all that counting reads. A national quarter's units
+    come back to one process: held whole, its memory would grow with the members' identifiers."""
+    if measure.value is not None or measure.case_mix_items:
+        drop = [c for c in frame.columns if c in IDENTIFIERS or pd.api.types.is_datetime64_any_dtype(frame[c])]
+        return frame.drop(columns=drop)
+    counted = {"denominator", "numerator", *measure.elements.values()}
+    return frame[[c for c in frame.columns if c in counted or pd.api.types.is_bool_dtype(frame[c])]]
 
 
 def compute_icos(
