@@ -83,12 +83,13 @@ def axe_serious(page):
     ]
 
 
-def stored(live, period):
+def stored(live, period, column="value"):
     engine = create_engine(live["db"])
     with Session(engine) as s:
         run = s.scalar(select(ResultRun).where(ResultRun.period_code == period, ResultRun.is_current))
         out = {
-            (r.measure_id, r.ico): (r.value, r.status) for r in s.scalars(select(Result).where(Result.run_id == run.id))
+            (r.measure_id, r.ico): (getattr(r, column), r.status)
+            for r in s.scalars(select(Result).where(Result.run_id == run.id))
         }
     engine.dispose()
     return out
@@ -138,10 +139,14 @@ def test_overview_numbers_period_change_and_export(browser, live):
     page.wait_for_url("**period=2015Q2")
     assert page.inner_text("h1") == "Quality measures, 2015Q2"
     values = stored(live, "2015Q2")
+    adjusted = stored(live, "2015Q2", "adjusted_value")
     for (measure_id, ico), (value, status) in values.items():
         text = page.inner_text(f'tr[data-measure="{measure_id}"] td[data-ico="{ico}"] .v').strip()
         unit = REGISTRY[measure_id].unit
-        expected = "NA" if status == "NA" else fmt_value(value, unit) + ("%" if unit == "percent" else "")
+        headline = value if adjusted[(measure_id, ico)][0] is None else adjusted[(measure_id, ico)][0]
+        expected = "NA" if status == "NA" else fmt_value(headline, unit) + ("%" if unit == "percent" else "")
+        if status != "NA" and adjusted[(measure_id, ico)][0] is not None:
+            expected += " adj."  # a survey score's headline is its case-mix adjusted score, marked
         assert text == expected, (measure_id, ico)
     page.focus('tr[data-measure="assessment_90d"] td[data-ico="HA"] .cell')
     assert page.is_visible('tr[data-measure="assessment_90d"] td[data-ico="HA"] .tip')
