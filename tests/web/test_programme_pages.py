@@ -51,7 +51,9 @@ def test_an_mi_submitter_sees_mi_health_link_s_rules_and_a_one_care_submitter_on
     assert one_care_only
 
     amc = app.test_client()
-    assert "<title>Sign in · Financial Alignment Initiative Quality Reporting</title>" in _page(amc, "/login")
+    sign_in = _page(amc, "/login")
+    assert "<title>Sign in · Financial Alignment Initiative Quality Reporting</title>" in sign_in
+    assert "state demonstrations" in sign_in and "One Care" not in sign_in  # the service's, not one programme's
     login(amc, "amc@example.org")
     upload = _page(amc, "/submissions/upload")
     assert _quarters(upload) == [f"2015Q{q}" for q in (4, 3, 2, 1)]  # MI's quarters, none of One Care's 2014
