@@ -220,5 +220,7 @@ def test_the_mi_health_link_overview_shows_the_adjusted_headline_as_one_care_s_d
             glance = _glance(overview, m.title, name)
             assert glance.startswith(f"{adjusted} case-mix adjusted"), (m.id, glance)
             assert (f"(raw {raw} judged)" in glance) == judged, (m.id, glance)
+            statewide = row[row.index('data-ico="STATEWIDE"') : row.index("</td>", row.index('data-ico="STATEWIDE"'))]
+            assert "<abbr" not in statewide and not _glance(overview, m.title, "Statewide").count("adjusted")
             section = ico[ico.index(f'id="m-{m.id}"') :]
             assert f'<p class="headline"><span class="v">{adjusted}{pct}</span>' in section, m.id
