@@ -1,4 +1,5 @@
-"""The One Care quality measure reporting service: ``create_app`` is the only entry point."""
+"""The Financial Alignment Initiative quality measure reporting service (One Care, MI Health Link): ``create_app``
+is the only entry point."""
 
 from __future__ import annotations
 

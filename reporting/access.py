@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from reporting.errors import Forbidden, NotFound
+from reporting.participation import took_part
+from reporting.periods import stored
 from reporting.publication.editions import EditionStatus
 from reporting.storage.models import REVIEWER_ROLES, ROLES, Organization, ResultRun, User
 
@@ -301,6 +303,18 @@ def may_see_edition(user, status: str) -> bool:
     if not is_ico_user(user) or status not in EditionStatus.__members__.values():
         return True
     return EditionStatus(status).visible_to_icos
+
+
+def preview_concerns(user, edition) -> bool:
+    """Whether ``edition`` (in preview) is one ``user`` is told of ("in preview: question a result"): its programme
+    is one they see, and an ICO user's ICO took part in its period (an ICO that left before it, or joined after it,
+    has nothing in it to question)."""
+    if not may_see_programme(user, edition.programme_id):
+        return False
+    org = getattr(user, "organization", None)
+    if not is_ico_user(user) or org is None:
+        return True
+    return took_part(org, stored(edition.period_code))
 
 
 def may_open_inquiry(user) -> bool:

@@ -179,7 +179,7 @@ def print_report(report: dict) -> None:
 def submit(ico, period, as_json, paths):
     """Validate and store a package (a ZIP, CSV files, a folder of them, or one XLSX).
 
-    Exits 0 when accepted, 1 when rejected."""
+    Exits 0 when accepted (or identical to the version in force: nothing stored), 1 when rejected."""
     import json
 
     from reporting import pipeline
@@ -191,7 +191,10 @@ def submit(ico, period, as_json, paths):
     except ReportingError as e:
         fail(e.message)
     if as_json:
-        click.echo(json.dumps(outcome.report, indent=2, default=str))
+        extra = {"identical_to": outcome.identical_to} if outcome.identical_to is not None else {}
+        click.echo(json.dumps(dict(outcome.report, **extra), indent=2, default=str))
+    elif outcome.identical_to is not None:
+        click.echo(f"{outcome.report['ico']} {outcome.report['period']}: {outcome.identical_message}")
     else:
         print_report(outcome.report)
     sys.exit(0 if outcome.accepted else 1)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from measures import REGISTRY
 from reporting.access import is_admin, statewide_hidden_in, visible_icos
 from reporting.engine import STATEWIDE
-from reporting.participation import ended_by, first_quarter, has_left, left_label
+from reporting.participation import ended_by, first_quarter, has_left, left_label, took_part
 from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
 from reporting.publication import figures
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
@@ -198,12 +198,16 @@ def ico_home(
 
 
 def newest_quarter_edition(session, org: Organization) -> Edition | None:
-    """The edition of the newest quarter that is in preview or published (an annual edition is not a quarter's),
-    its newest number; for an ICO that left the demonstration, of the newest quarter it took part in."""
+    """The edition of the ICO's programme's newest quarter that is in preview or published (an annual edition is not
+    a quarter's), its newest number, of a quarter the ICO took part in (for one that left the demonstration, the
+    newest quarter before it left)."""
     rows = session.scalars(
-        select(Edition).where(Edition.status.in_([EditionStatus.PREVIEW, EditionStatus.PUBLISHED]))
+        select(Edition).where(
+            Edition.status.in_([EditionStatus.PREVIEW, EditionStatus.PUBLISHED]),
+            Edition.programme_id == org.programme_id,
+        )
     ).all()
-    rows = [e for e in rows if stored(e.period_code).is_quarter and not has_left(org, stored(e.period_code))]
+    rows = [e for e in rows if stored(e.period_code).is_quarter and took_part(org, stored(e.period_code))]
     return max(rows, key=lambda e: (chronological(e.period_code), e.number), default=None)
 
 

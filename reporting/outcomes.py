@@ -8,13 +8,24 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SubmissionOutcome:
-    """An upload: the version stored, whether it was accepted, and its report (JSON)."""
+    """An upload: the version stored, whether it was accepted, and its report (JSON); ``identical_to``: the package
+    repeats that version (the newest accepted), answered instead, and nothing was stored or is recomputed."""
 
     submission_id: int
     version: int
     accepted: bool
     late: bool
     report: dict
+    identical_to: int | None = None
+
+    @classmethod
+    def of(cls, stored, accepted: bool, report: dict) -> SubmissionOutcome:
+        """From what ``ingest.store`` answered (``StoredSubmission``)."""
+        return cls(stored.id, stored.version, accepted, stored.late, report, stored.identical_to)
+
+    @property
+    def identical_message(self) -> str:
+        return f"Identical to version {self.identical_to}; nothing changed (no new version, nothing recomputed)."
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,11 @@ def not_joined_yet(org, period: Period) -> bool:
     return start is not None and period.end < start
 
 
+def took_part(org, period: Period) -> bool:
+    """Whether ``period`` lies within the ICO's participation (joined by its end, not left before it begins)."""
+    return not not_joined_yet(org, period) and not has_left(org, period)
+
+
 def takes_part(org, period: Period) -> bool:
     """Whether the ICO takes part in ``period``: enabled, joined by its end and not left before it begins."""
     return getattr(org, "enabled", True) and not not_joined_yet(org, period) and not has_left(org, period)

@@ -99,9 +99,7 @@ def accept_package(
         received_at=received_at,
     )
     trail.logged(org_code, period.code, stored, summary)
-    return SubmissionOutcome(
-        stored.id, stored.version, accepted, stored.late, replace(summary, version=stored.version).as_json()
-    )
+    return SubmissionOutcome.of(stored, accepted, replace(summary, version=stored.version).as_json())
 
 
 # --- engine -------------------------------------------------------------------------------------

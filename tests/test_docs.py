@@ -79,3 +79,17 @@ def test_the_pipeline_stays_the_order_of_the_stages():
     assert pipeline.CycleOutcome is outcomes.CycleOutcome and pipeline.SubmissionOutcome is outcomes.SubmissionOutcome
     where = (ROOT / "README.md").read_text().split("## What is where", 1)[1].split("## ", 1)[0]
     assert "pipeline.py" in where and "outcomes.py" in where
+
+
+def test_the_readme_names_the_service_not_one_programme():
+    """README's title read "One Care quality measure reporting" after MI Health Link joined: the title names the
+    service, and its opening paragraph every programme that ships, One Care first."""
+    from reporting import programmes
+
+    title, rest = (ROOT / "README.md").read_text().split("\n", 1)
+    assert title == "# Financial Alignment Initiative quality measure reporting"
+    opening = " ".join(rest.strip().split("\n\n", 1)[0].split())
+    shipped = programmes.load([ROOT / "config" / "programmes"]).values()
+    shipped = sorted(shipped, key=lambda p: opening.find(p.name))
+    assert all(p.name in opening for p in shipped), [p.name for p in shipped if p.name not in opening]
+    assert [p.id for p in shipped][:2] == ["ma-one-care", "mi-health-link"]

@@ -63,7 +63,7 @@ def build(letter: Letter | NoticeLetter, sender: str, reply_to: str | None = Non
     message["Date"] = formatdate(localtime=False)
     domain = sender.rsplit("@", 1)[-1].strip(">") or "localhost"
     message["Message-ID"] = make_msgid(idstring=f"delivery-{letter.delivery_id}", domain=domain)
-    message["X-OneCare-Delivery"] = str(letter.delivery_id)
+    message["X-Reporting-Delivery"] = str(letter.delivery_id)
     if isinstance(letter, NoticeLetter):
         message.set_content(letter.body + SIGNATURE)
         return message

@@ -1,5 +1,7 @@
 """Storing a checked package: the submission version, its original files, its report and (when
-accepted) its rows, in one transaction. Two uploads at once get distinct versions."""
+accepted) its rows, in one transaction. Two uploads at once get distinct versions; an accepted package whose bytes
+(its SHA-256, ``readers.package_sha256``) equal the newest accepted version's is that version again, and nothing is
+stored (nothing is recomputed either), also when two identical uploads arrive at once."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class StoredSubmission:
     status: str
     late: bool
     received_at: datetime
+    identical_to: int | None = None  # the newest accepted version, whose package this one repeats: nothing stored
 
 
 def store(
@@ -47,12 +50,22 @@ def store(
     attempts: int = 8,
     received_at=None,
 ) -> StoredSubmission:
-    """Write one version. ``on_stored(session, submission)`` runs inside the same transaction (audit)."""
+    """Write one version. ``on_stored(session, submission, identical)`` runs inside the same transaction (audit):
+    ``identical`` when an accepted package repeats the newest accepted version, which is then answered (with
+    ``identical_to``) and nothing is written. Checked with the version, under the ICO's lock: of two identical
+    uploads at once, the second finds the first's version (or collides with its number and looks again)."""
     for attempt in range(attempts):
         try:
             with database.transaction() as session:
                 # Serialise version numbers per ICO (a row lock on PostgreSQL; SQLite serialises writers).
                 session.execute(select(Organization.id).where(Organization.id == org_id).with_for_update())
+                same = newest_accepted(session, org_id, period_code) if status == "accepted" else None
+                if same is not None and same.sha256 == sha256:
+                    if on_stored:
+                        on_stored(session, same, True)
+                    return StoredSubmission(
+                        same.id, same.version, same.status, same.late, same.received_at, same.version
+                    )
                 version = (
                     session.scalar(
                         select(func.max(Submission.version)).where(
@@ -86,7 +99,7 @@ def store(
                 if frames:
                     submission.row_count = write_rows(session, submission.id, frames)
                 if on_stored:
-                    on_stored(session, submission)
+                    on_stored(session, submission, False)
                 return StoredSubmission(submission.id, version, status, submission.late, received)
         except (IntegrityError, OperationalError) as e:
             if attempt == attempts - 1:
@@ -96,3 +109,17 @@ def store(
             )
             time.sleep(0.05 * (attempt + 1))
     raise RuntimeError("unreachable")
+
+
+def newest_accepted(session, org_id: int, period_code: str) -> Submission | None:
+    """The newest accepted version of the ICO's period: the one in force."""
+    return session.scalar(
+        select(Submission)
+        .where(
+            Submission.organization_id == org_id,
+            Submission.period_code == period_code,
+            Submission.status == "accepted",
+        )
+        .order_by(Submission.version.desc())
+        .limit(1)
+    )

@@ -27,10 +27,21 @@ def on_stored(
 ):
     """The callback ``ingest.store`` runs inside the transaction that stores the version (``session``,
     ``submission``): both entries are written with the version or not at all. ``in_preview``: the period's
-    preview is open to this ICO's resubmission."""
+    preview is open to this ICO's resubmission. ``identical``: the package repeats ``submission``, the newest
+    accepted version, and nothing was stored: the audit says so, the preview has nothing new."""
     accepted = summary.verdict == "accepted"
 
-    def record(session, submission) -> None:
+    def record(session, submission, identical: bool = False) -> None:
+        if identical:
+            audit.record(
+                "upload",
+                f"{org_code} {period_code} v{submission.version}",
+                "identical",
+                actor=uploader,
+                session=session,
+                detail={"via": via, "sha256": submission.sha256, "files": [f.name for f in files]},
+            )
+            return
         if in_preview and accepted:
             inquiries.note(
                 session,
@@ -59,6 +70,9 @@ def on_stored(
 
 
 def logged(org_code: str, period_code: str, stored, summary: Summary) -> None:
+    if stored.identical_to is not None:
+        log.info("submission %s %s identical to v%d: nothing stored", org_code, period_code, stored.identical_to)
+        return
     log.info(
         "submission %s %s v%d %s (%d errors, %d warnings)",
         org_code,

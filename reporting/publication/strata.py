@@ -163,18 +163,33 @@ TITLES = {
     "ethnicity": "Ethnicity",
     "language": "Preferred language",
 }
-STRATUM_LABELS = {
+STRATUM_LABELS = {  # every stratum in words, capitalised alike, wherever strata show (codes stay in CSV, API, FHIR)
     "F1": "F1 (facility-based care)",
     "C3": "C3 (community, high LTSS need)",
     "C2": "C2 (community, high behavioral-health need)",
     "C1": "C1 (community, other)",
+    "voluntary": "Voluntary",
+    "passive": "Passive",
+    "21-44": "21 to 44",
+    "45-54": "45 to 54",
+    "55-64": "55 to 64",
     "65+": "65 and over",
-    "F": "female",
-    "M": "male",
-    "U": "unknown or other (as submitted: U)",
-    "not_hispanic": "not Hispanic",
-    "declined": "declined to say",
-    "unknown": "unknown (blank or no member)",
+    "F": "Female",
+    "M": "Male",
+    "U": "Unknown or other (as submitted: U)",
+    "american_indian_alaska_native": "American Indian or Alaska Native",
+    "asian": "Asian",
+    "black": "Black",
+    "native_hawaiian_pacific_islander": "Native Hawaiian or Pacific Islander",
+    "white": "White",
+    "multiple": "Multiple races",
+    "other": "Other",
+    "hispanic": "Hispanic",
+    "not_hispanic": "Not Hispanic",
+    "english": "English",
+    "spanish": "Spanish",
+    "declined": "Declined to say",
+    "unknown": "Unknown (blank or no member)",
 }
 EXPORT_COLUMNS = [
     "programme",
@@ -194,7 +209,9 @@ EXPORT_COLUMNS = [
 
 
 def stratum_label(stratum: str) -> str:
-    return STRATUM_LABELS.get(stratum, stratum.replace("_", " "))
+    """A stratum in words, as every page, report and FHIR ``text`` names it (a code not listed: capitalised)."""
+    words = STRATUM_LABELS.get(stratum) or stratum.replace("_", " ")
+    return words[:1].upper() + words[1:]
 
 
 def flag_words(flag: str | None, ico: str) -> str:

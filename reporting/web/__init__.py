@@ -336,13 +336,14 @@ def _programme_choices() -> list:
 
 
 def _previews_in_window() -> list:
-    """Editions in preview, for the banner that says a period's figures are not published yet."""
+    """Editions in preview, for the banner that says a period's figures are not published yet: those of the viewer's
+    programmes, and for an ICO user those of periods its ICO took part in (``access.preview_concerns``)."""
     from reporting.publication import editions
     from reporting.storage import db
 
     if not current_user.is_authenticated:
         return []
-    return [e for e in editions.in_preview(db.session) if access.may_see_programme(current_user, e.programme_id)]
+    return [e for e in editions.in_preview(db.session) if access.preview_concerns(current_user, e)]
 
 
 def _audit_origin():

@@ -157,7 +157,7 @@ def tokens():
                 expires = row.expires_at
         except ReportingError as e:
             flash(e.message, "error")
-    return render_template(
+    page = render_template(
         "admin/tokens.html",
         form=form,
         tokens=accounts.tokens(db.session),
@@ -167,6 +167,7 @@ def tokens():
         now=utcnow(),
         action=ActionForm(),
     )
+    return page, (400 if request.method == "POST" and secret is None else 200)  # a form error: nothing issued
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])

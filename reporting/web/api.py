@@ -56,6 +56,8 @@ def create_submission():
     files = [PackageFile(f.filename or name, f.read()) for name in request.files for f in request.files.getlist(name)]
     outcome = pipeline.accept_package(org.code, period, files, uploader=user, via="api")
     body = dict(outcome.report, submission_id=outcome.submission_id, late=outcome.late)
+    if outcome.identical_to is not None:  # nothing created: the version in force answered again
+        return jsonify(dict(body, identical_to=outcome.identical_to, message=outcome.identical_message)), 200
     return jsonify(body), (201 if outcome.accepted else 422)
 
 

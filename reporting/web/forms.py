@@ -40,7 +40,11 @@ class IcoForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    user = SelectField("User", choices=[], validate_choice=False)
+    user = SelectField(  # the view sets the choices: the active users
+        "User",
+        choices=[],
+        invalid_choice_message="Choose one of the active users listed: the user sent is not one of them.",
+    )
     name = StringField("What the token is for", validators=[DataRequired(), Length(max=100)])
 
 

@@ -10,6 +10,7 @@ from measures.dictionary import FILES
 from reporting import audit, clock, pipeline, programmes
 from reporting.access import SIGNED_IN, SUBMIT, can_submit_for, is_admin, is_ico_user, visible_icos
 from reporting.errors import ReportingError
+from reporting.freshness import stale_periods
 from reporting.ingest import PackageFile, records
 from reporting.ingest.report import RULES, Summary
 from reporting.participation import has_left
@@ -110,6 +111,8 @@ def upload():
             except ReportingError as e:
                 flash(e.message, "error")
             else:
+                if outcome.identical_to is not None:  # the version in force, shown again: nothing new
+                    flash(f"{org.name}, {outcome.report['period']}: {outcome.identical_message}", "success")
                 return redirect(url_for("submissions.report", submission_id=outcome.submission_id))
     return render_template("submissions/upload.html", form=form, orgs=orgs, periods=periods, programme=prog), (
         400 if request.method == "POST" else 200
@@ -134,6 +137,7 @@ def report(submission_id):
         page=page,
         has_next=page * per_page < len(failures),
         in_force=records.in_force_version(db.session, sub),
+        updating=sub.period_code in stale_periods(db.session, sub.organization.programme_id),
     )
 
 

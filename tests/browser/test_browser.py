@@ -19,6 +19,7 @@ from reporting import create_app
 from reporting.rendering.filters import fmt_value
 from reporting.storage.models import Result, ResultRun
 from tests.conftest import EXAMPLES, PASSWORD, artifact_path
+from tests.ingest.test_upload_paths import zip_of
 from tests.smtp_server import smtp  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -83,12 +84,13 @@ def axe_serious(page):
     ]
 
 
-def stored(live, period):
+def stored(live, period, column="value"):
     engine = create_engine(live["db"])
     with Session(engine) as s:
         run = s.scalar(select(ResultRun).where(ResultRun.period_code == period, ResultRun.is_current))
         out = {
-            (r.measure_id, r.ico): (r.value, r.status) for r in s.scalars(select(Result).where(Result.run_id == run.id))
+            (r.measure_id, r.ico): (getattr(r, column), r.status)
+            for r in s.scalars(select(Result).where(Result.run_id == run.id))
         }
     engine.dispose()
     return out
@@ -138,10 +140,15 @@ def test_overview_numbers_period_change_and_export(browser, live):
     page.wait_for_url("**period=2015Q2")
     assert page.inner_text("h1") == "Quality measures, 2015Q2"
     values = stored(live, "2015Q2")
+    adjusted = stored(live, "2015Q2", "adjusted_value")
     for (measure_id, ico), (value, status) in values.items():
         text = page.inner_text(f'tr[data-measure="{measure_id}"] td[data-ico="{ico}"] .v').strip()
         unit = REGISTRY[measure_id].unit
-        expected = "NA" if status == "NA" else fmt_value(value, unit) + ("%" if unit == "percent" else "")
+        adj = adjusted[(measure_id, ico)][0] if ico != "STATEWIDE" else None  # statewide is unadjusted
+        headline = value if adj is None else adj
+        expected = "NA" if status == "NA" else fmt_value(headline, unit) + ("%" if unit == "percent" else "")
+        if status != "NA" and adj is not None:
+            expected += " adj."  # a survey score's headline is its case-mix adjusted score, marked
         assert text == expected, (measure_id, ico)
     page.focus('tr[data-measure="assessment_90d"] td[data-ico="HA"] .cell')
     assert page.is_visible('tr[data-measure="assessment_90d"] td[data-ico="HA"] .tip')
@@ -204,13 +211,24 @@ def test_web_upload_report_and_csv_download(browser, live, tmp_path):
     with page.expect_download() as download:
         page.click("text=Download all as CSV")
     assert "invalid_date" in Path(download.value.path()).read_text(encoding="utf-8-sig")
-    # The fixed package, as several CSV files.
+    # The fixed package, as a ZIP of its CSV files (the files themselves are the version in force: identical).
+    fixed = tmp_path / "ha-2015Q3-fixed.zip"
+    fixed.write_bytes(zip_of(EXAMPLES / "packages" / "HA" / "2015Q3"))
     page.goto(live["url"] + "/submissions/upload")
     page.select_option("#period", "2015Q3")
-    page.set_input_files("#files", [str(f) for f in sorted((EXAMPLES / "packages" / "HA" / "2015Q3").iterdir())])
+    page.set_input_files("#files", str(fixed))
     page.click("text=Upload and check")
     page.wait_for_load_state()
     assert "Accepted" in page.inner_text(".verdict") and "in force" in page.inner_text(".verdict")
+    assert "version 3" in page.inner_text("h1")  # after the rejected version 2
+    # The same ZIP again: recognised as the version in force, nothing new.
+    page.goto(live["url"] + "/submissions/upload")
+    page.select_option("#period", "2015Q3")
+    page.set_input_files("#files", str(fixed))
+    page.click("text=Upload and check")
+    page.wait_for_load_state()
+    assert "Identical to version 3; nothing changed" in page.inner_text(".flash")
+    assert "version 3" in page.inner_text("h1")
     page.context.close()
     other = sign_in(browser, live, "hb@example.org")
     assert other.goto(report_url).status == 403
@@ -360,7 +378,7 @@ def test_rules_journey_draft_edit_impact_adopt(browser, live):
     page.context.close()
 
 
-def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smtp):
+def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smtp, tmp_path):
     """An ICO questions a result in preview, a reviewer allows a resubmission, the ICO resubmits, the reviewer
     closes the inquiry as corrected, the scheduler's cycle publishes, and every e-mail arrives once."""
     from reporting import pipeline
@@ -394,9 +412,11 @@ def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smt
     reviewer.wait_for_load_state()
     assert "may resubmit" in reviewer.locator("#messages").inner_text()
 
+    resubmission = tmp_path / "ha-2015Q3.zip"  # the same rows in other bytes than any earlier version: a new one
+    resubmission.write_bytes(zip_of(EXAMPLES / "packages" / "HA" / "2015Q3", prefix="resubmitted/"))
     ico.goto(live["url"] + "/submissions/upload")
     ico.select_option("#period", "2015Q3")
-    ico.set_input_files("#files", [str(f) for f in sorted((EXAMPLES / "packages" / "HA" / "2015Q3").iterdir())])
+    ico.set_input_files("#files", str(resubmission))
     ico.click("text=Upload and check")
     ico.wait_for_load_state()
     assert "Accepted" in ico.inner_text(".verdict")

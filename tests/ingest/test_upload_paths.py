@@ -13,11 +13,11 @@ from tests.conftest import EXAMPLES, csrf_token, login
 PKG = EXAMPLES / "packages" / "HA"
 
 
-def zip_of(folder) -> bytes:
+def zip_of(folder, prefix: str = "export/") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         for f in sorted(folder.iterdir()):
-            z.write(f, f"export/{f.name}")
+            z.write(f, f"{prefix}{f.name}")
     return buffer.getvalue()
 
 
@@ -117,10 +117,11 @@ def test_cli_json_report_and_exit_codes(world):
     assert text.exit_code == 1 and "REJECTED" in text.output and "row" in text.output
 
 
-def test_resubmission_supersedes_and_rejection_keeps_the_earlier_version(world, dbs):
+def test_resubmission_supersedes_and_rejection_keeps_the_earlier_version(world, dbs, tmp_path):
     runner = world.test_cli_runner()
-    for folder in ("2014Q1", "2014Q1"):
-        assert runner.invoke(args=["submit", "--ico", "HA", "--period", "2014Q1", str(PKG / folder)]).exit_code == 0
+    (tmp_path / "ha.zip").write_bytes(zip_of(PKG / "2014Q1"))  # the same rows, other bytes: a new version
+    for path in (PKG / "2014Q1", tmp_path / "ha.zip"):
+        assert runner.invoke(args=["submit", "--ico", "HA", "--period", "2014Q1", str(path)]).exit_code == 0
     assert runner.invoke(args=["submit", "--ico", "HA", "--period", "2014Q1", str(PKG / "2014Q2")]).exit_code == 1
     from reporting.storage.queries import in_force
 
@@ -146,18 +147,23 @@ def test_resubmission_supersedes_and_rejection_keeps_the_earlier_version(world, 
 def test_two_uploads_at_the_same_moment_get_distinct_versions(world, dbs):
     from reporting import pipeline
     from reporting.cli_files import files_from_paths
+    from reporting.ingest import PackageFile
 
-    files = files_from_paths([PKG / "2014Q1"])
+    packages = [  # the same rows in three different packages (identical ones would give one version)
+        files_from_paths([PKG / "2014Q1"]),
+        [PackageFile("ha.zip", zip_of(PKG / "2014Q1"))],
+        [PackageFile("ha-again.zip", zip_of(PKG / "2014Q1", prefix="upload/"))],
+    ]
     errors = []
 
-    def go():
+    def go(files):
         try:
             with world.app_context():
-                pipeline.accept_package("HA", "2014Q1", files, uploader="test", via="cli")
+                assert pipeline.accept_package("HA", "2014Q1", files, uploader="test", via="cli").accepted
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 
-    threads = [threading.Thread(target=go) for _ in range(3)]
+    threads = [threading.Thread(target=go, args=(files,)) for files in packages]
     for t in threads:
         t.start()
     for t in threads:
@@ -177,3 +183,86 @@ def test_templates_and_dictionary(world, client):
     book = CalamineWorkbook.from_filelike(io.BytesIO(client.get("/submissions/template.xlsx").data))
     assert "columns" in book.sheet_names and "members" in book.sheet_names
     assert "rating_health_plan" in client.get("/submissions/dictionary").get_data(as_text=True)
+
+
+def test_an_identical_resubmission_is_recognised_and_changes_nothing(world, client, dbs, tmp_path):
+    """Uploading the very package in force again made a new version and a recompute of its periods. On every path
+    the upload is recognised by its SHA-256: "Identical to version 1; nothing changed", no version, no recompute
+    (the results stay fresh), the audit trail says "identical"; a package equal to an older version, with
+    another accepted since, is a new version."""
+    from reporting import pipeline
+    from reporting.freshness import stale_periods
+
+    package = zip_of(PKG / "2014Q1")
+    login(client, "ha@example.org")
+
+    def web_upload(content: bytes):
+        data = {
+            "csrf_token": csrf_token(client, "/submissions/upload"),
+            "period": "2014Q1",
+            "ico": "HA",
+            "files": (io.BytesIO(content), "ha-2014Q1.zip"),
+        }
+        r = client.post("/submissions/upload", data=data, content_type="multipart/form-data")
+        assert r.status_code == 302
+        return client.get(r.headers["Location"]).get_data(as_text=True)
+
+    assert "Accepted" in web_upload(package)
+    with world.app_context():
+        pipeline.compute("2014Q1", trigger="test")
+        assert stale_periods(dbs) == []
+    page = web_upload(package)
+    assert "Health Alliance, 2014Q1: Identical to version 1; nothing changed" in page
+    assert "Health Alliance: 2014Q1, version 1" in page  # the version in force, shown again
+    assert "The results of 2014Q1 are computed from this version" in page and "recomputed from" not in page
+    token = issue_token(world, "ha@example.org")
+    r = client.post(
+        "/api/v1/submissions",
+        headers={"Authorization": f"Bearer {token}"},
+        content_type="multipart/form-data",
+        data={"period": "2014Q1", "package": (io.BytesIO(package), "p.zip")},
+    )
+    body = r.get_json()
+    assert r.status_code == 200 and (body["identical_to"], body["version"]) == (1, 1), body
+    assert body["message"] == "Identical to version 1; nothing changed (no new version, nothing recomputed)."
+    zipped = tmp_path / "HA-2014Q1.zip"
+    zipped.write_bytes(package)
+    out = world.test_cli_runner().invoke(args=["submit", "--ico", "HA", "--period", "2014Q1", str(zipped)])
+    assert out.exit_code == 0 and "HA 2014Q1: Identical to version 1; nothing changed" in out.output, out.output
+    assert [(s.version, s.status) for s in dbs.scalars(select(Submission))] == [(1, "accepted")]
+    with world.app_context():
+        assert stale_periods(dbs) == []  # nothing to recompute
+    audits = dbs.scalars(select(AuditEvent).where(AuditEvent.action == "upload").order_by(AuditEvent.id)).all()
+    assert [a.outcome for a in audits] == ["accepted", "identical", "identical", "identical"]
+    # other bytes, then the first package again: each a new version (the first replaces the second in force)
+    assert "version 2" in web_upload(zip_of(PKG / "2014Q1", prefix="upload/"))
+    assert "version 3" in web_upload(package)
+    assert [s.version for s in dbs.scalars(select(Submission))] == [1, 2, 3]
+
+
+def test_two_identical_uploads_at_the_same_moment_give_one_version(world, dbs):
+    """The check runs with the version number, under the ICO's lock: of three identical uploads at once one is
+    stored and the others are told it is identical to it."""
+    from reporting import pipeline
+    from reporting.ingest import PackageFile
+
+    files = [PackageFile("ha.zip", zip_of(PKG / "2014Q1"))]
+    outcomes, errors = [], []
+    start = threading.Barrier(3)
+
+    def go():
+        try:
+            with world.app_context():
+                start.wait()
+                outcomes.append(pipeline.accept_package("HA", "2014Q1", files, uploader="test", via="cli"))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=go) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [(s.version, s.status) for s in dbs.scalars(select(Submission))] == [(1, "accepted")]
+    assert sorted((o.version, o.identical_to or 0) for o in outcomes) == [(1, 0), (1, 1), (1, 1)]

@@ -5,12 +5,13 @@ until then pages and exports say "results updating", and the uploader is told wh
 from sqlalchemy import select
 
 from reporting import pipeline
-from reporting.cli_files import files_from_paths
 from reporting.freshness import UPDATING_NOTE, stale_periods
+from reporting.ingest import PackageFile
 from reporting.jobs import tasks
 from reporting.storage import db
 from reporting.storage.models import JobRun, ResultRun
 from tests.conftest import EXAMPLES, login
+from tests.ingest.test_upload_paths import zip_of
 
 
 def test_an_accepted_upload_is_recomputed_promptly_and_marked_until_then(example):
@@ -20,10 +21,10 @@ def test_an_accepted_upload_is_recomputed_promptly_and_marked_until_then(example
         with db.transaction() as s:
             assert stale_periods(s) == []
             before = {r.period_code: r.id for r in s.scalars(select(ResultRun).where(ResultRun.is_current))}
-        outcome = pipeline.accept_package(
+        outcome = pipeline.accept_package(  # the same rows as a ZIP: other bytes than the loaded package's
             "HA",
             "2015Q2",
-            files_from_paths([EXAMPLES / "packages" / "HA" / "2015Q2"]),
+            [PackageFile("ha-2015Q2.zip", zip_of(EXAMPLES / "packages" / "HA" / "2015Q2"))],
             uploader="ha@example.org",
             via="web",
         )

@@ -94,3 +94,30 @@ def test_an_inquirys_news_goes_out_within_a_minute_from_the_scheduler(example, s
     assert {d.status for d in dbs.scalars(select(Delivery))} == {"sent"}
     runs = dbs.scalars(select(JobRun).where(JobRun.job == "delivery_worker")).all()
     assert runs and all(r.status == "done" for r in runs)
+
+
+def test_each_message_names_its_delivery_in_a_programme_neutral_header(example, smtp, dbs):
+    """Every message carries its ledger row as ``X-Reporting-Delivery`` (a mail server's log or a recipient's
+    complaint leads back to the delivery), whatever the programme: no header names One Care."""
+    example.config.update(smtp.config())
+    open_preview(example)
+    ha = example.test_client()
+    login(ha, "ha@example.org")
+    ha.post(
+        "/inquiries/new",
+        data={
+            "csrf_token": csrf_token(ha, "/inquiries/new"),
+            "period": "2015Q3",
+            "measure_id": "fuh_7d",
+            "message": "Our FUH 7-day rate looks low.",
+        },
+    )
+    with example.app_context():
+        delivery_worker()
+    ledger = {d.recipient: d.id for d in dbs.scalars(select(Delivery))}
+    got = smtp.recorder.by_recipient()
+    assert set(got) == REVIEWERS == set(ledger)
+    for who, messages in got.items():
+        (message,) = messages
+        assert message["X-Reporting-Delivery"] == str(ledger[who])
+        assert not [k for k in message.keys() if "onecare" in k.lower()]

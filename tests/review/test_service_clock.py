@@ -73,14 +73,17 @@ def test_an_upload_is_late_by_the_service_date(example):
     real clock is; its receipt stays stamped with the real time."""
     from reporting import pipeline
     from reporting.cli_files import files_from_paths
+    from reporting.ingest import PackageFile
     from tests.conftest import EXAMPLES
+    from tests.ingest.test_upload_paths import zip_of
 
-    files = files_from_paths([EXAMPLES / "packages" / "HA" / "2015Q3"])
+    folder = EXAMPLES / "packages" / "HA" / "2015Q3"
+    zipped = [PackageFile("ha.zip", zip_of(folder))]  # the same rows in other bytes: not identical to the loaded one
     with example.app_context():
         example.config["REPORTING_TODAY"] = date(2015, 11, 20)
-        on_time = pipeline.accept_package("HA", "2015Q3", files, uploader="test", via="cli")
+        on_time = pipeline.accept_package("HA", "2015Q3", zipped, uploader="test", via="cli")
         example.config["REPORTING_TODAY"] = date(2015, 12, 1)
-        late = pipeline.accept_package("HA", "2015Q3", files, uploader="test", via="cli")
+        late = pipeline.accept_package("HA", "2015Q3", files_from_paths([folder]), uploader="test", via="cli")
     assert on_time.accepted and not on_time.late
     assert late.accepted and late.late
     client = example.test_client()

@@ -76,7 +76,8 @@ def test_the_by_group_view_of_a_measure_page(example, dbs):
         assert rows[0][1:] == ["Health Alliance", "Harbor Care", "Statewide"]
         assert len(rows) == 1 + len(values)
         for row, stratum in zip(rows[1:], values):
-            assert row[0] == STRATUM_LABELS.get(stratum, stratum.replace("_", " "))
+            assert row[0] == STRATUM_LABELS[stratum]
+            assert (row[0][0].isupper() or row[0][0].isdigit()) and "_" not in row[0], row[0]  # words, capitalised
             for text, code in zip(row[1:], ["HA", "HB", "STATEWIDE"]):
                 s = strata[(code, "assessment_90d", name, stratum)]
                 if s.denominator == 0:
@@ -87,6 +88,9 @@ def test_the_by_group_view_of_a_measure_page(example, dbs):
                 assert f"{s.numerator}/{s.denominator}" in text
                 flagged = f"{s.flag} than the" in text
                 assert flagged == (s.flag is not None), (text, s.flag)
+    labels = [row[0] for row in tables["by-group-ethnicity"][1:]]
+    assert labels == ["Hispanic", "Not Hispanic", "Declined to say", "Unknown (blank or no member)"]  # not "hispanic"
+    assert [row[0] for row in tables["by-group-sex"][1:3]] == ["Female", "Male"]
     # an ICO user: its own strata, no other ICO's, no statewide (two ICOs: statewide hidden from ICO users)
     login(client, "ha@example.org")
     tables = tables_of(client.get("/measures/assessment_90d?period=2015Q3").get_data(as_text=True))
@@ -115,6 +119,7 @@ def test_the_equity_summary_on_the_ico_page(example, dbs):
     worse = [s for k, s in strata.items() if k[0] == "HA" and s.flag == "worse"]
     if worse:
         assert len(tables["equity-worse"]) == 1 + len(worse)
+        assert {row[1] for row in tables["equity-worse"][1:]} <= set(STRATUM_LABELS.values())  # in words
     else:
         assert "No group is flagged worse" in page
 
@@ -128,6 +133,7 @@ def test_the_results_strata_export_the_cli_and_the_api(example, dbs):
     frame = pd.read_csv(io.BytesIO(r.data), encoding="utf-8-sig", keep_default_na=False)
     assert list(frame.columns[: len(EXPORT_COLUMNS)]) == EXPORT_COLUMNS
     assert len(frame) == 3 * ROWS_PER_ICO and set(frame["programme"]) == {"ma-one-care"}
+    assert {"hispanic", "not_hispanic", "declined", "unknown"} <= set(frame["stratum"])  # codes, not the words
     for row in frame.itertuples():
         s = strata[(row.ico, row.measure_id, row.stratifier, row.stratum)]
         assert row.denominator == s.denominator and row.flag == (s.flag or "") and row.suppressed == "No"

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import select
 
 from measures import REGISTRY
@@ -47,7 +48,7 @@ def test_the_overview_and_exports_show_the_value_they_judge(example, dbs):
         shown = format_value(m, r.adjusted_value)
         cell = re.search(rf'aria-label="{re.escape(m.title)}, Health Alliance: ([^,"]+)', page)
         assert cell and cell.group(1) == f"{shown} case-mix adjusted", (mid, cell and cell.group(1), shown)
-    assert "case-mix adjusted: the survey score the year" in page
+    assert "the benchmark status judges the adjusted score (2015 rules)" in page
     overview = {(r["measure_id"], r["ico"]): r for r in _rows(client.get("/exports/overview.csv?period=2015Q3"))}
     ico_rows = [r for r in _rows(client.get("/icos/HA/export.csv")) if r["period"] == "2015Q3" and r["ico"] == "HA"]
     assert ico_rows
@@ -138,3 +139,88 @@ def test_the_ico_page_says_which_score_its_benchmark_status_judges(example):
         demo_setup.case_mix_rules()
     page = client.get("/icos/HA?period=2015Q3").get_data(as_text=True)
     assert "judged on the raw score" not in section(page, "rating_health_plan")
+
+
+def _mi_quarter(app, period="2015Q3"):
+    """Two MI Health Link plans (the demo's simulation) with their 2015 quarters to ``period``, ``period`` computed;
+    MI's 2015 rules (seeded as init-db seeds them) judge the raw survey scores, as One Care's in the example do."""
+    import tempfile
+    from pathlib import Path
+
+    from reporting import accounts, demo, pipeline, programmes
+    from reporting.cli_files import files_from_paths
+    from reporting.rules.store import seed_programme
+    from reporting.storage import db
+
+    plans = {"MIA": "Great Lakes Care Michigan", "MIB": "Peninsula Health Michigan"}
+    with app.app_context():
+        with db.transaction() as s:
+            seed_programme(s, programmes.get("mi-health-link"))
+            for code, name in plans.items():
+                accounts.add_ico(s, code=code, name=name, programme="mi-health-link")
+        with tempfile.TemporaryDirectory() as tmp:
+            for n, code in enumerate(plans):
+                sim = demo.Simulation(
+                    demo.IcoProfile(code, plans[code], 1800 + 400 * n, prefix="G", programme="mi-health-link"), 77 + n
+                )
+                sim.enroll()
+                for quarter in [f"2015Q{q}" for q in range(1, int(period[-1]) + 1)]:
+                    folder = Path(tmp) / code / quarter
+                    folder.mkdir(parents=True)
+                    for name, frame in sim.package(quarter).items():
+                        demo.write_csv(frame, folder / f"{name}.csv", demo.FILES_COLUMNS[name])
+                    files = files_from_paths([folder])
+                    assert pipeline.accept_package(code, quarter, files, uploader="test", via="cli").accepted
+        pipeline.compute(period, trigger="test", programme="mi-health-link")
+        db.session.remove()
+    return plans
+
+
+def _glance(page: str, title: str, name: str) -> str | None:
+    cell = re.search(rf'aria-label="{re.escape(title)}, {re.escape(name)}: ([^"]+)"', page)
+    return cell and cell.group(1)
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the pages, not the database
+def test_the_mi_health_link_overview_shows_the_adjusted_headline_as_one_care_s_does(example, dbs):
+    """MI Health Link's overview showed the raw survey scores, without the legend, while its ICO pages and PDFs
+    headlined the adjusted ones: the overview showed an adjusted score only where the year's rules judge it, and
+    only One Care's 2015 rules did (the demo adopts them). Now every overview headlines the adjusted score, marked,
+    with the legend saying which score the status judges; the ICO page shows the same number."""
+    plans = _mi_quarter(example)
+    client = example.test_client()
+    login(client, "cms@example.org")
+    for programme, period, code, name in (
+        ("mi-health-link", "2015Q3", "MIA", plans["MIA"]),
+        ("ma-one-care", "2015Q3", "HA", "Health Alliance"),
+    ):
+        rows = dbs.scalars(
+            select(Result).where(
+                Result.period_code == period,
+                Result.ico == code,
+                Result.status == "reported",
+                Result.adjusted_value.is_not(None),
+            )
+        ).all()
+        assert rows, (programme, "adjusted survey scores")
+        overview = client.get(f"/overview?programme={programme}&period={period}").get_data(as_text=True)
+        ico = client.get(f"/icos/{code}?period={period}").get_data(as_text=True)
+        legend = re.search(r'<span class="meta" id="casemix-legend">(.*?)</span>', overview)
+        assert legend and "* case-mix adjusted survey score" in legend.group(1), programme
+        assert "the benchmark status judges the raw score (2015 rules)" in legend.group(1), programme
+        for r in rows:
+            m = REGISTRY[r.measure_id]
+            adjusted, raw = format_value(m, r.adjusted_value), format_value(m, r.value)
+            row = overview[overview.index(f'data-measure="{m.id}"') :]
+            start = row.index(f'data-ico="{code}"')
+            cell = row[start : row.index("</td>", start)]
+            pct, judged = ("%" if m.unit == "percent" else ""), "· benchmark" in cell
+            assert f"{adjusted}{pct} <abbr" in cell and f"raw {raw}{pct}" in cell, m.id
+            assert ("(the value the benchmark judges)" in cell) == judged, m.id
+            glance = _glance(overview, m.title, name)
+            assert glance.startswith(f"{adjusted} case-mix adjusted"), (m.id, glance)
+            assert (f"(raw {raw} judged)" in glance) == judged, (m.id, glance)
+            statewide = row[row.index('data-ico="STATEWIDE"') : row.index("</td>", row.index('data-ico="STATEWIDE"'))]
+            assert "<abbr" not in statewide and not _glance(overview, m.title, "Statewide").count("adjusted")
+            section = ico[ico.index(f'id="m-{m.id}"') :]
+            assert f'<p class="headline"><span class="v">{adjusted}{pct}</span>' in section, m.id

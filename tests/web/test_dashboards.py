@@ -35,6 +35,10 @@ def test_overview_shows_the_stored_values_rounded(example, dbs):
         shown = cell_text(page, measure_id, ico)
         if r.status == "NA":
             assert shown == "NA"
+        elif r.adjusted_value is not None and ico != "STATEWIDE":  # survey: the adjusted headline, marked
+            unit = REGISTRY[measure_id].unit
+            expected = fmt_value(r.adjusted_value, unit) + ("%" if unit == "percent" else "")
+            assert shown.startswith(expected + " <abbr") and "adj.</abbr>" in shown, (measure_id, ico, shown)
         else:
             unit = REGISTRY[measure_id].unit
             assert shown == fmt_value(r.value, unit) + ("%" if unit == "percent" else ""), (measure_id, ico)

@@ -119,3 +119,51 @@ def test_a_departed_icos_home_shows_its_last_edition_and_says_it_left(departed, 
     assert "2015Q1" not in hc and "In preview" not in hc
     ha = edition_card("ha@example.org")
     assert "Newest edition" in ha and '<p class="big">2015Q1</p>' in ha and "In preview" in ha and LEFT not in ha
+
+
+def test_a_departed_icos_pages_show_no_preview_of_a_period_after_it_left(departed, dbs):
+    """Fallon's home, a quarter after it left, still showed the banner "2015Q4 is in preview ... Question a result
+    or the whole edition" (a walk through the demo): an ICO user is told only of previews of periods its ICO took
+    part in, on every page; and an ICO's home shows its own programme's editions only (MI Health Link's newer
+    preview is not Health Alliance's)."""
+    import re
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from reporting import accounts
+    from reporting.publication import editions
+    from reporting.storage.models import ResultRun, utcnow
+    from tests.conftest import PASSWORD
+
+    def run_of(period):
+        return dbs.scalar(select(ResultRun.id).where(ResultRun.period_code == period, ResultRun.is_current))
+
+    editions.create(dbs, "2014Q3", run_of("2014Q3"), publish=True, actor="test")
+    editions.open_preview(dbs, "2014", run_of("2014"), utcnow() + timedelta(days=7), "test")  # HC's first 9 months
+    editions.open_preview(dbs, "2015Q1", run_of("2015Q1"), utcnow() + timedelta(days=7), "test")
+    mi = ResultRun(programme_id="mi-health-link", period_code="2015Q2", status="done", finished_at=utcnow())
+    dbs.add(mi)
+    dbs.flush()
+    editions.open_preview(dbs, "2015Q2", mi.id, utcnow() + timedelta(days=7), "test")
+    accounts.create_user(dbs, email="hc@example.org", role="ico_submitter", password=PASSWORD, ico="HC", actor="test")
+    dbs.commit()
+
+    def seen(email, path):
+        client = departed.test_client()
+        login(client, email)
+        page = client.get(path).get_data(as_text=True)
+        banners = re.findall(r'<div class="note preview-banner".*?<strong>(.*?) is in preview</strong>', page, re.S)
+        card = re.search(r'id="home-edition".*?</section>', page, re.S)
+        return banners, card.group(0) if card else ""
+
+    for path in ("/", "/icos/HC", "/overview?period=2014Q3"):
+        banners, _ = seen("hc@example.org", path)
+        assert banners == ["Massachusetts One Care 2014"], (path, banners)  # the year it took part in, not 2015Q1
+    _, card = seen("hc@example.org", "/")
+    assert '<p class="big">2014Q3</p>' in card and "2015Q1" not in card and "2015Q2" not in card
+    banners, card = seen("ha@example.org", "/")
+    assert banners == ["Massachusetts One Care 2014", "Massachusetts One Care 2015Q1"], banners
+    assert '<p class="big">2015Q1</p>' in card and "2015Q2" not in card  # not MI Health Link's preview
+    banners, _ = seen("cms@example.org", "/overview?period=2014Q3")
+    assert "MI Health Link 2015Q2" in banners and "Massachusetts One Care 2015Q1" in banners  # reviewers: every one

@@ -51,7 +51,9 @@ def test_an_mi_submitter_sees_mi_health_link_s_rules_and_a_one_care_submitter_on
     assert one_care_only
 
     amc = app.test_client()
-    assert "<title>Sign in · Financial Alignment Initiative Quality Reporting</title>" in _page(amc, "/login")
+    sign_in = _page(amc, "/login")
+    assert "<title>Sign in · Financial Alignment Initiative Quality Reporting</title>" in sign_in
+    assert "state demonstrations" in sign_in and "One Care" not in sign_in  # the service's, not one programme's
     login(amc, "amc@example.org")
     upload = _page(amc, "/submissions/upload")
     assert _quarters(upload) == [f"2015Q{q}" for q in (4, 3, 2, 1)]  # MI's quarters, none of One Care's 2014
@@ -178,3 +180,21 @@ def test_the_mi_scorecard_compares_with_mi_health_link_s_own_periods(two):
     assert "Community living" not in mi and "Community living" in ma  # MI Health Link measures none of it
     assert "the change from 2015Q1 (MI Health Link has no 2014Q2)" in mi
     assert "Change from 2015Q1" in ma and "Change from 2014Q2" in ma
+
+
+def test_the_programme_chooser_offers_the_other_programmes_not_the_one_shown(world):
+    """The banner read "Programme: MI Health Link · Switch to [MI Health Link]": the chooser listed the programme
+    already shown, selected. It offers the others only, and choosing one shows it, with the first on offer."""
+    cms = world.test_client()
+    login(cms, "cms@example.org")
+    names = {"ma-one-care": "Massachusetts One Care (MA)", "mi-health-link": "MI Health Link (MI)"}
+    for shown, other in (("mi-health-link", "ma-one-care"), ("ma-one-care", "mi-health-link")):
+        page = _page(cms, f"/submissions/?programme={shown}")
+        banner = re.search(r'<div class="note programme-banner".*?</div>', page, re.S).group(0)
+        assert f'<strong data-programme="{shown}">' in banner
+        choice = re.search(r'<label for="programme-choice">(.*?)</label>\s*<select[^>]*>(.*?)</select>', banner, re.S)
+        assert choice.group(1) == "Switch to"
+        assert re.findall(r'<option value="([^"]+)"[^>]*>([^<]*)</option>', choice.group(2)) == [(other, names[other])]
+        assert "selected" not in choice.group(2)
+        switched = _page(cms, f"/submissions/?programme={other}")
+        assert f'<strong data-programme="{other}">' in switched and f'<option value="{shown}">' in switched
