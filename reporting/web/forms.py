@@ -23,7 +23,11 @@ class UserForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     name = StringField("Name", validators=[Optional(), Length(max=200)])
     role = SelectField("Role", choices=list(ROLE_LABELS.items()))
-    ico = SelectField("ICO (ICO submitters only)", choices=[], validate_choice=False)
+    ico = SelectField(  # the view sets the choices: "none" and the ICOs
+        "ICO (ICO submitters only)",
+        choices=[],
+        invalid_choice_message="Choose one of the ICOs listed (or none): the ICO sent is not one of them.",
+    )
     state = StringField("State (state reviewers only)", validators=[Optional(), Length(max=2)])
     password = PasswordField("Initial password (12 characters or more)", validators=[DataRequired(), Length(max=1000)])
 
