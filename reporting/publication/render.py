@@ -100,7 +100,11 @@ def _pdfs(htmls: list[str]) -> list[Printed]:
     """HTML to PDF for several reports, on every core (WeasyPrint is pure Python and single-threaded; a report's
     HTML is all a worker needs)."""
     prepare()  # stylesheet and fonts once, inherited by every worker
-    return in_processes(printed, htmls)
+    # The longest first (the statewide and public reports take several scorecards' time): a long report started
+    # last would leave the other cores idle while it prints alone.
+    order = sorted(range(len(htmls)), key=lambda i: -len(htmls[i]))
+    done = dict(zip(order, in_processes(printed, [htmls[i] for i in order])))
+    return [done[i] for i in range(len(htmls))]
 
 
 def render_edition(edition_id: int) -> int:
