@@ -147,8 +147,15 @@ def ico_for(session, user: User, code: str | None, what: str = "results") -> Org
     if org is None:
         raise NotFound("There is no such ICO.")
     if not can_see_ico(user, org):
-        raise Forbidden(f"You may only see your own ICO's {what}.")
+        raise Forbidden(refusal(user, what))
     return org
+
+
+def refusal(user, what: str) -> str:
+    """Why ``user`` may not see another ICO's ``what``, in the words of their own access."""
+    if getattr(user, "role", None) == STATE_REVIEWER:
+        return f"You may only see the {what} of your state's ({user.state}) ICOs: this ICO is another state's."
+    return f"You may only see your own ICO's {what}."
 
 
 def can_see_ico(user: User, org: Organization) -> bool:

@@ -159,7 +159,12 @@ def ico_home(
     home.left = left_label(org) if ended_by(org, today) else None
     if home.edition is not None:
         home.open_inquiries = questioned(
-            session, [i for i in open_for_period(session, home.edition.period_code) if i.organization_id == org.id]
+            session,
+            [
+                i
+                for i in open_for_period(session, home.edition.period_code, org.programme_id)
+                if i.organization_id == org.id
+            ],
         )
     if not quarters:
         return home
@@ -289,7 +294,7 @@ def reviewer_home(session, user, pub, today: date, months_after: int, programme=
     if programme is not None:
         pending = pending.where(Edition.programme_id == programme.id)
     for e in session.scalars(pending):
-        opened = [i for i in open_for_period(session, e.period_code) if i.organization.code in codes]
+        opened = [i for i in open_for_period(session, e.period_code, e.programme_id) if i.organization.code in codes]
         if e.status == EditionStatus.AWAITING_APPROVAL or opened:
             home.waiting.append((e, opened))
     if is_admin(user):

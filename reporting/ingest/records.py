@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from measures import Period
 from measures.dictionary import FILES
-from reporting.access import can_see_ico, ico_for, visible_icos
+from reporting.access import can_see_ico, ico_for, refusal, visible_icos
 from reporting.errors import Forbidden, NotFound
 from reporting.ingest.readers import safe_filename
 from reporting.ingest.report import FAILURE_COLUMNS
@@ -160,7 +160,7 @@ def visible_submission(session, user, submission_id: int) -> Submission:
     if sub is None:
         raise NotFound("There is no such submission.")
     if not can_see_ico(user, sub.organization):
-        raise Forbidden("You may only see your own ICO's submissions.")
+        raise Forbidden(refusal(user, "submissions"))
     return sub
 
 

@@ -26,6 +26,7 @@ from reporting.access import (
     may_answer_inquiry,
     may_open_inquiry,
     may_write_in_inquiry,
+    refusal,
     reviewers_of,
     reviews,
     visible_icos,
@@ -111,7 +112,7 @@ def get(session, user, inquiry_id: int) -> Inquiry:
     if inquiry is None:
         raise NotFound("There is no such inquiry.")
     if user is not None and not can_see_ico(user, inquiry.organization):
-        raise Forbidden("You may only see your own ICO's inquiries.")
+        raise Forbidden(refusal(user, "inquiries"))
     return inquiry
 
 
