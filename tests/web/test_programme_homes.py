@@ -9,7 +9,7 @@ from tests.conftest import login
 from tests.web.test_programme_walk import two  # noqa: F401 (the fixture: One Care and two MI plans)
 
 
-def test_an_mi_inquiry_shows_on_the_plan_s_home_and_the_mi_reviewer_s(two):  # noqa: F811
+def test_an_mi_inquiry_shows_on_the_plan_s_home_and_the_mi_reviewer_s(two):
     from reporting import pipeline
     from reporting.review.inquiries import open_inquiry
     from reporting.storage import db
