@@ -4,10 +4,12 @@ Every test that takes ``app`` runs once per backend in ``TEST_BACKENDS`` (defaul
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sys
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from flask import Flask
 
 from reporting import create_app
 from reporting.storage import db, upgrade
@@ -27,6 +31,50 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgre
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheapest_password_hashes():
+    """Argon2id with its cheapest parameters (argon2-cffi's profile "for testing only") in this process: the same
+    code and hash format, without ~0.4 s of both cores per user made and per sign-in (production keeps the
+    library's defaults; a server process a test starts has them too)."""
+    from argon2 import PasswordHasher, profiles
+
+    from reporting import security
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "_hasher", cheap)
+        patch.setattr(security, "_DUMMY_HASH", cheap.hash("no such account"))
+        yield
+
+
+RUN = pytest.StashKey[str]()
+
+
+def pytest_configure(config):
+    """This run's own id, in its PostgreSQL database names: two checkouts testing at once on one server (or two
+    helpers on one machine) never drop each other's databases. xdist's workers get their controller's."""
+    config.stash[RUN] = getattr(config, "workerinput", {}).get("reporting_run") or uuid.uuid4().hex[:10]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    node.workerinput["reporting_run"] = node.config.stash[RUN]
+
+
+def pytest_sessionfinish(session):
+    """The run's shared databases (snapshots) dropped once every worker is done: by the controller, or by the
+    one process of a run without xdist."""
+    if hasattr(session.config, "workerinput") or "postgresql" not in BACKENDS:
+        return
+    run = session.config.stash[RUN]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        names = c.scalars(text("SELECT datname FROM pg_database WHERE strpos(datname, :run) > 0"), {"run": run})
+        for name in list(names):
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def worker_name(request) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
@@ -34,10 +82,15 @@ def worker_name(request) -> str:
 
 @pytest.fixture(scope="session")
 def run_tag(request, worker_name) -> str:
-    """This run's own suffix for PostgreSQL database names: two checkouts testing at once on one server
-    (or two helpers on one machine) never drop each other's databases. xdist gives its workers one run id."""
-    run = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
-    return f"{run[:10]}_{worker_name}"
+    """This worker's suffix for its own PostgreSQL databases."""
+    return f"{request.config.stash[RUN]}_{worker_name}"
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory, worker_name) -> Path:
+    """A folder every process of this run sees: the controller's base folder (each xdist worker's is in it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_name == "main" else base.parent
 
 
 def _pg_database(name: str, template: str | None = None) -> str:
@@ -57,11 +110,67 @@ def _drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
+# --- databases built once per run and copied for each test ---------------------------------------------
+
+_BUILT: dict[tuple[str, str], str] = {}
+_STEPS: dict[str, str] = {}
+
+
+def snapshot(request, backend: str, name: str, source: str | None, step: Callable[[str, Path], None] | None) -> str:
+    """The URL of this run's database ``name`` on ``backend``: a copy of the database at ``source`` (a URL; None: a
+    new, migrated one) then ``step(url, folder)``. The first process of the run that asks builds it, holding a lock
+    in the run's shared folder; the others wait for it and use it as it is. Tests never write to it: they get copies
+    (``copy_for_test``)."""
+    key = (name, backend)
+    if key in _BUILT:
+        return _BUILT[key]
+    shared, run = request.getfixturevalue("shared_dir"), request.config.stash[RUN]
+    done = shared / f"{name}-{backend}.url"
+    with open(shared / f"{name}-{backend}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            folder = shared / f"{name}-{backend}"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            if backend == "sqlite":
+                url = f"sqlite:///{folder / 'db.sqlite3'}"
+                if source:
+                    shutil.copy(_sqlite_path(source), folder / "db.sqlite3")
+            else:
+                url = _pg_database(f"reporting_{name}_{run}", template=source.rsplit("/", 1)[1] if source else None)
+            if source is None:
+                upgrade(url)
+            if step is not None:
+                step(url, folder)
+            if db.engine is not None:
+                db.session.remove()
+                db.engine.dispose()  # no connection left open: PostgreSQL copies a template nobody is connected to
+            done.write_text(url)
+        _BUILT[key] = done.read_text()
+    return _BUILT[key]
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def copy_for_test(request, tmp_path: Path, source: str) -> Iterator[str]:
+    """A test's own copy of the database at ``source`` (a snapshot's URL): a file in ``tmp_path``, or this worker's
+    copy database on PostgreSQL, dropped afterwards."""
+    if source.startswith("sqlite"):
+        path = tmp_path / "copy.sqlite3"
+        shutil.copy(_sqlite_path(source), path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"reporting_copy_{request.getfixturevalue('run_tag')}"
+    yield _pg_database(name, template=source.rsplit("/", 1)[1])
+    db.engine.dispose() if db.engine else None
+    _drop_pg_database(name)
+
+
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    upgrade(f"sqlite:///{path}")
-    return path
+def sqlite_template(request) -> Path:
+    return _sqlite_path(snapshot(request, "sqlite", "empty", None, None))
 
 
 @pytest.fixture(scope="session")
@@ -268,43 +377,46 @@ def load_example(url: str, instance: Path) -> None:
     db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def example_sqlite(tmp_path_factory, sqlite_template) -> Path:
-    folder = tmp_path_factory.mktemp("example")
-    path = folder / "example.sqlite3"
-    shutil.copy(sqlite_template, path)
-    load_example(f"sqlite:///{path}", folder / "instance")
-    return path
+def example_snapshot(request, backend: str) -> str:
+    """The URL of this run's worked example on ``backend`` (built once per run)."""
+    empty = snapshot(request, "sqlite", "empty", None, None) if backend == "sqlite" else None
+    return snapshot(request, backend, "example", empty, lambda url, folder: load_example(url, folder / "instance"))
 
 
 @pytest.fixture(scope="session")
-def example_pg(pg_url, run_tag, tmp_path_factory) -> str:
-    name = f"reporting_example_{run_tag}"
-    url = _pg_database(name)
-    upgrade(url)
-    load_example(url, tmp_path_factory.mktemp("example-pg"))
-    yield name
-    _drop_pg_database(name)
+def example_sqlite(request) -> Path:
+    return _sqlite_path(example_snapshot(request, "sqlite"))
 
 
 @pytest.fixture(params=BACKENDS)
-def example_url(request, tmp_path, run_tag):
+def example_url(request, tmp_path):
     """A fresh copy of the database with the worked example loaded and computed."""
-    if request.param == "sqlite":
-        path = tmp_path / "example.sqlite3"
-        shutil.copy(request.getfixturevalue("example_sqlite"), path)
-        yield f"sqlite:///{path}"
-        return
-    template = request.getfixturevalue("example_pg")
-    name = f"reporting_copy_{run_tag}"
-    yield _pg_database(name, template=template)
-    db.engine.dispose() if db.engine else None
-    _drop_pg_database(name)
+    yield from copy_for_test(request, tmp_path, example_snapshot(request, request.param))
 
 
 @pytest.fixture
 def example(example_url, tmp_path):
     yield from _test_app(example_url, tmp_path)
+
+
+def example_after(request, tmp_path: Path, name: str, step: Callable[[Flask], None]) -> Iterator[Flask]:
+    """For a fixture parametrized on ``BACKENDS``: a test's own app on a copy of the worked example after
+    ``step(app)``, which runs once per run and backend on an app like ``example``'s (``name`` is its database's),
+    with the mail the step sent in the test's outbox."""
+    where = f"{step.__module__}.{step.__qualname__}"
+    if _STEPS.setdefault(name, where) != where:
+        raise ValueError(f"{where} and {_STEPS[name]} both name their database {name!r}")
+
+    def build(url: str, folder: Path) -> None:
+        for app in _test_app(url, folder):
+            step(app)
+
+    url = snapshot(request, request.param, name, example_snapshot(request, request.param), build)
+    sent = request.getfixturevalue("shared_dir") / f"{name}-{request.param}" / "outbox"
+    if sent.is_dir():
+        shutil.copytree(sent, tmp_path / "outbox")
+    for copy in copy_for_test(request, tmp_path, url):
+        yield from _test_app(copy, tmp_path)
 
 
 ARTIFACTS = ROOT / "test-artifacts"

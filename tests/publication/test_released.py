@@ -18,6 +18,7 @@ from reporting.publication import editions
 from reporting.publication.suppression import LAST_QUARTER, QUARTERS, ROLLING, TIME_RULE, Release, plan
 from reporting.storage import db
 from reporting.storage.models import Result, ResultRun
+from tests.conftest import BACKENDS, example_after
 
 ORDER = ["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2014", "2015Q1", "2015Q2", "2015Q3", "2015"]
 
@@ -190,25 +191,28 @@ def test_the_public_export_and_report_table_suppress_the_same_counts(all_publish
 # --- what ICO users see of statewide figures -----------------------------------------------------------
 
 
-@pytest.fixture
-def departed(example, dbs):
-    """A third ICO, HC, reports 2014Q1-Q3 and leaves: 2014Q4 has two ICOs (its statewide is hidden from ICO
-    users), the year 2014 three."""
+def _a_third_ico_reports_three_quarters_and_leaves(app):
     from datetime import date
 
     from reporting import accounts, pipeline
     from reporting.cli_files import files_from_paths
     from tests.conftest import EXAMPLES
 
-    accounts.add_ico(dbs, code="HC", name="Harbor Coast", state="MA", active_to=date(2014, 9, 30), actor="test")
-    dbs.commit()
-    with example.app_context():
+    with app.app_context():
+        with db.transaction() as s:
+            accounts.add_ico(s, code="HC", name="Harbor Coast", state="MA", active_to=date(2014, 9, 30), actor="test")
         for quarter in ("2014Q1", "2014Q2", "2014Q3"):
             assert pipeline.accept_package(
                 "HC", quarter, files_from_paths([EXAMPLES / "packages" / "HB" / quarter]), uploader="test", via="cli"
             ).accepted
         pipeline.compute_many(["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2014"], trigger="test")
-    return example
+
+
+@pytest.fixture(params=BACKENDS)
+def departed(request, tmp_path):
+    """A third ICO, HC, reports 2014Q1-Q3 and leaves: 2014Q4 has two ICOs (its statewide is hidden from ICO
+    users), the year 2014 three. Built once per run, copied for each test."""
+    yield from example_after(request, tmp_path, "hc_reported_2014", _a_third_ico_reports_three_quarters_and_leaves)
 
 
 def _export(client, url):

@@ -9,25 +9,30 @@ import pytest
 
 from reporting import pipeline
 from reporting.cli_files import files_from_paths
-from tests.conftest import EXAMPLES, login
+from tests.conftest import BACKENDS, EXAMPLES, example_after, login
 from tests.rendering.test_pdf import rendered
 
 LEFT = "left the demonstration after 2014Q3"
 
 
-@pytest.fixture
-def departed(example, dbs):
+def _harbor_coast_takes_part_and_leaves(app):
     from reporting import accounts
+    from reporting.storage import db
 
-    accounts.add_ico(dbs, code="HC", name="Harbor Coast", state="MA", active_to=date(2014, 9, 30), actor="test")
-    dbs.commit()
-    with example.app_context():
+    with app.app_context():
+        with db.transaction() as s:
+            accounts.add_ico(s, code="HC", name="Harbor Coast", state="MA", active_to=date(2014, 9, 30), actor="test")
         for quarter in ("2014Q1", "2014Q2", "2014Q3"):
             assert pipeline.accept_package(
                 "HC", quarter, files_from_paths([EXAMPLES / "packages" / "HA" / quarter]), uploader="test", via="cli"
             ).accepted
         pipeline.compute_many(["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2014", "2015Q1"], trigger="test")
-    return example
+
+
+@pytest.fixture(params=BACKENDS)
+def departed(request, tmp_path):
+    """The worked example with Harbor Coast's three quarters (built once per run, copied for each test)."""
+    yield from example_after(request, tmp_path, "hc_left", _harbor_coast_takes_part_and_leaves)
 
 
 def test_a_departed_ico_is_named_as_such_on_every_page(departed):

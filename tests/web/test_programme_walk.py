@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, login
+from tests.conftest import BACKENDS, PASSWORD, example_after, login
 
 MI_PERIODS = ["2015Q1", "2015Q2", "2015Q3"]
 MI = {"MIA": "Great Lakes Care Michigan", "MIB": "Peninsula Health Michigan"}
@@ -46,14 +46,12 @@ def _mi_packages(folder: Path) -> dict[tuple[str, str], Path]:
     return out
 
 
-@pytest.fixture
-def two(example):
-    """The worked example (One Care) and two MI Health Link plans, 2015Q2 published in both programmes."""
+def _two_programmes(app):
     from reporting import accounts, pipeline
     from reporting.cli_files import files_from_paths
     from reporting.storage import db
 
-    with example.app_context():
+    with app.app_context():
         with db.transaction() as s:
             from reporting import programmes
             from reporting.rules.store import seed_programme
@@ -74,7 +72,13 @@ def two(example):
             o = pipeline.run_cycle(PUBLISHED, trigger="test", wait_for_retries=0, programme=programme)
             assert o.status == "published"
         db.session.remove()
-    return example
+
+
+@pytest.fixture(params=BACKENDS)
+def two(request, tmp_path):
+    """The worked example (One Care) and two MI Health Link plans, 2015Q2 published in both programmes (built once
+    per run, copied for each test with the mail its cycles sent)."""
+    yield from example_after(request, tmp_path, "two_programmes", _two_programmes)
 
 
 def _token(app, email):
@@ -134,9 +138,7 @@ def _csv_rows(body: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
 
 
-@pytest.mark.parametrize(
-    "example_url", ["sqlite"], indirect=True
-)  # the rule, not the database: one backend keeps the suite short
+@pytest.mark.parametrize("two", ["sqlite"], indirect=True)  # the rule, not the database: one backend keeps it short
 def test_a_michigan_reviewer_sees_mi_health_link_only(two):
     client, seen = _walk(
         two,
@@ -164,9 +166,7 @@ def test_a_michigan_reviewer_sees_mi_health_link_only(two):
     assert r.status_code == 403
 
 
-@pytest.mark.parametrize(
-    "example_url", ["sqlite"], indirect=True
-)  # the rule, not the database: one backend keeps the suite short
+@pytest.mark.parametrize("two", ["sqlite"], indirect=True)  # the rule, not the database: one backend keeps it short
 def test_an_ma_ico_user_sees_one_care_only(two):
     client, seen = _walk(
         two,
@@ -184,9 +184,7 @@ def test_an_ma_ico_user_sees_one_care_only(two):
         assert client.get(path).status_code == 403, path
 
 
-@pytest.mark.parametrize(
-    "example_url", ["sqlite"], indirect=True
-)  # the rule, not the database: one backend keeps the suite short
+@pytest.mark.parametrize("two", ["sqlite"], indirect=True)  # the rule, not the database: one backend keeps it short
 def test_the_public_index_lists_programmes_and_each_page_its_own(two):
     client = two.test_client()
     index = client.get("/public").get_data(as_text=True)
@@ -214,7 +212,7 @@ def test_the_public_index_lists_programmes_and_each_page_its_own(two):
     assert client.get(f"/public/{PUBLISHED}.zip").status_code == 302  # an address from before programmes
 
 
-@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the rule, not the database
+@pytest.mark.parametrize("two", ["sqlite"], indirect=True)  # the rule, not the database
 def test_the_statewide_note_names_the_programmes_own_quarters(two):
     """Two MI plans report, so MI's statewide figures are hidden from its plans' users: the note on their pages names
     MI's quarters, never One Care's (it named One Care's 2014 quarters on MI pages)."""
