@@ -50,8 +50,9 @@ class Shortfall:
     measure_id: str
     value: float
     benchmark: float
-    gap: float  # points short (positive)
+    gap: float  # points short (positive), from the judged value
     has_list: bool
+    adjusted: bool = False  # ``value`` is the case-mix adjusted score the year's rules judge
 
 
 @dataclass(frozen=True)
@@ -191,9 +192,16 @@ def ico_home(
         cell = figures.cell(pub, mid, latest.get((mid, org.code)), year)
         home.benchmarked += cell.benchmark is not None
         if cell.status == NOT_MET:
-            gap = abs(cell.result.value - cell.benchmark)
+            value = cell.result.value if cell.adjusted is None else cell.adjusted  # the value the status judges
             home.shortfalls.append(
-                Shortfall(mid, cell.result.value, cell.benchmark, gap, mid in lists and REGISTRY[mid].unit != "score")
+                Shortfall(
+                    mid,
+                    value,
+                    cell.benchmark,
+                    abs(value - cell.benchmark),
+                    mid in lists and REGISTRY[mid].unit != "score",
+                    cell.adjusted is not None,
+                )
             )
     home.shortfalls.sort(key=lambda s: -s.gap)
     home.previous, all_moves = moves(session, [org.code], home.period, runs)

@@ -224,3 +224,44 @@ def test_the_mi_health_link_overview_shows_the_adjusted_headline_as_one_care_s_d
             assert "<abbr" not in statewide and not _glance(overview, m.title, "Statewide").count("adjusted")
             section = ico[ico.index(f'id="m-{m.id}"') :]
             assert f'<p class="headline"><span class="v">{adjusted}{pct}</span>' in section, m.id
+
+
+def test_the_ico_home_shortfalls_show_the_judged_adjusted_score_and_its_gap(example, dbs):
+    """The ICO home's "Not met in <quarter>" list gave the raw survey score and the gap from it (rating of health
+    plan 74.8 "short by 4.2" where the judged adjusted score was 75.3, 3.7 short): it gives the judged value."""
+    from reporting.publication.figures import cell as judged_cell
+    from reporting.rules.store import current_rules
+
+    with example.app_context():
+        demo_setup.case_mix_rules()  # 2015 judged on adjusted scores
+    client = example.test_client()
+    login(client, "ha@example.org")
+    page = client.get("/").get_data(as_text=True)
+    part = page[page.index('id="home-shortfalls"') :]
+    part = part[: part.index("</section>")]
+    pub = current_rules(dbs)
+    survey = list(
+        dbs.scalars(
+            select(Result).where(
+                Result.period_code == "2015Q3", Result.ico == "HA", Result.measure_id.in_([m.id for m in SURVEY])
+            )
+        )
+    )
+    checked = 0
+    for r in survey:
+        c = judged_cell(pub, r.measure_id, r, 2015)
+        m = REGISTRY[r.measure_id]
+        row = re.search(
+            rf'<th scope="row">{re.escape(m.title)}</th><td class="num">([^<]+)(<abbr[^>]*>adj.</abbr>)?</td>'
+            rf'<td class="num">[^<]+</td><td class="num">([\d.]+) points</td>',
+            part,
+        )
+        if c.status != "not met":
+            assert row is None, m.title
+            continue
+        assert c.adjusted is not None and c.adjusted != r.value
+        assert row, (m.title, part)
+        assert row.group(1).strip() == format_value(m, c.adjusted) and row.group(2), (m.title, row.group(0))
+        assert row.group(3) == format_value(m, abs(c.adjusted - c.benchmark)), (m.title, row.group(0))
+        checked += 1
+    assert checked, "the worked example has a survey measure HA does not meet in 2015Q3"
