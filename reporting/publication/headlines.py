@@ -45,6 +45,15 @@ def _shown(result) -> float | None:
     return result.adjusted_value if result.adjusted_value is not None else result.value
 
 
+def _counts(statuses: list[str]) -> tuple[int, int, int]:
+    """(met, not met, NA or without a benchmark): met by gap closure is met."""
+    return (
+        sum(s in (MET, MET_GAP) for s in statuses),
+        sum(s == NOT_MET for s in statuses),
+        sum(s in (NA, NO_BENCHMARK) for s in statuses),
+    )
+
+
 def for_report(session, pub, spec, basis) -> list[Headline]:
     """The headlines of the report ``spec`` made with the rules ``pub`` on ``basis`` (the runs its PDF reads)."""
     period = Period.parse(spec.period)
@@ -61,14 +70,9 @@ def for_report(session, pub, spec, basis) -> list[Headline]:
 def _headline(session, pub, spec, basis, period, code, results, previous) -> Headline:
     h = Headline(code)
     measures = programmes.get(spec.programme).measure_set  # the programme's own: MI Health Link has nine
-    for mid in measures:
-        status = figures.cell(pub, mid, results.get((mid, code)), period.year).status
-        if status in (MET, MET_GAP):
-            h.met += 1
-        elif status == NOT_MET:
-            h.not_met += 1
-        elif status in (NA, NO_BENCHMARK):
-            h.na += 1
+    h.met, h.not_met, h.na = _counts(
+        [figures.cell(pub, mid, results.get((mid, code)), period.year).status for mid in measures]
+    )
     if previous:
         moves = []
         for mid, m in measures.items():
@@ -80,6 +84,8 @@ def _headline(session, pub, spec, basis, period, code, results, previous) -> Hea
         w = figures.withhold_for_year(session, pub, [code], period.year, basis).get(code)
         if w:
             h.tier, h.withhold_met, h.withhold_eligible = w.earned_back, w.met, w.eligible
+            # the measures the withhold PDF lists, as it judges them (met by gap closure is met), not every measure
+            h.met, h.not_met, h.na = _counts([r.status for r in w.rows])
     return h
 
 

@@ -26,3 +26,20 @@ def test_a_survey_change_in_the_mail_is_between_the_adjusted_scores_the_pdf_head
         None, pub, spec, None, Period.parse("2015Q3"), "HA", now, {(SURVEY.id, "HA"): _result(70.1, 75.3)}
     )
     assert h.changes == []  # the adjusted headline did not move, whatever the raw score did
+
+
+def test_a_withhold_mail_counts_the_rows_its_pdf_lists(app, monkeypatch):
+    """The withhold e-mail said "9 measures met, 6 not met ... 8 of 11 withhold measures met" beside a PDF listing
+    11 measures, 8 met (two met by gap closure) and 3 not met: it counted every measure of the quarter and gap
+    closure as not met. Its counts are the PDF's rows now."""
+    from reporting.publication import figures
+    from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET, Withhold
+
+    rows = [SimpleNamespace(status=s) for s in [MET] * 6 + [MET_GAP] * 2 + [NOT_MET] * 3]
+    w = Withhold("HA", 2015, rows, eligible=11, met=8, share=8 / 11, earned_back=50)
+    monkeypatch.setattr(figures, "withhold_for_year", lambda *a, **k: {"HA": w})
+    pub = SimpleNamespace(benchmarks={}, withhold={}, case_mix={})
+    spec = SimpleNamespace(programme=None, kind=ReportKind.WITHHOLD, period="2015", ico="HA")
+    h = headlines._headline(None, pub, spec, None, Period.parse("2015"), "HA", {}, None)
+    assert (h.met, h.not_met, h.na) == (8, 3, 0)
+    assert (h.withhold_met, h.withhold_eligible, h.tier) == (8, 11, 50)
