@@ -37,6 +37,23 @@ def _results(session, run_id: int) -> dict:
     return {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run_id))}
 
 
+def _shown(result) -> float | None:
+    """The value the PDF headlines (``templates/macros/casemix.html``): a reported survey result's case-mix adjusted
+    score where it has one, else its value; None where not reported."""
+    if result is None or result.status != "reported":
+        return None
+    return result.adjusted_value if result.adjusted_value is not None else result.value
+
+
+def _counts(statuses: list[str]) -> tuple[int, int, int]:
+    """(met, not met, NA or without a benchmark): met by gap closure is met."""
+    return (
+        sum(s in (MET, MET_GAP) for s in statuses),
+        sum(s == NOT_MET for s in statuses),
+        sum(s in (NA, NO_BENCHMARK) for s in statuses),
+    )
+
+
 def for_report(session, pub, spec, basis) -> list[Headline]:
     """The headlines of the report ``spec`` made with the rules ``pub`` on ``basis`` (the runs its PDF reads)."""
     period = Period.parse(spec.period)
@@ -53,34 +70,22 @@ def for_report(session, pub, spec, basis) -> list[Headline]:
 def _headline(session, pub, spec, basis, period, code, results, previous) -> Headline:
     h = Headline(code)
     measures = programmes.get(spec.programme).measure_set  # the programme's own: MI Health Link has nine
-    for mid in measures:
-        status = figures.cell(pub, mid, results.get((mid, code)), period.year).status
-        if status in (MET, MET_GAP):
-            h.met += 1
-        elif status == NOT_MET:
-            h.not_met += 1
-        elif status in (NA, NO_BENCHMARK):
-            h.na += 1
+    h.met, h.not_met, h.na = _counts(
+        [figures.cell(pub, mid, results.get((mid, code)), period.year).status for mid in measures]
+    )
     if previous:
         moves = []
         for mid, m in measures.items():
-            now, before = results.get((mid, code)), previous.get((mid, code))
-            if (
-                now
-                and before
-                and now.status == before.status == "reported"
-                and now.value is not None
-                and before.value is not None
-                and now.value != before.value
-            ):
-                moves.append(
-                    (m.title, before.value, now.value, m.unit, (now.value > before.value) == m.higher_is_better)
-                )
+            now, before = _shown(results.get((mid, code))), _shown(previous.get((mid, code)))
+            if now is not None and before is not None and now != before:
+                moves.append((m.title, before, now, m.unit, (now > before) == m.higher_is_better))
         h.changes = sorted(moves, key=lambda c: -abs(c[2] - c[1]))[:CHANGES]
     if spec.kind == ReportKind.WITHHOLD:
         w = figures.withhold_for_year(session, pub, [code], period.year, basis).get(code)
         if w:
             h.tier, h.withhold_met, h.withhold_eligible = w.earned_back, w.met, w.eligible
+            # the measures the withhold PDF lists, as it judges them (met by gap closure is met), not every measure
+            h.met, h.not_met, h.na = _counts([r.status for r in w.rows])
     return h
 
 

@@ -265,3 +265,37 @@ def test_the_ico_home_shortfalls_show_the_judged_adjusted_score_and_its_gap(exam
         assert row.group(3) == format_value(m, abs(c.adjusted - c.benchmark)), (m.title, row.group(0))
         checked += 1
     assert checked, "the worked example has a survey measure HA does not meet in 2015Q3"
+
+
+def test_an_inquiry_shows_the_figure_questioned_as_its_card_headlines_it(example):
+    """An inquiry's "The figure questioned" gave the raw survey score (65.1%) where the card questioned read
+    65.7% adj.: the inquiry page and the ICO home's open inquiry give the card's headline, marked adj."""
+    from reporting import pipeline
+    from tests.conftest import csrf_token
+    from tests.web.test_periods_on_pages import headlines
+
+    example.config.update({"PUBLISH_MODE": "preview", "PREVIEW_DAYS": 5})
+    with example.app_context():
+        assert pipeline.run_cycle("2015Q3", trigger="test").status == "preview"
+    ha = example.test_client()
+    login(ha, "ha@example.org")
+    card = headlines(ha.get("/icos/HA?period=2015Q3").get_data(as_text=True))["rating_health_plan"]
+    assert card.split()[1] == "raw" and card.split()[0] != card.split()[2], card  # "49.2 raw 48.6 ..."
+    shown = card.split()[0] + " adj."  # the adjusted headline, marked
+    r = ha.post(
+        "/inquiries/new",
+        data={
+            "csrf_token": csrf_token(ha, "/inquiries/new"),
+            "period": "2015Q3",
+            "measure_id": "rating_health_plan",
+            "message": "Our rating looks low.",
+        },
+    )
+    assert r.status_code == 302
+    inquiry_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    thread = ha.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
+    asked = re.search(r'<p class="questioned" id="questioned">(.*?)</p>', thread, re.S).group(1)
+    assert f"2015Q3: {shown}" in " ".join(re.sub(r"<[^>]+>", " ", asked).split()), asked
+    home = ha.get("/").get_data(as_text=True)
+    item = re.search(rf'<li id="inquiry-{inquiry_id}">(.*?)</li>', home, re.S).group(1)
+    assert f"2015Q3: {shown}" in " ".join(re.sub(r"<[^>]+>", " ", item).split()), item
