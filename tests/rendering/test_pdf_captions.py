@@ -58,7 +58,7 @@ def _shifted(html: str, mm: int) -> str:
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_no_caption_stands_alone_at_a_page_foot(example, tmp_path, monkeypatch):
     made = []
-    monkeypatch.setattr(render, "html_to_pdf", lambda html: made.append(html) or pdf.html_to_pdf(html))
+    monkeypatch.setattr(render, "printed", lambda html: made.append(html) or pdf.printed(html))
     out = tmp_path / "scorecard.pdf"
     r = example.test_cli_runner().invoke(args=["scorecard", "--ico", "HA", "--period", "2015Q3", "-o", str(out)])
     assert r.exit_code == 0, r.output
