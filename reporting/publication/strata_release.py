@@ -245,12 +245,27 @@ def _protect_block(
         hidden.discard(k)
         if name in stratum_primary(s, threshold) or (mid, s.period_code, s.ico, name) in hidden_totals:
             hidden.add(k)
-    if not hidden:
-        return set()  # nothing suppressed in the block: nothing to protect
-    rels = block_relations(history, totals, name)
-    insiders = sorted({s.ico for s in history} - {STATEWIDE})
-    _complete(rels, values, hidden, fixed, insiders, mine)
-    return hidden & mine
+    # A numerator is at most its denominator, so one whose denominator is 0 is known to be 0 whether it is shown
+    # or not (the whole row suppresses a stratum's numerator beside a published 0): the audit treats it as a known
+    # count, never a protection. Pinned even where the 0 is suppressed too: knowing more than a reader does only
+    # makes the audit stricter.
+    pinned = _pinned(name, history, totals) & set(values)
+    shown_as_suppressed = hidden & pinned & mine
+    hidden -= pinned
+    fixed |= pinned
+    if hidden:
+        rels = block_relations(history, totals, name)
+        insiders = sorted({s.ico for s in history} - {STATEWIDE})
+        _complete(rels, values, hidden, fixed, insiders, mine)
+    return (hidden & mine) | shown_as_suppressed
+
+
+def _pinned(name: str, strata: list[StratumCounted], totals: list) -> set:
+    """The numerator keys (strata and totals) whose denominator is 0."""
+    if name != "numerator":
+        return set()
+    out = {stratum_key(s, name) for s in strata if s.numerator is not None and s.denominator == 0}
+    return out | {key(t, name) for t in totals if counts_of(t).get("denominator") == 0 and name in counts_of(t)}
 
 
 def _complete(rels: list[Relation], values: dict, hidden: set, fixed: set, insiders: list, mine: set) -> None:
@@ -293,11 +308,25 @@ def _complete(rels: list[Relation], values: dict, hidden: set, fixed: set, insid
         for t in sorted(determined, key=repr):
             if any(k in added for g in with_key[t] for k in g):
                 continue  # one of its groups changed this round already: the next audit tells
-            chosen = hide_next(with_key[t])
+            chosen = hide_next(_nearest_free(t, with_key, lambda k: k in values and k not in hidden and k not in fixed))
             if chosen is not None:
                 added.add(chosen)
         if not added:
             return  # nothing left that may change: what is determined was published before
+
+
+def _nearest_free(target, with_key: dict, free) -> list:
+    """The groups holding ``target`` when one of them has a count that may change (``free``), else the groups one
+    relation further on, and so on: where every count beside a determined one is fixed (published before, or a
+    statewide figure of one ICO's own counts), the protection is found further along the chain that determines it."""
+    seen, frontier = {target}, [target]
+    while frontier:
+        groups = [g for k in frontier for g in with_key[k]]
+        if any(free(k) for g in groups for k in g):
+            return groups
+        frontier = [k for g in groups for k in g if k not in seen]
+        seen.update(frontier)
+    return []
 
 
 def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list, mine: set) -> set:
@@ -314,6 +343,12 @@ def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list,
     forty ICOs' users cost forty small products, not forty eliminations."""
     out: set = set()
     unknown = {k for r in rels for k in (r.total, *r.parts) if k in hidden or k not in values}
+
+    def news(found: set) -> set:
+        """What an ICO's users must not learn in ``found``: another ICO's counts. A statewide count is theirs plus
+        the others' sum, as a shown statewide count is (docs/measures.md)."""
+        return {k for k in found if k[2] != STATEWIDE}
+
     for keys, crels in _unknown_components(rels, unknown):
         if not any(k in hidden for k in keys) or not any(k in mine for r in crels for k in (r.total, *r.parts)):
             continue  # nothing to protect, or nothing of this release in its relations (audited when published)
@@ -323,7 +358,8 @@ def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list,
                 if ico is not None and not any(k in values and k[2] == ico for k in keys):
                     continue
                 known = set() if ico is None else {k for k in keys if k in values and k[2] == ico}
-                out |= {k for k in _bridges(edges, known) if k in hidden}
+                found = {k for k in _bridges(edges, known) if k in hidden}
+                out |= found if ico is None else news(found)
             continue
         null = _null_space(crels, keys)
         targets = np.array([k in hidden for k in keys])
@@ -343,7 +379,7 @@ def _determined(rels: list[Relation], values: dict, hidden: set, insiders: list,
                 continue
             theirs = np.einsum("ij,jk->ik", null, _kernel(null[struck]))  # element-wise: no BLAS threads
             free = np.abs(theirs).max(axis=1, initial=0) > TOL
-            out |= {keys[j] for j in np.flatnonzero(maybe & ~free)}
+            out |= news({keys[j] for j in np.flatnonzero(maybe & ~free)})
     return out
 
 

@@ -199,8 +199,10 @@ def plan(releases: list[Release], insiders: bool = True, threshold: int = CMS_TH
                 if k not in shown_before:
                     counts[k] = Count(k, v, shown=name not in hide)
         rels = relations(every.values())
+        # A numerator whose denominator is 0 is 0, shown or not: suppressing it protects nothing.
+        pinned = {key(r, "numerator") for r in release.results if r.denominator == 0 and r.numerator is not None}
         hidden = _protect_all(
-            counts, rels, mine, sorted({k[2] for k in counts} - {STATEWIDE}) if insiders else [], unfixable
+            counts, rels, mine - pinned, sorted({k[2] for k in counts} - {STATEWIDE}) if insiders else [], unfixable
         )
         out[release.name] = mine & hidden
         for k in mine:
@@ -263,8 +265,8 @@ def ico_withheld(
     for r in results:
         for name, v in counts_of(r).items():
             k = key(r, name)
-            if k in public:
-                continue
+            if public.get(k) == v:
+                continue  # published as it is now (a count recomputed since is not public: the public knows the old)
             if r.ico == own:
                 counts[k] = Count(k, v, shown=True, fixed=True)
             elif r.ico == STATEWIDE:

@@ -170,6 +170,19 @@ def test_an_ico_user_gets_no_other_icos_quarter_from_statewide_year_and_quarters
     assert ico_withheld("CCA", rows, public={}, hidden_statewide={("ltss_coordinator_care_plan", "2015Q4")})
 
 
+def test_an_ico_user_gets_no_resubmitted_count_from_a_statewide_figure_beside_its_old_published_value():
+    """An attack: NH's 2015Q2 counts were published (40 / 60), then NH resubmitted (12 / 20, not yet published).
+    CCA's users saw the new statewide figure and took their own and FTC's public counts from it: NH's new ones.
+    A count is public only as it was published; recomputed since, it is another ICO's count to protect."""
+    rows = table("fuh_7d", "2015Q2", [("CCA", 25, 50), ("FTC", 30, 55), ("NH", 12, 20)])
+    public = {("fuh_7d", "2015Q2", ico, n): v for ico, n, v in [("FTC", "numerator", 30), ("FTC", "denominator", 55)]}
+    public |= {("fuh_7d", "2015Q2", "NH", "numerator"): 40, ("fuh_7d", "2015Q2", "NH", "denominator"): 60}
+    assert ico_withheld("CCA", rows, public=public, hidden_statewide=set()) == {("fuh_7d", "2015Q2")}
+    # As published (NH unchanged), the statewide figure tells CCA nothing it may not know.
+    public |= {("fuh_7d", "2015Q2", "NH", "numerator"): 12, ("fuh_7d", "2015Q2", "NH", "denominator"): 20}
+    assert ico_withheld("CCA", rows, public=public, hidden_statewide=set()) == set()
+
+
 def test_every_measure_says_how_its_counts_add_up_over_time():
     assert set(TIME_RULE) == set(REGISTRY)
 

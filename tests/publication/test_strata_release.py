@@ -17,6 +17,8 @@ from reporting.publication.released import Counted
 from reporting.publication.strata_release import StratumCounted, plan_strata, stratum_key
 from reporting.publication.suppression import LAST_QUARTER, QUARTERS, ROLLING, TIME_RULE, Release, key, plan
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 NAMES = ("numerator", "denominator")
 
 
@@ -78,19 +80,30 @@ def determined(eqs: list[list], known: set, cells: set) -> set:
 
 
 def leaks(totals: dict, strata: dict, hidden: set) -> dict:
-    """Reader -> the suppressed counts they determine; readers: the public and each ICO's users. Solved per
+    """Reader -> the suppressed counts they determine; readers: the public and each ICO's users, for whom a
+    statewide count is theirs plus the others' sum, as a shown statewide count is, so only another ICO's counts
+    must stay undetermined. A numerator whose published denominator is 0 is known to be 0. Solved per
     (measure, count name): no relation joins two measures or a numerator to a denominator."""
     out = {}
     icos = sorted({k[2] for k in totals} - {STATEWIDE})
     groups = {(k[0], k[3]) for k in totals}
+    # A numerator is at most its denominator: one whose denominator is published as 0 is 0, shown or not.
+    cells = {**totals, **strata}
+    pinned = {
+        k
+        for k in cells
+        if k[3] == "numerator" and (d := (*k[:3], "denominator", *k[4:])) in cells and d not in hidden and cells[d] == 0
+    }
     for mid, name in groups:
         t = {k: v for k, v in totals.items() if k[0] == mid and k[3] == name}
         s = {k: v for k, v in strata.items() if k[0] == mid and k[3] == name}
         eqs = equations(t, s)
         mine_hidden = {k for k in [*t, *s] if k in hidden}
         for reader in [None, *icos]:
-            known = {k for k in [*t, *s] if k not in hidden or (reader is not None and k[2] == reader)}
+            known = {k for k in [*t, *s] if k not in hidden or k in pinned or (reader is not None and k[2] == reader)}
             found = determined(eqs, known, mine_hidden)
+            if reader is not None:  # what an ICO's users must not learn: another ICO's count (docs/measures.md)
+                found = {k for k in found if k[2] != STATEWIDE}
             if found:
                 out.setdefault(reader or "public", set()).update(found)
     return out
@@ -152,6 +165,8 @@ def published_counts(releases, totals_hidden, strata_hidden):
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("measure_id", ["fuh_7d", "community_residence", "getting_needed_care"])
 def test_random_small_populations_disclose_nothing_across_groups_releases_and_insiders(seed, measure_id):
+    """Seeds 2 and 6 of fuh_7d failed before a numerator beside a published 0 denominator counted as known (the
+    plans suppressed such a 0 as a complement, and a reader took it as 0: an attack on the demo did so)."""
     rng = random.Random(seed)
     icos = ["IA", "IB", "IC"][: rng.choice([2, 3])]
     order = ["2015Q1", "2015Q2", "2015Q3", "2015Q4", "2015"]
