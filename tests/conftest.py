@@ -1,6 +1,7 @@
 """Test fixtures on real components: SQLite files and the PostgreSQL server of this machine.
 
-Every test that takes ``app`` runs once per backend in ``TEST_BACKENDS`` (default: both)."""
+Every test that takes ``app`` runs once per backend in ``TEST_BACKENDS`` (default: both), except those marked
+``one_backend``, which run on the first."""
 
 from __future__ import annotations
 
@@ -54,6 +55,21 @@ def pytest_configure(config):
     """This run's own id, in its PostgreSQL database names: two checkouts testing at once on one server (or two
     helpers on one machine) never drop each other's databases. xdist's workers get their controller's."""
     config.stash[RUN] = getattr(config, "workerinput", {}).get("reporting_run") or uuid.uuid4().hex[:10]
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked ``one_backend`` (its subject is pages, rules, reports or files, not the storage) runs on the
+    first backend of ``TEST_BACKENDS`` only; the tests of storage, ingest, jobs, delivery and publication run on
+    every backend. Its other backends' runs are deselected (the summary counts them)."""
+    others = set(BACKENDS[1:])
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_other = params is not None and any(isinstance(v, str) and v in others for v in params.params.values())
+        (drop if on_other and item.get_closest_marker("one_backend") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -425,3 +441,17 @@ ARTIFACTS = ROOT / "test-artifacts"
 def artifact_path(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+def _cycles_2015q3_and_2015(app: Flask) -> None:
+    from reporting import pipeline
+
+    with app.app_context():
+        pipeline.run_cycle("2015Q3", trigger="test")  # editions, rendered reports, deliveries
+        pipeline.run_cycle("2015", trigger="test")
+
+
+@pytest.fixture(params=BACKENDS)
+def cycled(request, tmp_path):
+    """The worked example after the 2015Q3 and 2015 cycles (``example``'s settings), built once per run."""
+    yield from example_after(request, tmp_path, "cycled_2015q3_2015", _cycles_2015q3_and_2015)

@@ -12,6 +12,8 @@ from reporting.ingest import PackageFile
 from reporting.storage.models import ROW_TABLES, Submission
 from tests.conftest import EXAMPLES
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 BASE = EXAMPLES / "packages" / "HA" / "2014Q1"
 NEXT = EXAMPLES / "packages" / "HA" / "2014Q2"
 

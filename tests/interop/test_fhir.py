@@ -16,6 +16,8 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from measures import REGISTRY
 from tests.ingest.test_upload_paths import issue_token
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 
 

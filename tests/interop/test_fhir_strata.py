@@ -17,6 +17,8 @@ from reporting.storage.models import Edition, ResultStratum
 from tests.ingest.test_upload_paths import issue_token
 from tests.interop.test_fhir import get, publish
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 

@@ -14,6 +14,8 @@ from measures import REGISTRY
 from tests.interop.test_fhir import publish
 from tests.rendering.test_pdf import pdf_text
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 
 @pytest.fixture
 def published_example(example):

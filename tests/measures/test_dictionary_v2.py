@@ -10,6 +10,8 @@ from sqlalchemy import select
 from reporting.storage.models import ROW_TABLES
 from tests.ingest.test_malformed import as_package, base_files, ha, rows_of, set_cell, submit, write  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 S = "survey_responses.csv"
 ADJUSTERS = ["general_health", "mental_health", "education", "proxy", "survey_language"]
 

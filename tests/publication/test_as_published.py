@@ -16,6 +16,8 @@ from reporting.storage import db
 from reporting.storage.models import Edition, ResultRun
 from tests.conftest import login
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 
 def _cycle(app, period):
     with app.app_context():

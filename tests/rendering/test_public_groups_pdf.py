@@ -11,6 +11,8 @@ from measures import REGISTRY
 from reporting.rendering.filters import format_value
 from tests.rendering.test_pdf import pdf_text
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 
 @pytest.fixture
 def cycled(example):

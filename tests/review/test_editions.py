@@ -16,6 +16,8 @@ from reporting.storage import db
 from reporting.storage.models import Edition, utcnow
 from tests.conftest import csrf_token, login
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 S = EditionStatus
 ALLOWED = {
     (S.PREVIEW, S.PUBLISHED),

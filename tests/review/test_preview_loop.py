@@ -18,7 +18,7 @@ from tests.ingest.test_upload_paths import issue_token, zip_of
 from tests.rendering.test_pdf import pdf_text
 from tests.smtp_server import smtp  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.slow  # the preview loop through cycles, PDFs and e-mails
+pytestmark = [pytest.mark.slow, pytest.mark.one_backend]  # the preview loop through cycles, PDFs and e-mails
 
 ICO_HA = {"reports@ha.example.org", "ha@example.org"}
 

@@ -7,10 +7,13 @@ import csv
 import io
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from reporting.storage.models import AuditEvent, Edition, RuleSet
 from tests.conftest import csrf_token, login
+
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
 
 
 def invoke(app, *args):

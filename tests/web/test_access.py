@@ -7,6 +7,8 @@ import pytest
 
 from tests.conftest import csrf_token, login
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 # A value for every URL parameter used by the routes. A new parameter must be added here.
 SAMPLES = {
     "user_id": "1",

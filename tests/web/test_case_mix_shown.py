@@ -16,6 +16,8 @@ from reporting.rendering.filters import format_value
 from reporting.storage.models import Result
 from tests.conftest import login
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 SURVEY = [m for m in REGISTRY.values() if getattr(m, "case_mix_items", None)]
 
 

@@ -6,11 +6,14 @@ import io
 import re
 
 import pandas as pd
+import pytest
 from sqlalchemy import select
 
 from reporting.rendering.filters import fmt_value
 from reporting.storage.models import Result, ResultRun, User
 from tests.conftest import login
+
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
 
 
 def current_results(dbs, period):

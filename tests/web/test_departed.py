@@ -12,6 +12,8 @@ from reporting.cli_files import files_from_paths
 from tests.conftest import BACKENDS, EXAMPLES, example_after, login
 from tests.rendering.test_pdf import rendered
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 LEFT = "left the demonstration after 2014Q3"
 
 

@@ -13,6 +13,8 @@ from tests.conftest import EXAMPLES, csrf_token, login
 from tests.ingest.test_upload_paths import issue_token, zip_of
 from tests.smtp_server import smtp  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 PKG = EXAMPLES / "packages" / "HA"
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from measures import REGISTRY
 from reporting.storage.models import Result, ResultRun, ResultUnits
 from tests.conftest import login
 from tests.smtp_server import smtp  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
 
 
 def page_of(app, email, path="/"):

@@ -22,6 +22,8 @@ from tests.conftest import csrf_token, login
 from tests.ingest.test_upload_paths import issue_token
 from tests.web.later_quarter import moved_package
 
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
+
 
 @pytest.fixture
 def later(example, tmp_path):

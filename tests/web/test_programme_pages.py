@@ -10,8 +10,12 @@ import io
 import re
 from datetime import date
 
+import pytest
+
 from tests.conftest import PASSWORD, login
 from tests.web.test_programme_walk import PUBLISHED, two  # noqa: F401 (the fixture: One Care and two MI plans)
+
+pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
 
 
 def _people(app):
