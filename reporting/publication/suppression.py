@@ -229,14 +229,16 @@ def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable:
             if not any(k in hidden and k[2] == ico for k in members if k in counts):
                 continue
             if held is None:
-                public = {k: _state(counts[k], k in hidden) for k in members if k in counts}
+                public = {k: _insiders(counts[k], k in hidden) for k in members if k in counts}
                 rest = insiders[n:]
                 known = [{k for k in members if k in counts and k[2] == other} for other in rest]
                 held = dict(zip(rest, holds_each(members, crels, public, known)))
             if held.get(ico) or not any(k in mine and k[2] != ico and k not in hidden for k in members):
                 continue  # holds, or nothing this insider's pass may suppress (as protect)
             seen = {
-                k: Count(k, counts[k].value, shown=True, fixed=True) if k[2] == ico else _state(counts[k], k in hidden)
+                k: Count(k, counts[k].value, shown=True, fixed=True)
+                if k[2] == ico
+                else _insiders(counts[k], k in hidden)
                 for k in members
                 if k in counts
             }
@@ -251,6 +253,15 @@ def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable:
 
 def _state(c: Count, hidden: bool) -> Count:
     return Count(c.key, c.value, shown=not hidden, fixed=c.fixed, protected=c.protected)
+
+
+def _insiders(c: Count, hidden: bool) -> Count:
+    """A count as an ICO's users audit it: what they must not learn is another ICO's count. A statewide count is
+    their own plus the others' sum, as every shown statewide figure tells them, so it need not hold (with two
+    ICOs the other's count, which must, goes with it)."""
+    return Count(
+        c.key, c.value, shown=not hidden, fixed=c.fixed, protected=False if c.key[2] == STATEWIDE else c.protected
+    )
 
 
 def ico_withheld(

@@ -270,6 +270,8 @@ def independent_determined(releases, hidden_of, insider=None):
         if np.allclose(null[i], 0, atol=1e-9):
             determined.add(k)
             assert round(x[i]) == values[k]  # the reader's solution is the true count
+    if insider is not None:  # what an ICO's users must not learn: another ICO's counts (a statewide count is
+        determined = {k for k in determined if k[1] != STATEWIDE}  # theirs plus the others' sum)
     return determined
 
 
