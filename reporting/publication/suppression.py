@@ -251,10 +251,6 @@ def _protect_all(counts: dict, rels: list, mine: set, insiders: list, unfixable:
     return hidden
 
 
-def _state(c: Count, hidden: bool) -> Count:
-    return Count(c.key, c.value, shown=not hidden, fixed=c.fixed, protected=c.protected)
-
-
 def _insiders(c: Count, hidden: bool) -> Count:
     """A count as an ICO's users audit it: what they must not learn is another ICO's count. A statewide count is
     their own plus the others' sum, as every shown statewide figure tells them, so it need not hold (with two
