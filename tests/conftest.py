@@ -61,12 +61,18 @@ def pytest_collection_modifyitems(config, items):
     """A test marked ``one_backend`` (its subject is pages, rules, reports or files, not the storage) runs on the
     first backend of ``TEST_BACKENDS`` only; the tests of storage, ingest, jobs, delivery and publication run on
     every backend. Its other backends' runs are deselected (the summary counts them)."""
-    others = set(BACKENDS[1:])
+
+    def backend_and_rest(item) -> tuple[str | None, str]:
+        params = getattr(item, "callspec", None)
+        backend = next((v for v in params.params.values() if v in BACKENDS), None) if params else None
+        return backend, item.nodeid.replace(f"[{backend}", "[*").replace(f"-{backend}", "-*") if backend else ""
+
+    marked = [item for item in items if item.get_closest_marker("one_backend")]
+    on_first = {rest for backend, rest in map(backend_and_rest, marked) if backend == BACKENDS[0]}
     keep, drop = [], []
     for item in items:
-        params = getattr(item, "callspec", None)
-        on_other = params is not None and any(isinstance(v, str) and v in others for v in params.params.values())
-        (drop if on_other and item.get_closest_marker("one_backend") else keep).append(item)
+        backend, rest = backend_and_rest(item) if item.get_closest_marker("one_backend") else (None, "")
+        (drop if backend not in (None, BACKENDS[0]) and rest in on_first else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
