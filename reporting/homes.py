@@ -192,7 +192,7 @@ def ico_home(
         cell = figures.cell(pub, mid, latest.get((mid, org.code)), year)
         home.benchmarked += cell.benchmark is not None
         if cell.status == NOT_MET:
-            value = cell.result.value if cell.adjusted is None else cell.adjusted  # the value the status judges
+            value = cell.judged_value
             home.shortfalls.append(
                 Shortfall(
                     mid,

@@ -46,6 +46,34 @@ class Cell:
     status: str
     adjusted: float | None = None  # the case-mix adjusted value the status judges, where the rules say so
 
+    @property
+    def judged_value(self) -> float | None:
+        """The value ``status`` judges: the case-mix adjusted score where the year's rules judge it (``adjusted``),
+        else the result's value. Where the rules judge raw scores it is not the ``headline``."""
+        if self.adjusted is not None:
+            return self.adjusted
+        return None if self.result is None else self.result.value
+
+
+def adjusted_headline(result) -> float | None:
+    """The case-mix adjusted score that headlines ``result`` on every page, report, chart and e-mail (measures.md,
+    "Case-mix adjustment"): a reported ICO survey result's, where it has one, whatever the year's rules judge
+    (the status says which). None where its value headlines it: not a survey measure, no adjusted score, or
+    statewide, which adjustment leaves unchanged. The one place that decides it; templates ask the filter of
+    the same name."""
+    if result is None or result.status != "reported" or result.ico == STATEWIDE:
+        return None
+    return result.adjusted_value
+
+
+def headline(result) -> float | None:
+    """The value that headlines ``result``: its case-mix adjusted score where it has one (``adjusted_headline``),
+    else its value; None where it is not reported. Templates ask the filter of the same name."""
+    if result is None or result.status != "reported":
+        return None
+    adjusted = adjusted_headline(result)
+    return result.value if adjusted is None else adjusted
+
 
 @dataclass
 class Provenance:

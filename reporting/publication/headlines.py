@@ -37,14 +37,6 @@ def _results(session, run_id: int) -> dict:
     return {(r.measure_id, r.ico): r for r in session.scalars(select(Result).where(Result.run_id == run_id))}
 
 
-def _shown(result) -> float | None:
-    """The value the PDF headlines (``templates/macros/casemix.html``): a reported survey result's case-mix adjusted
-    score where it has one, else its value; None where not reported."""
-    if result is None or result.status != "reported":
-        return None
-    return result.adjusted_value if result.adjusted_value is not None else result.value
-
-
 def _counts(statuses: list[str]) -> tuple[int, int, int]:
     """(met, not met, NA or without a benchmark): met by gap closure is met."""
     return (
@@ -76,7 +68,7 @@ def _headline(session, pub, spec, basis, period, code, results, previous) -> Hea
     if previous:
         moves = []
         for mid, m in measures.items():
-            now, before = _shown(results.get((mid, code))), _shown(previous.get((mid, code)))
+            now, before = figures.headline(results.get((mid, code))), figures.headline(previous.get((mid, code)))
             if now is not None and before is not None and now != before:
                 moves.append((m.title, before, now, m.unit, (now > before) == m.higher_is_better))
         h.changes = sorted(moves, key=lambda c: -abs(c[2] - c[1]))[:CHANGES]

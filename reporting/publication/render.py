@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from reporting import audit
-from reporting.publication import editions, figures, headlines, reports, settings, strata_release
+from reporting.publication import editions, figures, headlines, reports, settings, strata, strata_release
 from reporting.publication.audience import expected_reports
 from reporting.publication.editions import EditionStatus
 from reporting.rendering.html import report_html
@@ -124,7 +124,8 @@ def render_edition(edition_id: int) -> int:
         pub = as_recorded(session, edition.rule_versions, edition.programme_id)  # the rules it was made with
         programme_id = edition.programme_id
     t = time.perf_counter()
-    made = [_report_html(spec, frozen, pub) for spec in todo]
+    with strata.one_render():  # each ICO's scorecard reads the same run's released strata
+        made = [_report_html(spec, frozen, pub) for spec in todo]
     t_html = time.perf_counter()
     pdfs = _pdfs([m.html for m in made])
     t_pdf = time.perf_counter()

@@ -117,8 +117,9 @@ def _change(now, before):
     """The change of the headline: a survey measure's case-mix adjusted score where both have one, else the value."""
     if now is None or before is None or now.status != "reported" or before.status != "reported":
         return None
-    if now.adjusted_value is not None and before.adjusted_value is not None:
-        return now.adjusted_value - before.adjusted_value
+    adjusted_now, adjusted_before = figures.adjusted_headline(now), figures.adjusted_headline(before)
+    if adjusted_now is not None and adjusted_before is not None:
+        return adjusted_now - adjusted_before
     if now.value is None or before.value is None:
         return None
     return now.value - before.value
@@ -224,13 +225,7 @@ def _strata_labels() -> dict:
 def _adjusted_shown(shown, result) -> bool:
     """Whether a survey result's case-mix adjusted value goes beside its raw one: an ICO's reported result whose
     value is shown (not suppressed), as the open data has it (statewide is unchanged by adjustment)."""
-    return (
-        result is not None
-        and result.adjusted_value is not None
-        and result.status == "reported"
-        and shown is not None
-        and shown.value not in (None, SUPPRESSED)
-    )
+    return figures.adjusted_headline(result) is not None and shown is not None and shown.value not in (None, SUPPRESSED)
 
 
 def statewide(session, pub, period_code: str, basis, public: bool = False, edition=None) -> dict:

@@ -11,7 +11,9 @@ suppression: callers pass the runs of the basis the viewer is shown and filter I
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import pandas as pd
@@ -273,21 +275,14 @@ def _statewide_as_published(session, frame: pd.DataFrame, run) -> pd.DataFrame:
     from the public file a second's suppressed one follows; the public plan holds against each ICO's users knowing
     their own strata and everything public, so what the public sees of the statewide strata is safe to show them
     exactly. Nothing statewide before the period is published (a preview's statewide strata wait for it)."""
-    from reporting.publication.released import RELEASED
-    from reporting.publication.strata_release import NAMES, hidden_strata
-    from reporting.storage.models import Edition
+    from reporting.publication.strata_release import NAMES
 
     state = frame["ico"] == STATEWIDE
     if not state.any():
         return frame
-    edition = session.scalar(
-        select(Edition)
-        .where(Edition.run_id == run.id, Edition.status.in_(RELEASED), Edition.published_at.is_not(None))
-        .order_by(Edition.published_at.desc())
-    )
-    if edition is None:
+    hidden = _hidden_as_published(session, run)
+    if hidden is None:
         return frame[~state].reset_index(drop=True)
-    hidden = hidden_strata(session, run.programme_id, run.id, edition.id)
     keep = [
         ico != STATEWIDE or not any((m, p, ico, n, f, s) in hidden for n in NAMES)
         for m, p, ico, f, s in zip(
@@ -295,6 +290,43 @@ def _statewide_as_published(session, frame: pd.DataFrame, run) -> pd.DataFrame:
         )
     ]
     return frame[keep].reset_index(drop=True)
+
+
+# The stratum counts hidden in each run's published outputs, read once per ``one_render``; outside one, per call.
+_RENDER: ContextVar[dict | None] = ContextVar("strata_hidden_as_published", default=None)
+
+
+@contextmanager
+def one_render() -> Iterator[None]:
+    """Within the block, what the public outputs of a run's published edition hide of its strata is read once
+    (``_statewide_as_published``): an edition's reports, where each ICO's scorecard reads the same run. Nothing
+    outlives the block, so a later edition's release is read afresh by the next render."""
+    token = _RENDER.set({})
+    try:
+        yield
+    finally:
+        _RENDER.reset(token)
+
+
+def _hidden_as_published(session, run) -> set | None:
+    """The stratum counts the public outputs of ``run``'s newest published edition hide
+    (``strata_release.hidden_strata``); None while it has none published."""
+    from reporting.publication.released import RELEASED
+    from reporting.publication.strata_release import hidden_strata
+    from reporting.storage.models import Edition
+
+    memo = _RENDER.get()
+    if memo is not None and run.id in memo:
+        return memo[run.id]
+    edition = session.scalar(
+        select(Edition)
+        .where(Edition.run_id == run.id, Edition.status.in_(RELEASED), Edition.published_at.is_not(None))
+        .order_by(Edition.published_at.desc())
+    )
+    hidden = None if edition is None else hidden_strata(session, run.programme_id, run.id, edition.id)
+    if memo is not None:
+        memo[run.id] = hidden
+    return hidden
 
 
 def without_subtractable(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:

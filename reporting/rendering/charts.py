@@ -15,6 +15,7 @@ from pathlib import Path
 
 from measures import Period
 from reporting.engine import STATEWIDE
+from reporting.publication.figures import adjusted_headline, headline
 from reporting.rendering.filters import UNIT_LABELS, format_value
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]  # Okabe-Ito, colour-blind safe
@@ -320,14 +321,14 @@ def _alt(title, periods, series, benchmark, unit: str) -> str:
 def trend_chart_for(trend, codes: list[str], names: dict, width: float = 6.6, height: float = 2.5, legend: bool = True):
     """One chart: each ICO in ``codes`` (with its interval band when there is only one), statewide, benchmark."""
     series = []
-    adjusted = any(_adjusted(r) is not None for code in codes for r in trend.series.get(code, []))
+    adjusted = any(adjusted_headline(r) is not None for code in codes for r in trend.series.get(code, []))
     with_band = trend.measure.has_interval and not adjusted  # the interval is the raw value's
     for code in codes:
         values = trend.series.get(code, [])
         series.append(
             Series(
                 names.get(code, code),
-                tuple(_plotted(r) for r in values),
+                tuple(headline(r) for r in values),  # as the headline beside it gives it
                 tuple(r.ci_low if (with_band and r is not None and r.status == "reported") else None for r in values)
                 if with_band
                 else (),
@@ -358,16 +359,6 @@ def _reported(r):
 # What a survey measure's chart plots (measures.md, "Case-mix adjustment"): each ICO's adjusted score, as the headline
 # beside it shows, and the statewide value, which adjustment leaves unchanged.
 ADJUSTED_NOTE = "ICOs case-mix adjusted, statewide unadjusted"
-
-
-def _adjusted(r):
-    return r.adjusted_value if (r is not None and r.status == "reported") else None
-
-
-def _plotted(r):
-    """An ICO's value as its headline gives it: the case-mix adjusted score where there is one, else the value."""
-    adjusted = _adjusted(r)
-    return adjusted if adjusted is not None else _reported(r)
 
 
 def chart_legend(codes: list[str], names: dict, interval: bool) -> list[dict]:

@@ -85,6 +85,7 @@ def init_app(app) -> None:
 
 def _extensions(app) -> None:
     """Addresses' converters, CSRF, sign-in (sessions that end on the server), the sign-in limit, the filters."""
+    from reporting.publication import figures
     from reporting.rendering.filters import register_filters
     from reporting.storage import db
     from reporting.storage.models import User
@@ -104,6 +105,8 @@ def _extensions(app) -> None:
         )
     limiter.init_app(app)
     register_filters(app.jinja_env)
+    # which value headlines a result is the read model's decision (``figures.headline``), asked, not re-made
+    app.jinja_env.filters.update(headline=figures.headline, adjusted_headline=figures.adjusted_headline)
 
     @login_manager.user_loader
     def load_user(user_id: str):

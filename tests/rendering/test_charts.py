@@ -169,14 +169,16 @@ def test_a_survey_chart_plots_the_adjusted_score_and_says_so():
     from reporting.publication.figures import Trend
     from reporting.rendering.filters import format_value
 
-    def result(value, adjusted=None, low=None, high=None):
-        return SimpleNamespace(value=value, adjusted_value=adjusted, status="reported", ci_low=low, ci_high=high)
+    def result(value, adjusted=None, low=None, high=None, ico="HA"):
+        return SimpleNamespace(
+            value=value, adjusted_value=adjusted, status="reported", ci_low=low, ci_high=high, ico=ico
+        )
 
     flu = REGISTRY["flu_vaccine"]
     periods = ["2015Q1", "2015Q2", "2015Q3"]
     series = {
         "HA": [result(70.0, 66.0, 60.0, 79.0), result(72.0, 68.5, 62.0, 80.0), result(71.0, 73.25, 61.0, 80.0)],
-        "STATEWIDE": [result(69.0, 69.0), result(70.0, 70.0), result(71.0, 71.0)],
+        "STATEWIDE": [result(v, v, ico="STATEWIDE") for v in (69.0, 70.0, 71.0)],
     }
     trend = Trend(flu, periods, series, [66.0] * 3, {})
     chart = charts.trend_chart_for(trend, ["HA"], {"HA": "Health Alliance"})
