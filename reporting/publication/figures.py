@@ -75,6 +75,20 @@ def headline(result) -> float | None:
     return result.value if adjusted is None else adjusted
 
 
+def headline_change(now, before) -> tuple[float, float] | None:
+    """(before, now) of a headline's change between two results, as the PDF and its e-mail both state it: their
+    case-mix adjusted scores where both have one (never an adjusted score against a raw one), else their
+    values; None where either is not reported or has no value."""
+    if now is None or before is None or now.status != "reported" or before.status != "reported":
+        return None
+    adjusted_now, adjusted_before = adjusted_headline(now), adjusted_headline(before)
+    if adjusted_now is not None and adjusted_before is not None:
+        return adjusted_before, adjusted_now
+    if now.value is None or before.value is None:
+        return None
+    return before.value, now.value
+
+
 @dataclass
 class Provenance:
     run_id: int

@@ -68,8 +68,9 @@ def _headline(session, pub, spec, basis, period, code, results, previous) -> Hea
     if previous:
         moves = []
         for mid, m in measures.items():
-            now, before = figures.headline(results.get((mid, code))), figures.headline(previous.get((mid, code)))
-            if now is not None and before is not None and now != before:
+            pair = figures.headline_change(results.get((mid, code)), previous.get((mid, code)))
+            if pair is not None and pair[0] != pair[1]:
+                before, now = pair
                 moves.append((m.title, before, now, m.unit, (now > before) == m.higher_is_better))
         h.changes = sorted(moves, key=lambda c: -abs(c[2] - c[1]))[:CHANGES]
     if spec.kind == ReportKind.WITHHOLD:

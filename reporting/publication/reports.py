@@ -114,15 +114,9 @@ def _trends_up_to(session, pub, codes, period: Period, basis, role: str = ""):
 
 
 def _change(now, before):
-    """The change of the headline: a survey measure's case-mix adjusted score where both have one, else the value."""
-    if now is None or before is None or now.status != "reported" or before.status != "reported":
-        return None
-    adjusted_now, adjusted_before = figures.adjusted_headline(now), figures.adjusted_headline(before)
-    if adjusted_now is not None and adjusted_before is not None:
-        return adjusted_now - adjusted_before
-    if now.value is None or before.value is None:
-        return None
-    return now.value - before.value
+    """The change of the headline (``figures.headline_change``)."""
+    pair = figures.headline_change(now, before)
+    return None if pair is None else pair[1] - pair[0]
 
 
 def common(run: ResultRun, edition=None, title: str = "", audience: str = "") -> dict:

@@ -62,3 +62,11 @@ def test_the_templates_ask_the_same_functions(app):
             s=_result(69.0, 69.5, ico=STATEWIDE),
         )
     assert text == "71.9%|71.9|None|69.0"
+
+
+def test_a_change_compares_adjusted_scores_only_where_both_have_one():
+    """The PDF and its e-mail state one change: never an adjusted score against a raw one."""
+    assert figures.headline_change(_result(72.0, 73.5), _result(70.0, 71.0)) == (71.0, 73.5)
+    assert figures.headline_change(_result(72.0, 73.5), _result(70.0, None)) == (70.0, 72.0)
+    assert figures.headline_change(_result(72.0, None), _result(70.0, 71.0)) == (70.0, 72.0)
+    assert figures.headline_change(_result(72.0, 73.5), _result(None, None, status="NA")) is None
