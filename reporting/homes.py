@@ -110,15 +110,9 @@ def moves(session, codes: list[str], period: str, runs: dict | None = None) -> t
     now, before = _results(session, period, codes, runs), _results(session, previous, codes, runs)
     out = []
     for (mid, ico), r in now.items():
-        b = before.get((mid, ico))
-        if (
-            r.status == "reported"
-            and b is not None
-            and b.status == "reported"
-            and r.value is not None
-            and b.value is not None
-        ):
-            out.append(Move(ico, mid, b.value, r.value))
+        pair = figures.headline_change(r, before.get((mid, ico)))  # the headline's, as the PDF and e-mail state it
+        if pair is not None:
+            out.append(Move(ico, mid, *pair))
     return (previous if before else None), out
 
 

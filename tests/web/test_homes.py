@@ -136,3 +136,24 @@ def test_report_emails_carry_the_headline_figures_and_no_member_data(example, sm
         for m in messages:
             body = m.get_body(("plain",)).get_content() + m.get_body(("html",)).get_content()
             assert not any(re.search(rf"\b{re.escape(i)}\b", body) for i in ids)
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_the_homes_moves_are_the_headlines_as_the_pdf_and_e_mail_state_them(example):
+    """A survey measure moves by its case-mix adjusted scores where both quarters have one (figures.headline_change)."""
+    from reporting.homes import moves
+    from reporting.storage import db
+
+    with example.app_context():
+        _, found = moves(db.session, ["HA"], "2015Q3")
+        current = select(ResultRun.id).where(ResultRun.is_current)
+        rows = {
+            r.period_code: r
+            for r in db.session.scalars(
+                select(Result).where(Result.ico == "HA", Result.measure_id == "flu_vaccine", Result.run_id.in_(current))
+            )
+        }
+    [flu] = [m for m in found if m.measure_id == "flu_vaccine"]
+    before, now = rows["2015Q2"], rows["2015Q3"]
+    assert before.adjusted_value is not None and now.adjusted_value is not None
+    assert (flu.before, flu.now) == (before.adjusted_value, now.adjusted_value) != (before.value, now.value)
