@@ -17,7 +17,8 @@ from measures.dictionary import FILES, ID_PATTERN, FileSpec
 from reporting.ingest.readers import RawTable
 from reporting.ingest.report import Failure, Report
 
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # ASCII digits only (``\d`` also matches "２０１５")
+INT_RE = r"^[0-9]+$"  # plain ASCII digits: no sign, decimal point, exponent or other digits ("3.0", "1e1", "３")
 
 
 @dataclass(frozen=True)
@@ -215,12 +216,12 @@ def _values(frame: pd.DataFrame, spec: FileSpec, report: Report) -> pd.DataFrame
                 s[bad],
                 "invalid_date",
                 "error",
-                "'" + s[bad] + f"' is not a date. Write {col.name} as YYYY-MM-DD, e.g. 2014-07-01.",
+                "'" + s[bad] + f"' is not a date. Write {col.name} as YYYY-MM-DD with the digits 0-9, e.g. 2014-07-01.",
             )
             out[col.name] = parsed
         elif col.type == "int":
-            number = pd.to_numeric(s.where(present, None), errors="coerce")
-            bad = present & (number.isna() | (number != number.round()) | (number < col.low) | (number > col.high))
+            number = pd.to_numeric(s.where(present & s.str.match(INT_RE), None), errors="coerce")
+            bad = present & (number.isna() | (number < col.low) | (number > col.high))
             report.add_rows(
                 fname,
                 rows[bad],
@@ -229,7 +230,7 @@ def _values(frame: pd.DataFrame, spec: FileSpec, report: Report) -> pd.DataFrame
                 "invalid_value",
                 "error",
                 "'" + s[bad] + f"' is not allowed in {col.name}: use a whole number from {col.low} to "
-                f"{col.high}, or leave it blank.",
+                f"{col.high} in the digits 0-9 only (no sign, decimal point or exponent), or leave it blank.",
             )
             out[col.name] = number.where(~bad).astype("Float64")
         else:
