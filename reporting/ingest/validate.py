@@ -107,11 +107,29 @@ def validate(tables: dict[str, RawTable], context: Context, report: Report) -> V
         frame = _columns(table.frame, spec, report)
         if frame is not None:
             typed[name] = _values(frame, spec, report)
+    _some_rows(tables, report)
     rules = FileRules(typed, context, report)
     rules.run()
     if report.has_errors():
         return None
     return ValidatedPackage(context.period.code, typed, sum(len(f) for f in typed.values()))
+
+
+def _some_rows(tables: dict[str, RawTable], report: Report) -> None:
+    """A package of headers only would replace the quarter in force with nothing: it is refused."""
+    if tables and not any(len(t.frame) for t in tables.values()):
+        report.add(
+            Failure(
+                "",
+                None,
+                "",
+                "",
+                "no_data_rows",
+                "error",
+                "The package has no data rows; every file holds its header line only. Fill in the quarter's rows "
+                "(members.csv at least) and upload it again; the version in force, if any, stays as it is.",
+            )
+        )
 
 
 # --- header and values --------------------------------------------------------------------------
@@ -476,14 +494,9 @@ class FileRules:
         )
         self.duplicates("inpatient_stays", f, ["stay_id"], "this stay_id")
         self._reused_ids("inpatient_stays", f, "stay_id", self.ctx.inpatient_ids)
-        spans = (
-            pd.concat(
-                [s for s in (self.t.get("members"), self.ctx.earlier_spans) if s is not None and len(s)],
-                ignore_index=True,
-            )
-            if (self.t.get("members") is not None)
-            else None
-        )
+        members = self.t.get("members")
+        found = [s for s in (members, self.ctx.earlier_spans) if s is not None and len(s)]
+        spans = None if members is None else pd.concat(found, ignore_index=True) if found else members
         if spans is not None:
             known = f["member_id"].notna() & adm.notna() & dis.notna()
             g = f[known]

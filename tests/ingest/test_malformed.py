@@ -257,6 +257,11 @@ CASES = [
     ("FILE-Encoding-UTF16", raw(V, "member_id,visit_date,provider_type\n".encode("utf-16")), (V, None, "", "encoding")),
     ("FILE-Empty", raw(V, b""), (V, None, "", "empty_file")),
     (
+        "XFILE-Fail-MembersHeaderOnly",  # the stays' check of spans read an empty list (a 500)
+        lambda f: f.update({M: f[M].splitlines()[0] + "\n"}),
+        (I, 2, "member_id", "not_enrolled"),
+    ),
+    (
         "FILE-CSVSyntax-ExtraFields",
         raw(V, b"member_id,visit_date,provider_type\nM00018,2014-03-11,other,extra,more\n"),
         (V, 2, "", "csv_syntax"),
@@ -467,3 +472,23 @@ def test_non_ascii_digits_and_number_spellings_are_refused_by_row_column_and_val
         assert f"'{value}' is not allowed in {column}" in failure["message"]
         assert "digits 0-9 only" in failure["message"]
     assert outcome.report["verdict"] == "rejected"
+
+
+def test_a_package_of_headers_only_is_refused_and_the_quarter_in_force_stays(ha, dbs):
+    """Every file with its header and no row was accepted as version 2 and replaced the quarter in force,
+    wiping the ICO's data for it. It is refused ("the package has no data rows"), kept as a rejected version,
+    and version 1 stays in force with its rows."""
+    from reporting.storage.queries import in_force
+
+    assert submit(ha, as_package(base_files())).accepted
+    rows_before = {name: dbs.scalar(select(func.count()).select_from(t)) for name, t in ROW_TABLES.items()}
+    headers = {name: text.splitlines()[0] + "\r\n" for name, text in base_files().items()}
+    outcome = submit(ha, as_package(headers))
+    assert outcome.report["verdict"] == "rejected" and not outcome.accepted
+    failure = next(f for f in outcome.report["failures"] if f["rule"] == "no_data_rows")
+    assert failure["severity"] == "error"
+    assert failure["message"].startswith("The package has no data rows;")
+    assert "upload it again" in failure["message"]
+    assert [(s.period_code, s.version) for s in in_force(dbs)] == [("2014Q1", 1)]
+    assert [s.status for s in dbs.scalars(select(Submission).order_by(Submission.version))] == ["accepted", "rejected"]
+    assert {name: dbs.scalar(select(func.count()).select_from(t)) for name, t in ROW_TABLES.items()} == rows_before
