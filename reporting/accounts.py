@@ -159,7 +159,14 @@ def change_own_password(session, user: User, current: str, new: str, confirm: st
 
 def issue_temporary_password(session, user: User, actor=None) -> str:
     """A random one-time password for a user who forgot theirs; shown once to the administrator, to be
-    changed at the next sign-in. The user's sessions are signed out and a lockout is lifted."""
+    changed at the next sign-in. The user's sessions are signed out and a lockout is lifted. Not for a disabled
+    user: one could not sign in with it, and would be enabled with a password someone else has seen."""
+    if not user.active:
+        raise ReportingError(
+            f"{user.email} is disabled: a temporary password cannot be issued to a disabled user. Enable the user "
+            "first (the Enable button in the list of users), then issue the temporary password.",
+            409,
+        )
     password = secrets.token_urlsafe(12)
     user.password_hash = hash_password(password)
     user.must_change_password = True
@@ -238,6 +245,7 @@ def add_ico(
     name = plain_text(name, "The ICO's name")
     if not name:
         raise ReportingError("Give the ICO's name.")
+    _check_active_dates(active_from, active_to)
     if session.scalar(select(Organization).where(Organization.code == code)):
         raise ReportingError(f"An ICO with the code {code} already exists.")
     org = Organization(
@@ -267,13 +275,20 @@ def update_ico(
     name = plain_text(name, "The ICO's name")
     if not name:
         raise ReportingError("Give the ICO's name.")
-    if active_from and active_to and active_to < active_from:
-        raise ReportingError("'Active to' must be on or after 'active from'.")
+    _check_active_dates(active_from, active_to)
     org.name, org.active_from, org.active_to, org.enabled = name.strip(), active_from, active_to, enabled
     set_recipients(session, org, recipients, actor=actor, record=False)
     audit.record(
         "ico.update", org.code, detail={"enabled": enabled, "recipients": len(recipients)}, actor=actor, session=session
     )
+
+
+def _check_active_dates(active_from: date | None, active_to: date | None) -> None:
+    if active_from and active_to and active_to < active_from:
+        raise ReportingError(
+            f"'Active to' ({active_to}) is before 'active from' ({active_from}): the ICO's last day cannot come "
+            "before its first. Correct one of the dates, or leave 'active to' blank."
+        )
 
 
 def set_recipients(session, org: Organization, emails, actor=None, record=True) -> None:

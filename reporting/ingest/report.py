@@ -35,6 +35,7 @@ RULES: dict[str, tuple[str, str]] = {
     "too_many_columns": ("error", "a header or line with more columns than the limit"),
     "file_too_large": ("error", "CSV files past the upload's limit of megabytes or cells"),
     "missing_file": ("error", "a required file or sheet is missing"),
+    "no_data_rows": ("error", "every file of the package holds its header only"),
     "duplicate_column": ("error", "a column twice in a header"),
     "unknown_column": ("warning", "a column that is not in the dictionary (ignored)"),
     "missing_column": ("error", "a required column is missing (a warning for an optional one)"),

@@ -17,7 +17,8 @@ from measures.dictionary import FILES, ID_PATTERN, FileSpec
 from reporting.ingest.readers import RawTable
 from reporting.ingest.report import Failure, Report
 
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # ASCII digits only (``\d`` also matches "２０１５")
+INT_RE = r"^[0-9]+$"  # plain ASCII digits: no sign, decimal point, exponent or other digits ("3.0", "1e1", "３")
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,29 @@ def validate(tables: dict[str, RawTable], context: Context, report: Report) -> V
         frame = _columns(table.frame, spec, report)
         if frame is not None:
             typed[name] = _values(frame, spec, report)
+    _some_rows(tables, report)
     rules = FileRules(typed, context, report)
     rules.run()
     if report.has_errors():
         return None
     return ValidatedPackage(context.period.code, typed, sum(len(f) for f in typed.values()))
+
+
+def _some_rows(tables: dict[str, RawTable], report: Report) -> None:
+    """A package of headers only would replace the quarter in force with nothing: it is refused."""
+    if tables and not any(len(t.frame) for t in tables.values()):
+        report.add(
+            Failure(
+                "",
+                None,
+                "",
+                "",
+                "no_data_rows",
+                "error",
+                "The package has no data rows; every file holds its header line only. Fill in the quarter's rows "
+                "(members.csv at least) and upload it again; the version in force, if any, stays as it is.",
+            )
+        )
 
 
 # --- header and values --------------------------------------------------------------------------
@@ -215,12 +234,12 @@ def _values(frame: pd.DataFrame, spec: FileSpec, report: Report) -> pd.DataFrame
                 s[bad],
                 "invalid_date",
                 "error",
-                "'" + s[bad] + f"' is not a date. Write {col.name} as YYYY-MM-DD, e.g. 2014-07-01.",
+                "'" + s[bad] + f"' is not a date. Write {col.name} as YYYY-MM-DD with the digits 0-9, e.g. 2014-07-01.",
             )
             out[col.name] = parsed
         elif col.type == "int":
-            number = pd.to_numeric(s.where(present, None), errors="coerce")
-            bad = present & (number.isna() | (number != number.round()) | (number < col.low) | (number > col.high))
+            number = pd.to_numeric(s.where(present & s.str.match(INT_RE), None), errors="coerce")
+            bad = present & (number.isna() | (number < col.low) | (number > col.high))
             report.add_rows(
                 fname,
                 rows[bad],
@@ -229,7 +248,7 @@ def _values(frame: pd.DataFrame, spec: FileSpec, report: Report) -> pd.DataFrame
                 "invalid_value",
                 "error",
                 "'" + s[bad] + f"' is not allowed in {col.name}: use a whole number from {col.low} to "
-                f"{col.high}, or leave it blank.",
+                f"{col.high} in the digits 0-9 only (no sign, decimal point or exponent), or leave it blank.",
             )
             out[col.name] = number.where(~bad).astype("Float64")
         else:
@@ -475,14 +494,9 @@ class FileRules:
         )
         self.duplicates("inpatient_stays", f, ["stay_id"], "this stay_id")
         self._reused_ids("inpatient_stays", f, "stay_id", self.ctx.inpatient_ids)
-        spans = (
-            pd.concat(
-                [s for s in (self.t.get("members"), self.ctx.earlier_spans) if s is not None and len(s)],
-                ignore_index=True,
-            )
-            if (self.t.get("members") is not None)
-            else None
-        )
+        members = self.t.get("members")
+        found = [s for s in (members, self.ctx.earlier_spans) if s is not None and len(s)]
+        spans = None if members is None else pd.concat(found, ignore_index=True) if found else members
         if spans is not None:
             known = f["member_id"].notna() & adm.notna() & dis.notna()
             g = f[known]

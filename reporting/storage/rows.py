@@ -102,3 +102,29 @@ def typed_rows(frame: pd.DataFrame, spec) -> pd.DataFrame:
         else:
             frame[col.name] = s.astype(object).where(s.notna(), None)
     return frame
+
+
+def same_rows(connection, submission_id: int, frames: dict[str, pd.DataFrame]) -> bool:
+    """Whether the stored rows of ``submission_id`` are ``frames`` (typed as validated): for every file kind, the
+    same values in the same order, whatever the bytes they were read from (line endings, file names, column order,
+    CSV or XLSX)."""
+    stored = read_rows(connection, [submission_id])
+    return all(
+        _comparable(stored[name], spec).equals(_comparable(frames.get(name, stored[name].iloc[:0]), spec))
+        for name, spec in FILES.items()
+    )
+
+
+def _comparable(frame: pd.DataFrame, spec) -> pd.DataFrame:
+    """A file kind's values in row order, one dtype a column type (datetime64[us], Float64, object with None)."""
+    frame = frame.sort_values("row_number", kind="stable")
+    columns = {}
+    for col in spec.columns:
+        s = frame[col.name]
+        if col.type == "date":
+            columns[col.name] = s.astype("datetime64[us]")
+        elif col.type == "int":
+            columns[col.name] = s.astype("Float64")
+        else:
+            columns[col.name] = s.astype(object).where(s.notna(), None)
+    return pd.DataFrame(columns).reset_index(drop=True)

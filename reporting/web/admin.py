@@ -75,8 +75,12 @@ def user_active(user_id):
 def user_password(user_id):
     """A temporary password for a user who forgot theirs: shown once, here, and changed at their next sign-in."""
     user = _other_user(user_id, "Change your own password on your account page.")
-    with db.changes() as s:
-        password = accounts.issue_temporary_password(s, user)
+    try:
+        with db.changes() as s:
+            password = accounts.issue_temporary_password(s, user)
+    except ReportingError as e:
+        flash(e.message, "error")
+        return redirect(url_for("admin.users"))
     response = Response(render_template("admin/temporary_password.html", user=user, password=password))
     response.headers["Cache-Control"] = "no-store"
     return response

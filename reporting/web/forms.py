@@ -3,7 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from reporting.access import ROLE_LABELS
 
@@ -41,6 +41,13 @@ class IcoForm(FlaskForm):
     active_to = DateField("Active to", validators=[Optional()])
     enabled = BooleanField("Enabled", default=True)
     recipients = TextAreaField("Report recipients (one e-mail per line)", validators=[Optional(), Length(max=5000)])
+
+    def validate_active_to(self, field):
+        if field.data and self.active_from.data and field.data < self.active_from.data:
+            raise ValidationError(
+                f"'Active to' ({field.data}) is before 'active from' ({self.active_from.data}): the ICO's last day "
+                "cannot come before its first. Correct one of the dates, or leave 'active to' blank."
+            )
 
 
 class TokenForm(FlaskForm):

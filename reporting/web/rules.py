@@ -10,6 +10,7 @@ from measures import REGISTRY
 from reporting import access, pipeline, programmes
 from reporting.access import EDIT_RULES, READ_RULES, may_edit_rules
 from reporting.errors import ReportingError
+from reporting.periods import parse_year
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.rules import impact as impact_
 from reporting.rules import store
@@ -43,11 +44,21 @@ def _rule_set(rule_set_id: int):
 
 
 def _year(programme_id: str) -> int:
+    """``?year=`` as a year of the programme's rules (the newest when absent); a clear 400 when it is not a year
+    written in the digits 0-9 (``abc``, ``2015Q1``, ``２０１５``) or the programme has no rules for it."""
     years = store.years(db.session, programme_id)
-    raw = request.args.get("year", "")
-    if raw.isascii() and raw.isdigit() and len(raw) == 4:
-        return int(raw)
-    return years[0] if years else 0
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return years[0] if years else 0
+    year = parse_year(raw)
+    if year not in years:
+        listed = ", ".join(str(y) for y in years) or "none yet"
+        raise ReportingError(
+            f"There are no rules for the year {year} in {programmes.get(programme_id).name}. Years with rules: "
+            f"{listed}. Choose one of them{f', e.g. ?year={years[0]}' if years else ''}.",
+            400,
+        )
+    return year
 
 
 @bp.route("/")

@@ -211,9 +211,9 @@ def test_web_upload_report_and_csv_download(browser, live, tmp_path):
     with page.expect_download() as download:
         page.click("text=Download all as CSV")
     assert "invalid_date" in Path(download.value.path()).read_text(encoding="utf-8-sig")
-    # The fixed package, as a ZIP of its CSV files (the files themselves are the version in force: identical).
+    # The fixed package, as a ZIP of its CSV files (its visits in another order: the rows in force would be identical).
     fixed = tmp_path / "ha-2015Q3-fixed.zip"
-    fixed.write_bytes(zip_of(EXAMPLES / "packages" / "HA" / "2015Q3"))
+    fixed.write_bytes(zip_of(EXAMPLES / "packages" / "HA" / "2015Q3", reverse="visits.csv"))
     page.goto(live["url"] + "/submissions/upload")
     page.select_option("#period", "2015Q3")
     page.set_input_files("#files", str(fixed))
@@ -412,8 +412,10 @@ def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smt
     reviewer.wait_for_load_state()
     assert "may resubmit" in reviewer.locator("#messages").inner_text()
 
-    resubmission = tmp_path / "ha-2015Q3.zip"  # the same rows in other bytes than any earlier version: a new one
-    resubmission.write_bytes(zip_of(EXAMPLES / "packages" / "HA" / "2015Q3", prefix="resubmitted/"))
+    resubmission = tmp_path / "ha-2015Q3.zip"  # rows in another order than any earlier version: a new one
+    resubmission.write_bytes(
+        zip_of(EXAMPLES / "packages" / "HA" / "2015Q3", prefix="resubmitted/", reverse="assessments.csv")
+    )
     ico.goto(live["url"] + "/submissions/upload")
     ico.select_option("#period", "2015Q3")
     ico.set_input_files("#files", str(resubmission))

@@ -106,6 +106,16 @@ CASES = [
     ("VALUE-Bad-MemberIdTooLong", set_cell(V, 3, "member_id", "M" * 21), (V, 3, "member_id", "invalid_value")),
     ("VALUE-Bad-DateImpossible", set_cell(M, 2, "birth_date", "1949-13-40"), (M, 2, "birth_date", "invalid_date")),
     ("VALUE-Bad-DateUSFormat", set_cell(M, 3, "birth_date", "01/02/1950"), (M, 3, "birth_date", "invalid_date")),
+    (
+        "VALUE-Bad-DateFullWidthDigits",
+        set_cell(M, 2, "birth_date", "\uff11\uff19\uff15\uff10-0\uff13-01"),
+        (M, 2, "birth_date", "invalid_date"),
+    ),
+    (
+        "VALUE-Bad-DateArabicIndicDigits",
+        set_cell(A, 2, "event_date", "\u0662\u0660\u0661\u0664-01-15"),
+        (A, 2, "event_date", "invalid_date"),
+    ),
     ("VALUE-Bad-Sex", set_cell(M, 2, "sex", "X"), (M, 2, "sex", "invalid_value")),
     (
         "VALUE-Bad-EnrollmentMethod",
@@ -221,6 +231,18 @@ CASES = [
     ("VALUE-Bad-Rating11", set_cell(S, 2, "rating_health_plan", "11"), (S, 2, "rating_health_plan", "invalid_value")),
     ("VALUE-Bad-FrequencyZero", set_cell(S, 2, "gnc_specialist", "0"), (S, 2, "gnc_specialist", "invalid_value")),
     ("VALUE-Bad-FrequencyDecimal", set_cell(S, 2, "cc_records", "2.5"), (S, 2, "cc_records", "invalid_value")),
+    ("VALUE-Bad-IntWithPointZero", set_cell(S, 2, "gnc_specialist", "3.0"), (S, 2, "gnc_specialist", "invalid_value")),
+    (
+        "VALUE-Bad-IntExponent",
+        set_cell(S, 2, "rating_health_plan", "1e1"),
+        (S, 2, "rating_health_plan", "invalid_value"),
+    ),
+    (
+        "VALUE-Bad-IntFullWidth",
+        set_cell(S, 2, "rating_health_plan", "\uff19"),
+        (S, 2, "rating_health_plan", "invalid_value"),
+    ),
+    ("VALUE-Bad-IntSigned", set_cell(S, 2, "rating_health_plan", "+9"), (S, 2, "rating_health_plan", "invalid_value")),
     (
         "RULE-Fail-SurveyOutsidePeriod",
         set_cell(S, 2, "survey_date", "2014-04-01"),
@@ -234,6 +256,11 @@ CASES = [
     ),
     ("FILE-Encoding-UTF16", raw(V, "member_id,visit_date,provider_type\n".encode("utf-16")), (V, None, "", "encoding")),
     ("FILE-Empty", raw(V, b""), (V, None, "", "empty_file")),
+    (
+        "XFILE-Fail-MembersHeaderOnly",  # the stays' check of spans read an empty list (a 500)
+        lambda f: f.update({M: f[M].splitlines()[0] + "\n"}),
+        (I, 2, "member_id", "not_enrolled"),
+    ),
     (
         "FILE-CSVSyntax-ExtraFields",
         raw(V, b"member_id,visit_date,provider_type\nM00018,2014-03-11,other,extra,more\n"),
@@ -423,3 +450,45 @@ def test_oversize_upload_is_refused_with_413(app, world, client):
         data={"csrf_token": token, "period": "2014Q1", "files": (io.BytesIO(b"x" * 4096), "big.zip")},
     )
     assert r.status_code == 413 and "larger than the limit" in r.get_data(as_text=True)
+
+
+def test_non_ascii_digits_and_number_spellings_are_refused_by_row_column_and_value(ha, dbs):
+    """A date in other digits than 0-9 ("٢٠١٥-03-01") read as a date, and "3.0" or "1e1" as whole numbers: the
+    package was accepted. Each is refused at its row and column, echoing the value and saying how to write it."""
+    files = base_files()
+    set_cell(M, 2, "birth_date", "\uff11\uff19\uff15\uff10-0\uff13-01")(files)
+    set_cell(M, 3, "birth_date", "\u0661\u0669\u0665\u0660-03-01")(files)  # Arabic-Indic digits
+    set_cell(S, 2, "gnc_specialist", "3.0")(files)
+    set_cell(S, 3, "rating_health_plan", "1e1")(files)
+    outcome = submit(ha, as_package(files))
+    by_place = {(f["file"], f["row"], f["column"]): f for f in outcome.report["failures"] if f["severity"] == "error"}
+    date = by_place[(M, 2, "birth_date")]
+    assert date["value"] == "\uff11\uff19\uff15\uff10-0\uff13-01"
+    assert "is not a date" in date["message"] and "YYYY-MM-DD with the digits 0-9" in date["message"]
+    assert by_place[(M, 3, "birth_date")]["rule"] == "invalid_date"
+    for row, column, value in [(2, "gnc_specialist", "3.0"), (3, "rating_health_plan", "1e1")]:
+        failure = by_place[(S, row, column)]
+        assert (failure["rule"], failure["value"]) == ("invalid_value", value)
+        assert f"'{value}' is not allowed in {column}" in failure["message"]
+        assert "digits 0-9 only" in failure["message"]
+    assert outcome.report["verdict"] == "rejected"
+
+
+def test_a_package_of_headers_only_is_refused_and_the_quarter_in_force_stays(ha, dbs):
+    """Every file with its header and no row was accepted as version 2 and replaced the quarter in force,
+    wiping the ICO's data for it. It is refused ("the package has no data rows"), kept as a rejected version,
+    and version 1 stays in force with its rows."""
+    from reporting.storage.queries import in_force
+
+    assert submit(ha, as_package(base_files())).accepted
+    rows_before = {name: dbs.scalar(select(func.count()).select_from(t)) for name, t in ROW_TABLES.items()}
+    headers = {name: text.splitlines()[0] + "\r\n" for name, text in base_files().items()}
+    outcome = submit(ha, as_package(headers))
+    assert outcome.report["verdict"] == "rejected" and not outcome.accepted
+    failure = next(f for f in outcome.report["failures"] if f["rule"] == "no_data_rows")
+    assert failure["severity"] == "error"
+    assert failure["message"].startswith("The package has no data rows;")
+    assert "upload it again" in failure["message"]
+    assert [(s.period_code, s.version) for s in in_force(dbs)] == [("2014Q1", 1)]
+    assert [s.status for s in dbs.scalars(select(Submission).order_by(Submission.version))] == ["accepted", "rejected"]
+    assert {name: dbs.scalar(select(func.count()).select_from(t)) for name, t in ROW_TABLES.items()} == rows_before

@@ -13,11 +13,17 @@ from tests.conftest import EXAMPLES, csrf_token, login
 PKG = EXAMPLES / "packages" / "HA"
 
 
-def zip_of(folder, prefix: str = "export/") -> bytes:
+def zip_of(folder, prefix: str = "export/", reverse: str = "") -> bytes:
+    """The folder's CSV files as a ZIP; ``reverse``: a file whose data rows are written in reverse order (the same
+    results from other rows as parsed: a new version, not an identical one)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         for f in sorted(folder.iterdir()):
-            z.write(f, f"{prefix}{f.name}")
+            if f.name == reverse:
+                header, *rows = f.read_text().splitlines()
+                z.writestr(f"{prefix}{f.name}", "\n".join([header, *reversed(rows)]) + "\n")
+            else:
+                z.write(f, f"{prefix}{f.name}")
     return buffer.getvalue()
 
 
@@ -119,7 +125,7 @@ def test_cli_json_report_and_exit_codes(world):
 
 def test_resubmission_supersedes_and_rejection_keeps_the_earlier_version(world, dbs, tmp_path):
     runner = world.test_cli_runner()
-    (tmp_path / "ha.zip").write_bytes(zip_of(PKG / "2014Q1"))  # the same rows, other bytes: a new version
+    (tmp_path / "ha.zip").write_bytes(zip_of(PKG / "2014Q1", reverse="visits.csv"))  # other rows: a new version
     for path in (PKG / "2014Q1", tmp_path / "ha.zip"):
         assert runner.invoke(args=["submit", "--ico", "HA", "--period", "2014Q1", str(path)]).exit_code == 0
     assert runner.invoke(args=["submit", "--ico", "HA", "--period", "2014Q1", str(PKG / "2014Q2")]).exit_code == 1
@@ -149,10 +155,10 @@ def test_two_uploads_at_the_same_moment_get_distinct_versions(world, dbs):
     from reporting.cli_files import files_from_paths
     from reporting.ingest import PackageFile
 
-    packages = [  # the same rows in three different packages (identical ones would give one version)
+    packages = [  # three packages of different rows (identical ones would give one version)
         files_from_paths([PKG / "2014Q1"]),
-        [PackageFile("ha.zip", zip_of(PKG / "2014Q1"))],
-        [PackageFile("ha-again.zip", zip_of(PKG / "2014Q1", prefix="upload/"))],
+        [PackageFile("ha.zip", zip_of(PKG / "2014Q1", reverse="visits.csv"))],
+        [PackageFile("ha-again.zip", zip_of(PKG / "2014Q1", prefix="upload/", reverse="assessments.csv"))],
     ]
     errors = []
 
@@ -187,7 +193,7 @@ def test_templates_and_dictionary(world, client):
 
 def test_an_identical_resubmission_is_recognised_and_changes_nothing(world, client, dbs, tmp_path):
     """Uploading the very package in force again made a new version and a recompute of its periods. On every path
-    the upload is recognised by its SHA-256: "Identical to version 1; nothing changed", no version, no recompute
+    the upload is recognised (by its SHA-256, or its rows as parsed): "Identical to version 1; nothing changed", no version, no recompute
     (the results stay fresh), the audit trail says "identical"; a package equal to an older version, with
     another accepted since, is a new version."""
     from reporting import pipeline
@@ -234,10 +240,51 @@ def test_an_identical_resubmission_is_recognised_and_changes_nothing(world, clie
         assert stale_periods(dbs) == []  # nothing to recompute
     audits = dbs.scalars(select(AuditEvent).where(AuditEvent.action == "upload").order_by(AuditEvent.id)).all()
     assert [a.outcome for a in audits] == ["accepted", "identical", "identical", "identical"]
-    # other bytes, then the first package again: each a new version (the first replaces the second in force)
-    assert "version 2" in web_upload(zip_of(PKG / "2014Q1", prefix="upload/"))
+    # other rows, then the first package again: each a new version (the first replaces the second in force)
+    assert "version 2" in web_upload(zip_of(PKG / "2014Q1", prefix="upload/", reverse="visits.csv"))
     assert "version 3" in web_upload(package)
     assert [s.version for s in dbs.scalars(select(Submission))] == [1, 2, 3]
+
+
+def test_the_same_rows_in_other_bytes_are_identical_to_the_version_in_force(world, dbs):
+    """Identical was decided on the bytes: the same package with CRLF line endings, renamed files, its columns in
+    another order or as a workbook became a new version (and a recompute). It is decided on the rows as parsed:
+    each of these is "Identical to version 1"; the same rows in another order are a new version."""
+    from reporting import pipeline
+    from reporting.ingest import PackageFile
+    from tests.ingest.test_malformed import _xlsx, rows_of, write
+
+    folder = PKG / "2014Q1"
+    texts = {f.name: f.read_text() for f in sorted(folder.iterdir())}
+
+    def crlf_renamed_zip() -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as z:
+            for name, text in texts.items():
+                z.writestr(f"Q1 export/{name.upper()}", text.replace("\n", "\r\n"))
+        return buffer.getvalue()
+
+    def columns_swapped() -> list[PackageFile]:
+        rows = rows_of(texts["members.csv"])
+        other = dict(texts, **{"members.csv": write([list(reversed(r)) for r in rows])})
+        return [PackageFile(name, text.encode()) for name, text in other.items()]
+
+    def submit(files):
+        with world.app_context():
+            return pipeline.accept_package("HA", "2014Q1", files, uploader="test", via="cli")
+
+    assert submit([PackageFile("ha.zip", zip_of(folder))]).accepted
+    for files in (
+        [PackageFile("ha-2014Q1-final.zip", crlf_renamed_zip())],
+        columns_swapped(),
+        [PackageFile("ha.xlsx", _xlsx(texts))],
+    ):
+        outcome = submit(files)
+        assert (outcome.accepted, outcome.version, outcome.identical_to) == (True, 1, 1), outcome.report["failures"]
+        assert outcome.identical_message.startswith("Identical to version 1; nothing changed")
+    assert [(s.version, s.status) for s in dbs.scalars(select(Submission))] == [(1, "accepted")]
+    reordered = submit([PackageFile("ha.zip", zip_of(folder, reverse="visits.csv"))])
+    assert (reordered.accepted, reordered.version, reordered.identical_to) == (True, 2, None)
 
 
 def test_two_identical_uploads_at_the_same_moment_give_one_version(world, dbs):

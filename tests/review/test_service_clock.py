@@ -78,7 +78,9 @@ def test_an_upload_is_late_by_the_service_date(example):
     from tests.ingest.test_upload_paths import zip_of
 
     folder = EXAMPLES / "packages" / "HA" / "2015Q3"
-    zipped = [PackageFile("ha.zip", zip_of(folder))]  # the same rows in other bytes: not identical to the loaded one
+    zipped = [
+        PackageFile("ha.zip", zip_of(folder, reverse="visits.csv"))
+    ]  # other rows: not identical to the loaded one
     with example.app_context():
         example.config["REPORTING_TODAY"] = date(2015, 11, 20)
         on_time = pipeline.accept_package("HA", "2015Q3", zipped, uploader="test", via="cli")

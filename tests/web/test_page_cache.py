@@ -91,7 +91,7 @@ def test_sign_ins_downloads_and_api_calls_leave_the_data_version_alone_and_an_up
             "csrf_token": csrf_token(ha, "/submissions/upload"),
             "period": folder.name,
             "ico": "HA",
-            "files": (io.BytesIO(zip_of(folder)), f"ha-{folder.name}.zip"),
+            "files": (io.BytesIO(zip_of(folder, reverse="visits.csv")), f"ha-{folder.name}.zip"),
         },
         content_type="multipart/form-data",
     )
