@@ -272,6 +272,7 @@ def _units_export(measure_id, code, period, fmt, every_unit: bool):
 @allow(SIGNED_IN)
 def upcoming(measure_id, code):
     """The members whose day 90 is in the next 30 days with nothing completed yet (page, CSV, XLSX)."""
+    _ico_first(code)
     org, m, as_of, data_end, units = figures.upcoming_list(db.session, current_user, measure_id, code)
     fmt = request.args.get("format")
     audit.record("view" if fmt is None else "download", f"upcoming {m.id} {org.code}", detail={"rows": len(units)})
