@@ -11,7 +11,7 @@ computed while a user waits; an ICO user sees only its own ICO).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -73,6 +73,7 @@ class Due:
     state: str  # not started | rejected | accepted
     errors: int = 0
     submission_id: int | None = None
+    opens: date | None = None  # the first day the quarter can be submitted, while that is still ahead
 
 
 @dataclass
@@ -137,7 +138,16 @@ def _due(session, org: Organization, today: date, months_after: int, first: str)
         state, s = "rejected", own[-1]
     else:
         state, s = "not started", None
-    return Due(p.code, due, (due - today).days, state, s.error_count if s else 0, s.id if s else None)
+    opens = p.end + timedelta(days=1)  # a quarter is submitted once it is over (periods.submittable)
+    return Due(
+        p.code,
+        due,
+        (due - today).days,
+        state,
+        s.error_count if s else 0,
+        s.id if s else None,
+        opens if opens > today else None,
+    )
 
 
 def ico_home(

@@ -119,6 +119,13 @@ def _headlines(session, artifact: Artifact, edition: Edition) -> list:
     )
 
 
+def _report_stem(session, row: Delivery) -> str:
+    """An outbox file's name for a report: the delivery, the programme, the report and its period (two
+    programmes' mails of one period are told apart)."""
+    programme_id = session.get(Edition, row.edition_id).programme_id
+    return f"{row.id:06d}-{programme_id}-{row.artifact.kind}-{row.artifact.period_code}"
+
+
 def _deliver_one(delivery_id: int) -> None:
     cfg = current_app.config
     with db.transaction() as session:
@@ -128,11 +135,7 @@ def _deliver_one(delivery_id: int) -> None:
         with db.transaction() as session:
             row = session.get(Delivery, delivery_id)
             what, recipient = row.what, row.recipient
-            stem = (
-                f"{delivery_id:06d}-notice"
-                if row.is_notice
-                else f"{delivery_id:06d}-{row.artifact.kind}-{row.artifact.period_code}"
-            )
+            stem = f"{delivery_id:06d}-notice" if row.is_notice else _report_stem(session, row)
             message = build(_letter(session, row), cfg["MAIL_FROM"], cfg.get("MAIL_REPLY_TO"))
     except Exception as e:  # a message that cannot be built fails its own delivery, never the whole job
         log.exception("delivery %d: the message could not be built", delivery_id)

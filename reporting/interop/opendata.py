@@ -58,6 +58,7 @@ def rows(pub: Published) -> list[dict]:
         present = [pub.results[(m.id, c)] for c in codes if (m.id, c) in pub.results]
         for cell in sorted(suppress(m.id, present, pub.hidden), key=lambda c: (c.ico == STATEWIDE, c.ico)):
             hidden = [cell.numerator, cell.denominator, cell.value]  # the row's cells
+            suppressed = any(v == SUPPRESSED for v in hidden)
             reported = cell.status == "reported"
             result = pub.results[(m.id, cell.ico)]
             adjusted = reported and cell.value not in (None, SUPPRESSED) and result.adjusted_value is not None
@@ -70,8 +71,8 @@ def rows(pub: Published) -> list[dict]:
                     "numerator": _shown(cell.numerator),
                     "denominator": _shown(cell.denominator),
                     "value": _shown(cell.value) if reported else "",  # an NA result shows no value
-                    "status": cell.status,
-                    "suppressed": "true" if any(v == SUPPRESSED for v in hidden) else "false",
+                    "status": "suppressed" if suppressed else cell.status,  # as results_strata.csv says it
+                    "suppressed": "true" if suppressed else "false",
                     "adjusted_value": _shown(result.adjusted_value) if adjusted else "",
                     "vs_statewide": (result.vs_statewide or "") if adjusted else "",
                 }
@@ -232,8 +233,9 @@ def descriptor(pub: Published, base: str) -> dict:
                             "name": "status",
                             "type": "string",
                             "title": "Status",
-                            "description": "reported, or NA when the denominator is below the measure's minimum.",
-                            "constraints": {"required": True, "enum": ["reported", "NA"]},
+                            "description": "reported; NA when the denominator is below the measure's minimum; "
+                            "suppressed when a cell of the row is suppressed (it then says nothing of the denominator).",
+                            "constraints": {"required": True, "enum": ["reported", "NA", "suppressed"]},
                         },
                         {
                             "name": "suppressed",

@@ -147,7 +147,7 @@ def failure_summary() -> None:
                 session,
                 f"failure-summary:{utcnow():%Y-%m-%d}",
                 to,
-                f"One Care reporting: {len(failed)} failed deliveries, {len(jobs)} failed jobs",
+                f"Quality reporting: {len(failed)} failed deliveries, {len(jobs)} failed jobs",
                 "These need a look (Administration → Deliveries, Schedules and runs):\n\n"
                 + "\n".join(lines)
                 + f"\n\n{external_url('admin.deliveries')}\n",

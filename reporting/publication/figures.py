@@ -618,9 +618,9 @@ def gap_list(
 
 
 def upcoming_list(session, user, measure_id: str, code: str, days: int = 30):
-    """For a 90-day measure: the ICO's members whose day 90 falls in the ``days`` after the end of its
-    newest accepted package, with nothing completed yet (the gap that can still be closed). Returns the
-    ICO, the measure, the as-of date and the frame."""
+    """For a 90-day measure: the ICO's members whose day 90 falls in the ``days`` after the service's date
+    (``clock.today()``), with nothing completed in its newest accepted data (the gap that can still be closed).
+    Returns the ICO, the measure, the as-of date (the service's), the end of the newest data and the frame."""
     from reporting.engine.inputs import in_force_up_to, views_of
 
     measure = REGISTRY.get(measure_id)
@@ -634,12 +634,12 @@ def upcoming_list(session, user, measure_id: str, code: str, days: int = 30):
     )
     if newest is None:
         raise NotFound(f"{org.name} has no accepted package yet.")
-    period = Period.parse(newest)
-    if ended_by(org, period.end):
+    period, today = Period.parse(newest), clock.today()
+    if ended_by(org, today):
         raise NotFound(f"{org.name} {left_label(org)}: it has no deadlines ahead.")
     inputs = in_force_up_to(period.end, only=org.code)
     view = views_of(inputs, org.code, [period])[period.code]
-    return org, measure, period.end, view.restore_members(measure.upcoming(view, period.end, days))
+    return org, measure, today, period.end, view.restore_members(measure.upcoming(view, today, days))
 
 
 def gap_units(measure, units):

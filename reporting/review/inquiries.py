@@ -116,8 +116,10 @@ def get(session, user, inquiry_id: int) -> Inquiry:
     return inquiry
 
 
-def open_count(session, user) -> int:
-    codes = [o.id for o in visible_icos(session, user)]
+def open_count(session, user, programme=None) -> int:
+    """The open inquiries the user may see (the menu's count): of one programme (an id or a ``Programme``) when
+    given, the one the page shows."""
+    codes = [o.id for o in visible_icos(session, user, programme)]
     return (
         session.scalar(
             select(func.count(Inquiry.id)).where(Inquiry.status == "open", Inquiry.organization_id.in_(codes))

@@ -322,7 +322,8 @@ def _open_inquiries() -> int:
     from reporting.review.inquiries import open_count
     from reporting.storage import db
 
-    return open_count(db.session, current_user) if current_user.is_authenticated else 0
+    # the programme the page shows (the Inquiries page it links to shows that one's), else every one the viewer sees
+    return open_count(db.session, current_user, g.get("programme")) if current_user.is_authenticated else 0
 
 
 def _brand() -> str:

@@ -272,7 +272,8 @@ def _units_export(measure_id, code, period, fmt, every_unit: bool):
 @allow(SIGNED_IN)
 def upcoming(measure_id, code):
     """The members whose day 90 is in the next 30 days with nothing completed yet (page, CSV, XLSX)."""
-    org, m, as_of, units = figures.upcoming_list(db.session, current_user, measure_id, code)
+    _ico_first(code)
+    org, m, as_of, data_end, units = figures.upcoming_list(db.session, current_user, measure_id, code)
     fmt = request.args.get("format")
     audit.record("view" if fmt is None else "download", f"upcoming {m.id} {org.code}", detail={"rows": len(units)})
     columns, rows = gaplists.table(units)
@@ -280,7 +281,8 @@ def upcoming(measure_id, code):
         preamble = [
             (
                 "Upcoming deadlines",
-                f"{m.title}: day 90 in the 30 days after {as_of.isoformat()}, nothing completed yet",
+                f"{m.title}: day 90 in the 30 days after {as_of.isoformat()} (the service date), nothing completed "
+                f"in the data up to {data_end.isoformat()}",
             ),
             ("ICO", org.name),
             ("Audience", f"{org.name} and reviewers: member-level, confidential"),
@@ -294,7 +296,14 @@ def upcoming(measure_id, code):
             programmes.get(org.programme_id),
         )
     return render_template(
-        "dashboards/upcoming.html", org=org, m=m, as_of=as_of, columns=columns, rows=rows, legend=gaplists.legend(units)
+        "dashboards/upcoming.html",
+        org=org,
+        m=m,
+        as_of=as_of,
+        data_end=data_end,
+        columns=columns,
+        rows=rows,
+        legend=gaplists.legend(units),
     )
 
 

@@ -9,7 +9,15 @@ from flask_login import current_user
 
 from measures import REGISTRY
 from reporting import pipeline
-from reporting.access import ANSWER_INQUIRIES, OPEN_INQUIRIES, PUBLISH_PREVIEW, SIGNED_IN, reviews, visible_icos
+from reporting.access import (
+    ANSWER_INQUIRIES,
+    OPEN_INQUIRIES,
+    PUBLISH_PREVIEW,
+    SIGNED_IN,
+    preview_concerns,
+    reviews,
+    visible_icos,
+)
 from reporting.errors import ReportingError
 from reporting.periods import parse
 from reporting.publication import editions
@@ -34,8 +42,9 @@ def _programme():
 
 
 def _open_periods(programme_id: str) -> list[Edition]:
-    """The programme's editions open to inquiries: in preview, or published and revised (newest first)."""
-    return editions.open_to_inquiries(db.session, programme_id)
+    """The programme's editions open to inquiries (in preview, or published and revised; newest first) that concern
+    the viewer: an ICO user's of the periods its ICO took part in (``access.preview_concerns``)."""
+    return [e for e in editions.open_to_inquiries(db.session, programme_id) if preview_concerns(current_user, e)]
 
 
 @bp.route("")
@@ -94,6 +103,7 @@ def new():
 @allow(SIGNED_IN)
 def thread(inquiry_id):
     inquiry = review.get(db.session, current_user, inquiry_id)
+    programme_arg(current_user, inquiry.organization.programme_id)  # the page names the inquiry's programme
     (asked,) = review.questioned(db.session, [inquiry])
     return render_template(
         "inquiries/thread.html", inquiry=inquiry, asked=asked, measures=REGISTRY, reviewer=reviews(current_user)

@@ -123,6 +123,7 @@ def upload():
 @allow(SIGNED_IN)
 def report(submission_id):
     sub = records.visible_submission(db.session, current_user, submission_id)
+    programme_arg(current_user, sub.organization.programme_id)  # the page names the submission's programme
     args = {k: request.args.get(k, "") for k in ("severity", "file", "rule")}
     failures = records.filtered_failures(sub.report, **args)
     page = max(1, request.args.get("page", 1, type=int))
@@ -163,4 +164,5 @@ def original(submission_id):
 @allow(SIGNED_IN)
 def history(code, period):
     org, period_row, subs = records.history(db.session, current_user, code, period)
+    programme_arg(current_user, org.programme_id)
     return render_template("submissions/history.html", org=org, period=period_row, period_code=period.code, subs=subs)

@@ -89,6 +89,12 @@ def test_the_open_data_package_validates_and_equals_the_public_report(published_
     assert flagged[["numerator", "denominator", "value"]].isna().any(axis=1).all()
     # An NA result shows no value.
     assert table.loc[table["status"] == "NA", "value"].isna().all()
+    # A suppressed row says "suppressed", as results_strata.csv does; NA only for a result not applicable.
+    assert (flagged["status"] == "suppressed").all() and (
+        table.loc[~table["suppressed"], "status"] != "suppressed"
+    ).all()
+    strata = pd.read_csv(tmp_path / "results_strata.csv", dtype=str)
+    assert (strata.loc[strata["suppressed"] == "true", "status"] == "suppressed").all()
     # Every value equals the public PDF's: each shown value appears there, each suppressed one is empty there too.
     from sqlalchemy import select
 

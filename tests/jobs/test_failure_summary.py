@@ -29,7 +29,7 @@ def test_admins_hear_of_failed_deliveries_once_a_day(example, smtp):
             runs = s.scalars(select(JobRun).where(JobRun.job == "failure_summary").order_by(JobRun.id)).all()
     summaries = _summaries(smtp)
     assert len(summaries) == 1 and summaries[0]["To"] == "admin@example.org"
-    assert summaries[0]["Subject"] == "One Care reporting: 1 failed deliveries, 0 failed jobs"
+    assert summaries[0]["Subject"] == "Quality reporting: 1 failed deliveries, 0 failed jobs"
     body = summaries[0].get_content()
     assert f"delivery {failed[0].id} to reports@hb.example.org: failed" in body and "/admin/deliveries" in body
     assert [r.summary.split(" (")[0] for r in runs] == [

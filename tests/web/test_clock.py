@@ -36,11 +36,14 @@ def test_home_upload_form_and_due_dates_follow_the_service_date(example):
     due = re.search(r'id="home-due".*?</section>', home, re.S).group(0)
     # 2015Q4 ended on 2015-12-31 and is due on 2016-02-29: 40 days left, nothing sent yet.
     assert "2015Q4" in due and "Due 2016-02-29" in due and "40 days left" in due and "not started" in due
+    assert 'href="/submissions/upload">Upload</a>' in due  # 2015Q4 is over: it can be sent
 
     # Every ended quarter is in on 2015-11-10 (2015Q3 was accepted): the quarter in progress is the next one due.
     example.config["REPORTING_TODAY"] = date(2015, 11, 10)
     due = re.search(r'id="home-due".*?</section>', client.get("/").get_data(as_text=True), re.S).group(0)
     assert "2015Q4" in due and "Due 2016-02-29" in due and "111 days left" in due and "not started" in due
+    # ... but not before it is over: the home says when it can be, and offers no upload yet.
+    assert "upload opens on 2016-01-01, once the quarter is over" in due and "/submissions/upload" not in due
     example.config["REPORTING_TODAY"] = date(2016, 1, 20)
 
     upload = client.get("/submissions/upload").get_data(as_text=True)

@@ -4,6 +4,7 @@ their ICO and statewide only, on every page and export; exports neutralise formu
 import csv
 import io
 import re
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -118,14 +119,18 @@ def test_gap_list_is_denominator_minus_numerator(example, dbs):
 
 
 def test_the_deadlines_ahead_list_has_day_90_in_the_next_30_days_and_nothing_completed(example, dbs):
-    """Issue 17: for the 90-day measures, the members whose day 90 is still ahead (within 30 days of the end
-    of the ICO's newest data) with nothing completed yet; checked against the rows themselves."""
+    """Issue 17: for the 90-day measures, the members whose day 90 is still ahead (within 30 days of the
+    service's date, not of the end of the ICO's newest data) with nothing completed yet; checked against the
+    rows themselves. A day 90 between the data's end and the service date has passed: it is not listed."""
     from reporting.engine.inputs import in_force_up_to, rows_of
 
+    example.config["REPORTING_TODAY"] = date(2015, 10, 20)  # HA's newest data end on 2015-09-30
     client = example.test_client()
     login(client, "ha@example.org")
     page = client.get("/upcoming/assessment_90d/HA")
-    assert page.status_code == 200 and "2015-09-30" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "30 days after 2015-10-20 (today, the service date)" in text
+    assert "up to 2015-09-30" in text
     body = client.get("/upcoming/assessment_90d/HA?format=csv").get_data(as_text=True)
     listed = pd.read_csv(io.StringIO(body.lstrip("\ufeff")), dtype=str)
     assert list(listed.columns[:4]) == ["Member ID", "Enrollment start", "Rating category", "Day 90"]
@@ -135,7 +140,7 @@ def test_the_deadlines_ahead_list_has_day_90_in_the_next_30_days_and_nothing_com
         inputs = in_force_up_to(Period.parse("2015Q3").end, only="HA")
         members = pd.concat([rows_of(inputs, p)["members"] for p in inputs.packages])
         events = pd.concat([rows_of(inputs, p)["assessments"] for p in inputs.packages])
-    as_of = pd.Timestamp("2015-09-30")
+    as_of = pd.Timestamp("2015-10-20")
     spans = members.drop_duplicates(["member_id", "enrollment_start"], keep="last")
     expected = set()
     for s in spans.itertuples():
@@ -152,6 +157,7 @@ def test_the_deadlines_ahead_list_has_day_90_in_the_next_30_days_and_nothing_com
                 expected.add((s.member_id, s.enrollment_start.date().isoformat()))
     assert set(zip(listed["Member ID"], listed["Enrollment start"])) == expected and expected
     assert (listed["Days left"].astype(int).between(1, 30)).all()
+    assert (pd.to_datetime(listed["Day 90"]) > as_of).all()  # none already passed
     assert client.get("/upcoming/assessment_90d/HB").status_code == 403
     assert client.get("/upcoming/fuh_7d/HA").status_code == 404
 

@@ -174,3 +174,34 @@ def test_a_departed_icos_pages_show_no_preview_of_a_period_after_it_left(departe
     assert '<p class="big">2015Q1</p>' in card and "2015Q2" not in card  # not MI Health Link's preview
     banners, _ = seen("cms@example.org", "/overview?period=2014Q3")
     assert "MI Health Link 2015Q2" in banners and "Massachusetts One Care 2015Q1" in banners  # reviewers: every one
+
+
+def test_a_departed_icos_inquiry_form_lists_only_periods_it_took_part_in(departed, dbs):
+    """Harbor Coast's "Question a result" form listed 2015Q1, in preview a quarter after it left, whose inquiry was
+    then refused (422): the form lists the periods it took part in only; Health Alliance's lists both."""
+    import re
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from reporting import accounts
+    from reporting.publication import editions
+    from reporting.storage.models import ResultRun, utcnow
+    from tests.conftest import PASSWORD
+
+    def run_of(period):
+        return dbs.scalar(select(ResultRun.id).where(ResultRun.period_code == period, ResultRun.is_current))
+
+    editions.open_preview(dbs, "2014", run_of("2014"), utcnow() + timedelta(days=7), "test")  # HC's first 9 months
+    editions.open_preview(dbs, "2015Q1", run_of("2015Q1"), utcnow() + timedelta(days=7), "test")
+    accounts.create_user(dbs, email="hc@example.org", role="ico_submitter", password=PASSWORD, ico="HC", actor="test")
+    dbs.commit()
+
+    def offered(email):
+        client = departed.test_client()
+        login(client, email)
+        page = client.get("/inquiries/new").get_data(as_text=True)
+        return re.findall(r'<option value="(\d{4}(?:Q\d)?)"', page)
+
+    assert offered("hc@example.org") == ["2014"]
+    assert sorted(offered("ha@example.org")) == ["2014", "2015Q1"]
