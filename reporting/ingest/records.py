@@ -222,20 +222,22 @@ def original_bytes(sub: Submission) -> tuple[str, bytes, str]:
     return f"{sub.organization.code}-{sub.period_code}-v{sub.version}.zip", buffer.getvalue(), "application/zip"
 
 
-def default_upload_period(session, org: Organization | None, periods: list[str]) -> str | None:
-    """The quarter the upload form offers first: the ICO's oldest ended quarter (since its first accepted
-    package) that still has no accepted package, else the most recent ended quarter."""
+def default_upload_period(session, org: Organization | None, periods: list[str], refused: set[str]) -> str | None:
+    """The quarter the upload form offers first, one the ICO can submit now (not in ``refused``: a quarter in
+    preview it may not resubmit): its oldest ended quarter (since its first accepted package) that still has no
+    accepted package, the next one due; else the most recent ended quarter it can submit."""
     if not periods:
         return None
+    can = [p for p in periods if p not in refused] or periods
     if org is None:
-        return periods[0]
+        return can[0]
     accepted = set(
         session.scalars(
             select(Submission.period_code).where(Submission.organization_id == org.id, Submission.status == "accepted")
         )
     )
     if not accepted:
-        return periods[0]
+        return can[0]
     first = min(accepted, key=chronological)
-    open_ = [p for p in reversed(periods) if p not in accepted and stored(p).begin > stored(first).begin]
-    return open_[0] if open_ else periods[0]
+    due = [p for p in reversed(can) if p not in accepted and stored(p).begin > stored(first).begin]
+    return due[0] if due else can[0]

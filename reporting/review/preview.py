@@ -157,11 +157,21 @@ def _publish(session, preview: Edition, actor: str, reason: str = "") -> Edition
     return editions.create(session, preview.period_code, current.id, publish=True, actor=actor, reason=reason)
 
 
+def _resubmits_in_preview(session, org, period: str) -> bool:
+    """A package of ``org`` for ``period`` would replace a version in force while the period is in preview."""
+    return preview_of(session, period, org.programme_id) is not None and any(
+        s.period_code == period for s in in_force(session, org.id)
+    )
+
+
+def resubmission_refused(session, org, period: str) -> bool:
+    """``resubmission_in_preview`` would refuse ``org``'s package for ``period`` (the upload form offers another)."""
+    return _resubmits_in_preview(session, org, period) and not resubmission_allowed(session, org.id, period)
+
+
 def resubmission_in_preview(session, org, period: str) -> bool:
     """During a period's preview an ICO resubmits only when a reviewer allowed it on one of its inquiries."""
-    if preview_of(session, period, org.programme_id) is None or not any(
-        s.period_code == period for s in in_force(session, org.id)
-    ):
+    if not _resubmits_in_preview(session, org, period):
         return False
     if not resubmission_allowed(session, org.id, period):
         raise ReportingError(

@@ -15,6 +15,7 @@ from reporting.ingest import PackageFile, records
 from reporting.ingest.report import RULES, Summary
 from reporting.participation import has_left
 from reporting.periods import ended_quarters, stored
+from reporting.review import preview
 from reporting.storage import db
 from reporting.storage.models import Organization
 from reporting.web.downloads import download
@@ -97,15 +98,23 @@ def upload():
         for p in ended_quarters(clock.today(), prog)  # the programme's quarters, from its first
         if not any(has_left(o, stored(p)) for o in orgs) or len(orgs) > 1  # a departed ICO: its own quarters only
     ]
+    one = orgs[0] if len(orgs) == 1 else None
     if not form.period.data:
-        form.period.data = records.default_upload_period(db.session, orgs[0] if len(orgs) == 1 else None, periods)
+        refused = {p for p in periods if one is not None and preview.resubmission_refused(db.session, one, p)}
+        form.period.data = records.default_upload_period(db.session, one, periods, refused)
     if form.validate_on_submit():
-        code = request.form.get("ico") or (orgs[0].code if len(orgs) == 1 else "")
+        code = request.form.get("ico") or (one.code if one is not None else "")
         org = next((o for o in orgs if o.code == code), None)
-        if org is None:
+        files = [PackageFile(f.filename or "upload", f.read()) for f in request.files.getlist("files") if f]
+        if not files:  # before any other refusal: nothing was chosen
+            flash(
+                "Choose the package's files first: a ZIP of the CSV files, the CSV files themselves, or one XLSX "
+                "workbook, then press Upload and check.",
+                "error",
+            )
+        elif org is None:
             flash("Choose the ICO this package is for.", "error")
         else:
-            files = [PackageFile(f.filename or "upload", f.read()) for f in request.files.getlist("files") if f]
             try:
                 outcome = pipeline.accept_package(org.code, form.period.data, files, uploader=current_user, via="web")
             except ReportingError as e:

@@ -1,0 +1,43 @@
+"""What a walk of the demo found, one test per finding, each on what the user sees."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from tests.conftest import csrf_token, login
+
+pytestmark = pytest.mark.one_backend  # its subject is pages: SQLite only (conftest)
+
+
+def _selected_quarter(page: str) -> str:
+    select_html = re.search(r'<select id="period".*?</select>', page, re.S).group(0)
+    return re.search(r'<option value="([^"]+)" selected>', select_html).group(1)
+
+
+def _flashes(page: str) -> str:
+    return " ".join(re.findall(r'class="flash[^"]*"[^>]*>(.*?)<', page, re.S))
+
+
+def test_the_upload_form_offers_a_quarter_it_accepts_and_asks_for_files_first(example):
+    from reporting import pipeline
+
+    example.config.update({"PUBLISH_MODE": "preview", "PREVIEW_DAYS": 10, "REPORTING_TODAY": date(2015, 11, 10)})
+    with example.app_context():
+        pipeline.run_cycle("2015Q3", trigger="test")  # 2015Q3 in preview: HA's package in force is not replaced
+    client = example.test_client()
+    login(client, "ha@example.org")
+    form = client.get("/submissions/upload").get_data(as_text=True)
+    assert _selected_quarter(form) == "2015Q2"  # the newest quarter HA can send now, not 2015Q3 in preview
+
+    for period in ("2015Q3", "2015Q2"):  # Upload with no file chosen: that is said first, whatever the quarter
+        r = client.post(
+            "/submissions/upload",
+            data={"csrf_token": csrf_token(client, "/submissions/upload"), "period": period, "ico": "HA"},
+            content_type="multipart/form-data",
+        )
+        page = r.get_data(as_text=True)
+        assert r.status_code == 400 and "Choose the package&#39;s files first" in page, period
+        assert "reviewer&#39;s permission" not in page and "needs a reviewer" not in page
