@@ -362,7 +362,9 @@ def _audit_origin():
     return user, request.remote_addr or ""
 
 
-def _statewide_hidden_note() -> str:
+def _statewide_hidden_note(shown_periods=None) -> str:
+    """The note that statewide figures are hidden from the viewer: for the periods the page shows
+    (``shown_periods``; None: a page of every period, a trend), naming only those hidden."""
     from reporting.access import STATEWIDE_HIDDEN_NOTE
     from reporting.publication.figures import statewide_hidden_periods
     from reporting.storage import db
@@ -376,6 +378,7 @@ def _statewide_hidden_note() -> str:
 
     shown = g.get("programme") or programmes.default()  # the page's programme: another's quarters are not its own
     hidden = statewide_hidden_periods(db.session, current_user.role, live(db.session, shown.id))
+    hidden = [p for p in hidden if shown_periods is None or p in shown_periods]
     return STATEWIDE_HIDDEN_NOTE.format(periods=", ".join(sorted(hidden))) if hidden else ""
 
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import csrf_token, login
+from tests.web.test_departed import departed  # noqa: F401  (fixture: a third ICO in 2014Q1-Q3)
 
 pytestmark = pytest.mark.one_backend  # its subject is pages: SQLite only (conftest)
 
@@ -41,3 +42,17 @@ def test_the_upload_form_offers_a_quarter_it_accepts_and_asks_for_files_first(ex
         page = r.get_data(as_text=True)
         assert r.status_code == 400 and "Choose the package&#39;s files first" in page, period
         assert "reviewer&#39;s permission" not in page and "needs a reviewer" not in page
+
+
+def test_the_statewide_note_names_the_period_shown_only(departed):
+    """Harbor Coast reported in 2014Q1-Q3 (three ICOs: statewide shown to HA), not in 2014Q4 (two: hidden)."""
+    client = departed.test_client()
+    login(client, "ha@example.org")
+    shown = client.get("/icos/HA?period=2014Q2").get_data(as_text=True)
+    assert "Statewide figures are not shown" not in shown
+    hidden = client.get("/icos/HA?period=2014Q4").get_data(as_text=True)
+    assert "Statewide figures are not shown for 2014Q4: fewer than three ICOs" in hidden
+    overview = client.get("/overview?period=2014Q3").get_data(as_text=True)
+    assert "Statewide figures are not shown" not in overview
+    overview = client.get("/overview?period=2014Q4").get_data(as_text=True)
+    assert "Statewide figures are not shown for 2014Q4: fewer than three ICOs" in overview
