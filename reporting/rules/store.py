@@ -22,7 +22,7 @@ from measures import REGISTRY
 from reporting import audit
 from reporting.errors import NotFound, ReportingError
 from reporting.publication.benchmarks import TIERS, Benchmark
-from reporting.storage.models import DEFAULT_PROGRAMME, RuleMeasure, RuleSet, RuleTier, utcnow
+from reporting.storage.models import DEFAULT_PROGRAMME, ResultRun, RuleMeasure, RuleSet, RuleTier, utcnow
 
 MEASURE_COLUMNS = ["measure_id", "benchmark", "withhold", "gap_closure", "direction"]
 TIER_COLUMNS = ["tier", "min_share_met", "earned_back"]
@@ -105,6 +105,20 @@ def history(session, year: int | None = None, programme_id: str = DEFAULT_PROGRA
 
 def years(session, programme_id: str = DEFAULT_PROGRAMME) -> list[int]:
     return sorted(set(session.scalars(select(RuleSet.year).where(RuleSet.programme_id == programme_id))), reverse=True)
+
+
+def default_year(session, programme_id: str = DEFAULT_PROGRAMME) -> int:
+    """The year the Rules page opens on: the newest with rules in force and results computed (a year just started
+    has none to judge its rules by), else the newest with rules in force, else the newest with any (0: none)."""
+    in_force_years = sorted({rs.year for rs in _in_force_sets(session, programme_id)}, reverse=True)
+    computed = {
+        int(code[:4])
+        for code in session.scalars(
+            select(ResultRun.period_code).where(ResultRun.programme_id == programme_id, ResultRun.is_current)
+        )
+    }
+    with_results = [y for y in in_force_years if y in computed]
+    return next(iter(with_results + in_force_years + years(session, programme_id)), 0)
 
 
 def rules_of(sets: list[RuleSet]) -> Rules:

@@ -44,12 +44,13 @@ def _rule_set(rule_set_id: int):
 
 
 def _year(programme_id: str) -> int:
-    """``?year=`` as a year of the programme's rules (the newest when absent); a clear 400 when it is not a year
-    written in the digits 0-9 (``abc``, ``2015Q1``, ``２０１５``) or the programme has no rules for it."""
+    """``?year=`` as a year of the programme's rules (when absent, the newest with results: ``store.default_year``);
+    a clear 400 when it is not a year written in the digits 0-9 (``abc``, ``2015Q1``, ``２０１５``) or the programme
+    has no rules for it."""
     years = store.years(db.session, programme_id)
     raw = request.args.get("year", "").strip()
     if not raw:
-        return years[0] if years else 0
+        return store.default_year(db.session, programme_id)
     year = parse_year(raw)
     if year not in years:
         listed = ", ".join(str(y) for y in years) or "none yet"

@@ -48,3 +48,32 @@ def test_the_withhold_pages_answer_a_clear_error_for_a_wrong_year(world, raw):
         r = client.get(path, query_string={"year": raw})
         assert r.status_code in (400, 404), (path, r.status_code)
         assert "year" in r.get_data(as_text=True).lower() or "period" in r.get_data(as_text=True).lower()
+
+
+def _year_2016_in_force(app):
+    from reporting.rules import store
+    from reporting.storage import db
+
+    with app.app_context():
+        with db.transaction() as s:
+            draft = store.start_year(s, 2016, "test")
+            store.adopt(s, draft.id, "test")
+
+
+def test_the_rules_page_opens_on_the_newest_year_with_results(example):
+    """The demo opened on 2016 (the service date's year, rules in force, no result yet); 2015 has results."""
+    _year_2016_in_force(example)
+    client = example.test_client()
+    login(client, "cms@example.org")
+    page = client.get("/rules/").get_data(as_text=True)
+    assert "<h1>Rules, 2015</h1>" in page
+    assert '<option value="2016">2016</option>' in page  # a click away
+    assert "<h1>Rules, 2016</h1>" in client.get("/rules/?year=2016").get_data(as_text=True)
+    assert client.get("/rules/?year=1850").status_code == 400
+
+
+def test_with_no_results_the_rules_page_opens_on_the_newest_year_in_force(world):
+    _year_2016_in_force(world)
+    client = world.test_client()
+    login(client, "cms@example.org")
+    assert "<h1>Rules, 2016</h1>" in client.get("/rules/").get_data(as_text=True)
