@@ -56,3 +56,15 @@ def test_the_statewide_note_names_the_period_shown_only(departed):
     assert "Statewide figures are not shown" not in overview
     overview = client.get("/overview?period=2014Q4").get_data(as_text=True)
     assert "Statewide figures are not shown for 2014Q4: fewer than three ICOs" in overview
+
+
+def test_the_gap_lists_browser_titles_name_the_measure_and_the_ico(example):
+    client = example.test_client()
+    login(client, "ha@example.org")
+    gaps = client.get("/gaps/assessment_90d/HA/2015Q2").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", gaps, re.S).group(1)
+    assert title.startswith("Gap list: Assessment within 90 days of enrollment, Health Alliance, 2015Q2")
+    assert "assessment_90d" not in title and " HA " not in title
+    upcoming = client.get("/upcoming/assessment_90d/HA").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", upcoming, re.S).group(1)
+    assert "Health Alliance" in title and "assessment_90d" not in title
