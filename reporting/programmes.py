@@ -39,8 +39,11 @@ KEYS = {
     "disclosure_threshold": "the smallest count published (11 for CMS)",
     "benchmarks": "the CSV seeding version 1 of its benchmarks (relative to the file's folder)",
     "withhold": "the CSV seeding version 1 of its withhold measures (relative to the file's folder)",
+    "rating_categories": "(optional) what each rating category group (F1, C3, C2, C1) means in the programme, as "
+    "its results by group name it; none: each is named neutrally, e.g. 'Rating category F1'",
 }
-_OPTIONAL = {"last_period", "max_age"}
+_OPTIONAL = {"last_period", "max_age", "rating_categories"}
+RATING_GROUPS = ("F1", "C3", "C2", "C1")  # the rating_category strata (reporting.engine.strata)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Programme:
     benchmarks_file: str
     withhold_file: str
     source: str
+    rating_categories: tuple[tuple[str, str], ...] = ()  # (group, what it means in this programme)
 
     @property
     def measure_set(self) -> dict[str, Measure]:
@@ -157,6 +161,15 @@ def read(path: Path) -> Programme:
             raise bad("measures", f"names {m!r}, which is not a measure of measures/ (known: {', '.join(REGISTRY)}).")
     if len(set(ids)) != len(ids):
         raise bad("measures", f"names {sorted({m for m in ids if ids.count(m) > 1})[0]!r} twice.")
+    categories = data.get("rating_categories", {})
+    if not isinstance(categories, dict) or not builtins.all(
+        g in RATING_GROUPS and isinstance(w, str) and w.strip() for g, w in categories.items()
+    ):
+        raise bad(
+            "rating_categories",
+            f"must be a table of rating category groups ({', '.join(RATING_GROUPS)}) and their words, e.g. "
+            'F1 = "facility-based care".',
+        )
     files = {}
     for key in ("benchmarks", "withhold"):
         file = (path.parent / text(key)).resolve()
@@ -177,6 +190,7 @@ def read(path: Path) -> Programme:
         benchmarks_file=files["benchmarks"],
         withhold_file=files["withhold"],
         source=str(path),
+        rating_categories=tuple((g, categories[g].strip()) for g in RATING_GROUPS if g in categories),
     )
     _check_rules_files(programme)
     return programme

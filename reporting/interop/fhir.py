@@ -231,7 +231,7 @@ def _stratum_population(code: str, count) -> dict:
     return {"code": _code(POPULATION, code), "count": int(count)}
 
 
-def _stratum(m, row: dict, base: str) -> dict:
+def _stratum(m, row: dict, base: str, programme) -> dict:
     name, value = row["stratifier"], row["stratum"]
     if m.unit == "score":
         populations = [_stratum_population("measure-population", row["denominator"])]
@@ -243,7 +243,7 @@ def _stratum(m, row: dict, base: str) -> dict:
     extensions = [{"url": _ext(base, "result-status"), "valueCode": "reported" if reported else "NA"}]
     out = {
         "value": {"coding": [{"system": identifier_system(base, f"stratum/{name}"), "code": value}]}
-        | {"text": stratum_label(value)},
+        | {"text": stratum_label(value, programme)},
         "population": populations,
     }
     if row["value"] == SUPPRESSED:
@@ -262,9 +262,9 @@ def _stratum(m, row: dict, base: str) -> dict:
     return {"extension": extensions} | out
 
 
-def stratifiers(m, rows: list[dict], base: str) -> list[dict]:
+def stratifiers(m, rows: list[dict], base: str, programme=None) -> list[dict]:
     """``group.stratifier`` of one measure and ICO: one per stratifier present in ``rows``, in
-    ``STRATIFIERS`` order, each stratum in its order."""
+    ``STRATIFIERS`` order, each stratum in its order and named as ``programme`` names it."""
     by_name: dict[str, list[dict]] = {}
     for row in rows:
         by_name.setdefault(row["stratifier"], []).append(row)
@@ -280,7 +280,7 @@ def stratifiers(m, rows: list[dict], base: str) -> list[dict]:
                     {"coding": [{"system": identifier_system(base, "stratifier"), "code": name}]}
                     | {"text": TITLES[name]}
                 ],
-                "stratum": [_stratum(m, r, base) for r in strata],
+                "stratum": [_stratum(m, r, base, programme) for r in strata],
             }
         )
     return out
@@ -298,7 +298,7 @@ def summary(
     if reported and (q := _quantity(m, r.value)):
         group["measureScore"] = q
     if strata:
-        group["stratifier"] = stratifiers(m, strata, base)
+        group["stratifier"] = stratifiers(m, strata, base, pub.programme)
     extensions = [
         {"url": _ext(base, "result-status"), "valueCode": "reported" if reported else "NA"},
         {

@@ -198,7 +198,7 @@ def scorecard(session, pub, code: str, period_code: str, basis, edition=None) ->
         "prev_code": prev_code,
         "year_code": year_code,
         "equity": strata.report_equity(session, ICO_SUBMITTER, basis, period.code, [org.code]),
-        **_strata_labels(),
+        **_strata_labels(run.programme_id),
     }
 
 
@@ -211,9 +211,11 @@ def _compared(programme_id: str, period: Period) -> tuple[str | None, str | None
     return tuple(p.code if prog.covers(p) else None for p in (period.previous(1), period.previous(4)))  # type: ignore[return-value]
 
 
-def _strata_labels() -> dict:
-    """What the equity summary's macros name groups with (``templates/macros/equity.html``)."""
-    return {"stratum_label": strata.stratum_label, "stratifier_titles": strata.TITLES}
+def _strata_labels(programme_id: str) -> dict:
+    """What the equity summary's macros name groups with (``templates/macros/equity.html``), as the programme does."""
+    from reporting import programmes
+
+    return {"stratum_label": strata.labeller(programmes.get(programme_id)), "stratifier_titles": strata.TITLES}
 
 
 def _adjusted_shown(shown, result) -> bool:
@@ -262,7 +264,7 @@ def statewide(session, pub, period_code: str, basis, public: bool = False, editi
         "coverage": figures.withhold_coverage(every, period.year),
         # reviewers' report only: the public one would need the strata suppressed (the open data's rules)
         "equity": None if public else strata.report_equity(session, CMS_REVIEWER, basis, period.code, codes),
-        **_strata_labels(),
+        **_strata_labels(run.programme_id),
     }
 
 
@@ -410,7 +412,7 @@ def public_groups(session, period_code: str, basis, edition=None) -> dict:
     from types import SimpleNamespace
 
     from reporting import programmes
-    from reporting.publication.strata import TITLES, stratum_label
+    from reporting.publication.strata import TITLES, labeller
     from reporting.publication.strata_release import published_strata
 
     run = _run(basis, period_code)
@@ -432,6 +434,6 @@ def public_groups(session, period_code: str, basis, edition=None) -> dict:
             "suppressed": int(frame["suppressed"].astype(bool).sum()),
             "total": len(frame),
         },
-        "stratum_label": stratum_label,
+        "stratum_label": labeller(programmes.get(run.programme_id)),
         "stratifier_titles": TITLES,
     }

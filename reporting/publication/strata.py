@@ -11,10 +11,11 @@ suppression: callers pass the runs of the basis the viewer is shown and filter I
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 from sqlalchemy import select
@@ -166,10 +167,6 @@ TITLES = {
     "language": "Preferred language",
 }
 STRATUM_LABELS = {  # every stratum in words, capitalised alike, wherever strata show (codes stay in CSV, API, FHIR)
-    "F1": "F1 (facility-based care)",
-    "C3": "C3 (community, high LTSS need)",
-    "C2": "C2 (community, high behavioral-health need)",
-    "C1": "C1 (community, other)",
     "voluntary": "Voluntary",
     "passive": "Passive",
     "21-44": "21 to 44",
@@ -210,10 +207,20 @@ EXPORT_COLUMNS = [
 ]
 
 
-def stratum_label(stratum: str) -> str:
-    """A stratum in words, as every page, report and FHIR ``text`` names it (a code not listed: capitalised)."""
+def stratum_label(stratum: str, programme=None) -> str:
+    """A stratum in words, as every page, report and FHIR ``text`` names it (a code not listed: capitalised). A
+    rating category group is the programme's (``Programme.rating_categories``: One Care's "C3 (community, high LTSS
+    need)"); a programme that gives none (or no programme) names it neutrally, "Rating category C3"."""
+    if stratum in programmes.RATING_GROUPS:
+        words = dict(programme.rating_categories).get(stratum) if programme is not None else None
+        return f"{stratum} ({words})" if words else f"Rating category {stratum}"
     words = STRATUM_LABELS.get(stratum) or stratum.replace("_", " ")
     return words[:1].upper() + words[1:]
+
+
+def labeller(programme) -> Callable[[str], str]:
+    """``stratum_label`` for ``programme``'s pages and reports (templates call ``stratum_label(s)``)."""
+    return partial(stratum_label, programme=programme)
 
 
 def flag_words(flag: str | None, ico: str) -> str:
@@ -397,12 +404,13 @@ def by_group(session, viewer, basis, measure_id: str, period_code: str | None, n
     if period_code is None:
         return ByGroup(None, choices, [], [])
     frame = seen_by(session, viewer, basis, period_code, measure_id=measure_id)
-    return grouped(frame, period_code, choices, names)
+    return grouped(frame, period_code, choices, names, programmes.get(basis.programme_id))
 
 
-def grouped(frame: pd.DataFrame, period_code: str, choices: list[str], names: dict[str, str]) -> ByGroup:
+def grouped(frame: pd.DataFrame, period_code: str, choices: list[str], names: dict[str, str], programme) -> ByGroup:
     """The ``ByGroup`` of one measure's strata frame: ``seen_by``'s, or the public one
-    (``strata_release.published_strata``, whose suppressed cells say ``suppressed``)."""
+    (``strata_release.published_strata``, whose suppressed cells say ``suppressed``); groups named as
+    ``programme`` names them."""
     present = list(dict.fromkeys(frame["ico"]))
     columns = [(c, names.get(c, c)) for c in present if c != STATEWIDE]
     if STATEWIDE in present:
@@ -410,7 +418,7 @@ def grouped(frame: pd.DataFrame, period_code: str, choices: list[str], names: di
     rows = {(r["ico"], r["stratifier"], r["stratum"]): r for r in frame.to_dict("records")}
     tables = []
     for name, strata in STRATIFIERS.items():
-        lines = [(s, stratum_label(s), {c: rows.get((c, name, s)) for c, _ in columns}) for s in strata]
+        lines = [(s, stratum_label(s, programme), {c: rows.get((c, name, s)) for c, _ in columns}) for s in strata]
         tables.append((name, TITLES[name], lines))
     return ByGroup(period_code, choices, columns, tables)
 

@@ -120,7 +120,7 @@ def ico(code):
         updating=updating,
         shown=shown,
         equity=strata.equity_for(db.session, current_user, basis, org.code, shown.period),
-        stratum_label=strata.stratum_label,
+        stratum_label=strata.labeller(programmes.get(org.programme_id)),
         stratifier_titles=strata.TITLES,
         measures=REGISTRY,
         deadlines_ahead=not ended_by(org, clock.today()),

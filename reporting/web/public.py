@@ -109,7 +109,7 @@ def by_group(programme_id, period):
     frame = _public_strata(pub)
     frame = frame[frame["measure_id"] == measure_id] if len(frame) else frame
     names = {o.code: o.name for o in pub.icos}
-    view = strata.grouped(frame, pub.period.code, [pub.period.code], names) if len(frame) else None
+    view = strata.grouped(frame, pub.period.code, [pub.period.code], names, pub.programme) if len(frame) else None
     return render_template(
         "public/by_group.html",
         pub=pub,

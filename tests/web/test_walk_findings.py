@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import csrf_token, login
 from tests.web.test_departed import departed  # noqa: F401  (fixture: a third ICO in 2014Q1-Q3)
+from tests.web.test_programme_walk import two  # noqa: F401  (fixture: One Care and MI Health Link)
 
 pytestmark = pytest.mark.one_backend  # its subject is pages: SQLite only (conftest)
 
@@ -68,3 +69,22 @@ def test_the_gap_lists_browser_titles_name_the_measure_and_the_ico(example):
     upcoming = client.get("/upcoming/assessment_90d/HA").get_data(as_text=True)
     title = re.search(r"<title>(.*?)</title>", upcoming, re.S).group(1)
     assert "Health Alliance" in title and "assessment_90d" not in title
+
+
+def test_rating_category_groups_are_named_as_their_programme_names_them(two):
+    """MI Health Link's results by group showed MassHealth's rating categories ("C3 (community, high LTSS need)");
+    it gives none (config/programmes/mi-health-link.toml), so its groups are named neutrally; One Care keeps its."""
+    mi = two.test_client()
+    login(mi, "mi@example.org")
+    for path in ("/measures/fuh_30d?period=2015Q2", "/icos/MIA?period=2015Q2"):
+        page = mi.get(path).get_data(as_text=True)
+        assert "MI Health Link" in page, path
+        assert "high LTSS need" not in page and "facility-based care" not in page, path
+    by_group = mi.get("/measures/fuh_30d?period=2015Q2").get_data(as_text=True)
+    assert "Rating category F1" in by_group and "Rating category C3" in by_group
+    public = two.test_client().get("/public/mi-health-link/2015Q2/by-group?measure=fuh_30d")
+    assert public.status_code == 200 and "high LTSS need" not in public.get_data(as_text=True)
+    cms = two.test_client()
+    login(cms, "cms@example.org")
+    one_care = cms.get("/measures/fuh_30d?period=2015Q2&programme=ma-one-care").get_data(as_text=True)
+    assert "C3 (community, high LTSS need)" in one_care and "Rating category C3" not in one_care
