@@ -133,10 +133,12 @@ def benchmark_status(
 def tier(share: float, tiers=None) -> int:
     """The share of the withhold earned back (percent) for the share of measures met (``tiers``: (minimum
     share 0-1, earned back %), the rule set's; the demonstration's by default)."""
-    for floor, earned in sorted(tiers or TIERS, reverse=True):
-        if share >= floor:
-            return earned
-    return 0
+    return next((earned for floor, earned in sorted(tiers or TIERS, reverse=True) if share >= floor), 0)
+
+
+def tier_floor(share: float, tiers=None) -> float:
+    """The least share met (0-1) of the tier ``share`` reaches: "a share met of 60 % or more earns back 75 %"."""
+    return next((floor for floor, _ in sorted(tiers or TIERS, reverse=True) if share >= floor), 0.0)
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class Withhold:
     share: float | None
     earned_back: int | None
     next_tier: tuple[int, int] | None = None  # (more measures to meet, the share earned back then)
+    tier_floor: float | None = None  # the least share met (0-1) of the tier reached
 
 
 def withhold(
@@ -198,7 +201,8 @@ def withhold(
     met = sum(r.status in (MET, MET_GAP) for r in rows)
     share = met / eligible if eligible else None
     earned = tier(share, tiers) if share is not None else None
-    return Withhold(ico, year, rows, eligible, met, share, earned, next_tier(met, eligible, earned, tiers))
+    floor = tier_floor(share, tiers) if share is not None else None
+    return Withhold(ico, year, rows, eligible, met, share, earned, next_tier(met, eligible, earned, tiers), floor)
 
 
 def gap_target(measure_id: str, last_year: float, benchmark: float) -> float | None:

@@ -88,3 +88,20 @@ def test_rating_category_groups_are_named_as_their_programme_names_them(two):
     login(cms, "cms@example.org")
     one_care = cms.get("/measures/fuh_30d?period=2015Q2&programme=ma-one-care").get_data(as_text=True)
     assert "C3 (community, high LTSS need)" in one_care and "Rating category C3" not in one_care
+
+
+def test_the_ico_home_says_which_tier_its_share_met_reaches(example):
+    """ "75 % earned back" beside "72.7 % met" said nothing of why: the tier (as the withhold report's table) does."""
+    tiers = [(80, 100), (60, 75), (40, 50), (20, 25), (0, 0)]  # the demonstration's (rule set 2015 v1)
+    seen = set()
+    for email in ("ha@example.org", "hb@example.org"):
+        client = example.test_client()
+        login(client, email)
+        card = re.search(r'id="home-withhold".*?</section>', client.get("/").get_data(as_text=True), re.S).group(0)
+        earned = int(re.search(r"(\d+) % earned back", card).group(1))
+        share = float(re.search(r"met \(([\d.]+) %\)", card).group(1))
+        floor, tier_earned = next((f, e) for f, e in tiers if share >= f)
+        assert tier_earned == earned
+        assert f"The tier reached: a share met of {floor} % or more earns back {earned} % of the withhold." in card
+        seen.add(earned)
+    assert seen - {0}, seen  # a tier above the lowest is among them
