@@ -99,6 +99,7 @@ def test_a_page_tells_of_its_own_programmes_previews_once_and_its_tables_fit_a_p
     else:
         assert [n[0] for n in seen["notices"]] == [programme], seen["notices"]
         assert f"In preview: {periods}" in seen["notices"][0][2], seen["notices"]
+        assert f"({periods[:6]})" not in seen["notices"][0][2], seen["notices"]  # closing on one day: one date
         assert seen["notices"][0][1] <= 844 / 6, seen["notices"]  # not the first screen: the title follows it
         assert seen["title"] < 844 * 0.6, seen["title"]
     # the tables: every cell within the screen, the page not wider than it
