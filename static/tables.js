@@ -26,3 +26,22 @@
   document.addEventListener("DOMContentLoaded", mark);
   window.addEventListener("resize", mark);
 }());
+
+// A table stacked into cards on a phone (app.css, table.stack and table.phone-tiles) is drawn without table display, which
+// makes some browsers drop its table semantics: its roles say what it is, whatever its display.
+(function () {
+  var ROLES = [["thead, tbody, tfoot", "rowgroup"], ["tr", "row"], ["td", "cell"]];
+  function keep() {
+    document.querySelectorAll("main table.stack, main table.phone-tiles").forEach(function (table) {
+      table.setAttribute("role", "table");
+      ROLES.forEach(function (pair) {
+        table.querySelectorAll(pair[0]).forEach(function (el) { el.setAttribute("role", pair[1]); });
+      });
+      table.querySelectorAll("th").forEach(function (th) {
+        var scope = th.getAttribute("scope");
+        th.setAttribute("role", scope === "row" ? "rowheader" : "columnheader");
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", keep);
+}());

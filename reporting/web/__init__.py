@@ -275,6 +275,7 @@ def _template_context(app) -> None:
             "statewide_hidden_note": _statewide_hidden_note,
             "open_inquiries": _open_inquiries,
             "previews_in_window": _previews_in_window,
+            "preview_notices": _preview_notices,
             "service_date": clock.fixed,
             "can": _can,
             **access.BY_NAME,
@@ -348,6 +349,22 @@ def _previews_in_window() -> list:
     if not current_user.is_authenticated:
         return []
     return [e for e in editions.in_preview(db.session) if access.preview_concerns(current_user, e)]
+
+
+def _preview_notices() -> list[tuple[str, list]]:
+    """The preview notice, one line a programme: on a page that shows a programme its own previews only (not another
+    programme's), elsewhere each programme's; the periods of a line quarters first, newest first ("2015Q4 and 2015")."""
+    shown = g.get("programme")
+    lines: dict[str, list] = {}
+    for e in _previews_in_window():
+        if shown is None or e.programme_id == shown.id:
+            lines.setdefault(e.programme_id, []).append(e)
+    return [(pid, sorted(es, key=_newest_first, reverse=True)) for pid, es in lines.items()]
+
+
+def _newest_first(edition) -> tuple:
+    """A period's place in the notice, read in reverse: the later year first, in a year its quarter before itself."""
+    return edition.period_code[:4], "Q" in edition.period_code, edition.period_code
 
 
 def _audit_origin():

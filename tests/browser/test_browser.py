@@ -394,7 +394,7 @@ def test_preview_journey_inquiry_resubmission_and_publication(browser, live, smt
 
     ico = sign_in(browser, live, "ha@example.org")
     ico.goto(live["url"] + "/icos/HA")
-    assert "2015Q3 is in preview" in ico.locator(".preview-banner").first.inner_text()
+    assert "In preview: 2015Q3" in ico.locator(".preview-banner").first.inner_text()
     ico.locator("#m-fuh_7d").get_by_role("link", name="Question this result").click()
     ico.wait_for_load_state()
     ico.fill("#message", "Two discharges on 30 September seem to be missing from the 7-day follow-up.")

@@ -47,10 +47,15 @@ def test_a_preview_window_runs_on_the_service_clock(example, dbs):
     assert edition.preview_until.date() == date(2016, 1, 27), edition.preview_until
 
     banner = re.search(r'class="note preview-banner".*?</div>', _page(example, "ha@example.org", "/overview"), re.S)
-    assert banner and "2015Q3 is in preview</strong> until 2016-01-27" in banner.group(0), banner
+    assert (
+        banner
+        and "In preview: 2015Q3</strong> — not published yet, open to inquiries until 2016-01-27" in banner.group(0)
+    )
     ico_home = _page(example, "ha@example.org")
     assert re.search(r"<strong>In preview</strong> until 2016-01-27", ico_home), ico_home
-    assert "2015Q3 is in preview</strong> until 2016-01-27" in _page(example, "cms@example.org", "/overview")
+    assert "In preview: 2015Q3</strong> — not published yet, open to inquiries until 2016-01-27" in _page(
+        example, "cms@example.org", "/overview"
+    )
 
     # The service's now is its date with the real time of day; unset, the real clock.
     with example.app_context():

@@ -132,7 +132,8 @@ def test_a_departed_icos_pages_show_no_preview_of_a_period_after_it_left(departe
     """Fallon's home, a quarter after it left, still showed the banner "2015Q4 is in preview ... Question a result
     or the whole edition" (a walk through the demo): an ICO user is told only of previews of periods its ICO took
     part in, on every page; and an ICO's home shows its own programme's editions only (MI Health Link's newer
-    preview is not Health Alliance's)."""
+    preview is not Health Alliance's). A page tells of its own programme's previews only, in one notice naming
+    every period (a reviewer saw four banners, both programmes' 2015 and 2015Q4, on every page)."""
     import re
     from datetime import timedelta
 
@@ -160,20 +161,23 @@ def test_a_departed_icos_pages_show_no_preview_of_a_period_after_it_left(departe
         client = departed.test_client()
         login(client, email)
         page = client.get(path).get_data(as_text=True)
-        banners = re.findall(r'<div class="note preview-banner".*?<strong>(.*?) is in preview</strong>', page, re.S)
+        notice = r'<div class="note preview-banner" role="status" data-programme="(.*?)"><strong>(?:.*? i|I)n preview: (.*?)</strong>'
+        banners = re.findall(notice, page, re.S)
         card = re.search(r'id="home-edition".*?</section>', page, re.S)
         return banners, card.group(0) if card else ""
 
     for path in ("/", "/icos/HC", "/overview?period=2014Q3"):
         banners, _ = seen("hc@example.org", path)
-        assert banners == ["Massachusetts One Care 2014"], (path, banners)  # the year it took part in, not 2015Q1
+        assert banners == [("ma-one-care", "2014")], (path, banners)  # the year it took part in, not 2015Q1
     _, card = seen("hc@example.org", "/")
     assert '<p class="big">2014Q3</p>' in card and "2015Q1" not in card and "2015Q2" not in card
     banners, card = seen("ha@example.org", "/")
-    assert banners == ["Massachusetts One Care 2014", "Massachusetts One Care 2015Q1"], banners
+    assert banners == [("ma-one-care", "2015Q1 and 2014")], banners  # one notice, the newest period first
     assert '<p class="big">2015Q1</p>' in card and "2015Q2" not in card  # not MI Health Link's preview
     banners, _ = seen("cms@example.org", "/overview?period=2014Q3")
-    assert "MI Health Link 2015Q2" in banners and "Massachusetts One Care 2015Q1" in banners  # reviewers: every one
+    assert banners == [("ma-one-care", "2015Q1 and 2014")], banners  # a reviewer: the page's programme's, not MI's
+    banners, _ = seen("cms@example.org", "/?programme=mi-health-link")
+    assert banners == [("mi-health-link", "2015Q2")], banners  # ... and MI Health Link's on its pages
 
 
 def test_a_departed_icos_inquiry_form_lists_only_periods_it_took_part_in(departed, dbs):
