@@ -253,13 +253,16 @@ def visible_codes(session, user, programme=None) -> list[str]:
     return [o.code for o in visible_icos(session, user, programme)]
 
 
-def _results(session, run_id: int, codes: list[str], viewer="") -> dict[tuple[str, str], Result]:
+def _results(
+    session, run_id: int, codes: list[str], viewer="", basis: Basis | None = None
+) -> dict[tuple[str, str], Result]:
     """Results of ``codes`` and statewide; without statewide where it is hidden from ``viewer`` (a user, or a
-    report audience's role) in this run (``access.statewide_hidden_in``)."""
+    report audience's role) in this run (``access.statewide_hidden_in``), or withheld from it on ``basis`` (by
+    default the run's programme's newest computations: another programme's would protect nothing here)."""
     run = session.get(ResultRun, run_id)
     shown = codes + ([] if statewide_hidden_in(session, viewer, run) else [STATEWIDE])
     rows = session.scalars(select(Result).where(Result.run_id == run_id, Result.ico.in_(shown)))
-    withheld = withheld_from(session, viewer)
+    withheld = withheld_from(session, viewer, basis or live(session, run.programme_id))
     return {
         (r.measure_id, r.ico): r for r in rows if not (r.ico == STATEWIDE and (r.measure_id, r.period_code) in withheld)
     }
@@ -345,7 +348,7 @@ def overview(session, user, pub, period: Period, basis: Basis | None = None) -> 
     orgs = visible_icos(session, user, run.programme_id)  # the run's programme's
     own = set(programmes.get(run.programme_id).measures)
     codes = [o.code for o in orgs if o.code in (run.inputs or {})]
-    results = _results(session, run.id, codes, user)
+    results = _results(session, run.id, codes, user, basis)
     last = _last_year_results(session, period, codes, basis) if not period.is_quarter else {}
     expected = expected_icos(list(session.scalars(select(Organization))), run, period)
     pooled = len(run.inputs or {})
@@ -500,7 +503,7 @@ def ico_period(session, user, pub, org, period: Period | None, basis: Basis) -> 
             + (f". Choose one of: {', '.join(choices)}." if choices else " yet.")
         )
     run = basis.run(period.code)
-    results = _results(session, run.id, [org.code], user)
+    results = _results(session, run.id, [org.code], user, basis)
     last = _last_year_results(session, period, [org.code], basis) if not period.is_quarter else {}
     cells = {
         mid: cell(pub, mid, results.get((mid, org.code)), period.year, last.get((mid, org.code)))

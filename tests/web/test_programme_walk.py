@@ -222,3 +222,25 @@ def test_the_statewide_note_names_the_programmes_own_quarters(two):
     note = re.search(r"Statewide figures are not shown for ([^:]*):", page)
     assert note, "two plans report: the note is there"
     assert "2015Q2" in note.group(1) and "2014" not in note.group(1)
+
+
+@pytest.mark.parametrize("two", ["sqlite"], indirect=True)  # the rule, not the database
+def test_an_mi_ico_users_statewide_figures_are_withheld_on_mi_health_links_computations(two, monkeypatch):
+    """An attack: the overview asked which statewide figures to withhold from an ICO user on One Care's runs (the
+    default programme's), so an MI Health Link user's overview and export showed statewide figures that the API,
+    FHIR and the scorecard withheld, and another MI plan's counts followed by subtraction."""
+    from reporting.publication import figures
+
+    asked = []
+    real = figures.statewide_withheld
+    monkeypatch.setattr(
+        figures,
+        "statewide_withheld",
+        lambda session, runs: asked.append({r.programme_id for r in runs.values()}) or real(session, runs),
+    )
+    client = two.test_client()
+    assert login(client, "mia@example.org").status_code == 302
+    for path in (f"/overview?period={PUBLISHED}", f"/exports/overview.csv?period={PUBLISHED}", "/icos/MIA"):
+        asked.clear()
+        assert client.get(path).status_code == 200, path
+        assert asked and all(p == {"mi-health-link"} for p in asked), (path, asked)
