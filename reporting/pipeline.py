@@ -192,10 +192,12 @@ def run_cycle(
         return _render_and_deliver(period.code, edition_id, number, status, new, timings, wait_for_retries)
 
 
-def publish_preview(period_code: Period | str, actor, reason: str = "", programme=None) -> CycleOutcome:
+def publish_preview(
+    period_code: Period | str, actor, reason: str = "", programme=None, finish: bool = True
+) -> CycleOutcome:
     """Publish a (programme's) period's preview now (with inquiries open, only with a reason): the newest
     computation with the rules in force (computed first, so an accepted resubmission is in it), then render and
-    deliver it, once."""
+    deliver it, once (``finish``; else the scheduler's delivery job does, as for an approval: a web request)."""
     period, programme = parse(period_code), programmes.get(programme)
     with db.transaction() as session:
         preview.publishable(session, period.code, reason, programme.id)  # refused before any work
@@ -209,6 +211,8 @@ def publish_preview(period_code: Period | str, actor, reason: str = "", programm
             edition = preview.publish_now(session, period.code, actor, reason, programme.id)
             edition_id, number, status = edition.id, edition.number, edition.status
         timings["publish"] = round(time.monotonic() - t, 3)
+        if not finish:
+            return CycleOutcome(period.code, edition_id, number, status, True, 0, 0, 0, 0, timings)
         return _render_and_deliver(period.code, edition_id, number, status, True, timings, None)
 
 

@@ -171,14 +171,16 @@ def publish(period):
     back = url_for("inquiries.index", period=period.code, programme=prog.id)
     try:
         outcome = pipeline.publish_preview(
-            period, current_user._get_current_object(), request.form.get("reason", ""), programme=prog
+            period, current_user._get_current_object(), request.form.get("reason", ""), programme=prog, finish=False
         )
     except ReportingError as e:
         flash(e.message, "error")
         return redirect(back)
+    # Rendering and e-mailing every report may take minutes at national size: the scheduler's every-minute
+    # delivery job does it (and only it), never a web worker a timeout may kill half-way.
     flash(
-        f"{prog.name} {period.code} published (edition {outcome.edition_number}): {outcome.rendered} reports "
-        f"rendered, {outcome.sent} messages sent.",
+        f"{prog.name} {period.code} published (edition {outcome.edition_number}). Its reports are rendered and "
+        "e-mailed by the scheduler within a few minutes; they appear under Reports as they are ready.",
         "success",
     )
     return redirect(back)
