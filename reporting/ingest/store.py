@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from reporting import clock
@@ -58,8 +58,11 @@ def store(
     for attempt in range(attempts):
         try:
             with database.transaction() as session:
-                # Serialise version numbers per ICO (a row lock on PostgreSQL; SQLite serialises writers).
-                session.execute(select(Organization.id).where(Organization.id == org_id).with_for_update())
+                # Serialise version numbers per ICO: a write first, so that what follows reads under it (a row lock
+                # on PostgreSQL; on SQLite the database's write lock, which a SELECT ... FOR UPDATE does not take:
+                # the driver begins a transaction at the first write, and three identical uploads at once made two
+                # versions under load).
+                session.execute(update(Organization).where(Organization.id == org_id).values(id=Organization.id))
                 same = newest_accepted(session, org_id, period_code) if status == "accepted" else None
                 if same is not None and _repeats(session, same, sha256, frames):
                     if on_stored:

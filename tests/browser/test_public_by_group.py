@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from measures import REGISTRY
+from reporting import programmes
 from reporting.engine.strata import STRATIFIERS
 from reporting.publication.strata import TITLES, flag_words, stratum_label
 from reporting.rendering.filters import format_value
@@ -98,7 +99,7 @@ def test_the_public_results_by_group_walked_signed_out(browser, live, tmp_path):
             assert body.count() == len(values)
             for i, stratum in enumerate(values):
                 line = body.nth(i)
-                assert line.locator("th").inner_text() == stratum_label(stratum)
+                assert line.locator("th").inner_text() == stratum_label(stratum, programmes.get("ma-one-care"))
                 for text, code in zip(line.locator("td").all_inner_texts(), ["HA", "HB", "STATEWIDE"]):
                     check_cell(" ".join(text.split()), rows.loc[(code, name, stratum)], m, code, threshold)
                     checked += 1

@@ -11,8 +11,9 @@ import pandas as pd
 from sqlalchemy import select
 
 from measures import REGISTRY
+from reporting import programmes
 from reporting.engine.strata import STRATIFIERS
-from reporting.publication.strata import EXPORT_COLUMNS, STRATUM_LABELS
+from reporting.publication.strata import EXPORT_COLUMNS, STRATUM_LABELS, stratum_label
 from reporting.rendering.filters import fmt_signed, format_value
 from reporting.storage.models import ResultRun, ResultStratum
 from tests.conftest import login
@@ -76,7 +77,7 @@ def test_the_by_group_view_of_a_measure_page(example, dbs):
         assert rows[0][1:] == ["Health Alliance", "Harbor Care", "Statewide"]
         assert len(rows) == 1 + len(values)
         for row, stratum in zip(rows[1:], values):
-            assert row[0] == STRATUM_LABELS[stratum]
+            assert row[0] == stratum_label(stratum, programmes.get("ma-one-care"))
             assert (row[0][0].isupper() or row[0][0].isdigit()) and "_" not in row[0], row[0]  # words, capitalised
             for text, code in zip(row[1:], ["HA", "HB", "STATEWIDE"]):
                 s = strata[(code, "assessment_90d", name, stratum)]
@@ -119,7 +120,9 @@ def test_the_equity_summary_on_the_ico_page(example, dbs):
     worse = [s for k, s in strata.items() if k[0] == "HA" and s.flag == "worse"]
     if worse:
         assert len(tables["equity-worse"]) == 1 + len(worse)
-        assert {row[1] for row in tables["equity-worse"][1:]} <= set(STRATUM_LABELS.values())  # in words
+        assert {row[1] for row in tables["equity-worse"][1:]} <= {
+            stratum_label(s, programmes.get("ma-one-care")) for s in [*STRATUM_LABELS, *programmes.RATING_GROUPS]
+        }  # in words
     else:
         assert "No group is flagged worse" in page
 

@@ -4,6 +4,7 @@ one and an unpublished period answer a clear 404. The browser walk is in tests/b
 
 from __future__ import annotations
 
+from reporting import programmes
 from reporting.engine.strata import STRATIFIERS
 from reporting.publication.strata import TITLES, stratum_label
 from tests.browser.test_public_by_group import check_cell
@@ -34,7 +35,7 @@ def test_every_measure_by_group_equals_the_published_strata(example):
             table = tables[f"by-group-{name}"]
             assert table[0] == [TITLES[name], "Health Alliance", "Harbor Care", "Statewide"]
             for line, stratum in zip(table[1:], values, strict=True):
-                assert line[0] == stratum_label(stratum)
+                assert line[0] == stratum_label(stratum, programmes.get("ma-one-care"))
                 for text, code in zip(line[1:], ["HA", "HB", "STATEWIDE"], strict=True):
                     check_cell(text, rows.loc[(code, name, stratum)], m, code, threshold)
                     checked += 1
