@@ -254,8 +254,8 @@ def test_the_ico_home_shortfalls_show_the_judged_adjusted_score_and_its_gap(exam
         c = judged_cell(pub, r.measure_id, r, 2015)
         m = REGISTRY[r.measure_id]
         row = re.search(
-            rf'<th scope="row">{re.escape(m.title)}</th><td class="num">([^<]+)(<abbr[^>]*>adj.</abbr>)?</td>'
-            rf'<td class="num">[^<]+</td><td class="num">([\d.]+) points</td>',
+            rf'<th scope="row">{re.escape(m.title)}</th><td class="num"[^>]*>([^<]+)(<abbr[^>]*>adj.</abbr>)?</td>'
+            rf'<td class="num"[^>]*>[^<]+</td><td class="num"[^>]*>([\d.]+) points</td>',
             part,
         )
         if c.status != "not met":

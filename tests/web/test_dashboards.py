@@ -24,7 +24,7 @@ def current_results(dbs, period):
 
 def cell_text(page, measure_id, ico):
     row = re.search(rf'<tr data-measure="{measure_id}">(.*?)</tr>', page, re.S).group(1)
-    cell = re.search(rf'<td data-ico="{ico}">(.*?)</td>', row, re.S).group(1)
+    cell = re.search(rf'<td data-ico="{ico}"[^>]*>(.*?)</td>', row, re.S).group(1)
     return re.search(r'<span class="v">(.*?)</span>', cell, re.S).group(1).strip()
 
 

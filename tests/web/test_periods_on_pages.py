@@ -163,7 +163,7 @@ def api(client, token, path):
 
 def page_value(page: str, measure_id: str, ico: str) -> str:
     row = re.search(rf'<tr data-measure="{measure_id}">(.*?)</tr>', page, re.S).group(1)
-    cell = re.search(rf'<td data-ico="{ico}">(.*?)</td>', row, re.S).group(1)
+    cell = re.search(rf'<td data-ico="{ico}"[^>]*>(.*?)</td>', row, re.S).group(1)
     shown = re.search(r'<span class="v">(.*?)</span>', cell, re.S).group(1)
     return shown.split(" <abbr", 1)[0].strip().rstrip("%")  # a survey score's adjusted headline is marked "adj."
 
