@@ -103,7 +103,7 @@ def overview():
 
 @bp.route("/icos/<code>")
 @allow(SIGNED_IN)
-@cached_page
+@cached_page(fixed_programme=True)
 def ico(code):
     _ico_first(code)
     basis = _basis()

@@ -5,12 +5,26 @@ the *data version* (``storage/changes.py``: one row per committed transaction th
 the session events, so no writer can forget it). So a page is kept under that key and is never older
 than the data behind it. The two parts of a page that belong to one
 session, the viewer's name in the header and the CSRF token of the sign-out form, are stored as
-markers and filled in for each request; a request with a pending flash message is not cached."""
+markers and filled in for each request; a request with a pending flash message is not cached.
+
+Two tiers: each process keeps the pages it served in memory (``MAX_PAGES``), and every process of the
+installation shares the pages rendered for the current data version as files (``<instance>/page-cache/<version>/``,
+written atomically, readable by the service's own user only), so that gunicorn's workers render a page once
+between them instead of once each (at national size a reviewer's ICO page costs half a second to render, and four
+workers each rendering some 150 pages kept the cache cold for a minute). The version is the newest data change's
+id *and* time, so a database restored to an earlier version never meets pages rendered from data written after it;
+the directories of earlier versions are removed when a page of a newer one is written. The service's date is part
+of the key too (a page names the deadlines ahead)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
 from collections import OrderedDict
 from functools import wraps
+from pathlib import Path
 from threading import Lock
 
 from flask import Response, current_app, g, make_response, request, session
@@ -18,7 +32,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from reporting.storage import changes, db
+from reporting import clock
+from reporting.storage import db
+from reporting.storage.models import DataChange
 
 MAX_PAGES = 512
 VIEWER = "\x00viewer\x00"
@@ -30,8 +46,45 @@ def _pages() -> OrderedDict:
     return current_app.extensions.setdefault("page_cache", OrderedDict())
 
 
-def data_version() -> int:
-    return changes.data_version(db.session)
+def data_version() -> str:
+    """The newest data change as ``<id>-<time>`` (``0`` before any)."""
+    from sqlalchemy import select
+
+    row = db.session.execute(select(DataChange.id, DataChange.at).order_by(DataChange.id.desc()).limit(1)).first()
+    return f"{row.id}-{row.at:%Y%m%d%H%M%S%f}" if row else "0"
+
+
+def _folder() -> Path:
+    return Path(current_app.instance_path) / "page-cache"
+
+
+def _file(version: str, key: tuple) -> Path:
+    return _folder() / version / (hashlib.sha256(repr(key).encode()).hexdigest() + ".html")
+
+
+def _read_shared(version: str, key: tuple) -> str | None:
+    try:
+        return _file(version, key).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _write_shared(version: str, key: tuple, page: str) -> None:
+    """Best effort: a page that cannot be shared (a full disk, a folder removed by a newer version) is only kept
+    in this process."""
+    target = _file(version, key)
+    try:
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for old in _folder().iterdir():  # earlier versions' pages can never be asked for again
+                if old.name != version:
+                    shutil.rmtree(old, ignore_errors=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")  # mode 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(page)
+        os.replace(temporary, target)
+    except OSError:
+        current_app.logger.warning("page cache: a page could not be shared with the other workers")
 
 
 def viewer_label() -> Markup:
@@ -47,19 +100,29 @@ def _personal(page: str) -> str:
     return page.replace(VIEWER, str(viewer_label())).replace(TOKEN, generate_csrf())
 
 
-def cached_page(view):
+def cached_page(view=None, *, fixed_programme: bool = False):
+    """Cache a dashboard view's page (``fixed_programme``: the page shows its subject's programme, whatever the
+    viewer chose)."""
+    if view is None:
+        return lambda v: cached_page(v, fixed_programme=fixed_programme)
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if request.method != "GET" or not current_user.is_authenticated or session.get("_flashes"):
             return view(*args, **kwargs)
         u = current_user
-        # the programme a reviewer chose is kept in their session and decides a page without ?programme=
-        key = (u.role, u.organization_id, u.state, session.get("programme"), request.full_path, data_version())
+        # the programme a page shows is its ?programme=, else the one the reviewer chose before (kept in their
+        # session); a page whose programme is its subject's (an ICO's) depends on neither
+        chosen = None if fixed_programme else (request.values.get("programme") or session.get("programme"))
+        version = data_version()
+        key = (u.role, u.organization_id, u.state, chosen, request.full_path, clock.today().isoformat(), version)
         pages = _pages()
         with _lock:
             hit = pages.get(key)
             if hit is not None:
                 pages.move_to_end(key)
+        if hit is None and (hit := _read_shared(version, key)) is not None:
+            _keep(pages, key, hit)
         if hit is not None:
             return Response(_personal(hit), mimetype="text/html")
         g.rendering_for_cache = True
@@ -74,10 +137,16 @@ def cached_page(view):
             return response
         token = generate_csrf()
         shared = response.replace(token, TOKEN)
-        with _lock:
-            pages[key] = shared
-            while len(pages) > MAX_PAGES:
-                pages.popitem(last=False)
+        _keep(pages, key, shared)
+        _write_shared(version, key, shared)
         return _personal(shared)
 
     return wrapper
+
+
+def _keep(pages: OrderedDict, key: tuple, page: str) -> None:
+    with _lock:
+        pages[key] = page
+        pages.move_to_end(key)
+        while len(pages) > MAX_PAGES:
+            pages.popitem(last=False)

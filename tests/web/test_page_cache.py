@@ -133,3 +133,65 @@ def test_a_cached_page_follows_the_programme_each_reviewer_chose(example):
     theirs = b.get("/measures").get_data(as_text=True)
     assert "/measures/community_residence" not in mine  # MI Health Link measures no community living
     assert "/measures/community_residence" in theirs
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the files, not the database
+def test_a_page_one_worker_rendered_is_served_by_another_without_rendering_it_again(example, monkeypatch, tmp_path):
+    """gunicorn's workers share the pages rendered for the current data version (issue 23/26's national
+    dashboards: four workers each rendering every page kept the cache cold); a second process on the same database
+    and instance folder serves the first's page even when its own rendering would fail."""
+    from reporting import create_app
+    from reporting.publication import figures
+
+    first = example.test_client()
+    login(first, "cms@example.org")
+    page = first.get("/overview?period=2015Q2").get_data(as_text=True)
+    assert "Health Alliance" in page
+    shared = list((tmp_path / "instance" / "page-cache").rglob("*.html"))
+    assert shared and all(p.stat().st_mode & 0o077 == 0 for p in shared)  # the service's user only
+    worker = create_app(
+        {k: example.config[k] for k in ("REPORTING_ENV", "TESTING", "SECRET_KEY", "DATABASE_URL", "OUTBOX_DIR")}
+        | {"INSTANCE_PATH": example.instance_path}
+    )
+
+    rendered, overview = [], figures.overview
+
+    def counted(*args, **kwargs):
+        rendered.append(args[3])
+        return overview(*args, **kwargs)
+
+    monkeypatch.setattr(figures, "overview", counted)
+    second = worker.test_client()
+    login(second, "cms@example.org")
+    again = second.get("/overview?period=2015Q2")
+    assert again.status_code == 200 and "Health Alliance" in again.get_data(as_text=True)
+    assert "cms@example.org" in again.get_data(as_text=True)  # the viewer's own header, filled in
+    assert rendered == []
+    assert second.get("/overview?period=2015Q1").status_code == 200  # a page nobody rendered yet is rendered
+    assert len(rendered) == 1
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_a_restored_database_never_meets_pages_rendered_from_data_written_after_it(example):
+    """A database restored to an earlier version and written again reaches the same version number with other
+    data: the version is the change's id and time, so the shared pages of the lost branch are never served."""
+    from sqlalchemy import delete, insert
+
+    from reporting.storage.models import DataChange, utcnow
+
+    client = example.test_client()
+    login(client, "cms@example.org")
+    with example.app_context():
+        with Session(db.engine) as s:
+            s.execute(update(Organization).where(Organization.code == "HA").values(name="Health Alliance A"))
+            s.commit()
+    changed = version(example)
+    assert "Health Alliance A" in client.get("/overview?period=2015Q2").get_data(as_text=True)  # cached at `changed`
+    with example.app_context():
+        with db.engine.begin() as c:  # as a restore and another write would leave it: same id, other data
+            c.execute(update(Organization).where(Organization.code == "HA").values(name="Health Alliance B"))
+            c.execute(delete(DataChange).where(DataChange.id == changed))
+            c.execute(insert(DataChange).values(id=changed, at=utcnow()))
+    assert version(example) == changed
+    example.extensions.pop("page_cache", None)  # a worker started after the restore: only the shared files
+    assert "Health Alliance B" in client.get("/overview?period=2015Q2").get_data(as_text=True)
