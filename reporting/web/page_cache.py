@@ -37,6 +37,7 @@ from reporting.storage import db
 from reporting.storage.models import DataChange
 
 MAX_PAGES = 512
+MAX_SHARED = 2048  # files of one data version: a signed-in user asking for endless ?x=1, ?x=2... cannot fill the disk
 VIEWER = "\x00viewer\x00"
 TOKEN = "\x00csrf\x00"
 _lock = Lock()
@@ -79,6 +80,8 @@ def _write_shared(version: str, key: tuple, page: str) -> None:
             for old in _folder().iterdir():  # earlier versions' pages can never be asked for again
                 if old.name != version:
                     shutil.rmtree(old, ignore_errors=True)
+        elif sum(1 for _ in os.scandir(target.parent)) >= MAX_SHARED:
+            return
         fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")  # mode 0600
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(page)

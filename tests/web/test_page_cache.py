@@ -195,3 +195,17 @@ def test_a_restored_database_never_meets_pages_rendered_from_data_written_after_
     assert version(example) == changed
     example.extensions.pop("page_cache", None)  # a worker started after the restore: only the shared files
     assert "Health Alliance B" in client.get("/overview?period=2015Q2").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
+def test_the_shared_pages_of_one_version_are_bounded(example, monkeypatch, tmp_path):
+    """Endless made-up query strings are pages too: the files of one version stop at ``MAX_SHARED`` (the
+    process's own cache still bounds itself), and the pages are still served."""
+    from reporting.web import page_cache
+
+    monkeypatch.setattr(page_cache, "MAX_SHARED", 3)
+    client = example.test_client()
+    login(client, "cms@example.org")
+    for n in range(6):
+        assert client.get(f"/overview?period=2015Q2&x={n}").status_code == 200
+    assert len(list((tmp_path / "instance" / "page-cache").rglob("*.html"))) == 3
