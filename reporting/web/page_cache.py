@@ -127,6 +127,12 @@ def cached_page(view=None, *, fixed_programme: bool = False):
         if hit is None and (hit := _read_shared(version, key)) is not None:
             _keep(pages, key, hit)
         if hit is not None:
+            if not fixed_programme and request.values.get("programme"):
+                # the view would have remembered the reviewer's choice for the links they follow next
+                # (``programme_arg``); a page served without rendering it must too
+                from reporting.web.params import programme_arg
+
+                programme_arg(u)
             return Response(_personal(hit), mimetype="text/html")
         g.rendering_for_cache = True
         try:

@@ -209,3 +209,18 @@ def test_the_shared_pages_of_one_version_are_bounded(example, monkeypatch, tmp_p
     for n in range(6):
         assert client.get(f"/overview?period=2015Q2&x={n}").status_code == 200
     assert len(list((tmp_path / "instance" / "page-cache").rglob("*.html"))) == 3
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the rule, not the database
+def test_a_programme_chosen_on_a_cached_page_is_remembered_for_the_next_page(example):
+    """A reviewer who chooses MI Health Link on a page another reviewer already rendered (a cache hit) follows
+    their links on MI Health Link: the hit skipped the view, which is where the choice was kept in the session, so
+    the next page without ?programme= showed One Care."""
+    a, b = example.test_client(), example.test_client()
+    login(a, "cms@example.org")
+    login(b, "cms@example.org")
+    a.get("/measures?programme=mi-health-link")  # rendered (and cached) for a
+    b.get("/measures?programme=ma-one-care")
+    assert "/measures/community_residence" in b.get("/measures").get_data(as_text=True)
+    b.get("/measures?programme=mi-health-link")  # served from the cache
+    assert "/measures/community_residence" not in b.get("/measures").get_data(as_text=True)
