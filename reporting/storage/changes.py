@@ -12,7 +12,7 @@ downloads and API calls leave the page cache alone. The table keeps the newest `
 
 from __future__ import annotations
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from reporting.storage.models import ApiToken, AuditEvent, DataChange, Delivery, JobRun, Schedule, User, utcnow
@@ -23,6 +23,7 @@ _KEY = "reporting.data_changed"
 BOOKKEEPING = (DataChange, AuditEvent, ApiToken, User, JobRun, Delivery, Schedule)
 _IGNORED_TABLES = {m.__tablename__ for m in BOOKKEEPING}
 KEEP = 1000
+VERSION_LOCK = 0x646174615F766572  # the advisory lock the data versions are numbered under (PostgreSQL)
 PRUNE_EVERY = 100
 _installed = False
 
@@ -63,6 +64,14 @@ def _on_execute(state) -> None:
 def _before_commit(session) -> None:
     pending = _counts(session.new) or _counts(session.dirty) or _counts(session.deleted)
     if pending or session.info.get(_KEY):
+        if session.connection().dialect.name == "postgresql":
+            # A sequence numbers transactions in the order they ask, not the order they commit: one numbered n
+            # committing after n + 1 would leave pages rendered in between (without its data) current. Numbers are
+            # handed out under a lock held to the commit, so they commit in order; the rows this transaction writes
+            # are flushed first, so that holding the lock it waits for nothing else (no deadlock with a writer
+            # waiting for it).
+            session.flush()
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": VERSION_LOCK})
         version = session.execute(insert(DataChange).values(at=utcnow())).inserted_primary_key[0]
         if version and version % PRUNE_EVERY == 0:
             session.execute(delete(DataChange).where(DataChange.id <= version - KEEP))

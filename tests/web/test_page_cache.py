@@ -224,3 +224,48 @@ def test_a_programme_chosen_on_a_cached_page_is_remembered_for_the_next_page(exa
     assert "/measures/community_residence" in b.get("/measures").get_data(as_text=True)
     b.get("/measures?programme=mi-health-link")  # served from the cache
     assert "/measures/community_residence" not in b.get("/measures").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("example_url", ["postgresql"], indirect=True)  # a sequence's numbers, not commit order
+def test_a_write_numbered_before_another_but_committed_after_it_still_refreshes_cached_pages(example):
+    """On PostgreSQL a sequence hands out numbers in the order transactions ask, not the order they commit: a
+    transaction numbered n that commits after one numbered n + 1 left the newest id at n + 1, so a page rendered in
+    between (without n's data) was served as current until the next write. The data changes commit in the order
+    they are numbered."""
+    import threading
+
+    from sqlalchemy import event
+
+    client = example.test_client()
+    login(client, "cms@example.org")
+    url = "/overview?period=2015Q2"
+    assert "Health Alliance" in client.get(url).get_data(as_text=True)
+    numbered, release = threading.Event(), threading.Event()
+
+    def hold(session):  # after the data change is numbered (storage.changes listens first), before the commit
+        if session.info.get("hold"):
+            numbered.set()
+            release.wait(20)
+
+    def write(code, name, held=False):
+        with example.app_context(), Session(db.engine) as s:
+            s.info["hold"] = held
+            s.execute(update(Organization).where(Organization.code == code).values(name=name))
+            s.commit()
+
+    event.listen(Session, "before_commit", hold)
+    try:
+        first = threading.Thread(target=write, args=("HA", "Health Alliance Late", True))
+        first.start()
+        assert numbered.wait(20)
+        second = threading.Thread(target=write, args=("HB", "Harbor Early"))
+        second.start()
+        second.join(2)
+        assert client.get(url).status_code == 200  # rendered at the version visible now
+    finally:
+        release.set()
+        first.join(20)
+        second.join(20)
+        event.remove(Session, "before_commit", hold)
+    page = client.get(url).get_data(as_text=True)
+    assert "Health Alliance Late" in page and "Harbor Early" in page
