@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from datetime import date
+from email.errors import MessageError
 from email.headerregistry import Address
 
 from sqlalchemy import func, select
@@ -41,7 +42,7 @@ def check_email(email: str) -> str:
     shown = plain_text(raw, "The e-mail address", limit=254)
     try:
         address = Address(addr_spec=shown)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, MessageError):  # HeaderParseError ("<script>") is no ValueError
         address = None
     if (
         address is None

@@ -78,3 +78,33 @@ def test_a_disabled_user_gets_no_temporary_password(world, dbs):
     assert admin.post(f"/admin/users/{user_id}/active", data={"csrf_token": token}).status_code == 302
     r = admin.post(f"/admin/users/{user_id}/password", data={"csrf_token": token})
     assert r.status_code == 200 and 'id="temporary-password"' in r.get_data(as_text=True)
+
+
+def test_a_recipient_the_mail_parser_cannot_read_is_refused_by_name_not_a_500(world, dbs):
+    """A report recipient such as ``<script>`` made the e-mail package's parser raise HeaderParseError, which is no
+    ValueError: adding or editing the ICO answered 500. It is refused like any other address that is not one."""
+    from reporting import accounts
+    from reporting.errors import ReportingError
+
+    for typed in ("<script>", "(x)@example.org", '"a b"@example.org', "@"):
+        try:
+            accounts.check_email(typed)
+        except ReportingError as e:
+            assert "is not one e-mail address" in e.message
+        else:
+            raise AssertionError(f"{typed!r} was taken for an address")
+    admin = _admin(world)
+    form = {"code": "PARSE", "name": "Parser Care", "programme": "ma-one-care", "state": "", "enabled": "y"}
+    r = admin.post(
+        "/admin/icos",
+        data=form | {"recipients": "<script>", "csrf_token": csrf_token(admin, "/admin/icos")},
+        follow_redirects=True,
+    )
+    assert r.status_code < 500 and "is not one e-mail address" in r.get_data(as_text=True)
+    assert dbs.scalar(select(Organization).where(Organization.code == "PARSE")) is None
+    before = dbs.scalar(select(Organization).where(Organization.code == "HA"))
+    edit = {"name": before.name, "enabled": "y", "recipients": "ok@example.org\n<script>"}
+    r = admin.post(
+        "/admin/icos/HA", data=edit | {"csrf_token": csrf_token(admin, "/admin/icos/HA")}, follow_redirects=True
+    )
+    assert r.status_code < 500 and "is not one e-mail address" in r.get_data(as_text=True)
