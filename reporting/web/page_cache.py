@@ -36,15 +36,26 @@ from reporting import clock
 from reporting.storage import db
 from reporting.storage.models import DataChange
 
+# Bounds, in pages and in bytes, so that a signed-in user asking for endless ?x=1, ?x=2... (each a page of its own)
+# can neither fill a worker's memory nor the disk: the process's pages (least recently served dropped first) and
+# the files of one data version (none written past the bound: the page is then kept in the process only)
 MAX_PAGES = 512
-MAX_SHARED = 2048  # files of one data version: a signed-in user asking for endless ?x=1, ?x=2... cannot fill the disk
+MAX_BYTES = 64 * 2**20
+MAX_SHARED = 2048
+MAX_SHARED_BYTES = 256 * 2**20
 VIEWER = "\x00viewer\x00"
 TOKEN = "\x00csrf\x00"
 _lock = Lock()
 
 
-def _pages() -> OrderedDict:
-    return current_app.extensions.setdefault("page_cache", OrderedDict())
+class _Pages(OrderedDict):
+    """A process's pages, least recently served first, with their size in characters."""
+
+    size = 0
+
+
+def _pages() -> _Pages:
+    return current_app.extensions.setdefault("page_cache", _Pages())
 
 
 def data_version() -> str:
@@ -80,8 +91,10 @@ def _write_shared(version: str, key: tuple, page: str) -> None:
             for old in _folder().iterdir():  # earlier versions' pages can never be asked for again
                 if old.name != version:
                     shutil.rmtree(old, ignore_errors=True)
-        elif sum(1 for _ in os.scandir(target.parent)) >= MAX_SHARED:
-            return
+        else:
+            files = [e.stat().st_size for e in os.scandir(target.parent)]
+            if len(files) >= MAX_SHARED or sum(files) + len(page) > MAX_SHARED_BYTES:
+                return
         fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")  # mode 0600
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(page)
@@ -153,9 +166,12 @@ def cached_page(view=None, *, fixed_programme: bool = False):
     return wrapper
 
 
-def _keep(pages: OrderedDict, key: tuple, page: str) -> None:
+def _keep(pages: _Pages, key: tuple, page: str) -> None:
     with _lock:
+        if key in pages:
+            pages.size -= len(pages[key])
         pages[key] = page
         pages.move_to_end(key)
-        while len(pages) > MAX_PAGES:
-            pages.popitem(last=False)
+        pages.size += len(page)
+        while len(pages) > 1 and (len(pages) > MAX_PAGES or pages.size > MAX_BYTES):
+            pages.size -= len(pages.popitem(last=False)[1])

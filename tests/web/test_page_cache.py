@@ -199,8 +199,9 @@ def test_a_restored_database_never_meets_pages_rendered_from_data_written_after_
 
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)
 def test_the_shared_pages_of_one_version_are_bounded(example, monkeypatch, tmp_path):
-    """Endless made-up query strings are pages too: the files of one version stop at ``MAX_SHARED`` (the
-    process's own cache still bounds itself), and the pages are still served."""
+    """Endless made-up query strings are pages too: the files of one version stop at ``MAX_SHARED`` files or
+    ``MAX_SHARED_BYTES``, a process keeps at most ``MAX_PAGES`` pages of ``MAX_BYTES`` in all (the least recently
+    served dropped), and every page is still served."""
     from reporting.web import page_cache
 
     monkeypatch.setattr(page_cache, "MAX_SHARED", 3)
@@ -208,7 +209,19 @@ def test_the_shared_pages_of_one_version_are_bounded(example, monkeypatch, tmp_p
     login(client, "cms@example.org")
     for n in range(6):
         assert client.get(f"/overview?period=2015Q2&x={n}").status_code == 200
-    assert len(list((tmp_path / "instance" / "page-cache").rglob("*.html"))) == 3
+    folder = tmp_path / "instance" / "page-cache"
+    assert len(list(folder.rglob("*.html"))) == 3
+    kept = example.extensions["page_cache"]
+    one = max(len(p) for p in kept.values())
+    assert len(kept) == 6 and kept.size == sum(len(p) for p in kept.values())
+    monkeypatch.setattr(page_cache, "MAX_SHARED", 2048)
+    monkeypatch.setattr(page_cache, "MAX_SHARED_BYTES", sum(p.stat().st_size for p in folder.rglob("*.html")) + one)
+    monkeypatch.setattr(page_cache, "MAX_BYTES", 2 * one + 1)
+    for n in range(6, 10):
+        assert "Health Alliance" in client.get(f"/overview?period=2015Q2&x={n}").get_data(as_text=True)
+    assert len(list(folder.rglob("*.html"))) == 4  # one more fitted in the bytes
+    assert len(kept) == 2 and kept.size <= 2 * one + 1  # the newest two
+    assert all(k[4].endswith(("x=8", "x=9")) for k in kept)
 
 
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the rule, not the database
