@@ -167,13 +167,15 @@ def run_cycle(
     wait_for_retries: float | None = None,
     new_edition: bool = False,
     programme=None,
+    finish: bool = True,
 ) -> CycleOutcome:
     """Compute the period, open its edition (in preview, awaiting approval, or published at once, by
     PUBLISH_MODE), publish a preview whose window has passed with no inquiry open, render the edition's reports
     and deliver each to the people allowed to receive it (a preview's scorecards to its own ICO only). Safe to
     run again and from several processes: nothing is rendered or sent twice. ``new_edition``: a revised edition
     even when the data did not change (after new rules were adopted). One programme's period (``programme``: an
-    id or a ``Programme``; None: DEFAULT_PROGRAMME)."""
+    id or a ``Programme``; None: DEFAULT_PROGRAMME). ``finish=False`` (a web request): the edition is opened and
+    its rendering and delivery left to the scheduler's every-minute delivery job (``editions.unfinished``)."""
     period, programme = parse(period_code), programmes.get(programme)
     with _cycle_lock(period, programme) as got:
         if not got:
@@ -189,6 +191,8 @@ def run_cycle(
         timings["publish"] = round(time.monotonic() - t, 3)
         if status == editions.EditionStatus.AWAITING_APPROVAL:
             return CycleOutcome(period.code, edition_id, number, "awaiting approval", new, 0, 0, 0, 0, timings)
+        if not finish:
+            return CycleOutcome(period.code, edition_id, number, status, new, 0, 0, 0, 0, timings)
         return _render_and_deliver(period.code, edition_id, number, status, new, timings, wait_for_retries)
 
 

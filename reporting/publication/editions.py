@@ -180,10 +180,11 @@ def published_periods(session, programme_id: str = DEFAULT_PROGRAMME) -> list[st
 
 
 def unfinished(session, programme_id: str | None = DEFAULT_PROGRAMME) -> list[str]:
-    """The programme's periods whose published edition is not rendered yet (approved or published since the last
-    cycle, or interrupted). ``programme_id=None``: ``(programme, period)`` pairs of every programme."""
+    """The programme's periods whose published edition or open preview is not rendered yet (approved or published
+    since the last cycle, opened by a web request that left its reports to the scheduler, or interrupted).
+    ``programme_id=None``: ``(programme, period)`` pairs of every programme."""
     query = select(Edition.programme_id, Edition.period_code).where(
-        Edition.status == S.PUBLISHED, Edition.rendered_at.is_(None)
+        Edition.status.in_([S.PUBLISHED, S.PREVIEW]), Edition.rendered_at.is_(None)
     )
     if programme_id is None:
         return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]

@@ -11,6 +11,7 @@ from reporting import access, pipeline, programmes
 from reporting.access import EDIT_RULES, READ_RULES, may_edit_rules
 from reporting.errors import ReportingError
 from reporting.periods import parse_year
+from reporting.publication.editions import EditionStatus
 from reporting.rendering.exports import csv_bytes, xlsx_bytes
 from reporting.rules import impact as impact_
 from reporting.rules import store
@@ -273,18 +274,24 @@ def discard(rule_set_id):
 @allow(EDIT_RULES)
 def reissue(year):
     """Revised withhold reports for the year under the rules in force: a new edition, rendered and delivered
-    through the delivery ledger (each recipient once)."""
+    through the delivery ledger (each recipient once) by the scheduler's every-minute delivery job, never in the
+    request (rendering and e-mailing every report may outlast a web worker's timeout at national size)."""
     _checked_form()
     prog = _programme()
     if store.revision(db.session, year, prog.id) is None:
         raise ReportingError(f"The {year} withhold reports already use the rules in force: nothing to reissue.", 409)
     outcome = pipeline.run_cycle(
-        str(year), trigger=f"rules {current_user.email}"[:20], new_edition=True, programme=prog
+        str(year), trigger=f"rules {current_user.email}"[:20], new_edition=True, programme=prog, finish=False
     )
-    flash(
-        f"{year} edition {outcome.edition_number}: {outcome.rendered} reports rendered, {outcome.sent} messages sent"
-        + (f", {outcome.pending} waiting to be retried" if outcome.pending else "")
-        + ".",
-        "success",
-    )
+    if outcome.status == "busy":
+        raise ReportingError(f"A cycle of {year} is running. Try again in a minute.", 409)
+    if outcome.status == "awaiting approval":
+        what, later = "awaiting approval", "Its reports are rendered and e-mailed once it is approved."
+    else:
+        what = "opened in preview" if outcome.status == EditionStatus.PREVIEW else "published"
+        later = (
+            "Its reports are rendered and e-mailed by the scheduler within a few minutes; they appear under "
+            "Reports as they are ready."
+        )
+    flash(f"{prog.name} {year} edition {outcome.edition_number} {what}. {later}", "success")
     return redirect(url_for("rules.index", year=year, programme=g.programme.id))

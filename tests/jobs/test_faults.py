@@ -195,7 +195,12 @@ def _queue_inquiry_notices(app) -> set[str]:
 
     with app.app_context():
         with db.transaction() as s:
-            editions.open_preview(s, "2015Q3", current_run(s, "2015Q3").id, utcnow().replace(year=2100), "test")
+            edition = editions.open_preview(
+                s, "2015Q3", current_run(s, "2015Q3").id, utcnow().replace(year=2100), "test"
+            )
+            # as a cycle leaves it: its preview reports rendered (not this test's subject), so the every-minute
+            # delivery job finds only the notices to send (an unrendered preview it would render and send)
+            editions.rendered(s, edition.id)
         db.session.remove()
     token = issue_token(app, "ha@example.org")
     r = app.test_client().post(
@@ -272,3 +277,36 @@ def test_a_notice_left_sending_at_data_is_uncertain_as_a_report_would_be(example
         delivery_worker()
     got = smtp.recorder.by_recipient()
     assert set(got) == recipients and all(len(m) == 1 for m in got.values())
+
+
+def test_a_preview_left_unrendered_is_rendered_and_sent_to_its_icos_by_the_delivery_job(example, smtp, dbs):
+    """A preview opened without its reports (a web request that leaves them to the scheduler, as a reissue of
+    revised reports does, or a cycle cut off after opening it) is finished by the every-minute delivery job: its
+    preview scorecards rendered and sent to each ICO's own recipients only, once."""
+    from reporting.engine.store import current_run
+    from reporting.jobs.tasks import delivery_worker
+    from reporting.publication import editions
+    from reporting.storage import db
+    from reporting.storage.models import Artifact, Edition, utcnow
+
+    example.config.update(smtp.config())
+    with example.app_context():
+        with db.transaction() as s:
+            edition_id = editions.open_preview(
+                s, "2015Q3", current_run(s, "2015Q3").id, utcnow().replace(year=2100), "test"
+            ).id
+        assert editions.unfinished(db.session) == ["2015Q3"]
+        delivery_worker()
+        delivery_worker()
+        assert editions.unfinished(db.session) == []
+    assert dbs.get(Edition, edition_id).rendered_at is not None
+    made = dbs.scalars(select(Artifact).where(Artifact.edition_id == edition_id)).all()
+    assert sorted(a.ico for a in made if a.kind == "scorecard") == ["HA", "HB"]
+    got = {k: len(v) for k, v in smtp.recorder.by_recipient().items()}
+    assert got == {  # each ICO's report recipients and users, once; no reviewer before publication
+        "reports@ha.example.org": 1,
+        "ha@example.org": 1,
+        "reports@hb.example.org": 1,
+        "cmo@hb.example.org": 1,
+        "hb@example.org": 1,
+    }

@@ -230,11 +230,37 @@ def test_a_published_edition_keeps_the_rules_it_was_made_with(example, tmp_path,
     page = client.get("/withhold?year=2015").get_data(as_text=True)
     assert "Revised:" in page and "v2" in page and "issued under v1" in page
     # Issuing revised reports: a new edition under v2, delivered through the ledger.
-    r = client.post("/rules/reissue/2015", data={"csrf_token": csrf_token(client, "/rules/?year=2015")})
-    assert r.status_code == 302
+    # The request opens the edition; the scheduler's every-minute delivery job renders and e-mails it (in the
+    # request it could outlast gunicorn's timeout at national size), and the page says so.
+    r = client.post(
+        "/rules/reissue/2015", data={"csrf_token": csrf_token(client, "/rules/?year=2015")}, follow_redirects=True
+    )
+    said = " ".join(r.get_data(as_text=True).split())
+    assert (
+        r.status_code == 200 and "2015 edition 2 published" in said and "rendered and e-mailed by the scheduler" in said
+    )
     dbs.expire_all()
     newest = dbs.scalar(select(Edition).where(Edition.period_code == "2015").order_by(Edition.number.desc()))
     assert newest.number == 2 and newest.revised and newest.rule_versions == {"2015": 2}
+    assert (
+        newest.rendered_at is None and not dbs.scalars(select(Artifact).where(Artifact.edition_id == newest.id)).all()
+    )
     assert "Revised:" not in client.get("/withhold?year=2015").get_data(as_text=True)
+    from reporting.jobs.tasks import delivery_worker
+    from reporting.storage.models import Delivery
+
+    with example.app_context():
+        delivery_worker()
+    dbs.expire_all()
+    assert dbs.get(Edition, newest.id).rendered_at is not None
+    made = dbs.scalars(select(Artifact).where(Artifact.edition_id == newest.id)).all()
+    withhold = [a for a in made if a.kind == "withhold"]
+    assert withhold and "rule set 2015 v2" in " ".join(pdf_text(withhold[0].content).split())
+    sent = dbs.scalars(select(Delivery).where(Delivery.artifact_id.in_([a.id for a in made]))).all()
+    assert sent and all(d.status == "sent" for d in sent)
+    with example.app_context():
+        delivery_worker()  # once: nothing rendered or sent twice
+    dbs.expire_all()
+    assert len(dbs.scalars(select(Delivery).where(Delivery.artifact_id.in_([a.id for a in made]))).all()) == len(sent)
     again = client.post("/rules/reissue/2015", data={"csrf_token": csrf_token(client, "/rules/?year=2015")})
     assert again.status_code == 409
