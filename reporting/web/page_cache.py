@@ -35,6 +35,7 @@ from markupsafe import Markup, escape
 from reporting import clock
 from reporting.storage import db
 from reporting.storage.models import DataChange
+from reporting.web.params import programme_arg
 
 MAX_PAGES = 512
 MAX_SHARED = 2048  # files of one data version: a signed-in user asking for endless ?x=1, ?x=2... cannot fill the disk
@@ -115,8 +116,13 @@ def cached_page(view=None, *, fixed_programme: bool = False):
             return view(*args, **kwargs)
         u = current_user
         # the programme a page shows is its ?programme=, else the one the reviewer chose before (kept in their
-        # session); a page whose programme is its subject's (an ICO's) depends on neither
-        chosen = None if fixed_programme else (request.values.get("programme") or session.get("programme"))
+        # session); a page whose programme is its subject's (an ICO's) depends on neither. It is resolved here as
+        # the view resolves it, so that a choice made on a page served from the cache is kept in the session too
+        # (the view, which records it, does not run then: the reviewer's next pages showed the programme before)
+        chosen = None
+        if not fixed_programme:
+            shown = programme_arg(u)
+            chosen = shown.id if shown is not None else None
         version = data_version()
         key = (u.role, u.organization_id, u.state, chosen, request.full_path, clock.today().isoformat(), version)
         pages = _pages()

@@ -135,6 +135,23 @@ def test_a_cached_page_follows_the_programme_each_reviewer_chose(example):
     assert "/measures/community_residence" in theirs
 
 
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the rule, not the database
+def test_a_programme_chosen_on_a_page_served_from_the_cache_holds_on_the_next_pages(example):
+    """A reviewer switches to MI Health Link on a page another reviewer has already opened (so it comes from the
+    cache and its view does not run): the next pages without ?programme= show MI Health Link, not the programme
+    chosen before (the choice was only recorded by the view, and the reviewer was sent back to One Care)."""
+    other, reviewer = example.test_client(), example.test_client()
+    login(other, "cms@example.org")
+    login(reviewer, "cms@example.org")
+    assert other.get("/measures?programme=mi-health-link").status_code == 200  # now cached
+    assert 'data-programme="ma-one-care"' in reviewer.get("/overview?period=2015Q2").get_data(as_text=True)
+    switched = reviewer.get("/measures?programme=mi-health-link").get_data(as_text=True)  # the switch form's address
+    assert 'data-programme="mi-health-link"' in switched
+    for page in ("/measures", "/reports", "/"):
+        assert 'data-programme="mi-health-link"' in reviewer.get(page).get_data(as_text=True), page
+    assert "/measures/community_residence" not in reviewer.get("/measures").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the files, not the database
 def test_a_page_one_worker_rendered_is_served_by_another_without_rendering_it_again(example, monkeypatch, tmp_path):
     """gunicorn's workers share the pages rendered for the current data version (issue 23/26's national
