@@ -180,7 +180,9 @@ def measure(measure_id):
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
     period = period_arg()
-    groups = strata.by_group(db.session, current_user, basis, m.id, period.code if period else None, names)
+    newest = next((c for c in basis.choices() if stored(c).is_quarter), None)  # by_group's own default
+    shown = period.code if period else _own_last_quarter(newest, basis.choices())
+    groups = strata.by_group(db.session, current_user, basis, m.id, shown, names)
     return render_template(
         "dashboards/measure.html",
         m=m,

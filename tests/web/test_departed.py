@@ -228,6 +228,7 @@ def test_a_departed_icos_user_opens_the_overview_on_its_last_quarter(departed):
     login(client, "hc@example.org")
     page = client.get("/overview").get_data(as_text=True)
     assert "Quality measures, 2014Q3" in page and 'data-ico="HC"' in page
+    assert "By group, 2014Q3" in client.get("/measures/assessment_90d").get_data(as_text=True)  # not "none stored"
     later = client.get("/overview?period=2015Q1").get_data(as_text=True)
     assert "Quality measures, 2015Q1" in later and LEFT in later
     cms = departed.test_client()
