@@ -13,13 +13,15 @@ written atomically, readable by the service's own user only), so that gunicorn's
 between them instead of once each (at national size a reviewer's ICO page costs half a second to render, and four
 workers each rendering some 150 pages kept the cache cold for a minute). The version is the newest data change's
 id *and* time, so a database restored to an earlier version never meets pages rendered from data written after it;
-the directories of earlier versions are removed when a page of a newer one is written. The service's date is part
-of the key too (a page names the deadlines ahead)."""
+the directories of earlier versions are removed when a page of a newer one is written. The code's version is part of
+the folder's name (pages rendered before a deploy are not served after it), and the service's date part of the key
+(a page names the deadlines ahead)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -54,6 +56,13 @@ def data_version() -> str:
 
     row = db.session.execute(select(DataChange.id, DataChange.at).order_by(DataChange.id.desc()).limit(1)).first()
     return f"{row.id}-{row.at:%Y%m%d%H%M%S%f}" if row else "0"
+
+
+def _code() -> str:
+    """The code that renders the pages (``CODE_VERSION``: the package and its commit), as part of a folder's name:
+    the shared files outlive the processes that wrote them, and after a deploy with no data written since, the new
+    workers served the pages the old code had rendered until the data next changed."""
+    return re.sub(r"[^A-Za-z0-9.+_-]", "_", str(current_app.config.get("CODE_VERSION", "")))
 
 
 def _folder() -> Path:
@@ -123,7 +132,7 @@ def cached_page(view=None, *, fixed_programme: bool = False):
         if not fixed_programme:
             shown = programme_arg(u)
             chosen = shown.id if shown is not None else None
-        version = data_version()
+        version = f"{data_version()}-{_code()}"  # the data and the code that renders them
         key = (u.role, u.organization_id, u.state, chosen, request.full_path, clock.today().isoformat(), version)
         pages = _pages()
         with _lock:

@@ -226,3 +226,25 @@ def test_the_shared_pages_of_one_version_are_bounded(example, monkeypatch, tmp_p
     for n in range(6):
         assert client.get(f"/overview?period=2015Q2&x={n}").status_code == 200
     assert len(list((tmp_path / "instance" / "page-cache").rglob("*.html"))) == 3
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the files, not the database
+def test_pages_shared_by_the_code_before_a_deploy_are_not_served_by_the_code_after_it(example, monkeypatch):
+    """The shared page files outlive the processes that wrote them: after a deploy (new code, same data: nothing
+    written since) the new workers served the pages the old code had rendered, old figures and wording included,
+    until the data next changed. A page is shared only with processes of the same code."""
+    import reporting
+    from reporting import create_app
+
+    before = example.test_client()
+    login(before, "cms@example.org")
+    assert example.config["CODE_VERSION"] in before.get("/overview?period=2015Q2").get_data(as_text=True)
+    monkeypatch.setattr(reporting, "code_version", lambda: "9.9.9+deployed")
+    deployed = create_app(
+        {k: example.config[k] for k in ("REPORTING_ENV", "TESTING", "SECRET_KEY", "DATABASE_URL", "OUTBOX_DIR")}
+        | {"INSTANCE_PATH": example.instance_path}
+    )
+    after = deployed.test_client()
+    login(after, "cms@example.org")
+    page = after.get("/overview?period=2015Q2").get_data(as_text=True)
+    assert "service 9.9.9+deployed" in page and example.config["CODE_VERSION"] not in page
