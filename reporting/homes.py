@@ -20,11 +20,11 @@ from reporting.access import is_admin, statewide_hidden_in, visible_icos
 from reporting.engine import STATEWIDE
 from reporting.participation import ended_by, first_quarter, has_left, left_label, took_part
 from reporting.periods import chronological, default_due_date, last_ended_quarter, stored
-from reporting.publication import figures
+from reporting.publication import editions, figures
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
 from reporting.publication.editions import PENDING, EditionStatus
 from reporting.review.inquiries import open_for_period, questioned
-from reporting.storage.models import Delivery, Edition, Organization, Result, ResultUnits, Submission
+from reporting.storage.models import Delivery, Edition, Inquiry, Organization, Result, ResultUnits, Submission
 
 MOVES = 3
 
@@ -309,6 +309,21 @@ def reviewer_home(session, user, pub, today: date, months_after: int, programme=
         opened = [i for i in open_for_period(session, e.period_code, e.programme_id) if i.organization.code in codes]
         if e.status == EditionStatus.AWAITING_APPROVAL or opened:
             home.waiting.append((e, opened))
+    # an inquiry still open on a period no longer pending (a CMS reviewer published it anyway, with a reason; or one
+    # opened on a revised edition) still waits for a reviewer's answer, as the menu's Inquiries count says
+    covered = {(e.programme_id, e.period_code) for e, _ in home.waiting}
+    left: dict[tuple[str, str], list] = {}
+    still_open = select(Inquiry).join(Organization, Organization.id == Inquiry.organization_id)
+    still_open = still_open.where(Inquiry.status == "open", Organization.code.in_(codes)).order_by(Inquiry.id)
+    if programme is not None:
+        still_open = still_open.where(Organization.programme_id == programme.id)
+    for i in session.scalars(still_open):
+        if (i.organization.programme_id, i.period_code) not in covered:
+            left.setdefault((i.organization.programme_id, i.period_code), []).append(i)
+    for (programme_id, period), opened in sorted(left.items(), key=lambda kv: (kv[0][0], chronological(kv[0][1]))):
+        edition = editions.latest(session, period, programme_id)
+        if edition is not None:
+            home.waiting.append((edition, opened))
     if is_admin(user):
         home.deliveries = list(
             session.scalars(

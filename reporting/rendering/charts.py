@@ -39,6 +39,7 @@ class Chart:
     alt: str
     key: str = ""  # the cache key: the screen pages load /charts/<key>.svg (cacheable)
     adjusted: bool = False  # a survey measure: the ICOs' case-mix adjusted scores are plotted (``ADJUSTED_NOTE``)
+    empty: bool = False  # no value to draw in any of its quarters: the chart only says "No data"
 
     @property
     def note(self) -> str:
@@ -94,6 +95,7 @@ def _memo(*args) -> tuple[Chart, bytes]:
         "data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
         _alt(title, periods, series, benchmark, unit),
         key,
+        empty=not any(v is not None for s in series for v in s.values),
     ), svg
 
 

@@ -136,6 +136,12 @@ def _year_results(session, year: int, programme_id: str) -> tuple[dict, list[str
     return results, sorted((run.inputs or {}).keys())
 
 
+def has_results(session, draft: RuleSet) -> bool:
+    """Whether the draft's year has results of its programme to show its impact on (a year just started has none)."""
+    run = current_run(session, str(draft.year), draft.programme_id)
+    return run is not None and bool(run.inputs)
+
+
 def impact(session, draft: RuleSet, viewer) -> Impact:
     """The draft's impact on the ICOs ``viewer`` may see (``access.visible_icos``: a state reviewer their
     state's only)."""

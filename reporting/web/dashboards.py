@@ -12,7 +12,8 @@ from reporting.engine import STATEWIDE
 from reporting.errors import Forbidden, NotFound
 from reporting.freshness import stale_periods
 from reporting.ingest import records
-from reporting.participation import ended_by
+from reporting.participation import ended_by, has_left
+from reporting.periods import stored
 from reporting.publication import editions, figures, released, settings, strata, tables
 from reporting.rendering import gaplists
 from reporting.rendering.charts import trend_chart_for
@@ -94,11 +95,21 @@ def overview():
     programme_arg(current_user)
     basis = _basis()
     choices = basis.choices()
-    default = figures.default_period(db.session, basis)
+    default = _own_last_quarter(figures.default_period(db.session, basis), choices)
     period = _period_arg([default] + [c for c in choices if c != default] if default else choices)
     ov = figures.overview(db.session, current_user, _rules(), period, basis)
     published = ov.period in editions.published_periods(db.session, _shown().id)  # the public table: published
     return render_template("dashboards/overview.html", ov=ov, choices=choices, published=published)
+
+
+def _own_last_quarter(default: str | None, choices: list[str]) -> str | None:
+    """The quarter the overview opens on for an ICO user whose ICO left the demonstration before ``default``: its
+    last quarter with results (2015Q3 for Fallon), not one where its every table would be empty."""
+    org = current_user.organization if is_ico_user(current_user) else None
+    if default is None or org is None or not has_left(org, stored(default)):
+        return default
+    own = [c for c in choices if stored(c).is_quarter and not has_left(org, stored(c))]
+    return own[0] if own else default
 
 
 @bp.route("/icos/<code>")
@@ -169,7 +180,9 @@ def measure(measure_id):
     codes = [c for c in names if any(v is not None for v in trend.series.get(c, []))]
     chart = trend_chart_for(trend, codes, names)
     period = period_arg()
-    groups = strata.by_group(db.session, current_user, basis, m.id, period.code if period else None, names)
+    newest = next((c for c in basis.choices() if stored(c).is_quarter), None)  # by_group's own default
+    shown = period.code if period else _own_last_quarter(newest, basis.choices())
+    groups = strata.by_group(db.session, current_user, basis, m.id, shown, names)
     return render_template(
         "dashboards/measure.html",
         m=m,

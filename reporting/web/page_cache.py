@@ -13,13 +13,15 @@ written atomically, readable by the service's own user only), so that gunicorn's
 between them instead of once each (at national size a reviewer's ICO page costs half a second to render, and four
 workers each rendering some 150 pages kept the cache cold for a minute). The version is the newest data change's
 id *and* time, so a database restored to an earlier version never meets pages rendered from data written after it;
-the directories of earlier versions are removed when a page of a newer one is written. The service's date is part
-of the key too (a page names the deadlines ahead)."""
+the directories of earlier versions are removed when a page of a newer one is written. The code's version is part of
+the folder's name (pages rendered before a deploy are not served after it), and the service's date part of the key
+(a page names the deadlines ahead)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -35,6 +37,7 @@ from markupsafe import Markup, escape
 from reporting import clock
 from reporting.storage import db
 from reporting.storage.models import DataChange
+from reporting.web.params import programme_arg
 
 # Bounds, in pages and in bytes, so that a signed-in user asking for endless ?x=1, ?x=2... (each a page of its own)
 # can neither fill a worker's memory nor the disk: the process's pages (least recently served dropped first) and
@@ -64,6 +67,30 @@ def data_version() -> str:
 
     row = db.session.execute(select(DataChange.id, DataChange.at).order_by(DataChange.id.desc()).limit(1)).first()
     return f"{row.id}-{row.at:%Y%m%d%H%M%S%f}" if row else "0"
+
+
+def _code() -> str:
+    """The code and the settings that render the pages, as part of a folder's name: the shared files outlive the
+    processes that wrote them, and after a deploy with no data written since, the new workers served the pages the
+    old code had rendered until the data next changed. ``CODE_VERSION`` (the package and its commit) and a digest
+    of what else a page depends on that a restart may change: the programme files read (names, measure sets,
+    calendars...), ``PUBLISH_MODE``, ``DEFAULT_PROGRAMME`` and ``REPORTING_TODAY``."""
+    app = current_app
+    found = app.extensions.get("page_cache_code")
+    if found is None:
+        from reporting import programmes
+
+        shaping = repr(
+            (
+                programmes.all(),
+                app.config.get("PUBLISH_MODE"),
+                app.config.get("DEFAULT_PROGRAMME"),
+                app.config.get("REPORTING_TODAY"),
+            )
+        )
+        code = re.sub(r"[^A-Za-z0-9.+_-]", "_", str(app.config.get("CODE_VERSION", "")))
+        found = app.extensions["page_cache_code"] = f"{code}-{hashlib.sha256(shaping.encode()).hexdigest()[:12]}"
+    return found
 
 
 def _folder() -> Path:
@@ -128,9 +155,14 @@ def cached_page(view=None, *, fixed_programme: bool = False):
             return view(*args, **kwargs)
         u = current_user
         # the programme a page shows is its ?programme=, else the one the reviewer chose before (kept in their
-        # session); a page whose programme is its subject's (an ICO's) depends on neither
-        chosen = None if fixed_programme else (request.values.get("programme") or session.get("programme"))
-        version = data_version()
+        # session); a page whose programme is its subject's (an ICO's) depends on neither. It is resolved here as
+        # the view resolves it, so that a choice made on a page served from the cache is kept in the session too
+        # (the view, which records it, does not run then: the reviewer's next pages showed the programme before)
+        chosen = None
+        if not fixed_programme:
+            shown = programme_arg(u)
+            chosen = shown.id if shown is not None else None
+        version = f"{data_version()}-{_code()}"  # the data and the code that renders them
         key = (u.role, u.organization_id, u.state, chosen, request.full_path, clock.today().isoformat(), version)
         pages = _pages()
         with _lock:
@@ -140,12 +172,6 @@ def cached_page(view=None, *, fixed_programme: bool = False):
         if hit is None and (hit := _read_shared(version, key)) is not None:
             _keep(pages, key, hit)
         if hit is not None:
-            if not fixed_programme and request.values.get("programme"):
-                # the view would have remembered the reviewer's choice for the links they follow next
-                # (``programme_arg``); a page served without rendering it must too
-                from reporting.web.params import programme_arg
-
-                programme_arg(u)
             return Response(_personal(hit), mimetype="text/html")
         g.rendering_for_cache = True
         try:

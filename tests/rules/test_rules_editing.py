@@ -169,3 +169,23 @@ def _impact_rows(client, draft_id) -> list[dict]:
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows and list(rows[0])[:2] == ["ico", "measure_id"]
     return rows
+
+
+def test_saving_a_new_years_draft_before_its_results_lands_on_its_rules_not_a_404(example, dbs):
+    """A reviewer starts next year's rules in advance and saves the form: the save led to the impact page, a 404
+    telling them to run a command line ("compute the year first"). It leads to the year's rules, where the draft is
+    listed with Adopt, and says why there is no impact yet; a year with results still leads to its impact."""
+    client = example.test_client()
+    login(client, "cms@example.org")
+    r = client.post("/rules/years", data={"csrf_token": csrf_token(client, "/rules/"), "year": "2016"})
+    draft = dbs.scalar(select(RuleSet).where(RuleSet.year == 2016))
+    r = client.post(f"/rules/{draft.id}/edit", data=_form(client, draft.id, **{"fuh_7d.benchmark": "40"}))
+    assert r.status_code == 302 and "/rules/?year=2016" in r.headers["Location"], r.headers.get("Location")
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "2016 v1 saved." in page and "no impact to show" in page and "flask --app" not in page
+    assert f'action="/rules/{draft.id}/adopt"' in page  # adopted from the history
+    dbs.expire_all()
+    assert {m.measure_id: m.benchmark for m in dbs.get(RuleSet, draft.id).measures}["fuh_7d"] == 40
+    this_year = _draft(client)  # 2015, which has results: its impact, as before
+    r = client.post(f"/rules/{this_year}/edit", data=_form(client, this_year, **{"fuh_7d.benchmark": "40"}))
+    assert r.headers["Location"].endswith(f"/rules/{this_year}/impact")

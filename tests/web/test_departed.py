@@ -209,3 +209,28 @@ def test_a_departed_icos_inquiry_form_lists_only_periods_it_took_part_in(departe
 
     assert offered("hc@example.org") == ["2014"]
     assert sorted(offered("ha@example.org")) == ["2014", "2015Q1"]
+
+
+def test_a_departed_icos_user_opens_the_overview_on_its_last_quarter(departed):
+    """Fallon's submitter opened the overview on 2015Q4, a quarter after Fallon left: an "At a glance" table of
+    headers only and every measure's row without a value (a walk through the demo). The overview opens on the
+    ICO's last quarter; a later quarter stays a choice, with its note."""
+    from reporting import accounts
+    from reporting.storage import db
+    from tests.conftest import PASSWORD
+
+    with departed.app_context():
+        with db.transaction() as s:
+            accounts.create_user(
+                s, email="hc@example.org", role="ico_submitter", password=PASSWORD, ico="HC", actor="test"
+            )
+    client = departed.test_client()
+    login(client, "hc@example.org")
+    page = client.get("/overview").get_data(as_text=True)
+    assert "Quality measures, 2014Q3" in page and 'data-ico="HC"' in page
+    assert "By group, 2014Q3" in client.get("/measures/assessment_90d").get_data(as_text=True)  # not "none stored"
+    later = client.get("/overview?period=2015Q1").get_data(as_text=True)
+    assert "Quality measures, 2015Q1" in later and LEFT in later
+    cms = departed.test_client()
+    login(cms, "cms@example.org")
+    assert "Quality measures, 2014Q3" not in cms.get("/overview").get_data(as_text=True)  # reviewers: as before

@@ -159,3 +159,42 @@ def test_the_homes_moves_are_the_headlines_as_the_pdf_and_e_mail_state_them(exam
     before, now = rows["2015Q2"], rows["2015Q3"]
     assert before.adjusted_value is not None and now.adjusted_value is not None
     assert (flu.before, flu.now) == (before.adjusted_value, now.adjusted_value) != (before.value, now.value)
+
+
+def test_an_inquiry_left_open_by_a_publication_anyway_still_waits_on_the_reviewers_home(example):
+    """An ICO questions a figure in preview; a CMS reviewer publishes the period anyway, with a reason, while the
+    inquiry is still open. The menu still counts it (Inquiries (1)) and the ICO's home says "waiting for a
+    reviewer", so the reviewer's home lists it under "Waiting for you" too (it said "Nothing.")."""
+    from reporting import pipeline
+    from tests.conftest import csrf_token
+
+    example.config.update({"PUBLISH_MODE": "preview", "PREVIEW_DAYS": 3})
+    with example.app_context():
+        pipeline.run_cycle("2015Q3", trigger="test")
+    ha = example.test_client()
+    login(ha, "ha@example.org")
+    ha.post(
+        "/inquiries/new",
+        data={
+            "csrf_token": csrf_token(ha, "/inquiries/new"),
+            "period": "2015Q3",
+            "measure_id": "fuh_7d",
+            "message": "Why?",
+        },
+    )
+    cms, page = page_of(example, "cms@example.org")
+    assert "2015Q3 edition 1: in preview until" in page and "1 open inquiry" in page
+    r = cms.post(
+        "/inquiries/publish/2015Q3",
+        follow_redirects=True,
+        data={"csrf_token": csrf_token(cms, "/account"), "reason": "The board meets tomorrow."},
+    )
+    assert "2015Q3 published" in r.get_data(as_text=True)
+    page = cms.get("/").get_data(as_text=True)
+    waiting = page[page.index('id="home-waiting"') : page.index('id="home-tiers"')]
+    assert "Nothing." not in waiting
+    assert re.search(r"2015Q3 edition \d+: published, <a [^>]*status=open[^>]*>1 open inquiry</a>", waiting), waiting
+    assert "Inquiries" in page and "(1)" in page  # the menu's count, which the home now agrees with
+    _, ri = page_of(example, "ri@example.org")  # a reviewer of another state: not theirs
+    ri_waiting = ri[ri.index('id="home-waiting"') : ri.index('id="home-tiers"')]
+    assert "Nothing." in ri_waiting

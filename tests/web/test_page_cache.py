@@ -1,6 +1,8 @@
 """The page cache's data version (issue 11): every committed write changes it, whoever writes and whether or
 not an audit event is written; reads and rolled-back writes do not; a cached page is never older than its data."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -135,6 +137,23 @@ def test_a_cached_page_follows_the_programme_each_reviewer_chose(example):
     assert "/measures/community_residence" in theirs
 
 
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the rule, not the database
+def test_a_programme_chosen_on_a_page_served_from_the_cache_holds_on_the_next_pages(example):
+    """A reviewer switches to MI Health Link on a page another reviewer has already opened (so it comes from the
+    cache and its view does not run): the next pages without ?programme= show MI Health Link, not the programme
+    chosen before (the choice was only recorded by the view, and the reviewer was sent back to One Care)."""
+    other, reviewer = example.test_client(), example.test_client()
+    login(other, "cms@example.org")
+    login(reviewer, "cms@example.org")
+    assert other.get("/measures?programme=mi-health-link").status_code == 200  # now cached
+    assert 'data-programme="ma-one-care"' in reviewer.get("/overview?period=2015Q2").get_data(as_text=True)
+    switched = reviewer.get("/measures?programme=mi-health-link").get_data(as_text=True)  # the switch form's address
+    assert 'data-programme="mi-health-link"' in switched
+    for page in ("/measures", "/reports", "/"):
+        assert 'data-programme="mi-health-link"' in reviewer.get(page).get_data(as_text=True), page
+    assert "/measures/community_residence" not in reviewer.get("/measures").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the files, not the database
 def test_a_page_one_worker_rendered_is_served_by_another_without_rendering_it_again(example, monkeypatch, tmp_path):
     """gunicorn's workers share the pages rendered for the current data version (issue 23/26's national
@@ -149,10 +168,8 @@ def test_a_page_one_worker_rendered_is_served_by_another_without_rendering_it_ag
     assert "Health Alliance" in page
     shared = list((tmp_path / "instance" / "page-cache").rglob("*.html"))
     assert shared and all(p.stat().st_mode & 0o077 == 0 for p in shared)  # the service's user only
-    worker = create_app(
-        {k: example.config[k] for k in ("REPORTING_ENV", "TESTING", "SECRET_KEY", "DATABASE_URL", "OUTBOX_DIR")}
-        | {"INSTANCE_PATH": example.instance_path}
-    )
+    same = ("REPORTING_ENV", "TESTING", "SECRET_KEY", "DATABASE_URL", "OUTBOX_DIR", "PUBLISH_MODE")
+    worker = create_app({k: example.config[k] for k in same} | {"INSTANCE_PATH": example.instance_path})
 
     rendered, overview = [], figures.overview
 
@@ -282,3 +299,46 @@ def test_a_write_numbered_before_another_but_committed_after_it_still_refreshes_
         event.remove(Session, "before_commit", hold)
     page = client.get(url).get_data(as_text=True)
     assert "Health Alliance Late" in page and "Harbor Early" in page
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the files, not the database
+def test_pages_shared_by_the_code_before_a_deploy_are_not_served_by_the_code_after_it(example, monkeypatch):
+    """The shared page files outlive the processes that wrote them: after a deploy (new code, same data: nothing
+    written since) the new workers served the pages the old code had rendered, old figures and wording included,
+    until the data next changed. A page is shared only with processes of the same code."""
+    import reporting
+    from reporting import create_app
+
+    before = example.test_client()
+    login(before, "cms@example.org")
+    assert example.config["CODE_VERSION"] in before.get("/overview?period=2015Q2").get_data(as_text=True)
+    monkeypatch.setattr(reporting, "code_version", lambda: "9.9.9+deployed")
+    deployed = create_app(
+        {k: example.config[k] for k in ("REPORTING_ENV", "TESTING", "SECRET_KEY", "DATABASE_URL", "OUTBOX_DIR")}
+        | {"INSTANCE_PATH": example.instance_path}
+    )
+    after = deployed.test_client()
+    login(after, "cms@example.org")
+    page = after.get("/overview?period=2015Q2").get_data(as_text=True)
+    assert "service 9.9.9+deployed" in page and example.config["CODE_VERSION"] not in page
+
+
+@pytest.mark.parametrize("example_url", ["sqlite"], indirect=True)  # the files, not the database
+def test_pages_shared_before_a_settings_change_are_not_served_after_it(example):
+    """A restart with another PUBLISH_MODE or programme file and no data written since: the new workers render
+    their pages again (the shared files' folder names the settings that shape a page, not the data alone)."""
+    from reporting import create_app
+
+    before = example.test_client()
+    login(before, "cms@example.org")
+    assert before.get("/overview?period=2015Q2").status_code == 200
+    folder = Path(example.instance_path) / "page-cache"
+    first = {p.name for p in folder.iterdir()}
+    restarted = create_app(
+        {k: example.config[k] for k in ("REPORTING_ENV", "TESTING", "SECRET_KEY", "DATABASE_URL", "OUTBOX_DIR")}
+        | {"INSTANCE_PATH": example.instance_path, "PUBLISH_MODE": "approval"}
+    )
+    after = restarted.test_client()
+    login(after, "cms@example.org")
+    assert after.get("/overview?period=2015Q2").status_code == 200
+    assert len({p.name for p in folder.iterdir()} - first) == 1  # rendered again, under the new settings
