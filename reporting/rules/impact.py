@@ -149,8 +149,9 @@ def impact(session, draft: RuleSet, viewer) -> Impact:
     this, icos = _year_results(session, year, draft.programme_id)  # the draft's programme's results only
     if not icos:
         raise NotFound(
-            f"There are no results of {programmes.get(draft.programme_id).name} for {year} yet: compute the year "
-            f"first (flask --app wsgi compute --period {year} --programme {draft.programme_id})."
+            f"There are no results of {programmes.get(draft.programme_id).name} for {year} yet, so the draft's "
+            f"impact cannot be shown: it can be once the year's quarters are submitted and computed (each accepted "
+            f"upload is computed within minutes). The draft can be saved and adopted meanwhile."
         )
     visible = {o.code for o in visible_icos(session, viewer, draft.programme_id)}
     icos = [i for i in icos if i in visible]

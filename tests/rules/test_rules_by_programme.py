@@ -48,4 +48,6 @@ def test_each_programme_has_its_own_rules_page(world, make_user):
     page = mi_reviewer.get("/rules/").get_data(as_text=True)
     assert "MI Health Link" in page and "community_residence" not in page
     impact = mi_reviewer.get(f"/rules/{draft_id}/impact")  # reached: there are no results of 2015 to weigh yet
-    assert impact.status_code == 404 and "no results of MI Health Link for 2015" in impact.get_data(as_text=True)
+    said = impact.get_data(as_text=True)
+    assert impact.status_code == 404 and "no results of MI Health Link for 2015" in said
+    assert "flask" not in said and "impact cannot be shown" in said  # words for a web user, not a command line
