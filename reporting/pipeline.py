@@ -174,8 +174,7 @@ def run_cycle(
     and deliver each to the people allowed to receive it (a preview's scorecards to its own ICO only). Safe to
     run again and from several processes: nothing is rendered or sent twice. ``new_edition``: a revised edition
     even when the data did not change (after new rules were adopted). One programme's period (``programme``: an
-    id or a ``Programme``; None: DEFAULT_PROGRAMME). ``finish=False`` (a web request): the edition is opened and
-    its rendering and delivery left to the scheduler's every-minute delivery job (``editions.unfinished``)."""
+    id or a ``Programme``; None: DEFAULT_PROGRAMME). ``finish=False``: rendering and delivery left to the scheduler."""
     period, programme = parse(period_code), programmes.get(programme)
     with _cycle_lock(period, programme) as got:
         if not got:
@@ -189,10 +188,9 @@ def run_cycle(
             edition = edition if new else preview.settle(session, edition, f"auto ({trigger})")
             edition_id, number, status = edition.id, edition.number, edition.status
         timings["publish"] = round(time.monotonic() - t, 3)
-        if status == editions.EditionStatus.AWAITING_APPROVAL:
-            return CycleOutcome(period.code, edition_id, number, "awaiting approval", new, 0, 0, 0, 0, timings)
-        if not finish:
-            return CycleOutcome(period.code, edition_id, number, status, new, 0, 0, 0, 0, timings)
+        if status == editions.EditionStatus.AWAITING_APPROVAL or not finish:  # the rest: approval, or the job's
+            said = "awaiting approval" if status == editions.EditionStatus.AWAITING_APPROVAL else status
+            return CycleOutcome(period.code, edition_id, number, said, new, 0, 0, 0, 0, timings)
         return _render_and_deliver(period.code, edition_id, number, status, new, timings, wait_for_retries)
 
 
