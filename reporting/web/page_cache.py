@@ -13,9 +13,9 @@ written atomically, readable by the service's own user only), so that gunicorn's
 between them instead of once each (at national size a reviewer's ICO page costs half a second to render, and four
 workers each rendering some 150 pages kept the cache cold for a minute). The version is the newest data change's
 id *and* time, so a database restored to an earlier version never meets pages rendered from data written after it;
-the directories of earlier versions are removed when a page of a newer one is written. The code's version is part of
-the folder's name (pages rendered before a deploy are not served after it), and the service's date part of the key
-(a page names the deadlines ahead)."""
+the directories of earlier versions are removed when a page of a newer one is written. The code's version and the
+settings that shape a page are part of the folder's name (``_code``: pages rendered before a deploy or a settings
+change are not served after it), and the service's date part of the key (a page names the deadlines ahead)."""
 
 from __future__ import annotations
 
