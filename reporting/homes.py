@@ -23,8 +23,9 @@ from reporting.periods import chronological, default_due_date, last_ended_quarte
 from reporting.publication import editions, figures
 from reporting.publication.benchmarks import MET, MET_GAP, NOT_MET
 from reporting.publication.editions import PENDING, EditionStatus
+from reporting.review import inquiries
 from reporting.review.inquiries import open_for_period, questioned
-from reporting.storage.models import Delivery, Edition, Inquiry, Organization, Result, ResultUnits, Submission
+from reporting.storage.models import Delivery, Edition, Organization, Result, ResultUnits, Submission
 
 MOVES = 3
 
@@ -313,12 +314,8 @@ def reviewer_home(session, user, pub, today: date, months_after: int, programme=
     # opened on a revised edition) still waits for a reviewer's answer, as the menu's Inquiries count says
     covered = {(e.programme_id, e.period_code) for e, _ in home.waiting}
     left: dict[tuple[str, str], list] = {}
-    still_open = select(Inquiry).join(Organization, Organization.id == Inquiry.organization_id)
-    still_open = still_open.where(Inquiry.status == "open", Organization.code.in_(codes)).order_by(Inquiry.id)
-    if programme is not None:
-        still_open = still_open.where(Organization.programme_id == programme.id)
-    for i in session.scalars(still_open):
-        if (i.organization.programme_id, i.period_code) not in covered:
+    for i in sorted(inquiries.visible(session, user, status="open", programme=programme), key=lambda i: i.id):
+        if (i.organization.programme_id, i.period_code) not in covered:  # the menu's count: the same inquiries
             left.setdefault((i.organization.programme_id, i.period_code), []).append(i)
     for (programme_id, period), opened in sorted(left.items(), key=lambda kv: (kv[0][0], chronological(kv[0][1]))):
         edition = editions.latest(session, period, programme_id)

@@ -142,17 +142,22 @@ def has_results(session, draft: RuleSet) -> bool:
     return run is not None and bool(run.inputs)
 
 
+def no_results(draft: RuleSet) -> str:
+    """What a reviewer is told of a draft whose year has no results yet (``has_results``)."""
+    return (
+        f"There are no results of {programmes.get(draft.programme_id).name} for {draft.year} yet, so the draft has "
+        f"no impact to show (its impact cannot be shown before the year's quarters are submitted and computed; each "
+        f"accepted upload is computed within minutes). The draft can be saved and adopted meanwhile."
+    )
+
+
 def impact(session, draft: RuleSet, viewer) -> Impact:
     """The draft's impact on the ICOs ``viewer`` may see (``access.visible_icos``: a state reviewer their
     state's only)."""
     year = draft.year
     this, icos = _year_results(session, year, draft.programme_id)  # the draft's programme's results only
     if not icos:
-        raise NotFound(
-            f"There are no results of {programmes.get(draft.programme_id).name} for {year} yet, so the draft's "
-            f"impact cannot be shown: it can be once the year's quarters are submitted and computed (each accepted "
-            f"upload is computed within minutes). The draft can be saved and adopted meanwhile."
-        )
+        raise NotFound(no_results(draft))
     visible = {o.code for o in visible_icos(session, viewer, draft.programme_id)}
     icos = [i for i in icos if i in visible]
     if not icos:

@@ -163,11 +163,7 @@ def edit(rule_set_id):
                         store.set_case_mix(s, draft, case_mix, current_user.email)
                 flash(f"{draft.label} saved.", "success")
                 if not impact_.has_results(db.session, draft):  # a year just started: no impact to show, not a 404
-                    flash(
-                        f"There are no {programmes.get(draft.programme_id).name} results for {draft.year} yet, so "
-                        f"the draft has no impact to show; adopt it from the history below when it is ready.",
-                        "info",
-                    )
+                    flash(impact_.no_results(draft), "info")
                     return redirect(url_for("rules.index", year=draft.year, programme=draft.programme_id))
                 return redirect(url_for("rules.impact", rule_set_id=draft.id))
         except store.RuleFileError as e:
