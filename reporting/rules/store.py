@@ -199,8 +199,10 @@ def state_key(session) -> tuple:
 
 def revision(session, year: int, programme_id: str = DEFAULT_PROGRAMME) -> dict | None:
     """When the year's published withhold reports were made under another version than the one in force: which,
-    and since when (the withhold page marks its figures revised; the Rules page offers to reissue the reports)."""
-    from reporting.publication.editions import latest_published
+    and since when (the withhold page marks its figures revised; the Rules page offers to reissue the reports), and
+    ``pending``: the revised edition already made with the version in force and not published yet (in preview or
+    awaiting approval; nothing to reissue until it is published), else None."""
+    from reporting.publication.editions import latest_published, pending_of
 
     edition, rs = latest_published(session, str(year), programme_id), in_force(session, year, programme_id)
     if edition is None or rs is None:
@@ -208,12 +210,14 @@ def revision(session, year: int, programme_id: str = DEFAULT_PROGRAMME) -> dict 
     used = (edition.rule_versions or {}).get(str(year))
     if used is None or used == rs.version:
         return None
+    pending = pending_of(session, str(year), programme_id)
     return {
         "edition": edition.number,
         "used": used,
         "now": rs.version,
         "adopted_at": rs.adopted_at,
         "adopted_by": rs.adopted_by,
+        "pending": pending if pending and (pending.rule_versions or {}).get(str(year)) == rs.version else None,
     }
 
 

@@ -281,8 +281,15 @@ def reissue(year):
     request (rendering and e-mailing every report may outlast a web worker's timeout at national size)."""
     _checked_form()
     prog = _programme()
-    if store.revision(db.session, year, prog.id) is None:
+    revised = store.revision(db.session, year, prog.id)
+    if revised is None:
         raise ReportingError(f"The {year} withhold reports already use the rules in force: nothing to reissue.", 409)
+    if revised["pending"] is not None:
+        raise ReportingError(
+            f"{year} edition {revised['pending'].number}, made with v{revised['now']}, is not published yet: its "
+            f"withhold reports go to every recipient when it is. Nothing to reissue.",
+            409,
+        )
     outcome = pipeline.run_cycle(
         str(year), trigger=f"rules {current_user.email}"[:20], new_edition=True, programme=prog, finish=False
     )

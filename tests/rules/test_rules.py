@@ -264,3 +264,32 @@ def test_a_published_edition_keeps_the_rules_it_was_made_with(example, tmp_path,
     assert len(dbs.scalars(select(Delivery).where(Delivery.artifact_id.in_([a.id for a in made]))).all()) == len(sent)
     again = client.post("/rules/reissue/2015", data={"csrf_token": csrf_token(client, "/rules/?year=2015")})
     assert again.status_code == 409
+
+
+@pytest.mark.one_backend
+def test_revised_reports_in_preview_are_not_offered_again(example, tmp_path, dbs):
+    """With previews in use, "Issue revised withhold reports" opens a revised edition in preview; until it is
+    published the Rules page says so instead of offering the button again, and a second request is refused (it
+    made one more revised edition each time)."""
+    from reporting import pipeline
+
+    with example.app_context():
+        assert pipeline.run_cycle("2015", trigger="test").status == "published"
+    draft = int(propose(example, tmp_path, "measure_id,benchmark\nfuh_30d,99\n").output.strip().splitlines()[-1])
+    assert invoke(example, "rules", "adopt", "--draft", str(draft)).exit_code == 0
+    example.config.update({"PUBLISH_MODE": "preview", "PREVIEW_DAYS": 3})
+    client = example.test_client()
+    login(client, "cms@example.org")
+    page = client.get("/rules/?year=2015").get_data(as_text=True)
+    assert "Issue revised withhold reports" in page and "made with v2?" in page  # the confirmation says what
+    r = client.post(
+        "/rules/reissue/2015", data={"csrf_token": csrf_token(client, "/rules/?year=2015")}, follow_redirects=True
+    )
+    said = " ".join(r.get_data(as_text=True).split())
+    assert "2015 edition 2 opened in preview" in said and "rendered and e-mailed by the scheduler" in said
+    assert "Revised edition 2, made with v2, is in preview until" in said
+    assert "Issue revised withhold reports" not in said
+    again = client.post("/rules/reissue/2015", data={"csrf_token": csrf_token(client, "/rules/?year=2015")})
+    assert again.status_code == 409 and "is not published yet" in again.get_data(as_text=True)
+    dbs.expire_all()
+    assert [e.number for e in dbs.scalars(select(Edition).where(Edition.period_code == "2015"))] == [1, 2]
