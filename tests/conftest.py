@@ -341,6 +341,12 @@ def login(client, email, password=PASSWORD):
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
+def ask(client, period, measure_id, message, **form):
+    """An ICO user's inquiry through the web form (``/inquiries/new``), as they send it."""
+    data = {"csrf_token": csrf_token(client, "/inquiries/new"), "period": period, "measure_id": measure_id}
+    return client.post("/inquiries/new", data=data | {"message": message} | form)
+
+
 @pytest.fixture
 def world(app, make_ico, make_user):
     """Two ICOs in MA and one user of every role (no ICO in RI: no programme is Rhode Island's)."""

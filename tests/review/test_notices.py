@@ -14,7 +14,7 @@ from reporting.jobs.tasks import delivery_worker
 from reporting.publication import editions
 from reporting.storage import db
 from reporting.storage.models import Delivery, JobRun, utcnow
-from tests.conftest import csrf_token, login
+from tests.conftest import ask, csrf_token, login
 from tests.smtp_server import smtp  # noqa: F401  (fixture)
 
 REVIEWERS = {"cms@example.org", "state@example.org"}
@@ -106,15 +106,7 @@ def test_each_message_names_its_delivery_in_a_programme_neutral_header(example, 
     open_preview(example)
     ha = example.test_client()
     login(ha, "ha@example.org")
-    ha.post(
-        "/inquiries/new",
-        data={
-            "csrf_token": csrf_token(ha, "/inquiries/new"),
-            "period": "2015Q3",
-            "measure_id": "fuh_7d",
-            "message": "Our FUH 7-day rate looks low.",
-        },
-    )
+    ask(ha, "2015Q3", "fuh_7d", "Our FUH 7-day rate looks low.")
     with example.app_context():
         delivery_worker()
     ledger = {d.recipient: d.id for d in dbs.scalars(select(Delivery))}

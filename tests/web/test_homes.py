@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from measures import REGISTRY
 from reporting.storage.models import Result, ResultRun, ResultUnits
-from tests.conftest import login
+from tests.conftest import ask, login
 from tests.smtp_server import smtp  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.one_backend  # its subject is not the storage: SQLite only (conftest)
@@ -65,17 +65,8 @@ def test_reviewer_home_lists_editions_waiting_and_open_inquiries(example):
         pipeline.run_cycle("2015Q3", trigger="test")
     client = example.test_client()
     login(client, "ha@example.org")
-    from tests.conftest import csrf_token
 
-    client.post(
-        "/inquiries/new",
-        data={
-            "csrf_token": csrf_token(client, "/inquiries/new"),
-            "period": "2015Q3",
-            "measure_id": "fuh_7d",
-            "message": "Why?",
-        },
-    )
+    ask(client, "2015Q3", "fuh_7d", "Why?")
     _, cms = page_of(example, "cms@example.org")
     assert "2015Q3 edition 1: in preview until" in cms and "1 open inquiry" in cms
     _, ha = page_of(example, "ha@example.org")
@@ -173,15 +164,7 @@ def test_an_inquiry_left_open_by_a_publication_anyway_still_waits_on_the_reviewe
         pipeline.run_cycle("2015Q3", trigger="test")
     ha = example.test_client()
     login(ha, "ha@example.org")
-    ha.post(
-        "/inquiries/new",
-        data={
-            "csrf_token": csrf_token(ha, "/inquiries/new"),
-            "period": "2015Q3",
-            "measure_id": "fuh_7d",
-            "message": "Why?",
-        },
-    )
+    ask(ha, "2015Q3", "fuh_7d", "Why?")
     cms, page = page_of(example, "cms@example.org")
     assert "2015Q3 edition 1: in preview until" in page and "1 open inquiry" in page
     r = cms.post(
